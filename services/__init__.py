@@ -1,0 +1,1 @@
+"""The hub's four services; each runs with `python -m services.<name>`."""

@@ -1,0 +1,83 @@
+"""The allocator's read-only views: a product's queue and its stock."""
+
+import uuid
+from datetime import datetime
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.allocator import store
+from shared.problems import from_validation_error
+from shared.web import DATABASE, json_response
+
+routes = web.RouteTableDef()
+
+
+class Page(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class WaitingOrder(BaseModel):
+    position: int
+    order_id: uuid.UUID
+    quantity: int
+    allocated: int
+    placed_at: datetime
+
+
+class Queue(BaseModel):
+    hub: str
+    sku: str
+    waiting: int
+    orders: list[WaitingOrder]
+
+
+class Stock(BaseModel):
+    hub: str
+    sku: str
+    received: int
+    allocated: int
+    available: int
+
+
+@routes.get("/v1/hubs/{hub}/products/{sku}/queue")
+async def get_queue(request: web.Request) -> web.Response:
+    """Waiting orders in queue order; `?limit=&offset=` pages through a long queue."""
+    hub, sku = request.match_info["hub"], request.match_info["sku"]
+    try:
+        page = Page.model_validate(dict(request.query))
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+    async with request.app[DATABASE].acquire() as conn:
+        rows = await conn.fetch(store.QUEUE_VIEW, hub, sku, page.limit, page.offset)
+        waiting = await conn.fetchval(store.QUEUE_LENGTH, hub, sku)
+    orders = [
+        WaitingOrder(
+            position=page.offset + index,
+            order_id=row["order_id"],
+            quantity=row["quantity"],
+            allocated=row["allocated"],
+            placed_at=row["placed_at"],
+        )
+        for index, row in enumerate(rows, start=1)
+    ]
+    return json_response(Queue(hub=hub, sku=sku, waiting=waiting, orders=orders))
+
+
+@routes.get("/v1/hubs/{hub}/products/{sku}/stock")
+async def get_stock(request: web.Request) -> web.Response:
+    hub, sku = request.match_info["hub"], request.match_info["sku"]
+    async with request.app[DATABASE].acquire() as conn:
+        row = await conn.fetchrow(store.STOCK_VIEW, hub, sku)
+    return json_response(
+        Stock(
+            hub=hub,
+            sku=sku,
+            received=row["received"],
+            allocated=row["allocated"],
+            available=row["received"] - row["allocated"],
+        )
+    )

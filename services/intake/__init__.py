@@ -1,0 +1,1 @@
+"""Intake: hubs, products, producers and their deliveries (supply lots after quality control)."""

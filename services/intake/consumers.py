@@ -1,0 +1,24 @@
+"""Intake keeps each lot's sold count from the allocator's events, for the producers' view."""
+
+import asyncpg
+
+from services.intake import store
+from shared.events import Envelope, OrderAllocated, OrderReleased
+
+
+async def on_order_allocated(
+    conn: asyncpg.Connection, _event: Envelope, payload: OrderAllocated
+) -> None:
+    await store.add_sold(conn, {lot.delivery_id: lot.quantity for lot in payload.lots})
+
+
+async def on_order_released(
+    conn: asyncpg.Connection, _event: Envelope, payload: OrderReleased
+) -> None:
+    await store.add_sold(conn, {lot.delivery_id: -lot.quantity for lot in payload.lots})
+
+
+handlers = {
+    "order.allocated": on_order_allocated,
+    "order.released": on_order_released,
+}

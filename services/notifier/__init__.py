@@ -1,0 +1,1 @@
+"""Notifier: tells producers and buyers what happened to their goods and orders."""

@@ -1,0 +1,1 @@
+"""Orders: buyers' pre-orders as buyers and partners see them, with idempotent placement."""

@@ -1,0 +1,24 @@
+"""The orders service's wiring."""
+
+from pathlib import Path
+
+from aiohttp import web
+
+from services.orders.api import routes
+from services.orders.consumers import handlers
+from shared.config import ServiceSettings
+from shared.service import service_app
+
+
+class Settings(ServiceSettings):
+    http_port: int = 8082
+
+
+def create_app(settings: Settings) -> web.Application:
+    return service_app(
+        settings,
+        service="orders",
+        migrations=Path(__file__).parent / "migrations",
+        routes=routes,
+        handlers=handlers,
+    )

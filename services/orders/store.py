@@ -1,0 +1,44 @@
+"""The orders service's SQL."""
+
+import uuid
+
+import asyncpg
+
+from services.orders.models import Order
+
+CATALOG_UPSERT = """
+INSERT INTO catalog (hub, sku, product_id, name, unit_price) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (hub, sku) DO UPDATE
+SET product_id = excluded.product_id, name = excluded.name, unit_price = excluded.unit_price
+"""
+CATALOG_OF_HUB = "SELECT * FROM catalog WHERE hub = $1 ORDER BY sku"
+PRODUCT_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1 AND sku = $2)"
+HUB_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1)"
+
+ORDER_INSERT = """
+INSERT INTO orders (id, hub, sku, quantity, buyer) VALUES ($1, $2, $3, $4, $5)
+RETURNING *
+"""
+ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1"
+ORDER_BY_ID_FOR_UPDATE = "SELECT * FROM orders WHERE id = $1 FOR UPDATE"
+ORDER_CANCEL = "UPDATE orders SET cancelled_at = now() WHERE id = $1 RETURNING *"
+ORDER_ALLOCATED_ADD = "UPDATE orders SET allocated = allocated + $2 WHERE id = $1"
+
+# The first request with a key inserts it; a concurrent one waits here until the first commits,
+# then finds the key taken and reads the stored answer.
+IDEMPOTENCY_CLAIM = """
+INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)
+ON CONFLICT (key) DO NOTHING
+RETURNING key
+"""
+IDEMPOTENCY_ANSWER = "SELECT request_hash, status, response FROM idempotency_keys WHERE key = $1"
+IDEMPOTENCY_STORE = "UPDATE idempotency_keys SET status = $2, response = $3 WHERE key = $1"
+
+
+def order_from(row: asyncpg.Record) -> Order:
+    return Order.model_validate(dict(row))
+
+
+async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID) -> Order | None:
+    row = await conn.fetchrow(ORDER_BY_ID, order_id)
+    return None if row is None else order_from(row)

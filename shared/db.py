@@ -1,0 +1,111 @@
+"""Postgres: a pool per service, confined to the service's own schema, and its migrations.
+
+Migrations are plain SQL files named `NNNN_what.sql`, applied in order at start-up, each in its
+own transaction and recorded in `<schema>.schema_migrations`. An advisory lock makes replicas
+that start together take turns, so each file is applied once.
+"""
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+from shared.retry import keep_trying
+
+log = structlog.get_logger(__name__)
+
+SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+
+def migrations_in(directory: Path, prefix: str = "") -> list[Migration]:
+    """The SQL files of a directory in name order, named `<prefix><stem>`."""
+    return [
+        Migration(name=f"{prefix}{path.stem}", sql=path.read_text())
+        for path in sorted(directory.glob("*.sql"))
+    ]
+
+
+def service_migrations(directory: Path) -> list[Migration]:
+    """The outbox and inbox every service has, then the service's own files."""
+    return migrations_in(SHARED_MIGRATIONS, prefix="shared/") + migrations_in(directory)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for json_type in ("json", "jsonb"):
+        await conn.set_type_codec(
+            json_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def create_pool(
+    database_url: str, schema: str, *, max_size: int = 10, timeout: float = 60.0
+) -> asyncpg.Pool:
+    """A pool whose connections see the service's schema first, waiting for Postgres to come up."""
+
+    async def connect() -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            database_url,
+            min_size=1,
+            max_size=max_size,
+            init=_init_connection,
+            server_settings={"search_path": schema, "application_name": schema},
+        )
+
+    return await keep_trying(connect, what="postgres", timeout=timeout)
+
+
+async def migrate(
+    conn: asyncpg.Connection, schema: str, migrations: Sequence[Migration]
+) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    lock_key = f"migrations:{schema}"
+    await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock_key)
+    try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(
+            f"""
+            CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (
+                name text PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )"""
+        )
+        done = {
+            row["name"]
+            for row in await conn.fetch(f'SELECT name FROM "{schema}".schema_migrations')
+        }
+        applied = []
+        for migration in migrations:
+            if migration.name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    f'INSERT INTO "{schema}".schema_migrations (name) VALUES ($1)', migration.name
+                )
+            log.info("migration applied", schema=schema, migration=migration.name)
+            applied.append(migration.name)
+        return applied
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock_key)
+
+
+async def open_database(
+    database_url: str, schema: str, migrations: Sequence[Migration], *, timeout: float = 60.0
+) -> AsyncIterator[asyncpg.Pool]:
+    """Pool and migrations for a service's lifetime; use as an aiohttp cleanup context body."""
+    pool = await create_pool(database_url, schema, timeout=timeout)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, schema, migrations)
+        yield pool
+    finally:
+        await pool.close()

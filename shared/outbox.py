@@ -1,0 +1,84 @@
+"""Transactional outbox: an event is stored in the same transaction as the change it reports,
+then a relay publishes it with a broker confirm and deletes it.
+
+A crash before the commit loses both the change and the event; a crash after it leaves the event
+in the table for the relay. A crash between the confirm and the delete publishes the event again,
+which consumers' inboxes absorb. Relays of several replicas share the table with SKIP LOCKED.
+"""
+
+import asyncio
+
+import asyncpg
+import structlog
+
+from shared.bus import Broker, publish
+from shared.events import Envelope
+
+log = structlog.get_logger(__name__)
+
+OUTBOX_INSERT = """
+INSERT INTO outbox (event_id, routing_key, correlation_id, body)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
+"""
+# NOTIFY is delivered at commit, so the relay wakes exactly when the rows become visible.
+OUTBOX_NOTIFY = "SELECT pg_notify(current_schema() || '_outbox', '')"
+OUTBOX_CLAIM = """
+SELECT id, event_id, routing_key, correlation_id, body
+FROM outbox
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+OUTBOX_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+
+
+async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
+    """Store events in the caller's transaction; they leave when it commits."""
+    if not events:
+        return
+    await conn.execute(
+        OUTBOX_INSERT,
+        [event.id for event in events],
+        [event.type for event in events],
+        [event.correlation_id for event in events],
+        [event.model_dump_json().encode() for event in events],
+    )
+    await conn.execute(OUTBOX_NOTIFY)
+
+
+class OutboxRelay:
+    """Publishes the outbox in batches, whenever a commit rings or the poll period passes."""
+
+    def __init__(self, *, pool: asyncpg.Pool, broker: Broker, batch_size: int) -> None:
+        self.pool = pool
+        self.broker = broker
+        self.batch_size = batch_size
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; return how many events left the outbox."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(OUTBOX_CLAIM, self.batch_size)
+            if not rows:
+                return 0
+            # One channel keeps publish order; the confirms are awaited together.
+            await asyncio.gather(
+                *(
+                    publish(
+                        self.broker.exchanges.events,
+                        body=row["body"],
+                        routing_key=row["routing_key"],
+                        message_id=str(row["event_id"]),
+                        correlation_id=row["correlation_id"],
+                        event_type=row["routing_key"],
+                    )
+                    for row in rows
+                )
+            )
+            await conn.execute(OUTBOX_DELETE, [row["id"] for row in rows])
+        log.debug("outbox published", count=len(rows))
+        return len(rows)
+
+
+def outbox_channel(schema: str) -> str:
+    """The NOTIFY channel a schema's outbox rings on (see OUTBOX_NOTIFY)."""
+    return f"{schema}_outbox"

@@ -1,0 +1,149 @@
+"""Errors as RFC 9457 problem documents, in Bahasa Indonesia unless the client asks for English.
+
+A `Problem` is raised anywhere in a request; the web middleware renders it. Validation errors
+name every bad field (`buyer.type`, `quantity`) with a stable code and a message a person can
+act on.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class Text:
+    """One message in both languages; Indonesian first."""
+
+    id: str
+    en: str
+
+    def in_language(self, language: str) -> str:
+        return self.en if language == "en" else self.id
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: Text
+
+
+@dataclass
+class Problem(Exception):
+    status: int
+    kind: str
+    title: Text
+    detail: Text | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+    def document(self, language: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"/problems/{self.kind}",
+            "title": self.title.in_language(language),
+            "status": self.status,
+        }
+        if self.detail is not None:
+            body["detail"] = self.detail.in_language(language)
+        if self.errors:
+            body["errors"] = [
+                {"field": e.field, "code": e.code, "message": e.message.in_language(language)}
+                for e in self.errors
+            ]
+        return body
+
+
+def invalid(*errors: FieldError) -> Problem:
+    """422: the request was well-formed JSON, but these fields are wrong."""
+    return Problem(
+        status=422,
+        kind="validation-error",
+        title=Text("Data tidak valid", "Invalid data"),
+        detail=Text(
+            "Periksa kolom: " + ", ".join(e.field for e in errors),
+            "Check the fields: " + ", ".join(e.field for e in errors),
+        ),
+        errors=list(errors),
+    )
+
+
+def unknown_reference(field_name: str, what: Text, value: object) -> Problem:
+    """422 for a well-formed reference to something that does not exist (a hub, a producer)."""
+    return invalid(
+        FieldError(
+            field_name,
+            "unknown",
+            Text(f"{what.id} '{value}' tidak dikenal", f"unknown {what.en} '{value}'"),
+        )
+    )
+
+
+def not_found(what: Text, identifier: object) -> Problem:
+    return Problem(
+        status=404,
+        kind="not-found",
+        title=Text(f"{what.id} tidak ditemukan", f"{what.en} not found"),
+        detail=Text(f"Tidak ada {what.id} '{identifier}'", f"No {what.en} '{identifier}'"),
+    )
+
+
+def from_validation_error(error: ValidationError) -> Problem:
+    return invalid(*(_field_error(item) for item in error.errors(include_url=False)))
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    location = ".".join(str(part) for part in item["loc"]) or "body"
+    code = item["type"]
+    context = item.get("ctx") or {}
+    template = _MESSAGES.get(code)
+    if template is None:
+        message = Text(f"Nilai tidak valid: {item['msg']}", item["msg"])
+    else:
+        message = Text(template.id.format(**context), template.en.format(**context))
+    return FieldError(location, code, message)
+
+
+# pydantic's error types, said in a way a buyer's or partner's developer can act on.
+_MESSAGES = {
+    "missing": Text("wajib diisi", "is required"),
+    "extra_forbidden": Text("kolom ini tidak dikenal", "is not a known field"),
+    "int_type": Text("harus bilangan bulat", "must be an integer"),
+    "int_parsing": Text("harus bilangan bulat", "must be an integer"),
+    "int_from_float": Text("harus bilangan bulat", "must be an integer"),
+    "string_type": Text("harus teks", "must be a string"),
+    "bool_type": Text("harus true atau false", "must be true or false"),
+    "dict_type": Text("harus objek JSON", "must be a JSON object"),
+    "model_type": Text("harus objek JSON", "must be a JSON object"),
+    "model_attributes_type": Text("harus objek JSON", "must be a JSON object"),
+    "greater_than_equal": Text("minimal {ge}", "must be at least {ge}"),
+    "greater_than": Text("harus lebih dari {gt}", "must be greater than {gt}"),
+    "less_than_equal": Text("maksimal {le}", "must be at most {le}"),
+    "less_than": Text("harus kurang dari {lt}", "must be less than {lt}"),
+    "string_too_short": Text(
+        "minimal {min_length} karakter", "must have at least {min_length} characters"
+    ),
+    "string_too_long": Text(
+        "maksimal {max_length} karakter", "must have at most {max_length} characters"
+    ),
+    "string_pattern_mismatch": Text(
+        "hanya huruf kecil, angka dan tanda hubung",
+        "only lowercase letters, digits and dashes",
+    ),
+    "literal_error": Text("harus salah satu dari {expected}", "must be one of {expected}"),
+    "enum": Text("harus salah satu dari {expected}", "must be one of {expected}"),
+    "value_error": Text("tidak valid: {error}", "invalid: {error}"),
+    "phone_invalid": Text("bukan nomor telepon yang valid", "is not a valid phone number"),
+    "phone_not_indonesian": Text(
+        "harus nomor Indonesia (+62)", "must be an Indonesian number (+62)"
+    ),
+    "phone_not_mobile": Text("harus nomor ponsel, bukan telepon rumah", "must be a mobile number"),
+    "rejected_exceeds_quantity": Text(
+        "tidak boleh melebihi jumlah yang diantar", "cannot exceed the quantity delivered"
+    ),
+    "timezone_unknown": Text("zona waktu tidak dikenal", "unknown time zone"),
+    "one_of_required": Text(
+        "isi order_id atau producer_id (salah satu)", "give order_id or producer_id (one of them)"
+    ),
+    "uuid_type": Text("harus UUID", "must be a UUID"),
+    "uuid_parsing": Text("harus UUID", "must be a UUID"),
+}

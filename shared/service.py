@@ -1,0 +1,127 @@
+"""The shape every service shares: settings -> logging -> an aiohttp app whose cleanup contexts
+open the database (with migrations), the broker, the outbox relay and the event consumer, and
+close them in reverse order on shutdown.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+from aiohttp import web
+
+from shared.bus import open_broker
+from shared.config import ServiceSettings
+from shared.consumer import Consumer, Handler
+from shared.db import open_database, service_migrations
+from shared.logging import configure_logging
+from shared.outbox import OutboxRelay, outbox_channel
+from shared.web import (
+    BROKER,
+    DATABASE,
+    MAX_BODY_BYTES,
+    SETTINGS,
+    correlation_middleware,
+    health_routes,
+    problem_middleware,
+)
+from shared.worker import Doorbell, drain_forever
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def service_app(
+    settings: ServiceSettings,
+    *,
+    service: str,
+    migrations: Path,
+    routes: Iterable[web.RouteDef],
+    handlers: Mapping[str, Handler] | None = None,
+    extra_contexts: Iterable[CleanupContext] = (),
+) -> web.Application:
+    """An app with the service's routes, its schema migrated, its relay and consumer running."""
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware, problem_middleware]
+    )
+    app[SETTINGS] = settings
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        async for pool in open_database(
+            settings.database_url,
+            service,
+            service_migrations(migrations),
+            timeout=settings.startup_timeout_seconds,
+        ):
+            app[DATABASE] = pool
+            yield
+
+    async def broker(app: web.Application) -> AsyncIterator[None]:
+        async for connected in open_broker(
+            settings.amqp_url, service, timeout=settings.startup_timeout_seconds
+        ):
+            app[BROKER] = connected
+            yield
+
+    async def relay(app: web.Application) -> AsyncIterator[None]:
+        outbox_relay = OutboxRelay(
+            pool=app[DATABASE], broker=app[BROKER], batch_size=settings.outbox_batch_size
+        )
+        doorbell = Doorbell(
+            settings.database_url, outbox_channel(service), settings.outbox_poll_seconds
+        )
+        work = drain_forever(
+            outbox_relay.publish_batch,
+            doorbell=doorbell,
+            batch_size=settings.outbox_batch_size,
+            name="outbox relay",
+        )
+        async with background(work):
+            yield
+
+    async def consumer(app: web.Application) -> AsyncIterator[None]:
+        event_consumer = Consumer(
+            service=service,
+            pool=app[DATABASE],
+            broker=app[BROKER],
+            handlers=handlers or {},
+            prefetch_count=settings.prefetch_count,
+        )
+        await event_consumer.start()
+        yield
+        await event_consumer.stop()
+
+    app.cleanup_ctx.extend([database, broker, relay])
+    if handlers:
+        app.cleanup_ctx.append(consumer)
+    app.cleanup_ctx.extend(extra_contexts)
+    app.router.add_routes([*health_routes, *routes])
+    return app
+
+
+@asynccontextmanager
+async def background(coroutine: Coroutine) -> AsyncIterator[asyncio.Task]:
+    """Run a coroutine as a task for the length of an `async with`; cancel it on the way out."""
+    task = asyncio.create_task(coroutine)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+def run(
+    service: str,
+    settings: ServiceSettings,
+    create_app: Callable[[ServiceSettings], web.Application],
+) -> None:
+    """`python -m services.<name>`: configure logging, serve until SIGTERM or SIGINT."""
+    configure_logging(service, settings.log_format, settings.log_level)
+    web.run_app(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        access_log=None,  # the correlation middleware logs each request, with its id
+        print=None,
+        shutdown_timeout=10,
+    )

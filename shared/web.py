@@ -1,0 +1,169 @@
+"""HTTP plumbing every service shares: app keys, correlation ids, problem+json, health."""
+
+import json
+import re
+import time
+import uuid
+from typing import TypeVar
+
+import asyncpg
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from shared.bus import Broker
+from shared.config import ServiceSettings
+from shared.problems import Problem, Text, from_validation_error, not_found
+
+log = structlog.get_logger(__name__)
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+DATABASE = web.AppKey("database", asyncpg.Pool)
+BROKER = web.AppKey("broker", Broker)
+
+# Large enough for any order or delivery, small enough that nobody can make us buffer megabytes.
+MAX_BODY_BYTES = 16 * 1024
+CORRELATION_HEADER = "X-Correlation-Id"
+_CORRELATION_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+PROBLEM_JSON = "application/problem+json"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def language_of(request: web.Request) -> str:
+    """'en' when the client prefers English, else Indonesian."""
+    accept = request.headers.get("Accept-Language", "").strip().lower()
+    return "en" if accept.startswith("en") else "id"
+
+
+def problem_response(request: web.Request, problem: Problem) -> web.Response:
+    return web.json_response(
+        problem.document(language_of(request)), status=problem.status, content_type=PROBLEM_JSON
+    )
+
+
+@web.middleware
+async def correlation_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Bind the caller's correlation id (or a new one) to the request's log lines and events."""
+    supplied = request.headers.get(CORRELATION_HEADER, "")
+    correlation_id = supplied if _CORRELATION_PATTERN.match(supplied) else str(uuid.uuid4())
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+        response = await handler(request)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return response
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Every error leaves as application/problem+json."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(request, problem)
+    except web.HTTPRequestEntityTooLarge:
+        return problem_response(
+            request,
+            Problem(
+                413,
+                "body-too-large",
+                Text("Isi permintaan terlalu besar", "Request body too large"),
+                Text(f"Maksimal {MAX_BODY_BYTES} bita", f"At most {MAX_BODY_BYTES} bytes"),
+            ),
+        )
+    except web.HTTPNotFound:
+        return problem_response(request, not_found(Text("alamat", "path"), request.path))
+    except web.HTTPMethodNotAllowed as error:
+        return problem_response(
+            request,
+            Problem(
+                405,
+                "method-not-allowed",
+                Text("Metode tidak diizinkan", "Method not allowed"),
+                Text(
+                    f"Gunakan: {', '.join(sorted(error.allowed_methods))}",
+                    f"Use: {', '.join(sorted(error.allowed_methods))}",
+                ),
+            ),
+        )
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return problem_response(
+            request, Problem(error.status, "http-error", Text(error.reason, error.reason))
+        )
+    except Exception:
+        log.exception("unhandled error")
+        return problem_response(
+            request,
+            Problem(500, "internal-error", Text("Kesalahan server", "Internal server error")),
+        )
+
+
+def current_correlation_id() -> str:
+    return structlog.contextvars.get_contextvars().get("correlation_id") or str(uuid.uuid4())
+
+
+async def read_json(request: web.Request, model: type[Model]) -> Model:
+    """The request body as `model`, or a problem naming what is wrong with it."""
+    if request.content_type != "application/json":
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            Text("Jenis isi tidak didukung", "Unsupported media type"),
+            Text("Kirim Content-Type: application/json", "Send Content-Type: application/json"),
+        )
+    raw = await request.read()
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(
+            400,
+            "malformed-json",
+            Text("Isi bukan JSON yang valid", "Body is not valid JSON"),
+        ) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
+def uuid_in_path(request: web.Request, name: str, what: Text) -> uuid.UUID:
+    """A path parameter that must be a UUID; anything else cannot name a record: 404."""
+    raw = request.match_info[name]
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise not_found(what, raw) from None
+
+
+def json_response(data: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(body=data.model_dump_json(), status=status, content_type="application/json")
+
+
+async def health(_request: web.Request) -> web.Response:
+    """Alive: the process answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    """Ready: the database answers and the broker connection is open."""
+    checks = {"database": False, "broker": request.app[BROKER].is_connected}
+    try:
+        async with request.app[DATABASE].acquire(timeout=2) as conn:
+            checks["database"] = await conn.fetchval("SELECT true", timeout=2)
+    except Exception as error:
+        log.warning("readiness: database unreachable", error=repr(error))
+    status = 200 if all(checks.values()) else 503
+    state = "ready" if status == 200 else "not ready"
+    return web.json_response({"status": state, "checks": checks}, status=status)
+
+
+health_routes = [web.get("/health", health), web.get("/ready", ready)]

@@ -1,0 +1,63 @@
+"""Background workers that drain a table in batches: woken by Postgres NOTIFY, polling as the
+fallback, so a notification missed while the listener reconnects delays work by one poll at most.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class Doorbell:
+    """A LISTEN on its own connection; `wait` returns on a notification or after a poll period."""
+
+    def __init__(self, database_url: str, channel: str, poll_seconds: float) -> None:
+        self.database_url = database_url
+        self.channel = channel
+        self.poll_seconds = poll_seconds
+        self._rung = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    async def wait(self) -> None:
+        await self._ensure_listener()
+        try:
+            await asyncio.wait_for(self._rung.wait(), self.poll_seconds)
+        except TimeoutError:
+            pass
+        self._rung.clear()
+
+    async def close(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            await self._listener.close()
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(self.database_url)
+            await self._listener.add_listener(self.channel, lambda *_: self._rung.set())
+        except (OSError, asyncpg.PostgresError) as error:
+            self._listener = None
+            log.warning("listener unavailable; polling", channel=self.channel, error=repr(error))
+
+
+async def drain_forever(
+    work: Callable[[], Awaitable[int]], *, doorbell: Doorbell, batch_size: int, name: str
+) -> None:
+    """Run `work` (which answers how many rows it handled) whenever there may be work."""
+    try:
+        while True:
+            try:
+                handled = await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # broker or database away: the rows wait for the next turn
+                log.warning("worker failed; retrying", worker=name, error=repr(error))
+                handled = 0
+            if handled < batch_size:
+                await doorbell.wait()
+    finally:
+        await doorbell.close()
