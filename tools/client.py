@@ -1,0 +1,132 @@
+"""A small client for the four services' HTTP APIs, for the demo, the tests and the benchmarks."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+
+T = TypeVar("T")
+
+
+class ApiError(Exception):
+    def __init__(self, method: str, url: str, status: int, body: Any) -> None:
+        super().__init__(f"{method} {url} -> {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class HubClient:
+    session: aiohttp.ClientSession
+    urls: dict[str, str]  # service name -> base URL
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        url = f"{self.urls[service]}{path}"
+        async with self.session.request(method, url, json=json, headers=headers) as response:
+            body = await response.json(content_type=None)
+            if response.status >= 400:
+                raise ApiError(method, url, response.status, body)
+            return body
+
+    # intake
+
+    async def create_hub(self, code: str, name: str) -> dict:
+        return await self.call("intake", "POST", "/v1/hubs", json={"code": code, "name": name})
+
+    async def list_product(self, hub: str, sku: str, name: str, unit_price: int) -> dict:
+        body = {"hub": hub, "sku": sku, "name": name, "unit_price": unit_price}
+        return await self.call("intake", "POST", "/v1/products", json=body)
+
+    async def register_producer(self, hub: str, **fields: Any) -> dict:
+        return await self.call("intake", "POST", "/v1/producers", json={"hub": hub, **fields})
+
+    async def record_delivery(
+        self, hub: str, producer_id: str, sku: str, quantity: int, rejected: int = 0
+    ) -> dict:
+        body = {
+            "hub": hub,
+            "producer_id": producer_id,
+            "sku": sku,
+            "quantity": quantity,
+            "rejected": rejected,
+        }
+        return await self.call("intake", "POST", "/v1/deliveries", json=body)
+
+    async def delivery(self, delivery_id: str) -> dict:
+        return await self.call("intake", "GET", f"/v1/deliveries/{delivery_id}")
+
+    # orders
+
+    async def catalog(self, hub: str) -> list[dict]:
+        return (await self.call("orders", "GET", f"/v1/hubs/{hub}/products"))["products"]
+
+    async def place_order(
+        self,
+        hub: str,
+        sku: str,
+        quantity: int,
+        buyer: dict,
+        idempotency_key: str | None = None,
+    ) -> dict:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        body = {"hub": hub, "sku": sku, "quantity": quantity, "buyer": buyer}
+        return await self.call("orders", "POST", "/v1/orders", json=body, headers=headers)
+
+    async def order(self, order_id: str) -> dict:
+        return await self.call("orders", "GET", f"/v1/orders/{order_id}")
+
+    async def cancel(self, order_id: str) -> dict:
+        return await self.call("orders", "POST", f"/v1/orders/{order_id}/cancel")
+
+    # allocator
+
+    async def stock(self, hub: str, sku: str) -> dict:
+        return await self.call("allocator", "GET", f"/v1/hubs/{hub}/products/{sku}/stock")
+
+    async def queue(self, hub: str, sku: str, limit: int = 1000) -> dict:
+        path = f"/v1/hubs/{hub}/products/{sku}/queue?limit={limit}"
+        return await self.call("allocator", "GET", path)
+
+    # notifier
+
+    async def messages(self, *, order_id: str | None = None, producer_id: str | None = None):
+        query = f"order_id={order_id}" if order_id else f"producer_id={producer_id}"
+        return (await self.call("notifier", "GET", f"/v1/messages?{query}"))["messages"]
+
+    # set-up helpers
+
+    async def open_hub(self, code: str, sku: str = "masker-kain") -> None:
+        """A hub with one product, once the orders service has heard of it."""
+        await self.create_hub(code, f"PLUT {code}")
+        await self.list_product(code, sku, "Masker kain 3 lapis", 5000)
+        await wait_until(lambda: self.catalog(code), what=f"catalog of {code} at orders")
+
+
+async def wait_until(
+    probe: Callable[[], Awaitable[T]], *, what: str, timeout: float = 30.0, interval: float = 0.1
+) -> T:
+    """Poll `probe` until it answers something truthy; raise after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise TimeoutError(f"gave up waiting for {what}; last answer: {last!r}")
+
+
+def new_hub_code(prefix: str = "hub") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"

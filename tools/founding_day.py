@@ -1,0 +1,231 @@
+"""The founding day of the centre, played against a running system.
+
+40 tailors deliver about 50 cloth masks each (some rejected at quality control); 50 buyers of
+every kind pre-order more than that, one after another. The allocator gives the units out in
+order; everyone hears by email what happened.
+
+    python -m tools.founding_day                   # against the default localhost ports
+    python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 ...
+
+The same scenario is the end-to-end test (tests/e2e/test_founding_day.py).
+"""
+
+import argparse
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from tools.client import HubClient, new_hub_code, wait_until
+from tools.stack import DEFAULT_PORTS
+
+SKU = "masker-kain"
+REGENCIES = (
+    "Kota Palangka Raya", "Kotawaringin Barat", "Kotawaringin Timur", "Kapuas", "Katingan",
+    "Pulang Pisau", "Gunung Mas", "Barito Selatan", "Barito Utara", "Barito Timur",
+    "Murung Raya", "Seruyan", "Sukamara", "Lamandau",
+)  # fmt: skip
+BUYER_REGIONS = (
+    "Palangka Raya", "Sampit", "Pangkalan Bun", "Kuala Kapuas", "Muara Teweh", "Kasongan",
+    "Banjarmasin", "Pontianak", "Samarinda", "Surabaya", "Makassar", "Jakarta",
+)  # fmt: skip
+FIRST_NAMES = (
+    "Siti", "Nur", "Dewi", "Rina", "Yuli", "Sri", "Wati", "Lestari", "Ani", "Fitri",
+    "Agus", "Budi", "Hendra", "Rahmat", "Yanto", "Darmawan", "Eko", "Iwan",
+)  # fmt: skip
+LAST_NAMES = ("Rahayu", "Saputra", "Hidayat", "Nugroho", "Wulandari", "Pratama", "Lubis", "Usop")
+BUYER_KINDS = {
+    # buyer type: (name pattern, smallest and largest order)
+    "individual": ("{person}", 5, 20),
+    "business": ("Toko {person}", 20, 80),
+    "bank": ("Bank {region}", 40, 150),
+    "agency": ("Dinas Kesehatan {region}", 60, 200),
+}
+
+
+@dataclass(frozen=True)
+class ProducerPlan:
+    name: str
+    phone: str
+    regency: str
+    email: str | None
+    delivered: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class BuyerPlan:
+    name: str
+    type: str
+    region: str
+    phone: str
+    email: str | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    producers: tuple[ProducerPlan, ...]
+    buyers: tuple[BuyerPlan, ...]
+
+    @property
+    def accepted_total(self) -> int:
+        return sum(p.delivered - p.rejected for p in self.producers)
+
+    @property
+    def demand(self) -> int:
+        return sum(b.quantity for b in self.buyers)
+
+
+def _phone(rng: random.Random) -> str:
+    return "0812" + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def founding_day(seed: int = 2020, producers: int = 40, buyers: int = 50) -> Scenario:
+    """The day, the same for the same seed. Every tenth producer and seventh buyer has no email."""
+    rng = random.Random(seed)
+    producer_plans = tuple(
+        ProducerPlan(
+            name=f"Ibu {rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            phone=_phone(rng),
+            regency=rng.choice(REGENCIES),
+            email=None if index % 10 == 9 else f"penjahit{index + 1}@contoh.id",
+            delivered=50,
+            rejected=rng.choice((0, 0, 0, 1, 2, 3, 5)),
+        )
+        for index in range(producers)
+    )
+    kinds = list(BUYER_KINDS)
+    buyer_plans = []
+    for index in range(buyers):
+        kind = kinds[index % len(kinds)]
+        pattern, smallest, largest = BUYER_KINDS[kind]
+        region = rng.choice(BUYER_REGIONS)
+        person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        buyer_plans.append(
+            BuyerPlan(
+                name=pattern.format(person=person, region=region),
+                type=kind,
+                region=region,
+                phone=_phone(rng),
+                email=None if index % 7 == 6 else f"pembeli{index + 1}@contoh.id",
+                quantity=rng.randint(smallest, largest),
+            )
+        )
+    scenario = Scenario(producer_plans, tuple(buyer_plans))
+    assert scenario.demand > scenario.accepted_total, "the founding day has more demand than supply"
+    return scenario
+
+
+@dataclass
+class Outcome:
+    hub: str
+    producers: list[dict]  # as intake answered, in plan order
+    deliveries: list[dict]
+    orders: list[dict]  # as the orders service shows them at the end, in plan order
+
+
+AfterDelivery = Callable[[int], Awaitable[None]]
+
+
+async def play(
+    client: HubClient,
+    hub: str,
+    scenario: Scenario,
+    *,
+    after_delivery: AfterDelivery | None = None,
+    settle_timeout: float = 60.0,
+) -> Outcome:
+    """Open the hub, take the pre-orders, record the deliveries, and wait for all to settle."""
+    rng = random.Random(hub)
+    await client.open_hub(hub, SKU)
+    producers = [
+        await client.register_producer(
+            hub,
+            name=p.name,
+            phone=p.phone,
+            regency=p.regency,
+            **({"email": p.email} if p.email else {}),
+        )
+        for p in scenario.producers
+    ]
+    placed = []
+    for index, b in enumerate(scenario.buyers):
+        buyer = {"name": b.name, "type": b.type, "region": b.region, "phone": b.phone}
+        if b.email:
+            buyer["email"] = b.email
+        placed.append(
+            await client.place_order(hub, SKU, b.quantity, buyer, idempotency_key=f"{hub}-{index}")
+        )
+        await asyncio.sleep(rng.uniform(0, 0.01))  # buyers arrive one after another
+    deliveries = []
+    for index, (producer, plan) in enumerate(zip(producers, scenario.producers, strict=True)):
+        deliveries.append(
+            await client.record_delivery(hub, producer["id"], SKU, plan.delivered, plan.rejected)
+        )
+        if after_delivery is not None:
+            await after_delivery(index)
+
+    expected = min(scenario.accepted_total, scenario.demand)
+
+    async def settled() -> list[dict] | None:
+        orders = [await client.order(order["id"]) for order in placed]
+        return orders if sum(o["allocated"] for o in orders) == expected else None
+
+    await wait_until(
+        lambda: _allocated(client, hub, expected), what="allocation", timeout=settle_timeout
+    )
+    orders = await wait_until(settled, what="orders to show allocations", timeout=settle_timeout)
+    return Outcome(hub=hub, producers=producers, deliveries=deliveries, orders=orders)
+
+
+async def _allocated(client: HubClient, hub: str, expected: int) -> bool:
+    return (await client.stock(hub, SKU))["allocated"] == expected
+
+
+def report(scenario: Scenario, outcome: Outcome) -> str:
+    """Who got what, for people: buyers in queue order, then producers."""
+    lines = [
+        f"Hari pertama / founding day at hub {outcome.hub}",
+        f"Diterima / accepted: {scenario.accepted_total} units;"
+        f" dipesan / ordered: {scenario.demand} units",
+        "",
+        f"{'#':>3}  {'pembeli / buyer':<34} {'type':<10} {'ordered':>7} {'got':>5}  status",
+    ]
+    orders = sorted(outcome.orders, key=lambda o: o["placed_at"])
+    for position, order in enumerate(orders, start=1):
+        buyer = order["buyer"]
+        lines.append(
+            f"{position:>3}  {buyer['name'][:34]:<34} {buyer['type']:<10} "
+            f"{order['quantity']:>7} {order['allocated']:>5}  {order['status']}"
+        )
+    lines += ["", f"{'produsen / producer':<30} {'delivered':>9} {'accepted':>8}"]
+    for producer, delivery in zip(outcome.producers, outcome.deliveries, strict=True):
+        lines.append(
+            f"{producer['name'][:30]:<30} {delivery['quantity']:>9} {delivery['accepted']:>8}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hub", default=new_hub_code("kalteng"), help="a new hub code")
+    parser.add_argument("--seed", type=int, default=2020)
+    for name, port in DEFAULT_PORTS.items():
+        parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} URL")
+    args = parser.parse_args()
+    scenario = founding_day(args.seed)
+
+    async def run() -> None:
+        async with aiohttp.ClientSession() as session:
+            client = HubClient(session, {name: getattr(args, name) for name in DEFAULT_PORTS})
+            outcome = await play(client, args.hub, scenario)
+            print(report(scenario, outcome))
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

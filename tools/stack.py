@@ -1,0 +1,135 @@
+"""The four services as plain processes, the way they run in production but without Docker.
+
+Used by the tests, the benchmarks and `python -m tools.run_local`.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+SERVICES = ("intake", "orders", "allocator", "notifier")
+DEFAULT_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class ServiceProcess:
+    """One service process; its output goes to a log file so a failing test can show it."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    _log_file: object = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._log_file = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            cwd=ROOT,
+            env={**os.environ, **self.env, "HTTP_PORT": str(self.port)},
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited at start-up:\n{self.log_tail()}")
+                try:
+                    async with session.get(f"{self.url}/ready") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready after {timeout}s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no acks, no cleanup. What a crash looks like."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait for a graceful exit; answer the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+        finally:
+            if self._log_file is not None:
+                self._log_file.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Stack:
+    services: dict[str, ServiceProcess]
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        database_url: str,
+        amqp_url: str,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
+    ) -> "Stack":
+        log_dir.mkdir(parents=True, exist_ok=True)
+        env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url, **(extra_env or {})}
+        return cls(
+            {
+                name: ServiceProcess(
+                    name=name,
+                    port=(ports or {}).get(name) or free_port(),
+                    env=env,
+                    log_path=log_dir / f"{name}.log",
+                )
+                for name in SERVICES
+            }
+        )
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.services[name]
+
+    def urls(self) -> dict[str, str]:
+        return {name: service.url for name, service in self.services.items()}
+
+    async def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+        await asyncio.gather(*(service.wait_ready() for service in self.services.values()))
+
+    def stop(self) -> dict[str, int | None]:
+        return {name: service.stop() for name, service in self.services.items()}
