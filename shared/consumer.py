@@ -9,6 +9,7 @@ fault: the handler waits and retries for as long as it takes, and never dead-let
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
@@ -112,6 +113,7 @@ class Consumer:
             event_type=envelope.type,
             hub=envelope.hub,
         ):
+            started = time.perf_counter()
             try:
                 await self._handle(envelope, payload)
             except asyncio.CancelledError:
@@ -121,6 +123,7 @@ class Consumer:
                 await self._dead_letter(message, f"{type(error).__name__}: {error}")
                 return
             await message.ack()
+            log.info("event handled", duration_ms=round((time.perf_counter() - started) * 1000, 2))
 
     async def _handle(self, envelope: Envelope, payload: EventPayload) -> None:
         handler = self.handlers[envelope.type]

@@ -53,12 +53,3 @@ def configure_logging(service: str, log_format: str = "json", level: str = "INFO
     root.setLevel(level)
     # aiormq logs every reconnect attempt at length; its own warnings are enough.
     logging.getLogger("aiormq").setLevel(max(logging.WARNING, root.level))
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """Keep a phone number recognisable in logs without writing it out in full."""
-    if not phone:
-        return phone
-    if len(phone) <= 6:
-        return "*" * len(phone)
-    return f"{phone[:4]}{'*' * (len(phone) - 7)}{phone[-3:]}"

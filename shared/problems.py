@@ -96,10 +96,10 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     code = item["type"]
     context = item.get("ctx") or {}
     template = _MESSAGES.get(code)
-    if template is None:
-        message = Text(f"Nilai tidak valid: {item['msg']}", item["msg"])
-    else:
+    try:
         message = Text(template.id.format(**context), template.en.format(**context))
+    except (AttributeError, KeyError, IndexError):  # no template, or it needs other context
+        message = Text(f"Nilai tidak valid: {item['msg']}", item["msg"])
     return FieldError(location, code, message)
 
 
@@ -131,7 +131,6 @@ _MESSAGES = {
     ),
     "literal_error": Text("harus salah satu dari {expected}", "must be one of {expected}"),
     "enum": Text("harus salah satu dari {expected}", "must be one of {expected}"),
-    "value_error": Text("tidak valid: {error}", "invalid: {error}"),
     "phone_invalid": Text("bukan nomor telepon yang valid", "is not a valid phone number"),
     "phone_not_indonesian": Text(
         "harus nomor Indonesia (+62)", "must be an Indonesian number (+62)"

@@ -31,9 +31,18 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 def language_of(request: web.Request) -> str:
-    """'en' when the client prefers English, else Indonesian."""
-    accept = request.headers.get("Accept-Language", "").strip().lower()
-    return "en" if accept.startswith("en") else "id"
+    """'en' when the client ranks English above Indonesian in Accept-Language, else 'id'."""
+    ranks = {"id": 0.0, "en": 0.0}
+    for position, item in enumerate(request.headers.get("Accept-Language", "").split(",")):
+        tag, _, quality = item.strip().lower().partition(";q=")
+        language = tag.split("-")[0]
+        if language in ranks and ranks[language] == 0.0:
+            try:
+                weight = float(quality) if quality else 1.0
+            except ValueError:
+                continue
+            ranks[language] = weight - position * 1e-6  # equal weights: the earlier one wins
+    return "en" if ranks["en"] > ranks["id"] else "id"
 
 
 def problem_response(request: web.Request, problem: Problem) -> web.Response:

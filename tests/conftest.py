@@ -6,8 +6,10 @@ skips. Tests share one running stack and keep apart by using a hub each.
 
 import aio_pika
 import aiohttp
+import asyncpg
 import pytest
 
+from tests.support.bus import EventTap
 from tests.support.mailbox import Mailbox
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
@@ -66,3 +68,19 @@ async def amqp(box: Sandbox) -> aio_pika.abc.AbstractRobustConnection:
     connection = await aio_pika.connect_robust(box.amqp_url)
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+async def tap(amqp: aio_pika.abc.AbstractRobustConnection, stack: Stack) -> EventTap:
+    """Every event published while the test runs (the stack has declared the exchange)."""
+    watcher = await EventTap().open(amqp)
+    yield watcher
+    await watcher.close()
+
+
+@pytest.fixture
+async def database(box: Sandbox) -> asyncpg.Connection:
+    """A connection to the sandbox database, to look at what the services wrote."""
+    conn = await asyncpg.connect(box.database_url)
+    yield conn
+    await conn.close()

@@ -171,18 +171,11 @@ async def play(
     expected = min(scenario.accepted_total, scenario.demand)
 
     async def settled() -> list[dict] | None:
-        orders = [await client.order(order["id"]) for order in placed]
+        orders = await asyncio.gather(*(client.order(order["id"]) for order in placed))
         return orders if sum(o["allocated"] for o in orders) == expected else None
 
-    await wait_until(
-        lambda: _allocated(client, hub, expected), what="allocation", timeout=settle_timeout
-    )
     orders = await wait_until(settled, what="orders to show allocations", timeout=settle_timeout)
     return Outcome(hub=hub, producers=producers, deliveries=deliveries, orders=orders)
-
-
-async def _allocated(client: HubClient, hub: str, expected: int) -> bool:
-    return (await client.stock(hub, SKU))["allocated"] == expected
 
 
 def report(scenario: Scenario, outcome: Outcome) -> str:

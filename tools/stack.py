@@ -71,10 +71,12 @@ class ServiceProcess:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+        self._close_log()
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait for a graceful exit; answer the exit code."""
         if self.process is None or self.process.poll() is not None:
+            self._close_log()
             return None if self.process is None else self.process.returncode
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -83,8 +85,12 @@ class ServiceProcess:
             self.process.kill()
             return self.process.wait()
         finally:
-            if self._log_file is not None:
-                self._log_file.close()
+            self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -122,6 +128,12 @@ class Stack:
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
+
+    def replica(self, name: str, log_path: Path) -> ServiceProcess:
+        """Another process of a service on its own port, with the stack's database and broker."""
+        return ServiceProcess(
+            name=name, port=free_port(), env=self.services[name].env, log_path=log_path
+        )
 
     def urls(self) -> dict[str, str]:
         return {name: service.url for name, service in self.services.items()}

@@ -52,8 +52,10 @@ async def get_queue(request: web.Request) -> web.Response:
     except ValidationError as error:
         raise from_validation_error(error) from None
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(store.QUEUE_VIEW, hub, sku, page.limit, page.offset)
-        waiting = await conn.fetchval(store.QUEUE_LENGTH, hub, sku)
+        # One snapshot for the page and the count, so they agree.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            rows = await conn.fetch(store.QUEUE_VIEW, hub, sku, page.limit, page.offset)
+            waiting = await conn.fetchval(store.QUEUE_LENGTH, hub, sku)
     orders = [
         WaitingOrder(
             position=page.offset + index,

@@ -59,7 +59,7 @@ def allocate_fifo(lots: Sequence[Lot], claims: Sequence[Claim]) -> list[Allocati
                 )
                 remaining[lot_index] -= take
                 wanted -= take
-            if remaining[lot_index] == 0:
+            if remaining[lot_index] <= 0:
                 lot_index += 1
         if lot_index == len(lots):
             break

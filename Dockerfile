@@ -1,0 +1,35 @@
+# One image for all four services; docker-compose.yml picks the service with `command:`.
+FROM python:3.11.13-slim-bookworm
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# A fixed uid so volume ownership is predictable; no login shell, no home clutter.
+RUN groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
+
+WORKDIR /app
+
+# Dependencies only, read from pyproject.toml: this layer is rebuilt only when the dependency
+# list or the pinned closure (constraints.txt) changes, not on every code edit.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+ && pip install --no-cache-dir -c constraints.txt -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
+
+# The code, then the package itself (migrations and templates are package data).
+COPY shared ./shared
+COPY services ./services
+COPY tools ./tools
+RUN pip install --no-cache-dir --no-deps . \
+ && rm -rf build ./*.egg-info
+
+# Code stays root-owned: the services only read it.
+USER app
+
+EXPOSE 8081 8082 8083 8084
+# Default only; compose runs `python -m services.<name>` for each service.
+CMD ["python", "-m", "services.intake"]

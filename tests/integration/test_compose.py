@@ -1,0 +1,237 @@
+"""docker-compose.yml, checked without a Docker engine.
+
+The official compose-spec schema catches misspelt keys and wrong shapes; the other tests check
+what a schema cannot: that the services are wired to each other the way the code expects.
+"""
+
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+APPS = ("intake", "orders", "allocator", "notifier")
+INFRASTRUCTURE = ("postgres", "rabbitmq", "mailpit")
+# Replicas of these must not fight over a container name or a host port.
+SCALABLE = ("allocator",)
+
+
+def schema_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, dict]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def published(service: dict) -> list[tuple[str, int]]:
+    """(host port or "" when Docker picks it, container port) for each published port."""
+    pairs = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            pairs.append((str(port.get("published", "")), int(port["target"])))
+            continue
+        *host, container = str(port).split("/")[0].split(":")
+        pairs.append((host[-1] if host else "", int(container)))
+    return pairs
+
+
+def host_ports(spec: str) -> set[int]:
+    if not spec:
+        return set()
+    low, _, high = spec.partition("-")
+    return set(range(int(low), int(high or low) + 1))
+
+
+def depends_on(service: dict) -> dict[str, str]:
+    """Each dependency and its condition (a bare list means service_started)."""
+    deps = service.get("depends_on", {})
+    if isinstance(deps, list):
+        return dict.fromkeys(deps, "service_started")
+    return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
+
+
+def health_script(service: dict) -> str:
+    test = service["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    return test[3]
+
+
+def test_compose_file_passes_the_compose_spec_schema():
+    result = schema_check(COMPOSE_FILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("good", "bad"),
+    [("healthcheck:", "helthcheck:"), ("condition: service_healthy", "condition: service_happy")],
+)
+def test_schema_check_rejects_a_broken_copy(tmp_path, good, bad):
+    text = COMPOSE_FILE.read_text()
+    assert good in text
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(text.replace(good, bad))
+    result = schema_check(broken)
+    assert result.returncode != 0
+    assert bad.split()[-1].rstrip(":") in result.stdout  # rejected for the mistake, not a crash
+
+
+def test_app_services_are_built_from_the_one_dockerfile(services):
+    builds = set()
+    for name in APPS:
+        build = services[name]["build"]
+        if isinstance(build, str):
+            build = {"context": build}
+        context = (ROOT / build["context"]).resolve()
+        builds.add(context / build.get("dockerfile", "Dockerfile"))
+    assert len(builds) == 1
+    assert builds.pop().is_file()
+
+
+def test_each_app_service_runs_its_own_module(services):
+    for name in APPS:
+        assert services[name]["command"] == ["python", "-m", f"services.{name}"]
+
+
+def test_each_app_service_checks_ready_on_its_http_port(services):
+    for name in APPS:
+        script = health_script(services[name])
+        port = environment(services[name])["HTTP_PORT"]
+        assert "/ready" in script
+        # Either the port is written out or the check reads the same HTTP_PORT the app does.
+        literal = re.search(r"://(?:127\.0\.0\.1|localhost):(\d+)/", script)
+        assert (literal[1] == port) if literal else ("os.environ['HTTP_PORT']" in script), name
+
+
+def test_each_app_service_publishes_the_port_it_serves(services):
+    for name in APPS:
+        port = int(environment(services[name])["HTTP_PORT"])
+        assert [container for _, container in published(services[name])] == [port], name
+
+
+class ReadyStub(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        self.send_response(self.status if self.path == "/ready" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture
+def ready_stub() -> Iterator[tuple[int, type[ReadyStub]]]:
+    handler = type("Stub", (ReadyStub,), {})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield server.server_address[1], handler
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
+def test_app_healthcheck_passes_on_ready_and_fails_on_503(services, ready_stub, status, healthy):
+    port, handler = ready_stub
+    handler.status = status
+    for name in APPS:
+        env = {**os.environ, **environment(services[name]), "HTTP_PORT": str(port)}
+        run = subprocess.run(
+            [sys.executable, "-c", health_script(services[name])],
+            env=env,
+            capture_output=True,
+            timeout=30,
+        )
+        assert (run.returncode == 0) is healthy, (name, run.stderr)
+
+
+def test_app_services_wait_for_healthy_infrastructure(services):
+    for name in APPS:
+        needed = {"postgres", "rabbitmq"} | ({"mailpit"} if name == "notifier" else set())
+        deps = depends_on(services[name])
+        assert needed <= deps.keys(), name
+        assert all(deps[dep] == "service_healthy" for dep in needed), name
+
+
+def test_every_depends_on_target_exists(services):
+    for name, service in services.items():
+        assert depends_on(service).keys() <= services.keys(), name
+
+
+def test_every_service_has_a_healthcheck(services):
+    for name in (*INFRASTRUCTURE, *APPS):
+        check = services[name].get("healthcheck", {})
+        assert check.get("test") and not check.get("disable"), name
+
+
+def test_app_urls_name_the_compose_services_and_their_credentials(services):
+    postgres = environment(services["postgres"])
+    rabbitmq = environment(services["rabbitmq"])
+    for name in APPS:
+        env = environment(services[name])
+        database, amqp = urlsplit(env["DATABASE_URL"]), urlsplit(env["AMQP_URL"])
+        assert (database.hostname, database.port) == ("postgres", 5432)
+        assert database.username == postgres["POSTGRES_USER"]
+        assert database.password == postgres["POSTGRES_PASSWORD"]
+        assert database.path == f"/{postgres.get('POSTGRES_DB', postgres['POSTGRES_USER'])}"
+        assert (amqp.hostname, amqp.port) == ("rabbitmq", 5672)
+        assert amqp.username == rabbitmq.get("RABBITMQ_DEFAULT_USER", "guest")
+        assert amqp.password == rabbitmq.get("RABBITMQ_DEFAULT_PASS", "guest")
+
+
+def test_notifier_sends_mail_to_mailpit(services):
+    env = environment(services["notifier"])
+    assert env["SMTP_HOST"] == "mailpit"
+    assert int(env["SMTP_PORT"]) in {port for _, port in published(services["mailpit"])}
+
+
+def test_app_services_can_scale(services):
+    for name in APPS:
+        assert "container_name" not in services[name], name
+    for name in SCALABLE:
+        assert all(not host for host, _ in published(services[name])), name
+
+
+def test_no_two_services_publish_the_same_host_port(services):
+    taken: dict[int, str] = {}
+    for name, service in services.items():
+        for host, _ in published(service):
+            for port in host_ports(host):
+                assert port not in taken, f"{name} and {taken[port]} both publish {port}"
+                taken[port] = name
+
+
+def test_every_image_is_pinned_to_a_version(services):
+    for name, service in services.items():
+        if "image" not in service:
+            assert "build" in service, name
+            continue
+        _, _, tag = service["image"].rpartition("/")[2].partition(":")
+        assert re.search(r"\d+\.\d+", tag) and tag != "latest", f"{name}: {service['image']}"

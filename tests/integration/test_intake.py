@@ -1,0 +1,189 @@
+"""Intake over HTTP, as a running process: what it records, what it announces, what it refuses."""
+
+import asyncpg
+import pytest
+
+from tests.support.bus import EventTap
+from tests.support.refusals import (
+    BadRequest,
+    assert_no_event_since,
+    assert_refused,
+    row_counts,
+    send,
+    unknown_id,
+)
+from tools.client import ApiError, HubClient
+
+PHONE = "081234567890"
+
+
+async def add_producer(client: HubClient, hub: str, phone: str = PHONE, **extra) -> dict:
+    fields = {"name": "Ibu Sari", "phone": phone, "regency": "Kapuas", **extra}
+    return await client.register_producer(hub, **fields)
+
+
+async def test_delivery_is_recorded_and_announced(client: HubClient, hub: str, tap: EventTap):
+    producer = await add_producer(client, hub, email="sari@contoh.id")
+    assert producer["phone"] == "+6281234567890"
+
+    delivery = await client.record_delivery(hub, producer["id"], "masker-kain", 50, rejected=4)
+
+    assert delivery["accepted"] == 46
+    assert await client.delivery(delivery["id"]) == delivery
+    event = await tap.wait_for(
+        lambda e: e.type == "supply.received" and e.payload["delivery_id"] == delivery["id"],
+        what="supply.received",
+    )
+    assert event.hub == hub
+    assert event.payload["accepted"] == 46 and event.payload["rejected"] == 4
+    assert event.payload["producer_id"] == producer["id"]
+
+
+async def test_request_correlation_id_travels_with_the_event(
+    client: HubClient, hub: str, tap: EventTap
+):
+    producer = await client.call(
+        "intake",
+        "POST",
+        "/v1/producers",
+        json={"hub": hub, "name": "Pak Budi", "phone": PHONE, "regency": "Katingan"},
+        headers={"X-Correlation-Id": "counter-7-req-42"},
+    )
+    event = await tap.wait_for(
+        lambda e: e.payload.get("producer_id") == producer["id"], what="producer.registered"
+    )
+    assert event.correlation_id == "counter-7-req-42"
+    assert event.causation_id is None
+
+
+async def test_lookups_of_unknown_or_malformed_ids_are_404(client: HubClient):
+    for path in (f"/v1/producers/{unknown_id()}", "/v1/deliveries/not-a-uuid", "/v1/hubs/nope"):
+        with pytest.raises(ApiError) as refused:
+            await client.call("intake", "GET", path)
+        assert refused.value.status == 404
+        assert refused.value.body["type"] == "/problems/not-found"
+
+
+async def test_duplicates_are_conflicts(client: HubClient, hub: str):
+    await add_producer(client, hub)
+    for attempt in (
+        lambda: add_producer(client, hub, phone="+62 812-3456-7890"),  # same number, other form
+        lambda: client.list_product(hub, "masker-kain", "Masker lagi", 6000),
+        lambda: client.create_hub(hub, "Lagi"),
+    ):
+        with pytest.raises(ApiError) as refused:
+            await attempt()
+        assert refused.value.status == 409
+
+
+def delivery(**fields) -> dict:
+    """A good delivery but for `fields`; "{hub}" and "{producer}" are filled in by the test."""
+    base = {"hub": "{hub}", "producer_id": "{producer}", "sku": "masker-kain", "quantity": 50}
+    return {**base, **fields}
+
+
+def filled(bad: BadRequest, **values: str) -> BadRequest:
+    if not isinstance(bad.body, dict):
+        return bad
+    body = {
+        key: values.get(value.strip("{}"), value) if isinstance(value, str) else value
+        for key, value in bad.body.items()
+    }
+    return BadRequest(bad.name, body, bad.status, bad.fields, bad.content_type)
+
+
+BAD_DELIVERIES = [
+    BadRequest("unknown hub", delivery(hub="tidak-ada"), 422, {"hub"}),
+    BadRequest("unknown product", delivery(sku="masker-n95"), 422, {"sku"}),
+    BadRequest("unknown producer", delivery(producer_id=unknown_id()), 422, {"producer_id"}),
+    BadRequest("quantity zero", delivery(quantity=0), 422, {"quantity"}),
+    BadRequest("quantity negative", delivery(quantity=-5), 422, {"quantity"}),
+    BadRequest("quantity absurd", delivery(quantity=10_000_000), 422, {"quantity"}),
+    BadRequest("quantity as text", delivery(quantity="50"), 422, {"quantity"}),
+    BadRequest("quantity fractional", delivery(quantity=50.5), 422, {"quantity"}),
+    BadRequest("quantity boolean", delivery(quantity=True), 422, {"quantity"}),
+    BadRequest("more rejected than delivered", delivery(rejected=51), 422, {"rejected"}),
+    BadRequest("rejected negative", delivery(rejected=-1), 422, {"rejected"}),
+    BadRequest("producer id not a uuid", delivery(producer_id="42"), 422, {"producer_id"}),
+    BadRequest("hub of wrong type", delivery(hub=17), 422, {"hub"}),
+    BadRequest("unknown field", delivery(colour="blue"), 422, {"colour"}),
+    BadRequest("several bad fields", delivery(quantity=0, sku="X"), 422, {"quantity", "sku"}),
+    BadRequest("missing fields", {}, 422, {"hub", "producer_id", "sku", "quantity"}),
+    BadRequest("not an object", [1, 2], 422, {"body"}),
+    BadRequest("not JSON", b'{"hub": "x", ', 400),
+    BadRequest("not JSON at all", b"\xff\xfe", 400),
+    BadRequest("too large", b'{"pad": "' + b"x" * 20_000 + b'"}', 413),
+    BadRequest(
+        "not declared JSON", b"hub=x", 415, content_type="application/x-www-form-urlencoded"
+    ),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_DELIVERIES, ids=lambda bad: bad.name)
+async def test_bad_delivery_is_refused_and_leaves_no_trace(
+    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection, bad: BadRequest
+):
+    producer = await add_producer(client, hub)
+    bad = filled(bad, hub=hub, producer=producer["id"])
+    before, seen = await row_counts(database, "intake", hub), len(tap.events)
+
+    refusal = await send(client.session, f"{client.urls['intake']}/v1/deliveries", bad)
+
+    assert_refused(refusal, bad)
+    assert await row_counts(database, "intake", hub) == before
+
+    async def sentinel():
+        good = await client.record_delivery(hub, producer["id"], "masker-kain", 1)
+        return "delivery_id", good["id"]
+
+    await assert_no_event_since(tap, seen, hub, sentinel)
+
+
+BAD_PRODUCERS = [
+    BadRequest("landline", {"phone": "0536 3221234"}, 422, {"phone"}),
+    BadRequest("foreign number", {"phone": "+1 650 253 0000"}, 422, {"phone"}),
+    BadRequest("not a number", {"phone": "halo"}, 422, {"phone"}),
+    BadRequest("bad email", {"email": "sari-at-contoh"}, 422, {"email"}),
+    BadRequest("empty name", {"name": "   "}, 422, {"name"}),
+    BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
+    BadRequest("hub not a code", {"hub": "PLUT Kalteng"}, 422, {"hub"}),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_PRODUCERS, ids=lambda bad: bad.name)
+async def test_bad_producer_is_refused_and_leaves_no_trace(
+    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection, bad: BadRequest
+):
+    body = {"hub": "{hub}", "name": "Ibu Sari", "phone": PHONE, "regency": "Kapuas", **bad.body}
+    bad = filled(BadRequest(bad.name, body, bad.status, bad.fields), hub=hub)
+    before, seen = await row_counts(database, "intake", hub), len(tap.events)
+
+    refusal = await send(client.session, f"{client.urls['intake']}/v1/producers", bad)
+
+    assert_refused(refusal, bad)
+    assert await row_counts(database, "intake", hub) == before
+
+    async def sentinel():
+        return "producer_id", (await add_producer(client, hub, phone="081298765432"))["id"]
+
+    await assert_no_event_since(tap, seen, hub, sentinel)
+
+
+async def test_bad_product_is_refused(client: HubClient, hub: str):
+    for body, field in (
+        ({"hub": hub, "sku": "Masker Kain", "name": "x", "unit_price": 5000}, "sku"),
+        ({"hub": hub, "sku": "masker-2", "name": "x", "unit_price": 0}, "unit_price"),
+        ({"hub": hub, "sku": "masker-2", "name": "x", "unit_price": "5000"}, "unit_price"),
+        ({"hub": "tidak-ada", "sku": "masker-2", "name": "x", "unit_price": 5000}, "hub"),
+    ):
+        with pytest.raises(ApiError) as refused:
+            await client.call("intake", "POST", "/v1/products", json=body)
+        assert refused.value.status == 422
+        assert {e["field"] for e in refused.value.body["errors"]} == {field}
+
+
+async def test_problems_speak_english_when_asked(client: HubClient):
+    url = f"{client.urls['intake']}/v1/deliveries"
+    for language, title in (("id", "Data tidak valid"), ("en-GB,en;q=0.9", "Invalid data")):
+        async with client.session.post(url, json={}, headers={"Accept-Language": language}) as r:
+            assert (await r.json(content_type=None))["title"] == title

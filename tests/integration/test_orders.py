@@ -1,0 +1,152 @@
+"""The orders service over HTTP, as a running process."""
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from tests.support.bus import EventTap
+from tests.support.refusals import (
+    BadRequest,
+    assert_no_event_since,
+    assert_refused,
+    row_counts,
+    send,
+    unknown_id,
+)
+from tools.client import ApiError, HubClient
+
+BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
+
+
+def order(hub: str, **fields) -> dict:
+    return {"hub": hub, "sku": "masker-kain", "quantity": 100, "buyer": BUYER, **fields}
+
+
+async def post_order(client: HubClient, body: dict, key: str | None = None):
+    headers = {"Idempotency-Key": key} if key else {}
+    url = f"{client.urls['orders']}/v1/orders"
+    async with client.session.post(url, json=body, headers=headers) as response:
+        return response.status, dict(response.headers), await response.read()
+
+
+async def test_order_is_queued_and_announced(client: HubClient, hub: str, tap: EventTap):
+    placed = await client.place_order(hub, "masker-kain", 100, BUYER)
+
+    assert placed["status"] == "queued" and placed["allocated"] == 0
+    assert await client.order(placed["id"]) == placed
+    event = await tap.wait_for(
+        lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
+        what="order.placed",
+    )
+    assert event.payload["quantity"] == 100 and event.payload["sequence"] >= 1
+    assert event.payload["buyer"]["type"] == "agency"
+
+
+async def test_retry_with_idempotency_key_returns_the_first_answer(
+    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection
+):
+    first = await post_order(client, order(hub), key=f"{hub}-po-1")
+    again = await post_order(client, order(hub), key=f"{hub}-po-1")
+
+    assert first[0] == again[0] == 201
+    assert again[2] == first[2], "the same answer, byte for byte"
+    assert again[1].get("Idempotent-Replayed") == "true"
+    assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
+
+
+async def test_same_key_with_another_body_is_refused(client: HubClient, hub: str):
+    await post_order(client, order(hub), key=f"{hub}-po-2")
+    status, _headers, body = await post_order(client, order(hub, quantity=5), key=f"{hub}-po-2")
+    assert status == 422
+    assert b"/problems/idempotency-key-reused" in body
+
+
+async def test_concurrent_requests_with_one_key_make_one_order(
+    client: HubClient, hub: str, database: asyncpg.Connection
+):
+    answers = await asyncio.gather(
+        *(post_order(client, order(hub), key=f"{hub}-po-3") for _ in range(10))
+    )
+    assert {status for status, _h, _b in answers} == {201}
+    assert len({body for _s, _h, body in answers}) == 1
+    assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
+
+
+async def test_cancel_is_announced_once(client: HubClient, hub: str, tap: EventTap):
+    placed = await client.place_order(hub, "masker-kain", 10, BUYER)
+
+    cancelled = await client.cancel(placed["id"])
+    again = await client.cancel(placed["id"])
+
+    assert cancelled["status"] == again["status"] == "cancelled"
+    assert again == cancelled
+    await tap.wait_for(
+        lambda e: e.type == "order.cancelled" and e.payload["order_id"] == placed["id"],
+        what="order.cancelled",
+    )
+    sentinel = await client.place_order(hub, "masker-kain", 1, BUYER)
+    await tap.wait_for(lambda e: e.payload.get("order_id") == sentinel["id"], what="sentinel")
+    cancels = [e for e in tap.of_hub(hub) if e.type == "order.cancelled"]
+    assert len(cancels) == 1
+
+
+async def test_unknown_orders_are_404(client: HubClient):
+    for method, path in (
+        ("GET", f"/v1/orders/{unknown_id()}"),
+        ("POST", f"/v1/orders/{unknown_id()}/cancel"),
+        ("GET", "/v1/orders/12345"),
+    ):
+        with pytest.raises(ApiError) as refused:
+            await client.call("orders", method, path)
+        assert refused.value.status == 404
+
+
+def buyer(**fields) -> dict:
+    return {**BUYER, **fields}
+
+
+BAD_ORDERS = [
+    BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
+    BadRequest("unknown product", {"sku": "masker-n95"}, 422, {"sku"}),
+    BadRequest("quantity zero", {"quantity": 0}, 422, {"quantity"}),
+    BadRequest("quantity absurd", {"quantity": 100_000_000}, 422, {"quantity"}),
+    BadRequest("quantity as text", {"quantity": "100"}, 422, {"quantity"}),
+    BadRequest("quantity fractional", {"quantity": 1.5}, 422, {"quantity"}),
+    BadRequest("buyer type unknown", {"buyer": buyer(type="pemerintah")}, 422, {"buyer.type"}),
+    BadRequest("buyer missing", {"buyer": None}, 422, {"buyer"}),
+    BadRequest("buyer not an object", {"buyer": "Dinas"}, 422, {"buyer"}),
+    BadRequest("buyer landline", {"buyer": buyer(phone="0536 3221234")}, 422, {"buyer.phone"}),
+    BadRequest("buyer email", {"buyer": buyer(email="dinas@")}, 422, {"buyer.email"}),
+    BadRequest("buyer without name", {"buyer": buyer(name="")}, 422, {"buyer.name"}),
+    BadRequest("unknown field", {"discount": 50}, 422, {"discount"}),
+    BadRequest("not JSON", b"{'hub': 'x'}", 400),
+    BadRequest("too large", b"[" + b"1," * 10_000 + b"1]", 413),
+    BadRequest("not declared JSON", b"{}", 415, content_type="text/plain"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_ORDERS, ids=lambda bad: bad.name)
+async def test_bad_order_is_refused_and_leaves_no_trace(
+    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection, bad: BadRequest
+):
+    if isinstance(bad.body, dict):
+        body = {**order(hub), **bad.body}
+        bad = BadRequest(bad.name, body, bad.status, bad.fields, bad.content_type)
+    before, seen = await row_counts(database, "orders", hub), len(tap.events)
+
+    refusal = await send(client.session, f"{client.urls['orders']}/v1/orders", bad)
+
+    assert_refused(refusal, bad)
+    assert await row_counts(database, "orders", hub) == before
+
+    async def sentinel():
+        return "order_id", (await client.place_order(hub, "masker-kain", 1, BUYER))["id"]
+
+    await assert_no_event_since(tap, seen, hub, sentinel)
+
+
+async def test_malformed_idempotency_key_is_refused(client: HubClient, hub: str):
+    status, _headers, body = await post_order(client, order(hub), key="x" * 300)
+    assert status == 422
+    assert b"Idempotency-Key" in body

@@ -1,0 +1,115 @@
+"""The shared plumbing against the real Postgres and RabbitMQ: migrations and the outbox."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from shared import outbox
+from shared.bus import connect
+from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
+from shared.events import Envelope, OrderCancelled
+from shared.outbox import OutboxRelay
+from tests.support.bus import EventTap
+from tools.sandbox import Sandbox
+
+
+def new_schema() -> str:
+    return f"test_{uuid.uuid4().hex[:8]}"
+
+
+async def test_replicas_starting_together_apply_each_migration_once(box: Sandbox, tmp_path):
+    (tmp_path / "0001_lots.sql").write_text("CREATE TABLE lots (id int);")
+    (tmp_path / "0002_first_lot.sql").write_text("INSERT INTO lots VALUES (1);")
+    schema = new_schema()
+    replicas = [
+        await asyncpg.connect(box.database_url, server_settings={"search_path": schema})
+        for _ in range(3)
+    ]
+    try:
+        applied = await asyncio.gather(
+            *(migrate(conn, schema, migrations_in(tmp_path)) for conn in replicas)
+        )
+        assert sorted(applied, key=len) == [[], [], ["0001_lots", "0002_first_lot"]]
+        assert await replicas[0].fetchval(f"SELECT count(*) FROM {schema}.lots") == 1
+
+        (tmp_path / "0003_second_lot.sql").write_text("INSERT INTO lots VALUES (2);")
+        assert await migrate(replicas[1], schema, migrations_in(tmp_path)) == ["0003_second_lot"]
+        assert await migrate(replicas[2], schema, migrations_in(tmp_path)) == []
+    finally:
+        for conn in replicas:
+            await conn.close()
+
+
+async def test_a_failing_migration_leaves_nothing_half_done(box: Sandbox, tmp_path):
+    (tmp_path / "0001_ok.sql").write_text("CREATE TABLE ok (id int);")
+    (tmp_path / "0002_broken.sql").write_text("CREATE TABLE half (id int); SELECT 1 / 0;")
+    schema = new_schema()
+    conn = await asyncpg.connect(box.database_url, server_settings={"search_path": schema})
+    try:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await migrate(conn, schema, migrations_in(tmp_path))
+        recorded = await conn.fetch(f"SELECT name FROM {schema}.schema_migrations")
+        assert [row["name"] for row in recorded] == ["0001_ok"]
+        assert await conn.fetchval("SELECT to_regclass($1)", f"{schema}.half") is None
+    finally:
+        await conn.close()
+
+
+def an_event(hub: str) -> Envelope:
+    payload = OrderCancelled(
+        order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=datetime.now(UTC)
+    )
+    return Envelope.wrap(payload, hub=hub, correlation_id="outbox-test")
+
+
+@pytest.fixture
+async def outbox_schema(box: Sandbox):
+    """A schema with just the shared outbox and inbox, and a pool confined to it."""
+    schema = new_schema()
+    pool = await create_pool(box.database_url, schema)
+    async with pool.acquire() as conn:
+        await migrate(conn, schema, migrations_in(SHARED_MIGRATIONS, prefix="shared/"))
+    yield pool
+    await pool.close()
+
+
+async def test_events_leave_only_when_their_transaction_commits(
+    box: Sandbox, outbox_schema: asyncpg.Pool, tap: EventTap
+):
+    hub = f"outbox-{uuid.uuid4().hex[:6]}"
+    rolled_back, first, second = an_event(hub), an_event(hub), an_event(hub)
+    async with outbox_schema.acquire() as conn:
+        with pytest.raises(RuntimeError):
+            async with conn.transaction():
+                await outbox.add(conn, rolled_back)
+                raise RuntimeError("the state change failed")
+        async with conn.transaction():
+            await outbox.add(conn, first, second)
+    broker = await connect(box.amqp_url, "outbox-test")
+    try:
+        relay = OutboxRelay(pool=outbox_schema, broker=broker, batch_size=10)
+        assert await relay.publish_batch() == 2
+        await tap.wait_for(lambda e: e.id == second.id, what="the second event")
+        assert [e.id for e in tap.of_hub(hub)] == [first.id, second.id]
+        assert await relay.publish_batch() == 0, "published events leave the outbox"
+    finally:
+        await broker.connection.close()
+
+
+async def test_events_wait_in_the_outbox_while_the_broker_is_away(
+    box: Sandbox, outbox_schema: asyncpg.Pool
+):
+    broker = await connect(box.amqp_url, "outbox-test")
+    relay = OutboxRelay(pool=outbox_schema, broker=broker, batch_size=10)
+    async with outbox_schema.acquire() as conn:
+        await outbox.add(conn, an_event("outbox-away"))
+    await broker.connection.close()
+
+    with pytest.raises(Exception):  # noqa: B017 - whatever the closed channel raises
+        await relay.publish_batch()
+
+    async with outbox_schema.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 1

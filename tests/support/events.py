@@ -1,0 +1,55 @@
+"""Events as intake and the orders service would publish them, for driving one consumer."""
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from shared.events import Buyer, Envelope, OrderCancelled, OrderPlaced, SupplyReceived
+
+SKU = "masker-kain"
+_sequence = itertools.count(1)
+_clock = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+
+
+def supply(hub: str, accepted: int, *, rejected: int = 0, producer_id=None) -> Envelope:
+    return Envelope.wrap(
+        SupplyReceived(
+            delivery_id=uuid.uuid4(),
+            producer_id=producer_id or uuid.uuid4(),
+            sku=SKU,
+            quantity=accepted + rejected,
+            rejected=rejected,
+            accepted=accepted,
+            received_at=datetime.now(UTC),
+        ),
+        hub=hub,
+        correlation_id=f"test-supply-{uuid.uuid4().hex[:6]}",
+    )
+
+
+def placed(hub: str, quantity: int, *, email: str | None = None, minutes: int = 0) -> Envelope:
+    """An order placed `minutes` after a fixed morning; the sequence always grows."""
+    return Envelope.wrap(
+        OrderPlaced(
+            order_id=uuid.uuid4(),
+            sku=SKU,
+            quantity=quantity,
+            placed_at=_clock + timedelta(minutes=minutes),
+            sequence=next(_sequence),
+            buyer=Buyer(name="Bu Rina", type="individual", region="Sampit", email=email),
+        ),
+        hub=hub,
+        correlation_id=f"test-order-{uuid.uuid4().hex[:6]}",
+    )
+
+
+def cancelled(order: Envelope) -> Envelope:
+    return Envelope.wrap(
+        OrderCancelled(order_id=order.payload["order_id"], sku=SKU, cancelled_at=datetime.now(UTC)),
+        hub=order.hub,
+        correlation_id=order.correlation_id,
+    )
+
+
+def order_id(order: Envelope) -> str:
+    return str(order.payload["order_id"])

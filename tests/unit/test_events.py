@@ -1,0 +1,229 @@
+"""The event contract: envelopes survive the wire, causality is kept, unknown events are refused."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from shared.events import (
+    Buyer,
+    Envelope,
+    EventPayload,
+    LotShare,
+    NotificationFailed,
+    NotificationSent,
+    OrderAllocated,
+    OrderCancelled,
+    OrderPlaced,
+    OrderQueued,
+    OrderReleased,
+    ProducerRegistered,
+    ProductListed,
+    SupplyReceived,
+    UnknownEvent,
+)
+
+HUB = "kalteng-palangkaraya"
+NOW = datetime(2020, 4, 6, 8, 30, tzinfo=UTC)
+SHARE = LotShare(delivery_id=uuid.uuid4(), producer_id=uuid.uuid4(), quantity=20)
+
+# One valid payload of every event type, so every type is shown to survive the wire.
+SAMPLES = {
+    ("product.listed", 1): ProductListed(
+        product_id=uuid.uuid4(), sku="masker-kain", name="Masker kain", unit_price=5000
+    ),
+    ("producer.registered", 1): ProducerRegistered(
+        producer_id=uuid.uuid4(),
+        name="Ibu Siti",
+        regency="Kotawaringin Timur",
+        phone="+6281234567890",
+        email="siti@example.org",
+    ),
+    ("supply.received", 1): SupplyReceived(
+        delivery_id=uuid.uuid4(),
+        producer_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=50,
+        rejected=2,
+        accepted=48,
+        received_at=NOW,
+    ),
+    ("order.placed", 1): OrderPlaced(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=30,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
+    ),
+    ("order.cancelled", 1): OrderCancelled(
+        order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW
+    ),
+    ("order.queued", 1): OrderQueued(
+        order_id=uuid.uuid4(), sku="masker-kain", quantity=30, position=2, units_ahead=40
+    ),
+    ("order.allocated", 1): OrderAllocated(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=20,
+        allocated_total=20,
+        requested=30,
+        lots=(SHARE,),
+    ),
+    ("order.released", 1): OrderReleased(
+        order_id=uuid.uuid4(), sku="masker-kain", quantity=20, lots=(SHARE,)
+    ),
+    ("notification.sent", 1): NotificationSent(
+        message_id=uuid.uuid4(), template="order_received", channel="email", order_id=uuid.uuid4()
+    ),
+    ("notification.failed", 1): NotificationFailed(
+        message_id=uuid.uuid4(),
+        template="units_sold",
+        channel="email",
+        reason="mailbox full",
+        producer_id=uuid.uuid4(),
+    ),
+}
+
+
+def over_the_wire(envelope: Envelope) -> Envelope:
+    return Envelope.model_validate_json(envelope.model_dump_json())
+
+
+def test_every_registered_event_type_has_a_sample_here():
+    assert set(SAMPLES) == set(EventPayload.registry)
+
+
+@pytest.mark.parametrize("key", sorted(SAMPLES), ids=lambda key: f"{key[0]}-v{key[1]}")
+def test_event_survives_json_round_trip(key):
+    payload = SAMPLES[key]
+    sent = Envelope.wrap(payload, hub=HUB, correlation_id="req-1")
+
+    received = over_the_wire(sent)
+
+    assert received == sent
+    assert (received.type, received.version) == key
+    assert received.read() == payload
+    assert type(received.read()) is type(payload)
+
+
+def test_wrap_starts_a_chain_with_no_cause():
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+
+    assert envelope.causation_id is None
+    assert envelope.hub == HUB
+    assert envelope.correlation_id == "req-1"
+    assert envelope.occurred_at.tzinfo is not None
+
+
+def test_wrap_gives_each_event_a_new_id():
+    payload = SAMPLES[("order.placed", 1)]
+
+    first = Envelope.wrap(payload, hub=HUB, correlation_id="req-1")
+    second = Envelope.wrap(payload, hub=HUB, correlation_id="req-1")
+
+    assert first.id != second.id
+
+
+def test_follow_keeps_hub_and_correlation_and_names_its_cause():
+    placed = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+
+    queued = placed.follow(SAMPLES[("order.queued", 1)])
+
+    assert queued.hub == placed.hub
+    assert queued.correlation_id == placed.correlation_id
+    assert queued.causation_id == placed.id
+    assert queued.id != placed.id
+    assert queued.type == "order.queued"
+
+
+def test_read_of_an_unknown_type_raises_unknown_event():
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    unknown = envelope.model_copy(update={"type": "order.teleported"})
+
+    with pytest.raises(UnknownEvent, match="order.teleported"):
+        unknown.read()
+
+
+def test_read_of_an_unknown_version_raises_unknown_event():
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    from_the_future = envelope.model_copy(update={"version": 2})
+
+    with pytest.raises(UnknownEvent, match="version 2"):
+        from_the_future.read()
+
+
+def test_read_of_a_payload_that_does_not_fit_its_model_raises_validation_error():
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    broken = envelope.model_copy(update={"payload": {**envelope.payload, "quantity": 0}})
+
+    with pytest.raises(ValidationError):
+        broken.read()
+
+
+def test_payload_refuses_an_unknown_field():
+    data = SAMPLES[("order.cancelled", 1)].model_dump()
+
+    with pytest.raises(ValidationError, match="extra_forbidden|Extra inputs"):
+        OrderCancelled(**data, reason="changed my mind")
+
+
+def test_payload_is_frozen():
+    payload = SAMPLES[("order.queued", 1)]
+
+    with pytest.raises(ValidationError):
+        payload.position = 1
+
+
+def test_envelope_refuses_an_unknown_field():
+    data = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="r").model_dump()
+
+    with pytest.raises(ValidationError):
+        Envelope.model_validate({**data, "priority": "high"})
+
+
+def test_registry_has_the_model_of_each_type_and_version():
+    for (event_type, version), model in EventPayload.registry.items():
+        assert (model.type, model.version) == (event_type, version)
+
+
+def test_defining_an_event_twice_raises_and_leaves_the_registry_as_it_was():
+    before = dict(EventPayload.registry)
+
+    with pytest.raises(TypeError, match="defined twice"):
+
+        class OrderPlacedAgain(EventPayload):
+            type = "order.placed"
+            version = 1
+
+            order_id: uuid.UUID
+
+    assert EventPayload.registry == before
+    assert EventPayload.registry[("order.placed", 1)] is OrderPlaced
+
+
+@pytest.mark.parametrize("hub", ["kalteng", "kalteng-palangkaraya", "hub-2"])
+def test_envelope_takes_a_short_lowercase_hub_code(hub):
+    assert Envelope.wrap(SAMPLES[("order.placed", 1)], hub=hub, correlation_id="r").hub == hub
+
+
+@pytest.mark.parametrize(
+    "hub", ["Kalteng", "k", "kalteng palangkaraya", "-kalteng", "kalteng-", "", "x" * 41]
+)
+def test_envelope_refuses_a_hub_that_is_not_a_short_lowercase_code(hub):
+    with pytest.raises(ValidationError):
+        Envelope.wrap(SAMPLES[("order.placed", 1)], hub=hub, correlation_id="r")
+
+
+@pytest.mark.parametrize("correlation_id", ["", "x" * 65])
+def test_envelope_refuses_an_empty_or_overlong_correlation_id(correlation_id):
+    with pytest.raises(ValidationError):
+        Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id=correlation_id)
+
+
+def test_envelope_refuses_a_naive_occurred_at():
+    data = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="r").model_dump()
+
+    with pytest.raises(ValidationError):
+        Envelope.model_validate({**data, "occurred_at": datetime(2020, 4, 6, 8, 30)})

@@ -1,0 +1,76 @@
+"""Shared field types: Indonesian mobile numbers and short lowercase codes."""
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from shared.fields import HubCode, PhoneNumber, Sku
+
+
+class Contact(BaseModel):
+    phone: PhoneNumber
+
+
+class Codes(BaseModel):
+    hub: HubCode
+    sku: Sku
+
+
+def phone_error_code(raw: str) -> str:
+    with pytest.raises(ValidationError) as raised:
+        Contact(phone=raw)
+    (error,) = raised.value.errors()
+    return error["type"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0812 3456 7890",
+        "081234567890",
+        "6281234567890",
+        "+6281234567890",
+        "+62 812-3456-7890",
+        "  0812-3456-7890  ",
+    ],
+)
+def test_mobile_number_as_people_write_it_becomes_e164(written):
+    assert Contact(phone=written).phone == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("0536 3221234", "phone_not_mobile"),  # a Palangka Raya landline
+        ("021 5551234", "phone_not_mobile"),  # a Jakarta landline
+        ("+1 650 253 0000", "phone_not_indonesian"),
+        ("+65 8123 4567", "phone_not_indonesian"),
+        ("not a number", "phone_invalid"),
+        ("", "phone_invalid"),
+        ("0812", "phone_invalid"),
+        ("+62 000 0000 0000", "phone_invalid"),
+    ],
+)
+def test_phone_that_is_not_an_indonesian_mobile_is_refused_with_its_own_code(raw, code):
+    assert phone_error_code(raw) == code
+
+
+def test_phone_longer_than_32_characters_is_refused_before_parsing():
+    assert phone_error_code("0812" * 9) == "string_too_long"
+
+
+@pytest.mark.parametrize("code", ["kalteng-palangkaraya", "masker-kain", "ab", "hub-2", "a1-b2-c3"])
+def test_code_of_lowercase_words_joined_by_dashes_is_accepted(code):
+    codes = Codes(hub=code, sku=code)
+
+    assert (codes.hub, codes.sku) == (code, code)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["Kalteng", "a", "-x", "x-", "x--y", "kalteng palangkaraya", " kalteng", "x_y", "", "x" * 41],
+)
+def test_code_that_is_not_a_short_lowercase_code_is_refused(code):
+    with pytest.raises(ValidationError) as raised:
+        Codes(hub=code, sku=code)
+
+    assert {error["loc"][0] for error in raised.value.errors()} == {"hub", "sku"}

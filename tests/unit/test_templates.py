@@ -1,0 +1,216 @@
+"""Message templates: each renders with what its consumer gives it, Indonesian first."""
+
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.notifier import consumers, store
+from services.notifier.templates import TEMPLATES, indonesian_number, known_templates, render
+from shared.events import (
+    Buyer,
+    Envelope,
+    LotShare,
+    OrderAllocated,
+    OrderCancelled,
+    OrderPlaced,
+    OrderQueued,
+    ProducerRegistered,
+    ProductListed,
+    SupplyReceived,
+)
+
+HUB = "kalteng-palangkaraya"
+NOW = datetime(2020, 4, 6, 8, 30, tzinfo=UTC)
+SITI, BUDI = uuid.uuid4(), uuid.uuid4()
+
+# One event of each type the notifier consumes; quantities large enough to need a thousands dot.
+EVENTS = {
+    "product.listed": ProductListed(
+        product_id=uuid.uuid4(), sku="masker-kain", name="Masker kain", unit_price=5000
+    ),
+    "producer.registered": ProducerRegistered(
+        producer_id=SITI, name="Ibu Siti", regency="Katingan", phone="+6281234567890"
+    ),
+    "supply.received": SupplyReceived(
+        delivery_id=uuid.uuid4(),
+        producer_id=SITI,
+        sku="masker-kain",
+        quantity=1200,
+        rejected=12,
+        accepted=1188,
+        received_at=NOW,
+    ),
+    "order.placed": OrderPlaced(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=3000,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
+    ),
+    "order.queued": OrderQueued(
+        order_id=uuid.uuid4(), sku="masker-kain", quantity=3000, position=4, units_ahead=2500
+    ),
+    "order.allocated": OrderAllocated(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=1500,
+        allocated_total=1500,
+        requested=3000,
+        lots=(
+            LotShare(delivery_id=uuid.uuid4(), producer_id=SITI, quantity=1000),
+            LotShare(delivery_id=uuid.uuid4(), producer_id=BUDI, quantity=500),
+        ),
+    ),
+    "order.cancelled": OrderCancelled(order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW),
+}
+
+
+class QuietConnection:
+    """Stands in for asyncpg: the consumers' own SQL is not what these tests are about."""
+
+    async def execute(self, *_args):
+        return "OK"
+
+    async def fetchval(self, *_args):
+        return None
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[dict]:
+    """Every message the notifier's consumers record for EVENTS, as (template, params)."""
+    recorded: list[dict] = []
+
+    async def add_message(_conn, _cause, *, template, params, **_who):
+        recorded.append({"template": template, "params": params})
+
+    async def add_recipient(*_args, **_kwargs):
+        return None
+
+    async def product_name(_conn, _hub, _sku):
+        return "Masker kain"
+
+    monkeypatch.setattr(store, "add_message", add_message)
+    monkeypatch.setattr(store, "add_recipient", add_recipient)
+    monkeypatch.setattr(store, "product_name", product_name)
+    return recorded
+
+
+async def record_all(messages: list[dict]) -> list[dict]:
+    for event_type, handler in consumers.handlers.items():
+        payload = EVENTS[event_type]
+        await handler(
+            QuietConnection(), Envelope.wrap(payload, hub=HUB, correlation_id="t"), payload
+        )
+    return messages
+
+
+def template_names_in_consumers_source() -> set[str]:
+    source = Path(consumers.__file__).read_text()
+    return set(re.findall(r'template="(\w+)"', source))
+
+
+def test_every_template_named_in_the_consumers_exists_as_a_file():
+    names = template_names_in_consumers_source()
+
+    assert names
+    for name in names:
+        assert (TEMPLATES / f"{name}.txt").is_file(), name
+
+
+def test_every_template_file_is_used_by_a_consumer():
+    assert known_templates() == template_names_in_consumers_source()
+
+
+def test_there_is_an_event_here_for_every_event_the_notifier_consumes():
+    assert set(EVENTS) == set(consumers.handlers)
+
+
+async def test_every_template_is_rendered_from_the_events_the_notifier_consumes(messages):
+    await record_all(messages)
+
+    assert {message["template"] for message in messages} == known_templates()
+
+
+async def test_an_allocation_tells_the_buyer_and_each_producer_whose_units_went(messages):
+    await record_all(messages)
+
+    sold = [m["params"] for m in messages if m["template"] == "units_sold"]
+    assert sorted(params["quantity"] for params in sold) == [500, 1000]
+
+
+async def test_every_message_renders_with_no_placeholder_left(messages):
+    for message in await record_all(messages):
+        rendered = render(message["template"], "Ibu Siti", message["params"])
+
+        assert "$" not in rendered.subject + rendered.body, message["template"]
+        assert "Ibu Siti" in rendered.body
+
+
+async def test_every_message_is_indonesian_first_then_english(messages):
+    for message in await record_all(messages):
+        body = render(message["template"], "Ibu Siti", message["params"]).body
+
+        indonesian, english = body.split("\n---\n")
+        assert indonesian.startswith("Halo Ibu Siti,"), message["template"]
+        assert english.strip().startswith("Hello Ibu Siti,"), message["template"]
+
+
+async def test_every_subject_is_indonesian_then_english(messages):
+    for message in await record_all(messages):
+        subject = render(message["template"], "Ibu Siti", message["params"]).subject
+
+        indonesian, english = subject.split(" / ")
+        assert indonesian.strip() and english.strip(), message["template"]
+        assert "\n" not in subject
+
+
+def test_subject_of_a_delivery_record_reads_in_both_languages():
+    rendered = render(
+        "delivery_recorded",
+        "Ibu Siti",
+        {
+            "product": "Masker kain",
+            "quantity": 50,
+            "accepted": 48,
+            "rejected": 2,
+            "delivery_id": "d-1",
+        },
+    )
+
+    assert rendered.subject == "Setoran dicatat / Delivery recorded"
+
+
+def test_numbers_in_a_message_are_written_the_indonesian_way():
+    rendered = render("units_sold", "Ibu Siti", {"product": "Masker kain", "quantity": 2000})
+
+    assert "2.000 Masker kain buatan Anda" in rendered.body
+    assert "2.000 of your Masker kain" in rendered.body
+    assert "2,000" not in rendered.body
+
+
+def test_text_params_are_left_as_they_are():
+    rendered = render("units_sold", "Ibu Siti", {"product": "1000 masker", "quantity": 1})
+
+    assert "1 1000 masker buatan Anda" in rendered.body
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(0, "0"), (5, "5"), (999, "999"), (2000, "2.000"), (5000, "5.000"), (1234567, "1.234.567")],
+)
+def test_indonesian_number(value, written):
+    assert indonesian_number(value) == written
+
+
+def test_a_missing_param_is_an_error_not_a_blank():
+    with pytest.raises(KeyError, match="quantity"):
+        render("units_sold", "Ibu Siti", {"product": "Masker kain"})
+
+
+def test_an_unknown_template_is_an_error():
+    with pytest.raises(FileNotFoundError):
+        render("no_such_template", "Ibu Siti", {})
