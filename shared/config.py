@@ -15,7 +15,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: str = "postgresql://postgres@localhost:5432/postgres"
+    database_url: str = "postgresql://postgres:postgres@localhost:5432/postgres"
     amqp_url: str = "amqp://guest:guest@localhost:5672/"
     http_host: str = "0.0.0.0"
     http_port: int = Field(ge=1, le=65535)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import asyncpg
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from shared.bus import Broker, publish
@@ -84,12 +85,19 @@ class Consumer:
         log.info("consuming", queue=self.queue_spec.name)
 
     async def stop(self) -> None:
-        """Stop taking messages, let those in hand finish, then close the channel."""
-        if self._queue is not None and self._consumer_tag is not None:
-            await self._queue.cancel(self._consumer_tag)
+        """Stop taking messages, let those in hand finish, then close the channel.
+
+        The broker may already be gone: then there is nothing to cancel, and whatever was not
+        acknowledged is redelivered to another consumer anyway.
+        """
+        try:
+            if self._queue is not None and self._consumer_tag is not None:
+                await self._queue.cancel(self._consumer_tag)
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+            log.warning("could not cancel the consumer", error=repr(error))
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=10)
-        if self._channel is not None:
+        if self._channel is not None and not self._channel.is_closed:
             await self._channel.close()
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:

@@ -33,22 +33,26 @@ class ServiceProcess:
     name: str
     port: int
     env: dict[str, str]
-    log_path: Path
+    log_path: Path | None  # None: the service writes to this terminal
     process: subprocess.Popen | None = None
     _log_file: object = field(default=None, repr=False)
+    _terminating: bool = field(default=False, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._log_file = self.log_path.open("ab")
+        self._terminating = False
+        self._log_file = self.log_path.open("ab") if self.log_path else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", f"services.{self.name}"],
             cwd=ROOT,
             env={**os.environ, **self.env, "HTTP_PORT": str(self.port)},
             stdout=self._log_file,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.STDOUT if self._log_file else None,
+            # Its own session: a Ctrl-C in the terminal reaches only us, and we stop it once.
+            start_new_session=True,
         )
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
@@ -73,12 +77,19 @@ class ServiceProcess:
             self.process.wait()
         self._close_log()
 
+    def terminate(self) -> None:
+        """Ask for a graceful exit (SIGTERM) without waiting for it. Once: a second SIGTERM
+        would interrupt the shutdown the first one started."""
+        if self.process is not None and self.process.poll() is None and not self._terminating:
+            self._terminating = True
+            self.process.send_signal(signal.SIGTERM)
+
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait for a graceful exit; answer the exit code."""
         if self.process is None or self.process.poll() is not None:
             self._close_log()
             return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
+        self.terminate()
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -93,7 +104,7 @@ class ServiceProcess:
             self._log_file = None
 
     def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
+        if self.log_path is None or not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -108,11 +119,12 @@ class Stack:
         *,
         database_url: str,
         amqp_url: str,
-        log_dir: Path,
+        log_dir: Path | None,
         extra_env: dict[str, str] | None = None,
         ports: dict[str, int] | None = None,
     ) -> "Stack":
-        log_dir.mkdir(parents=True, exist_ok=True)
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
         env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url, **(extra_env or {})}
         return cls(
             {
@@ -120,7 +132,7 @@ class Stack:
                     name=name,
                     port=(ports or {}).get(name) or free_port(),
                     env=env,
-                    log_path=log_dir / f"{name}.log",
+                    log_path=log_dir / f"{name}.log" if log_dir else None,
                 )
                 for name in SERVICES
             }
@@ -144,4 +156,7 @@ class Stack:
         await asyncio.gather(*(service.wait_ready() for service in self.services.values()))
 
     def stop(self) -> dict[str, int | None]:
+        """Stop all at once (each drains its own work), answering each exit code."""
+        for service in self.services.values():
+            service.terminate()
         return {name: service.stop() for name, service in self.services.items()}

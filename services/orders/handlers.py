@@ -34,7 +34,6 @@ async def place_order(
             claimed = await conn.fetchval(store.IDEMPOTENCY_CLAIM, idempotency_key, request_hash)
             if claimed is None:
                 return await _first_answer(conn, idempotency_key, request_hash)
-        await _check_product(conn, new.hub, new.sku)
         row = await conn.fetchrow(
             store.ORDER_INSERT,
             uuid.uuid4(),
@@ -43,6 +42,8 @@ async def place_order(
             new.quantity,
             new.buyer.model_dump(mode="json"),
         )
+        if row is None:
+            raise await _unknown_product(conn, new.hub, new.sku)
         order = store.order_from(row)
         placed = OrderPlaced(
             order_id=order.id,
@@ -77,12 +78,11 @@ async def cancel_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlatio
     return order
 
 
-async def _check_product(conn: asyncpg.Connection, hub: str, sku: str) -> None:
-    if await conn.fetchval(store.PRODUCT_EXISTS, hub, sku):
-        return
+async def _unknown_product(conn: asyncpg.Connection, hub: str, sku: str) -> Problem:
+    """Which of the two is unknown: the hub, or the product in a hub we know."""
     if not await conn.fetchval(store.HUB_EXISTS, hub):
-        raise unknown_reference("hub", Text("hub", "hub"), hub)
-    raise unknown_reference("sku", Text("produk", "product"), sku)
+        return unknown_reference("hub", Text("hub", "hub"), hub)
+    return unknown_reference("sku", Text("produk", "product"), sku)
 
 
 async def _first_answer(conn: asyncpg.Connection, key: str, request_hash: str) -> Answer:

@@ -12,11 +12,13 @@ ON CONFLICT (hub, sku) DO UPDATE
 SET product_id = excluded.product_id, name = excluded.name, unit_price = excluded.unit_price
 """
 CATALOG_OF_HUB = "SELECT * FROM catalog WHERE hub = $1 ORDER BY sku"
-PRODUCT_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1 AND sku = $2)"
 HUB_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1)"
 
+# Inserts nothing (answers no row) when the catalog does not have the product.
 ORDER_INSERT = """
-INSERT INTO orders (id, hub, sku, quantity, buyer) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO orders (id, hub, sku, quantity, buyer)
+SELECT $1, $2, $3, $4, $5
+WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
 RETURNING *
 """
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1"

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from tools.sandbox import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 APPS = ("intake", "orders", "allocator", "notifier")
@@ -235,3 +237,20 @@ def test_every_image_is_pinned_to_a_version(services):
             continue
         _, _, tag = service["image"].rpartition("/")[2].partition(":")
         assert re.search(r"\d+\.\d+", tag) and tag != "latest", f"{name}: {service['image']}"
+
+
+def test_the_test_command_defaults_reach_this_stack(services):
+    """The quick start: `docker compose up`, then `./scripts/test` with nothing set."""
+    database, amqp = urlsplit(DEFAULT_DATABASE_URL), urlsplit(DEFAULT_AMQP_URL)
+    postgres = environment(services["postgres"])
+    assert (database.username, database.password) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+    )
+    assert f"{database.hostname}:{database.port}:5432" in services["postgres"]["ports"]
+    assert (amqp.username, amqp.password) == ("guest", "guest")
+    rabbitmq = services["rabbitmq"]
+    assert "loopback_users []" in environment(rabbitmq)["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"]
+    # The tests make their vhost through the management API when rabbitmqctl is not at hand.
+    assert f"{amqp.hostname}:{amqp.port}:5672" in rabbitmq["ports"]
+    assert f"{amqp.hostname}:15672:15672" in rabbitmq["ports"]

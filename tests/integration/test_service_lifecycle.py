@@ -25,6 +25,7 @@ async def test_a_second_replica_joins_and_leaves_cleanly(stack: Stack, tmp_path)
     assert exit_code == 0, replica.log_tail()
     lines = [json.loads(line) for line in replica.log_path.read_text().splitlines()]
     assert not [line for line in lines if line["event"] == "migration applied"]
+    assert not [line for line in lines if line["level"] in {"error", "critical"}]
     assert any(line["event"] == "consuming" for line in lines)
 
 

@@ -1,0 +1,108 @@
+"""How many `POST /v1/orders` a second one client gets, against the real services.
+
+    .venv/bin/python -m bench.orders_post              # 10 s per variant
+    .venv/bin/python -m bench.orders_post --seconds 30 --json results.json
+
+Starts what it needs: a sandbox database and vhost on the Postgres and RabbitMQ of DATABASE_URL
+and AMQP_URL (localhost by default) and the four services as processes, so the allocator and the
+notifier consume the orders while they are placed, as in production. One client sends one
+request at a time (closed loop), first without and then with an Idempotency-Key.
+`--alone` starts only intake and orders, to separate the endpoint's own cost from the load the
+rest of the pipeline puts on the same machine.
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+from tools.client import HubClient, new_hub_code
+from tools.sandbox import sandbox
+from tools.stack import Stack
+
+BUYER = {"name": "Bank Kalteng", "type": "bank", "region": "Palangka Raya"}
+
+
+async def closed_loop(
+    session: aiohttp.ClientSession, url: str, hub: str, seconds: float, idempotent: bool
+) -> list[float]:
+    """Latencies (seconds) of the orders one client places, one after another, for `seconds`."""
+    body = {"hub": hub, "sku": "masker-kain", "quantity": 1, "buyer": BUYER}
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
+        started = time.perf_counter()
+        async with session.post(url, json=body, headers=headers) as response:
+            await response.read()
+            if response.status != 201:
+                raise RuntimeError(f"POST /v1/orders answered {response.status}")
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def summary(name: str, latencies: list[float], seconds: float) -> dict:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "variant": name,
+        "orders": len(latencies),
+        "orders_per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(cuts[49] * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+        "max_ms": round(max(latencies) * 1000, 2),
+    }
+
+
+async def run(seconds: float, alone: bool) -> list[dict]:
+    async with sandbox("plut_bench") as box:
+        with tempfile.TemporaryDirectory() as logs:
+            stack = Stack.plan(
+                database_url=box.database_url,
+                amqp_url=box.amqp_url,
+                log_dir=Path(logs),
+                extra_env={"LOG_LEVEL": "WARNING"},
+            )
+            if alone:
+                for name in ("allocator", "notifier"):
+                    del stack.services[name]
+            await stack.start()
+            try:
+                async with aiohttp.ClientSession() as session:
+                    client = HubClient(session, stack.urls())
+                    hub = new_hub_code("bench")
+                    await client.open_hub(hub)
+                    url = f"{stack['orders'].url}/v1/orders"
+                    await closed_loop(session, url, hub, 1.0, idempotent=False)  # warm-up
+                    return [
+                        summary(name, await closed_loop(session, url, hub, seconds, keyed), seconds)
+                        for name, keyed in (("plain", False), ("idempotency key", True))
+                    ]
+            finally:
+                stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per variant")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--alone", action="store_true", help="run only intake and orders")
+    args = parser.parse_args()
+    results = asyncio.run(run(args.seconds, args.alone))
+    print(f"{'variant':<16} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for row in results:
+        print(
+            f"{row['variant']:<16} {row['orders_per_second']:>9} {row['p50_ms']:>8} "
+            f"{row['p99_ms']:>8} {row['max_ms']:>8}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
