@@ -28,7 +28,9 @@ async def connect(amqp_url: str, service: str, *, timeout: float = 60.0) -> Brok
 
     async def attempt() -> AbstractRobustConnection:
         return await aio_pika.connect_robust(
-            amqp_url, client_properties={"connection_name": service}
+            amqp_url,
+            client_properties={"connection_name": service},
+            reconnect_interval=1,  # a broker restart costs seconds of delay, not more
         )
 
     connection = await keep_trying(attempt, what="rabbitmq", timeout=timeout)

@@ -79,6 +79,16 @@ class Scenario:
         return sum(b.quantity for b in self.buyers)
 
 
+def first_come_first_served(scenario: Scenario) -> list[int]:
+    """What each buyer gets, in the scenario's order, when the day's units are served in the
+    order buyers placed their orders (as `play` places them)."""
+    supply, shares = scenario.accepted_total, []
+    for buyer in scenario.buyers:
+        shares.append(min(buyer.quantity, supply))
+        supply -= shares[-1]
+    return shares
+
+
 def _phone(rng: random.Random) -> str:
     return "0812" + "".join(rng.choice("0123456789") for _ in range(8))
 

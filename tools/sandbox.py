@@ -109,6 +109,15 @@ def _management_url(amqp_url: str) -> URL:
 
 async def _management(method: str, amqp_url: str, path: str, json: dict | None = None) -> bool:
     """Call the management API; False when it does not answer at all."""
+    return await _management_call(method, amqp_url, path, json) is not None
+
+
+async def _management_json(amqp_url: str, path: str) -> list | dict | None:
+    """GET from the management API; None when it does not answer at all."""
+    return await _management_call("GET", amqp_url, path)
+
+
+async def _management_call(method: str, amqp_url: str, path: str, json: dict | None = None):
     base = _management_url(amqp_url)
     headers = {
         "Authorization": aiohttp.encode_basic_auth(base.user or "guest", base.password or "guest")
@@ -122,12 +131,12 @@ async def _management(method: str, amqp_url: str, path: str, json: dict | None =
                         f"RabbitMQ management {method} {path}: {response.status} "
                         f"{await response.text()}"
                     )
-                return True
+                return await response.json(content_type=None) if method == "GET" else {}
     except aiohttp.ClientConnectionError:
-        return False
+        return None
 
 
-async def _rabbitmqctl(*args: str) -> None:
+async def _rabbitmqctl(*args: str) -> str:
     if shutil.which("rabbitmqctl") is None:
         raise InfrastructureUnavailable(
             "Cannot make a RabbitMQ vhost: the management API does not answer and rabbitmqctl "
@@ -143,6 +152,26 @@ async def _rabbitmqctl(*args: str) -> None:
             f"rabbitmqctl {' '.join(args)} failed: {(stderr or stdout).decode().strip()}\n"
             + HOW_TO_START
         )
+    return stdout.decode()
+
+
+async def close_connections(box: Sandbox) -> int:
+    """Close every client connection to the sandbox's vhost, as a broker restart or a network cut
+    would, leaving other vhosts alone. Answers how many were closed."""
+    amqp_url = base_urls()[1]
+    vhost = quote(box.name, safe="")
+    connections = await _management_json(amqp_url, f"/api/vhosts/{vhost}/connections")
+    if connections is not None:
+        for connection in connections:
+            await _management(
+                "DELETE", amqp_url, f"/api/connections/{quote(connection['name'], safe='')}"
+            )
+        return len(connections)
+    listing = await _rabbitmqctl("list_connections", "pid", "vhost")
+    pids = [line.split("\t")[0] for line in listing.splitlines() if line.endswith(f"\t{box.name}")]
+    for pid in pids:
+        await _rabbitmqctl("close_connection", pid, "test: connection cut")
+    return len(pids)
 
 
 async def _create_vhost(amqp_url: str, name: str) -> None:

@@ -4,8 +4,8 @@ nothing is given twice: the day ends as an undisturbed day does."""
 import asyncpg
 
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.founding_day import Outcome, founding_day, play
-from tools.sandbox import Sandbox
+from tools.founding_day import Outcome, first_come_first_served, founding_day, play
+from tools.sandbox import Sandbox, close_connections
 from tools.stack import Stack
 
 SCENARIO = founding_day(seed=7)
@@ -78,6 +78,19 @@ async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
     await assert_no_unit_twice(box, outcome.hub)
     handled = [line for line in second.log_path.read_text().splitlines() if "event handled" in line]
     assert handled, "the second allocator took part"
+
+
+async def test_broker_cutting_every_connection_mid_day_loses_nothing(
+    client: HubClient, stack: Stack, box: Sandbox
+):
+    async def cut_connections(delivery_index: int) -> None:
+        if delivery_index in (10, 20):
+            assert await close_connections(box) >= len(stack.services)
+
+    outcome = await play(client, new_hub_code("cut"), SCENARIO, after_delivery=cut_connections)
+
+    assert allocated_by_buyer(outcome) == first_come_first_served(SCENARIO)
+    await assert_no_unit_twice(box, outcome.hub)
 
 
 async def test_a_stopped_notifier_catches_up_on_its_return(client: HubClient, stack: Stack):

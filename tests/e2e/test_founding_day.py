@@ -6,18 +6,15 @@ import asyncpg
 
 from tests.support.mailbox import Mailbox
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.founding_day import SKU, Outcome, Scenario, founding_day, play
+from tools.founding_day import (
+    SKU,
+    Outcome,
+    Scenario,
+    first_come_first_served,
+    founding_day,
+    play,
+)
 from tools.sandbox import Sandbox
-
-
-def first_come_first_served(quantities: list[int], supply: int) -> list[int]:
-    """What each order should get, in placement order, when `supply` units are served FIFO."""
-    given = []
-    for quantity in quantities:
-        take = min(quantity, supply)
-        given.append(take)
-        supply -= take
-    return given
 
 
 async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -> None:
@@ -32,7 +29,8 @@ async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -
         "available": 0,
     }
     orders = sorted(outcome.orders, key=lambda order: order["placed_at"])
-    expected = first_come_first_served([o["quantity"] for o in orders], scenario.accepted_total)
+    assert orders == outcome.orders, "buyers were queued in the order they placed their orders"
+    expected = first_come_first_served(scenario)
     assert [o["allocated"] for o in orders] == expected
     served = sum(1 for given in expected if given)
     statuses = [o["status"] for o in orders]
