@@ -31,7 +31,6 @@ TRANSIENT_ERRORS = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.SerializationError,
@@ -130,8 +129,15 @@ class Consumer:
                 log.exception("event failed; dead-lettering it")
                 await self._dead_letter(message, f"{type(error).__name__}: {error}")
                 return
-            await message.ack()
+            await self._ack(message)
             log.info("event handled", duration_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    async def _ack(self, message: AbstractIncomingMessage) -> None:
+        try:
+            await message.ack()
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
+            # The change is committed; the broker redelivers and the inbox skips it.
+            log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
 
     async def _handle(self, envelope: Envelope, payload: EventPayload) -> None:
         handler = self.handlers[envelope.type]
@@ -168,5 +174,5 @@ class Consumer:
                 "x-original-routing-key": message.routing_key or "",
             },
         )
-        await message.ack()
+        await self._ack(message)
         log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
