@@ -3,9 +3,7 @@ open the database (with migrations), the broker, the outbox relay and the event 
 close them in reverse order on shutdown.
 """
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -25,7 +23,7 @@ from shared.web import (
     health_routes,
     problem_middleware,
 )
-from shared.worker import Doorbell, drain_forever
+from shared.worker import draining
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
@@ -66,16 +64,14 @@ def service_app(
         outbox_relay = OutboxRelay(
             pool=app[DATABASE], broker=app[BROKER], batch_size=settings.outbox_batch_size
         )
-        doorbell = Doorbell(
-            settings.database_url, outbox_channel(service), settings.outbox_poll_seconds
-        )
-        work = drain_forever(
+        async with draining(
             outbox_relay.publish_batch,
-            doorbell=doorbell,
+            database_url=settings.database_url,
+            channel=outbox_channel(service),
+            poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
             name="outbox relay",
-        )
-        async with background(work):
+        ):
             yield
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:
@@ -96,18 +92,6 @@ def service_app(
     app.cleanup_ctx.extend(extra_contexts)
     app.router.add_routes([*health_routes, *routes])
     return app
-
-
-@asynccontextmanager
-async def background(coroutine: Coroutine) -> AsyncIterator[asyncio.Task]:
-    """Run a coroutine as a task for the length of an `async with`; cancel it on the way out."""
-    task = asyncio.create_task(coroutine)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
 
 
 def run(

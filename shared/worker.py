@@ -3,7 +3,8 @@ fallback, so a notification missed while the listener reconnects delays work by 
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
 
 import asyncpg
 import structlog
@@ -61,3 +62,31 @@ async def drain_forever(
                 await doorbell.wait()
     finally:
         await doorbell.close()
+
+
+@asynccontextmanager
+async def draining(
+    work: Callable[[], Awaitable[int]],
+    *,
+    database_url: str,
+    channel: str,
+    poll_seconds: float,
+    batch_size: int,
+    name: str,
+) -> AsyncIterator[None]:
+    """`drain_forever` in the background for the length of an `async with`."""
+    doorbell = Doorbell(database_url, channel, poll_seconds)
+    async with background(drain_forever(work, doorbell=doorbell, batch_size=batch_size, name=name)):
+        yield
+
+
+@asynccontextmanager
+async def background(coroutine: Coroutine) -> AsyncIterator[asyncio.Task]:
+    """Run a coroutine as a task for the length of an `async with`; cancel it on the way out."""
+    task = asyncio.create_task(coroutine)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task

@@ -1,6 +1,7 @@
 """Intake's HTTP API: validate, run the use case, answer."""
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from services.intake import handlers, store
 from services.intake.models import (
@@ -12,7 +13,7 @@ from services.intake.models import (
     NewProduct,
     Producer,
 )
-from shared.problems import not_found
+from shared.problems import Text, not_found
 from shared.web import DATABASE, current_correlation_id, json_response, read_json, uuid_in_path
 
 routes = web.RouteTableDef()
@@ -28,12 +29,7 @@ async def post_hub(request: web.Request) -> web.Response:
 
 @routes.get("/v1/hubs/{code}")
 async def get_hub(request: web.Request) -> web.Response:
-    code = request.match_info["code"]
-    async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.HUB_BY_CODE, code)
-    if row is None:
-        raise not_found(handlers.HUB, code)
-    return json_response(Hub.model_validate(dict(row)))
+    return await _one(request, store.HUB_BY_CODE, request.match_info["code"], handlers.HUB, Hub)
 
 
 @routes.post("/v1/products")
@@ -55,11 +51,7 @@ async def post_producer(request: web.Request) -> web.Response:
 @routes.get("/v1/producers/{id}")
 async def get_producer(request: web.Request) -> web.Response:
     producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
-    async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.PRODUCER_BY_ID, producer_id)
-    if row is None:
-        raise not_found(handlers.PRODUCER, producer_id)
-    return json_response(Producer.model_validate(dict(row)))
+    return await _one(request, store.PRODUCER_BY_ID, producer_id, handlers.PRODUCER, Producer)
 
 
 @routes.post("/v1/deliveries")
@@ -73,8 +65,15 @@ async def post_delivery(request: web.Request) -> web.Response:
 @routes.get("/v1/deliveries/{id}")
 async def get_delivery(request: web.Request) -> web.Response:
     delivery_id = uuid_in_path(request, "id", handlers.DELIVERY)
+    return await _one(request, store.DELIVERY_BY_ID, delivery_id, handlers.DELIVERY, Delivery)
+
+
+async def _one(
+    request: web.Request, sql: str, key: object, what: Text, model: type[BaseModel]
+) -> web.Response:
+    """The one record `sql` finds by `key`, or 404."""
     async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.DELIVERY_BY_ID, delivery_id)
+        row = await conn.fetchrow(sql, key)
     if row is None:
-        raise not_found(handlers.DELIVERY, delivery_id)
-    return json_response(Delivery.model_validate(dict(row)))
+        raise not_found(what, key)
+    return json_response(model.model_validate(dict(row)))

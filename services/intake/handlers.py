@@ -41,8 +41,7 @@ async def register_hub(conn: asyncpg.Connection, new: NewHub) -> Hub:
 
 async def list_product(conn: asyncpg.Connection, new: NewProduct, correlation_id: str) -> Product:
     async with conn.transaction():
-        if not await store.hub_exists(conn, new.hub):
-            raise unknown_reference("hub", HUB, new.hub)
+        await _require_hub(conn, new.hub)
         row = await conn.fetchrow(
             store.PRODUCT_INSERT, uuid.uuid4(), new.hub, new.sku, new.name, new.unit_price
         )
@@ -65,8 +64,7 @@ async def register_producer(
     conn: asyncpg.Connection, new: NewProducer, correlation_id: str
 ) -> Producer:
     async with conn.transaction():
-        if not await store.hub_exists(conn, new.hub):
-            raise unknown_reference("hub", HUB, new.hub)
+        await _require_hub(conn, new.hub)
         row = await conn.fetchrow(
             store.PRODUCER_INSERT,
             uuid.uuid4(),
@@ -98,8 +96,7 @@ async def record_delivery(
 ) -> Delivery:
     """A producer's delivery after quality control: its accepted units become a lot."""
     async with conn.transaction():
-        if not await store.hub_exists(conn, new.hub):
-            raise unknown_reference("hub", HUB, new.hub)
+        await _require_hub(conn, new.hub)
         producer = await conn.fetchrow(store.PRODUCER_BY_ID, new.producer_id)
         if producer is None or producer["hub"] != new.hub:
             raise unknown_reference("producer_id", PRODUCER, new.producer_id)
@@ -126,3 +123,8 @@ async def record_delivery(
         )
         await outbox.add(conn, Envelope.wrap(event, hub=new.hub, correlation_id=correlation_id))
     return delivery
+
+
+async def _require_hub(conn: asyncpg.Connection, hub: str) -> None:
+    if not await store.hub_exists(conn, hub):
+        raise unknown_reference("hub", HUB, hub)

@@ -12,9 +12,9 @@ from services.notifier.dispatcher import Dispatcher
 from services.notifier.mailer import Mailer
 from services.notifier.store import MESSAGES_CHANNEL
 from shared.config import ServiceSettings
-from shared.service import background, service_app
+from shared.service import service_app
 from shared.web import DATABASE
-from shared.worker import Doorbell, drain_forever
+from shared.worker import draining
 
 
 class Settings(ServiceSettings):
@@ -41,14 +41,14 @@ def create_app(settings: Settings) -> web.Application:
         sender = Dispatcher(
             pool=app[DATABASE], mailer=mailer, batch_size=settings.dispatch_batch_size
         )
-        doorbell = Doorbell(settings.database_url, MESSAGES_CHANNEL, settings.outbox_poll_seconds)
-        work = drain_forever(
+        async with draining(
             sender.dispatch_batch,
-            doorbell=doorbell,
+            database_url=settings.database_url,
+            channel=MESSAGES_CHANNEL,
+            poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.dispatch_batch_size,
             name="dispatcher",
-        )
-        async with background(work):
+        ):
             yield
 
     return service_app(

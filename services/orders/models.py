@@ -4,22 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict
 
-from shared.events import Buyer, BuyerType
-from shared.fields import HubCode, Name, OrderQuantity, PhoneNumber, Sku
+from shared.events import Buyer
+from shared.fields import HubCode, OrderQuantity, PhoneNumber, Sku
 
 OrderStatus = Literal["queued", "partially_allocated", "allocated", "cancelled"]
 
 
-class NewBuyer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class NewBuyer(Buyer):
+    """A buyer as the API takes one: the phone number is checked and normalised."""
 
-    name: Name
-    type: BuyerType
-    region: Name
     phone: PhoneNumber | None = None
-    email: EmailStr | None = None
 
 
 class NewOrder(BaseModel):
