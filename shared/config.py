@@ -6,7 +6,7 @@ docker compose and the tests set the environment instead.
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,9 +21,13 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(ge=1, le=65535)
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The centre's operators prove who they are with this token; unset, they cannot act.
+    operator_token: SecretStr | None = None
 
-    # Consumers take this many unacked messages at once; the relay publishes this many per batch.
-    prefetch_count: int = Field(default=32, ge=1)
+    # Consumers take this many unacked messages at once, and handle up to `consumer_batch_size`
+    # of them in one transaction; the relay publishes up to `outbox_batch_size` per batch.
+    prefetch_count: int = Field(default=256, ge=1)
+    consumer_batch_size: int = Field(default=100, ge=1)
     outbox_batch_size: int = Field(default=200, ge=1)
     # The relay is woken by NOTIFY; polling is the fallback for a missed notification.
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

@@ -1,16 +1,23 @@
-"""Consuming events: at-least-once delivery, exactly-once effect.
+"""Consuming events: at-least-once delivery, exactly-once effect, many events per transaction.
 
-Each event is handled in one Postgres transaction that first records its id in the service's
-inbox; a duplicate finds its id there and changes nothing. The message is acknowledged only
-after that transaction commits. A message that can never be handled (not an envelope, an
-unknown type, a handler that keeps failing) is copied to the service's dead-letter queue with
-the reason and acknowledged, so the consumer goes on. Losing Postgres is not the message's
-fault: the handler waits and retries for as long as it takes, and never dead-letters for it.
+Messages are taken in batches (as many as are waiting, up to `batch_size`) and each batch is
+handled in one Postgres transaction that first records every event id in the service's inbox;
+a duplicate finds its id there and is left out. The messages are acknowledged only after that
+transaction commits. One commit for many events is what lets a consumer keep up with a busy
+bus: the commit's fsync, not the handler, is the cost of an event.
+
+A batch that fails for a reason other than the infrastructure is split up, and each event is
+tried alone, so one bad event cannot hold up the others. A message that can never be handled
+(not an envelope, an unknown type, a handler that keeps failing) is copied to the service's
+dead-letter queue with the reason and acknowledged, so the consumer goes on. Losing Postgres is
+not the message's fault: the batch waits and retries for as long as it takes, and never
+dead-letters for it.
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import asyncpg
 import structlog
@@ -24,9 +31,43 @@ from shared.topology import QUEUES
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope, EventPayload], Awaitable[None]]
 
-# Errors of the infrastructure or of concurrency: retrying the same event can succeed.
+@dataclass(frozen=True)
+class Event:
+    """An event as a handler gets it: its envelope, and its payload read as the newest model."""
+
+    envelope: Envelope
+    payload: EventPayload
+
+
+Handler = Callable[[asyncpg.Connection, Envelope, EventPayload], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Sequence[Event]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class EventHandlers:
+    """What a service does with the events it consumes: one call per batch, in its transaction.
+
+    Most services handle events one at a time (`each`); a service whose events are better
+    handled together (the allocator fills a product's queue once for a batch) gives its own.
+    """
+
+    event_types: frozenset[str]
+    handle_batch: BatchHandler
+
+    @classmethod
+    def each(cls, handlers: Mapping[str, Handler]) -> "EventHandlers":
+        """Call `handlers[type]` for each event of the batch, in the order they arrived."""
+
+        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+            for event in events:
+                with _context(event.envelope):
+                    await handlers[event.envelope.type](conn, event.envelope, event.payload)
+
+        return cls(frozenset(handlers), handle_batch)
+
+
+# Errors of the infrastructure or of concurrency: retrying the same events can succeed.
 TRANSIENT_ERRORS = (
     OSError,
     asyncio.TimeoutError,
@@ -40,15 +81,24 @@ TRANSIENT_ERRORS = (
 # A handler that fails this many times for any other reason is a bug or a bad event.
 HANDLER_ATTEMPTS = 3
 
+# Records the batch's event ids; answers those not seen before (a duplicate within the batch
+# counts once).
 INBOX_RECORD = """
-INSERT INTO inbox (event_id, event_type) VALUES ($1, $2)
+INSERT INTO inbox (event_id, event_type)
+SELECT * FROM unnest($1::uuid[], $2::text[])
 ON CONFLICT (event_id) DO NOTHING
 RETURNING event_id
 """
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    message: AbstractIncomingMessage
+    event: Event
+
+
 class Consumer:
-    """Feeds a service's queue to its handlers, one transaction per event."""
+    """Feeds a service's queue to its handlers, a batch per transaction."""
 
     def __init__(
         self,
@@ -56,81 +106,130 @@ class Consumer:
         service: str,
         pool: asyncpg.Pool,
         broker: Broker,
-        handlers: Mapping[str, Handler],
+        handlers: EventHandlers,
         prefetch_count: int,
+        batch_size: int = 100,
         retry_delay: float = 0.5,
     ) -> None:
         self.queue_spec = QUEUES[service]
-        if set(handlers) != set(self.queue_spec.routing_keys):
+        if handlers.event_types != set(self.queue_spec.routing_keys):
             raise ValueError(
-                f"{service}: handlers {sorted(handlers)} do not match the queue's bindings "
-                f"{sorted(self.queue_spec.routing_keys)} in shared/topology.py"
+                f"{service}: handlers {sorted(handlers.event_types)} do not match the queue's "
+                f"bindings {sorted(self.queue_spec.routing_keys)} in shared/topology.py"
             )
         self.pool = pool
         self.broker = broker
         self.handlers = handlers
         self.prefetch_count = prefetch_count
+        self.batch_size = batch_size
         self.retry_delay = retry_delay
         self._channel: AbstractRobustChannel | None = None
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
-        self._in_flight: set[asyncio.Task] = set()
+        self._arrived: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        self._worker: asyncio.Task | None = None
 
     async def start(self) -> None:
         self._channel = await self.broker.connection.channel()
         await self._channel.set_qos(prefetch_count=self.prefetch_count)
         self._queue = await self._channel.get_queue(self.queue_spec.name)
-        self._consumer_tag = await self._queue.consume(self.on_message)
-        log.info("consuming", queue=self.queue_spec.name)
+        self._worker = asyncio.create_task(self._work(), name=f"{self.queue_spec.name} consumer")
+        self._consumer_tag = await self._queue.consume(self._arrived.put)
+        log.info("consuming", queue=self.queue_spec.name, batch_size=self.batch_size)
 
     async def stop(self) -> None:
-        """Stop taking messages, let those in hand finish, then close the channel.
+        """Stop taking messages, let the batch in hand finish, then close the channel.
 
-        The broker may already be gone: then there is nothing to cancel, and whatever was not
-        acknowledged is redelivered to another consumer anyway.
+        Messages taken but not yet handled are never acknowledged, so the broker gives them to
+        another consumer. The broker may already be gone: then there is nothing to cancel.
         """
         try:
             if self._queue is not None and self._consumer_tag is not None:
                 await self._queue.cancel(self._consumer_tag)
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             log.warning("could not cancel the consumer", error=repr(error))
-        if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=10)
+        if self._worker is not None:
+            self._arrived.put_nowait(None)  # wakes the worker when it waits for messages
+            try:
+                await asyncio.wait_for(self._worker, timeout=10)
+            except TimeoutError:
+                log.warning("the batch in hand did not finish in time")
         if self._channel is not None and not self._channel.is_closed:
             await self._channel.close()
 
-    async def on_message(self, message: AbstractIncomingMessage) -> None:
-        task = asyncio.current_task()
-        self._in_flight.add(task)
-        try:
-            await self._process(message)
-        finally:
-            self._in_flight.discard(task)
+    async def _work(self) -> None:
+        """Take what has arrived, up to a batch, and handle it; until told to stop (None)."""
+        while True:
+            message = await self._arrived.get()
+            if message is None:
+                return
+            batch = [message]
+            while len(batch) < self.batch_size and not self._arrived.empty():
+                message = self._arrived.get_nowait()
+                if message is None:
+                    await self._process(batch)
+                    return
+                batch.append(message)
+            await self._process(batch)
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
-        try:
-            envelope = Envelope.model_validate_json(message.body)
-            payload = envelope.read()
-        except (ValidationError, UnknownEvent) as error:
-            await self._dead_letter(message, f"unreadable event: {error}")
+    async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
+        deliveries = []
+        for message in messages:
+            try:
+                envelope = Envelope.model_validate_json(message.body)
+                deliveries.append(_Delivery(message, Event(envelope, envelope.read())))
+            except (ValidationError, UnknownEvent) as error:
+                await self._dead_letter(message, f"unreadable event: {error}")
+        if not deliveries:
             return
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=envelope.correlation_id,
-            event_id=str(envelope.id),
-            event_type=envelope.type,
-            hub=envelope.hub,
-        ):
+        try:
+            await self._handle(deliveries, attempts=1 if len(deliveries) > 1 else HANDLER_ATTEMPTS)
+        except asyncio.CancelledError:
+            raise  # shutting down: not acked, so the broker redelivers them
+        except Exception as error:  # a bug, or an event the handler cannot take
+            if len(deliveries) == 1:
+                with _context(deliveries[0].event.envelope):
+                    log.exception("event failed; dead-lettering it")
+                await self._dead_letter(deliveries[0].message, f"{type(error).__name__}: {error}")
+                return
+            log.warning("batch failed; handling its events one by one", events=len(deliveries))
+            for delivery in deliveries:
+                await self._process([delivery.message])
+            return
+        for delivery in deliveries:
+            await self._ack(delivery.message)
+
+    async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
+        """Handle the batch in one transaction; retry transient errors for as long as it takes."""
+        ids = [d.event.envelope.id for d in deliveries]
+        types = [d.event.envelope.type for d in deliveries]
+        failures = 0
+        while True:
             started = time.perf_counter()
             try:
-                await self._handle(envelope, payload)
-            except asyncio.CancelledError:
-                raise  # shutting down: not acked, so the broker redelivers it
-            except Exception as error:  # a bug or an event the handler cannot take
-                log.exception("event failed; dead-lettering it")
-                await self._dead_letter(message, f"{type(error).__name__}: {error}")
-                return
-            await self._ack(message)
-            log.info("event handled", duration_ms=round((time.perf_counter() - started) * 1000, 2))
+                async with self.pool.acquire() as conn, conn.transaction():
+                    new_ids = {
+                        row["event_id"] for row in await conn.fetch(INBOX_RECORD, ids, types)
+                    }
+                    fresh = _first_of_each(deliveries, new_ids)
+                    if fresh:
+                        await self.handlers.handle_batch(conn, fresh)
+                break
+            except TRANSIENT_ERRORS as error:
+                log.warning("event handling interrupted; retrying", error=repr(error))
+            except Exception:
+                failures += 1
+                if failures >= attempts:
+                    raise
+                log.warning("event handler failed; retrying", attempt=failures, exc_info=True)
+            await asyncio.sleep(self.retry_delay * min(2**failures, 20))
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        for delivery in deliveries:
+            with _context(delivery.event.envelope):
+                if delivery.event.envelope.id in new_ids:
+                    log.info("event handled", batch=len(deliveries), batch_ms=duration_ms)
+                else:
+                    log.info("duplicate event skipped")
 
     async def _ack(self, message: AbstractIncomingMessage) -> None:
         try:
@@ -138,26 +237,6 @@ class Consumer:
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             # The change is committed; the broker redelivers and the inbox skips it.
             log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
-
-    async def _handle(self, envelope: Envelope, payload: EventPayload) -> None:
-        handler = self.handlers[envelope.type]
-        failures = 0
-        while True:
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    if await conn.fetchval(INBOX_RECORD, envelope.id, envelope.type) is None:
-                        log.info("duplicate event skipped")
-                        return
-                    await handler(conn, envelope, payload)
-                return
-            except TRANSIENT_ERRORS as error:
-                log.warning("event handling interrupted; retrying", error=repr(error))
-            except Exception:
-                failures += 1
-                if failures >= HANDLER_ATTEMPTS:
-                    raise
-                log.warning("event handler failed; retrying", attempt=failures, exc_info=True)
-            await asyncio.sleep(self.retry_delay * min(2**failures, 20))
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Park the message with its reason in the service's dead-letter queue, then ack it."""
@@ -176,3 +255,23 @@ class Consumer:
         )
         await self._ack(message)
         log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
+
+
+def _first_of_each(deliveries: list[_Delivery], new_ids: set) -> list[Event]:
+    """The events not seen before, each once, in the order they arrived."""
+    fresh, taken = [], set()
+    for delivery in deliveries:
+        event_id = delivery.event.envelope.id
+        if event_id in new_ids and event_id not in taken:
+            taken.add(event_id)
+            fresh.append(delivery.event)
+    return fresh
+
+
+def _context(envelope: Envelope):
+    return structlog.contextvars.bound_contextvars(
+        correlation_id=envelope.correlation_id,
+        event_id=str(envelope.id),
+        event_type=envelope.type,
+        hub=envelope.hub,
+    )

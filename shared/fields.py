@@ -50,3 +50,9 @@ def normalise_phone(raw: str) -> str:
 
 
 PhoneNumber = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_phone)]
+
+# A priority class of the pre-order queue: "health", "program", "agency", "public", or the
+# operators' own.
+PriorityClass = Annotated[
+    str, StringConstraints(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+]

@@ -3,14 +3,14 @@ open the database (with migrations), the broker, the outbox relay and the event 
 close them in reverse order on shutdown.
 """
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 
 from aiohttp import web
 
 from shared.bus import open_broker
 from shared.config import ServiceSettings
-from shared.consumer import Consumer, Handler
+from shared.consumer import Consumer, EventHandlers
 from shared.db import open_database, service_migrations
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
@@ -34,7 +34,7 @@ def service_app(
     service: str,
     migrations: Path,
     routes: Iterable[web.RouteDef],
-    handlers: Mapping[str, Handler] | None = None,
+    handlers: EventHandlers | None = None,
     extra_contexts: Iterable[CleanupContext] = (),
 ) -> web.Application:
     """An app with the service's routes, its schema migrated, its relay and consumer running."""
@@ -79,8 +79,9 @@ def service_app(
             service=service,
             pool=app[DATABASE],
             broker=app[BROKER],
-            handlers=handlers or {},
+            handlers=handlers,
             prefetch_count=settings.prefetch_count,
+            batch_size=settings.consumer_batch_size,
         )
         await event_consumer.start()
         yield

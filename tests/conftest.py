@@ -15,6 +15,9 @@ from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
 
+# The operator token the test stack runs with; `HubClient(..., operator_token=...)` sends it.
+OPERATOR_TOKEN = "test-operator-token"
+
 
 @pytest.fixture(scope="session")
 async def box() -> Sandbox:
@@ -40,6 +43,7 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(mailbox.port),
             "LOG_FORMAT": "json",
+            "OPERATOR_TOKEN": OPERATOR_TOKEN,
         },
     )
     try:
@@ -52,7 +56,7 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
 @pytest.fixture
 async def client(stack: Stack) -> HubClient:
     async with aiohttp.ClientSession() as session:
-        yield HubClient(session, stack.urls())
+        yield HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
 
 
 @pytest.fixture

@@ -23,6 +23,12 @@ class ApiError(Exception):
 class HubClient:
     session: aiohttp.ClientSession
     urls: dict[str, str]  # service name -> base URL
+    operator_token: str | None = None  # sent by the calls only operators may make
+
+    def as_operator(self) -> dict[str, str]:
+        if self.operator_token is None:
+            raise ValueError("this client has no operator token")
+        return {"Authorization": f"Bearer {self.operator_token}"}
 
     async def call(
         self,

@@ -125,12 +125,19 @@ class Stack:
     ) -> "Stack":
         if log_dir is not None:
             log_dir.mkdir(parents=True, exist_ok=True)
-        env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url, **(extra_env or {})}
+        ports = {name: (ports or {}).get(name) or free_port() for name in SERVICES}
+        env = {
+            "DATABASE_URL": database_url,
+            "AMQP_URL": amqp_url,
+            # The orders service asks the allocator where an order stands.
+            "ALLOCATOR_URL": f"http://127.0.0.1:{ports['allocator']}",
+            **(extra_env or {}),
+        }
         return cls(
             {
                 name: ServiceProcess(
                     name=name,
-                    port=(ports or {}).get(name) or free_port(),
+                    port=ports[name],
                     env=env,
                     log_path=log_dir / f"{name}.log" if log_dir else None,
                 )

@@ -59,8 +59,10 @@ async def enqueue_order(conn: asyncpg.Connection, event: Envelope, order: OrderP
         order_id=order.order_id,
         sku=order.sku,
         quantity=order.quantity,
+        priority_class=order.priority_class,
         position=position,
         units_ahead=units_ahead,
+        estimated_date=None,
     )
     await outbox.add(conn, event.follow(queued))
     await fill(conn, event, order.sku)
@@ -129,6 +131,9 @@ def _allocated_events(
             allocated_total=claim.allocated + quantity,
             requested=claim.requested,
             lots=_shares(given),
+            rule="fifo",
+            policy_version=0,
+            hold_until=None,
         )
         events.append(cause.follow(payload))
     return events

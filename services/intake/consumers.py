@@ -3,6 +3,7 @@
 import asyncpg
 
 from services.intake import store
+from shared.consumer import EventHandlers
 from shared.events import Envelope, OrderAllocated, OrderReleased
 
 
@@ -18,7 +19,9 @@ async def on_order_released(
     await store.add_sold(conn, {lot.delivery_id: -lot.quantity for lot in payload.lots})
 
 
-handlers = {
-    "order.allocated": on_order_allocated,
-    "order.released": on_order_released,
-}
+handlers = EventHandlers.each(
+    {
+        "order.allocated": on_order_allocated,
+        "order.released": on_order_released,
+    }
+)

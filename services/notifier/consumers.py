@@ -7,6 +7,7 @@ import asyncpg
 
 from services.notifier import store
 from services.notifier.store import buyer_key, producer_key
+from shared.consumer import EventHandlers
 from shared.events import (
     Envelope,
     OrderAllocated,
@@ -131,12 +132,14 @@ async def on_order_cancelled(
     )
 
 
-handlers = {
-    "product.listed": on_product_listed,
-    "producer.registered": on_producer_registered,
-    "order.placed": on_order_placed,
-    "supply.received": on_supply_received,
-    "order.queued": on_order_queued,
-    "order.allocated": on_order_allocated,
-    "order.cancelled": on_order_cancelled,
-}
+handlers = EventHandlers.each(
+    {
+        "product.listed": on_product_listed,
+        "producer.registered": on_producer_registered,
+        "order.placed": on_order_placed,
+        "supply.received": on_supply_received,
+        "order.queued": on_order_queued,
+        "order.allocated": on_order_allocated,
+        "order.cancelled": on_order_cancelled,
+    }
+)

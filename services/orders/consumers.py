@@ -3,6 +3,7 @@
 import asyncpg
 
 from services.orders import store
+from shared.consumer import EventHandlers
 from shared.events import Envelope, OrderAllocated, OrderReleased, ProductListed
 
 
@@ -31,8 +32,10 @@ async def on_order_released(
     await conn.execute(store.ORDER_ALLOCATED_ADD, back.order_id, -back.quantity)
 
 
-handlers = {
-    "product.listed": on_product_listed,
-    "order.allocated": on_order_allocated,
-    "order.released": on_order_released,
-}
+handlers = EventHandlers.each(
+    {
+        "product.listed": on_product_listed,
+        "order.allocated": on_order_allocated,
+        "order.released": on_order_released,
+    }
+)

@@ -9,7 +9,7 @@ import asyncpg
 from services.orders import store
 from services.orders.models import NewOrder, Order
 from shared import outbox
-from shared.events import Envelope, OrderCancelled, OrderPlaced
+from shared.events import CLASS_OF_BUYER_TYPE, Envelope, OrderCancelled, OrderPlaced
 from shared.problems import Problem, Text, not_found, unknown_reference
 
 ORDER = Text("pesanan", "order")
@@ -52,6 +52,9 @@ async def place_order(
             placed_at=order.placed_at,
             sequence=row["sequence"],
             buyer=order.buyer,
+            buyer_key=order.buyer.key(order.id),
+            priority_class=CLASS_OF_BUYER_TYPE[order.buyer.type],
+            accept_partial=True,
         )
         await outbox.add(conn, Envelope.wrap(placed, hub=order.hub, correlation_id=correlation_id))
         answer = Answer(201, order.model_dump_json())

@@ -21,6 +21,9 @@ def allocation_of(order, quantity: int, producer_id: uuid.UUID):
             allocated_total=quantity,
             requested=order.payload["quantity"],
             lots=(LotShare(delivery_id=uuid.uuid4(), producer_id=producer_id, quantity=quantity),),
+            rule="fifo",
+            policy_version=0,
+            hold_until=None,
         )
     )
 

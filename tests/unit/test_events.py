@@ -8,15 +8,23 @@ from pydantic import ValidationError
 
 from shared.events import (
     Buyer,
+    DaySummarised,
     Envelope,
     EventPayload,
+    HubRegistered,
     LotShare,
     NotificationFailed,
     NotificationSent,
     OrderAllocated,
+    OrderAllocatedV1,
     OrderCancelled,
+    OrderEstimateMoved,
+    OrderExpired,
+    OrderFulfilled,
     OrderPlaced,
+    OrderPlacedV1,
     OrderQueued,
+    OrderQueuedV1,
     OrderReleased,
     ProducerRegistered,
     ProductListed,
@@ -30,6 +38,7 @@ SHARE = LotShare(delivery_id=uuid.uuid4(), producer_id=uuid.uuid4(), quantity=20
 
 # One valid payload of every event type, so every type is shown to survive the wire.
 SAMPLES = {
+    ("hub.registered", 1): HubRegistered(name="PLUT Kalimantan Tengah", timezone="Asia/Jakarta"),
     ("product.listed", 1): ProductListed(
         product_id=uuid.uuid4(), sku="masker-kain", name="Masker kain", unit_price=5000
     ),
@@ -49,7 +58,7 @@ SAMPLES = {
         accepted=48,
         received_at=NOW,
     ),
-    ("order.placed", 1): OrderPlaced(
+    ("order.placed", 1): OrderPlacedV1(
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=30,
@@ -57,19 +66,80 @@ SAMPLES = {
         sequence=1,
         buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
     ),
+    ("order.placed", 2): OrderPlaced(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=30,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(name="Puskesmas Pahandut", type="health_facility", region="Palangka Raya"),
+        buyer_key="5f0c8e2a",
+        priority_class="health",
+        accept_partial=False,
+    ),
+    ("order.fulfilled", 1): OrderFulfilled(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=20,
+        fulfilled_total=20,
+        fulfilled_at=NOW,
+    ),
     ("order.cancelled", 1): OrderCancelled(
         order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW
     ),
-    ("order.queued", 1): OrderQueued(
+    ("order.queued", 1): OrderQueuedV1(
         order_id=uuid.uuid4(), sku="masker-kain", quantity=30, position=2, units_ahead=40
     ),
-    ("order.allocated", 1): OrderAllocated(
+    ("order.queued", 2): OrderQueued(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=30,
+        priority_class="public",
+        position=2,
+        units_ahead=40,
+        estimated_date=NOW.date(),
+    ),
+    ("order.estimate_moved", 1): OrderEstimateMoved(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        position=2,
+        units_ahead=40,
+        estimated_date=NOW.date(),
+        previous_date=None,
+    ),
+    ("order.allocated", 1): OrderAllocatedV1(
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=20,
         allocated_total=20,
         requested=30,
         lots=(SHARE,),
+    ),
+    ("order.allocated", 2): OrderAllocated(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=20,
+        allocated_total=20,
+        requested=30,
+        lots=(SHARE,),
+        rule="reserve:fair_share",
+        policy_version=3,
+        hold_until=NOW,
+    ),
+    ("order.expired", 1): OrderExpired(
+        order_id=uuid.uuid4(), sku="masker-kain", quantity=20, lots=(SHARE,), hold_until=NOW
+    ),
+    ("day.summarised", 1): DaySummarised(
+        day=NOW.date(),
+        timezone="Asia/Jakarta",
+        sku="masker-kain",
+        received=2000,
+        allocated=1990,
+        fulfilled=1500,
+        expired=10,
+        waiting_units=1000,
+        waiting_orders=40,
+        buyers_unserved=12,
     ),
     ("order.released", 1): OrderReleased(
         order_id=uuid.uuid4(), sku="masker-kain", quantity=20, lots=(SHARE,)
@@ -104,12 +174,39 @@ def test_event_survives_json_round_trip(key):
 
     assert received == sent
     assert (received.type, received.version) == key
-    assert received.read() == payload
-    assert type(received.read()) is type(payload)
+    assert received.read() == payload.upgraded()
+    newest = max(v for t, v in EventPayload.registry if t == payload.type)
+    assert received.read().version == newest
+
+
+def test_an_old_order_placed_reads_as_the_newest_with_the_defaults_it_implies():
+    old = SAMPLES[("order.placed", 1)]
+    envelope = over_the_wire(Envelope.wrap(old, hub=HUB, correlation_id="req-1"))
+
+    read = envelope.read()
+
+    assert isinstance(read, OrderPlaced)
+    assert (read.priority_class, read.accept_partial) == ("public", True)
+    assert read.buyer_key == old.buyer.key(old.order_id)
+
+
+def test_the_same_buyer_has_the_same_key_across_orders_by_reference_then_phone_then_email():
+    by_phone = Buyer(name="A", type="bank", region="R", phone="+6281234567890", email="a@b.id")
+    same_phone = Buyer(name="B", type="bank", region="S", phone="+6281234567890")
+    by_reference = by_phone.model_copy(update={"reference": "bank-42"})
+    by_email = Buyer(name="C", type="agency", region="R", email="A@B.id")
+
+    assert by_phone.key(uuid.uuid4()) == same_phone.key(uuid.uuid4())
+    assert by_reference.key(uuid.uuid4()) != by_phone.key(uuid.uuid4())
+    assert by_email.key(uuid.uuid4()) == by_email.model_copy(update={"email": "a@b.id"}).key(
+        uuid.uuid4()
+    )
+    anonymous = Buyer(name="D", type="individual", region="R")
+    assert anonymous.key(uuid.uuid4()) != anonymous.key(uuid.uuid4())
 
 
 def test_wrap_starts_a_chain_with_no_cause():
-    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="req-1")
 
     assert envelope.causation_id is None
     assert envelope.hub == HUB
@@ -118,7 +215,7 @@ def test_wrap_starts_a_chain_with_no_cause():
 
 
 def test_wrap_gives_each_event_a_new_id():
-    payload = SAMPLES[("order.placed", 1)]
+    payload = SAMPLES[("order.placed", 2)]
 
     first = Envelope.wrap(payload, hub=HUB, correlation_id="req-1")
     second = Envelope.wrap(payload, hub=HUB, correlation_id="req-1")
@@ -127,9 +224,9 @@ def test_wrap_gives_each_event_a_new_id():
 
 
 def test_follow_keeps_hub_and_correlation_and_names_its_cause():
-    placed = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    placed = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="req-1")
 
-    queued = placed.follow(SAMPLES[("order.queued", 1)])
+    queued = placed.follow(SAMPLES[("order.queued", 2)])
 
     assert queued.hub == placed.hub
     assert queued.correlation_id == placed.correlation_id
@@ -139,7 +236,7 @@ def test_follow_keeps_hub_and_correlation_and_names_its_cause():
 
 
 def test_read_of_an_unknown_type_raises_unknown_event():
-    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="req-1")
     unknown = envelope.model_copy(update={"type": "order.teleported"})
 
     with pytest.raises(UnknownEvent, match="order.teleported"):
@@ -147,15 +244,15 @@ def test_read_of_an_unknown_type_raises_unknown_event():
 
 
 def test_read_of_an_unknown_version_raises_unknown_event():
-    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
-    from_the_future = envelope.model_copy(update={"version": 2})
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="req-1")
+    from_the_future = envelope.model_copy(update={"version": 9})
 
-    with pytest.raises(UnknownEvent, match="version 2"):
+    with pytest.raises(UnknownEvent, match="version 9"):
         from_the_future.read()
 
 
 def test_read_of_a_payload_that_does_not_fit_its_model_raises_validation_error():
-    envelope = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="req-1")
+    envelope = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="req-1")
     broken = envelope.model_copy(update={"payload": {**envelope.payload, "quantity": 0}})
 
     with pytest.raises(ValidationError):
@@ -170,14 +267,14 @@ def test_payload_refuses_an_unknown_field():
 
 
 def test_payload_is_frozen():
-    payload = SAMPLES[("order.queued", 1)]
+    payload = SAMPLES[("order.queued", 2)]
 
     with pytest.raises(ValidationError):
         payload.position = 1
 
 
 def test_envelope_refuses_an_unknown_field():
-    data = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="r").model_dump()
+    data = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="r").model_dump()
 
     with pytest.raises(ValidationError):
         Envelope.model_validate({**data, "priority": "high"})
@@ -200,12 +297,12 @@ def test_defining_an_event_twice_raises_and_leaves_the_registry_as_it_was():
             order_id: uuid.UUID
 
     assert EventPayload.registry == before
-    assert EventPayload.registry[("order.placed", 1)] is OrderPlaced
+    assert EventPayload.registry[("order.placed", 1)] is OrderPlacedV1
 
 
 @pytest.mark.parametrize("hub", ["kalteng", "kalteng-palangkaraya", "hub-2"])
 def test_envelope_takes_a_short_lowercase_hub_code(hub):
-    assert Envelope.wrap(SAMPLES[("order.placed", 1)], hub=hub, correlation_id="r").hub == hub
+    assert Envelope.wrap(SAMPLES[("order.placed", 2)], hub=hub, correlation_id="r").hub == hub
 
 
 @pytest.mark.parametrize(
@@ -213,17 +310,17 @@ def test_envelope_takes_a_short_lowercase_hub_code(hub):
 )
 def test_envelope_refuses_a_hub_that_is_not_a_short_lowercase_code(hub):
     with pytest.raises(ValidationError):
-        Envelope.wrap(SAMPLES[("order.placed", 1)], hub=hub, correlation_id="r")
+        Envelope.wrap(SAMPLES[("order.placed", 2)], hub=hub, correlation_id="r")
 
 
 @pytest.mark.parametrize("correlation_id", ["", "x" * 65])
 def test_envelope_refuses_an_empty_or_overlong_correlation_id(correlation_id):
     with pytest.raises(ValidationError):
-        Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id=correlation_id)
+        Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id=correlation_id)
 
 
 def test_envelope_refuses_a_naive_occurred_at():
-    data = Envelope.wrap(SAMPLES[("order.placed", 1)], hub=HUB, correlation_id="r").model_dump()
+    data = Envelope.wrap(SAMPLES[("order.placed", 2)], hub=HUB, correlation_id="r").model_dump()
 
     with pytest.raises(ValidationError):
         Envelope.model_validate({**data, "occurred_at": datetime(2020, 4, 6, 8, 30)})

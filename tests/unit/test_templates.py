@@ -9,6 +9,7 @@ import pytest
 
 from services.notifier import consumers, store
 from services.notifier.templates import TEMPLATES, indonesian_number, known_templates, render
+from shared.consumer import Event
 from shared.events import (
     Buyer,
     Envelope,
@@ -50,9 +51,18 @@ EVENTS = {
         placed_at=NOW,
         sequence=1,
         buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
+        buyer_key="bank-kalteng",
+        priority_class="public",
+        accept_partial=True,
     ),
     "order.queued": OrderQueued(
-        order_id=uuid.uuid4(), sku="masker-kain", quantity=3000, position=4, units_ahead=2500
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=3000,
+        priority_class="public",
+        position=4,
+        units_ahead=2500,
+        estimated_date=None,
     ),
     "order.allocated": OrderAllocated(
         order_id=uuid.uuid4(),
@@ -64,6 +74,9 @@ EVENTS = {
             LotShare(delivery_id=uuid.uuid4(), producer_id=SITI, quantity=1000),
             LotShare(delivery_id=uuid.uuid4(), producer_id=BUDI, quantity=500),
         ),
+        rule="fifo",
+        policy_version=0,
+        hold_until=None,
     ),
     "order.cancelled": OrderCancelled(order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW),
 }
@@ -100,11 +113,11 @@ def messages(monkeypatch) -> list[dict]:
 
 
 async def record_all(messages: list[dict]) -> list[dict]:
-    for event_type, handler in consumers.handlers.items():
-        payload = EVENTS[event_type]
-        await handler(
-            QuietConnection(), Envelope.wrap(payload, hub=HUB, correlation_id="t"), payload
-        )
+    events = [
+        Event(Envelope.wrap(payload, hub=HUB, correlation_id="t"), payload)
+        for payload in EVENTS.values()
+    ]
+    await consumers.handlers.handle_batch(QuietConnection(), events)
     return messages
 
 
@@ -126,7 +139,7 @@ def test_every_template_file_is_used_by_a_consumer():
 
 
 def test_there_is_an_event_here_for_every_event_the_notifier_consumes():
-    assert set(EVENTS) == set(consumers.handlers)
+    assert set(EVENTS) == consumers.handlers.event_types
 
 
 async def test_every_template_is_rendered_from_the_events_the_notifier_consumes(messages):

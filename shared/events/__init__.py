@@ -1,0 +1,56 @@
+"""The event contract: the envelope, and one frozen pydantic model per event type and version,
+in a module per publishing service. Import everything from here: importing this package
+registers every model, so any event can be read.
+"""
+
+from shared.events.allocator import (
+    DaySummarised,
+    LotShare,
+    OrderAllocated,
+    OrderAllocatedV1,
+    OrderEstimateMoved,
+    OrderExpired,
+    OrderQueued,
+    OrderQueuedV1,
+    OrderReleased,
+)
+from shared.events.envelope import Envelope, EventPayload, UnknownEvent
+from shared.events.intake import HubRegistered, ProducerRegistered, ProductListed, SupplyReceived
+from shared.events.notifier import NotificationFailed, NotificationSent
+from shared.events.orders import (
+    CLASS_OF_BUYER_TYPE,
+    Buyer,
+    BuyerType,
+    OrderCancelled,
+    OrderFulfilled,
+    OrderPlaced,
+    OrderPlacedV1,
+)
+
+__all__ = [
+    "CLASS_OF_BUYER_TYPE",
+    "Buyer",
+    "BuyerType",
+    "DaySummarised",
+    "Envelope",
+    "EventPayload",
+    "HubRegistered",
+    "LotShare",
+    "NotificationFailed",
+    "NotificationSent",
+    "OrderAllocated",
+    "OrderAllocatedV1",
+    "OrderCancelled",
+    "OrderEstimateMoved",
+    "OrderExpired",
+    "OrderFulfilled",
+    "OrderPlaced",
+    "OrderPlacedV1",
+    "OrderQueued",
+    "OrderQueuedV1",
+    "OrderReleased",
+    "ProducerRegistered",
+    "ProductListed",
+    "SupplyReceived",
+    "UnknownEvent",
+]

@@ -1,0 +1,116 @@
+"""What the orders service publishes: orders placed, cancelled and handed over."""
+
+import hashlib
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from shared.events.envelope import EventPayload
+from shared.fields import Name, PriorityClass, Sku
+
+BuyerType = Literal["individual", "agency", "bank", "business", "health_facility"]
+
+# The class an order gets from its buyer's type, unless an operator names another. `program`
+# (free masks from the office's budget) is only ever given by an operator.
+CLASS_OF_BUYER_TYPE: dict[str, str] = {
+    "health_facility": "health",
+    "agency": "agency",
+    "bank": "public",
+    "business": "public",
+    "individual": "public",
+}
+
+BuyerReference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+]
+
+
+class Buyer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name
+    type: BuyerType
+    region: Name
+    phone: str | None = None
+    email: EmailStr | None = None
+    # The partner's own id for this buyer: the surest way to know the same buyer again.
+    reference: BuyerReference | None = None
+
+    def key(self, order_id: uuid.UUID) -> str:
+        """Who this buyer is across orders, without saying who: the partner's buyer id, else the
+        phone number, else the email, hashed; a buyer with none of these is their order alone.
+        """
+        if self.reference is not None:
+            identity = f"reference:{self.reference}"
+        elif self.phone is not None:
+            identity = f"phone:{self.phone}"
+        elif self.email is not None:
+            identity = f"email:{self.email.lower()}"
+        else:
+            identity = f"order:{order_id}"
+        return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+class OrderPlaced(EventPayload):
+    """`priority_class`, then `placed_at`, then `sequence` (from the orders database) order the
+    queue. `buyer_key` is the same for the same buyer across orders (see `Buyer.key`).
+    """
+
+    type = "order.placed"
+    version = 2
+
+    order_id: uuid.UUID
+    sku: Sku
+    quantity: int = Field(ge=1)
+    placed_at: AwareDatetime
+    sequence: int = Field(ge=1)
+    buyer: Buyer
+    buyer_key: str = Field(min_length=1, max_length=64)
+    priority_class: PriorityClass
+    # False: serve the whole quantity at once or nothing, keeping the order's place meanwhile.
+    accept_partial: bool
+
+
+class OrderPlacedV1(EventPayload):
+    """Before priority classes, buyer identity and whole-only orders."""
+
+    type = "order.placed"
+    version = 1
+
+    order_id: uuid.UUID
+    sku: Sku
+    quantity: int = Field(ge=1)
+    placed_at: AwareDatetime
+    sequence: int = Field(ge=1)
+    buyer: Buyer
+
+    def upgraded(self) -> OrderPlaced:
+        return OrderPlaced(
+            **self.model_dump(),
+            buyer_key=self.buyer.key(self.order_id),
+            priority_class=CLASS_OF_BUYER_TYPE[self.buyer.type],
+            accept_partial=True,
+        )
+
+
+class OrderCancelled(EventPayload):
+    type = "order.cancelled"
+    version = 1
+
+    order_id: uuid.UUID
+    sku: Sku
+    cancelled_at: AwareDatetime
+
+
+class OrderFulfilled(EventPayload):
+    """An operator handed the order's held units to the buyer (picked up or shipped)."""
+
+    type = "order.fulfilled"
+    version = 1
+
+    order_id: uuid.UUID
+    sku: Sku
+    quantity: int = Field(ge=1)
+    fulfilled_total: int = Field(ge=1)
+    fulfilled_at: AwareDatetime

@@ -1,0 +1,57 @@
+"""Who may act as the centre's operator: a request bearing the operator token.
+
+One shared secret (`OPERATOR_TOKEN`) for now; partner keys and scopes come later and will sit
+beside it. With no token configured, operator actions are refused rather than left open.
+"""
+
+import hmac
+
+from aiohttp import web
+
+from shared.problems import Problem, Text
+from shared.web import SETTINGS
+
+_SCHEME = "Bearer "
+
+
+def is_operator(request: web.Request) -> bool:
+    """True for a request with the right operator token, False for one with none.
+
+    A wrong token is refused outright (403), never treated as no token.
+    """
+    header = request.headers.get("Authorization")
+    if header is None:
+        return False
+    expected = request.app[SETTINGS].operator_token
+    if expected is None or not expected.get_secret_value():
+        raise Problem(
+            403,
+            "operator-disabled",
+            Text("Tindakan operator tidak diaktifkan", "Operator actions are disabled"),
+            Text(
+                "Layanan ini berjalan tanpa OPERATOR_TOKEN",
+                "This service runs without an OPERATOR_TOKEN",
+            ),
+        )
+    given = header.removeprefix(_SCHEME) if header.startswith(_SCHEME) else ""
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise Problem(
+            403,
+            "forbidden",
+            Text("Token operator tidak sah", "Invalid operator token"),
+        )
+    return True
+
+
+def require_operator(request: web.Request) -> None:
+    """401 without a token, 403 with a wrong one."""
+    if not is_operator(request):
+        raise Problem(
+            401,
+            "unauthorised",
+            Text("Perlu token operator", "Operator token required"),
+            Text(
+                "Kirim header 'Authorization: Bearer <token operator>'",
+                "Send the header 'Authorization: Bearer <operator token>'",
+            ),
+        )
