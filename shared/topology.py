@@ -35,7 +35,16 @@ QUEUES = {
     for queue in (
         ConsumerQueue("intake", ("order.allocated", "order.released")),
         ConsumerQueue("orders", ("product.listed", "order.allocated", "order.released")),
-        ConsumerQueue("allocator", ("supply.received", "order.placed", "order.cancelled")),
+        ConsumerQueue(
+            "allocator",
+            (
+                "hub.registered",
+                "supply.received",
+                "order.placed",
+                "order.cancelled",
+                "order.fulfilled",
+            ),
+        ),
         ConsumerQueue(
             "notifier",
             (

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from services.allocator.domain import Policy
+from shared.events import CLASS_OF_BUYER_TYPE
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.stack import DEFAULT_PORTS
 
@@ -79,13 +81,19 @@ class Scenario:
         return sum(b.quantity for b in self.buyers)
 
 
-def first_come_first_served(scenario: Scenario) -> list[int]:
-    """What each buyer gets, in the scenario's order, when the day's units are served in the
-    order buyers placed their orders (as `play` places them)."""
-    supply, shares = scenario.accepted_total, []
-    for buyer in scenario.buyers:
-        shares.append(min(buyer.quantity, supply))
-        supply -= shares[-1]
+def in_queue_order(scenario: Scenario) -> list[int]:
+    """What each buyer gets, in the scenario's order, under the default policy: the day's units
+    go by priority class (agencies before the public), then in the order buyers placed their
+    orders (as `play` places them), first come first served."""
+    classes = [share.name for share in Policy().classes]
+    queue = sorted(
+        range(len(scenario.buyers)),
+        key=lambda i: classes.index(CLASS_OF_BUYER_TYPE[scenario.buyers[i].type]),
+    )
+    supply, shares = scenario.accepted_total, [0] * len(scenario.buyers)
+    for index in queue:
+        shares[index] = min(scenario.buyers[index].quantity, supply)
+        supply -= shares[index]
     return shares
 
 

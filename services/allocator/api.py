@@ -6,7 +6,7 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.allocator import store
+from services.allocator import policies, store
 from shared.problems import from_validation_error
 from shared.web import DATABASE, json_response
 
@@ -23,8 +23,11 @@ class Page(BaseModel):
 class WaitingOrder(BaseModel):
     position: int
     order_id: uuid.UUID
+    priority_class: str
     quantity: int
     allocated: int
+    forfeited: int
+    accept_partial: bool
     placed_at: datetime
 
 
@@ -45,7 +48,8 @@ class Stock(BaseModel):
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/queue")
 async def get_queue(request: web.Request) -> web.Response:
-    """Waiting orders in queue order; `?limit=&offset=` pages through a long queue."""
+    """Waiting orders in queue order (by priority class, then time placed); `?limit=&offset=`
+    pages through a long queue."""
     hub, sku = request.match_info["hub"], request.match_info["sku"]
     try:
         page = Page.model_validate(dict(request.query))
@@ -54,18 +58,25 @@ async def get_queue(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the count, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            rows = await conn.fetch(store.QUEUE_VIEW, hub, sku, page.limit, page.offset)
-            waiting = await conn.fetchval(store.QUEUE_LENGTH, hub, sku)
+            policy = await policies.active(conn, hub, sku)
+            totals = await store.class_totals(conn, hub, sku)
+            rows, skip = [], page.offset
+            # Whole classes before the page are skipped by their totals, not read.
+            for name in policy.class_order(totals):
+                in_class = totals.get(name, (0, 0))[0]
+                if skip >= in_class:
+                    skip -= in_class
+                    continue
+                wanted = page.limit - len(rows)
+                rows += await conn.fetch(store.QUEUE_VIEW, hub, sku, name, wanted, skip)
+                skip = 0
+                if len(rows) == page.limit:
+                    break
     orders = [
-        WaitingOrder(
-            position=page.offset + index,
-            order_id=row["order_id"],
-            quantity=row["quantity"],
-            allocated=row["allocated"],
-            placed_at=row["placed_at"],
-        )
+        WaitingOrder.model_validate({**row, "position": page.offset + index})
         for index, row in enumerate(rows, start=1)
     ]
+    waiting = sum(orders_waiting for orders_waiting, _units in totals.values())
     return json_response(Queue(hub=hub, sku=sku, waiting=waiting, orders=orders))
 
 

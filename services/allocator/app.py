@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import Field
 
-from services.allocator.api import routes
+from services.allocator import api, policy_api, standing
+from services.allocator.clock import clock_context
 from services.allocator.consumers import handlers
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -12,6 +14,8 @@ from shared.service import service_app
 
 class Settings(ServiceSettings):
     http_port: int = 8083
+    # How often the clock looks for holds that ran out and days that ended.
+    clock_seconds: float = Field(default=5.0, gt=0)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -19,6 +23,7 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="allocator",
         migrations=Path(__file__).parent / "migrations",
-        routes=routes,
+        routes=[*api.routes, *policy_api.routes, *standing.routes],
         handlers=handlers,
+        extra_contexts=[clock_context(settings.clock_seconds)],
     )

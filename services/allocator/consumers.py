@@ -1,12 +1,11 @@
-"""Which event runs which of the allocator's use cases."""
+"""The allocator takes its events a batch at a time: see `handlers.handle_batch`."""
 
-from services.allocator.handlers import cancel_order, enqueue_order, receive_supply
+from services.allocator.handlers import handle_batch
 from shared.consumer import EventHandlers
 
-handlers = EventHandlers.each(
-    {
-        "supply.received": receive_supply,
-        "order.placed": enqueue_order,
-        "order.cancelled": cancel_order,
-    }
+handlers = EventHandlers(
+    frozenset(
+        {"hub.registered", "supply.received", "order.placed", "order.cancelled", "order.fulfilled"}
+    ),
+    handle_batch,
 )

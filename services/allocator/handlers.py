@@ -1,29 +1,68 @@
-"""The allocator's use cases. Each runs inside the consumer's transaction, takes the product's
-lock first, changes the queue and stock, fills the queue, and writes the events of what it did.
+"""The allocator's use cases, a batch of events at a time, inside the consumer's transaction.
+
+A batch first takes the lock of every product it touches (in one sorted order), applies every
+change (new lots, new orders, cancels, fulfilments), and only then fills each product's queue
+once. Orders that arrive together are therefore served in queue order, whatever order their
+messages came in, and a burst of a thousand orders costs one fill, not a thousand.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import asyncpg
 
-from services.allocator import store
-from services.allocator.domain import Allocation, Claim, allocate_fifo
+from services.allocator import estimates, filling, outlook, policies, store
 from shared import outbox
+from shared.consumer import Event
 from shared.events import (
     Envelope,
-    LotShare,
-    OrderAllocated,
+    HubRegistered,
     OrderCancelled,
+    OrderFulfilled,
     OrderPlaced,
     OrderQueued,
     OrderReleased,
     SupplyReceived,
 )
 
+Product = tuple[str, str]
+
+
+async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    by_type: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        by_type[event.envelope.type].append(event)
+    # The event that last touched each product is the cause named by what the fill publishes.
+    causes: dict[Product, Envelope] = {}
+    for event in events:
+        if hasattr(event.payload, "sku"):
+            causes[(event.envelope.hub, event.payload.sku)] = event.envelope
+    await store.lock_products(conn, causes)
+
+    for event in by_type["hub.registered"]:
+        await register_hub(conn, event.envelope, event.payload)
+    for event in by_type["supply.received"]:
+        await receive_supply(conn, event.envelope, event.payload)
+    placed: dict[Product, list[Event]] = defaultdict(list)
+    for event in by_type["order.placed"]:
+        placed[(event.envelope.hub, event.payload.sku)].append(event)
+    for (hub, sku), orders in placed.items():
+        await enqueue_orders(conn, hub, sku, orders)
+    for event in by_type["order.cancelled"]:
+        await cancel_order(conn, event.envelope, event.payload)
+    for event in by_type["order.fulfilled"]:
+        await fulfil_order(conn, event.envelope, event.payload)
+
+    for (hub, sku), cause in sorted(causes.items()):
+        await filling.fill(conn, hub, sku, cause.follow)
+
+
+async def register_hub(conn: asyncpg.Connection, event: Envelope, hub: HubRegistered) -> None:
+    await conn.execute(store.HUB_UPSERT, event.hub, hub.timezone)
+
 
 async def receive_supply(conn: asyncpg.Connection, event: Envelope, supply: SupplyReceived) -> None:
-    """A delivery's accepted units join the stock and go to the head of the queue."""
-    await store.lock_product(conn, event.hub, supply.sku)
+    """A delivery's accepted units join the stock (the fill then gives them out)."""
     await conn.execute(
         store.LOT_INSERT,
         supply.delivery_id,
@@ -33,114 +72,88 @@ async def receive_supply(conn: asyncpg.Connection, event: Envelope, supply: Supp
         supply.accepted,
         supply.received_at,
     )
-    await fill(conn, event, supply.sku)
 
 
-async def enqueue_order(conn: asyncpg.Connection, event: Envelope, order: OrderPlaced) -> None:
-    """An order takes its place in the queue, and is served at once if stock waits for it."""
-    await store.lock_product(conn, event.hub, order.sku)
-    cancelled_already = await conn.fetchval(store.EARLY_CANCELLATION_EXISTS, order.order_id)
-    await conn.execute(
-        store.ORDER_INSERT,
-        order.order_id,
-        event.hub,
-        order.sku,
-        order.quantity,
-        order.placed_at,
-        order.sequence,
-        "cancelled" if cancelled_already else "waiting",
+async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: list[Event]) -> None:
+    """Orders take their places in the queue, and each buyer hears where and until when.
+
+    An order whose cancel overtook it on the way here is stored as cancelled, never queued.
+    """
+    orders: list[OrderPlaced] = [event.payload for event in events]
+    rows = await conn.fetch(
+        store.ORDERS_INSERT,
+        hub,
+        sku,
+        [o.order_id for o in orders],
+        [o.quantity for o in orders],
+        [o.placed_at for o in orders],
+        [o.sequence for o in orders],
+        [o.buyer_key for o in orders],
+        [o.priority_class for o in orders],
+        [o.accept_partial for o in orders],
     )
-    if cancelled_already:
+    queued = {row["order_id"] for row in rows if row["state"] == "waiting"}
+    if not queued:
         return
-    position, units_ahead = await store.place_in_queue(
-        conn, event.hub, order.sku, order.placed_at, order.sequence
-    )
-    queued = OrderQueued(
-        order_id=order.order_id,
-        sku=order.sku,
-        quantity=order.quantity,
-        priority_class=order.priority_class,
-        position=position,
-        units_ahead=units_ahead,
-        estimated_date=None,
-    )
-    await outbox.add(conn, event.follow(queued))
-    await fill(conn, event, order.sku)
+    policy = await policies.active(conn, hub, sku)
+    view = await outlook.of_product(conn, hub, sku)
+    behind = await outlook.behind(conn, list(queued))
+    news, told = [], {}
+    for event in events:
+        order: OrderPlaced = event.payload
+        if order.order_id not in queued:
+            continue
+        orders_behind, units_behind = behind[order.order_id]
+        class_orders, class_units = view.totals[order.priority_class]
+        position, units_ahead = estimates.place_in_queue(
+            policy,
+            view.totals,
+            order.priority_class,
+            (class_orders - orders_behind - 1, class_units - units_behind - order.quantity),
+        )
+        estimated = view.estimate(units_ahead, order.quantity)
+        told[order.order_id] = estimated
+        queued_event = OrderQueued(
+            order_id=order.order_id,
+            sku=sku,
+            quantity=order.quantity,
+            priority_class=order.priority_class,
+            position=position,
+            units_ahead=units_ahead,
+            estimated_date=estimated,
+        )
+        news.append(event.envelope.follow(queued_event))
+    await conn.execute(store.ESTIMATES_TOLD, list(told), list(told.values()))
+    await outbox.add(conn, *news)
 
 
 async def cancel_order(conn: asyncpg.Connection, event: Envelope, cancel: OrderCancelled) -> None:
-    """A cancelled order leaves the queue; its units go back to stock and on to the next in line.
+    """A cancelled order leaves the queue; its held units go back to stock for the next in line.
+    Units already handed over stay handed over.
 
     A cancel may overtake its order on the way here: it is then remembered, and the order is
     never queued.
     """
-    await store.lock_product(conn, event.hub, cancel.sku)
     order = await conn.fetchrow(store.ORDER_BY_ID, cancel.order_id)
     if order is None:
         await conn.execute(store.EARLY_CANCELLATION_INSERT, cancel.order_id, cancel.cancelled_at)
         return
     if order["state"] == "cancelled":
         return
-    released = await store.release_order(conn, cancel.order_id)
+    released = await store.end_held(conn, cancel.order_id, "released")
+    quantity = sum(a.quantity for a in released)
+    await store.return_to_lots(conn, released)
+    await conn.execute(store.ORDER_CANCEL, cancel.order_id, quantity)
     if released:
         payload = OrderReleased(
             order_id=cancel.order_id,
             sku=cancel.sku,
-            quantity=sum(a.quantity for a in released),
-            lots=_shares(released),
+            quantity=quantity,
+            lots=filling.shares(released),
         )
         await outbox.add(conn, event.follow(payload))
-        await fill(conn, event, cancel.sku)
 
 
-async def fill(conn: asyncpg.Connection, cause: Envelope, sku: str) -> list[Allocation]:
-    """Give the product's available stock to the head of its queue. Caller holds the lock.
-
-    Reads only the lots with stock and at most one waiting order per available unit, so the
-    cost follows the orders served, not the length of the queue.
-    """
-    lots = await store.lots_with_stock(conn, cause.hub, sku)
-    available = sum(lot.available for lot in lots)
-    if available == 0:
-        return []
-    claims = await store.queue_head(conn, cause.hub, sku, limit=available)
-    allocations = allocate_fifo(lots, claims)
-    if not allocations:
-        return []
-    await store.record_allocations(conn, allocations)
-    await outbox.add(conn, *_allocated_events(cause, sku, claims, allocations))
-    return allocations
-
-
-def _allocated_events(
-    cause: Envelope, sku: str, claims: list[Claim], allocations: list[Allocation]
-) -> list[Envelope]:
-    by_order: dict = defaultdict(list)
-    for allocation in allocations:
-        by_order[allocation.order_id].append(allocation)
-    events = []
-    for claim in claims:
-        given = by_order.get(claim.order_id)
-        if not given:
-            continue
-        quantity = sum(a.quantity for a in given)
-        payload = OrderAllocated(
-            order_id=claim.order_id,
-            sku=sku,
-            quantity=quantity,
-            allocated_total=claim.allocated + quantity,
-            requested=claim.requested,
-            lots=_shares(given),
-            rule="fifo",
-            policy_version=0,
-            hold_until=None,
-        )
-        events.append(cause.follow(payload))
-    return events
-
-
-def _shares(allocations: list[Allocation]) -> tuple[LotShare, ...]:
-    return tuple(
-        LotShare(delivery_id=a.delivery_id, producer_id=a.producer_id, quantity=a.quantity)
-        for a in allocations
-    )
+async def fulfil_order(conn: asyncpg.Connection, _event: Envelope, done: OrderFulfilled) -> None:
+    """The units held for the order were handed over: they can no longer expire."""
+    await store.end_held(conn, done.order_id, "fulfilled")

@@ -1,15 +1,24 @@
-"""The allocator's SQL."""
+"""The allocator's SQL: lots, the queue, allocations and their holds."""
 
+import json
 import uuid
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 import asyncpg
 
-from services.allocator.domain import Allocation, Claim, Lot, total_by_lot, total_by_order
+from services.allocator.domain import Allocation, Claim, Lot, Skip, total_by_lot, total_by_order
 
 # Every change to one (hub, product) takes this lock first, so replicas take turns per product
-# and never per hub: different products and hubs allocate in parallel.
+# and never per hub: different products and hubs allocate in parallel. A batch takes its
+# products' locks in one sorted order, so two replicas never wait on each other in a circle.
 LOCK_PRODUCT = "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))"
+
+HUB_UPSERT = """
+INSERT INTO hubs (hub, timezone) VALUES ($1, $2)
+ON CONFLICT (hub) DO UPDATE SET timezone = excluded.timezone
+"""
+HUB_TIMEZONE = "SELECT timezone FROM hubs WHERE hub = $1"
 
 LOT_INSERT = """
 INSERT INTO lots (delivery_id, hub, sku, producer_id, accepted, received_at)
@@ -22,17 +31,83 @@ FROM lots
 WHERE hub = $1 AND sku = $2 AND allocated < accepted
 ORDER BY received_at, delivery_id
 """
-# At most one order per available unit can be served, so the head of the queue is enough.
-QUEUE_HEAD = """
-SELECT order_id, quantity AS requested, allocated
+# Accepted units over the last week and since the hub's day began, for estimated dates.
+RECENT_SUPPLY = """
+SELECT coalesce(sum(accepted) FILTER (WHERE received_at >= now() - interval '7 days'), 0)
+           AS last_week,
+       coalesce(sum(accepted) FILTER (WHERE received_at >= $3), 0) AS today
+FROM lots
+WHERE hub = $1 AND sku = $2 AND received_at >= least(now() - interval '7 days', $3)
+"""
+
+ORDERS_INSERT = """
+INSERT INTO queue (order_id, hub, sku, quantity, placed_at, sequence, state, buyer_key,
+                   priority_class, accept_partial)
+SELECT order_id, $1, $2, quantity, placed_at, sequence,
+       CASE WHEN EXISTS (SELECT 1 FROM early_cancellations e WHERE e.order_id = new.order_id)
+            THEN 'cancelled' ELSE 'waiting' END,
+       buyer_key, priority_class, accept_partial
+FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], $8::text[],
+            $9::bool[])
+     AS new (order_id, quantity, placed_at, sequence, buyer_key, priority_class, accept_partial)
+ON CONFLICT (order_id) DO NOTHING
+RETURNING order_id, state
+"""
+# Waiting orders and units per class, as the queue_totals trigger keeps them.
+CLASS_TOTALS = """
+SELECT priority_class, orders, units FROM queue_totals
+WHERE hub = $1 AND sku = $2 AND orders > 0
+"""
+# What waits behind each of the given orders in its own class: for a new order at the tail
+# of the queue, nothing, so its place is found without counting the orders ahead of it.
+BEHIND = """
+SELECT mine.order_id, count(behind.order_id) AS orders,
+       coalesce(sum(behind.quantity - behind.allocated - behind.forfeited), 0) AS units
+FROM queue AS mine
+LEFT JOIN queue AS behind
+       ON behind.hub = mine.hub AND behind.sku = mine.sku
+      AND behind.priority_class = mine.priority_class AND behind.state = 'waiting'
+      AND (behind.placed_at, behind.sequence) > (mine.placed_at, mine.sequence)
+WHERE mine.order_id = ANY($1::uuid[])
+GROUP BY mine.order_id
+"""
+# What waits ahead of one order in its own class (reads the class's queue up to the order).
+AHEAD = """
+SELECT count(*) AS orders, coalesce(sum(quantity - allocated - forfeited), 0) AS units
 FROM queue
-WHERE hub = $1 AND sku = $2 AND state = 'waiting'
+WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
+  AND (placed_at, sequence) < ($4, $5)
+"""
+ESTIMATES_TOLD = """
+UPDATE queue SET estimated_date = told.day
+FROM unnest($1::uuid[], $2::date[]) AS told (order_id, day)
+WHERE queue.order_id = told.order_id
+"""
+
+# The head of one class's queue: at most one order per available unit can be served first.
+QUEUE_HEAD = """
+SELECT order_id, quantity, allocated, forfeited, buyer_key, priority_class, accept_partial
+FROM queue
+WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
 ORDER BY placed_at, sequence
-LIMIT $3
+LIMIT $4
+"""
+TAKEN_TODAY = """
+SELECT buyer_key, units FROM buyer_days
+WHERE hub = $1 AND sku = $2 AND day = $3 AND buyer_key = ANY($4::text[])
+"""
+BUYER_DAYS_ADD = """
+INSERT INTO buyer_days AS days (hub, sku, day, buyer_key, units)
+SELECT $1, $2, $3, buyer_key, units FROM unnest($4::text[], $5::int[]) AS given (buyer_key, units)
+ON CONFLICT (hub, sku, day, buyer_key) DO UPDATE SET units = days.units + excluded.units
 """
 ALLOCATIONS_INSERT = """
-INSERT INTO allocations (order_id, delivery_id, quantity)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[])
+INSERT INTO allocations (order_id, delivery_id, quantity, rule, hub, sku, policy_version,
+                         hold_until, draw_id)
+SELECT order_id, delivery_id, quantity, rule, $5::text, $6::text, $7::int, $8::timestamptz,
+       $9::bigint
+FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS given (order_id, delivery_id,
+                                                                       quantity, rule)
 """
 LOTS_ALLOCATED_ADD = """
 UPDATE lots SET allocated = lots.allocated + change.quantity
@@ -42,58 +117,79 @@ WHERE lots.delivery_id = change.delivery_id
 QUEUE_GIVE = """
 UPDATE queue SET
     allocated = queue.allocated + given.quantity,
-    state = CASE WHEN queue.allocated + given.quantity = queue.quantity
-                 THEN 'filled' ELSE 'waiting' END
+    state = CASE WHEN queue.allocated + given.quantity + queue.forfeited = queue.quantity
+                 THEN 'filled' ELSE 'waiting' END,
+    skip_rule = NULL, skip_detail = NULL, skipped_at = NULL
 FROM unnest($1::uuid[], $2::int[]) AS given (order_id, quantity)
 WHERE queue.order_id = given.order_id
 """
-
-ORDER_INSERT = """
-INSERT INTO queue (order_id, hub, sku, quantity, placed_at, sequence, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (order_id) DO NOTHING
+SKIPS_RECORD = """
+UPDATE queue SET skip_rule = skip.rule, skip_detail = skip.detail, skipped_at = now()
+FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS skip (order_id, rule, detail)
+WHERE queue.order_id = skip.order_id
 """
+DRAW_INSERT = """
+INSERT INTO draws (hub, sku, policy_version, seed, entrants, units)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id
+"""
+
 ORDER_BY_ID = "SELECT * FROM queue WHERE order_id = $1"
-# Where a newly queued order stands: the waiting orders ahead of it and the units they still want.
-PLACE_IN_QUEUE = """
-SELECT count(*) + 1 AS position, coalesce(sum(quantity - allocated), 0) AS units_ahead
+QUEUE_VIEW = """
+SELECT order_id, priority_class, quantity, allocated, forfeited, accept_partial, placed_at
 FROM queue
-WHERE hub = $1 AND sku = $2 AND state = 'waiting' AND (placed_at, sequence) < ($3, $4)
+WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
+ORDER BY placed_at, sequence
+LIMIT $4 OFFSET $5
+"""
+STOCK_VIEW = """
+SELECT coalesce(sum(accepted), 0)::int AS received, coalesce(sum(allocated), 0)::int AS allocated
+FROM lots WHERE hub = $1 AND sku = $2
 """
 EARLY_CANCELLATION_INSERT = """
 INSERT INTO early_cancellations (order_id, cancelled_at) VALUES ($1, $2)
 ON CONFLICT (order_id) DO NOTHING
 """
-EARLY_CANCELLATION_EXISTS = "SELECT EXISTS (SELECT 1 FROM early_cancellations WHERE order_id = $1)"
-
-ORDER_RELEASE = """
-WITH released AS (
-    UPDATE allocations SET released_at = now()
-    WHERE order_id = $1 AND released_at IS NULL
+# Ends an order's held allocations (released by a cancel, or fulfilled); answers what they were.
+HELD_END = """
+WITH ended AS (
+    UPDATE allocations SET state = $2, ended_at = now()
+    WHERE order_id = $1 AND state = 'held'
     RETURNING delivery_id, quantity
 )
-SELECT released.delivery_id, lots.producer_id, sum(released.quantity)::int AS quantity
-FROM released JOIN lots USING (delivery_id)
-GROUP BY released.delivery_id, lots.producer_id
+SELECT ended.delivery_id, lots.producer_id, sum(ended.quantity)::int AS quantity
+FROM ended JOIN lots USING (delivery_id)
+GROUP BY ended.delivery_id, lots.producer_id
 """
-ORDER_CANCEL = "UPDATE queue SET state = 'cancelled', allocated = 0 WHERE order_id = $1"
-
-QUEUE_VIEW = """
-SELECT order_id, quantity, allocated, placed_at
-FROM queue
-WHERE hub = $1 AND sku = $2 AND state = 'waiting'
-ORDER BY placed_at, sequence
-LIMIT $3 OFFSET $4
+ORDER_CANCEL = """
+UPDATE queue SET state = 'cancelled', allocated = allocated - $2 WHERE order_id = $1
 """
-QUEUE_LENGTH = "SELECT count(*) FROM queue WHERE hub = $1 AND sku = $2 AND state = 'waiting'"
-STOCK_VIEW = """
-SELECT coalesce(sum(accepted), 0)::int AS received, coalesce(sum(allocated), 0)::int AS allocated
-FROM lots WHERE hub = $1 AND sku = $2
+# Held allocations of one product whose time is up.
+EXPIRE_DUE = """
+WITH ended AS (
+    UPDATE allocations SET state = 'expired', ended_at = now()
+    WHERE id IN (
+        SELECT id FROM allocations
+        WHERE state = 'held' AND hold_until <= now() AND hub = $1 AND sku = $2
+        LIMIT $3
+    )
+    RETURNING order_id, delivery_id, quantity, hold_until
+)
+SELECT ended.order_id, ended.delivery_id, lots.producer_id, ended.quantity, ended.hold_until
+FROM ended JOIN lots USING (delivery_id)
+ORDER BY ended.order_id
+"""
+QUEUE_FORFEIT = """
+UPDATE queue SET allocated = queue.allocated - lost.quantity,
+                 forfeited = queue.forfeited + lost.quantity
+FROM unnest($1::uuid[], $2::int[]) AS lost (order_id, quantity)
+WHERE queue.order_id = lost.order_id
 """
 
 
-async def lock_product(conn: asyncpg.Connection, hub: str, sku: str) -> None:
-    await conn.execute(LOCK_PRODUCT, hub, sku)
+async def lock_products(conn: asyncpg.Connection, products: Iterable[tuple[str, str]]) -> None:
+    for hub, sku in sorted(set(products)):
+        await conn.execute(LOCK_PRODUCT, hub, sku)
 
 
 async def lots_with_stock(conn: asyncpg.Connection, hub: str, sku: str) -> list[Lot]:
@@ -101,17 +197,59 @@ async def lots_with_stock(conn: asyncpg.Connection, hub: str, sku: str) -> list[
     return [Lot(row["delivery_id"], row["producer_id"], row["available"]) for row in rows]
 
 
-async def queue_head(conn: asyncpg.Connection, hub: str, sku: str, limit: int) -> list[Claim]:
-    rows = await conn.fetch(QUEUE_HEAD, hub, sku, limit)
-    return [Claim(row["order_id"], row["requested"], row["allocated"]) for row in rows]
+async def queue_head(
+    conn: asyncpg.Connection, hub: str, sku: str, priority_class: str, limit: int | None
+) -> list[Claim]:
+    rows = await conn.fetch(QUEUE_HEAD, hub, sku, priority_class, limit)
+    return [claim_from(row) for row in rows]
 
 
-async def record_allocations(conn: asyncpg.Connection, allocations: list[Allocation]) -> None:
+def claim_from(row: asyncpg.Record) -> Claim:
+    return Claim(
+        order_id=row["order_id"],
+        requested=row["quantity"],
+        allocated=row["allocated"],
+        forfeited=row["forfeited"],
+        buyer=row["buyer_key"],
+        priority_class=row["priority_class"],
+        accept_partial=row["accept_partial"],
+    )
+
+
+async def class_totals(conn: asyncpg.Connection, hub: str, sku: str) -> dict[str, tuple[int, int]]:
+    """Waiting (orders, units) per class."""
+    rows = await conn.fetch(CLASS_TOTALS, hub, sku)
+    return {row["priority_class"]: (row["orders"], row["units"]) for row in rows}
+
+
+async def taken_today(
+    conn: asyncpg.Connection, hub: str, sku: str, day: date, buyers: Iterable[str]
+) -> dict[str, int]:
+    rows = await conn.fetch(TAKEN_TODAY, hub, sku, day, list(set(buyers)))
+    return {row["buyer_key"]: row["units"] for row in rows}
+
+
+async def record_allocations(
+    conn: asyncpg.Connection,
+    allocations: Sequence[Allocation],
+    *,
+    hub: str,
+    sku: str,
+    policy_version: int,
+    hold_until: datetime,
+    draw_id: int | None,
+) -> None:
     await conn.execute(
         ALLOCATIONS_INSERT,
         [a.order_id for a in allocations],
         [a.delivery_id for a in allocations],
         [a.quantity for a in allocations],
+        [a.rule for a in allocations],
+        hub,
+        sku,
+        policy_version,
+        hold_until,
+        draw_id,
     )
     by_lot = total_by_lot(allocations)
     await conn.execute(LOTS_ALLOCATED_ADD, list(by_lot), list(by_lot.values()))
@@ -119,21 +257,31 @@ async def record_allocations(conn: asyncpg.Connection, allocations: list[Allocat
     await conn.execute(QUEUE_GIVE, list(by_order), list(by_order.values()))
 
 
-async def place_in_queue(
-    conn: asyncpg.Connection, hub: str, sku: str, placed_at: datetime, sequence: int
-) -> tuple[int, int]:
-    row = await conn.fetchrow(PLACE_IN_QUEUE, hub, sku, placed_at, sequence)
-    return row["position"], row["units_ahead"]
+async def add_to_buyer_days(
+    conn: asyncpg.Connection, hub: str, sku: str, day: date, units: dict[str, int]
+) -> None:
+    await conn.execute(BUYER_DAYS_ADD, hub, sku, day, list(units), list(units.values()))
 
 
-async def release_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[Allocation]:
-    """Cancel an order and give its units back to their lots; answer what was given back."""
-    rows = await conn.fetch(ORDER_RELEASE, order_id)
-    released = [
+async def record_skips(conn: asyncpg.Connection, skips: Sequence[Skip]) -> None:
+    if skips:
+        await conn.execute(
+            SKIPS_RECORD,
+            [s.order_id for s in skips],
+            [s.rule for s in skips],
+            [json.dumps(s.detail) for s in skips],
+        )
+
+
+async def end_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: str) -> list[Allocation]:
+    """End the order's held allocations as `state`; answer them, one per lot."""
+    rows = await conn.fetch(HELD_END, order_id, state)
+    return [
         Allocation(order_id, row["delivery_id"], row["producer_id"], row["quantity"])
         for row in rows
     ]
-    by_lot = total_by_lot(released)
+
+
+async def return_to_lots(conn: asyncpg.Connection, allocations: Sequence[Allocation]) -> None:
+    by_lot = total_by_lot(allocations)
     await conn.execute(LOTS_ALLOCATED_ADD, list(by_lot), [-units for units in by_lot.values()])
-    await conn.execute(ORDER_CANCEL, order_id)
-    return released

@@ -4,7 +4,7 @@ nothing is given twice: the day ends as an undisturbed day does."""
 import asyncpg
 
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.founding_day import Outcome, first_come_first_served, founding_day, play
+from tools.founding_day import Outcome, founding_day, in_queue_order, play
 from tools.sandbox import Sandbox, close_connections
 from tools.stack import Stack
 
@@ -23,7 +23,7 @@ async def assert_no_unit_twice(box: Sandbox, hub: str) -> None:
             """
             SELECT l.delivery_id FROM allocator.lots l
             JOIN allocator.allocations a USING (delivery_id)
-            WHERE l.hub = $1 AND a.released_at IS NULL
+            WHERE l.hub = $1 AND a.state IN ('held', 'fulfilled')
             GROUP BY l.delivery_id, l.accepted HAVING sum(a.quantity) > l.accepted
             """,
             hub,
@@ -31,7 +31,7 @@ async def assert_no_unit_twice(box: Sandbox, hub: str) -> None:
         given = await conn.fetchval(
             """
             SELECT sum(a.quantity) FROM allocator.allocations a JOIN allocator.lots l
-            USING (delivery_id) WHERE l.hub = $1 AND a.released_at IS NULL
+            USING (delivery_id) WHERE l.hub = $1 AND a.state IN ('held', 'fulfilled')
             """,
             hub,
         )
@@ -89,7 +89,7 @@ async def test_broker_cutting_every_connection_mid_day_loses_nothing(
 
     outcome = await play(client, new_hub_code("cut"), SCENARIO, after_delivery=cut_connections)
 
-    assert allocated_by_buyer(outcome) == first_come_first_served(SCENARIO)
+    assert allocated_by_buyer(outcome) == in_queue_order(SCENARIO)
     await assert_no_unit_twice(box, outcome.hub)
 
 

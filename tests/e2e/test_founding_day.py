@@ -4,17 +4,23 @@ import asyncio
 
 import asyncpg
 
+from services.allocator.domain import Policy
+from shared.events import CLASS_OF_BUYER_TYPE
 from tests.support.mailbox import Mailbox
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import (
     SKU,
     Outcome,
     Scenario,
-    first_come_first_served,
     founding_day,
+    in_queue_order,
     play,
 )
 from tools.sandbox import Sandbox
+
+
+def class_of(order: dict) -> str:
+    return CLASS_OF_BUYER_TYPE[order["buyer"]["type"]]
 
 
 async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -> None:
@@ -30,10 +36,13 @@ async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -
     }
     orders = sorted(outcome.orders, key=lambda order: order["placed_at"])
     assert orders == outcome.orders, "buyers were queued in the order they placed their orders"
-    expected = first_come_first_served(scenario)
+    expected = in_queue_order(scenario)
     assert [o["allocated"] for o in orders] == expected
     served = sum(1 for given in expected if given)
-    statuses = [o["status"] for o in orders]
+    classes = [share.name for share in Policy().classes]
+    queue = sorted(orders, key=lambda order: classes.index(class_of(order)))
+    assert {class_of(order) for order in queue} == {"agency", "public"}
+    statuses = [o["status"] for o in queue]
     assert 1 < served < len(orders), "the day serves some buyers and leaves others waiting"
     assert set(statuses[: served - 1]) == {"allocated"}, "earlier orders are served in full"
     assert statuses[served - 1] in {"allocated", "partially_allocated"}, "then one, maybe short"
@@ -53,7 +62,7 @@ async def assert_lots_never_overgiven(
             """
             SELECT l.delivery_id, l.producer_id, l.accepted, coalesce(sum(a.quantity), 0) AS given
             FROM allocator.lots l LEFT JOIN allocator.allocations a
-                 ON a.delivery_id = l.delivery_id AND a.released_at IS NULL
+                 ON a.delivery_id = l.delivery_id AND a.state IN ('held', 'fulfilled')
             WHERE l.hub = $1
             GROUP BY l.delivery_id
             """,

@@ -9,10 +9,17 @@ from services.allocator.domain import (
     Allocation,
     Claim,
     Lot,
-    allocate_fifo,
+    Policy,
+    allocate,
     total_by_lot,
     total_by_order,
 )
+
+
+def allocate_fifo(lots, claims):
+    """The default policy: one class, first come first served, no cap."""
+    return allocate(lots, {"public": claims}, Policy()).allocations
+
 
 # Readable, stable ids for the worked examples.
 TAILOR_SITI = uuid.UUID(int=0x51)

@@ -1,0 +1,141 @@
+"""Filling a product's queue from its stock: the one place where units are given.
+
+The caller holds the product's lock. A fill reads only the lots with stock and the head of
+each class's queue (more only when the head was too short to decide), so its cost follows the
+orders it serves, not the length of the queue. A lottery is the exception: a fair draw reads
+every entrant of its class.
+"""
+
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from services.allocator import days, policies, store
+from services.allocator.domain import Allocation, Claim, Fill, allocate
+from shared import outbox
+from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
+
+# Orders read from the head of each class at first; doubled while that is too few to decide.
+FIRST_READ = 128
+
+Emit = Callable[[EventPayload], Envelope]
+
+
+async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill | None:
+    """Give the product's stock to its queue under the active policy; record and announce it."""
+    lots = await store.lots_with_stock(conn, hub, sku)
+    if not lots:
+        return None
+    totals = await store.class_totals(conn, hub, sku)
+    if not totals:
+        return None
+    policy = await policies.active(conn, hub, sku)
+    today = days.today(await days.zone_of(conn, hub))
+    lottery = policy.mode == "lottery"
+    seed = secrets.randbits(62) if lottery else None
+    limits = {name: None if lottery else FIRST_READ for name in totals}
+    heads = {name: await store.queue_head(conn, hub, sku, name, limits[name]) for name in totals}
+    while True:
+        truncated = {n for n, limit in limits.items() if limit and len(heads[n]) == limit}
+        taken = {}
+        if policy.per_buyer_daily_cap is not None:
+            buyers = (claim.buyer_key for claims in heads.values() for claim in claims)
+            taken = await store.taken_today(conn, hub, sku, today, buyers)
+        result = allocate(lots, heads, policy, taken_today=taken, seed=seed, truncated=truncated)
+        if not result.needs_more:
+            break
+        for name in result.needs_more:
+            limits[name] *= 2
+            heads[name] = await store.queue_head(conn, hub, sku, name, limits[name])
+
+    claims = {claim.order_id: claim for group in heads.values() for claim in group}
+    await store.record_skips(conn, result.skips)
+    if not result.allocations:
+        return result
+    draw_id = None
+    if result.draw_seed is not None:
+        entrants = {n: [str(c.order_id) for c in heads[n]] for n in result.drawn_classes}
+        draw_id = await conn.fetchval(
+            store.DRAW_INSERT,
+            hub,
+            sku,
+            policy.version,
+            result.draw_seed,
+            json.dumps(entrants),
+            sum(a.quantity for a in result.allocations),
+        )
+    hold_until = datetime.now(UTC) + timedelta(seconds=policy.hold_seconds)
+    await store.record_allocations(
+        conn,
+        result.allocations,
+        hub=hub,
+        sku=sku,
+        policy_version=policy.version,
+        hold_until=hold_until,
+        draw_id=draw_id,
+    )
+    by_buyer: dict[str, int] = defaultdict(int)
+    for allocation in result.allocations:
+        by_buyer[claims[allocation.order_id].buyer_key] += allocation.quantity
+    await store.add_to_buyer_days(conn, hub, sku, today, by_buyer)
+    await outbox.add(
+        conn,
+        *(
+            emit(payload)
+            for payload in _announcements(
+                sku, claims, result, policy_version=policy.version, hold_until=hold_until
+            )
+        ),
+    )
+    return result
+
+
+def _announcements(
+    sku: str,
+    claims: dict,
+    result: Fill,
+    *,
+    policy_version: int,
+    hold_until: datetime,
+) -> list[OrderAllocated]:
+    """One order.allocated per order and rule, in the order the units were given."""
+    grouped: dict[tuple, list[Allocation]] = defaultdict(list)
+    for allocation in result.allocations:
+        grouped[(allocation.order_id, allocation.rule)].append(allocation)
+    running: dict = defaultdict(int)
+    events = []
+    for (order_id, rule), given in grouped.items():
+        claim: Claim = claims[order_id]
+        quantity = sum(a.quantity for a in given)
+        running[order_id] += quantity
+        events.append(
+            OrderAllocated(
+                order_id=order_id,
+                sku=sku,
+                quantity=quantity,
+                allocated_total=claim.allocated + running[order_id],
+                requested=claim.requested,
+                lots=shares(given),
+                rule=rule,
+                policy_version=policy_version,
+                hold_until=hold_until,
+                draw_seed=result.draw_seed,
+            )
+        )
+    return events
+
+
+def shares(allocations: list[Allocation]) -> tuple[LotShare, ...]:
+    """Units per lot, so each event traces back to the producers."""
+    per_lot: dict = {}
+    for a in allocations:
+        key = (a.delivery_id, a.producer_id)
+        per_lot[key] = per_lot.get(key, 0) + a.quantity
+    return tuple(
+        LotShare(delivery_id=delivery_id, producer_id=producer_id, quantity=quantity)
+        for (delivery_id, producer_id), quantity in per_lot.items()
+    )

@@ -1,0 +1,94 @@
+"""Operators set how a product is shared; anyone may read the active policy and the draws."""
+
+import json
+from datetime import datetime
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from services.allocator import filling, policies, store
+from services.allocator.policies import PolicyRules
+from shared.events import Envelope
+from shared.fields import HubCode, Sku
+from shared.operators import require_operator
+from shared.problems import from_validation_error
+from shared.web import DATABASE, current_correlation_id, json_response, read_json
+
+routes = web.RouteTableDef()
+
+PRODUCT_PATH = "/v1/hubs/{hub}/products/{sku}"
+_HUB = TypeAdapter(HubCode)
+_SKU = TypeAdapter(Sku)
+
+DRAWS = """
+SELECT id, policy_version, seed, entrants, units, drawn_at
+FROM draws WHERE hub = $1 AND sku = $2
+ORDER BY drawn_at DESC, id DESC
+LIMIT 50
+"""
+
+
+class Draw(BaseModel):
+    """A lottery's result can be checked by anyone: `services.allocator.domain.draw` over each
+    class's entrants (in queue order) with this seed gives the order in which they were served.
+    """
+
+    id: int
+    policy_version: int
+    seed: int
+    entrants: dict[str, list[str]]
+    units: int
+    drawn_at: datetime
+
+
+class Draws(BaseModel):
+    hub: str
+    sku: str
+    draws: list[Draw]
+
+
+def product_in_path(request: web.Request) -> tuple[str, str]:
+    try:
+        return (
+            _HUB.validate_python(request.match_info["hub"]),
+            _SKU.validate_python(request.match_info["sku"]),
+        )
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
+@routes.put(PRODUCT_PATH + "/policy")
+async def put_policy(request: web.Request) -> web.Response:
+    """A new version of the product's policy. It takes effect at once: stock waiting for
+    eligible orders is given out under it; units already allocated stay where they are."""
+    require_operator(request)
+    hub, sku = product_in_path(request)
+    rules = await read_json(request, PolicyRules)
+    correlation_id = current_correlation_id()
+
+    def announce(payload):
+        return Envelope.wrap(payload, hub=hub, correlation_id=correlation_id)
+
+    async with request.app[DATABASE].acquire() as conn, conn.transaction():
+        await store.lock_products(conn, [(hub, sku)])
+        await policies.add_version(conn, hub, sku, rules)
+        await filling.fill(conn, hub, sku, announce)
+        active = await policies.active_view(conn, hub, sku)
+    return json_response(active)
+
+
+@routes.get(PRODUCT_PATH + "/policy")
+async def get_policy(request: web.Request) -> web.Response:
+    hub, sku = product_in_path(request)
+    async with request.app[DATABASE].acquire() as conn:
+        return json_response(await policies.active_view(conn, hub, sku))
+
+
+@routes.get(PRODUCT_PATH + "/draws")
+async def get_draws(request: web.Request) -> web.Response:
+    """The latest lottery draws, each with its seed and entrants, newest first."""
+    hub, sku = product_in_path(request)
+    async with request.app[DATABASE].acquire() as conn:
+        rows = await conn.fetch(DRAWS, hub, sku)
+    draws = [Draw.model_validate({**row, "entrants": json.loads(row["entrants"])}) for row in rows]
+    return json_response(Draws(hub=hub, sku=sku, draws=draws))
