@@ -33,7 +33,7 @@ class ConsumerQueue:
 QUEUES = {
     queue.service: queue
     for queue in (
-        ConsumerQueue("intake", ("order.allocated", "order.released")),
+        ConsumerQueue("intake", ("order.allocated", "order.released", "order.expired")),
         ConsumerQueue("orders", ("product.listed", "order.allocated", "order.released")),
         ConsumerQueue(
             "allocator",
@@ -55,6 +55,9 @@ QUEUES = {
                 "order.queued",
                 "order.allocated",
                 "order.cancelled",
+                "order.expired",
+                "order.estimate_moved",
+                "hub.registered",
             ),
         ),
     )

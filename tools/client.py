@@ -48,8 +48,12 @@ class HubClient:
 
     # intake
 
-    async def create_hub(self, code: str, name: str) -> dict:
-        return await self.call("intake", "POST", "/v1/hubs", json={"code": code, "name": name})
+    async def create_hub(self, code: str, name: str, timezone: str | None = None) -> dict:
+        """A hub whose days run in `timezone` (an IANA name; intake's default when None)."""
+        body = {"code": code, "name": name}
+        if timezone is not None:
+            body["timezone"] = timezone
+        return await self.call("intake", "POST", "/v1/hubs", json=body)
 
     async def list_product(self, hub: str, sku: str, name: str, unit_price: int) -> dict:
         body = {"hub": hub, "sku": sku, "name": name, "unit_price": unit_price}

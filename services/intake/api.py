@@ -23,7 +23,7 @@ routes = web.RouteTableDef()
 async def post_hub(request: web.Request) -> web.Response:
     new = await read_json(request, NewHub)
     async with request.app[DATABASE].acquire() as conn:
-        hub = await handlers.register_hub(conn, new)
+        hub = await handlers.register_hub(conn, new, current_correlation_id())
     return json_response(hub, status=201)
 
 

@@ -4,7 +4,7 @@ import asyncpg
 
 from services.intake import store
 from shared.consumer import EventHandlers
-from shared.events import Envelope, OrderAllocated, OrderReleased
+from shared.events import Envelope, OrderAllocated, OrderExpired, OrderReleased
 
 
 async def on_order_allocated(
@@ -19,9 +19,17 @@ async def on_order_released(
     await store.add_sold(conn, {lot.delivery_id: -lot.quantity for lot in payload.lots})
 
 
+async def on_order_expired(
+    conn: asyncpg.Connection, _event: Envelope, payload: OrderExpired
+) -> None:
+    """Held units nobody collected went back to their lots: they are no longer sold."""
+    await store.add_sold(conn, {lot.delivery_id: -lot.quantity for lot in payload.lots})
+
+
 handlers = EventHandlers.each(
     {
         "order.allocated": on_order_allocated,
         "order.released": on_order_released,
+        "order.expired": on_order_expired,
     }
 )

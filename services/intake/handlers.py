@@ -17,7 +17,13 @@ from services.intake.models import (
     Product,
 )
 from shared import outbox
-from shared.events import Envelope, ProducerRegistered, ProductListed, SupplyReceived
+from shared.events import (
+    Envelope,
+    HubRegistered,
+    ProducerRegistered,
+    ProductListed,
+    SupplyReceived,
+)
 from shared.problems import Problem, Text, unknown_reference
 
 HUB = Text("hub", "hub")
@@ -32,11 +38,18 @@ def conflict(what: Text, detail: Text) -> Problem:
     )
 
 
-async def register_hub(conn: asyncpg.Connection, new: NewHub) -> Hub:
-    row = await conn.fetchrow(store.HUB_INSERT, new.code, new.name, new.timezone)
-    if row is None:
-        raise conflict(HUB, Text(f"Kode '{new.code}' sudah dipakai", f"Code '{new.code}' is taken"))
-    return Hub.model_validate(dict(row))
+async def register_hub(conn: asyncpg.Connection, new: NewHub, correlation_id: str) -> Hub:
+    """A hub opens; the other services learn its name and the time zone its days run in."""
+    async with conn.transaction():
+        row = await conn.fetchrow(store.HUB_INSERT, new.code, new.name, new.timezone)
+        if row is None:
+            raise conflict(
+                HUB, Text(f"Kode '{new.code}' sudah dipakai", f"Code '{new.code}' is taken")
+            )
+        hub = Hub.model_validate(dict(row))
+        event = HubRegistered(name=hub.name, timezone=hub.timezone)
+        await outbox.add(conn, Envelope.wrap(event, hub=hub.code, correlation_id=correlation_id))
+    return hub
 
 
 async def list_product(conn: asyncpg.Connection, new: NewProduct, correlation_id: str) -> Product:

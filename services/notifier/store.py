@@ -5,6 +5,7 @@ from typing import Any
 
 import asyncpg
 
+from services.notifier.dates import DEFAULT_TIMEZONE
 from shared.events import Envelope
 
 # Rung when a message or a recipient arrives, so the dispatcher looks at once.
@@ -16,6 +17,12 @@ INSERT INTO products (hub, sku, name) VALUES ($1, $2, $3)
 ON CONFLICT (hub, sku) DO UPDATE SET name = excluded.name
 """
 PRODUCT_NAME = "SELECT name FROM products WHERE hub = $1 AND sku = $2"
+
+HUB_UPSERT = """
+INSERT INTO hubs (code, name, timezone) VALUES ($1, $2, $3)
+ON CONFLICT (code) DO UPDATE SET name = excluded.name, timezone = excluded.timezone
+"""
+HUB_TIMEZONE = "SELECT timezone FROM hubs WHERE code = $1"
 
 RECIPIENT_UPSERT = """
 INSERT INTO recipients (key, kind, name, email, phone) VALUES ($1, $2, $3, $4, $5)
@@ -115,3 +122,8 @@ async def add_message(
 
 async def product_name(conn: asyncpg.Connection, hub: str, sku: str) -> str:
     return await conn.fetchval(PRODUCT_NAME, hub, sku) or sku
+
+
+async def hub_timezone(conn: asyncpg.Connection, hub: str) -> str:
+    """The hub's time zone; a hub not heard of yet keeps the founding hub's."""
+    return await conn.fetchval(HUB_TIMEZONE, hub) or DEFAULT_TIMEZONE

@@ -1,9 +1,14 @@
 """Intake over HTTP, as a running process: what it records, what it announces, what it refuses."""
 
+import uuid
+from datetime import UTC, datetime
+
 import asyncpg
 import pytest
+from aio_pika.abc import AbstractRobustConnection
 
-from tests.support.bus import EventTap
+from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired
+from tests.support.bus import EventTap, publish_event
 from tests.support.refusals import (
     BadRequest,
     assert_no_event_since,
@@ -12,7 +17,7 @@ from tests.support.refusals import (
     send,
     unknown_id,
 )
-from tools.client import ApiError, HubClient
+from tools.client import ApiError, HubClient, new_hub_code, wait_until
 
 PHONE = "081234567890"
 
@@ -187,3 +192,89 @@ async def test_problems_speak_english_when_asked(client: HubClient):
     for language, title in (("id", "Data tidak valid"), ("en-GB,en;q=0.9", "Invalid data")):
         async with client.session.post(url, json={}, headers={"Accept-Language": language}) as r:
             assert (await r.json(content_type=None))["title"] == title
+
+
+async def test_a_hub_keeps_its_time_zone_and_announces_itself(client: HubClient, tap: EventTap):
+    code = new_hub_code()
+
+    hub = await client.create_hub(code, "PLUT Sulawesi Selatan", timezone="Asia/Makassar")
+
+    assert hub["timezone"] == "Asia/Makassar"
+    assert await client.call("intake", "GET", f"/v1/hubs/{code}") == hub
+    event = await tap.wait_for(
+        lambda e: e.type == "hub.registered" and e.hub == code, what="hub.registered"
+    )
+    assert event.payload == {"name": "PLUT Sulawesi Selatan", "timezone": "Asia/Makassar"}
+
+
+async def test_a_hub_without_a_time_zone_keeps_western_indonesian_time(
+    client: HubClient, tap: EventTap
+):
+    code = new_hub_code()
+
+    hub = await client.create_hub(code, "PLUT Kalimantan Tengah")
+
+    assert hub["timezone"] == "Asia/Jakarta"
+    event = await tap.wait_for(
+        lambda e: e.type == "hub.registered" and e.hub == code, what="hub.registered"
+    )
+    assert event.payload["timezone"] == "Asia/Jakarta"
+
+
+@pytest.mark.parametrize("timezone", ["Mars/Olympus_Mons", "WIB", "../../etc/passwd", "", 7])
+async def test_an_unknown_time_zone_is_refused_and_no_hub_is_made(
+    client: HubClient, tap: EventTap, timezone
+):
+    code = new_hub_code()
+    body = {"code": code, "name": "PLUT Entah", "timezone": timezone}
+
+    with pytest.raises(ApiError) as refused:
+        await client.call("intake", "POST", "/v1/hubs", json=body)
+
+    assert refused.value.status == 422
+    assert {e["field"] for e in refused.value.body["errors"]} == {"timezone"}
+    with pytest.raises(ApiError) as missing:
+        await client.call("intake", "GET", f"/v1/hubs/{code}")
+    assert missing.value.status == 404
+    # Intake's events leave in order: once a later hub's event is out, a refused one never comes.
+    sentinel = new_hub_code()
+    await client.create_hub(sentinel, "PLUT Sentinel")
+    await tap.wait_for(lambda e: e.hub == sentinel, what="the sentinel hub")
+    assert not [e for e in tap.events if e.hub == code]
+
+
+async def test_units_not_collected_are_no_longer_sold(
+    client: HubClient, hub: str, amqp: AbstractRobustConnection
+):
+    producer = await add_producer(client, hub)
+    lot = await client.record_delivery(hub, producer["id"], "masker-kain", 50)
+    share = LotShare(delivery_id=lot["id"], producer_id=producer["id"], quantity=10)
+    order_id = uuid.uuid4()
+    allocated = OrderAllocated(
+        order_id=order_id,
+        sku="masker-kain",
+        quantity=10,
+        allocated_total=10,
+        requested=10,
+        lots=(share,),
+        rule="fifo",
+        policy_version=0,
+        hold_until=datetime(2026, 11, 30, 7, 0, tzinfo=UTC),
+    )
+    await publish_event(amqp, Envelope.wrap(allocated, hub=hub, correlation_id="test-expiry"))
+    await wait_until(lambda: sold_is(client, lot["id"], 10), what="the allocation counted as sold")
+
+    expired = OrderExpired(
+        order_id=order_id,
+        sku="masker-kain",
+        quantity=4,
+        lots=(share.model_copy(update={"quantity": 4}),),
+        hold_until=allocated.hold_until,
+    )
+    await publish_event(amqp, Envelope.wrap(expired, hub=hub, correlation_id="test-expiry"))
+
+    await wait_until(lambda: sold_is(client, lot["id"], 6), what="the expiry taken off sold")
+
+
+async def sold_is(client: HubClient, delivery_id: str, sold: int) -> bool:
+    return (await client.delivery(delivery_id))["sold"] == sold

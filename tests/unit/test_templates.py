@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,12 @@ from shared.consumer import Event
 from shared.events import (
     Buyer,
     Envelope,
+    HubRegistered,
     LotShare,
     OrderAllocated,
     OrderCancelled,
+    OrderEstimateMoved,
+    OrderExpired,
     OrderPlaced,
     OrderQueued,
     ProducerRegistered,
@@ -26,6 +29,12 @@ from shared.events import (
 HUB = "kalteng-palangkaraya"
 NOW = datetime(2020, 4, 6, 8, 30, tzinfo=UTC)
 SITI, BUDI = uuid.uuid4(), uuid.uuid4()
+# 07.00 UTC is 14.00 WIB in Palangka Raya.
+HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+LOTS = (
+    LotShare(delivery_id=uuid.uuid4(), producer_id=SITI, quantity=1000),
+    LotShare(delivery_id=uuid.uuid4(), producer_id=BUDI, quantity=500),
+)
 
 # One event of each type the notifier consumes; quantities large enough to need a thousands dot.
 EVENTS = {
@@ -70,26 +79,39 @@ EVENTS = {
         quantity=1500,
         allocated_total=1500,
         requested=3000,
-        lots=(
-            LotShare(delivery_id=uuid.uuid4(), producer_id=SITI, quantity=1000),
-            LotShare(delivery_id=uuid.uuid4(), producer_id=BUDI, quantity=500),
-        ),
+        lots=LOTS,
         rule="fifo",
         policy_version=0,
-        hold_until=None,
+        hold_until=HOLD_UNTIL,
     ),
     "order.cancelled": OrderCancelled(order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW),
+    "order.expired": OrderExpired(
+        order_id=uuid.uuid4(), sku="masker-kain", quantity=1500, lots=LOTS, hold_until=HOLD_UNTIL
+    ),
+    "order.estimate_moved": OrderEstimateMoved(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        position=2,
+        units_ahead=1200,
+        estimated_date=date(2026, 11, 30),
+        previous_date=date(2026, 12, 1),
+    ),
+    "hub.registered": HubRegistered(name="PLUT Kalimantan Tengah", timezone="Asia/Jakarta"),
 }
 
 
 class QuietConnection:
-    """Stands in for asyncpg: the consumers' own SQL is not what these tests are about."""
+    """Stands in for asyncpg: the consumers' own SQL is not what these tests are about. Its one
+    answer is the hub's time zone (None: a hub not heard of)."""
+
+    def __init__(self, timezone: str | None = None) -> None:
+        self.timezone = timezone
 
     async def execute(self, *_args):
         return "OK"
 
     async def fetchval(self, *_args):
-        return None
+        return self.timezone
 
 
 @pytest.fixture
@@ -112,13 +134,22 @@ def messages(monkeypatch) -> list[dict]:
     return recorded
 
 
-async def record_all(messages: list[dict]) -> list[dict]:
+async def record_all(messages: list[dict], *payloads, timezone: str | None = None) -> list[dict]:
+    """The messages recorded for `payloads` (every one of EVENTS when none are given)."""
     events = [
         Event(Envelope.wrap(payload, hub=HUB, correlation_id="t"), payload)
-        for payload in EVENTS.values()
+        for payload in payloads or EVENTS.values()
     ]
-    await consumers.handlers.handle_batch(QuietConnection(), events)
+    await consumers.handlers.handle_batch(QuietConnection(timezone), events)
     return messages
+
+
+async def rendered(messages: list[dict], template: str, *payloads, **where) -> str:
+    """The body of the one `template` message recorded for `payloads`."""
+    (message,) = [
+        m for m in await record_all(messages, *payloads, **where) if m["template"] == template
+    ]
+    return render(template, "Ibu Siti", message["params"]).body
 
 
 def template_names_in_consumers_source() -> set[str]:
@@ -153,6 +184,104 @@ async def test_an_allocation_tells_the_buyer_and_each_producer_whose_units_went(
 
     sold = [m["params"] for m in messages if m["template"] == "units_sold"]
     assert sorted(params["quantity"] for params in sold) == [500, 1000]
+
+
+async def test_an_expiry_tells_the_buyer_and_each_producer_whose_units_went_back(messages):
+    await record_all(messages, EVENTS["order.expired"])
+
+    assert {m["template"] for m in messages} == {"order_expired", "units_returned"}
+    returned = [m["params"] for m in messages if m["template"] == "units_returned"]
+    assert sorted(params["quantity"] for params in returned) == [500, 1000]
+
+
+async def test_an_expiry_says_until_when_the_units_were_held(messages):
+    body = await rendered(messages, "order_expired", EVENTS["order.expired"])
+
+    assert (
+        "1.500 Masker kain untuk pesanan Anda tidak diambil sebelum 30 November 2026 14.00 WIB"
+        in body
+    )
+    assert "not collected before 30 November 2026 14:00 WIB" in body
+    assert "tetap di tempatnya dalam antrean" in body
+
+
+async def test_a_queued_order_says_its_estimated_date(messages):
+    queued = EVENTS["order.queued"].model_copy(update={"estimated_date": date(2026, 12, 1)})
+
+    body = await rendered(messages, "order_received", queued)
+
+    assert "Perkiraan dilayani: 1 Desember 2026." in body
+    assert "Estimated date: 1 December 2026." in body
+
+
+async def test_a_queued_order_without_recent_supply_says_it_cannot_be_estimated(messages):
+    body = await rendered(messages, "order_received", EVENTS["order.queued"])
+
+    assert "Perkiraan dilayani: belum dapat diperkirakan (belum ada pasokan baru-baru ini)." in body
+    assert "Estimated date: cannot be estimated yet (no recent supply)." in body
+
+
+async def test_the_buyer_is_told_to_collect_before_the_hold_ends_in_the_hubs_zone(messages):
+    body = await rendered(
+        messages, "order_allocated", EVENTS["order.allocated"], timezone="Asia/Makassar"
+    )
+
+    assert "Silakan ambil sebelum 30 November 2026 15.00 WITA." in body
+    assert "Please collect them before 30 November 2026 15:00 WITA." in body
+
+
+async def test_a_hub_not_heard_of_shows_times_in_wib(messages):
+    body = await rendered(messages, "order_allocated", EVENTS["order.allocated"], timezone=None)
+
+    assert "Silakan ambil sebelum 30 November 2026 14.00 WIB." in body
+
+
+async def test_units_not_held_leave_the_collect_line_out(messages):
+    unheld = EVENTS["order.allocated"].model_copy(update={"hold_until": None})
+
+    body = await rendered(messages, "order_allocated", unheld)
+
+    assert "ambil sebelum" not in body and "collect" not in body
+    assert "Masih menunggu: 1.500.\n\nNomor pesanan" in body
+
+
+@pytest.mark.parametrize(
+    ("estimated", "indonesian", "english"),
+    [
+        (date(2026, 11, 30), "Masker kain maju.", "has moved earlier."),
+        (date(2026, 12, 4), "Masker kain mundur.", "has moved later."),
+        (None, "Masker kain berubah.", "has changed."),
+    ],
+)
+async def test_a_moved_estimate_says_which_way_with_both_dates(
+    messages, estimated, indonesian, english
+):
+    moved = EVENTS["order.estimate_moved"].model_copy(update={"estimated_date": estimated})
+
+    body = await rendered(messages, "estimate_moved", moved)
+
+    assert indonesian in body and english in body
+    assert "Perkiraan sebelumnya: 1 Desember 2026." in body
+    assert "Previous estimate: 1 December 2026." in body
+    assert "Posisi antrean: ke-2 (1.200 unit di depan Anda)." in body
+
+
+async def test_a_moved_estimate_that_can_no_longer_be_made_says_so(messages):
+    moved = EVENTS["order.estimate_moved"].model_copy(update={"estimated_date": None})
+
+    body = await rendered(messages, "estimate_moved", moved)
+
+    assert "Perkiraan baru: belum dapat diperkirakan" in body
+
+
+def test_a_line_whose_value_is_none_is_left_out_and_the_rest_is_kept():
+    params = {"product": "Masker kain", "quantity": 2, "allocated_total": 2, "requested": 2}
+    params |= {"remaining": 0, "order_id": "o-1", "hold_until_id": None, "hold_until_en": None}
+
+    body = render("order_allocated", "Ibu Siti", params).body
+
+    assert "$" not in body and "None" not in body
+    assert "Nomor pesanan: o-1" in body and "Order number: o-1" in body
 
 
 async def test_every_message_renders_with_no_placeholder_left(messages):
