@@ -34,7 +34,9 @@ QUEUES = {
     queue.service: queue
     for queue in (
         ConsumerQueue("intake", ("order.allocated", "order.released", "order.expired")),
-        ConsumerQueue("orders", ("product.listed", "order.allocated", "order.released")),
+        ConsumerQueue(
+            "orders", ("product.listed", "order.allocated", "order.released", "order.expired")
+        ),
         ConsumerQueue(
             "allocator",
             (

@@ -89,9 +89,19 @@ class HubClient:
         quantity: int,
         buyer: dict,
         idempotency_key: str | None = None,
+        *,
+        accept_partial: bool | None = None,
+        priority_class: str | None = None,
     ) -> dict:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        """Place an order; None leaves a field to the service's default. Naming a
+        `priority_class` is for operators, so it sends the operator token."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         body = {"hub": hub, "sku": sku, "quantity": quantity, "buyer": buyer}
+        if accept_partial is not None:
+            body["accept_partial"] = accept_partial
+        if priority_class is not None:
+            body["priority_class"] = priority_class
+            headers.update(self.as_operator())
         return await self.call("orders", "POST", "/v1/orders", json=body, headers=headers)
 
     async def order(self, order_id: str) -> dict:
@@ -99,6 +109,11 @@ class HubClient:
 
     async def cancel(self, order_id: str) -> dict:
         return await self.call("orders", "POST", f"/v1/orders/{order_id}/cancel")
+
+    async def fulfil(self, order_id: str) -> dict:
+        """Hand the order's held units over (an operator's call)."""
+        path = f"/v1/orders/{order_id}/fulfil"
+        return await self.call("orders", "POST", path, headers=self.as_operator())
 
     # allocator
 

@@ -6,12 +6,15 @@ from aiohttp import web
 
 from services.orders.api import routes
 from services.orders.consumers import handlers
+from services.orders.standing import allocator_client
 from shared.config import ServiceSettings
 from shared.service import service_app
 
 
 class Settings(ServiceSettings):
     http_port: int = 8082
+    # Asked where an order stands in the queue, which the allocator owns.
+    allocator_url: str = "http://localhost:8083"
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -21,4 +24,5 @@ def create_app(settings: Settings) -> web.Application:
         migrations=Path(__file__).parent / "migrations",
         routes=routes,
         handlers=handlers,
+        extra_contexts=[allocator_client(settings.allocator_url)],
     )

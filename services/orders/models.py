@@ -1,15 +1,22 @@
 """What the orders API takes and answers."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from shared.events import Buyer
-from shared.fields import HubCode, OrderQuantity, PhoneNumber, Sku
+from shared.fields import HubCode, OrderQuantity, PhoneNumber, PriorityClass, Sku
 
-OrderStatus = Literal["queued", "partially_allocated", "allocated", "cancelled"]
+OrderStatus = Literal[
+    "queued",
+    "partially_allocated",
+    "allocated",
+    "fulfilled",
+    "expired",
+    "cancelled",
+]
 
 
 class NewBuyer(Buyer):
@@ -25,18 +32,56 @@ class NewOrder(BaseModel):
     sku: Sku
     quantity: OrderQuantity
     buyer: NewBuyer
+    # False: serve only the whole quantity at once; the order keeps its place meanwhile.
+    accept_partial: StrictBool = True
+    # Only an operator may name the class (the API checks); else the buyer's type decides it.
+    priority_class: PriorityClass | None = None
 
 
 class Order(BaseModel):
+    """An order's counts: `allocated` units were given and not taken back (held or handed
+    over), `fulfilled` of them were handed over, `expired` were held too long and forfeited;
+    `waiting` is what the order still waits for."""
+
     id: uuid.UUID
     hub: str
     sku: str
     quantity: int
     allocated: int
+    fulfilled: int
+    expired: int
+    waiting: int
+    hold_until: datetime | None
+    accept_partial: bool
+    priority_class: str
     status: OrderStatus
     buyer: Buyer
     placed_at: datetime
+    fulfilled_at: datetime | None
     cancelled_at: datetime | None
+
+
+class ExplanationLine(BaseModel):
+    """One step of why an order stands where it does, in both languages."""
+
+    rule: str
+    quantity: int | None = None
+    at: datetime
+    id: str
+    en: str
+
+
+class Standing(BaseModel):
+    """Where an order stands in the allocator's queue; all None when that is not known."""
+
+    position: int | None = None
+    units_ahead: int | None = None
+    estimated_date: date | None = None
+    explanation: list[ExplanationLine]
+
+
+class OrderWithStanding(Standing, Order):
+    """An order as `GET /v1/orders/{id}` answers it."""
 
 
 class CatalogEntry(BaseModel):

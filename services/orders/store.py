@@ -16,15 +16,37 @@ HUB_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1)"
 
 # Inserts nothing (answers no row) when the catalog does not have the product.
 ORDER_INSERT = """
-INSERT INTO orders (id, hub, sku, quantity, buyer)
-SELECT $1, $2, $3, $4, $5
+INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class)
+SELECT $1, $2, $3, $4, $5, $6, $7
 WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
 RETURNING *
 """
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1"
 ORDER_BY_ID_FOR_UPDATE = "SELECT * FROM orders WHERE id = $1 FOR UPDATE"
 ORDER_CANCEL = "UPDATE orders SET cancelled_at = now() WHERE id = $1 RETURNING *"
-ORDER_ALLOCATED_ADD = "UPDATE orders SET allocated = allocated + $2 WHERE id = $1"
+ORDER_FULFIL = """
+UPDATE orders SET fulfilled = allocated, fulfilled_at = now() WHERE id = $1 RETURNING *
+"""
+
+# The counts move by deltas, which commute, so the events' order does not matter; the hold
+# deadline is the latest one given (greatest() skips nulls).
+ORDER_ALLOCATED = """
+UPDATE orders SET allocated = allocated + $2, hold_until = greatest(hold_until, $3) WHERE id = $1
+"""
+# What was given back was held, never handed over; the clamp keeps `fulfilled` within
+# `allocated` should the allocator take back handed-over units after all (SET reads old values).
+ORDER_RELEASED = """
+UPDATE orders
+SET allocated = allocated - $2, fulfilled = greatest(least(fulfilled, allocated - $2), 0)
+WHERE id = $1
+"""
+ORDER_EXPIRED = """
+UPDATE orders
+SET allocated = allocated - $2,
+    expired = expired + $2,
+    fulfilled = greatest(least(fulfilled, allocated - $2), 0)
+WHERE id = $1
+"""
 
 # The first request with a key inserts it; a concurrent one waits here until the first commits,
 # then finds the key taken and reads the stored answer.

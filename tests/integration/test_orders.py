@@ -34,7 +34,10 @@ async def test_order_is_queued_and_announced(client: HubClient, hub: str, tap: E
     placed = await client.place_order(hub, "masker-kain", 100, BUYER)
 
     assert placed["status"] == "queued" and placed["allocated"] == 0
-    assert await client.order(placed["id"]) == placed
+    assert placed["waiting"] == 100 and placed["fulfilled"] == placed["expired"] == 0
+    assert placed["accept_partial"] is True and placed["priority_class"] == "agency"
+    read = await client.order(placed["id"])
+    assert {name: read[name] for name in placed} == placed, "what POST answered, and more"
     event = await tap.wait_for(
         lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
         what="order.placed",
@@ -120,6 +123,13 @@ BAD_ORDERS = [
     BadRequest("buyer email", {"buyer": buyer(email="dinas@")}, 422, {"buyer.email"}),
     BadRequest("buyer without name", {"buyer": buyer(name="")}, 422, {"buyer.name"}),
     BadRequest("unknown field", {"discount": 50}, 422, {"discount"}),
+    BadRequest("accept_partial as text", {"accept_partial": "false"}, 422, {"accept_partial"}),
+    BadRequest("accept_partial as 0", {"accept_partial": 0}, 422, {"accept_partial"}),
+    BadRequest("priority_class uppercase", {"priority_class": "Health"}, 422, {"priority_class"}),
+    BadRequest("priority_class empty", {"priority_class": ""}, 422, {"priority_class"}),
+    BadRequest("priority_class spaces", {"priority_class": "dinas kes"}, 422, {"priority_class"}),
+    BadRequest("buyer reference empty", {"buyer": buyer(reference=" ")}, 422, {"buyer.reference"}),
+    BadRequest("priority_class, no token", {"priority_class": "program"}, 403, {"priority_class"}),
     BadRequest("not JSON", b"{'hub': 'x'}", 400),
     BadRequest("too large", b"[" + b"1," * 10_000 + b"1]", 413),
     BadRequest("not declared JSON", b"{}", 415, content_type="text/plain"),
