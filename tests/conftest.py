@@ -44,6 +44,7 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
             "SMTP_PORT": str(mailbox.port),
             "LOG_FORMAT": "json",
             "OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         },
     )
     try:

@@ -126,6 +126,24 @@ class HubClient:
 
     # notifier
 
+    async def policy(self, hub: str, sku: str) -> dict:
+        return await self.call("allocator", "GET", f"/v1/hubs/{hub}/products/{sku}/policy")
+
+    async def set_policy(self, hub: str, sku: str, **rules: Any) -> dict:
+        return await self.call(
+            "allocator",
+            "PUT",
+            f"/v1/hubs/{hub}/products/{sku}/policy",
+            json=rules,
+            headers=self.as_operator(),
+        )
+
+    async def draws(self, hub: str, sku: str) -> dict:
+        return await self.call("allocator", "GET", f"/v1/hubs/{hub}/products/{sku}/draws")
+
+    async def standing(self, order_id: str) -> dict:
+        return await self.call("allocator", "GET", f"/v1/orders/{order_id}/standing")
+
     async def messages(self, *, order_id: str | None = None, producer_id: str | None = None):
         query = f"order_id={order_id}" if order_id else f"producer_id={producer_id}"
         return (await self.call("notifier", "GET", f"/v1/messages?{query}"))["messages"]

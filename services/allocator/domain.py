@@ -262,24 +262,29 @@ class _ClassServing:
                     skips[claim.order_id] = Skip(claim.order_id, "not_drawn")
         return list(skips.values())
 
-    def _room(self, claim: Claim) -> tuple[int, Skip | None]:
-        """What the order may take now, and the reason when that is nothing."""
+    def _room(self, claim: Claim, spent: Mapping[str, int]) -> tuple[int, Skip | None]:
+        """What the order may take now, with `spent` more already promised to buyers in this
+        step, and the reason when that is nothing."""
         wanted = claim.wanted - self.given[claim.order_id]
         if wanted <= 0:
             return 0, None
         cap_room = self.budget.room(claim.buyer_key)
-        if cap_room is not None and cap_room < (wanted if not claim.accept_partial else 1):
-            cap = self.budget.cap
-            return 0, Skip(claim.order_id, "daily_cap", {"cap": cap, "wanted": wanted})
-        return (wanted if cap_room is None else min(wanted, cap_room)), None
+        if cap_room is not None:
+            cap_room -= spent.get(claim.buyer_key, 0)
+            if cap_room < (1 if claim.accept_partial else wanted):
+                cap = self.budget.cap
+                return 0, Skip(claim.order_id, "daily_cap", {"cap": cap, "wanted": wanted})
+            wanted = min(wanted, cap_room)
+        return wanted, None
 
     def _in_turn_shares(self, units: int) -> list[tuple[Claim, int]]:
         """fifo and lottery: each order in turn takes all it may, until the units run out."""
         shares = []
+        spent: dict[str, int] = defaultdict(int)
         for claim in self.claims:
             if units == 0:
                 break
-            room, skip = self._room(claim)
+            room, skip = self._room(claim, spent)
             if skip is not None:
                 self.skips[claim.order_id] = skip
                 continue
@@ -292,19 +297,23 @@ class _ClassServing:
                 continue
             take = min(room, units)
             shares.append((claim, take))
+            spent[claim.buyer_key] += take
             units -= take
         return shares
 
     def _fair_shares(self, units: int) -> list[tuple[Claim, int]]:
         """Max-min fair: raise everyone's units in this fill level by level, lowest first.
 
-        An order that wants its whole quantity is served only when the level reaches it; if
-        it does not, it drops out and the rest share again. Units still left after everyone
-        eligible is satisfied go to those dropped orders, in queue order, where they fit.
+        A buyer with several orders gets no more than the daily cap across them: a share that
+        would pass it is cut to what the buyer has left (earlier orders first), and the rest
+        share again. An order that wants its whole quantity is served only when the level
+        reaches it; if it does not, it drops out and the rest share again. Units still left
+        after everyone eligible is satisfied go to those dropped orders, in queue order, where
+        they fit.
         """
         rooms: dict[uuid.UUID, int] = {}
         for claim in self.claims:
-            room, skip = self._room(claim)
+            room, skip = self._room(claim, {})
             if skip is not None:
                 self.skips[claim.order_id] = skip
             elif room > 0:
@@ -313,6 +322,8 @@ class _ClassServing:
         dropped: list[Claim] = []
         while True:
             extra = _water_fill(candidates, rooms, self.given, units)
+            if self._cut_to_caps(candidates, rooms, extra):
+                continue
             too_small = [
                 c
                 for c in candidates
@@ -330,11 +341,38 @@ class _ClassServing:
                 )
         shares = [(c, extra[c.order_id]) for c in candidates if extra.get(c.order_id)]
         left = units - sum(quantity for _, quantity in shares)
+        spent: dict[str, int] = defaultdict(int)
+        for claim, quantity in shares:
+            spent[claim.buyer_key] += quantity
         for claim in sorted(dropped, key=self.claims.index):
-            if 0 < rooms[claim.order_id] <= left:
-                shares.append((claim, rooms[claim.order_id]))
-                left -= rooms[claim.order_id]
+            room, _ = self._room(claim, spent)
+            if room == rooms[claim.order_id] <= left:
+                shares.append((claim, room))
+                spent[claim.buyer_key] += room
+                left -= room
         return shares
+
+    def _cut_to_caps(self, candidates: list[Claim], rooms: dict, extra: dict) -> bool:
+        """Cut the rooms of orders whose buyer would pass the daily cap with these shares
+        (earlier orders keep theirs); drop those left with nothing. True if anything changed."""
+        spent: dict[str, int] = defaultdict(int)
+        changed = False
+        for claim in list(candidates):
+            room, skip = self._room(claim, spent)
+            share = extra.get(claim.order_id, 0)
+            if skip is not None or (not claim.accept_partial and room < rooms[claim.order_id]):
+                candidates.remove(claim)
+                self.skips[claim.order_id] = skip or Skip(
+                    claim.order_id, "daily_cap", {"cap": self.budget.cap, "wanted": room}
+                )
+                changed = True
+                continue
+            if share > room:
+                rooms[claim.order_id] = room
+                share = room
+                changed = True
+            spent[claim.buyer_key] += share
+        return changed
 
 
 def _water_fill(

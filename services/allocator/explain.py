@@ -124,7 +124,9 @@ def skipped(rule: str, detail: dict, at: datetime) -> Line:
     return Line(rule, text, None, at)
 
 
-def waiting(position: int, units_ahead: int, priority_class: str, estimated: date | None) -> Line:
+def waiting(
+    position: int, units_ahead: int, priority_class: str, estimated: date | None, now: datetime
+) -> Line:
     if estimated is None:
         when = Text(
             "perkiraan tanggal belum dapat dihitung (belum ada pasokan dalam seminggu terakhir)",
@@ -142,11 +144,12 @@ def waiting(position: int, units_ahead: int, priority_class: str, estimated: dat
             f"Your order is number {position} in the queue (class '{priority_class}'), with "
             f"{units_ahead} units ahead of it; {when.en}.",
         ),
+        at=now,
     )
 
 
-def cancelled() -> Line:
-    return Line("cancelled", Text("Pesanan dibatalkan.", "The order was cancelled."))
+def cancelled(at: datetime | None) -> Line:
+    return Line("cancelled", Text("Pesanan dibatalkan.", "The order was cancelled."), at=at)
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -3,7 +3,7 @@ service shows it on its own `GET /v1/orders/{id}`)."""
 
 import json
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -26,6 +26,13 @@ GROUP BY allocations.rule, allocations.state, allocations.allocated_at,
 ORDER BY allocations.allocated_at, allocations.rule
 LIMIT 50
 """
+
+
+CANCELLED_AT = "SELECT max(ended_at) FROM allocations WHERE order_id = $1 AND state = 'released'"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Line(BaseModel):
@@ -72,10 +79,12 @@ async def get_standing(request: web.Request) -> web.Response:
                 wanted = order["quantity"] - order["allocated"] - order["forfeited"]
                 estimated = view.estimate(units_ahead, wanted)
                 lines.append(
-                    explain.waiting(position, units_ahead, order["priority_class"], estimated)
+                    explain.waiting(
+                        position, units_ahead, order["priority_class"], estimated, _now()
+                    )
                 )
             elif order["state"] == "cancelled":
-                lines.append(explain.cancelled())
+                lines.append(explain.cancelled(await conn.fetchval(CANCELLED_AT, order_id)))
     return json_response(
         Standing(
             order_id=order_id,

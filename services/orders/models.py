@@ -66,7 +66,7 @@ class ExplanationLine(BaseModel):
 
     rule: str
     quantity: int | None = None
-    at: datetime
+    at: datetime | None = None
     id: str
     en: str
 

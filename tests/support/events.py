@@ -4,7 +4,14 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from shared.events import Buyer, Envelope, OrderCancelled, OrderPlaced, SupplyReceived
+from shared.events import (
+    Buyer,
+    Envelope,
+    OrderCancelled,
+    OrderFulfilled,
+    OrderPlaced,
+    SupplyReceived,
+)
 
 SKU = "masker-kain"
 _sequence = itertools.count(1)
@@ -27,8 +34,18 @@ def supply(hub: str, accepted: int, *, rejected: int = 0, producer_id=None) -> E
     )
 
 
-def placed(hub: str, quantity: int, *, email: str | None = None, minutes: int = 0) -> Envelope:
-    """An order placed `minutes` after a fixed morning; the sequence always grows."""
+def placed(
+    hub: str,
+    quantity: int,
+    *,
+    email: str | None = None,
+    minutes: int = 0,
+    buyer_key: str | None = None,
+    priority_class: str = "public",
+    accept_partial: bool = True,
+) -> Envelope:
+    """An order placed `minutes` after a fixed morning; the sequence always grows. Each order is
+    its own buyer unless `buyer_key` says otherwise."""
     return Envelope.wrap(
         OrderPlaced(
             order_id=uuid.uuid4(),
@@ -37,9 +54,9 @@ def placed(hub: str, quantity: int, *, email: str | None = None, minutes: int = 
             placed_at=_clock + timedelta(minutes=minutes),
             sequence=next(_sequence),
             buyer=Buyer(name="Bu Rina", type="individual", region="Sampit", email=email),
-            buyer_key=uuid.uuid4().hex,
-            priority_class="public",
-            accept_partial=True,
+            buyer_key=buyer_key or uuid.uuid4().hex,
+            priority_class=priority_class,
+            accept_partial=accept_partial,
         ),
         hub=hub,
         correlation_id=f"test-order-{uuid.uuid4().hex[:6]}",
@@ -56,3 +73,17 @@ def cancelled(order: Envelope) -> Envelope:
 
 def order_id(order: Envelope) -> str:
     return str(order.payload["order_id"])
+
+
+def fulfilled(order: Envelope, quantity: int) -> Envelope:
+    return Envelope.wrap(
+        OrderFulfilled(
+            order_id=order.payload["order_id"],
+            sku=SKU,
+            quantity=quantity,
+            fulfilled_total=quantity,
+            fulfilled_at=datetime.now(UTC),
+        ),
+        hub=order.hub,
+        correlation_id=order.correlation_id,
+    )
