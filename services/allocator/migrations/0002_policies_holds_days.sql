@@ -14,7 +14,7 @@ CREATE TABLE policies (
     mode                 text NOT NULL CHECK (mode IN ('fifo', 'fair_share', 'lottery')),
     per_buyer_daily_cap  integer CHECK (per_buyer_daily_cap >= 1),
     classes              jsonb NOT NULL,  -- [{"name": ..., "reserve_percent": ...}] by priority
-    hold_seconds         integer NOT NULL CHECK (hold_seconds >= 60),
+    hold_seconds         integer NOT NULL CHECK (hold_seconds >= 1),
     set_at               timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (hub, sku, version)
 );

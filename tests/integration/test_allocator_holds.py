@@ -1,0 +1,248 @@
+"""Holds for pickup, hand-over and expiry, where an order stands, and each hub's day: the
+running allocator, the orders service and the notifier together."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from aio_pika.abc import AbstractRobustConnection
+
+from services.allocator import day_close, days
+from shared.events import Envelope
+from tests.support.bus import EventTap, publish_event
+from tests.support.events import SKU, fulfilled, order_id, placed, supply
+from tools.client import HubClient, new_hub_code, wait_until
+
+BUYER = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
+
+
+async def test_units_not_collected_in_time_expire_and_go_to_the_next_in_line(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap
+):
+    hub = new_hub_code()
+    await client.set_policy(hub, SKU, hold_seconds=1)
+    first, second = placed(hub, 10), placed(hub, 10, minutes=1)
+    await publish_event(amqp, first)
+    await publish_event(amqp, supply(hub, 10))
+    given = await tap.wait_for(
+        lambda e: e.type == "order.allocated" and e.payload["order_id"] == order_id(first),
+        what="first order allocated",
+    )
+    await publish_event(amqp, second)
+
+    expired = await tap.wait_for(
+        lambda e: e.type == "order.expired" and e.payload["order_id"] == order_id(first),
+        what="first order's hold expired",
+    )
+    assert expired.payload["quantity"] == 10
+    assert expired.payload["hold_until"] == given.payload["hold_until"]
+    assert expired.payload["lots"] == given.payload["lots"]
+    await tap.wait_for(
+        lambda e: e.type == "order.allocated" and e.payload["order_id"] == order_id(second),
+        what="second order served from the expired units",
+    )
+    standing = await client.standing(order_id(first))
+    assert (standing["state"], standing["allocated"], standing["forfeited"]) == ("filled", 0, 10)
+    assert [line["rule"] for line in standing["explanation"]] == ["fifo", "expired"]
+
+
+async def test_handed_over_units_never_expire(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap, database: asyncpg.Connection
+):
+    hub = new_hub_code()
+    await client.set_policy(hub, SKU, hold_seconds=2)
+    order = placed(hub, 10)
+    await publish_event(amqp, order)
+    await publish_event(amqp, supply(hub, 10))
+    await tap.wait_for(
+        lambda e: e.type == "order.allocated" and e.payload["order_id"] == order_id(order),
+        what="allocated",
+    )
+
+    await publish_event(amqp, fulfilled(order, 10))
+
+    async def handed_over():
+        return (
+            await database.fetchval(
+                "SELECT state FROM allocator.allocations WHERE order_id = $1",
+                order.payload["order_id"],
+            )
+            == "fulfilled"
+        )
+
+    await wait_until(handed_over, what="allocation fulfilled")
+    later = await database.fetchval("SELECT now() + interval '3 seconds'")
+    await wait_until(lambda: _after(database, later), what="the hold's time to pass", timeout=10)
+    assert not [e for e in tap.of_hub(hub) if e.type == "order.expired"]
+    assert (await client.stock(hub, SKU))["available"] == 0
+
+
+async def test_the_whole_story_over_http_place_deliver_hand_over_and_expire(
+    client: HubClient, tap: EventTap
+):
+    """A clinic's order is served and handed over; a second order's units expire and the
+    orders service shows it, with the allocator's plain-words explanation."""
+    hub = new_hub_code()
+    await client.open_hub(hub)
+    await client.set_policy(hub, SKU, hold_seconds=2)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    clinic = await client.place_order(hub, SKU, 10, BUYER)
+    citizen = await client.place_order(
+        hub, SKU, 5, {"name": "Pak Budi", "type": "individual", "region": "Sampit"}
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 15, 0)
+
+    async def served(order, status):
+        answer = await client.order(order["id"])
+        return answer if answer["status"] == status else None
+
+    await wait_until(lambda: served(clinic, "allocated"), what="clinic allocated")
+    handed = await client.fulfil(clinic["id"])
+    assert (handed["status"], handed["fulfilled"]) == ("fulfilled", 10)
+    shown = await wait_until(lambda: served(citizen, "expired"), what="citizen's units expired")
+
+    assert (shown["allocated"], shown["expired"], shown["waiting"]) == (0, 5, 0)
+    assert [line["rule"] for line in shown["explanation"]] == ["fifo", "expired"]
+    assert "tidak diambil sebelum" in shown["explanation"][1]["id"]
+    assert (await client.order(clinic["id"]))["status"] == "fulfilled"
+    assert (await client.stock(hub, SKU))["available"] == 5  # back on the shelf for the next
+
+
+async def test_a_waiting_order_shows_its_place_units_ahead_and_estimated_date(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap
+):
+    hub = new_hub_code()
+    # Last week brought 70 units (10 a day); they went to the first order.
+    first = placed(hub, 70)
+    await publish_event(amqp, first)
+    await publish_event(amqp, supply(hub, 70))
+    clinic = placed(hub, 25, minutes=1, priority_class="health")
+    citizen = placed(hub, 30, minutes=2)
+    await publish_event(amqp, citizen)
+    await publish_event(amqp, clinic)
+
+    queued = await tap.wait_for(
+        lambda e: e.type == "order.queued" and e.payload["order_id"] == order_id(citizen),
+        what="citizen queued",
+    )
+    citizen_now = await wait_until(
+        lambda: _standing_with(client, citizen, position=2), what="the clinic ahead"
+    )
+
+    # The clinic (health) goes first; the citizen waits behind its 25 units. At 10 a day, with
+    # 70 received today already, the 55 units are 6 days away.
+    assert citizen_now["units_ahead"] == 25
+    today = _today_in_jakarta()
+    assert citizen_now["estimated_date"] == (today + timedelta(days=6)).isoformat()
+    assert queued.payload["estimated_date"] is not None
+    line = citizen_now["explanation"][-1]
+    assert line["rule"] == "waiting" and "urutan ke-2" in line["id"]
+    assert "number 2" in line["en"]
+
+
+async def test_a_hub_in_another_time_zone_keeps_its_own_day_and_times(
+    client: HubClient, database: asyncpg.Connection
+):
+    hub = new_hub_code()
+    await client.create_hub(hub, "PLUT Sulawesi Selatan", timezone="Asia/Makassar")
+
+    async def known():
+        return (
+            await database.fetchval("SELECT timezone FROM allocator.hubs WHERE hub = $1", hub)
+            == "Asia/Makassar"
+        )
+
+    await wait_until(known, what="the allocator to learn the hub's zone")
+
+
+async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap, box
+):
+    hub = new_hub_code()
+    orders = [placed(hub, 30, buyer_key="bank"), placed(hub, 30, minutes=1), placed(hub, 40)]
+    for order in orders:
+        await publish_event(amqp, order)
+    await publish_event(amqp, supply(hub, 50))
+    await wait_until(lambda: _allocated(client, hub, 50), what="50 allocated")
+
+    pool = await asyncpg.create_pool(box.database_url, server_settings={"search_path": "allocator"})
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            today = days.today(await days.zone_of(conn, hub))
+            made = []
+
+            def emit(payload):
+                made.append(Envelope.wrap(payload, hub=hub, correlation_id="test-day"))
+                return made[-1]
+
+            summary = await day_close.summarise(conn, hub, SKU, today, emit)
+            again = await day_close.summarise(conn, hub, SKU, today, emit)
+    finally:
+        await pool.close()
+
+    assert again is None and len(made) == 1
+    assert summary.timezone == "Asia/Jakarta"
+    assert (summary.received, summary.allocated, summary.fulfilled, summary.expired) == (
+        50,
+        50,
+        0,
+        0,
+    )
+    assert (summary.waiting_orders, summary.waiting_units) == (2, 50)
+    assert summary.buyers_unserved == 1  # the third buyer got nothing today
+
+
+async def _after(database: asyncpg.Connection, moment) -> bool:
+    return await database.fetchval("SELECT now() > $1", moment)
+
+
+async def _standing_with(client: HubClient, order, **expected):
+    standing = await client.standing(order_id(order))
+    return standing if all(standing[k] == v for k, v in expected.items()) else None
+
+
+async def _allocated(client: HubClient, hub: str, units: int) -> bool:
+    return (await client.stock(hub, SKU))["allocated"] == units
+
+
+def _today_in_jakarta():
+    return days.today(ZoneInfo(days.DEFAULT_TIMEZONE))
+
+
+async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap, box
+):
+    hub = new_hub_code()
+    order = placed(hub, 100)
+    await publish_event(amqp, order)
+    queued = await tap.wait_for(
+        lambda e: e.type == "order.queued" and e.payload["order_id"] == order_id(order),
+        what="queued",
+    )
+    assert queued.payload["estimated_date"] is None  # no supply yet to go by
+    await publish_event(amqp, supply(hub, 14))
+    await wait_until(lambda: _allocated(client, hub, 14), what="14 allocated")
+
+    pool = await asyncpg.create_pool(box.database_url, server_settings={"search_path": "allocator"})
+    try:
+        made = []
+
+        def emit(payload):
+            made.append(Envelope.wrap(payload, hub=hub, correlation_id="test-day"))
+            return made[-1]
+
+        async with pool.acquire() as conn, conn.transaction():
+            first = await day_close.retell_estimates(conn, hub, SKU, emit)
+        async with pool.acquire() as conn, conn.transaction():
+            second = await day_close.retell_estimates(conn, hub, SKU, emit)
+    finally:
+        await pool.close()
+
+    assert (first, second) == (1, 0)
+    (moved,) = [e.read() for e in made]
+    # 14 units a week is 2 a day; 14 came today already, so the 86 still owed take 43 days.
+    assert moved.previous_date is None
+    assert moved.estimated_date == _today_in_jakarta() + timedelta(days=43)
+    assert (moved.position, moved.units_ahead) == (1, 0)
