@@ -17,6 +17,7 @@ dead-letters for it.
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 import asyncpg
@@ -158,19 +159,23 @@ class Consumer:
             await self._channel.close()
 
     async def _work(self) -> None:
-        """Take what has arrived, up to a batch, and handle it; until told to stop (None)."""
+        """Take what has arrived, up to a batch, and handle it, until told to stop (None).
+
+        What is left when told to stop is never acknowledged: the broker redelivers it.
+        """
         while True:
-            message = await self._arrived.get()
-            if message is None:
-                return
-            batch = [message]
+            batch = [await self._arrived.get()]
             while len(batch) < self.batch_size and not self._arrived.empty():
-                message = self._arrived.get_nowait()
-                if message is None:
-                    await self._process(batch)
-                    return
-                batch.append(message)
-            await self._process(batch)
+                batch.append(self._arrived.get_nowait())
+            if None in batch:
+                return
+            try:
+                await self._process(batch)
+            except Exception:  # the broker went away while dead-lettering: it redelivers
+                log.exception("batch abandoned; its messages will be redelivered")
+                for message in batch:
+                    with suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+                        await message.nack(requeue=True)
 
     async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
         deliveries = []

@@ -75,7 +75,7 @@ async def summarise(
     start, end = days.bounds(day, zone)
     figures = await conn.fetchrow(DAY_FIGURES, hub, sku, start, end, day)
     summary = DaySummarised(day=day, timezone=zone.key, sku=sku, **dict(figures))
-    inserted = await conn.fetchval(SUMMARY_INSERT, hub, sku, day, summary.model_dump_json())
+    inserted = await conn.fetchval(SUMMARY_INSERT, hub, sku, day, summary.model_dump(mode="json"))
     if inserted is None:
         return None
     await outbox.add(conn, emit(summary))

@@ -6,7 +6,6 @@ orders it serves, not the length of the queue. A lottery is the exception: a fai
 every entrant of its class.
 """
 
-import json
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
@@ -65,7 +64,7 @@ async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill
             sku,
             policy.version,
             result.draw_seed,
-            json.dumps(entrants),
+            entrants,
             sum(a.quantity for a in result.allocations),
         )
     hold_until = datetime.now(UTC) + timedelta(seconds=policy.hold_seconds)

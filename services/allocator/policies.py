@@ -4,8 +4,6 @@ Setting a policy adds a version; the newest is the active one. A new policy appl
 next fill only: units already allocated stay where they are.
 """
 
-import json
-
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -105,7 +103,7 @@ async def add_version(conn: asyncpg.Connection, hub: str, sku: str, rules: Polic
         sku,
         rules.mode,
         rules.per_buyer_daily_cap,
-        json.dumps([rule.model_dump() for rule in rules.classes]),
+        [rule.model_dump() for rule in rules.classes],
         rules.hold_seconds,
     )
 
@@ -114,7 +112,7 @@ def _policy_from(row: asyncpg.Record) -> Policy:
     return Policy(
         mode=row["mode"],
         per_buyer_daily_cap=row["per_buyer_daily_cap"],
-        classes=tuple(ClassShare(**rule) for rule in json.loads(row["classes"])),
+        classes=tuple(ClassShare(**rule) for rule in row["classes"]),
         hold_seconds=row["hold_seconds"],
         version=row["version"],
     )

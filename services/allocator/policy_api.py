@@ -1,6 +1,5 @@
 """Operators set how a product is shared; anyone may read the active policy and the draws."""
 
-import json
 from datetime import datetime
 
 from aiohttp import web
@@ -90,5 +89,5 @@ async def get_draws(request: web.Request) -> web.Response:
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
         rows = await conn.fetch(DRAWS, hub, sku)
-    draws = [Draw.model_validate({**row, "entrants": json.loads(row["entrants"])}) for row in rows]
+    draws = [Draw.model_validate(dict(row)) for row in rows]
     return json_response(Draws(hub=hub, sku=sku, draws=draws))

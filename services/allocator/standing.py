@@ -1,7 +1,6 @@
 """`GET /v1/orders/{id}/standing`: where an order stands and why, for the buyer (the orders
 service shows it on its own `GET /v1/orders/{id}`)."""
 
-import json
 import uuid
 from datetime import UTC, date, datetime
 
@@ -130,6 +129,7 @@ async def _history(conn, order, zone) -> list[explain.Line]:
         if fate is not None:
             lines.append(fate)
     if order["skip_rule"] is not None and order["state"] == "waiting":
-        detail = json.loads(order["skip_detail"]) if order["skip_detail"] else {}
-        lines.append(explain.skipped(order["skip_rule"], detail, order["skipped_at"]))
+        lines.append(
+            explain.skipped(order["skip_rule"], order["skip_detail"] or {}, order["skipped_at"])
+        )
     return lines

@@ -1,6 +1,5 @@
 """The allocator's SQL: lots, the queue, allocations and their holds."""
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -269,7 +268,7 @@ async def record_skips(conn: asyncpg.Connection, skips: Sequence[Skip]) -> None:
             SKIPS_RECORD,
             [s.order_id for s in skips],
             [s.rule for s in skips],
-            [json.dumps(s.detail) for s in skips],
+            [s.detail for s in skips],
         )
 
 

@@ -8,6 +8,7 @@ import asyncpg
 from aio_pika.abc import AbstractRobustConnection
 
 from services.allocator import day_close, days
+from shared.db import create_pool
 from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, fulfilled, order_id, placed, supply
@@ -167,7 +168,7 @@ async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
     await publish_event(amqp, supply(hub, 50))
     await wait_until(lambda: _allocated(client, hub, 50), what="50 allocated")
 
-    pool = await asyncpg.create_pool(box.database_url, server_settings={"search_path": "allocator"})
+    pool = await create_pool(box.database_url, "allocator")
     try:
         async with pool.acquire() as conn, conn.transaction():
             today = days.today(await days.zone_of(conn, hub))
@@ -225,7 +226,7 @@ async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
     await publish_event(amqp, supply(hub, 14))
     await wait_until(lambda: _allocated(client, hub, 14), what="14 allocated")
 
-    pool = await asyncpg.create_pool(box.database_url, server_settings={"search_path": "allocator"})
+    pool = await create_pool(box.database_url, "allocator")
     try:
         made = []
 
