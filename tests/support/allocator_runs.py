@@ -1,0 +1,164 @@
+"""Allocators alone on a sandbox of their own, fed a workload's events straight onto the bus.
+
+Intake and the orders service are not started: the events they would publish are published
+here, in the order of the workload's timeline, while the allocators consume.
+"""
+
+import asyncio
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+
+from shared.bus import publish
+from shared.topology import EXCHANGE, QUEUES
+from tests.support.workload import Product, Workload
+from tools.sandbox import sandbox
+from tools.stack import ServiceProcess, free_port
+
+# Smaller than the workload's gap between an early cancel and its order.
+PUBLISH_BATCH = 500
+HANDLED = '"event": "event handled"'
+SKIPPED = '"event": "duplicate event skipped"'
+RETRIED = '"event": "event handling interrupted; retrying"'
+ERROR = '"level": "error"'
+QUEUE = QUEUES["allocator"]
+
+
+@dataclass
+class Run:
+    lots: dict[uuid.UUID, asyncpg.Record]
+    orders: dict[uuid.UUID, asyncpg.Record]
+    allocations: list[asyncpg.Record]
+    inbox: list[uuid.UUID]
+    early_cancellations: set[uuid.UUID]
+    handled_per_process: list[int]
+    errors_logged: int
+    retries: int  # batches that met a deadlock or another transient error and ran again
+    exit_codes: list[int | None]
+    left_in_queues: dict[str, int]
+    seconds: float
+
+    def allocated(self) -> dict[Product, int]:
+        totals: dict[Product, int] = defaultdict(int)
+        for lot in self.lots.values():
+            totals[(lot["hub"], lot["sku"])] += lot["allocated"]
+        return dict(totals)
+
+
+async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
+    """Start `processes` allocators on a fresh sandbox, publish the day, wait, stop, look."""
+    log_dir.mkdir()
+    async with sandbox("plut_replicas") as box:
+        env = {"DATABASE_URL": box.database_url, "AMQP_URL": box.amqp_url, "LOG_FORMAT": "json"}
+        allocators = [
+            ServiceProcess("allocator", free_port(), env, log_dir / f"allocator-{n}.log")
+            for n in range(processes)
+        ]
+        for allocator in allocators:
+            allocator.start()
+        try:
+            await asyncio.gather(*(allocator.wait_ready() for allocator in allocators))
+            connection = await aio_pika.connect_robust(box.amqp_url)
+            database = await asyncpg.connect(box.database_url)
+            try:
+                started = time.monotonic()
+                await publish_all(connection, work)
+                await wait_until_handled(database, connection, allocators, work)
+                seconds = time.monotonic() - started
+                for allocator in allocators:
+                    allocator.terminate()  # all at once, as a scale-down does
+                exit_codes = [allocator.stop() for allocator in allocators]
+                left = await messages_left(connection)
+                return Run(
+                    lots={r["delivery_id"]: r for r in await database.fetch(LOTS)},
+                    orders={r["order_id"]: r for r in await database.fetch(ORDERS)},
+                    allocations=await database.fetch(ALLOCATIONS),
+                    inbox=[r["event_id"] for r in await database.fetch(INBOX)],
+                    early_cancellations={r[0] for r in await database.fetch(EARLY)},
+                    handled_per_process=[count(a.log_path, HANDLED) for a in allocators],
+                    errors_logged=sum(count(a.log_path, ERROR) for a in allocators),
+                    retries=sum(count(a.log_path, RETRIED) for a in allocators),
+                    exit_codes=exit_codes,
+                    left_in_queues=left,
+                    seconds=seconds,
+                )
+            finally:
+                await database.close()
+                await connection.close()
+        finally:
+            for allocator in allocators:
+                allocator.stop()
+
+
+LOTS = "SELECT delivery_id, hub, sku, producer_id, accepted, allocated FROM allocator.lots"
+ORDERS = "SELECT order_id, hub, sku, quantity, allocated, forfeited, state FROM allocator.queue"
+ALLOCATIONS = "SELECT order_id, delivery_id, quantity, state, hub, sku FROM allocator.allocations"
+INBOX = "SELECT event_id FROM allocator.inbox"
+EARLY = "SELECT order_id FROM allocator.early_cancellations"
+
+
+async def publish_all(connection: aio_pika.abc.AbstractRobustConnection, work: Workload) -> None:
+    """In batches, each confirmed before the next goes, so the timeline's order holds."""
+    async with connection.channel(publisher_confirms=True) as channel:
+        exchange = await channel.get_exchange(EXCHANGE)
+        for start in range(0, len(work.events), PUBLISH_BATCH):
+            batch = work.events[start : start + PUBLISH_BATCH]
+            await asyncio.gather(
+                *(
+                    publish(
+                        exchange,
+                        body=event.model_dump_json().encode(),
+                        routing_key=event.type,
+                        message_id=str(event.id),
+                        correlation_id=event.correlation_id,
+                        event_type=event.type,
+                    )
+                    for event in batch
+                )
+            )
+
+
+async def wait_until_handled(
+    database: asyncpg.Connection,
+    connection: aio_pika.abc.AbstractRobustConnection,
+    allocators: list[ServiceProcess],
+    work: Workload,
+) -> None:
+    """Every event in the inbox, and every message (duplicates too) taken and answered.
+
+    The inbox can be complete while a second copy is still in a process's hands; each copy
+    logs one line when it is answered, so the logs say when none is left.
+    """
+    deadline = time.monotonic() + 120
+    while True:
+        recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
+        if recorded == len(work.distinct_ids):
+            answered = sum(
+                count(a.log_path, HANDLED) + count(a.log_path, SKIPPED) for a in allocators
+            )
+            if answered >= len(work.events):
+                return
+        for allocator in allocators:
+            assert allocator.process.poll() is None, allocator.log_tail()
+        dead = (await messages_left(connection))[QUEUE.dead_letter_name]
+        assert dead == 0, f"{dead} events dead-lettered:\n" + allocators[0].log_tail()
+        assert time.monotonic() < deadline, f"{recorded} of {len(work.distinct_ids)} handled"
+        await asyncio.sleep(0.25)
+
+
+def count(log_path: Path, text: str) -> int:
+    return log_path.read_text(errors="replace").count(text)
+
+
+async def messages_left(connection: aio_pika.abc.AbstractRobustConnection) -> dict[str, int]:
+    async with connection.channel() as channel:
+        left = {}
+        for name in (QUEUE.name, QUEUE.dead_letter_name):
+            queue = await channel.declare_queue(name, passive=True)
+            left[name] = queue.declaration_result.message_count
+        return left
