@@ -201,8 +201,9 @@ class Consumer:
             for delivery in deliveries:
                 await self._process([delivery.message])
             return
-        for delivery in deliveries:
-            await self._ack(delivery.message)
+        # One ack for the batch: messages come and are handled in delivery order, so every
+        # earlier delivery on the channel is settled already (handled, or parked and acked).
+        await self._ack(deliveries[-1].message, multiple=True)
 
     async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
         """Handle the batch in one transaction; retry transient errors for as long as it takes."""
@@ -232,13 +233,14 @@ class Consumer:
         for delivery in deliveries:
             with _context(delivery.event.envelope):
                 if delivery.event.envelope.id in new_ids:
+                    new_ids.discard(delivery.event.envelope.id)  # a second copy is a duplicate
                     log.info("event handled", batch=len(deliveries), batch_ms=duration_ms)
                 else:
                     log.info("duplicate event skipped")
 
-    async def _ack(self, message: AbstractIncomingMessage) -> None:
+    async def _ack(self, message: AbstractIncomingMessage, multiple: bool = False) -> None:
         try:
-            await message.ack()
+            await message.ack(multiple=multiple)
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             # The change is committed; the broker redelivers and the inbox skips it.
             log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
