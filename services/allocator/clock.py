@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date
+from typing import Any
 
 import asyncpg
 import structlog
@@ -26,7 +27,7 @@ log = structlog.get_logger(__name__)
 class Clock:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self.days_closed: dict[str, date] = {}  # hub -> the day whose start was last handled
+        self.days_closed: dict[str, date] = {}  # "hub/sku" -> the day it was last closed for
 
     async def tick(self) -> None:
         await self.expire_holds()
@@ -47,11 +48,31 @@ class Clock:
                 today = days.today(await days.zone_of(conn, hub))
             if self.days_closed.get(f"{hub}/{sku}") == today:
                 continue
-            await self._as_product(hub, sku, "day-close", _close_day(today))
+            await self.close_day(hub, sku, today)
             self.days_closed[f"{hub}/{sku}"] = today
 
-    async def _as_product(self, hub: str, sku: str, work: str, run: Callable) -> int:
-        """Run `run(conn, hub, sku, emit)` under the product's lock, with its own correlation."""
+    async def close_day(self, hub: str, sku: str, today: date) -> None:
+        """Summarise the days that ended, refill (yesterday's caps hold nobody back now), and
+        retell moved estimates. Only the refill takes the product's lock: the summary and the
+        estimates read a long queue, and allocation must not wait for them."""
+        async with self.pool.acquire() as conn:
+            last = await conn.fetchval(day_close.LAST_SUMMARISED, hub, sku)
+        ended = day_close.days_to_summarise(last, today)
+        if not ended:
+            return
+        for day in ended:
+            ours = await self._as_product(hub, sku, "day-close", _summarise(day), lock=False)
+        await self._as_product(hub, sku, "day-close", filling.fill)
+        # Buyers hear once: from the replica that summarised the day. A product seen for the
+        # first time told its buyers their dates just now.
+        if ours and last is not None:
+            await self._as_product(hub, sku, "day-close", _retell, lock=False)
+
+    async def _as_product(
+        self, hub: str, sku: str, work: str, run: Callable, *, lock: bool = True
+    ) -> Any:
+        """Run `run(conn, hub, sku, emit)` in a transaction of its own, with its own
+        correlation id, under the product's lock unless told otherwise."""
         correlation_id = f"clock-{work}-{uuid.uuid4().hex[:12]}"
 
         def emit(payload: EventPayload) -> Envelope:
@@ -61,27 +82,25 @@ class Clock:
             correlation_id=correlation_id, hub=hub, sku=sku
         ):
             async with self.pool.acquire() as conn, conn.transaction():
-                await store.lock_products(conn, [(hub, sku)])
+                if lock:
+                    await store.lock_products(conn, [(hub, sku)])
                 return await run(conn, hub, sku, emit)
 
 
-def _close_day(today: date) -> Callable:
-    async def close(conn: asyncpg.Connection, hub: str, sku: str, emit) -> int:
-        last = await conn.fetchval(day_close.LAST_SUMMARISED, hub, sku)
-        ended = day_close.days_to_summarise(last, today)
-        for day in ended:
-            summary = await day_close.summarise(conn, hub, sku, day, emit)
-            if summary is not None:
-                log.info("day summarised", day=day.isoformat())
-        if not ended:
-            return 0
-        await filling.fill(conn, hub, sku, emit)  # yesterday's caps hold nobody back now
-        # A product seen for the first time has told its buyers their dates just now.
-        moved = 0 if last is None else await day_close.retell_estimates(conn, hub, sku, emit)
-        log.info("day closed", estimates_moved=moved)
-        return moved
+def _summarise(day: date) -> Callable:
+    async def summarise(conn: asyncpg.Connection, hub: str, sku: str, emit) -> bool:
+        """True if this replica published the day's summary."""
+        if await day_close.summarise(conn, hub, sku, day, emit) is None:
+            return False
+        log.info("day summarised", day=day.isoformat())
+        return True
 
-    return close
+    return summarise
+
+
+async def _retell(conn: asyncpg.Connection, hub: str, sku: str, emit) -> None:
+    moved = await day_close.retell_estimates(conn, hub, sku, emit)
+    log.info("estimates retold", moved=moved)
 
 
 async def run_clock(clock: Clock, period: float) -> None:

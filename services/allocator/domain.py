@@ -331,8 +331,9 @@ class _ClassServing:
             ]
             if not too_small:
                 break
+            leaving = {claim.order_id for claim in too_small}
+            candidates = [c for c in candidates if c.order_id not in leaving]
             for claim in too_small:
-                candidates.remove(claim)
                 dropped.append(claim)
                 self.skips[claim.order_id] = Skip(
                     claim.order_id,
@@ -344,7 +345,8 @@ class _ClassServing:
         spent: dict[str, int] = defaultdict(int)
         for claim, quantity in shares:
             spent[claim.buyer_key] += quantity
-        for claim in sorted(dropped, key=self.claims.index):
+        place = {claim.order_id: index for index, claim in enumerate(self.claims)}
+        for claim in sorted(dropped, key=lambda c: place[c.order_id]):
             room, _ = self._room(claim, spent)
             if room == rooms[claim.order_id] <= left:
                 shares.append((claim, room))
@@ -355,23 +357,27 @@ class _ClassServing:
     def _cut_to_caps(self, candidates: list[Claim], rooms: dict, extra: dict) -> bool:
         """Cut the rooms of orders whose buyer would pass the daily cap with these shares
         (earlier orders keep theirs); drop those left with nothing. True if anything changed."""
+        if self.budget.cap is None:
+            return False
         spent: dict[str, int] = defaultdict(int)
-        changed = False
-        for claim in list(candidates):
+        kept = []
+        for claim in candidates:
             room, skip = self._room(claim, spent)
             share = extra.get(claim.order_id, 0)
             if skip is not None or (not claim.accept_partial and room < rooms[claim.order_id]):
-                candidates.remove(claim)
                 self.skips[claim.order_id] = skip or Skip(
                     claim.order_id, "daily_cap", {"cap": self.budget.cap, "wanted": room}
                 )
-                changed = True
                 continue
+            kept.append(claim)
             if share > room:
                 rooms[claim.order_id] = room
                 share = room
-                changed = True
             spent[claim.buyer_key] += share
+        changed = len(kept) < len(candidates) or any(
+            extra.get(c.order_id, 0) > rooms[c.order_id] for c in kept
+        )
+        candidates[:] = kept
         return changed
 
 

@@ -97,19 +97,16 @@ async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: l
         return
     policy = await policies.active(conn, hub, sku)
     view = await outlook.of_product(conn, hub, sku)
-    behind = await outlook.behind(conn, list(queued))
+    ahead = await outlook.ahead_of_new(
+        conn, hub, sku, [o for o in orders if o.order_id in queued], view
+    )
     news, told = [], {}
     for event in events:
         order: OrderPlaced = event.payload
         if order.order_id not in queued:
             continue
-        orders_behind, units_behind = behind[order.order_id]
-        class_orders, class_units = view.totals[order.priority_class]
         position, units_ahead = estimates.place_in_queue(
-            policy,
-            view.totals,
-            order.priority_class,
-            (class_orders - orders_behind - 1, class_units - units_behind - order.quantity),
+            policy, view.totals, order.priority_class, ahead[order.order_id]
         )
         estimated = view.estimate(units_ahead, order.quantity)
         told[order.order_id] = estimated

@@ -52,30 +52,35 @@ FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], 
 ON CONFLICT (order_id) DO NOTHING
 RETURNING order_id, state
 """
-# Waiting orders and units per class, as the queue_totals trigger keeps them.
+# Waiting orders and units per class, from the totals the queue's trigger keeps.
 CLASS_TOTALS = """
-SELECT priority_class, orders, units FROM queue_totals
-WHERE hub = $1 AND sku = $2 AND orders > 0
+SELECT priority_class, sum(orders)::bigint AS orders, sum(units)::bigint AS units
+FROM queue_totals
+WHERE hub = $1 AND sku = $2
+GROUP BY priority_class
+HAVING sum(orders) > 0
 """
-# What waits behind each of the given orders in its own class: for a new order at the tail
-# of the queue, nothing, so its place is found without counting the orders ahead of it.
-BEHIND = """
-SELECT mine.order_id, count(behind.order_id) AS orders,
-       coalesce(sum(behind.quantity - behind.allocated - behind.forfeited), 0) AS units
-FROM queue AS mine
-LEFT JOIN queue AS behind
-       ON behind.hub = mine.hub AND behind.sku = mine.sku
-      AND behind.priority_class = mine.priority_class AND behind.state = 'waiting'
-      AND (behind.placed_at, behind.sequence) > (mine.placed_at, mine.sequence)
-WHERE mine.order_id = ANY($1::uuid[])
-GROUP BY mine.order_id
-"""
-# What waits ahead of one order in its own class (reads the class's queue up to the order).
-AHEAD = """
-SELECT count(*) AS orders, coalesce(sum(quantity - allocated - forfeited), 0) AS units
-FROM queue
+# The last waiting order of a class, leaving out the given (new) ones: new orders placed after
+# it have only each other behind them.
+TAIL_OF_CLASS = """
+SELECT placed_at, sequence FROM queue
 WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
-  AND (placed_at, sequence) < ($4, $5)
+  AND NOT (order_id = ANY($4::uuid[]))
+ORDER BY placed_at DESC, sequence DESC
+LIMIT 1
+"""
+# What waits ahead of one order in its class: whole days from the totals, then the order's own
+# day ($6, from midnight UTC $7) read up to the order.
+AHEAD = """
+SELECT coalesce(sum(orders), 0)::bigint AS orders, coalesce(sum(units), 0)::bigint AS units
+FROM (
+    SELECT orders, units FROM queue_totals
+    WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND placed_day < $6
+    UNION ALL
+    SELECT count(*), sum(quantity - allocated - forfeited) FROM queue
+    WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
+      AND placed_at >= $7 AND (placed_at, sequence) < ($4, $5)
+) AS parts
 """
 ESTIMATES_TOLD = """
 UPDATE queue SET estimated_date = told.day
