@@ -103,7 +103,7 @@ async def allocator(
                 "DATABASE_URL": box.database_url,
                 "AMQP_URL": box.amqp_url,
                 "LOG_FORMAT": "json",
-                "LOG_LEVEL": "INFO",  # as in production: a line per event handled
+                "LOG_LEVEL": "INFO",  # as in production: a line per batch handled
             },
             log_path=logs / "allocator.log",
         )
@@ -135,21 +135,17 @@ async def allocator(
 
 
 def transactions(log: Path) -> dict | None:
-    """The consumer's transactions, as its log tells them ("event handled" with the batch's size
-    and milliseconds, one line per event of a batch, together): how much of the time was spent
-    in them. None when the log does not say (another format or level)."""
-    batches, previous = [], None
+    """The consumer's transactions, as its log tells them ("events handled" with the batch's
+    size and milliseconds, a line per batch): how much of the time was spent in them. None when
+    the log does not say (another format or level)."""
+    batches = []
     for line in log.read_text(errors="replace").splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
             continue
-        if entry.get("event") != "event handled" or "batch_ms" not in entry:
-            continue
-        batch = (entry["batch"], entry["batch_ms"])
-        if batch != previous:
-            batches.append(batch)
-            previous = batch
+        if entry.get("event") == "events handled":
+            batches.append((entry["batch"], entry["batch_ms"]))
     if not batches:
         return None
     tenth = max(len(batches) // 10, 1)

@@ -230,7 +230,7 @@ class _ClassServing:
     def serve(self, units: int, mode: Mode, prefix: str) -> int:
         if units <= 0:
             return 0
-        self.reached = True
+        self.reached = bool(self.claims)
         if mode == "fair_share":
             shares = self._fair_shares(units)
         else:
@@ -414,7 +414,9 @@ def _water_fill(
     for claim in claims:
         if left == 0:
             break
-        if given.get(claim.order_id, 0) + extra[claim.order_id] < ceiling[claim.order_id]:
+        # Only orders at the level take a spare unit: one above it (from a reserve given
+        # earlier in the fill) already has more than the rest.
+        if given.get(claim.order_id, 0) + extra[claim.order_id] == level < ceiling[claim.order_id]:
             extra[claim.order_id] += 1
             left -= 1
     return extra

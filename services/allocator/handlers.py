@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.allocator import estimates, filling, outlook, policies, store
+from services.allocator import filling, outlook, policies, store
 from shared import outbox
 from shared.consumer import Event
 from shared.events import (
@@ -79,7 +79,15 @@ async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: l
 
     An order whose cancel overtook it on the way here is stored as cancelled, never queued.
     """
+    first_of_each = {event.payload.order_id: event for event in reversed(events)}
+    events = [event for event in events if first_of_each[event.payload.order_id] is event]
     orders: list[OrderPlaced] = [event.payload for event in events]
+    policy = await policies.active(conn, hub, sku)
+    view = await outlook.of_product(conn, hub, sku)
+    already = await outlook.already_ahead(conn, hub, sku, orders, view)
+    everyone = {order.order_id for order in orders}
+    places = outlook.places_of_new(policy, view, orders, already, joined=everyone)
+    told = {o.order_id: view.estimate(places[o.order_id][1], o.quantity) for o in orders}
     rows = await conn.fetch(
         store.ORDERS_INSERT,
         hub,
@@ -91,25 +99,24 @@ async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: l
         [o.buyer_key for o in orders],
         [o.priority_class for o in orders],
         [o.accept_partial for o in orders],
+        [told[o.order_id] for o in orders],
     )
     queued = {row["order_id"] for row in rows if row["state"] == "waiting"}
-    if not queued:
-        return
-    policy = await policies.active(conn, hub, sku)
-    view = await outlook.of_product(conn, hub, sku)
-    ahead = await outlook.ahead_of_new(
-        conn, hub, sku, [o for o in orders if o.order_id in queued], view
-    )
-    news, told = [], {}
+    if queued != everyone:  # a duplicate or a cancelled order is not ahead of anyone after all
+        places = outlook.places_of_new(policy, view, orders, already, joined=queued)
+        moved = {}
+        for order in orders:
+            estimated = view.estimate(places[order.order_id][1], order.quantity)
+            if order.order_id in queued and estimated != told[order.order_id]:
+                moved[order.order_id] = told[order.order_id] = estimated
+        if moved:
+            await conn.execute(store.ESTIMATES_TOLD, list(moved), list(moved.values()))
+    news = []
     for event in events:
         order: OrderPlaced = event.payload
         if order.order_id not in queued:
             continue
-        position, units_ahead = estimates.place_in_queue(
-            policy, view.totals, order.priority_class, ahead[order.order_id]
-        )
-        estimated = view.estimate(units_ahead, order.quantity)
-        told[order.order_id] = estimated
+        position, units_ahead = places[order.order_id]
         queued_event = OrderQueued(
             order_id=order.order_id,
             sku=sku,
@@ -117,10 +124,9 @@ async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: l
             priority_class=order.priority_class,
             position=position,
             units_ahead=units_ahead,
-            estimated_date=estimated,
+            estimated_date=told[order.order_id],
         )
         news.append(event.envelope.follow(queued_event))
-    await conn.execute(store.ESTIMATES_TOLD, list(told), list(told.values()))
     await outbox.add(conn, *news)
 
 

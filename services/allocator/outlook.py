@@ -7,13 +7,13 @@ them.
 """
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import asyncpg
 
 from services.allocator import days, estimates, store
+from services.allocator.domain import Policy
 from shared.events import OrderPlaced
 
 Counts = tuple[int, int]  # (orders, units)
@@ -33,47 +33,73 @@ class Outlook:
 
 
 async def of_product(conn: asyncpg.Connection, hub: str, sku: str) -> Outlook:
-    zone = await days.zone_of(conn, hub)
-    today = days.today(zone)
-    supply = await conn.fetchrow(store.RECENT_SUPPLY, hub, sku, days.start_of(today, zone))
+    row = await conn.fetchrow(store.PRODUCT_OUTLOOK, hub, sku, days.DEFAULT_TIMEZONE)
     return Outlook(
-        totals=await store.class_totals(conn, hub, sku),
-        today=today,
-        supplied_last_week=supply["last_week"],
-        supplied_today=supply["today"],
+        totals={name: (orders, units) for name, (orders, units) in row["totals"].items()},
+        today=row["today"],
+        supplied_last_week=row["last_week"],
+        supplied_today=row["supplied_today"],
     )
 
 
-async def ahead_of_new(
+async def already_ahead(
     conn: asyncpg.Connection, hub: str, sku: str, orders: list[OrderPlaced], view: Outlook
 ) -> dict[uuid.UUID, Counts]:
-    """(orders, units) ahead of each newly queued order in its class.
+    """(orders, units) of the queue as it stands, ahead of each new order in its class.
 
-    An order placed after every other waiting order of its class has ahead of it the class's
-    total less itself and the new orders behind it; an order that arrives late (placed before
-    some waiting order) is counted the long way.
+    An order placed after the last waiting order of its class has the whole class ahead of it;
+    one that arrives late (placed before some waiting order) is counted the long way.
     """
-    by_class: dict[str, list[OrderPlaced]] = defaultdict(list)
-    for order in orders:
-        by_class[order.priority_class].append(order)
-    new_ids = [order.order_id for order in orders]
+    tails = {}
+    for priority_class in {order.priority_class for order in orders}:
+        tails[priority_class] = await conn.fetchrow(store.TAIL_OF_CLASS, hub, sku, priority_class)
     ahead = {}
-    for priority_class, members in by_class.items():
-        tail = await conn.fetchrow(store.TAIL_OF_CLASS, hub, sku, priority_class, new_ids)
-        class_orders, class_units = view.totals[priority_class]
-        for order in members:
-            key = (order.placed_at, order.sequence)
-            if tail is not None and key < (tail["placed_at"], tail["sequence"]):
-                ahead[order.order_id] = await _counted(
-                    conn, hub, sku, priority_class, order.placed_at, order.sequence
-                )
-                continue
-            behind = [m for m in members if (m.placed_at, m.sequence) >= key]
-            ahead[order.order_id] = (
-                class_orders - len(behind),
-                class_units - sum(m.quantity for m in behind),
+    for order in orders:
+        tail = tails[order.priority_class]
+        if tail is None or (order.placed_at, order.sequence) > (
+            tail["placed_at"],
+            tail["sequence"],
+        ):
+            ahead[order.order_id] = view.totals.get(order.priority_class, (0, 0))
+        else:
+            ahead[order.order_id] = await _counted(
+                conn, hub, sku, order.priority_class, order.placed_at, order.sequence
             )
     return ahead
+
+
+def places_of_new(
+    policy: Policy,
+    view: Outlook,
+    orders: list[OrderPlaced],
+    already: dict[uuid.UUID, Counts],
+    joined: set[uuid.UUID],
+) -> dict[uuid.UUID, Counts]:
+    """(position, units ahead) of each new order once those in `joined` are in the queue: what
+    was ahead of it already, and the new orders of its class placed before it."""
+    totals = dict(view.totals)
+    for order in orders:
+        if order.order_id in joined:
+            count, units = totals.get(order.priority_class, (0, 0))
+            totals[order.priority_class] = (count + 1, units + order.quantity)
+    places = {}
+    for order in orders:
+        key = (order.placed_at, order.sequence)
+        before = [
+            other
+            for other in orders
+            if other.order_id in joined
+            and other.priority_class == order.priority_class
+            and (other.placed_at, other.sequence) < key
+        ]
+        count, units = already[order.order_id]
+        places[order.order_id] = estimates.place_in_queue(
+            policy,
+            totals,
+            order.priority_class,
+            (count + len(before), units + sum(other.quantity for other in before)),
+        )
+    return places
 
 
 async def ahead(conn: asyncpg.Connection, order: asyncpg.Record) -> Counts:

@@ -31,24 +31,39 @@ WHERE hub = $1 AND sku = $2 AND allocated < accepted
 ORDER BY received_at, delivery_id
 """
 # Accepted units over the last week and since the hub's day began, for estimated dates.
-RECENT_SUPPLY = """
-SELECT coalesce(sum(accepted) FILTER (WHERE received_at >= now() - interval '7 days'), 0)
-           AS last_week,
-       coalesce(sum(accepted) FILTER (WHERE received_at >= $3), 0) AS today
-FROM lots
-WHERE hub = $1 AND sku = $2 AND received_at >= least(now() - interval '7 days', $3)
+# Everything a product's outlook needs, in one round trip: the hub's zone and day, the units
+# accepted over the last week and since the day began there, and the waiting totals per class.
+PRODUCT_OUTLOOK = """
+WITH zone AS (
+    SELECT coalesce((SELECT timezone FROM hubs WHERE hub = $1), $3) AS name
+), day AS (
+    SELECT name, (now() AT TIME ZONE name)::date AS today,
+           date_trunc('day', now() AT TIME ZONE name) AT TIME ZONE name AS began
+    FROM zone
+)
+SELECT day.name AS timezone, day.today,
+       (SELECT coalesce(sum(accepted), 0) FROM lots
+        WHERE hub = $1 AND sku = $2 AND received_at >= now() - interval '7 days') AS last_week,
+       (SELECT coalesce(sum(accepted), 0) FROM lots
+        WHERE hub = $1 AND sku = $2 AND received_at >= day.began) AS supplied_today,
+       (SELECT coalesce(jsonb_object_agg(priority_class, jsonb_build_array(orders, units)), '{}')
+        FROM (SELECT priority_class, sum(orders) AS orders, sum(units) AS units
+              FROM queue_totals WHERE hub = $1 AND sku = $2
+              GROUP BY priority_class HAVING sum(orders) > 0) AS per_class) AS totals
+FROM day
 """
 
 ORDERS_INSERT = """
 INSERT INTO queue (order_id, hub, sku, quantity, placed_at, sequence, state, buyer_key,
-                   priority_class, accept_partial)
+                   priority_class, accept_partial, estimated_date)
 SELECT order_id, $1, $2, quantity, placed_at, sequence,
        CASE WHEN EXISTS (SELECT 1 FROM early_cancellations e WHERE e.order_id = new.order_id)
             THEN 'cancelled' ELSE 'waiting' END,
-       buyer_key, priority_class, accept_partial
+       buyer_key, priority_class, accept_partial, estimated_date
 FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], $8::text[],
-            $9::bool[])
-     AS new (order_id, quantity, placed_at, sequence, buyer_key, priority_class, accept_partial)
+            $9::bool[], $10::date[])
+     AS new (order_id, quantity, placed_at, sequence, buyer_key, priority_class, accept_partial,
+             estimated_date)
 ON CONFLICT (order_id) DO NOTHING
 RETURNING order_id, state
 """
@@ -60,12 +75,10 @@ WHERE hub = $1 AND sku = $2
 GROUP BY priority_class
 HAVING sum(orders) > 0
 """
-# The last waiting order of a class, leaving out the given (new) ones: new orders placed after
-# it have only each other behind them.
+# The last waiting order of a class: a new order placed after it joins the tail.
 TAIL_OF_CLASS = """
 SELECT placed_at, sequence FROM queue
 WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
-  AND NOT (order_id = ANY($4::uuid[]))
 ORDER BY placed_at DESC, sequence DESC
 LIMIT 1
 """

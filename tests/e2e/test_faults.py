@@ -76,7 +76,9 @@ async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
     calm = await play(client, new_hub_code("alone"), SCENARIO)
     assert allocated_by_buyer(outcome) == allocated_by_buyer(calm)
     await assert_no_unit_twice(box, outcome.hub)
-    handled = [line for line in second.log_path.read_text().splitlines() if "event handled" in line]
+    handled = [
+        line for line in second.log_path.read_text().splitlines() if "events handled" in line
+    ]
     assert handled, "the second allocator took part"
 
 

@@ -56,7 +56,12 @@ async def test_a_request_can_be_followed_through_every_service_log(
     def traced_in(service: str) -> list[dict]:
         entries = [json.loads(line) for line in stack[service].log_path.read_text().splitlines()]
         assert all({"service", "level", "timestamp", "event"} <= entry.keys() for entry in entries)
-        return [entry for entry in entries if entry.get("correlation_id") == correlation_id]
+        # A consumer logs a line per batch, naming every correlation id in it.
+        return [
+            entry
+            for entry in entries
+            if correlation_id in (entry.get("correlation_id"), *entry.get("correlation_ids", ()))
+        ]
 
     async def every_service_traced() -> bool:
         return all(traced_in(service) for service in ("orders", "allocator", "notifier"))

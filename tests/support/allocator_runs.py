@@ -5,6 +5,7 @@ here, in the order of the workload's timeline, while the allocators consume.
 """
 
 import asyncio
+import json
 import time
 import uuid
 from collections import defaultdict
@@ -22,8 +23,6 @@ from tools.stack import ServiceProcess, free_port
 
 # Smaller than the workload's gap between an early cancel and its order.
 PUBLISH_BATCH = 500
-HANDLED = '"event": "event handled"'
-SKIPPED = '"event": "duplicate event skipped"'
 RETRIED = '"event": "event handling interrupted; retrying"'
 ERROR = '"level": "error"'
 QUEUE = QUEUES["allocator"]
@@ -80,7 +79,7 @@ async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
                     allocations=await database.fetch(ALLOCATIONS),
                     inbox=[r["event_id"] for r in await database.fetch(INBOX)],
                     early_cancellations={r[0] for r in await database.fetch(EARLY)},
-                    handled_per_process=[count(a.log_path, HANDLED) for a in allocators],
+                    handled_per_process=[answered(a.log_path)[0] for a in allocators],
                     errors_logged=sum(count(a.log_path, ERROR) for a in allocators),
                     retries=sum(count(a.log_path, RETRIED) for a in allocators),
                     exit_codes=exit_codes,
@@ -138,9 +137,7 @@ async def wait_until_handled(
     while True:
         recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
         if recorded == len(work.distinct_ids):
-            answered = sum(
-                count(a.log_path, HANDLED) + count(a.log_path, SKIPPED) for a in allocators
-            )
+            answered = sum(sum(answered(a.log_path)) for a in allocators)
             if answered >= len(work.events):
                 return
         for allocator in allocators:
@@ -153,6 +150,17 @@ async def wait_until_handled(
 
 def count(log_path: Path, text: str) -> int:
     return log_path.read_text(errors="replace").count(text)
+
+
+def answered(log_path: Path) -> tuple[int, int]:
+    """(events handled, duplicates skipped), from the consumer's line per batch."""
+    handled = duplicates = 0
+    for line in log_path.read_text(errors="replace").splitlines():
+        if '"event": "events handled"' in line:
+            entry = json.loads(line)
+            handled += entry["handled"]
+            duplicates += entry["duplicates"]
+    return handled, duplicates
 
 
 async def messages_left(connection: aio_pika.abc.AbstractRobustConnection) -> dict[str, int]:
