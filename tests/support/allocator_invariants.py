@@ -1,0 +1,256 @@
+"""The allocator's invariants (DESIGN.md, "Allocation"), checked with SQL over its whole schema.
+
+Each check reads what the allocator wrote and asserts one rule, naming the rows that break it.
+They hold after every committed transaction of the allocator, whatever events came before.
+"""
+
+import math
+from collections import Counter, defaultdict
+from datetime import date
+
+import asyncpg
+
+from shared.events import Envelope
+
+# Units an allocation still gives: held for the buyer, or handed over.
+LIVE = "a.state IN ('held', 'fulfilled')"
+
+LOTS_AGAINST_ALLOCATIONS = f"""
+SELECT l.delivery_id, l.sku, l.accepted, l.allocated,
+       coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS live
+FROM lots AS l LEFT JOIN allocations AS a USING (delivery_id)
+GROUP BY l.delivery_id
+"""
+QUEUE_AGAINST_ALLOCATIONS = f"""
+SELECT q.order_id, q.sku, q.quantity, q.allocated, q.forfeited, q.state,
+       coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS live,
+       coalesce(sum(a.quantity) FILTER (WHERE a.state = 'expired'), 0) AS expired,
+       coalesce(sum(a.quantity) FILTER (WHERE a.state = 'held'), 0) AS held
+FROM queue AS q LEFT JOIN allocations AS a USING (order_id)
+GROUP BY q.order_id
+"""
+KEPT_TOTALS = """
+SELECT hub, sku, priority_class, orders, units FROM queue_totals
+WHERE orders <> 0 OR units <> 0
+"""
+COUNTED_TOTALS = """
+SELECT hub, sku, priority_class, count(*) AS orders,
+       sum(quantity - allocated - forfeited) AS units
+FROM queue WHERE state = 'waiting'
+GROUP BY hub, sku, priority_class
+"""
+STOCK = "SELECT sku, sum(accepted - allocated) AS available FROM lots GROUP BY sku"
+ACTIVE_CAPS = """
+SELECT DISTINCT ON (sku) sku, per_buyer_daily_cap AS cap FROM policies
+ORDER BY sku, version DESC
+"""
+WAITING = """
+SELECT order_id, sku, buyer_key, accept_partial, quantity - allocated - forfeited AS wanted
+FROM queue WHERE state = 'waiting'
+"""
+TAKEN_ON = "SELECT sku, buyer_key, units FROM buyer_days WHERE day = $1"
+# Units each buyer got in each fill (a fill is one transaction: one allocated_at), what the
+# buyer had got by the end of it that day, and the cap of the policy version the fill used.
+BUYERS_PER_FILL = """
+WITH per_fill AS (
+    SELECT a.hub, a.sku, q.buyer_key, a.allocated_at, a.policy_version,
+           (a.allocated_at AT TIME ZONE $1)::date AS day, sum(a.quantity) AS units
+    FROM allocations AS a JOIN queue AS q USING (order_id)
+    GROUP BY a.hub, a.sku, q.buyer_key, a.allocated_at, a.policy_version
+)
+SELECT f.sku, f.buyer_key, f.day, f.allocated_at, f.units, f.policy_version,
+       p.per_buyer_daily_cap AS cap,
+       sum(f.units) OVER (PARTITION BY f.hub, f.sku, f.buyer_key, f.day ORDER BY f.allocated_at)
+           AS by_end_of_fill
+FROM per_fill AS f
+LEFT JOIN policies AS p ON (p.hub, p.sku, p.version) = (f.hub, f.sku, f.policy_version)
+"""
+GIVEN_PER_DAY = """
+SELECT a.sku, q.buyer_key, (a.allocated_at AT TIME ZONE $1)::date AS day,
+       sum(a.quantity) AS units
+FROM allocations AS a JOIN queue AS q USING (order_id)
+GROUP BY 1, 2, 3
+"""
+BUYER_DAYS = "SELECT sku, buyer_key, day, units FROM buyer_days"
+# Each product's latest fill under fifo: the orders it served, and the orders of the same class
+# ahead of them in the queue, already queued then, still waiting for units, taking part units.
+PASSED_OVER_BY_LATEST_FIFO_FILL = """
+WITH latest AS (
+    SELECT DISTINCT ON (hub, sku) hub, sku, allocated_at, policy_version FROM allocations
+    ORDER BY hub, sku, allocated_at DESC
+), served AS (
+    SELECT DISTINCT q.order_id, q.sku, q.priority_class, q.placed_at, q.sequence,
+           l.allocated_at, l.policy_version, p.per_buyer_daily_cap AS cap
+    FROM latest AS l
+    JOIN allocations AS a USING (hub, sku, allocated_at)
+    JOIN queue AS q USING (order_id)
+    LEFT JOIN policies AS p ON (p.hub, p.sku, p.version) = (l.hub, l.sku, l.policy_version)
+    WHERE coalesce(p.mode, 'fifo') = 'fifo'
+)
+SELECT s.order_id AS served, e.order_id AS passed_over, e.sku, e.buyer_key, s.cap,
+       e.quantity - e.allocated - e.forfeited AS short
+FROM served AS s
+JOIN queue AS e ON e.sku = s.sku AND e.priority_class = s.priority_class
+     AND (e.placed_at, e.sequence) < (s.placed_at, s.sequence)
+WHERE e.state = 'waiting' AND e.accept_partial AND e.queued_at <= s.allocated_at
+"""
+ALLOCATIONS = """
+SELECT order_id, delivery_id, quantity, rule, state, allocated_at, ended_at FROM allocations
+"""
+ANNOUNCED = """
+SELECT body FROM outbox
+WHERE routing_key IN ('order.allocated', 'order.expired', 'order.released')
+"""
+
+
+async def check_all(
+    conn: asyncpg.Connection, *, today: date, zone: str, expected_lots: dict
+) -> None:
+    """Every invariant; `today` is the hub's day when the step began (a day that ends during
+    the step only frees cap room, so judging by the earlier day never blames the allocator)."""
+    await lots_give_what_they_have(conn, expected_lots)
+    await orders_get_what_they_asked(conn)
+    await queue_totals_are_counts(conn)
+    await no_stock_idles_for_an_eligible_order(conn, today)
+    await fifo_serves_in_queue_order(conn, today)
+    await caps_hold_per_fill(conn, zone)
+    await buyer_days_are_what_buyers_got(conn, zone)
+    await the_outbox_announces_every_change(conn)
+
+
+async def lots_give_what_they_have(conn: asyncpg.Connection, expected_lots: dict) -> None:
+    """Invariant 1: a lot gives at most its accepted units, and counts exactly what it gave."""
+    rows = await conn.fetch(LOTS_AGAINST_ALLOCATIONS)
+    assert {row["delivery_id"]: row["accepted"] for row in rows} == expected_lots
+    for row in rows:
+        assert 0 <= row["allocated"] <= row["accepted"], dict(row)
+        assert row["allocated"] == row["live"], f"lot's count differs from its allocations {row}"
+
+
+async def orders_get_what_they_asked(conn: asyncpg.Connection) -> None:
+    """Invariant 2, and the queue row's bookkeeping: allocated counts the live allocations,
+    forfeited the expired ones; 'filled' exactly when nothing more is owed; a cancelled order
+    holds nothing."""
+    for row in await conn.fetch(QUEUE_AGAINST_ALLOCATIONS):
+        assert row["allocated"] + row["forfeited"] <= row["quantity"], dict(row)
+        assert row["allocated"] == row["live"], f"order's count differs from allocations {row}"
+        assert row["forfeited"] == row["expired"], f"forfeited differs from expired {row}"
+        if row["state"] == "cancelled":
+            assert row["held"] == 0, f"a cancelled order still holds units {row}"
+        else:
+            owed = row["quantity"] - row["allocated"] - row["forfeited"]
+            assert (row["state"] == "filled") == (owed == 0), dict(row)
+
+
+async def queue_totals_are_counts(conn: asyncpg.Connection) -> None:
+    """The trigger keeps queue_totals equal to a fresh count of the waiting orders."""
+
+    def per_class(rows: list) -> dict:
+        return {
+            (row["hub"], row["sku"], row["priority_class"]): (row["orders"], row["units"])
+            for row in rows
+        }
+
+    kept = per_class(await conn.fetch(KEPT_TOTALS))
+    assert kept == per_class(await conn.fetch(COUNTED_TOTALS))
+
+
+async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: date) -> None:
+    """Invariant 3: while a product has stock, no waiting order could take a unit of it: a
+    partial order's buyer is at the daily cap, a whole-only order does not fit the stock or
+    its buyer's room under the cap."""
+    stock = {row["sku"]: row["available"] for row in await conn.fetch(STOCK)}
+    caps = {row["sku"]: row["cap"] for row in await conn.fetch(ACTIVE_CAPS)}
+    taken = {(r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)}
+    for row in await conn.fetch(WAITING):
+        available = stock.get(row["sku"], 0)
+        if available == 0:
+            continue
+        cap = caps.get(row["sku"])
+        room = (
+            math.inf if cap is None else max(cap - taken.get((row["sku"], row["buyer_key"]), 0), 0)
+        )
+        if row["accept_partial"]:
+            could_take = room >= 1
+        else:
+            could_take = row["wanted"] <= min(room, available)
+        assert not could_take, (
+            f"{available} units of {row['sku']} idle while {dict(row)} waits (cap {cap}, "
+            f"room {room})"
+        )
+
+
+async def fifo_serves_in_queue_order(conn: asyncpg.Connection, today: date) -> None:
+    """Invariant 4, for fifo: a fill serves no order of a class while an earlier one that
+    takes part units and whose buyer has room under the cap stays short. (Such an order was
+    short and had room when the fill ran too: what an order is owed never grows, nor does
+    what its buyer may still take that day.)"""
+    taken = {(r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)}
+    for row in await conn.fetch(PASSED_OVER_BY_LATEST_FIFO_FILL):
+        cap = row["cap"]
+        room = math.inf if cap is None else cap - taken.get((row["sku"], row["buyer_key"]), 0)
+        assert room < 1, f"fifo served {row['served']} before the earlier {dict(row)}"
+
+
+async def caps_hold_per_fill(conn: asyncpg.Connection, zone: str) -> None:
+    """No fill gives a buyer units past the daily cap of the policy it used (units the buyer
+    had already got above a newly lowered cap are not taken back, but no more are given)."""
+    for row in await conn.fetch(BUYERS_PER_FILL, zone):
+        if row["cap"] is not None:
+            assert row["by_end_of_fill"] <= row["cap"], (
+                f"a fill gave buyer {row['buyer_key']} {row['units']} units of {row['sku']}, "
+                f"{row['by_end_of_fill']} that day, past the cap {row['cap']} "
+                f"(policy v{row['policy_version']})"
+            )
+
+
+async def buyer_days_are_what_buyers_got(conn: asyncpg.Connection, zone: str) -> None:
+    """The daily tally the cap is judged by counts every unit given that day, kept or not."""
+
+    def per_buyer_day(rows: list) -> dict:
+        return {(row["sku"], row["buyer_key"], row["day"]): row["units"] for row in rows}
+
+    given = per_buyer_day(await conn.fetch(GIVEN_PER_DAY, zone))
+    assert per_buyer_day(await conn.fetch(BUYER_DAYS)) == given
+
+
+async def the_outbox_announces_every_change(conn: asyncpg.Connection) -> None:
+    """Invariant 5 as buyers and producers hear it: one order.allocated per order, rule and
+    fill, with the lots the units came from; one order.expired per order and expiry; one
+    order.released per cancelled order that held units. Outbox rows stay: no relay runs."""
+    allocations = await conn.fetch(ALLOCATIONS)
+    expected = {
+        f"order.{kind}": _announcements(allocations, kind)
+        for kind in ("allocated", "expired", "released")
+    }
+    announced: dict[str, Counter] = defaultdict(Counter)
+    for row in await conn.fetch(ANNOUNCED):
+        event = Envelope.model_validate_json(row["body"])
+        payload = event.payload
+        lots = frozenset((share["delivery_id"], share["quantity"]) for share in payload["lots"])
+        key = (payload["order_id"], payload.get("rule"), payload["quantity"], lots)
+        announced[event.type][key] += 1
+    for event_type, wanted in expected.items():
+        assert announced[event_type] == wanted, event_type
+
+
+def _announcements(rows: list, kind: str) -> Counter:
+    """What the outbox should hold for allocations of one kind, as (order, rule, units, lots)."""
+    lots: dict[tuple, Counter] = defaultdict(Counter)
+    for row in rows:
+        if kind == "allocated":  # every allocation was announced when it was made
+            key = (row["order_id"], row["rule"], row["allocated_at"])
+        elif row["state"] == kind:  # an ending is announced per order, once per transaction
+            key = (row["order_id"], None, row["ended_at"])
+        else:
+            continue
+        lots[key][row["delivery_id"]] += row["quantity"]
+    return Counter(
+        (
+            str(order_id),
+            rule,
+            sum(per_lot.values()),
+            frozenset((str(lot), units) for lot, units in per_lot.items()),
+        )
+        for (order_id, rule, _), per_lot in lots.items()
+    )
