@@ -130,15 +130,15 @@ async def wait_until_handled(
 ) -> None:
     """Every event in the inbox, and every message (duplicates too) taken and answered.
 
-    The inbox can be complete while a second copy is still in a process's hands; each copy
-    logs one line when it is answered, so the logs say when none is left.
+    The inbox can be complete while a second copy is still in a process's hands; each batch's
+    log line counts the copies it answered, so the logs say when none is left.
     """
     deadline = time.monotonic() + 120
     while True:
         recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
         if recorded == len(work.distinct_ids):
-            answered = sum(sum(answered(a.log_path)) for a in allocators)
-            if answered >= len(work.events):
+            copies = sum(sum(answered(a.log_path)) for a in allocators)
+            if copies >= len(work.events):
                 return
         for allocator in allocators:
             assert allocator.process.poll() is None, allocator.log_tail()
