@@ -7,6 +7,8 @@ them.
 """
 
 import uuid
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -78,26 +80,26 @@ def places_of_new(
     """(position, units ahead) of each new order once those in `joined` are in the queue: what
     was ahead of it already, and the new orders of its class placed before it."""
     totals = dict(view.totals)
-    for order in orders:
+    # Per class, the joined orders in queue order with running unit sums: what is before an
+    # order is found by bisection, not by comparing every pair.
+    keys: dict[str, list] = defaultdict(list)
+    running: dict[str, list[int]] = defaultdict(lambda: [0])
+    for order in sorted(orders, key=lambda o: (o.placed_at, o.sequence)):
         if order.order_id in joined:
-            count, units = totals.get(order.priority_class, (0, 0))
-            totals[order.priority_class] = (count + 1, units + order.quantity)
+            keys[order.priority_class].append((order.placed_at, order.sequence))
+            running[order.priority_class].append(running[order.priority_class][-1] + order.quantity)
+    for name, members in keys.items():
+        count, units = totals.get(name, (0, 0))
+        totals[name] = (count + len(members), units + running[name][-1])
     places = {}
     for order in orders:
-        key = (order.placed_at, order.sequence)
-        before = [
-            other
-            for other in orders
-            if other.order_id in joined
-            and other.priority_class == order.priority_class
-            and (other.placed_at, other.sequence) < key
-        ]
+        before = bisect_left(keys[order.priority_class], (order.placed_at, order.sequence))
         count, units = already[order.order_id]
         places[order.order_id] = estimates.place_in_queue(
             policy,
             totals,
             order.priority_class,
-            (count + len(before), units + sum(other.quantity for other in before)),
+            (count + before, units + running[order.priority_class][before]),
         )
     return places
 
