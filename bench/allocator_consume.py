@@ -6,11 +6,13 @@
 Target: the allocator consumes order.placed at no less than half the rate at which the same
 messages are consumed and acked with no work at all, measured in the same run.
 
-In one sandbox (database and vhost), the same M order.placed v2 envelopes are published twice
-(with confirms, not timed), so that each consumer drains a backlog of M waiting messages:
+In one sandbox (database and vhost), the same M order.placed v2 envelopes are published (with
+confirms, not timed) before each consumer runs, so that each drains a backlog of M messages:
 
-1. baseline: into a quorum queue of our own; a bare aio-pika consumer with the service's
-   prefetch acks each message. Timed from the first delivery to the last ack.
+1. baseline, run before and again after the allocator (the ratio is against their mean, since
+   the machine's pace drifts within a run): into a quorum queue of our own; a bare aio-pika
+   consumer with the service's prefetch acks each message. Timed from the first delivery to
+   the last ack.
 2. allocator: to the events exchange, so they wait in `allocator.events`; then the allocator
    starts as a real process. Timed on the database's clock from the start of its first
    transaction (the earliest `allocator.inbox.handled_at`) to the moment the last message's
@@ -48,7 +50,9 @@ BASELINE_QUEUE = "bench.baseline"
 QUEUED_TAP = "bench.order-queued"  # counts the order.queued the allocator publishes
 
 
-async def baseline(broker: Broker, messages: list[Message], prefetch: int) -> dict:
+async def baseline(
+    broker: Broker, messages: list[Message], prefetch: int, label: str = "bare aio-pika, ack only"
+) -> dict:
     """Publish into a quorum queue of our own, then consume and ack each with no work."""
     channel = await broker.connection.channel()
     await channel.set_qos(prefetch_count=prefetch)
@@ -73,7 +77,7 @@ async def baseline(broker: Broker, messages: list[Message], prefetch: int) -> di
     await asyncio.wait_for(done.wait(), timeout=max(60.0, len(messages) / 100))
     await queue.cancel(tag)
     await channel.close()
-    return summary("bare aio-pika, ack only", acked, clock["last"] - clock["first"], published)
+    return summary(label, acked, clock["last"] - clock["first"], published)
 
 
 async def allocator(
@@ -208,19 +212,23 @@ async def run(messages: int, skus: int, waiting: int, logs: Path | None) -> dict
     async with sandbox("plut_bench") as box:
         broker = await connect(box.amqp_url, "bench")
         try:
-            bare = await baseline(broker, orders, prefetch)
-            print(f"measured: {bare['consumer']}", flush=True)
+            # The bare consumer before and after the allocator: the machine's pace drifts
+            # within a run, and the ratio is taken against the two runs' mean.
+            before = await baseline(broker, orders, prefetch, "bare aio-pika, before")
+            print(f"measured: {before['consumer']}", flush=True)
             with tempfile.TemporaryDirectory() as scratch:
                 service = await allocator(box, broker, orders, logs or Path(scratch), waiting)
             print(f"measured: {service['consumer']}", flush=True)
+            after = await baseline(broker, orders, prefetch, "bare aio-pika, after")
+            print(f"measured: {after['consumer']}", flush=True)
         finally:
             await broker.connection.close()
-    ratio = round(service["per_second"] / bare["per_second"], 3)
+    bare_rate = (before["per_second"] + after["per_second"]) / 2
     return {
         "prefetch_count": prefetch,
         "waiting_before": waiting,
-        "results": [bare, service],
-        "ratio": ratio,
+        "results": [before, service, after],
+        "ratio": round(service["per_second"] / bare_rate, 3),
     }
 
 
@@ -248,6 +256,7 @@ def main() -> None:
             f"{row['per_second']:>9} {row['publish_seconds']:>10}"
         )
     service = outcome["results"][1]
+    print(f"ratio against the mean of the two bare runs: {outcome['ratio']}")
     print(
         f"order.queued published by the allocator: {service['order_queued_while_consuming']} "
         f"by the time it had handled all, {service['order_queued_in_all']} in all after "

@@ -26,8 +26,8 @@ class ServiceSettings(BaseSettings):
 
     # Consumers take this many unacked messages at once, and handle up to `consumer_batch_size`
     # of them in one transaction; the relay publishes up to `outbox_batch_size` per batch.
-    prefetch_count: int = Field(default=256, ge=1)
-    consumer_batch_size: int = Field(default=100, ge=1)
+    prefetch_count: int = Field(default=512, ge=1)
+    consumer_batch_size: int = Field(default=250, ge=1)
     outbox_batch_size: int = Field(default=200, ge=1)
     # The relay is woken by NOTIFY; polling is the fallback for a missed notification.
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
