@@ -2,7 +2,7 @@
 recent supply, from which an order's place and estimated date follow (see `estimates`).
 
 Nothing here counts a long queue: the totals come from the rows the queue's trigger keeps per
-class and day, and new orders, which join the tail of their class, have only each other behind
+class and hour, and new orders, which join the tail of their class, have only each other behind
 them.
 """
 
@@ -10,7 +10,7 @@ import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import asyncpg
 
@@ -124,9 +124,6 @@ async def _counted(
     placed_at: datetime,
     sequence: int,
 ) -> Counts:
-    day = placed_at.astimezone(UTC).date()
-    midnight = datetime.combine(day, time(0), tzinfo=UTC)
-    row = await conn.fetchrow(
-        store.AHEAD, hub, sku, priority_class, placed_at, sequence, day, midnight
-    )
+    hour = placed_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    row = await conn.fetchrow(store.AHEAD, hub, sku, priority_class, placed_at, sequence, hour)
     return row["orders"], row["units"]

@@ -82,17 +82,17 @@ WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
 ORDER BY placed_at DESC, sequence DESC
 LIMIT 1
 """
-# What waits ahead of one order in its class: whole days from the totals, then the order's own
-# day ($6, from midnight UTC $7) read up to the order.
+# What waits ahead of one order in its class: whole hours from the totals, then the order's own
+# hour (from $6) read up to the order.
 AHEAD = """
 SELECT coalesce(sum(orders), 0)::bigint AS orders, coalesce(sum(units), 0)::bigint AS units
 FROM (
     SELECT orders, units FROM queue_totals
-    WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND placed_day < $6
+    WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND placed_hour < $6
     UNION ALL
     SELECT count(*), sum(quantity - allocated - forfeited) FROM queue
     WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
-      AND placed_at >= $7 AND (placed_at, sequence) < ($4, $5)
+      AND placed_at >= $6 AND (placed_at, sequence) < ($4, $5)
 ) AS parts
 """
 ESTIMATES_TOLD = """

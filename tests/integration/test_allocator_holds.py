@@ -12,7 +12,7 @@ from shared.db import create_pool
 from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, fulfilled, order_id, placed, supply
-from tools.client import HubClient, new_hub_code, wait_until
+from tools.client import ApiError, HubClient, new_hub_code, wait_until
 
 BUYER = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
 
@@ -200,7 +200,12 @@ async def _after(database: asyncpg.Connection, moment) -> bool:
 
 
 async def _standing_with(client: HubClient, order, **expected):
-    standing = await client.standing(order_id(order))
+    try:
+        standing = await client.standing(order_id(order))
+    except ApiError as error:
+        if error.status == 404:  # not queued yet
+            return None
+        raise
     return standing if all(standing[k] == v for k, v in expected.items()) else None
 
 
@@ -247,3 +252,32 @@ async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
     assert moved.previous_date is None
     assert moved.estimated_date == _today_in_jakarta() + timedelta(days=43)
     assert (moved.position, moved.units_ahead) == (1, 0)
+
+
+async def test_places_hold_across_hours_and_for_an_order_that_arrives_late(
+    client: HubClient, amqp: AbstractRobustConnection, tap: EventTap
+):
+    hub = new_hub_code()
+    first, second, third = (
+        placed(hub, 10),
+        placed(hub, 20, minutes=70),
+        placed(hub, 30, minutes=130),
+    )
+    late = placed(hub, 5, minutes=65)  # placed before `second`, arrives after all three
+    for order in (first, second, third):
+        await publish_event(amqp, order)
+    await wait_until(lambda: _standing_with(client, third, position=3), what="three queued")
+    await publish_event(amqp, late)
+
+    queued = await tap.wait_for(
+        lambda e: e.type == "order.queued" and e.payload["order_id"] == order_id(late),
+        what="the late order queued",
+    )
+    assert (queued.payload["position"], queued.payload["units_ahead"]) == (2, 10)
+    places = [await client.standing(order_id(o)) for o in (first, late, second, third)]
+    assert [(s["position"], s["units_ahead"]) for s in places] == [
+        (1, 0),
+        (2, 10),
+        (3, 15),
+        (4, 35),
+    ]

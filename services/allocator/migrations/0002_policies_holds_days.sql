@@ -94,17 +94,17 @@ CREATE TABLE day_summaries (
     PRIMARY KEY (hub, sku, day)
 );
 
--- Waiting orders and units per class and per day placed (UTC), kept by the database itself on
--- every change to the queue: a new order's place, or any order's, is found from these few rows
--- and at most one day's orders, never by counting a long queue.
+-- Waiting orders and units per class and per hour placed, kept by the database itself on every
+-- change to the queue: any order's place is found from these rows and at most one hour's
+-- orders, never by counting a long queue.
 CREATE TABLE queue_totals (
     hub             text NOT NULL,
     sku             text NOT NULL,
     priority_class  text NOT NULL,
-    placed_day      date NOT NULL,
+    placed_hour     timestamptz NOT NULL,
     orders          bigint NOT NULL DEFAULT 0,
     units           bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (hub, sku, priority_class, placed_day)
+    PRIMARY KEY (hub, sku, priority_class, placed_hour)
 );
 
 -- One function for inserts, updates and deletes: a transition table exists only for the
@@ -112,14 +112,14 @@ CREATE TABLE queue_totals (
 CREATE FUNCTION queue_totals_track() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     waiting_rows constant text := 'SELECT hub, sku, priority_class, '
-        '(placed_at AT TIME ZONE ''UTC'')::date AS placed_day, %s AS orders, '
+        'date_trunc(''hour'', placed_at, ''UTC'') AS placed_hour, %s AS orders, '
         '%s(quantity - allocated - forfeited) AS units FROM %I WHERE state = ''waiting''';
 BEGIN
     EXECUTE format(
-        'INSERT INTO queue_totals AS totals (hub, sku, priority_class, placed_day, orders, units) '
-        'SELECT hub, sku, priority_class, placed_day, sum(orders), sum(units) '
-        'FROM (%s) AS change GROUP BY hub, sku, priority_class, placed_day '
-        'ON CONFLICT (hub, sku, priority_class, placed_day) DO UPDATE '
+        'INSERT INTO queue_totals AS totals (hub, sku, priority_class, placed_hour, orders, units) '
+        'SELECT hub, sku, priority_class, placed_hour, sum(orders), sum(units) '
+        'FROM (%s) AS change GROUP BY hub, sku, priority_class, placed_hour '
+        'ON CONFLICT (hub, sku, priority_class, placed_hour) DO UPDATE '
         'SET orders = totals.orders + excluded.orders, units = totals.units + excluded.units',
         concat_ws(
             ' UNION ALL ',
@@ -139,8 +139,8 @@ CREATE TRIGGER queue_totals_on_update AFTER UPDATE ON queue
 CREATE TRIGGER queue_totals_on_delete AFTER DELETE ON queue
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION queue_totals_track();
 
-INSERT INTO queue_totals (hub, sku, priority_class, placed_day, orders, units)
-SELECT hub, sku, priority_class, (placed_at AT TIME ZONE 'UTC')::date, count(*),
+INSERT INTO queue_totals (hub, sku, priority_class, placed_hour, orders, units)
+SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC'), count(*),
        sum(quantity - allocated - forfeited)
 FROM queue WHERE state = 'waiting'
-GROUP BY hub, sku, priority_class, (placed_at AT TIME ZONE 'UTC')::date;
+GROUP BY hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC');
