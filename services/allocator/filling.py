@@ -36,7 +36,9 @@ async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill
     today = days.today(await days.zone_of(conn, hub))
     lottery = policy.mode == "lottery"
     seed = secrets.randbits(62) if lottery else None
-    limits = {name: None if lottery else FIRST_READ for name in totals}
+    # Fair share gives most orders one unit when supply is short: it needs an order per unit.
+    first_read = FIRST_READ if policy.mode == "fifo" else max(FIRST_READ, sum_available(lots))
+    limits = {name: None if lottery else first_read for name in totals}
     heads = {name: await store.queue_head(conn, hub, sku, name, limits[name]) for name in totals}
     while True:
         truncated = {n for n, limit in limits.items() if limit and len(heads[n]) == limit}
@@ -126,6 +128,10 @@ def _announcements(
             )
         )
     return events
+
+
+def sum_available(lots) -> int:
+    return sum(lot.available for lot in lots)
 
 
 def shares(allocations: list[Allocation]) -> tuple[LotShare, ...]:
