@@ -147,7 +147,7 @@ def allocate(
     """
     units = sum(lot.available for lot in lots)
     budget = _Budget(policy.per_buyer_daily_cap, taken_today or {})
-    order = policy.class_order(name for name, claims in queue.items() if claims)
+    order = policy.class_order(queue)  # an empty head may be a class not read yet
     serving = {
         name: _ClassServing(name, _in_turn(queue.get(name, ()), policy.mode, seed, name), budget)
         for name in order
@@ -319,65 +319,85 @@ class _ClassServing:
             elif room > 0:
                 rooms[claim.order_id] = room
         candidates = [c for c in self.claims if c.order_id in rooms]
-        dropped: list[Claim] = []
-        while True:
+        wanted = dict(rooms)  # before any cut for the cap
+        # Each round drops the whole orders a share does not reach, then fits the shares under
+        # the buyers' caps; a round changes nothing when it is done. The bound only guards
+        # against a cycle: the pass for leftover units below keeps the fill work-conserving.
+        for _ in range(2 * len(candidates) + 2):
             extra = _water_fill(candidates, rooms, self.given, units)
-            if self._cut_to_caps(candidates, rooms, extra):
-                continue
             too_small = [
                 c
                 for c in candidates
                 if not c.accept_partial and extra.get(c.order_id, 0) < rooms[c.order_id]
             ]
-            if not too_small:
+            if too_small:
+                leaving = {claim.order_id for claim in too_small}
+                candidates = [c for c in candidates if c.order_id not in leaving]
+                for claim in too_small:
+                    self.skips[claim.order_id] = Skip(
+                        claim.order_id,
+                        "whole_order",
+                        {"wanted": rooms[claim.order_id], "share": extra.get(claim.order_id, 0)},
+                    )
+                continue
+            if not self._fit_to_caps(candidates, rooms, wanted, extra):
                 break
-            leaving = {claim.order_id for claim in too_small}
-            candidates = [c for c in candidates if c.order_id not in leaving]
-            for claim in too_small:
-                dropped.append(claim)
+        for claim in candidates:
+            if rooms[claim.order_id] == 0:  # the cap left it nothing (checked again below)
                 self.skips[claim.order_id] = Skip(
                     claim.order_id,
-                    "whole_order",
-                    {"wanted": rooms[claim.order_id], "share": extra.get(claim.order_id, 0)},
+                    "daily_cap",
+                    {"cap": self.budget.cap, "wanted": wanted[claim.order_id]},
                 )
-        shares = [(c, extra[c.order_id]) for c in candidates if extra.get(c.order_id)]
-        left = units - sum(quantity for _, quantity in shares)
+        shares = {c.order_id: extra[c.order_id] for c in candidates if extra.get(c.order_id)}
+        left = units - sum(shares.values())
         spent: dict[str, int] = defaultdict(int)
-        for claim, quantity in shares:
-            spent[claim.buyer_key] += quantity
-        place = {claim.order_id: index for index, claim in enumerate(self.claims)}
-        for claim in sorted(dropped, key=lambda c: place[c.order_id]):
+        for claim in self.claims:
+            spent[claim.buyer_key] += shares.get(claim.order_id, 0)
+        # Units still left go, in queue order, to the orders the rounds left out (whole orders
+        # that did not fit a share, orders whose buyer's cap looked used up), where they fit
+        # now: no unit idles while an order could take it.
+        for claim in self.claims:
+            if left == 0:
+                break
+            if claim.order_id in shares or claim.order_id not in wanted:
+                continue
             room, _ = self._room(claim, spent)
-            if room == rooms[claim.order_id] <= left:
-                shares.append((claim, room))
-                spent[claim.buyer_key] += room
-                left -= room
-        return shares
+            take = room if not claim.accept_partial else min(room, left)
+            if 0 < take <= left and (claim.accept_partial or room == wanted[claim.order_id]):
+                shares[claim.order_id] = take
+                spent[claim.buyer_key] += take
+                left -= take
+        # A cap that looked reached while shares were being cut may not be in the end: such an
+        # order simply got no unit of a supply that ran out, like any order after the last one
+        # served.
+        for claim in self.claims:
+            skip = self.skips.get(claim.order_id)
+            if (
+                skip is not None
+                and skip.rule == "daily_cap"
+                and self._room(claim, spent)[1] is None
+            ):
+                del self.skips[claim.order_id]
+        return [
+            (claim, shares[claim.order_id]) for claim in self.claims if claim.order_id in shares
+        ]
 
-    def _cut_to_caps(self, candidates: list[Claim], rooms: dict, extra: dict) -> bool:
-        """Cut the rooms of orders whose buyer would pass the daily cap with these shares
-        (earlier orders keep theirs); drop those left with nothing. True if anything changed."""
+    def _fit_to_caps(self, candidates: list[Claim], rooms: dict, wanted: dict, extra: dict) -> bool:
+        """Set each order's room to what it wants, or less where its buyer would pass the
+        daily cap with these shares (earlier orders in the queue keep theirs): none, for a
+        whole order that no longer fits. Rooms are worked out afresh each round, so a room
+        taken by an order that later drops out comes back. True if any room changed."""
         if self.budget.cap is None:
             return False
         spent: dict[str, int] = defaultdict(int)
-        kept = []
+        changed = False
         for claim in candidates:
             room, skip = self._room(claim, spent)
-            share = extra.get(claim.order_id, 0)
-            if skip is not None or (not claim.accept_partial and room < rooms[claim.order_id]):
-                self.skips[claim.order_id] = skip or Skip(
-                    claim.order_id, "daily_cap", {"cap": self.budget.cap, "wanted": room}
-                )
-                continue
-            kept.append(claim)
-            if share > room:
-                rooms[claim.order_id] = room
-                share = room
-            spent[claim.buyer_key] += share
-        changed = len(kept) < len(candidates) or any(
-            extra.get(c.order_id, 0) > rooms[c.order_id] for c in kept
-        )
-        candidates[:] = kept
+            room = 0 if skip is not None else min(room, wanted[claim.order_id])
+            changed |= room != rooms[claim.order_id]
+            rooms[claim.order_id] = room
+            spent[claim.buyer_key] += min(extra.get(claim.order_id, 0), room)
         return changed
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.allocator import days, policies, store
-from services.allocator.domain import Allocation, Claim, Fill, allocate
+from services.allocator.domain import Allocation, Claim, Fill, Policy, allocate
 from shared import outbox
 from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
 
@@ -36,12 +36,12 @@ async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill
     today = days.today(await days.zone_of(conn, hub))
     lottery = policy.mode == "lottery"
     seed = secrets.randbits(62) if lottery else None
-    # Fair share gives most orders one unit when supply is short: it needs an order per unit.
-    first_read = FIRST_READ if policy.mode == "fifo" else max(FIRST_READ, sum_available(lots))
-    limits = {name: None if lottery else first_read for name in totals}
-    heads = {name: await store.queue_head(conn, hub, sku, name, limits[name]) for name in totals}
+    limits = _first_reads(policy, totals, sum_available(lots))
+    heads = {name: await _head(conn, hub, sku, name, limits[name]) for name in totals}
     while True:
-        truncated = {n for n, limit in limits.items() if limit and len(heads[n]) == limit}
+        truncated = {
+            n for n, limit in limits.items() if limit is not None and len(heads[n]) == limit
+        }
         taken = {}
         if policy.per_buyer_daily_cap is not None:
             buyers = (claim.buyer_key for claims in heads.values() for claim in claims)
@@ -50,8 +50,8 @@ async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill
         if not result.needs_more:
             break
         for name in result.needs_more:
-            limits[name] *= 2
-            heads[name] = await store.queue_head(conn, hub, sku, name, limits[name])
+            limits[name] = max(limits[name] * 2, FIRST_READ)
+            heads[name] = await _head(conn, hub, sku, name, limits[name])
 
     claims = {claim.order_id: claim for group in heads.values() for claim in group}
     await store.record_skips(conn, result.skips)
@@ -128,6 +128,31 @@ def _announcements(
             )
         )
     return events
+
+
+def _first_reads(
+    policy: Policy, totals: dict[str, tuple[int, int]], units: int
+) -> dict[str, int | None]:
+    """How many orders to read first from the head of each class (None: all of them).
+
+    A class the units cannot reach (the classes before it want them all, and it has no
+    reserve) is not read at all; the allocation asks for it if the units get there after all.
+    Fair share gives most orders one unit when supply is short, so it reads an order per unit.
+    """
+    if policy.mode == "lottery":  # a fair draw is among every entrant
+        return dict.fromkeys(totals)
+    first_read = FIRST_READ if policy.mode == "fifo" else max(FIRST_READ, units)
+    limits, wanted_before = {}, 0
+    for name in policy.class_order(totals):
+        if name in totals:
+            reached = wanted_before < units or policy.reserve_of(name) > 0
+            limits[name] = first_read if reached else 0
+            wanted_before += totals[name][1]
+    return limits
+
+
+async def _head(conn: asyncpg.Connection, hub: str, sku: str, name: str, limit: int | None):
+    return [] if limit == 0 else await store.queue_head(conn, hub, sku, name, limit)
 
 
 def sum_available(lots) -> int:

@@ -47,9 +47,7 @@ SELECT day.name AS timezone, day.today,
        (SELECT coalesce(sum(accepted), 0) FROM lots
         WHERE hub = $1 AND sku = $2 AND received_at >= day.began) AS supplied_today,
        (SELECT coalesce(jsonb_object_agg(priority_class, jsonb_build_array(orders, units)), '{}')
-        FROM (SELECT priority_class, sum(orders) AS orders, sum(units) AS units
-              FROM queue_totals WHERE hub = $1 AND sku = $2
-              GROUP BY priority_class HAVING sum(orders) > 0) AS per_class) AS totals
+        FROM queue_totals WHERE hub = $1 AND sku = $2 AND orders > 0) AS totals
 FROM day
 """
 
@@ -69,11 +67,8 @@ RETURNING order_id, state
 """
 # Waiting orders and units per class, from the totals the queue's trigger keeps.
 CLASS_TOTALS = """
-SELECT priority_class, sum(orders)::bigint AS orders, sum(units)::bigint AS units
-FROM queue_totals
-WHERE hub = $1 AND sku = $2
-GROUP BY priority_class
-HAVING sum(orders) > 0
+SELECT priority_class, orders, units FROM queue_totals
+WHERE hub = $1 AND sku = $2 AND orders > 0
 """
 # The last waiting order of a class: a new order placed after it joins the tail.
 TAIL_OF_CLASS = """
@@ -87,7 +82,7 @@ LIMIT 1
 AHEAD = """
 SELECT coalesce(sum(orders), 0)::bigint AS orders, coalesce(sum(units), 0)::bigint AS units
 FROM (
-    SELECT orders, units FROM queue_totals
+    SELECT orders, units FROM queue_hours
     WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND placed_hour < $6
     UNION ALL
     SELECT count(*), sum(quantity - allocated - forfeited) FROM queue

@@ -39,6 +39,16 @@ SELECT hub, sku, priority_class, count(*) AS orders,
 FROM queue WHERE state = 'waiting'
 GROUP BY hub, sku, priority_class
 """
+KEPT_HOURS = """
+SELECT hub, sku, priority_class, placed_hour, orders, units FROM queue_hours
+WHERE orders <> 0 OR units <> 0
+"""
+COUNTED_HOURS = """
+SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC') AS placed_hour,
+       count(*) AS orders, sum(quantity - allocated - forfeited) AS units
+FROM queue WHERE state = 'waiting'
+GROUP BY hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC')
+"""
 STOCK = "SELECT sku, sum(accepted - allocated) AS available FROM lots GROUP BY sku"
 ACTIVE_CAPS = """
 SELECT DISTINCT ON (sku) sku, per_buyer_daily_cap AS cap FROM policies
@@ -143,16 +153,14 @@ async def orders_get_what_they_asked(conn: asyncpg.Connection) -> None:
 
 
 async def queue_totals_are_counts(conn: asyncpg.Connection) -> None:
-    """The trigger keeps queue_totals equal to a fresh count of the waiting orders."""
+    """The trigger keeps queue_totals (per class) and queue_hours (per class and hour placed)
+    equal to a fresh count of the waiting orders."""
 
-    def per_class(rows: list) -> dict:
-        return {
-            (row["hub"], row["sku"], row["priority_class"]): (row["orders"], row["units"])
-            for row in rows
-        }
+    def counts(rows: list) -> dict:
+        return {tuple(row.values())[:-2]: (row["orders"], row["units"]) for row in rows}
 
-    kept = per_class(await conn.fetch(KEPT_TOTALS))
-    assert kept == per_class(await conn.fetch(COUNTED_TOTALS))
+    assert counts(await conn.fetch(KEPT_TOTALS)) == counts(await conn.fetch(COUNTED_TOTALS))
+    assert counts(await conn.fetch(KEPT_HOURS)) == counts(await conn.fetch(COUNTED_HOURS))
 
 
 async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: date) -> None:

@@ -94,10 +94,18 @@ CREATE TABLE day_summaries (
     PRIMARY KEY (hub, sku, day)
 );
 
--- Waiting orders and units per class and per hour placed, kept by the database itself on every
--- change to the queue: any order's place is found from these rows and at most one hour's
--- orders, never by counting a long queue.
+-- Waiting orders and units per class, and per class and hour placed, kept by the database
+-- itself on every change to the queue: a fill knows each class's demand, and any order's place
+-- is found from these rows and at most one hour's orders, never by counting a long queue.
 CREATE TABLE queue_totals (
+    hub             text NOT NULL,
+    sku             text NOT NULL,
+    priority_class  text NOT NULL,
+    orders          bigint NOT NULL DEFAULT 0,
+    units           bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (hub, sku, priority_class)
+);
+CREATE TABLE queue_hours (
     hub             text NOT NULL,
     sku             text NOT NULL,
     priority_class  text NOT NULL,
@@ -116,11 +124,18 @@ DECLARE
         '%s(quantity - allocated - forfeited) AS units FROM %I WHERE state = ''waiting''';
 BEGIN
     EXECUTE format(
-        'INSERT INTO queue_totals AS totals (hub, sku, priority_class, placed_hour, orders, units) '
-        'SELECT hub, sku, priority_class, placed_hour, sum(orders), sum(units) '
-        'FROM (%s) AS change GROUP BY hub, sku, priority_class, placed_hour '
+        'WITH change AS (%s), '
+        'per_class AS ('
+        '  INSERT INTO queue_totals AS totals (hub, sku, priority_class, orders, units) '
+        '  SELECT hub, sku, priority_class, sum(orders), sum(units) FROM change '
+        '  GROUP BY hub, sku, priority_class '
+        '  ON CONFLICT (hub, sku, priority_class) DO UPDATE '
+        '  SET orders = totals.orders + excluded.orders, units = totals.units + excluded.units) '
+        'INSERT INTO queue_hours AS hours (hub, sku, priority_class, placed_hour, orders, units) '
+        'SELECT hub, sku, priority_class, placed_hour, sum(orders), sum(units) FROM change '
+        'GROUP BY hub, sku, priority_class, placed_hour '
         'ON CONFLICT (hub, sku, priority_class, placed_hour) DO UPDATE '
-        'SET orders = totals.orders + excluded.orders, units = totals.units + excluded.units',
+        'SET orders = hours.orders + excluded.orders, units = hours.units + excluded.units',
         concat_ws(
             ' UNION ALL ',
             CASE WHEN TG_OP <> 'DELETE' THEN format(waiting_rows, '1', '', 'new_rows') END,
@@ -139,7 +154,11 @@ CREATE TRIGGER queue_totals_on_update AFTER UPDATE ON queue
 CREATE TRIGGER queue_totals_on_delete AFTER DELETE ON queue
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION queue_totals_track();
 
-INSERT INTO queue_totals (hub, sku, priority_class, placed_hour, orders, units)
+INSERT INTO queue_totals (hub, sku, priority_class, orders, units)
+SELECT hub, sku, priority_class, count(*), sum(quantity - allocated - forfeited)
+FROM queue WHERE state = 'waiting'
+GROUP BY hub, sku, priority_class;
+INSERT INTO queue_hours (hub, sku, priority_class, placed_hour, orders, units)
 SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC'), count(*),
        sum(quantity - allocated - forfeited)
 FROM queue WHERE state = 'waiting'
