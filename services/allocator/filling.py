@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.allocator import days, policies, store
-from services.allocator.domain import Allocation, Claim, Fill, Policy, allocate
+from services.allocator.allocation import allocate
+from services.allocator.domain import Allocation, Claim, Fill, Policy
 from shared import outbox
 from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
 

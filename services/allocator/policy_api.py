@@ -28,7 +28,7 @@ LIMIT 50
 
 
 class Draw(BaseModel):
-    """A lottery's result can be checked by anyone: `services.allocator.domain.draw` over each
+    """A lottery's result can be checked by anyone: `services.allocator.allocation.draw` over each
     class's entrants (in queue order) with this seed gives the order in which they were served.
     """
 

@@ -7,6 +7,7 @@ who gets what, from which lot, and why. The rules hold for any product; the exam
 
 import uuid
 
+from services.allocator.allocation import allocate, draw
 from services.allocator.domain import (
     Allocation,
     Claim,
@@ -14,8 +15,6 @@ from services.allocator.domain import (
     Lot,
     Policy,
     Skip,
-    allocate,
-    draw,
     total_by_lot,
     total_by_order,
 )

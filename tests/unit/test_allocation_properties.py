@@ -1,4 +1,4 @@
-"""Properties of the allocation core (`services/allocator/domain.py`) over random fills.
+"""Properties of the allocation core (`services/allocator/allocation.py`) over random fills.
 
 Each test draws whole fills at random: one to four lots from three tailors, a queue spread over
 one to four classes (sometimes one the policy does not name), buyers drawn from a small pool so
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
+from services.allocator.allocation import allocate, draw
 from services.allocator.domain import (
     MODES,
     Claim,
@@ -23,8 +24,6 @@ from services.allocator.domain import (
     Fill,
     Lot,
     Policy,
-    allocate,
-    draw,
     total_by_lot,
     total_by_order,
 )
