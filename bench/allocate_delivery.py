@@ -32,7 +32,7 @@ import asyncpg
 import services.allocator
 from services.allocator import outlook, policies, store
 from services.allocator.handlers import handle_batch
-from shared.consumer import INBOX_RECORD, Event
+from shared.consumer import Event, handle_new
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import Envelope, SupplyReceived
 from shared.logging import configure_logging
@@ -98,8 +98,7 @@ async def allocate(pool: asyncpg.Pool, event: Envelope) -> tuple[float, int]:
     async with pool.acquire() as conn:
         started = time.perf_counter()
         async with conn.transaction():
-            await conn.fetch(INBOX_RECORD, [event.id], [event.type])
-            await handle_batch(conn, [Event(event, event.read())])
+            await handle_new(conn, [Event(event, event.read())], handle_batch)
         elapsed = time.perf_counter() - started
         given = await conn.fetchrow(GIVEN, event.payload["delivery_id"])
     if given["units"] != event.payload["accepted"]:

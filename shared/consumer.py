@@ -207,19 +207,13 @@ class Consumer:
 
     async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
         """Handle the batch in one transaction; retry transient errors for as long as it takes."""
-        ids = [d.event.envelope.id for d in deliveries]
-        types = [d.event.envelope.type for d in deliveries]
+        events = [delivery.event for delivery in deliveries]
         failures = 0
         while True:
             started = time.perf_counter()
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    new_ids = {
-                        row["event_id"] for row in await conn.fetch(INBOX_RECORD, ids, types)
-                    }
-                    fresh = _first_of_each(deliveries, new_ids)
-                    if fresh:
-                        await self.handlers.handle_batch(conn, fresh)
+                    fresh = await handle_new(conn, events, self.handlers.handle_batch)
                 break
             except TRANSIENT_ERRORS as error:
                 log.warning("event handling interrupted; retrying", error=repr(error))
@@ -267,14 +261,22 @@ class Consumer:
         log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
 
 
-def _first_of_each(deliveries: list[_Delivery], new_ids: set) -> list[Event]:
-    """The events not seen before, each once, in the order they arrived."""
+async def handle_new(
+    conn: asyncpg.Connection, events: Sequence[Event], handle_batch: BatchHandler
+) -> list[Event]:
+    """In the caller's transaction: record the events in the inbox, and hand those not seen
+    before to `handle_batch`, each once, in the order they arrived. Answers those."""
+    recorded = await conn.fetch(
+        INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
+    )
+    new_ids = {row["event_id"] for row in recorded}
     fresh, taken = [], set()
-    for delivery in deliveries:
-        event_id = delivery.event.envelope.id
-        if event_id in new_ids and event_id not in taken:
-            taken.add(event_id)
-            fresh.append(delivery.event)
+    for event in events:
+        if event.envelope.id in new_ids and event.envelope.id not in taken:
+            taken.add(event.envelope.id)
+            fresh.append(event)
+    if fresh:
+        await handle_batch(conn, fresh)
     return fresh
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from services.allocator import filling, outlook, policies, store
+from services.allocator.policies import PolicyRules
 from shared import outbox
 from shared.consumer import Event
 from shared.events import (
@@ -160,3 +161,13 @@ async def cancel_order(conn: asyncpg.Connection, event: Envelope, cancel: OrderC
 async def fulfil_order(conn: asyncpg.Connection, _event: Envelope, done: OrderFulfilled) -> None:
     """The units held for the order were handed over: they can no longer expire."""
     await store.end_held(conn, done.order_id, "fulfilled")
+
+
+async def set_policy(
+    conn: asyncpg.Connection, hub: str, sku: str, rules: PolicyRules, emit: filling.Emit
+) -> None:
+    """A new version of the product's policy, in force at once: stock waiting for orders it
+    now makes eligible is given out under it; units already allocated stay where they are."""
+    await store.lock_products(conn, [(hub, sku)])
+    await policies.add_version(conn, hub, sku, rules)
+    await filling.fill(conn, hub, sku, emit)

@@ -5,7 +5,7 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from services.allocator import filling, policies, store
+from services.allocator import handlers, policies
 from services.allocator.policies import PolicyRules
 from shared.events import Envelope
 from shared.fields import HubCode, Sku
@@ -58,8 +58,7 @@ def product_in_path(request: web.Request) -> tuple[str, str]:
 
 @routes.put(PRODUCT_PATH + "/policy")
 async def put_policy(request: web.Request) -> web.Response:
-    """A new version of the product's policy. It takes effect at once: stock waiting for
-    eligible orders is given out under it; units already allocated stay where they are."""
+    """A new version of the product's policy (see `handlers.set_policy`)."""
     require_operator(request)
     hub, sku = product_in_path(request)
     rules = await read_json(request, PolicyRules)
@@ -69,9 +68,7 @@ async def put_policy(request: web.Request) -> web.Response:
         return Envelope.wrap(payload, hub=hub, correlation_id=correlation_id)
 
     async with request.app[DATABASE].acquire() as conn, conn.transaction():
-        await store.lock_products(conn, [(hub, sku)])
-        await policies.add_version(conn, hub, sku, rules)
-        await filling.fill(conn, hub, sku, announce)
+        await handlers.set_policy(conn, hub, sku, rules, announce)
         active = await policies.active_view(conn, hub, sku)
     return json_response(active)
 

@@ -30,10 +30,6 @@ LIMIT 50
 CANCELLED_AT = "SELECT max(ended_at) FROM allocations WHERE order_id = $1 AND state = 'released'"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Line(BaseModel):
     rule: str
     quantity: int | None
@@ -79,7 +75,7 @@ async def get_standing(request: web.Request) -> web.Response:
                 estimated = view.estimate(units_ahead, wanted)
                 lines.append(
                     explain.waiting(
-                        position, units_ahead, order["priority_class"], estimated, _now()
+                        position, units_ahead, order["priority_class"], estimated, datetime.now(UTC)
                     )
                 )
             elif order["state"] == "cancelled":

@@ -50,20 +50,16 @@ async def on_supply_received(
 
 
 async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: OrderQueued) -> None:
-    await store.add_message(
+    await _tell_buyer(
         conn,
         event,
-        recipient_key=buyer_key(queued.order_id),
+        queued.order_id,
         template="order_received",
-        params={
-            "product": await store.product_name(conn, event.hub, queued.sku),
-            "quantity": queued.quantity,
-            "position": queued.position,
-            "units_ahead": queued.units_ahead,
-            **in_both("estimate", estimate_in_words(queued.estimated_date)),
-            "order_id": str(queued.order_id),
-        },
-        order_id=queued.order_id,
+        product=await store.product_name(conn, event.hub, queued.sku),
+        quantity=queued.quantity,
+        position=queued.position,
+        units_ahead=queued.units_ahead,
+        **in_both("estimate", estimate_in_words(queued.estimated_date)),
     )
 
 
@@ -77,21 +73,17 @@ async def on_order_allocated(
     if given.hold_until is not None:
         zone = await store.hub_timezone(conn, event.hub)
         hold_until = in_both("hold_until", time_in_words(given.hold_until, zone))
-    await store.add_message(
+    await _tell_buyer(
         conn,
         event,
-        recipient_key=buyer_key(given.order_id),
+        given.order_id,
         template="order_allocated",
-        params={
-            "product": product,
-            "quantity": given.quantity,
-            "allocated_total": given.allocated_total,
-            "requested": given.requested,
-            "remaining": given.requested - given.allocated_total,
-            **hold_until,
-            "order_id": str(given.order_id),
-        },
-        order_id=given.order_id,
+        product=product,
+        quantity=given.quantity,
+        allocated_total=given.allocated_total,
+        requested=given.requested,
+        remaining=given.requested - given.allocated_total,
+        **hold_until,
     )
     await _tell_producers(conn, event, given.lots, template="units_sold", product=product)
 
@@ -101,18 +93,14 @@ async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: Or
     producer whose units went back to stock."""
     product = await store.product_name(conn, event.hub, expiry.sku)
     zone = await store.hub_timezone(conn, event.hub)
-    await store.add_message(
+    await _tell_buyer(
         conn,
         event,
-        recipient_key=buyer_key(expiry.order_id),
+        expiry.order_id,
         template="order_expired",
-        params={
-            "product": product,
-            "quantity": expiry.quantity,
-            **in_both("hold_until", time_in_words(expiry.hold_until, zone)),
-            "order_id": str(expiry.order_id),
-        },
-        order_id=expiry.order_id,
+        product=product,
+        quantity=expiry.quantity,
+        **in_both("hold_until", time_in_words(expiry.hold_until, zone)),
     )
     await _tell_producers(conn, event, expiry.lots, template="units_returned", product=product)
 
@@ -120,21 +108,31 @@ async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: Or
 async def on_order_estimate_moved(
     conn: asyncpg.Connection, event: Envelope, moved: OrderEstimateMoved
 ) -> None:
+    await _tell_buyer(
+        conn,
+        event,
+        moved.order_id,
+        template="estimate_moved",
+        product=await store.product_name(conn, event.hub, moved.sku),
+        position=moved.position,
+        units_ahead=moved.units_ahead,
+        **in_both("moved", estimate_moved(moved.estimated_date, moved.previous_date)),
+        **in_both("estimate", estimate_in_words(moved.estimated_date)),
+        **in_both("previous", estimate_in_words(moved.previous_date)),
+    )
+
+
+async def _tell_buyer(
+    conn: asyncpg.Connection, event: Envelope, order_id: uuid.UUID, *, template: str, **params
+) -> None:
+    """One message to the buyer of an order; every one names the order."""
     await store.add_message(
         conn,
         event,
-        recipient_key=buyer_key(moved.order_id),
-        template="estimate_moved",
-        params={
-            "product": await store.product_name(conn, event.hub, moved.sku),
-            "position": moved.position,
-            "units_ahead": moved.units_ahead,
-            **in_both("moved", estimate_moved(moved.estimated_date, moved.previous_date)),
-            **in_both("estimate", estimate_in_words(moved.estimated_date)),
-            **in_both("previous", estimate_in_words(moved.previous_date)),
-            "order_id": str(moved.order_id),
-        },
-        order_id=moved.order_id,
+        recipient_key=buyer_key(order_id),
+        template=template,
+        params={**params, "order_id": str(order_id)},
+        order_id=order_id,
     )
 
 
@@ -164,16 +162,12 @@ async def _tell_producers(
 async def on_order_cancelled(
     conn: asyncpg.Connection, event: Envelope, cancel: OrderCancelled
 ) -> None:
-    await store.add_message(
+    await _tell_buyer(
         conn,
         event,
-        recipient_key=buyer_key(cancel.order_id),
+        cancel.order_id,
         template="order_cancelled",
-        params={
-            "product": await store.product_name(conn, event.hub, cancel.sku),
-            "order_id": str(cancel.order_id),
-        },
-        order_id=cancel.order_id,
+        product=await store.product_name(conn, event.hub, cancel.sku),
     )
 
 

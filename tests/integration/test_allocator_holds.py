@@ -172,11 +172,7 @@ async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
     try:
         async with pool.acquire() as conn, conn.transaction():
             today = days.today(await days.zone_of(conn, hub))
-            made = []
-
-            def emit(payload):
-                made.append(Envelope.wrap(payload, hub=hub, correlation_id="test-day"))
-                return made[-1]
+            made, emit = recorder(hub)
 
             summary = await day_close.summarise(conn, hub, SKU, today, emit)
             again = await day_close.summarise(conn, hub, SKU, today, emit)
@@ -193,6 +189,17 @@ async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
     )
     assert (summary.waiting_orders, summary.waiting_units) == (2, 50)
     assert summary.buyers_unserved == 1  # the third buyer got nothing today
+
+
+def recorder(hub: str):
+    """An `emit` for the allocator's use cases that keeps what they publish, and that list."""
+    made: list[Envelope] = []
+
+    def emit(payload):
+        made.append(Envelope.wrap(payload, hub=hub, correlation_id="test-day"))
+        return made[-1]
+
+    return made, emit
 
 
 async def _after(database: asyncpg.Connection, moment) -> bool:
@@ -233,11 +240,7 @@ async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
 
     pool = await create_pool(box.database_url, "allocator")
     try:
-        made = []
-
-        def emit(payload):
-            made.append(Envelope.wrap(payload, hub=hub, correlation_id="test-day"))
-            return made[-1]
+        made, emit = recorder(hub)
 
         async with pool.acquire() as conn, conn.transaction():
             first = await day_close.retell_estimates(conn, hub, SKU, emit)

@@ -4,11 +4,10 @@ without the broker: the consumer's inbox transaction, the clock, the policy endp
 
 import asyncpg
 
-from services.allocator import filling, policies, store
+from services.allocator import handlers
 from services.allocator.clock import Clock
-from services.allocator.handlers import handle_batch
 from services.allocator.policies import ClassRule, PolicyRules
-from shared.consumer import INBOX_RECORD, Event
+from shared.consumer import Event, handle_new
 from shared.events import Envelope, EventPayload
 from tests.support.allocator_plans import (
     HUB,
@@ -29,17 +28,7 @@ async def consume(pool: asyncpg.Pool, batch: list[Envelope]) -> None:
     each once, in arrival order, in the same transaction."""
     events = [Event(wire, wire.read()) for wire in map(_over_the_wire, batch)]
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
-        )
-        new_ids = {row["event_id"] for row in rows}
-        fresh, taken = [], set()
-        for event in events:
-            if event.envelope.id in new_ids and event.envelope.id not in taken:
-                taken.add(event.envelope.id)
-                fresh.append(event)
-        if fresh:
-            await handle_batch(conn, fresh)
+        await handle_new(conn, events, handlers.handle_batch)
 
 
 def _over_the_wire(envelope: Envelope) -> Envelope:
@@ -71,9 +60,7 @@ async def set_policy(pool: asyncpg.Pool, sku: str, step: SetPolicy) -> None:
         return Envelope.wrap(payload, hub=HUB, correlation_id="seq-policy")
 
     async with pool.acquire() as conn, conn.transaction():
-        await store.lock_products(conn, [(HUB, sku)])
-        await policies.add_version(conn, HUB, sku, rules)
-        await filling.fill(conn, HUB, sku, announce)
+        await handlers.set_policy(conn, HUB, sku, rules, announce)
 
 
 HOLDING = """
