@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import Field
 
-from services.orders.api import routes
+from services.orders import api, partners_api
 from services.orders.consumers import handlers
+from services.orders.idempotency import forgetting_old_keys
 from services.orders.standing import allocator_client
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -15,6 +17,8 @@ class Settings(ServiceSettings):
     http_port: int = 8082
     # Asked where an order stands in the queue, which the allocator owns.
     allocator_url: str = "http://localhost:8083"
+    # A retried POST gets its first answer back for at least this long.
+    idempotency_retention_hours: int = Field(default=24, ge=24)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -22,7 +26,10 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
-        routes=routes,
+        routes=[*api.routes, *partners_api.routes],
         handlers=handlers,
-        extra_contexts=[allocator_client(settings.allocator_url)],
+        extra_contexts=[
+            allocator_client(settings.allocator_url),
+            forgetting_old_keys(settings.idempotency_retention_hours),
+        ],
     )
