@@ -1,7 +1,8 @@
 """Who may act as the centre's operator: a request bearing the operator token.
 
-One shared secret (`OPERATOR_TOKEN`) for now; partner keys and scopes come later and will sit
-beside it. With no token configured, operator actions are refused rather than left open.
+One secret (`OPERATOR_TOKEN`) shared by the centre's operators and tools; partners' own keys are
+the orders service's (`services/orders/auth.py`). With no token configured, operator actions are
+refused rather than left open.
 """
 
 import hmac
