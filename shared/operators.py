@@ -12,12 +12,16 @@ from shared.problems import Problem, Text
 from shared.web import SETTINGS
 
 _SCHEME = "Bearer "
+_SEND_THE_TOKEN = Text(
+    "Kirim header 'Authorization: Bearer <token operator>'",
+    "Send the header 'Authorization: Bearer <operator token>'",
+)
 
 
 def is_operator(request: web.Request) -> bool:
     """True for a request with the right operator token, False for one with none.
 
-    A wrong token is refused outright (403), never treated as no token.
+    A wrong token is refused outright (401), never treated as no token.
     """
     header = request.headers.get("Authorization")
     if header is None:
@@ -36,22 +40,20 @@ def is_operator(request: web.Request) -> bool:
     given = header.removeprefix(_SCHEME) if header.startswith(_SCHEME) else ""
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise Problem(
-            403,
-            "forbidden",
+            401,
+            "unauthorised",
             Text("Token operator tidak sah", "Invalid operator token"),
+            _SEND_THE_TOKEN,
         )
     return True
 
 
 def require_operator(request: web.Request) -> None:
-    """401 without a token, 403 with a wrong one."""
+    """401 without a token or with a wrong one; 403 while operator actions are disabled."""
     if not is_operator(request):
         raise Problem(
             401,
             "unauthorised",
             Text("Perlu token operator", "Operator token required"),
-            Text(
-                "Kirim header 'Authorization: Bearer <token operator>'",
-                "Send the header 'Authorization: Bearer <operator token>'",
-            ),
+            _SEND_THE_TOKEN,
         )

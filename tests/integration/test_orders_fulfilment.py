@@ -95,7 +95,7 @@ async def test_priority_class_with_a_wrong_token_is_refused(client: HubClient, h
     body = order_body(hub, priority_class="program")
     status, problem = await post(client, "/v1/orders", body, token="not-the-token")
 
-    assert status == 403 and problem["type"] == "/problems/forbidden"
+    assert status == 401 and problem["type"] == "/problems/unauthorised"
 
 
 async def test_operator_sets_the_class_and_the_event_carries_it(
@@ -263,7 +263,7 @@ async def test_only_an_operator_may_hand_over(client: HubClient, hub: str):
     path = f"/v1/orders/{placed['id']}/fulfil"
 
     assert (await post(client, path))[0] == 401
-    assert (await post(client, path, token="not-the-token"))[0] == 403
+    assert (await post(client, path, token="not-the-token"))[0] == 401
 
 
 # --- expiry -------------------------------------------------------------------------------
