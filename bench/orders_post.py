@@ -60,13 +60,14 @@ def summary(name: str, latencies: list[float], seconds: float) -> dict:
 
 
 async def run(seconds: float, alone: bool) -> list[dict]:
+    operator_token = uuid.uuid4().hex  # opening the hub is an operator's call
     async with sandbox("plut_bench") as box:
         with tempfile.TemporaryDirectory() as logs:
             stack = Stack.plan(
                 database_url=box.database_url,
                 amqp_url=box.amqp_url,
                 log_dir=Path(logs),
-                extra_env={"LOG_LEVEL": "WARNING"},
+                extra_env={"LOG_LEVEL": "WARNING", "OPERATOR_TOKEN": operator_token},
             )
             if alone:
                 for name in ("allocator", "notifier"):
@@ -74,7 +75,7 @@ async def run(seconds: float, alone: bool) -> list[dict]:
             await stack.start()
             try:
                 async with aiohttp.ClientSession() as session:
-                    client = HubClient(session, stack.urls())
+                    client = HubClient(session, stack.urls(), operator_token=operator_token)
                     hub = new_hub_code("bench")
                     await client.open_hub(hub)
                     url = f"{stack['orders'].url}/v1/orders"

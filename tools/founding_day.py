@@ -7,11 +7,15 @@ order; everyone hears by email what happened.
     python -m tools.founding_day                   # against the default localhost ports
     python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 ...
 
+It acts as the centre's operator (registering the hub, the producers and their deliveries), so it
+needs the token the services run with: OPERATOR_TOKEN in the environment, or --operator-token.
+
 The same scenario is the end-to-end test (tests/e2e/test_founding_day.py).
 """
 
 import argparse
 import asyncio
+import os
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -226,12 +230,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2020)
     for name, port in DEFAULT_PORTS.items():
         parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} URL")
+    parser.add_argument(
+        "--operator-token",
+        default=os.environ.get("OPERATOR_TOKEN"),
+        help="the services' OPERATOR_TOKEN (default: from the environment)",
+    )
     args = parser.parse_args()
+    if not args.operator_token:
+        parser.error("the operator token is needed: set OPERATOR_TOKEN or pass --operator-token")
     scenario = founding_day(args.seed)
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
-            client = HubClient(session, {name: getattr(args, name) for name in DEFAULT_PORTS})
+            urls = {name: getattr(args, name) for name in DEFAULT_PORTS}
+            client = HubClient(session, urls, operator_token=args.operator_token)
             outcome = await play(client, args.hub, scenario)
             print(report(scenario, outcome))
 
