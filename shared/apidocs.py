@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from shared.openapi import HTML, documented, openapi_document
+from shared.openapi import HTML, documented
+from shared.openapi_document import openapi_document
 from shared.problems import Text
 
 DOCUMENT = web.AppKey("openapi_document", str)
@@ -79,7 +80,7 @@ def page(document: dict) -> str:
         )
     parts.append("</ul>")
     for method, path, operation in operations:
-        parts.append(_operation(method, path, operation, schemas))
+        parts.append(_operation(method, path, operation, document["components"]))
     parts.append("<h2 id='schemas'>Skema / Schemas</h2>")
     for name, schema in schemas.items():
         parts.append(f"<h3 id='schema-{escape(name)}'>{escape(name)}</h3>{_fields(schema)}")
@@ -88,13 +89,19 @@ def page(document: dict) -> str:
     return "\n".join(parts)
 
 
-def _operation(method: str, path: str, operation: dict, schemas: dict) -> str:
-    security = [name for choice in operation.get("security", []) for name in choice]
-    access = " atau / or ".join(f"<code>{name}</code>" for name in security) or "publik / public"
+def _operation(method: str, path: str, operation: dict, components: dict) -> str:
+    schemes = components["securitySchemes"]
+    access = " <b>atau / or</b> ".join(
+        f"<code>{name}</code> ({escape(schemes[name]['description'])})"
+        for choice in operation.get("security", [])
+        for name in choice
+    )
+    schemas = components["schemas"]
     html = [
         f"<h2 id='{operation['operationId']}'><span class='method'>{method.upper()}</span>"
         f" <code>{escape(path)}</code></h2>",
-        f"<p>{escape(operation['summary'])}</p><p>Akses / Access: {access}</p>",
+        f"<p>{escape(operation['summary'])}</p>",
+        f"<p>Akses / Access: {access or 'terbuka / open'}</p>",
     ]
     if operation["parameters"]:
         html.append("<h3>Parameter / Parameters</h3>")
@@ -157,10 +164,13 @@ def _type(schema: dict) -> str:
     if schema.get("type") == "array":
         return f"array [{_type(schema.get('items', {}))}]"
     said_type = schema.get("format") or schema.get("type") or "any"
-    limits = [
-        f"{label} {escape(json.dumps(schema[key]))}" for key, label in _LIMITS if key in schema
-    ]
+    limits = [f"{label} {_value(schema[key])}" for key, label in _LIMITS if key in schema]
     return escape(str(said_type)) + (f" ({', '.join(limits)})" if limits else "")
+
+
+def _value(value: Any) -> str:
+    """A limit as written: a pattern or a text as it is, anything else as JSON."""
+    return f"<code>{escape(value if isinstance(value, str) else json.dumps(value))}</code>"
 
 
 _LIMITS = (

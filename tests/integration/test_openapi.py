@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from services.allocator.policies import PolicyRules
 from services.intake.models import Delivery, NewDelivery
 from shared.apidocs import DOCUMENT
-from shared.openapi import REF_TEMPLATE
+from shared.openapi_document import REF_TEMPLATE
 from tools.client import HubClient
 
 SERVICES = ["intake", "orders", "allocator", "notifier"]

@@ -9,7 +9,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import ServiceSettings
-from shared.openapi import Header, Kind, documented, openapi_document
+from shared.openapi import Header, Kind, documented
+from shared.openapi_document import openapi_document
 from shared.problems import Text
 from shared.web import SETTINGS, problem_middleware
 
