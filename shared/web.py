@@ -92,18 +92,18 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPNotFound:
         return problem_response(request, not_found(Text("alamat", "path"), request.path))
     except web.HTTPMethodNotAllowed as error:
-        return problem_response(
+        allowed = ", ".join(sorted(error.allowed_methods))
+        response = problem_response(
             request,
             Problem(
                 405,
                 "method-not-allowed",
                 Text("Metode tidak diizinkan", "Method not allowed"),
-                Text(
-                    f"Gunakan: {', '.join(sorted(error.allowed_methods))}",
-                    f"Use: {', '.join(sorted(error.allowed_methods))}",
-                ),
+                Text(f"Gunakan: {allowed}", f"Use: {allowed}"),
             ),
         )
+        response.headers["Allow"] = allowed  # RFC 9110 asks every 405 to say what is allowed
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise

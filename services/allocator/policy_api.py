@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.allocator import handlers, policies
 from services.allocator.policies import ActivePolicy, PolicyRules
@@ -17,8 +17,6 @@ routes = web.RouteTableDef()
 
 PRODUCT_PATH = "/v1/hubs/{hub}/products/{sku}"
 PRODUCT = {"hub": HubCode, "sku": Sku}  # the path parameters of PRODUCT_PATH
-_HUB = TypeAdapter(HubCode)
-_SKU = TypeAdapter(Sku)
 
 DRAWS = """
 SELECT id, policy_version, seed, entrants, units, drawn_at
@@ -47,15 +45,18 @@ class Draws(BaseModel):
     draws: list[Draw]
 
 
+class ProductPath(BaseModel):
+    hub: HubCode
+    sku: Sku
+
+
 def product_in_path(request: web.Request) -> tuple[str, str]:
-    """The hub and product a path names; 422 when either is not a code."""
+    """The hub and product a path names; 422, naming the parameter, when either is not a code."""
     try:
-        return (
-            _HUB.validate_python(request.match_info["hub"]),
-            _SKU.validate_python(request.match_info["sku"]),
-        )
+        path = ProductPath.model_validate(dict(request.match_info))
     except ValidationError as error:
         raise from_validation_error(error) from None
+    return path.hub, path.sku
 
 
 @routes.put(PRODUCT_PATH + "/policy")

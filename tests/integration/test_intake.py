@@ -110,6 +110,13 @@ async def test_lookups_of_unknown_or_malformed_ids_are_404(client: HubClient):
         assert refused.value.body["type"] == "/problems/not-found"
 
 
+async def test_a_method_a_path_does_not_take_is_405_saying_which_it_does(client: HubClient):
+    async with client.session.delete(f"{client.urls['intake']}/v1/hubs") as response:
+        problem = await response.json(content_type=None)
+    assert response.status == 405 and problem["type"] == "/problems/method-not-allowed"
+    assert response.headers["Allow"] == "POST"
+
+
 async def test_duplicates_are_conflicts(client: HubClient, hub: str):
     await add_producer(client, hub)
     for attempt in (
@@ -192,6 +199,7 @@ BAD_PRODUCERS = [
     BadRequest("not a number", {"phone": "halo"}, 422, {"phone"}),
     BadRequest("bad email", {"email": "sari-at-contoh"}, 422, {"email"}),
     BadRequest("empty name", {"name": "   "}, 422, {"name"}),
+    BadRequest("NUL in the name", {"name": "Ibu\u0000Sari"}, 422, {"name"}),
     BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
     BadRequest("hub not a code", {"hub": "PLUT Kalteng"}, 422, {"hub"}),
 ]
