@@ -116,6 +116,13 @@ def api_schema(request, stack: Stack, known: dict[str, list[str]]):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request):
+    """schemathesis 4.32 names each operation's subtest through the node's `_nodeid`, which
+    pytest 9.2 no longer has; give it one."""
+    request.node._nodeid = request.node.nodeid
+
+
 # Operation -> the statuses it answered during the fuzz.
 ANSWERED: dict[str, set[int]] = defaultdict(set)
 
@@ -136,10 +143,3 @@ def test_the_fuzz_reached_real_records():
             assert 201 in statuses, (operation, statuses)
         elif "{" in path or path == "/v1/messages":
             assert 200 in statuses, (operation, statuses)
-
-
-@pytest.fixture(autouse=True)
-def _node_id_for_schemathesis(request):
-    """schemathesis 4.32 names each operation's subtest through the node's `_nodeid`, which
-    pytest 9.2 no longer has; give it one."""
-    request.node._nodeid = request.node.nodeid
