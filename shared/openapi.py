@@ -25,7 +25,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from shared.operators import require_operator
-from shared.problems import Text
+from shared.problems import Kind, Text
 from shared.web import read_json, read_query
 
 # "operator": the centre's operator token. "partner": a partner's API key or the operator token,
@@ -35,15 +35,6 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
 _OPERATION = "openapi_operation"  # the attribute a documented handler carries its Operation in
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A kind of problem; its `type` is the stable URI /problems/<name>."""
-
-    status: int
-    name: str
-    title: Text
 
 
 # What the shared plumbing answers (shared/web.py, shared/operators.py), one kind per status.

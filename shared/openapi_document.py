@@ -43,15 +43,17 @@ SECURITY_SCHEMES = {
         "scheme": "bearer",
         "description": "Token operator pusat / The centre's operator token",
     },
+    # One scheme for both: they travel in the same header, and the service tells them apart.
     "partnerKey": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Kunci API mitra / A partner's API key",
+        "description": "Kunci API mitra (plut_...) atau token operator"
+        " / A partner's API key (plut_...) or the operator token",
     },
 }
 _SECURITY = {
     "operator": [{"operatorToken": []}],
-    "partner": [{"partnerKey": []}, {"operatorToken": []}],  # either one
+    "partner": [{"partnerKey": []}],
 }
 _ANSWER_TEXT = {
     200: Text("Berhasil", "OK"),

@@ -31,6 +31,19 @@ class FieldError:
     message: Text
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A kind of problem; its `type` is the stable URI /problems/<name>. Declared once, it is
+    both raised (`problem`) and listed in the API's document."""
+
+    status: int
+    name: str
+    title: Text
+
+    def problem(self, detail: Text | None = None, **more: Any) -> "Problem":
+        return Problem(self.status, self.name, self.title, detail, **more)
+
+
 @dataclass
 class Problem(Exception):
     status: int

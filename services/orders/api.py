@@ -1,48 +1,79 @@
 """The orders HTTP API: place, read, cancel and hand over orders; the catalog buyers may order
-from."""
+from. Partners call it with their API key, the centre's operators with the operator token."""
 
+import uuid
+from collections.abc import Awaitable, Callable
+
+import asyncpg
 from aiohttp import web
+from pydantic import TypeAdapter
 
 from services.orders import handlers, idempotency, store
-from services.orders.auth import READ, WRITE, authenticate
-from services.orders.idempotency import Answer
-from services.orders.models import CatalogEntry, NewOrder, OrderWithStanding
-from services.orders.standing import ALLOCATOR
-from shared.problems import FieldError, Problem, Text, not_found
-from shared.web import (
-    DATABASE,
-    current_correlation_id,
-    json_response,
-    read_json,
-    uuid_in_path,
+from services.orders.auth import (
+    HUB_NOT_ALLOWED,
+    MISSING_SCOPE,
+    OPERATOR_ONLY,
+    Caller,
+    as_operator,
+    as_reader,
+    as_writer,
 )
+from services.orders.idempotency import (
+    IDEMPOTENCY_KEY,
+    KEY_IN_FLIGHT,
+    KEY_REQUIRED,
+    KEY_REUSED,
+    Answer,
+)
+from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, OrderWithStanding
+from services.orders.standing import ALLOCATOR
+from shared.fields import HubCode
+from shared.openapi import documented
+from shared.problems import FieldError, Kind, Text, not_found
+from shared.web import DATABASE, current_correlation_id, in_path, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
 
+FORBIDDEN_FIELD = Kind(
+    403, "forbidden-field", Text("Kolom ini khusus operator", "This field is for operators only")
+)
+_HUB = TypeAdapter(HubCode)
+_PARTNER_WRITE = (MISSING_SCOPE, OPERATOR_ONLY, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
+
 
 @routes.post("/v1/orders")
-async def post_order(request: web.Request) -> web.Response:
-    caller = await authenticate(request, WRITE)
-    key = idempotency.key_of(request, required=not caller.is_operator)
-    new = await read_json(request, NewOrder)
+@documented(
+    summary=Text("Pesan lebih dulu", "Place a pre-order"),
+    body=NewOrder,
+    answers={201: Order},
+    auth="partner",
+    guard=as_writer,
+    headers=[IDEMPOTENCY_KEY],
+    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD),
+)
+async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
     caller.require_hub(new.hub)
     if new.priority_class is not None and not caller.is_operator:
         raise _class_needs_operator()
 
-    async def place() -> Answer:
+    async def place(conn: asyncpg.Connection) -> Answer:
         order = await handlers.place_order(conn, new, caller.partner_id, current_correlation_id())
         return Answer(201, order.model_dump_json())
 
-    async with request.app[DATABASE].acquire() as conn:
-        what = f"POST /v1/orders\n{new.model_dump_json()}"
-        answer = await idempotency.once(conn, caller.owner, key, what, place)
-    return answer.response()
+    return await _once(request, caller, new.model_dump_json(), place)
 
 
-@routes.get("/v1/orders/{id}")
-async def get_order(request: web.Request) -> web.Response:
-    caller = await authenticate(request, READ)
-    order_id = uuid_in_path(request, "id", handlers.ORDER)
+@routes.get("/v1/orders/{order_id}")
+@documented(
+    summary=Text("Satu pesanan dan tempatnya di antrean", "One order and its place in the queue"),
+    answers={200: OrderWithStanding},
+    auth="partner",
+    guard=as_reader,
+    path={"order_id": uuid.UUID},
+    problems=(MISSING_SCOPE,),
+)
+async def get_order(request: web.Request, caller: Caller) -> web.Response:
+    order_id = uuid_in_path(request, "order_id", handlers.ORDER)
     async with request.app[DATABASE].acquire() as conn:
         order = await store.order_by_id(conn, order_id, caller.partner_id)
     if order is None:  # another partner's order too: its existence is not theirs to know
@@ -52,62 +83,92 @@ async def get_order(request: web.Request) -> web.Response:
     return json_response(OrderWithStanding(**order.model_dump(), **standing.model_dump()))
 
 
-@routes.post("/v1/orders/{id}/cancel")
-async def post_cancel(request: web.Request) -> web.Response:
-    caller = await authenticate(request, WRITE)
-    key = idempotency.key_of(request, required=not caller.is_operator)
-    order_id = uuid_in_path(request, "id", handlers.ORDER)
+@routes.post("/v1/orders/{order_id}/cancel")
+@documented(
+    summary=Text("Batalkan pesanan", "Cancel an order"),
+    answers={200: Order},
+    auth="partner",
+    guard=as_writer,
+    path={"order_id": uuid.UUID},
+    headers=[IDEMPOTENCY_KEY],
+    problems=(*_PARTNER_WRITE, handlers.ORDER_FULFILLED),
+)
+async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
+    order_id = uuid_in_path(request, "order_id", handlers.ORDER)
 
-    async def cancel() -> Answer:
+    async def cancel(conn: asyncpg.Connection) -> Answer:
         order = await handlers.cancel_order(
             conn, order_id, caller.partner_id, current_correlation_id()
         )
         return Answer(200, order.model_dump_json())
 
-    async with request.app[DATABASE].acquire() as conn:
-        answer = await idempotency.once(conn, caller.owner, key, request.path, cancel)
-    return answer.response()
+    return await _once(request, caller, "", cancel)
 
 
-@routes.post("/v1/orders/{id}/fulfil")
-async def post_fulfil(request: web.Request) -> web.Response:
-    """The operator hands the order's held units to the buyer."""
-    caller = await authenticate(request, None)
-    caller.require_operator()
-    key = idempotency.key_of(request, required=False)
-    order_id = uuid_in_path(request, "id", handlers.ORDER)
+@routes.post("/v1/orders/{order_id}/fulfil")
+@documented(
+    summary=Text("Serahkan unit kepada pembeli", "Hand the held units to the buyer"),
+    answers={200: Order},
+    auth="operator",
+    guard=as_operator,
+    path={"order_id": uuid.UUID},
+    headers=[IDEMPOTENCY_KEY],
+    problems=(
+        OPERATOR_ONLY,
+        KEY_IN_FLIGHT,
+        KEY_REUSED,
+        handlers.ORDER_CANCELLED,
+        handlers.NOTHING_TO_FULFIL,
+    ),
+)
+async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
+    order_id = uuid_in_path(request, "order_id", handlers.ORDER)
 
-    async def fulfil() -> Answer:
+    async def fulfil(conn: asyncpg.Connection) -> Answer:
         order = await handlers.fulfil_order(conn, order_id, current_correlation_id())
         return Answer(200, order.model_dump_json())
 
-    async with request.app[DATABASE].acquire() as conn:
-        answer = await idempotency.once(conn, caller.owner, key, request.path, fulfil)
-    return answer.response()
+    return await _once(request, caller, "", fulfil)
 
 
 @routes.get("/v1/hubs/{hub}/products")
-async def get_catalog(request: web.Request) -> web.Response:
-    """What buyers can order in a hub, and at what price."""
-    caller = await authenticate(request, READ)
-    hub = request.match_info["hub"]
+@documented(
+    summary=Text("Produk yang bisa dipesan di hub", "What can be ordered in a hub"),
+    answers={200: Catalog},
+    auth="partner",
+    guard=as_reader,
+    path={"hub": HubCode},
+    problems=(MISSING_SCOPE, HUB_NOT_ALLOWED),
+)
+async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
+    hub = in_path(request, "hub", _HUB, Text("hub", "hub"))
     caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
         rows = await conn.fetch(store.CATALOG_OF_HUB, hub)
-    entries = [CatalogEntry.model_validate(dict(row)).model_dump(mode="json") for row in rows]
-    return web.json_response({"products": entries})
+    return json_response(Catalog(products=[CatalogEntry.model_validate(dict(r)) for r in rows]))
 
 
-def _class_needs_operator() -> Problem:
+async def _once(
+    request: web.Request,
+    caller: Caller,
+    body: str,
+    act: Callable[[asyncpg.Connection], Awaitable[Answer]],
+) -> web.Response:
+    """`act` once per Idempotency-Key (partners must send one), with the first answer kept."""
+    key = idempotency.key_of(request, required=not caller.is_operator)
+    what = f"{request.method} {request.path}\n{body}"
+    async with request.app[DATABASE].acquire() as conn:
+        answer = await idempotency.once(conn, caller.owner, key, what, act)
+    return answer.response()
+
+
+def _class_needs_operator() -> Exception:
     error = FieldError(
         "priority_class",
         "operator_only",
         Text("hanya operator yang boleh menentukan kelas prioritas", "only an operator may set it"),
     )
-    return Problem(
-        403,
-        "forbidden-field",
-        Text("Kolom ini khusus operator", "This field is for operators only"),
+    return FORBIDDEN_FIELD.problem(
         Text(
             "Hapus priority_class, atau kirim token operator",
             "Remove priority_class, or send the operator token",

@@ -15,13 +15,17 @@ import asyncpg
 from aiohttp import web
 
 from shared.operators import is_operator
-from shared.problems import Problem, Text
+from shared.problems import Kind, Problem, Text
 from shared.web import DATABASE
 
 KEY_START = "plut_"
 READ = "orders:read"
 WRITE = "orders:write"
 SCOPES = (WRITE, READ)
+
+HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub not allowed"))
+MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
+OPERATOR_ONLY = Kind(403, "operator-only", Text("Khusus operator", "Operators only"))
 
 # A key's partner, if the key is still good; `expires_at` is set on a key that was rotated out.
 PARTNER_OF_KEY = """
@@ -63,26 +67,20 @@ class Caller:
 
     def require_hub(self, hub: str) -> None:
         if self.hubs is not None and hub not in self.hubs:
-            raise Problem(
-                403,
-                "hub-not-allowed",
-                Text("Hub tidak diizinkan", "Hub not allowed"),
+            raise HUB_NOT_ALLOWED.problem(
                 Text(
                     f"Kunci ini tidak boleh dipakai untuk hub '{hub}'",
                     f"This key may not be used for hub '{hub}'",
-                ),
+                )
             )
 
     def require_operator(self) -> None:
         if not self.is_operator:
-            raise Problem(
-                403,
-                "operator-only",
-                Text("Khusus operator", "Operators only"),
+            raise OPERATOR_ONLY.problem(
                 Text(
                     "Tindakan ini hanya untuk operator PLUT",
                     "Only the centre's operators may do this",
-                ),
+                )
             )
 
 
@@ -107,6 +105,21 @@ async def authenticate(request: web.Request, scope: str | None) -> Caller:
         if scope is not None and scope not in caller.scopes:
             raise _missing_scope(scope)
         await _take_from_rate(conn, prefix, row["requests_per_minute"])
+    return caller
+
+
+async def as_writer(request: web.Request) -> Caller:
+    return await authenticate(request, WRITE)
+
+
+async def as_reader(request: web.Request) -> Caller:
+    return await authenticate(request, READ)
+
+
+async def as_operator(request: web.Request) -> Caller:
+    """The operator; a partner's good key is told it may not (403), a bad one 401."""
+    caller = await authenticate(request, None)
+    caller.require_operator()
     return caller
 
 
@@ -152,9 +165,6 @@ def _unauthorised(title: Text) -> Problem:
 
 
 def _missing_scope(scope: str) -> Problem:
-    return Problem(
-        403,
-        "missing-scope",
-        Text("Izin kunci tidak cukup", "Key lacks the scope"),
-        Text(f"Kunci ini tidak punya izin '{scope}'", f"This key lacks the '{scope}' scope"),
+    return MISSING_SCOPE.problem(
+        Text(f"Kunci ini tidak punya izin '{scope}'", f"This key lacks the '{scope}' scope")
     )

@@ -14,9 +14,16 @@ from shared.events import (
     OrderFulfilled,
     OrderPlaced,
 )
-from shared.problems import Problem, Text, not_found, unknown_reference
+from shared.problems import Kind, Problem, Text, not_found, unknown_reference
 
 ORDER = Text("pesanan", "order")
+ORDER_FULFILLED = Kind(
+    409, "order-fulfilled", Text("Pesanan sudah diserahkan", "Order already handed over")
+)
+ORDER_CANCELLED = Kind(409, "order-cancelled", Text("Pesanan sudah dibatalkan", "Order cancelled"))
+NOTHING_TO_FULFIL = Kind(
+    409, "nothing-to-fulfil", Text("Tidak ada unit untuk diserahkan", "Nothing to hand over")
+)
 
 
 async def place_order(
@@ -69,10 +76,7 @@ async def cancel_order(
     if row["cancelled_at"] is not None:
         return store.order_from(row)
     if row["status"] == "fulfilled":
-        raise Problem(
-            409,
-            "order-fulfilled",
-            Text("Pesanan sudah diserahkan", "Order already handed over"),
+        raise ORDER_FULFILLED.problem(
             Text(
                 "Semua unit pesanan ini sudah diserahkan; pesanan tidak dapat dibatalkan",
                 "All of this order's units were handed over; it cannot be cancelled",
@@ -94,20 +98,14 @@ async def fulfil_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlatio
     if row is None:
         raise not_found(ORDER, order_id)
     if row["cancelled_at"] is not None:
-        raise Problem(
-            409,
-            "order-cancelled",
-            Text("Pesanan sudah dibatalkan", "Order cancelled"),
+        raise ORDER_CANCELLED.problem(
             Text(
                 "Pesanan yang dibatalkan tidak dapat diserahkan",
                 "A cancelled order cannot be handed over",
             ),
         )
     if row["allocated"] <= row["fulfilled"]:
-        raise Problem(
-            409,
-            "nothing-to-fulfil",
-            Text("Tidak ada unit untuk diserahkan", "Nothing to hand over"),
+        raise NOTHING_TO_FULFIL.problem(
             Text(
                 "Pesanan ini tidak punya unit yang sedang disimpan untuk pembeli",
                 "This order has no units held for the buyer",

@@ -16,14 +16,26 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from shared.problems import FieldError, Problem, Text, invalid
+from shared.openapi import Header
+from shared.problems import FieldError, Kind, Problem, Text, invalid
 from shared.web import DATABASE
 from shared.worker import background
 
 log = structlog.get_logger(__name__)
 
 HEADER = "Idempotency-Key"
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as the IETF draft says
+_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, as the IETF draft says
+_KEY = re.compile(_PATTERN)
+IDEMPOTENCY_KEY = Header(
+    HEADER,
+    Text(
+        "Wajib bagi mitra pada POST: ulangan dengan kunci dan isi yang sama mendapat jawaban"
+        " pertama, selama paling sedikit 24 jam",
+        "Required of partners on POSTs: a retry with the same key and body gets the first"
+        " answer back, for at least 24 hours",
+    ),
+    schema={"type": "string", "pattern": _PATTERN},
+)
 
 # Held until the transaction ends: a second request with the key meanwhile is in flight.
 TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
@@ -32,6 +44,20 @@ STORE = """
 INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
 """
+KEY_REQUIRED = Kind(
+    400, "idempotency-key-required", Text("Idempotency-Key wajib", "Idempotency-Key required")
+)
+KEY_IN_FLIGHT = Kind(
+    409,
+    "idempotency-key-in-flight",
+    Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
+)
+KEY_REUSED = Kind(
+    422,
+    "idempotency-key-reused",
+    Text("Idempotency-Key sudah dipakai", "Idempotency-Key already used"),
+)
+
 FORGET = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
 
 
@@ -53,10 +79,7 @@ class Answer:
 def key_of(request: web.Request, *, required: bool) -> str | None:
     key = request.headers.get(HEADER)
     if key is None and required:
-        raise Problem(
-            400,
-            "idempotency-key-required",
-            Text("Idempotency-Key wajib", "Idempotency-Key required"),
+        raise KEY_REQUIRED.problem(
             Text(
                 "Kirim header Idempotency-Key (mis. UUID baru) agar permintaan aman diulang",
                 "Send an Idempotency-Key header (a new UUID, say) so the request is safe to retry",
@@ -78,7 +101,7 @@ async def once(
     owner: str,
     key: str | None,
     request: str,
-    act: Callable[[], Awaitable[Answer]],
+    act: Callable[[asyncpg.Connection], Awaitable[Answer]],
 ) -> Answer:
     """Run `act` in a transaction, once per (owner, key); `request` names what is asked
     (method, path and body), to tell a retry from another request under the same key.
@@ -88,7 +111,7 @@ async def once(
     """
     async with conn.transaction():
         if key is None:
-            return await act()
+            return await act(conn)
         if not await conn.fetchval(TRY_LOCK, f"{owner}\n{key}"):
             raise _in_flight()
         request_hash = hashlib.sha256(request.encode()).hexdigest()
@@ -97,7 +120,7 @@ async def once(
             if stored["request_hash"] != request_hash:
                 raise _reused()
             return Answer(stored["status"], stored["response"], replayed=True)
-        answer = await act()
+        answer = await act(conn)
         await conn.execute(STORE, owner, key, request_hash, answer.status, answer.body)
         return answer
 
@@ -122,10 +145,7 @@ def forgetting_old_keys(retention_hours: int, every_seconds: float = 3600):
 
 
 def _in_flight() -> Problem:
-    return Problem(
-        409,
-        "idempotency-key-in-flight",
-        Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
+    return KEY_IN_FLIGHT.problem(
         Text(
             "Tunggu jawaban permintaan pertama, lalu ulangi dengan kunci yang sama",
             "Wait for the first request's answer, then retry with the same key",
@@ -134,10 +154,7 @@ def _in_flight() -> Problem:
 
 
 def _reused() -> Problem:
-    return Problem(
-        422,
-        "idempotency-key-reused",
-        Text("Idempotency-Key sudah dipakai", "Idempotency-Key already used"),
+    return KEY_REUSED.problem(
         Text(
             "Kunci ini dipakai untuk permintaan lain; gunakan kunci baru",
             "This key was used for a different request; use a new key",

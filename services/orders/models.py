@@ -90,3 +90,9 @@ class CatalogEntry(BaseModel):
     product_id: uuid.UUID
     name: str
     unit_price: int
+
+
+class Catalog(BaseModel):
+    """What buyers can order in a hub, and at what price (whole rupiah a unit)."""
+
+    products: list[CatalogEntry]

@@ -10,7 +10,7 @@ import asyncpg
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from services.orders.auth import KEY_START, key_hash
-from shared.fields import HubCode, Name
+from shared.fields import HubCode, Name, whole_number
 from shared.problems import FieldError, Text, invalid, not_found
 
 PARTNER = Text("mitra", "partner")
@@ -53,7 +53,7 @@ class NewPartner(BaseModel):
     scopes: list[Scope] = Field(min_length=1)
     # Where status changes of its orders are posted; none: it asks instead.
     callback_url: CallbackUrl | None = None
-    requests_per_minute: int = Field(default=600, ge=1, le=100_000, strict=True)
+    requests_per_minute: whole_number(ge=1, le=100_000) = 600
 
 
 class NewKey(BaseModel):
@@ -61,7 +61,7 @@ class NewKey(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    previous_key_valid_seconds: int = Field(default=86_400, ge=0, le=30 * 86_400, strict=True)
+    previous_key_valid_seconds: whole_number(ge=0, le=30 * 86_400) = 86_400
 
 
 class KeyInfo(BaseModel):

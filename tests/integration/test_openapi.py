@@ -17,7 +17,7 @@ from tools.client import HubClient
 
 SERVICES = ["intake", "orders", "allocator", "notifier"]
 # Every route of these is documented; orders joins once its handlers are.
-FULLY_DOCUMENTED = ["intake", "allocator", "notifier"]
+FULLY_DOCUMENTED = ["intake", "orders", "allocator", "notifier"]
 
 
 def app_of(service: str) -> web.Application:
