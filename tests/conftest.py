@@ -45,6 +45,13 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
             "LOG_FORMAT": "json",
             "OPERATOR_TOKEN": OPERATOR_TOKEN,
             "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
+            # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
+            # after a day is five seconds, and a hanging partner is dropped after one.
+            "CALLBACK_FIRST_RETRY_SECONDS": "0.05",
+            "CALLBACK_MAX_RETRY_SECONDS": "0.5",
+            "CALLBACK_GIVE_UP_SECONDS": "5",
+            "CALLBACK_TIMEOUT_SECONDS": "1",
+            "CALLBACK_POLL_SECONDS": "0.1",
         },
     )
     try:
