@@ -10,12 +10,14 @@ import asyncio
 import secrets
 import time
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from tests.support.partner_endpoint import PartnerEndpoint
 from tools.client import HubClient, wait_until
+from tools.stack import Stack
 
 SKU = "masker-kain"
 BUYER = {"name": "Koperasi Maju", "type": "business", "region": "Sampit", "reference": "po-77"}
@@ -172,3 +174,41 @@ async def test_an_endpoint_down_for_an_hour_gets_its_callback_once_it_recovers(
 
 async def _status_is(client: HubClient, order_id: str, status: str) -> bool:
     return (await client.order(order_id))["status"] == status
+
+
+async def test_two_replicas_post_each_callback_once_within_the_partners_cap(
+    client: HubClient,
+    hub: str,
+    database: asyncpg.Connection,
+    endpoints,
+    stack: Stack,
+    tmp_path: Path,
+):
+    busy, hanging = await endpoints(), await endpoints()
+    hanging.hanging = True
+    busy_partner = await new_partner(database, busy, hub)
+    hanging_partner = await new_partner(database, hanging, hub)
+    for partner, count in ((busy_partner, 30), (hanging_partner, 10)):
+        for _ in range(count):
+            await partner_order(client, database, partner, hub, 1)
+    replica = stack.replica("orders", tmp_path / "orders-2.log")
+    replica.start()
+    try:
+        await replica.wait_ready()
+        await deliver(client, hub, 40)
+        delivered = await busy.wait_for(30)
+        await asyncio.sleep(1.5)  # the hanging partner's posts time out and are tried again
+    finally:
+        replica.stop()
+
+    assert len({callback["id"] for callback in delivered}) == 30
+    assert len(busy.arrivals) == 30, "each callback posted once, by one replica or the other"
+    assert busy.most_in_flight <= 4 and hanging.most_in_flight <= 4
+    posted_by = [
+        sum(
+            '"callback delivered"' in line and busy_partner in line
+            for line in process.log_path.read_text().splitlines()
+        )
+        for process in (stack["orders"], replica)
+    ]
+    assert all(posted_by), f"both replicas took part: {posted_by}"
