@@ -9,7 +9,6 @@ partner answered but before recording it leaves the row to be sent again when it
 """
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,9 +19,8 @@ import structlog
 from aiohttp import web
 
 from services.orders.backoff import RetryPolicy
-from services.orders.callback_models import StatusChanged
-from services.orders.signatures import SIGNATURE_HEADER, signature_header
-from shared.web import CORRELATION_HEADER, DATABASE
+from services.orders.callback_post import Outcome, post_callback
+from shared.web import DATABASE
 from shared.worker import Doorbell, background, drain_forever
 
 log = structlog.get_logger(__name__)
@@ -135,56 +133,29 @@ class CallbackSender:
         }
         with structlog.contextvars.bound_contextvars(**context):
             try:
-                status, error = await self._attempt(row)
-                if error is None:
-                    await self.pool.execute(DELIVERED, row["id"], row["attempts"], status)
-                    log.info("callback delivered", status=status)
+                outcome = await post_callback(self.session, row)
+                if outcome.error is None:
+                    await self.pool.execute(DELIVERED, row["id"], row["attempts"], outcome.status)
+                    log.info("callback delivered", status=outcome.status)
                 else:
-                    await self._failed(row, status, error)
+                    await self._failed(row, outcome)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database away: the lease runs out, it goes again
                 log.warning("callback outcome not recorded", error=repr(error))
 
-    async def _attempt(self, row: asyncpg.Record) -> tuple[int | None, str | None]:
-        """The partner's HTTP status, and unless it was a 2xx, what went wrong."""
-        if row["callback_url"] is None:  # removed since the change was recorded
-            return None, "partner has no callback_url"
-        body = StatusChanged(
-            id=row["id"],
-            created_at=row["created_at"],
-            previous_status=row["previous_status"],
-            order=row["order_snapshot"],
-        )
-        raw = body.model_dump_json().encode()
-        headers = {
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature_header(row["callback_secret"], raw, int(time.time())),
-            CORRELATION_HEADER: str(row["id"]),
-        }
-        try:
-            # A redirect is not an answer: following one could post the order elsewhere.
-            async with self.session.post(
-                row["callback_url"], data=raw, headers=headers, allow_redirects=False
-            ) as response:
-                accepted = 200 <= response.status < 300
-                return response.status, None if accepted else f"HTTP {response.status}"
-        except (aiohttp.ClientError, TimeoutError) as error:
-            return None, describe(error)
-
-    async def _failed(self, row: asyncpg.Record, status: int | None, error: str | None) -> None:
+    async def _failed(self, row: asyncpg.Record, outcome: Outcome) -> None:
         now = datetime.now(UTC)
         retry_at = self.rules.retry.next_attempt(row["attempts"], row["retrying_since"], now)
-        await self.pool.execute(ATTEMPT_FAILED, row["id"], row["attempts"], retry_at, status, error)
+        await self.pool.execute(
+            ATTEMPT_FAILED, row["id"], row["attempts"], retry_at, outcome.status, outcome.error
+        )
+        said = {"status": outcome.status, "error": outcome.error}
         if retry_at is None:
-            log.error("callback given up", status=status, error=error)
+            log.error("callback given up", **said)
         else:
-            log.warning(
-                "callback attempt failed",
-                status=status,
-                error=error,
-                retry_in_seconds=round((retry_at - now).total_seconds(), 3),
-            )
+            retry_in = round((retry_at - now).total_seconds(), 3)
+            log.warning("callback attempt failed", **said, retry_in_seconds=retry_in)
 
     async def finish(self) -> None:
         """Let the posts under way end (each within the timeout), then stop."""
@@ -193,15 +164,6 @@ class CallbackSender:
         for task in list(self.posting):
             task.cancel()
         await asyncio.gather(*self.posting, return_exceptions=True)
-
-
-def describe(error: Exception) -> str:
-    """An error as a line for the record: no URL, which may carry the partner's own token."""
-    if isinstance(error, TimeoutError):
-        return "timed out"
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return f"cannot connect: {error.os_error.strerror or type(error.os_error).__name__}"
-    return type(error).__name__
 
 
 def callback_worker(
