@@ -6,7 +6,9 @@
 Starts what it needs: a sandbox database and vhost on the Postgres and RabbitMQ of DATABASE_URL
 and AMQP_URL (localhost by default) and the four services as processes, so the allocator and the
 notifier consume the orders while they are placed, as in production. One client sends one
-request at a time (closed loop), first without and then with an Idempotency-Key.
+request at a time (closed loop), in three variants: with the operator token and no
+Idempotency-Key (the least a request may carry), with the operator token and a key, and as a
+partner must call: its API key (looked up, hashed, rate-limited) and an Idempotency-Key.
 `--alone` starts only intake and orders, to separate the endpoint's own cost from the load the
 rest of the pipeline puts on the same machine.
 """
@@ -29,15 +31,20 @@ from tools.stack import Stack
 BUYER = {"name": "Bank Kalteng", "type": "bank", "region": "Palangka Raya"}
 
 
+OPERATOR_TOKEN = "bench-operator-token"
+
+
 async def closed_loop(
-    session: aiohttp.ClientSession, url: str, hub: str, seconds: float, idempotent: bool
+    session: aiohttp.ClientSession, url: str, hub: str, seconds: float, token: str, keyed: bool
 ) -> list[float]:
     """Latencies (seconds) of the orders one client places, one after another, for `seconds`."""
     body = {"hub": hub, "sku": "masker-kain", "quantity": 1, "buyer": BUYER}
     latencies = []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        headers = {"Idempotency-Key": uuid.uuid4().hex} if idempotent else {}
+        headers = {"Authorization": f"Bearer {token}"}
+        if keyed:
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         started = time.perf_counter()
         async with session.post(url, json=body, headers=headers) as response:
             await response.read()
@@ -66,7 +73,7 @@ async def run(seconds: float, alone: bool) -> list[dict]:
                 database_url=box.database_url,
                 amqp_url=box.amqp_url,
                 log_dir=Path(logs),
-                extra_env={"LOG_LEVEL": "WARNING"},
+                extra_env={"LOG_LEVEL": "WARNING", "OPERATOR_TOKEN": OPERATOR_TOKEN},
             )
             if alone:
                 for name in ("allocator", "notifier"):
@@ -74,15 +81,24 @@ async def run(seconds: float, alone: bool) -> list[dict]:
             await stack.start()
             try:
                 async with aiohttp.ClientSession() as session:
-                    client = HubClient(session, stack.urls())
+                    client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
                     hub = new_hub_code("bench")
                     await client.open_hub(hub)
+                    partner = await client.create_partner(
+                        "Bank Kalteng", [hub], requests_per_minute=100_000
+                    )
                     url = f"{stack['orders'].url}/v1/orders"
-                    await closed_loop(session, url, hub, 1.0, idempotent=False)  # warm-up
-                    return [
-                        summary(name, await closed_loop(session, url, hub, seconds, keyed), seconds)
-                        for name, keyed in (("plain", False), ("idempotency key", True))
-                    ]
+                    variants = (
+                        ("operator", OPERATOR_TOKEN, False),
+                        ("operator+key", OPERATOR_TOKEN, True),
+                        ("partner+key", partner["api_key"], True),
+                    )
+                    await closed_loop(session, url, hub, 1.0, OPERATOR_TOKEN, False)  # warm-up
+                    results = []
+                    for name, token, keyed in variants:
+                        latencies = await closed_loop(session, url, hub, seconds, token, keyed)
+                        results.append(summary(name, latencies, seconds))
+                    return results
             finally:
                 stack.stop()
 

@@ -1,7 +1,8 @@
 """Who may act as the centre's operator: a request bearing the operator token.
 
-One shared secret (`OPERATOR_TOKEN`) for now; partner keys and scopes come later and will sit
-beside it. With no token configured, operator actions are refused rather than left open.
+One secret (`OPERATOR_TOKEN`) shared by the centre's operators and tools; partners' own keys are
+the orders service's (`services/orders/auth.py`). With no token configured, operator actions are
+refused rather than left open.
 """
 
 import hmac
@@ -17,7 +18,7 @@ _SCHEME = "Bearer "
 def is_operator(request: web.Request) -> bool:
     """True for a request with the right operator token, False for one with none.
 
-    A wrong token is refused outright (403), never treated as no token.
+    A wrong token is refused outright (401), never treated as no token.
     """
     header = request.headers.get("Authorization")
     if header is None:
@@ -36,9 +37,10 @@ def is_operator(request: web.Request) -> bool:
     given = header.removeprefix(_SCHEME) if header.startswith(_SCHEME) else ""
     if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         raise Problem(
-            403,
-            "forbidden",
-            Text("Token operator tidak sah", "Invalid operator token"),
+            401,
+            "unauthorised",
+            Text("Token tidak sah", "Invalid token"),
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return True
 

@@ -36,6 +36,8 @@ class Problem(Exception):
     title: Text
     detail: Text | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # Sent with the answer: Retry-After on a 429, WWW-Authenticate on a 401.
+    headers: dict[str, str] = field(default_factory=dict)
 
     def document(self, language: str) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -47,7 +47,10 @@ def language_of(request: web.Request) -> str:
 
 def problem_response(request: web.Request, problem: Problem) -> web.Response:
     return web.json_response(
-        problem.document(language_of(request)), status=problem.status, content_type=PROBLEM_JSON
+        problem.document(language_of(request)),
+        status=problem.status,
+        content_type=PROBLEM_JSON,
+        headers=problem.headers,
     )
 
 

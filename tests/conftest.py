@@ -75,6 +75,18 @@ async def hub(client: HubClient) -> str:
     return code
 
 
+@pytest.fixture
+async def partner(client: HubClient, hub: str) -> dict:
+    """A partner that may order for `hub`, as created: with its `api_key`, shown only then."""
+    return await client.create_partner(f"Mitra {hub}", [hub])
+
+
+@pytest.fixture
+async def partner_client(client: HubClient, partner: dict) -> HubClient:
+    """`client`, calling the orders API with the partner's key."""
+    return client.as_partner(partner["api_key"])
+
+
 @pytest.fixture(scope="session")
 async def amqp(box: Sandbox) -> aio_pika.abc.AbstractRobustConnection:
     connection = await aio_pika.connect_robust(box.amqp_url)

@@ -4,7 +4,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -24,11 +24,25 @@ class HubClient:
     session: aiohttp.ClientSession
     urls: dict[str, str]  # service name -> base URL
     operator_token: str | None = None  # sent by the calls only operators may make
+    api_key: str | None = None  # a partner's: the orders API is called with it when set
 
     def as_operator(self) -> dict[str, str]:
         if self.operator_token is None:
             raise ValueError("this client has no operator token")
         return {"Authorization": f"Bearer {self.operator_token}"}
+
+    def as_partner(self, api_key: str) -> "HubClient":
+        """The same client, calling the orders API with a partner's key."""
+        return replace(self, api_key=api_key)
+
+    def to_orders(self, idempotency_key: str | None = None) -> dict[str, str]:
+        """Headers for the orders API: the partner's key, else the operator token."""
+        headers = (
+            {"Authorization": f"Bearer {self.api_key}"} if self.api_key else self.as_operator()
+        )
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
 
     async def call(
         self,
@@ -80,7 +94,8 @@ class HubClient:
     # orders
 
     async def catalog(self, hub: str) -> list[dict]:
-        return (await self.call("orders", "GET", f"/v1/hubs/{hub}/products"))["products"]
+        path = f"/v1/hubs/{hub}/products"
+        return (await self.call("orders", "GET", path, headers=self.to_orders()))["products"]
 
     async def place_order(
         self,
@@ -93,27 +108,42 @@ class HubClient:
         accept_partial: bool | None = None,
         priority_class: str | None = None,
     ) -> dict:
-        """Place an order; None leaves a field to the service's default. Naming a
-        `priority_class` is for operators, so it sends the operator token."""
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        """Place an order, under a new Idempotency-Key unless one is given; None leaves a field
+        to the service's default (naming a `priority_class` is for operators)."""
+        headers = self.to_orders(idempotency_key or str(uuid.uuid4()))
         body = {"hub": hub, "sku": sku, "quantity": quantity, "buyer": buyer}
         if accept_partial is not None:
             body["accept_partial"] = accept_partial
         if priority_class is not None:
             body["priority_class"] = priority_class
-            headers.update(self.as_operator())
         return await self.call("orders", "POST", "/v1/orders", json=body, headers=headers)
 
     async def order(self, order_id: str) -> dict:
-        return await self.call("orders", "GET", f"/v1/orders/{order_id}")
+        return await self.call("orders", "GET", f"/v1/orders/{order_id}", headers=self.to_orders())
 
     async def cancel(self, order_id: str) -> dict:
-        return await self.call("orders", "POST", f"/v1/orders/{order_id}/cancel")
+        path = f"/v1/orders/{order_id}/cancel"
+        return await self.call("orders", "POST", path, headers=self.to_orders(str(uuid.uuid4())))
 
     async def fulfil(self, order_id: str) -> dict:
         """Hand the order's held units over (an operator's call)."""
         path = f"/v1/orders/{order_id}/fulfil"
         return await self.call("orders", "POST", path, headers=self.as_operator())
+
+    async def create_partner(self, name: str, hubs: list[str], **fields: Any) -> dict:
+        """A partner (an operator's call); the answer holds its `api_key`, shown only here."""
+        body = {"name": name, "hubs": hubs, "scopes": ["orders:write", "orders:read"], **fields}
+        headers = self.as_operator()
+        return await self.call("orders", "POST", "/v1/partners", json=body, headers=headers)
+
+    async def rotate_key(self, partner_id: str, previous_key_valid_seconds: int) -> dict:
+        body = {"previous_key_valid_seconds": previous_key_valid_seconds}
+        path = f"/v1/partners/{partner_id}/keys"
+        return await self.call("orders", "POST", path, json=body, headers=self.as_operator())
+
+    async def revoke_key(self, partner_id: str, prefix: str) -> dict:
+        path = f"/v1/partners/{partner_id}/keys/{prefix}"
+        return await self.call("orders", "DELETE", path, headers=self.as_operator())
 
     # allocator
 

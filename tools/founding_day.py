@@ -12,6 +12,7 @@ The same scenario is the end-to-end test (tests/e2e/test_founding_day.py).
 
 import argparse
 import asyncio
+import os
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -224,6 +225,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hub", default=new_hub_code("kalteng"), help="a new hub code")
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument(
+        "--operator-token",
+        default=os.environ.get("OPERATOR_TOKEN"),
+        help="the services' OPERATOR_TOKEN (default: that variable)",
+    )
     for name, port in DEFAULT_PORTS.items():
         parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} URL")
     args = parser.parse_args()
@@ -231,7 +237,8 @@ def main() -> None:
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
-            client = HubClient(session, {name: getattr(args, name) for name in DEFAULT_PORTS})
+            urls = {name: getattr(args, name) for name in DEFAULT_PORTS}
+            client = HubClient(session, urls, operator_token=args.operator_token)
             outcome = await play(client, args.hub, scenario)
             print(report(scenario, outcome))
 

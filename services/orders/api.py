@@ -1,15 +1,14 @@
 """The orders HTTP API: place, read, cancel and hand over orders; the catalog buyers may order
 from."""
 
-import re
-
 from aiohttp import web
 
-from services.orders import handlers, store
+from services.orders import handlers, idempotency, store
+from services.orders.auth import READ, WRITE, authenticate
+from services.orders.idempotency import Answer
 from services.orders.models import CatalogEntry, NewOrder, OrderWithStanding
 from services.orders.standing import ALLOCATOR
-from shared.operators import is_operator, require_operator
-from shared.problems import FieldError, Problem, Text, invalid, not_found
+from shared.problems import FieldError, Problem, Text, not_found
 from shared.web import (
     DATABASE,
     current_correlation_id,
@@ -20,44 +19,33 @@ from shared.web import (
 
 routes = web.RouteTableDef()
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as the IETF draft says
-
-
-def idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise invalid(
-            FieldError(
-                IDEMPOTENCY_HEADER,
-                "invalid_header",
-                Text("1-255 karakter ASCII tanpa spasi", "1-255 printable ASCII characters"),
-            )
-        )
-    return key
-
 
 @routes.post("/v1/orders")
 async def post_order(request: web.Request) -> web.Response:
-    key = idempotency_key(request)
+    caller = await authenticate(request, WRITE)
+    key = idempotency.key_of(request, required=not caller.is_operator)
     new = await read_json(request, NewOrder)
-    # A wrong token is refused by is_operator itself; no token at all is refused here.
-    if new.priority_class is not None and not is_operator(request):
+    caller.require_hub(new.hub)
+    if new.priority_class is not None and not caller.is_operator:
         raise _class_needs_operator()
+
+    async def place() -> Answer:
+        order = await handlers.place_order(conn, new, caller.partner_id, current_correlation_id())
+        return Answer(201, order.model_dump_json())
+
     async with request.app[DATABASE].acquire() as conn:
-        answer = await handlers.place_order(conn, new, current_correlation_id(), key)
-    response = web.Response(text=answer.body, status=answer.status, content_type="application/json")
-    if answer.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+        what = f"POST /v1/orders\n{new.model_dump_json()}"
+        answer = await idempotency.once(conn, caller.owner, key, what, place)
+    return answer.response()
 
 
 @routes.get("/v1/orders/{id}")
 async def get_order(request: web.Request) -> web.Response:
+    caller = await authenticate(request, READ)
     order_id = uuid_in_path(request, "id", handlers.ORDER)
     async with request.app[DATABASE].acquire() as conn:
-        order = await store.order_by_id(conn, order_id)
-    if order is None:
+        order = await store.order_by_id(conn, order_id, caller.partner_id)
+    if order is None:  # another partner's order too: its existence is not theirs to know
         raise not_found(handlers.ORDER, order_id)
     # Asked with the database connection back in the pool: the allocator may take seconds.
     standing = await request.app[ALLOCATOR].standing(order)
@@ -66,27 +54,46 @@ async def get_order(request: web.Request) -> web.Response:
 
 @routes.post("/v1/orders/{id}/cancel")
 async def post_cancel(request: web.Request) -> web.Response:
+    caller = await authenticate(request, WRITE)
+    key = idempotency.key_of(request, required=not caller.is_operator)
     order_id = uuid_in_path(request, "id", handlers.ORDER)
+
+    async def cancel() -> Answer:
+        order = await handlers.cancel_order(
+            conn, order_id, caller.partner_id, current_correlation_id()
+        )
+        return Answer(200, order.model_dump_json())
+
     async with request.app[DATABASE].acquire() as conn:
-        order = await handlers.cancel_order(conn, order_id, current_correlation_id())
-    return json_response(order)
+        answer = await idempotency.once(conn, caller.owner, key, request.path, cancel)
+    return answer.response()
 
 
 @routes.post("/v1/orders/{id}/fulfil")
 async def post_fulfil(request: web.Request) -> web.Response:
     """The operator hands the order's held units to the buyer."""
-    require_operator(request)
+    caller = await authenticate(request, None)
+    caller.require_operator()
+    key = idempotency.key_of(request, required=False)
     order_id = uuid_in_path(request, "id", handlers.ORDER)
-    async with request.app[DATABASE].acquire() as conn:
+
+    async def fulfil() -> Answer:
         order = await handlers.fulfil_order(conn, order_id, current_correlation_id())
-    return json_response(order)
+        return Answer(200, order.model_dump_json())
+
+    async with request.app[DATABASE].acquire() as conn:
+        answer = await idempotency.once(conn, caller.owner, key, request.path, fulfil)
+    return answer.response()
 
 
 @routes.get("/v1/hubs/{hub}/products")
 async def get_catalog(request: web.Request) -> web.Response:
     """What buyers can order in a hub, and at what price."""
+    caller = await authenticate(request, READ)
+    hub = request.match_info["hub"]
+    caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(store.CATALOG_OF_HUB, request.match_info["hub"])
+        rows = await conn.fetch(store.CATALOG_OF_HUB, hub)
     entries = [CatalogEntry.model_validate(dict(row)).model_dump(mode="json") for row in rows]
     return web.json_response({"products": entries})
 

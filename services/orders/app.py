@@ -5,10 +5,11 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field
 
-from services.orders.api import routes
+from services.orders import api, partners_api
 from services.orders.backoff import RetryPolicy
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
+from services.orders.idempotency import forgetting_old_keys
 from services.orders.standing import allocator_client
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -18,6 +19,8 @@ class Settings(ServiceSettings):
     http_port: int = 8082
     # Asked where an order stands in the queue, which the allocator owns.
     allocator_url: str = "http://localhost:8083"
+    # A retried POST gets its first answer back for at least this long.
+    idempotency_retention_hours: int = Field(default=24, ge=24)
 
     # Status callbacks to partners (services/orders/callbacks.py): a partner that does not
     # answer 2xx within the timeout is tried again after a jittered wait that doubles from the
@@ -47,10 +50,11 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
-        routes=routes,
+        routes=[*api.routes, *partners_api.routes],
         handlers=handlers,
         extra_contexts=[
             allocator_client(settings.allocator_url),
+            forgetting_old_keys(settings.idempotency_retention_hours),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],
     )

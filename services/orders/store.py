@@ -16,13 +16,14 @@ HUB_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1)"
 
 # Inserts nothing (answers no row) when the catalog does not have the product.
 ORDER_INSERT = """
-INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class)
-SELECT $1, $2, $3, $4, $5, $6, $7
+INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8
 WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
 RETURNING *
 """
-ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1"
-ORDER_BY_ID_FOR_UPDATE = "SELECT * FROM orders WHERE id = $1 FOR UPDATE"
+# $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
+ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
+ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"
 ORDER_CANCEL = "UPDATE orders SET cancelled_at = now() WHERE id = $1 RETURNING *"
 ORDER_FULFIL = """
 UPDATE orders SET fulfilled = allocated, fulfilled_at = now() WHERE id = $1 RETURNING *
@@ -48,21 +49,14 @@ SET allocated = allocated - $2,
 WHERE id = $1
 """
 
-# The first request with a key inserts it; a concurrent one waits here until the first commits,
-# then finds the key taken and reads the stored answer.
-IDEMPOTENCY_CLAIM = """
-INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)
-ON CONFLICT (key) DO NOTHING
-RETURNING key
-"""
-IDEMPOTENCY_ANSWER = "SELECT request_hash, status, response FROM idempotency_keys WHERE key = $1"
-IDEMPOTENCY_STORE = "UPDATE idempotency_keys SET status = $2, response = $3 WHERE key = $1"
-
 
 def order_from(row: asyncpg.Record) -> Order:
     return Order.model_validate(dict(row))
 
 
-async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID) -> Order | None:
-    row = await conn.fetchrow(ORDER_BY_ID, order_id)
+async def order_by_id(
+    conn: asyncpg.Connection, order_id: uuid.UUID, partner_id: uuid.UUID | None
+) -> Order | None:
+    """The order, if `partner_id` placed it (None: the operator, who may see every order)."""
+    row = await conn.fetchrow(ORDER_BY_ID, order_id, partner_id)
     return None if row is None else order_from(row)

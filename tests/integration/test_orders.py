@@ -23,10 +23,9 @@ def order(hub: str, **fields) -> dict:
     return {"hub": hub, "sku": "masker-kain", "quantity": 100, "buyer": BUYER, **fields}
 
 
-async def post_order(client: HubClient, body: dict, key: str | None = None):
-    headers = {"Idempotency-Key": key} if key else {}
+async def post_order(client: HubClient, body: dict, key: str):
     url = f"{client.urls['orders']}/v1/orders"
-    async with client.session.post(url, json=body, headers=headers) as response:
+    async with client.session.post(url, json=body, headers=client.to_orders(key)) as response:
         return response.status, dict(response.headers), await response.read()
 
 
@@ -47,10 +46,10 @@ async def test_order_is_queued_and_announced(client: HubClient, hub: str, tap: E
 
 
 async def test_retry_with_idempotency_key_returns_the_first_answer(
-    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection
+    partner_client: HubClient, hub: str, database: asyncpg.Connection
 ):
-    first = await post_order(client, order(hub), key=f"{hub}-po-1")
-    again = await post_order(client, order(hub), key=f"{hub}-po-1")
+    first = await post_order(partner_client, order(hub), key="po-1")
+    again = await post_order(partner_client, order(hub), key="po-1")
 
     assert first[0] == again[0] == 201
     assert again[2] == first[2], "the same answer, byte for byte"
@@ -58,21 +57,41 @@ async def test_retry_with_idempotency_key_returns_the_first_answer(
     assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
 
 
-async def test_same_key_with_another_body_is_refused(client: HubClient, hub: str):
-    await post_order(client, order(hub), key=f"{hub}-po-2")
-    status, _headers, body = await post_order(client, order(hub, quantity=5), key=f"{hub}-po-2")
+async def test_same_key_with_another_body_is_refused(
+    partner_client: HubClient, hub: str, database: asyncpg.Connection
+):
+    await post_order(partner_client, order(hub), key="po-2")
+    status, _headers, body = await post_order(partner_client, order(hub, quantity=5), key="po-2")
     assert status == 422
     assert b"/problems/idempotency-key-reused" in body
+    assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
 
 
 async def test_concurrent_requests_with_one_key_make_one_order(
-    client: HubClient, hub: str, database: asyncpg.Connection
+    partner_client: HubClient, hub: str, database: asyncpg.Connection
 ):
     answers = await asyncio.gather(
-        *(post_order(client, order(hub), key=f"{hub}-po-3") for _ in range(10))
+        *(post_order(partner_client, order(hub), key="po-3") for _ in range(10))
     )
-    assert {status for status, _h, _b in answers} == {201}
-    assert len({body for _s, _h, body in answers}) == 1
+    assert {status for status, _h, _b in answers} <= {201, 409}
+    assert len({body for status, _h, body in answers if status == 201}) == 1
+    assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
+
+
+async def test_a_request_while_the_first_with_its_key_is_in_flight_is_409(
+    partner_client: HubClient, partner: dict, hub: str, database: asyncpg.Connection
+):
+    """Holding the key's lock stands in for a first request still being answered."""
+    owner = partner["partner"]["id"]
+    lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+    async with database.transaction():
+        await database.execute(lock, f"{owner}\npo-4")
+        status, _headers, body = await post_order(partner_client, order(hub), key="po-4")
+    assert status == 409 and b"/problems/idempotency-key-in-flight" in body
+
+    first = await post_order(partner_client, order(hub), key="po-4")
+    again = await post_order(partner_client, order(hub), key="po-4")
+    assert first[0] == again[0] == 201 and first[2] == again[2]
     assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
 
 
@@ -101,7 +120,7 @@ async def test_unknown_orders_are_404(client: HubClient):
         ("GET", "/v1/orders/12345"),
     ):
         with pytest.raises(ApiError) as refused:
-            await client.call("orders", method, path)
+            await client.call("orders", method, path, headers=client.to_orders("k"))
         assert refused.value.status == 404
 
 
@@ -110,7 +129,7 @@ def buyer(**fields) -> dict:
 
 
 BAD_ORDERS = [
-    BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
+    BadRequest("hub not the partner's", {"hub": "tidak-ada"}, 403),
     BadRequest("unknown product", {"sku": "masker-n95"}, 422, {"sku"}),
     BadRequest("quantity zero", {"quantity": 0}, 422, {"quantity"}),
     BadRequest("quantity absurd", {"quantity": 100_000_000}, 422, {"quantity"}),
@@ -129,7 +148,7 @@ BAD_ORDERS = [
     BadRequest("priority_class empty", {"priority_class": ""}, 422, {"priority_class"}),
     BadRequest("priority_class spaces", {"priority_class": "dinas kes"}, 422, {"priority_class"}),
     BadRequest("buyer reference empty", {"buyer": buyer(reference=" ")}, 422, {"buyer.reference"}),
-    BadRequest("priority_class, no token", {"priority_class": "program"}, 403, {"priority_class"}),
+    BadRequest("priority_class, partner", {"priority_class": "program"}, 403, {"priority_class"}),
     BadRequest("not JSON", b"{'hub': 'x'}", 400),
     BadRequest("too large", b"[" + b"1," * 10_000 + b"1]", 413),
     BadRequest("not declared JSON", b"{}", 415, content_type="text/plain"),
@@ -138,25 +157,31 @@ BAD_ORDERS = [
 
 @pytest.mark.parametrize("bad", BAD_ORDERS, ids=lambda bad: bad.name)
 async def test_bad_order_is_refused_and_leaves_no_trace(
-    client: HubClient, hub: str, tap: EventTap, database: asyncpg.Connection, bad: BadRequest
+    partner_client: HubClient,
+    hub: str,
+    tap: EventTap,
+    database: asyncpg.Connection,
+    bad: BadRequest,
 ):
     if isinstance(bad.body, dict):
         body = {**order(hub), **bad.body}
         bad = BadRequest(bad.name, body, bad.status, bad.fields, bad.content_type)
     before, seen = await row_counts(database, "orders", hub), len(tap.events)
 
-    refusal = await send(client.session, f"{client.urls['orders']}/v1/orders", bad)
+    url = f"{partner_client.urls['orders']}/v1/orders"
+    refusal = await send(partner_client.session, url, bad, partner_client.to_orders("bad-1"))
 
     assert_refused(refusal, bad)
     assert await row_counts(database, "orders", hub) == before
 
     async def sentinel():
-        return "order_id", (await client.place_order(hub, "masker-kain", 1, BUYER))["id"]
+        return "order_id", (await partner_client.place_order(hub, "masker-kain", 1, BUYER))["id"]
 
     await assert_no_event_since(tap, seen, hub, sentinel)
 
 
-async def test_malformed_idempotency_key_is_refused(client: HubClient, hub: str):
-    status, _headers, body = await post_order(client, order(hub), key="x" * 300)
-    assert status == 422
-    assert b"Idempotency-Key" in body
+async def test_malformed_idempotency_key_is_refused(partner_client: HubClient, hub: str):
+    for malformed in ("x" * 300, "kunci dengan spasi"):
+        status, _headers, body = await post_order(partner_client, order(hub), key=malformed)
+        assert status == 422
+        assert b"Idempotency-Key" in body

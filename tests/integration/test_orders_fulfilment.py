@@ -67,6 +67,7 @@ async def after(amqp, client: HubClient, event: Envelope, **expected) -> dict:
 
 async def post(client: HubClient, path: str, body: dict | None = None, token: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    headers["Idempotency-Key"] = str(uuid.uuid4())
     async with client.session.post(
         f"{client.urls['orders']}{path}", json=body or {}, headers=headers
     ) as response:
@@ -80,10 +81,11 @@ def order_body(hub: str, **fields) -> dict:
 # --- placing ------------------------------------------------------------------------------
 
 
-async def test_priority_class_without_a_token_is_refused_naming_the_field(
-    client: HubClient, hub: str, database: asyncpg.Connection
+async def test_priority_class_from_a_partner_is_refused_naming_the_field(
+    client: HubClient, hub: str, partner: dict, database: asyncpg.Connection
 ):
-    status, problem = await post(client, "/v1/orders", order_body(hub, priority_class="program"))
+    body = order_body(hub, priority_class="program")
+    status, problem = await post(client, "/v1/orders", body, token=partner["api_key"])
 
     assert status == 403 and problem["status"] == 403
     assert [error["field"] for error in problem["errors"]] == ["priority_class"]
@@ -95,7 +97,7 @@ async def test_priority_class_with_a_wrong_token_is_refused(client: HubClient, h
     body = order_body(hub, priority_class="program")
     status, problem = await post(client, "/v1/orders", body, token="not-the-token")
 
-    assert status == 403 and problem["type"] == "/problems/forbidden"
+    assert status == 401 and problem["type"] == "/problems/unauthorised"
 
 
 async def test_operator_sets_the_class_and_the_event_carries_it(
@@ -258,12 +260,14 @@ async def test_fulfil_is_refused_when_there_is_nothing_to_hand_over(
     assert refused.value.status == 404
 
 
-async def test_only_an_operator_may_hand_over(client: HubClient, hub: str):
-    placed = await client.place_order(hub, SKU, 10, CITIZEN)
+async def test_only_an_operator_may_hand_over(client: HubClient, hub: str, partner: dict):
+    placed = await client.as_partner(partner["api_key"]).place_order(hub, SKU, 10, CITIZEN)
     path = f"/v1/orders/{placed['id']}/fulfil"
 
     assert (await post(client, path))[0] == 401
-    assert (await post(client, path, token="not-the-token"))[0] == 403
+    assert (await post(client, path, token="not-the-token"))[0] == 401
+    status, problem = await post(client, path, token=partner["api_key"])
+    assert status == 403 and problem["type"] == "/problems/operator-only"
 
 
 # --- expiry -------------------------------------------------------------------------------

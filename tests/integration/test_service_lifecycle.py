@@ -44,7 +44,7 @@ async def test_a_request_can_be_followed_through_every_service_log(
             "quantity": 3,
             "buyer": {"name": "Pak Agus", "type": "individual", "region": "Sampit", "phone": phone},
         },
-        headers={"X-Correlation-Id": correlation_id},
+        headers={**client.to_orders(), "X-Correlation-Id": correlation_id},
     )
 
     async def told() -> list[dict] | None:

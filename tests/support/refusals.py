@@ -34,9 +34,14 @@ class BadRequest:
     content_type: str = "application/json"
 
 
-async def send(session: aiohttp.ClientSession, url: str, request: BadRequest) -> Refusal:
+async def send(
+    session: aiohttp.ClientSession,
+    url: str,
+    request: BadRequest,
+    headers: dict[str, str] | None = None,
+) -> Refusal:
     data = request.body if isinstance(request.body, bytes) else json.dumps(request.body).encode()
-    headers = {"Content-Type": request.content_type}
+    headers = {**(headers or {}), "Content-Type": request.content_type}
     async with session.post(url, data=data, headers=headers) as response:
         assert response.content_type == PROBLEM_JSON, await response.text()
         return Refusal(response.status, await response.json(content_type=None))

@@ -1,0 +1,145 @@
+"""Idempotent POSTs: the same `Idempotency-Key` with the same request gets the first answer
+back, byte for byte, for at least a day; with another request, 422; while the first is still
+being answered, 409.
+
+A caller's keys are its own (a partner's cannot collide with another's). The answer is stored
+in the transaction that made the change, so a change never exists without its answer.
+"""
+
+import asyncio
+import hashlib
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from shared.problems import FieldError, Problem, Text, invalid
+from shared.web import DATABASE
+from shared.worker import background
+
+log = structlog.get_logger(__name__)
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, as the IETF draft says
+
+# Held until the transaction ends: a second request with the key meanwhile is in flight.
+TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
+STORED = "SELECT request_hash, status, response FROM idempotency_keys WHERE owner = $1 AND key = $2"
+STORE = """
+INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
+VALUES ($1, $2, $3, $4, $5)
+"""
+FORGET = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to send back: kept whole, so a retried request gets exactly the first answer."""
+
+    status: int
+    body: str  # JSON
+    replayed: bool = False
+
+    def response(self) -> web.Response:
+        response = web.Response(text=self.body, status=self.status, content_type="application/json")
+        if self.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+def key_of(request: web.Request, *, required: bool) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None and required:
+        raise Problem(
+            400,
+            "idempotency-key-required",
+            Text("Idempotency-Key wajib", "Idempotency-Key required"),
+            Text(
+                "Kirim header Idempotency-Key (mis. UUID baru) agar permintaan aman diulang",
+                "Send an Idempotency-Key header (a new UUID, say) so the request is safe to retry",
+            ),
+        )
+    if key is not None and not _KEY.match(key):
+        raise invalid(
+            FieldError(
+                HEADER,
+                "invalid_header",
+                Text("1-255 karakter ASCII tanpa spasi", "1-255 printable ASCII characters"),
+            )
+        )
+    return key
+
+
+async def once(
+    conn: asyncpg.Connection,
+    owner: str,
+    key: str | None,
+    request: str,
+    act: Callable[[], Awaitable[Answer]],
+) -> Answer:
+    """Run `act` in a transaction, once per (owner, key); `request` names what is asked
+    (method, path and body), to tell a retry from another request under the same key.
+
+    Without a key, `act` simply runs. A problem `act` raises rolls back and is not stored, so
+    a request refused for bad input may be retried with the same key once it is corrected.
+    """
+    async with conn.transaction():
+        if key is None:
+            return await act()
+        if not await conn.fetchval(TRY_LOCK, f"{owner}\n{key}"):
+            raise _in_flight()
+        request_hash = hashlib.sha256(request.encode()).hexdigest()
+        stored = await conn.fetchrow(STORED, owner, key)
+        if stored is not None:
+            if stored["request_hash"] != request_hash:
+                raise _reused()
+            return Answer(stored["status"], stored["response"], replayed=True)
+        answer = await act()
+        await conn.execute(STORE, owner, key, request_hash, answer.status, answer.body)
+        return answer
+
+
+def forgetting_old_keys(retention_hours: int, every_seconds: float = 3600):
+    """A cleanup context that deletes keys older than `retention_hours`, once an hour."""
+
+    async def forget_forever(pool: asyncpg.Pool) -> None:
+        while True:
+            try:
+                status = await pool.execute(FORGET, retention_hours)
+                log.info("old idempotency keys forgotten", deleted=int(status.split()[-1]))
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("forgetting idempotency keys failed", error=repr(error))
+            await asyncio.sleep(every_seconds)
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with background(forget_forever(app[DATABASE])):
+            yield
+
+    return context
+
+
+def _in_flight() -> Problem:
+    return Problem(
+        409,
+        "idempotency-key-in-flight",
+        Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
+        Text(
+            "Tunggu jawaban permintaan pertama, lalu ulangi dengan kunci yang sama",
+            "Wait for the first request's answer, then retry with the same key",
+        ),
+    )
+
+
+def _reused() -> Problem:
+    return Problem(
+        422,
+        "idempotency-key-reused",
+        Text("Idempotency-Key sudah dipakai", "Idempotency-Key already used"),
+        Text(
+            "Kunci ini dipakai untuk permintaan lain; gunakan kunci baru",
+            "This key was used for a different request; use a new key",
+        ),
+    )
