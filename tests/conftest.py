@@ -52,6 +52,8 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
             "CALLBACK_GIVE_UP_SECONDS": "5",
             "CALLBACK_TIMEOUT_SECONDS": "1",
             "CALLBACK_POLL_SECONDS": "0.1",
+            # Few enough that two orders replicas must share a handful of partners' callbacks.
+            "CALLBACK_IN_FLIGHT": "8",
         },
     )
     try:

@@ -29,6 +29,7 @@ class PartnerEndpoint:
     secret: str = ""  # the partner's callback_secret, once the hub has given it out
     failing_until: float = 0.0  # time.monotonic(): answer 503 until then
     hanging: bool = False  # never answer: the hub's timeout must give up
+    answer_after: float = 0.0  # seconds each answer takes
     arrivals: list[Arrival] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
@@ -61,8 +62,7 @@ class PartnerEndpoint:
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             body = await request.read()
-            if self.hanging:
-                await asyncio.sleep(3600)
+            await asyncio.sleep(3600 if self.hanging else self.answer_after)
             status = 503 if time.monotonic() < self.failing_until else 204
             signature = request.headers.get("Plut-Signature")
             self.arrivals.append(Arrival(body, signature, time.monotonic(), status))
