@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.bus import EventTap
 from tests.support.mailbox import Mailbox
+from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
@@ -87,6 +88,20 @@ async def partner(client: HubClient, hub: str) -> dict:
 async def partner_client(client: HubClient, partner: dict) -> HubClient:
     """`client`, calling the orders API with the partner's key."""
     return client.as_partner(partner["api_key"])
+
+
+@pytest.fixture
+async def partners_called_back(client: HubClient, hub: str):
+    """Makes partners of `hub` whose status callbacks come to the test's own endpoints."""
+    made: list[CallbackPartner] = []
+
+    async def make() -> CallbackPartner:
+        made.append(await callback_partner(client, hub))
+        return made[-1]
+
+    yield make
+    for partner in made:
+        await partner.endpoint.stop()
 
 
 @pytest.fixture(scope="session")

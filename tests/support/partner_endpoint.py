@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from examples.partner_client import verify
+from tools.client import HubClient
 from tools.stack import free_port
 
 
@@ -90,3 +91,22 @@ class PartnerEndpoint:
                 )
             await asyncio.sleep(0.05)
         return self.accepted(order_id)
+
+
+@dataclass(frozen=True)
+class CallbackPartner:
+    """A partner as the hub created it, with the endpoint its callbacks come to."""
+
+    id: str
+    client: HubClient  # calls the orders API with the partner's key
+    endpoint: PartnerEndpoint
+
+
+async def callback_partner(operator: HubClient, hub: str) -> CallbackPartner:
+    """A new partner of `hub` with an endpoint of its own (stop the endpoint after use)."""
+    endpoint = await PartnerEndpoint().start()
+    issued = await operator.create_partner(f"Mitra {hub}", [hub], callback_url=endpoint.url)
+    endpoint.secret = issued["callback_secret"]
+    return CallbackPartner(
+        issued["partner"]["id"], operator.as_partner(issued["api_key"]), endpoint
+    )
