@@ -28,7 +28,9 @@ SIGNATURE_HEADER = "Plut-Signature"
 # A signed timestamp further than this from our clock is refused: a captured callback cannot be
 # replayed later, and our clock may be a little off.
 TOLERANCE_SECONDS = 300
+# Answers that say nothing was decided yet: the same request may be sent again.
 RETRIED_STATUSES = {429, 500, 502, 503, 504}
+IN_FLIGHT = "/problems/idempotency-key-in-flight"  # a 409: our first try is still being answered
 
 
 class SignatureRejected(Exception):
@@ -93,6 +95,15 @@ def callback_app(
     return app
 
 
+class OrderRefused(Exception):
+    """The hub decided: not this order (`problem` is its problem+json, naming what is wrong)."""
+
+    def __init__(self, status: int, problem: str) -> None:
+        super().__init__(f"order refused ({status}): {problem}")
+        self.status = status
+        self.problem = problem
+
+
 async def place_order(
     session: aiohttp.ClientSession,
     orders_url: str,
@@ -111,17 +122,21 @@ async def place_order(
             async with session.post(
                 f"{orders_url}/v1/orders", json=order, headers=headers
             ) as response:
-                body = await response.json(content_type=None)
-                if response.status not in RETRIED_STATUSES:
+                body = await response.text()
+                if not _worth_retrying(response.status, body):
                     if response.status >= 400:
-                        raise RuntimeError(f"order refused ({response.status}): {body}")
-                    return body
+                        raise OrderRefused(response.status, body)
+                    return json.loads(body)
                 wait = _seconds(response.headers.get("Retry-After"), wait)
         except (aiohttp.ClientConnectionError, TimeoutError):
             pass  # the order may or may not be placed: the same key makes asking again safe
         if attempt < attempts:
             await asyncio.sleep(wait)
     raise RuntimeError(f"no answer after {attempts} attempts; retry later with key {key}")
+
+
+def _worth_retrying(status: int, body: str) -> bool:
+    return status in RETRIED_STATUSES or (status == 409 and IN_FLIGHT in body)
 
 
 def _seconds(retry_after: str | None, otherwise: float) -> float:
