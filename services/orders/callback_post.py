@@ -49,6 +49,7 @@ def describe(error: Exception) -> str:
     """An error as a line for the record: no URL, which may carry the partner's own token."""
     if isinstance(error, TimeoutError):
         return "timed out"
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return f"cannot connect: {error.os_error.strerror or type(error.os_error).__name__}"
+    cause = getattr(error, "os_error", None)  # refused, unreachable, no such host
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"cannot connect: {cause.strerror}"
     return type(error).__name__

@@ -134,13 +134,15 @@ class CallbackSender:
         with structlog.contextvars.bound_contextvars(**context):
             try:
                 outcome = await post_callback(self.session, row)
+            except Exception as error:  # ours, not the partner's: still an attempt, to give up on
+                log.exception("callback attempt broke")
+                outcome = Outcome(None, type(error).__name__)
+            try:
                 if outcome.error is None:
                     await self.pool.execute(DELIVERED, row["id"], row["attempts"], outcome.status)
                     log.info("callback delivered", status=outcome.status)
                 else:
                     await self._failed(row, outcome)
-            except asyncio.CancelledError:
-                raise
             except Exception as error:  # the database away: the lease runs out, it goes again
                 log.warning("callback outcome not recorded", error=repr(error))
 
