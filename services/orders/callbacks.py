@@ -30,7 +30,7 @@ CHANNEL = "orders_callbacks"  # rung by the trigger: <schema>_callbacks
 LEASE_MARGIN_SECONDS = 30.0
 
 # Claims take turns across replicas, so each sees the leases the others just took and the
-# per-partner cap holds; each claim is one short statement.
+# per-partner cap holds; a claim is one short transaction.
 CLAIM_TURN = "SELECT pg_advisory_xact_lock(hashtext('orders:callbacks:claim'))"
 # $1: the per-partner cap, $2: how many this worker can take, $3: the lease in seconds.
 # Partners take turns: every partner's oldest due callback comes before anyone's second.
@@ -78,13 +78,17 @@ SET state = 'delivered', delivered_at = now(), last_status = $3, last_error = NU
     leased_until = NULL
 WHERE id = $1 AND attempts = $2
 """
-# $3: the next attempt, or null to give up.
+# $3: the next attempt, or null to give up; $6: the window the attempt was claimed in. A replay
+# while the attempt was under way opened a new window, which keeps the replay's "due now".
 ATTEMPT_FAILED = """
 UPDATE callbacks
-SET state = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-    next_attempt_at = coalesce($3, next_attempt_at),
+SET state = CASE WHEN $3::timestamptz IS NULL AND retrying_since = $6 THEN 'failed'
+                 ELSE 'pending' END,
+    next_attempt_at = CASE WHEN retrying_since = $6 THEN coalesce($3, next_attempt_at)
+                           ELSE next_attempt_at END,
     last_status = $4, last_error = $5, leased_until = NULL
 WHERE id = $1 AND attempts = $2
+RETURNING state, next_attempt_at
 """
 
 
@@ -149,15 +153,23 @@ class CallbackSender:
     async def _failed(self, row: asyncpg.Record, outcome: Outcome) -> None:
         now = datetime.now(UTC)
         retry_at = self.rules.retry.next_attempt(row["attempts"], row["retrying_since"], now)
-        await self.pool.execute(
-            ATTEMPT_FAILED, row["id"], row["attempts"], retry_at, outcome.status, outcome.error
+        recorded = await self.pool.fetchrow(
+            ATTEMPT_FAILED,
+            row["id"],
+            row["attempts"],
+            retry_at,
+            outcome.status,
+            outcome.error,
+            row["retrying_since"],
         )
         said = {"status": outcome.status, "error": outcome.error}
-        if retry_at is None:
+        if recorded is not None and recorded["state"] == "failed":
             log.error("callback given up", **said)
-        else:
-            retry_in = round((retry_at - now).total_seconds(), 3)
+        elif recorded is not None:
+            retry_in = round((recorded["next_attempt_at"] - now).total_seconds(), 3)
             log.warning("callback attempt failed", **said, retry_in_seconds=retry_in)
+        else:  # claimed again since, its lease having run out
+            log.warning("callback attempt failed", **said)
 
     async def finish(self) -> None:
         """Let the posts under way end (each within the timeout), then stop."""
