@@ -1,9 +1,9 @@
 """Field types shared by the HTTP APIs and the event contract, so both validate alike."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 # Short lowercase codes: "kalteng-palangkaraya", "masker-kain".
@@ -11,16 +11,38 @@ CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HubCode = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=CODE_PATTERN)]
 Sku = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=CODE_PATTERN)]
 
-# A name a person typed: trimmed, never empty, never a novel.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# A name a person typed: trimmed, never empty, never a novel. The pattern says so to readers of
+# the API document, where "  " would otherwise look long enough; and Postgres cannot store NUL.
+NAME_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NAME_PATTERN),
+]
+
+
+def _whole_float_as_int(value: object) -> object:
+    """JSON, and JSON Schema's "integer", do not tell 50 from 50.0: neither do we."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole_number(*, ge: int, le: int | None = None) -> Any:
+    """An integer as JSON has it, from `ge` to `le`: never "50", true or 50.5.
+
+    The bounds sit inside, on the int itself, so the JSON schema states them as minimum and
+    maximum (outside the before-validator pydantic would write them as unknown keywords).
+    """
+    return Annotated[int, Field(strict=True, ge=ge, le=le), BeforeValidator(_whole_float_as_int)]
+
 
 # Bounds that stop a typo (or an attack) from becoming a million-unit order.
 MAX_ORDER_QUANTITY = 100_000
 MAX_DELIVERY_QUANTITY = 10_000
-OrderQuantity = Annotated[int, Field(ge=1, le=MAX_ORDER_QUANTITY, strict=True)]
-DeliveryQuantity = Annotated[int, Field(ge=1, le=MAX_DELIVERY_QUANTITY, strict=True)]
+OrderQuantity = whole_number(ge=1, le=MAX_ORDER_QUANTITY)
+DeliveryQuantity = whole_number(ge=1, le=MAX_DELIVERY_QUANTITY)
 Units = Annotated[int, Field(ge=0)]
-Rupiah = Annotated[int, Field(ge=1, le=100_000_000, strict=True)]
+Rupiah = whole_number(ge=1, le=100_000_000)
 
 _MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -49,10 +71,16 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-PhoneNumber = Annotated[str, StringConstraints(max_length=32), AfterValidator(normalise_phone)]
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(max_length=32),
+    AfterValidator(normalise_phone),
+    Field(examples=["0812 3456 7890", "+6281234567890"]),
+]
 
 # A priority class of the pre-order queue: "health", "program", "agency", "public", or the
 # operators' own.
+PRIORITY_CLASS_PATTERN = r"^[a-z][a-z0-9_]*$"
 PriorityClass = Annotated[
-    str, StringConstraints(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    str, StringConstraints(min_length=2, max_length=32, pattern=PRIORITY_CLASS_PATTERN)
 ]

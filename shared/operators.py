@@ -13,6 +13,10 @@ from shared.problems import Problem, Text
 from shared.web import SETTINGS
 
 _SCHEME = "Bearer "
+_SEND_THE_TOKEN = Text(
+    "Kirim header 'Authorization: Bearer <token operator>'",
+    "Send the header 'Authorization: Bearer <operator token>'",
+)
 
 
 def is_operator(request: web.Request) -> bool:
@@ -40,20 +44,19 @@ def is_operator(request: web.Request) -> bool:
             401,
             "unauthorised",
             Text("Token tidak sah", "Invalid token"),
+            _SEND_THE_TOKEN,
             headers={"WWW-Authenticate": "Bearer"},
         )
     return True
 
 
 def require_operator(request: web.Request) -> None:
-    """401 without a token, 403 with a wrong one."""
+    """401 without a token or with a wrong one; 403 while operator actions are disabled."""
     if not is_operator(request):
         raise Problem(
             401,
             "unauthorised",
             Text("Perlu token operator", "Operator token required"),
-            Text(
-                "Kirim header 'Authorization: Bearer <token operator>'",
-                "Send the header 'Authorization: Bearer <operator token>'",
-            ),
+            _SEND_THE_TOKEN,
+            headers={"WWW-Authenticate": "Bearer"},
         )

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.fields import NAME_PATTERN, PRIORITY_CLASS_PATTERN
+
 
 @dataclass(frozen=True)
 class Text:
@@ -98,6 +100,8 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     code = item["type"]
     context = item.get("ctx") or {}
     template = _MESSAGES.get(code)
+    if code == "string_pattern_mismatch":
+        template = _PATTERN_MESSAGES.get(context.get("pattern"), template)
     try:
         message = Text(template.id.format(**context), template.en.format(**context))
     except (AttributeError, KeyError, IndexError):  # no template, or it needs other context
@@ -147,4 +151,16 @@ _MESSAGES = {
     ),
     "uuid_type": Text("harus UUID", "must be a UUID"),
     "uuid_parsing": Text("harus UUID", "must be a UUID"),
+    "class_repeated": Text("setiap kelas hanya boleh muncul sekali", "each class may appear once"),
+    "reserves_over_100": Text(
+        "jumlah cadangan melebihi 100%", "the reserves add up to more than 100%"
+    ),
+}
+# A pattern other than the codes' says what it wants in its own words.
+_PATTERN_MESSAGES = {
+    NAME_PATTERN: Text("tidak boleh berisi karakter NUL", "must not contain the NUL character"),
+    PRIORITY_CLASS_PATTERN: Text(
+        "huruf kecil, angka dan garis bawah, diawali huruf",
+        "lowercase letters, digits and underscores, starting with a letter",
+    ),
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from shared import apidocs, health
 from shared.bus import open_broker
 from shared.config import ServiceSettings
 from shared.consumer import Consumer, EventHandlers
@@ -20,7 +21,6 @@ from shared.web import (
     MAX_BODY_BYTES,
     SETTINGS,
     correlation_middleware,
-    health_routes,
     problem_middleware,
 )
 from shared.worker import draining
@@ -37,7 +37,8 @@ def service_app(
     handlers: EventHandlers | None = None,
     extra_contexts: Iterable[CleanupContext] = (),
 ) -> web.Application:
-    """An app with the service's routes, its schema migrated, its relay and consumer running."""
+    """An app with the service's routes and their API document, its schema migrated, its relay
+    and consumer running."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware, problem_middleware]
     )
@@ -91,7 +92,8 @@ def service_app(
     if handlers:
         app.cleanup_ctx.append(consumer)
     app.cleanup_ctx.extend(extra_contexts)
-    app.router.add_routes([*health_routes, *routes])
+    app.router.add_routes([*health.routes, *apidocs.routes, *routes])
+    apidocs.publish(app, service)
     return app
 
 

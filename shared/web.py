@@ -1,4 +1,4 @@
-"""HTTP plumbing every service shares: app keys, correlation ids, problem+json, health."""
+"""HTTP plumbing every service shares: app keys, correlation ids, problem+json, reading requests."""
 
 import json
 import re
@@ -9,7 +9,7 @@ from typing import TypeVar
 import asyncpg
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.bus import Broker
 from shared.config import ServiceSettings
@@ -28,6 +28,8 @@ _CORRELATION_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 PROBLEM_JSON = "application/problem+json"
 
 Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
+_UUID = TypeAdapter(uuid.UUID)
 
 
 def language_of(request: web.Request) -> str:
@@ -93,18 +95,18 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPNotFound:
         return problem_response(request, not_found(Text("alamat", "path"), request.path))
     except web.HTTPMethodNotAllowed as error:
-        return problem_response(
+        allowed = ", ".join(sorted(error.allowed_methods))
+        response = problem_response(
             request,
             Problem(
                 405,
                 "method-not-allowed",
                 Text("Metode tidak diizinkan", "Method not allowed"),
-                Text(
-                    f"Gunakan: {', '.join(sorted(error.allowed_methods))}",
-                    f"Use: {', '.join(sorted(error.allowed_methods))}",
-                ),
+                Text(f"Gunakan: {allowed}", f"Use: {allowed}"),
             ),
         )
+        response.headers["Allow"] = allowed  # RFC 9110 asks every 405 to say what is allowed
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -147,35 +149,27 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
         raise from_validation_error(error) from None
 
 
+def read_query(request: web.Request, model: type[Model]) -> Model:
+    """The query string as `model`, or a problem naming the bad parameters."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
 def uuid_in_path(request: web.Request, name: str, what: Text) -> uuid.UUID:
     """A path parameter that must be a UUID; anything else cannot name a record: 404."""
+    return in_path(request, name, _UUID, what)
+
+
+def in_path(request: web.Request, name: str, kind: TypeAdapter[T], what: Text) -> T:
+    """A path parameter of the type `kind`; anything else cannot name a record: 404."""
     raw = request.match_info[name]
     try:
-        return uuid.UUID(raw)
-    except ValueError:
+        return kind.validate_python(raw)
+    except ValidationError:
         raise not_found(what, raw) from None
 
 
 def json_response(data: BaseModel, status: int = 200) -> web.Response:
     return web.Response(body=data.model_dump_json(), status=status, content_type="application/json")
-
-
-async def health(_request: web.Request) -> web.Response:
-    """Alive: the process answers."""
-    return web.json_response({"status": "ok"})
-
-
-async def ready(request: web.Request) -> web.Response:
-    """Ready: the database answers and the broker connection is open."""
-    checks = {"database": False, "broker": request.app[BROKER].is_connected}
-    try:
-        async with request.app[DATABASE].acquire(timeout=2) as conn:
-            checks["database"] = await conn.fetchval("SELECT true", timeout=2)
-    except Exception as error:
-        log.warning("readiness: database unreachable", error=repr(error))
-    status = 200 if all(checks.values()) else 503
-    state = "ready" if status == 200 else "not ready"
-    return web.json_response({"status": state, "checks": checks}, status=status)
-
-
-health_routes = [web.get("/health", health), web.get("/ready", ready)]

@@ -61,21 +61,26 @@ class HubClient:
                 raise ApiError(method, url, response.status, body)
             return body
 
-    # intake
+    # intake (its writes are for operators: they send the token)
 
     async def create_hub(self, code: str, name: str, timezone: str | None = None) -> dict:
         """A hub whose days run in `timezone` (an IANA name; intake's default when None)."""
         body = {"code": code, "name": name}
         if timezone is not None:
             body["timezone"] = timezone
-        return await self.call("intake", "POST", "/v1/hubs", json=body)
+        return await self.call("intake", "POST", "/v1/hubs", json=body, headers=self.as_operator())
 
     async def list_product(self, hub: str, sku: str, name: str, unit_price: int) -> dict:
         body = {"hub": hub, "sku": sku, "name": name, "unit_price": unit_price}
-        return await self.call("intake", "POST", "/v1/products", json=body)
+        return await self.call(
+            "intake", "POST", "/v1/products", json=body, headers=self.as_operator()
+        )
 
     async def register_producer(self, hub: str, **fields: Any) -> dict:
-        return await self.call("intake", "POST", "/v1/producers", json={"hub": hub, **fields})
+        body = {"hub": hub, **fields}
+        return await self.call(
+            "intake", "POST", "/v1/producers", json=body, headers=self.as_operator()
+        )
 
     async def record_delivery(
         self, hub: str, producer_id: str, sku: str, quantity: int, rejected: int = 0
@@ -87,7 +92,9 @@ class HubClient:
             "quantity": quantity,
             "rejected": rejected,
         }
-        return await self.call("intake", "POST", "/v1/deliveries", json=body)
+        return await self.call(
+            "intake", "POST", "/v1/deliveries", json=body, headers=self.as_operator()
+        )
 
     async def delivery(self, delivery_id: str) -> dict:
         return await self.call("intake", "GET", f"/v1/deliveries/{delivery_id}")

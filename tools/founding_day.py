@@ -7,6 +7,9 @@ order; everyone hears by email what happened.
     python -m tools.founding_day                   # against the default localhost ports
     python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 ...
 
+It acts as the centre's operator (registering the hub, the producers and their deliveries), so it
+needs the token the services run with: OPERATOR_TOKEN in the environment, or --operator-token.
+
 The same scenario is the end-to-end test (tests/e2e/test_founding_day.py).
 """
 
@@ -232,7 +235,14 @@ def main() -> None:
     )
     for name, port in DEFAULT_PORTS.items():
         parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} URL")
+    parser.add_argument(
+        "--operator-token",
+        default=os.environ.get("OPERATOR_TOKEN"),
+        help="the services' OPERATOR_TOKEN (default: from the environment)",
+    )
     args = parser.parse_args()
+    if not args.operator_token:
+        parser.error("the operator token is needed: set OPERATOR_TOKEN or pass --operator-token")
     scenario = founding_day(args.seed)
 
     async def run() -> None:

@@ -27,6 +27,8 @@ async def run() -> None:
     try:
         await stack.start()
         print("ready:", ", ".join(f"{name} {url}" for name, url in stack.urls().items()))
+        if not os.environ.get("OPERATOR_TOKEN"):
+            print("OPERATOR_TOKEN is unset: operators' calls, intake's writes among them, refused")
         await stopping.wait()
     finally:
         stack.stop()

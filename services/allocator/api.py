@@ -4,10 +4,12 @@ import uuid
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.allocator import policies, store
-from shared.problems import from_validation_error
+from services.allocator.policy_api import PRODUCT, product_in_path
+from shared.openapi import documented
+from shared.problems import Text
 from shared.web import DATABASE, json_response
 
 routes = web.RouteTableDef()
@@ -47,14 +49,17 @@ class Stock(BaseModel):
 
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/queue")
-async def get_queue(request: web.Request) -> web.Response:
+@documented(
+    summary=Text("Antrean pesanan yang menunggu", "The queue of waiting orders"),
+    query=Page,
+    answers={200: Queue},
+    path=PRODUCT,
+    problems=(422,),
+)
+async def get_queue(request: web.Request, page: Page) -> web.Response:
     """Waiting orders in queue order (by priority class, then time placed); `?limit=&offset=`
     pages through a long queue."""
-    hub, sku = request.match_info["hub"], request.match_info["sku"]
-    try:
-        page = Page.model_validate(dict(request.query))
-    except ValidationError as error:
-        raise from_validation_error(error) from None
+    hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the count, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -81,8 +86,14 @@ async def get_queue(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/stock")
+@documented(
+    summary=Text("Stok produk", "A product's stock"),
+    answers={200: Stock},
+    path=PRODUCT,
+    problems=(422,),
+)
 async def get_stock(request: web.Request) -> web.Response:
-    hub, sku = request.match_info["hub"], request.match_info["sku"]
+    hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
         row = await conn.fetchrow(store.STOCK_VIEW, hub, sku)
     return json_response(

@@ -6,9 +6,10 @@ next fill only: units already allocated stay where they are.
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.allocator.domain import DEFAULT_HOLD_SECONDS, ClassShare, Mode, Policy
-from shared.fields import PriorityClass
+from shared.fields import PriorityClass, whole_number
 
 MAX_HOLD_SECONDS = 30 * 24 * 3600
 
@@ -29,7 +30,7 @@ class ClassRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: PriorityClass
-    reserve_percent: int = Field(default=0, ge=0, le=100, strict=True)
+    reserve_percent: whole_number(ge=0, le=100) = 0
 
 
 class PolicyRules(BaseModel):
@@ -38,22 +39,22 @@ class PolicyRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Mode = "fifo"
-    per_buyer_daily_cap: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
+    per_buyer_daily_cap: whole_number(ge=1, le=1_000_000) | None = None
     classes: list[ClassRule] = Field(
         default_factory=lambda: [ClassRule(name=share.name) for share in Policy().classes],
         min_length=1,
         max_length=20,
     )
-    hold_seconds: int = Field(default=DEFAULT_HOLD_SECONDS, ge=1, le=MAX_HOLD_SECONDS, strict=True)
+    hold_seconds: whole_number(ge=1, le=MAX_HOLD_SECONDS) = DEFAULT_HOLD_SECONDS
 
     @field_validator("classes")
     @classmethod
     def _classes_are_distinct_and_reserve_at_most_all(cls, classes: list[ClassRule]):
         names = [rule.name for rule in classes]
         if len(set(names)) != len(names):
-            raise ValueError("each class may appear once")
+            raise PydanticCustomError("class_repeated", "each class may appear once")
         if sum(rule.reserve_percent for rule in classes) > 100:
-            raise ValueError("reserves add up to more than 100%")
+            raise PydanticCustomError("reserves_over_100", "reserves add up to more than 100%")
         return classes
 
     def as_policy(self, version: int) -> Policy:

@@ -3,21 +3,20 @@
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.allocator import handlers, policies
-from services.allocator.policies import PolicyRules
+from services.allocator.policies import ActivePolicy, PolicyRules
 from shared.events import Envelope
 from shared.fields import HubCode, Sku
-from shared.operators import require_operator
-from shared.problems import from_validation_error
-from shared.web import DATABASE, current_correlation_id, json_response, read_json
+from shared.openapi import documented
+from shared.problems import Text, from_validation_error
+from shared.web import DATABASE, current_correlation_id, json_response
 
 routes = web.RouteTableDef()
 
 PRODUCT_PATH = "/v1/hubs/{hub}/products/{sku}"
-_HUB = TypeAdapter(HubCode)
-_SKU = TypeAdapter(Sku)
+PRODUCT = {"hub": HubCode, "sku": Sku}  # the path parameters of PRODUCT_PATH
 
 DRAWS = """
 SELECT id, policy_version, seed, entrants, units, drawn_at
@@ -46,22 +45,31 @@ class Draws(BaseModel):
     draws: list[Draw]
 
 
+class ProductPath(BaseModel):
+    hub: HubCode
+    sku: Sku
+
+
 def product_in_path(request: web.Request) -> tuple[str, str]:
+    """The hub and product a path names; 422, naming the parameter, when either is not a code."""
     try:
-        return (
-            _HUB.validate_python(request.match_info["hub"]),
-            _SKU.validate_python(request.match_info["sku"]),
-        )
+        path = ProductPath.model_validate(dict(request.match_info))
     except ValidationError as error:
         raise from_validation_error(error) from None
+    return path.hub, path.sku
 
 
 @routes.put(PRODUCT_PATH + "/policy")
-async def put_policy(request: web.Request) -> web.Response:
+@documented(
+    summary=Text("Tetapkan cara produk dibagi", "Set how a product is shared"),
+    body=PolicyRules,
+    answers={200: ActivePolicy},
+    auth="operator",
+    path=PRODUCT,
+)
+async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
     """A new version of the product's policy (see `handlers.set_policy`)."""
-    require_operator(request)
     hub, sku = product_in_path(request)
-    rules = await read_json(request, PolicyRules)
     correlation_id = current_correlation_id()
 
     def announce(payload):
@@ -74,6 +82,12 @@ async def put_policy(request: web.Request) -> web.Response:
 
 
 @routes.get(PRODUCT_PATH + "/policy")
+@documented(
+    summary=Text("Cara produk dibagi saat ini", "How a product is shared now"),
+    answers={200: ActivePolicy},
+    path=PRODUCT,
+    problems=(422,),
+)
 async def get_policy(request: web.Request) -> web.Response:
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
@@ -81,6 +95,12 @@ async def get_policy(request: web.Request) -> web.Response:
 
 
 @routes.get(PRODUCT_PATH + "/draws")
+@documented(
+    summary=Text("Undian terakhir", "The latest lottery draws"),
+    answers={200: Draws},
+    path=PRODUCT,
+    problems=(422,),
+)
 async def get_draws(request: web.Request) -> web.Response:
     """The latest lottery draws, each with its seed and entrants, newest first."""
     hub, sku = product_in_path(request)

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from services.allocator import days, estimates, explain, outlook, policies, store
+from shared.openapi import documented
 from shared.problems import Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
 
@@ -54,6 +55,11 @@ class Standing(BaseModel):
 
 
 @routes.get("/v1/orders/{id}/standing")
+@documented(
+    summary=Text("Posisi pesanan dan alasannya", "Where an order stands, and why"),
+    answers={200: Standing},
+    path={"id": uuid.UUID},
+)
 async def get_standing(request: web.Request) -> web.Response:
     order_id = uuid_in_path(request, "id", ORDER)
     async with request.app[DATABASE].acquire() as conn:

@@ -1,7 +1,9 @@
-"""Intake's HTTP API: validate, run the use case, answer."""
+"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators."""
+
+import uuid
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from services.intake import handlers, store
 from services.intake.models import (
@@ -12,57 +14,92 @@ from services.intake.models import (
     NewProducer,
     NewProduct,
     Producer,
+    Product,
 )
+from shared.fields import HubCode
+from shared.openapi import documented
 from shared.problems import Text, not_found
-from shared.web import DATABASE, current_correlation_id, json_response, read_json, uuid_in_path
+from shared.web import DATABASE, current_correlation_id, in_path, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
+_HUB_CODE = TypeAdapter(HubCode)
 
 
 @routes.post("/v1/hubs")
-async def post_hub(request: web.Request) -> web.Response:
-    new = await read_json(request, NewHub)
+@documented(
+    summary=Text("Daftarkan hub", "Register a hub"),
+    body=NewHub,
+    answers={201: Hub},
+    auth="operator",
+    problems=(409,),
+)
+async def post_hub(request: web.Request, new: NewHub) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         hub = await handlers.register_hub(conn, new, current_correlation_id())
     return json_response(hub, status=201)
 
 
 @routes.get("/v1/hubs/{code}")
+@documented(summary=Text("Satu hub", "One hub"), answers={200: Hub}, path={"code": HubCode})
 async def get_hub(request: web.Request) -> web.Response:
-    return await _one(request, store.HUB_BY_CODE, request.match_info["code"], handlers.HUB, Hub)
+    code = in_path(request, "code", _HUB_CODE, handlers.HUB)
+    return await _one(request, store.HUB_BY_CODE, code, handlers.HUB, Hub)
 
 
 @routes.post("/v1/products")
-async def post_product(request: web.Request) -> web.Response:
-    new = await read_json(request, NewProduct)
+@documented(
+    summary=Text("Daftarkan produk di hub", "List a product in a hub"),
+    body=NewProduct,
+    answers={201: Product},
+    auth="operator",
+    problems=(409,),
+)
+async def post_product(request: web.Request, new: NewProduct) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         product = await handlers.list_product(conn, new, current_correlation_id())
     return json_response(product, status=201)
 
 
 @routes.post("/v1/producers")
-async def post_producer(request: web.Request) -> web.Response:
-    new = await read_json(request, NewProducer)
+@documented(
+    summary=Text("Daftarkan produsen", "Register a producer"),
+    body=NewProducer,
+    answers={201: Producer},
+    auth="operator",
+    problems=(409,),
+)
+async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         producer = await handlers.register_producer(conn, new, current_correlation_id())
     return json_response(producer, status=201)
 
 
 @routes.get("/v1/producers/{id}")
+@documented(
+    summary=Text("Satu produsen", "One producer"), answers={200: Producer}, path={"id": uuid.UUID}
+)
 async def get_producer(request: web.Request) -> web.Response:
     producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
     return await _one(request, store.PRODUCER_BY_ID, producer_id, handlers.PRODUCER, Producer)
 
 
 @routes.post("/v1/deliveries")
-async def post_delivery(request: web.Request) -> web.Response:
-    new = await read_json(request, NewDelivery)
+@documented(
+    summary=Text("Catat setoran produsen", "Record a producer's delivery"),
+    body=NewDelivery,
+    answers={201: Delivery},
+    auth="operator",
+)
+async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         delivery = await handlers.record_delivery(conn, new, current_correlation_id())
     return json_response(delivery, status=201)
 
 
 @routes.get("/v1/deliveries/{id}")
+@documented(
+    summary=Text("Satu setoran", "One delivery"), answers={200: Delivery}, path={"id": uuid.UUID}
+)
 async def get_delivery(request: web.Request) -> web.Response:
     delivery_id = uuid_in_path(request, "id", handlers.DELIVERY)
     return await _one(request, store.DELIVERY_BY_ID, delivery_id, handlers.DELIVERY, Delivery)

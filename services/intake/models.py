@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.fields import DeliveryQuantity, HubCode, Name, PhoneNumber, Rupiah, Sku
+from shared.fields import DeliveryQuantity, HubCode, Name, PhoneNumber, Rupiah, Sku, whole_number
 
 
 def _known_timezone(name: str) -> str:
@@ -35,7 +35,11 @@ class NewHub(Request):
     code: HubCode
     name: Name
     # Kalimantan Tengah, the founding hub, keeps Western Indonesian Time.
-    timezone: Annotated[str, AfterValidator(_known_timezone)] = "Asia/Jakarta"
+    timezone: Annotated[
+        str,
+        AfterValidator(_known_timezone),
+        Field(examples=["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
+    ] = "Asia/Jakarta"
 
 
 class NewProduct(Request):
@@ -58,7 +62,7 @@ class NewDelivery(Request):
     producer_id: uuid.UUID
     sku: Sku
     quantity: DeliveryQuantity
-    rejected: Annotated[int, Field(ge=0, strict=True)] = 0
+    rejected: whole_number(ge=0) = 0
 
     @field_validator("rejected")
     @classmethod

@@ -4,11 +4,12 @@ import uuid
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from services.notifier import store
-from shared.problems import from_validation_error
+from shared.openapi import documented
+from shared.problems import Text
 from shared.web import DATABASE, json_response
 
 routes = web.RouteTableDef()
@@ -51,12 +52,16 @@ class MessageLog(BaseModel):
 
 
 @routes.get("/v1/messages")
-async def get_messages(request: web.Request) -> web.Response:
+@documented(
+    summary=Text(
+        "Pesan tentang satu pesanan atau untuk satu produsen (isi salah satu)",
+        "Messages about one order or to one producer (give one of them)",
+    ),
+    query=MessageQuery,
+    answers={200: MessageLog},
+)
+async def get_messages(request: web.Request, query: MessageQuery) -> web.Response:
     """Messages about one order (`?order_id=`) or to one producer (`?producer_id=`)."""
-    try:
-        query = MessageQuery.model_validate(dict(request.query))
-    except ValidationError as error:
-        raise from_validation_error(error) from None
     sql, key = (
         (store.MESSAGES_OF_ORDER, query.order_id)
         if query.order_id is not None

@@ -20,6 +20,7 @@ from tests.support.refusals import (
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 
 PHONE = "081234567890"
+SKU = "masker-kain"
 
 
 async def add_producer(client: HubClient, hub: str, phone: str = PHONE, **extra) -> dict:
@@ -52,7 +53,7 @@ async def test_request_correlation_id_travels_with_the_event(
         "POST",
         "/v1/producers",
         json={"hub": hub, "name": "Pak Budi", "phone": PHONE, "regency": "Katingan"},
-        headers={"X-Correlation-Id": "counter-7-req-42"},
+        headers={"X-Correlation-Id": "counter-7-req-42", **client.as_operator()},
     )
     event = await tap.wait_for(
         lambda e: e.payload.get("producer_id") == producer["id"], what="producer.registered"
@@ -61,12 +62,59 @@ async def test_request_correlation_id_travels_with_the_event(
     assert event.causation_id is None
 
 
+def intake_write(path: str, hub: str, producer_id: str) -> dict:
+    """A good body for each of intake's writes. Were a refused one written, the hub, product and
+    producer would then be conflicts (409), and the delivery would show in the row counts."""
+    return {
+        "/v1/hubs": {"code": new_hub_code(), "name": "PLUT Baru"},
+        "/v1/products": {"hub": hub, "sku": "masker-n95", "name": "Masker N95", "unit_price": 9000},
+        "/v1/producers": {
+            "hub": hub,
+            "name": "Pak Budi",
+            "phone": "0812 9876 5432",
+            "regency": "X",
+        },
+        "/v1/deliveries": {
+            "hub": hub,
+            "producer_id": producer_id,
+            "sku": "masker-kain",
+            "quantity": 5,
+        },
+    }[path]
+
+
+@pytest.mark.parametrize("path", ["/v1/hubs", "/v1/products", "/v1/producers", "/v1/deliveries"])
+async def test_intake_writes_are_for_the_operator_only(
+    client: HubClient, hub: str, database: asyncpg.Connection, path: str
+):
+    producer = await add_producer(client, hub)
+    body = intake_write(path, hub, producer["id"])
+    url = f"{client.urls['intake']}{path}"
+    before = await row_counts(database, "intake", hub)
+    for refused in ({}, {"Authorization": "Bearer not-the-token"}, {"Authorization": "not-bearer"}):
+        async with client.session.post(url, json=body, headers=refused) as response:
+            problem = await response.json(content_type=None)
+        assert response.status == 401, refused
+        assert problem["type"] == "/problems/unauthorised"
+    assert await row_counts(database, "intake", hub) == before
+
+    async with client.session.post(url, json=body, headers=client.as_operator()) as response:
+        assert response.status == 201, await response.text()
+
+
 async def test_lookups_of_unknown_or_malformed_ids_are_404(client: HubClient):
     for path in (f"/v1/producers/{unknown_id()}", "/v1/deliveries/not-a-uuid", "/v1/hubs/nope"):
         with pytest.raises(ApiError) as refused:
             await client.call("intake", "GET", path)
         assert refused.value.status == 404
         assert refused.value.body["type"] == "/problems/not-found"
+
+
+async def test_a_method_a_path_does_not_take_is_405_saying_which_it_does(client: HubClient):
+    async with client.session.delete(f"{client.urls['intake']}/v1/hubs") as response:
+        problem = await response.json(content_type=None)
+    assert response.status == 405 and problem["type"] == "/problems/method-not-allowed"
+    assert response.headers["Allow"] == "POST"
 
 
 async def test_duplicates_are_conflicts(client: HubClient, hub: str):
@@ -132,7 +180,8 @@ async def test_bad_delivery_is_refused_and_leaves_no_trace(
     bad = filled(bad, hub=hub, producer=producer["id"])
     before, seen = await row_counts(database, "intake", hub), len(tap.events)
 
-    refusal = await send(client.session, f"{client.urls['intake']}/v1/deliveries", bad)
+    url = f"{client.urls['intake']}/v1/deliveries"
+    refusal = await send(client.session, url, bad, client.as_operator())
 
     assert_refused(refusal, bad)
     assert await row_counts(database, "intake", hub) == before
@@ -150,6 +199,7 @@ BAD_PRODUCERS = [
     BadRequest("not a number", {"phone": "halo"}, 422, {"phone"}),
     BadRequest("bad email", {"email": "sari-at-contoh"}, 422, {"email"}),
     BadRequest("empty name", {"name": "   "}, 422, {"name"}),
+    BadRequest("NUL in the name", {"name": "Ibu\u0000Sari"}, 422, {"name"}),
     BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
     BadRequest("hub not a code", {"hub": "PLUT Kalteng"}, 422, {"hub"}),
 ]
@@ -163,7 +213,8 @@ async def test_bad_producer_is_refused_and_leaves_no_trace(
     bad = filled(BadRequest(bad.name, body, bad.status, bad.fields), hub=hub)
     before, seen = await row_counts(database, "intake", hub), len(tap.events)
 
-    refusal = await send(client.session, f"{client.urls['intake']}/v1/producers", bad)
+    url = f"{client.urls['intake']}/v1/producers"
+    refusal = await send(client.session, url, bad, client.as_operator())
 
     assert_refused(refusal, bad)
     assert await row_counts(database, "intake", hub) == before
@@ -182,7 +233,9 @@ async def test_bad_product_is_refused(client: HubClient, hub: str):
         ({"hub": "tidak-ada", "sku": "masker-2", "name": "x", "unit_price": 5000}, "hub"),
     ):
         with pytest.raises(ApiError) as refused:
-            await client.call("intake", "POST", "/v1/products", json=body)
+            await client.call(
+                "intake", "POST", "/v1/products", json=body, headers=client.as_operator()
+            )
         assert refused.value.status == 422
         assert {e["field"] for e in refused.value.body["errors"]} == {field}
 
@@ -190,7 +243,8 @@ async def test_bad_product_is_refused(client: HubClient, hub: str):
 async def test_problems_speak_english_when_asked(client: HubClient):
     url = f"{client.urls['intake']}/v1/deliveries"
     for language, title in (("id", "Data tidak valid"), ("en-GB,en;q=0.9", "Invalid data")):
-        async with client.session.post(url, json={}, headers={"Accept-Language": language}) as r:
+        headers = {"Accept-Language": language, **client.as_operator()}
+        async with client.session.post(url, json={}, headers=headers) as r:
             assert (await r.json(content_type=None))["title"] == title
 
 
@@ -229,7 +283,7 @@ async def test_an_unknown_time_zone_is_refused_and_no_hub_is_made(
     body = {"code": code, "name": "PLUT Entah", "timezone": timezone}
 
     with pytest.raises(ApiError) as refused:
-        await client.call("intake", "POST", "/v1/hubs", json=body)
+        await client.call("intake", "POST", "/v1/hubs", json=body, headers=client.as_operator())
 
     assert refused.value.status == 422
     assert {e["field"] for e in refused.value.body["errors"]} == {"timezone"}

@@ -1,0 +1,158 @@
+"""Declaring what a handler takes and answers, and enforcing it.
+
+A handler says what it takes and answers with `@documented(...)`, under aiohttp's route decorator:
+
+    @routes.post("/v1/deliveries")
+    @documented(
+        summary=Text("Catat setoran produsen", "Record a producer's delivery"),
+        body=NewDelivery,
+        answers={201: Delivery},
+        auth="operator",
+    )
+    async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response: ...
+
+The decorator checks the caller and validates the body and query with exactly the models it
+declares, and hands them to the handler: the document (shared/openapi_document.py), made from the
+same declarations, cannot drift from what is enforced.
+"""
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from shared.operators import require_operator
+from shared.problems import Text
+from shared.web import read_json, read_query
+
+# "operator": the centre's operator token. "partner": a partner's API key or the operator token,
+# checked by the operation's `guard`, since the keys live in the orders service's database.
+Auth = Literal["operator", "partner"] | None
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
+_OPERATION = "openapi_operation"  # the attribute a documented handler carries its Operation in
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of problem; its `type` is the stable URI /problems/<name>."""
+
+    status: int
+    name: str
+    title: Text
+
+
+# What the shared plumbing answers (shared/web.py, shared/operators.py), one kind per status.
+KINDS = (
+    Kind(400, "malformed-json", Text("Isi bukan JSON yang valid", "Body is not valid JSON")),
+    Kind(401, "unauthorised", Text("Perlu token atau kunci yang sah", "A valid token is needed")),
+    Kind(403, "operator-disabled", Text("Tindakan operator tidak aktif", "Operator actions off")),
+    Kind(404, "not-found", Text("Tidak ditemukan", "Not found")),
+    Kind(405, "method-not-allowed", Text("Metode tidak diizinkan", "Method not allowed")),
+    Kind(409, "conflict", Text("Sudah ada", "Already exists")),
+    Kind(413, "body-too-large", Text("Isi permintaan terlalu besar", "Request body too large")),
+    Kind(415, "unsupported-media-type", Text("Jenis isi tidak didukung", "Unsupported media type")),
+    Kind(422, "validation-error", Text("Data tidak valid", "Invalid data")),
+    Kind(429, "rate-limited", Text("Terlalu banyak permintaan", "Too many requests")),
+    Kind(500, "internal-error", Text("Kesalahan server", "Internal server error")),
+)
+_KIND_OF_STATUS = {kind.status: kind for kind in KINDS}
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads, such as `Idempotency-Key`."""
+
+    name: str
+    about: Text
+    required: bool = False
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: Text
+    answers: Mapping[int, Any]  # status -> a pydantic-readable type, HTML, or None (no body)
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    auth: Auth
+    path: Mapping[str, Any]  # path parameter -> its type; str when not named
+    headers: tuple[Header, ...]
+    problems: tuple[int | Kind, ...]
+
+    def problem_kinds(self, has_path_parameters: bool) -> dict[int, list[Kind]]:
+        """Every problem this operation can answer, by status."""
+        wanted: list[int | Kind] = []
+        if self.body is not None:
+            wanted += [400, 413, 415, 422]
+        if self.query is not None:
+            wanted.append(422)
+        if self.auth is not None:
+            wanted += [401, 403]
+        if self.auth == "partner":
+            wanted.append(429)
+        if has_path_parameters:
+            wanted.append(404)  # a path that names nothing
+        by_status: dict[int, list[Kind]] = {}
+        for item in [*wanted, *self.problems]:
+            kind = item if isinstance(item, Kind) else _KIND_OF_STATUS[item]
+            kinds = by_status.setdefault(kind.status, [])
+            if kind not in kinds:
+                kinds.append(kind)
+        return dict(sorted(by_status.items()))
+
+
+def documented(
+    *,
+    summary: Text,
+    answers: Mapping[int, Any],
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    auth: Auth = None,
+    path: Mapping[str, Any] | None = None,
+    headers: Iterable[Header] = (),
+    problems: Iterable[int | Kind] = (),
+    guard: Callable[[web.Request], Awaitable[Any]] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Document a handler, and enforce what the document says.
+
+    The caller is checked before anything else: by `guard` when given, else with
+    `auth="operator"` by the operator token. The handler is called with the request, then what
+    the guard answered (the caller), the validated `body` and the validated `query`, each only
+    when declared.
+    `answers` maps a status to the type of its body (a pydantic model, a TypedDict...), `HTML`,
+    or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing answers.
+    """
+    operation = Operation(
+        summary, dict(answers), body, query, auth, dict(path or {}), tuple(headers), tuple(problems)
+    )
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def validated(request: web.Request) -> web.StreamResponse:
+            parts = []
+            if guard is not None:
+                parts.append(await guard(request))
+            elif auth == "operator":
+                require_operator(request)
+            if body is not None:
+                parts.append(await read_json(request, body))
+            if query is not None:
+                parts.append(read_query(request, query))
+            return await handler(request, *parts)
+
+        setattr(validated, _OPERATION, operation)
+        return validated
+
+    return decorate
+
+
+def operation_of(route: web.AbstractRoute) -> Operation | None:
+    """A route's documentation; None for aiohttp's HEAD twin of a GET, which is not ours."""
+    if route.method == "HEAD":
+        return None
+    return getattr(route.handler, _OPERATION, None)

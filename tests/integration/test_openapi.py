@@ -1,0 +1,134 @@
+"""The API documents the services serve: valid OpenAPI 3.1, made of the real routes, with the
+schemas of the very models that validate, and a page a person can read."""
+
+import importlib
+import json
+from html import escape
+
+import pytest
+from aiohttp import web
+from openapi_spec_validator import validate
+
+from services.allocator.policies import PolicyRules
+from services.intake.models import Delivery, NewDelivery
+from shared.apidocs import DOCUMENT
+from shared.openapi_document import REF_TEMPLATE
+from tools.client import HubClient
+
+SERVICES = ["intake", "orders", "allocator", "notifier"]
+# Every route of these is documented; orders joins once its handlers are.
+FULLY_DOCUMENTED = ["intake", "allocator", "notifier"]
+
+
+def app_of(service: str) -> web.Application:
+    """The service's app as its process builds it (nothing is started)."""
+    module = importlib.import_module(f"services.{service}.app")
+    return module.create_app(module.Settings())
+
+
+def routes_of(app: web.Application) -> set[tuple[str, str]]:
+    """(path, method) of every route but aiohttp's HEAD twins of the GETs."""
+    return {
+        (route.resource.canonical, route.method.lower())
+        for route in app.router.routes()
+        if route.method != "HEAD"
+    }
+
+
+def operations_in(document: dict) -> set[tuple[str, str]]:
+    return {(path, method) for path, methods in document["paths"].items() for method in methods}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_each_service_serves_a_valid_openapi_31_document(client: HubClient, service: str):
+    document = await client.call(service, "GET", "/v1/openapi.json")
+
+    assert document["openapi"] == "3.1.0"
+    validate(document)  # against the OpenAPI 3.1 schema, which the version selects
+    assert document == json.loads(app_of(service)[DOCUMENT])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_the_document_lists_only_real_routes(client: HubClient, service: str):
+    document = await client.call(service, "GET", "/v1/openapi.json")
+
+    assert operations_in(document) <= routes_of(app_of(service))
+
+
+@pytest.mark.parametrize("service", FULLY_DOCUMENTED)
+async def test_every_route_is_in_the_document(client: HubClient, service: str):
+    document = await client.call(service, "GET", "/v1/openapi.json")
+
+    assert operations_in(document) == routes_of(app_of(service))
+
+
+async def test_bodies_and_answers_are_the_schemas_of_the_models_themselves(client: HubClient):
+    intake = await client.call("intake", "GET", "/v1/openapi.json")
+    schemas = intake["components"]["schemas"]
+    post = intake["paths"]["/v1/deliveries"]["post"]
+
+    assert schemas["NewDelivery"] == NewDelivery.model_json_schema(
+        ref_template=REF_TEMPLATE, mode="validation"
+    )
+    assert schemas["Delivery"] == Delivery.model_json_schema(
+        ref_template=REF_TEMPLATE, mode="serialization"
+    )
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NewDelivery"
+    }
+    assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Delivery"
+    }
+    # A model with a nested one: its definitions move to the components.
+    allocator = await client.call("allocator", "GET", "/v1/openapi.json")
+    rules = PolicyRules.model_json_schema(ref_template=REF_TEMPLATE, mode="validation")
+    nested = rules.pop("$defs")
+    assert allocator["components"]["schemas"]["PolicyRules"] == rules
+    assert nested.items() <= allocator["components"]["schemas"].items()
+
+
+async def test_intake_writes_say_they_need_the_operator_token_and_reads_are_open(
+    client: HubClient,
+):
+    document = await client.call("intake", "GET", "/v1/openapi.json")
+
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            if method == "post":
+                assert operation["security"] == [{"operatorToken": []}], path
+                assert {"400", "401", "403", "413", "415", "422"} <= operation["responses"].keys()
+            else:
+                assert "security" not in operation, path
+
+
+async def test_every_problem_answer_names_its_types_and_the_document_lists_them(
+    client: HubClient,
+):
+    document = await client.call("intake", "GET", "/v1/openapi.json")
+    listed = {kind["type"] for kind in document["x-problem-types"]}
+
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for status, answer in operation["responses"].items():
+                if status.startswith("4"):
+                    assert "application/problem+json" in answer["content"]
+                    assert set(answer["x-problem-types"]) <= listed
+    get_producer = document["paths"]["/v1/producers/{id}"]["get"]
+    assert get_producer["responses"]["404"]["x-problem-types"] == ["/problems/not-found"]
+    assert get_producer["parameters"][0]["schema"] == {"type": "string", "format": "uuid"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_the_docs_page_is_html_naming_every_path_and_needs_nothing_else(
+    client: HubClient, service: str
+):
+    document = await client.call(service, "GET", "/v1/openapi.json")
+    async with client.session.get(f"{client.urls[service]}/v1/docs") as response:
+        page = await response.text()
+
+    assert response.status == 200 and response.content_type == "text/html"
+    for path, methods in document["paths"].items():
+        assert f"<code>{escape(path)}</code>" in page
+        for operation in methods.values():
+            assert escape(operation["summary"]) in page
+    assert "<script" not in page and "://" not in page  # nothing fetched from elsewhere
