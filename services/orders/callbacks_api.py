@@ -7,15 +7,16 @@ import uuid
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.orders import idempotency
 from services.orders.auth import READ, WRITE, Caller, authenticate
 from services.orders.callback_models import CallbackRecord, CallbackState
 from services.orders.callbacks import CHANNEL
 from services.orders.idempotency import Answer
-from shared.problems import Problem, Text, from_validation_error, not_found
-from shared.web import DATABASE, uuid_in_path
+from shared.openapi import Header, Kind, documented
+from shared.problems import Problem, Text, not_found
+from shared.web import DATABASE, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
 
@@ -47,6 +48,27 @@ RETURNING {_RECORD_COLUMNS}
 """
 WAKE_SENDERS = "SELECT pg_notify($1, '')"
 
+PARTNERS_ONLY = Kind(403, "partners-only", Text("Khusus mitra", "Partners only"))
+KEY_REQUIRED = Kind(
+    400, "idempotency-key-required", Text("Idempotency-Key wajib", "Idempotency-Key required")
+)
+KEY_IN_FLIGHT = Kind(
+    409,
+    "idempotency-key-in-flight",
+    Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
+)
+KEY_REUSED = Kind(
+    422, "idempotency-key-reused", Text("Idempotency-Key sudah dipakai", "Idempotency-Key used")
+)
+IDEMPOTENCY_KEY = Header(
+    idempotency.HEADER,
+    Text(
+        "Kunci baru (mis. UUID) per permintaan; ulangi dengan kunci yang sama",
+        "A new key (a UUID, say) per request; retry with the same key",
+    ),
+    required=True,
+)
+
 
 class CallbacksQuery(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -62,12 +84,19 @@ class CallbacksPage(BaseModel):
 
 
 @routes.get("/v1/callbacks")
-async def get_callbacks(request: web.Request) -> web.Response:
-    partner_id = _partner(await authenticate(request, READ))
-    try:
-        query = CallbacksQuery.model_validate(dict(request.query))
-    except ValidationError as error:
-        raise from_validation_error(error) from None
+@documented(
+    summary=Text("Callback status pesanan milik mitra", "The partner's status callbacks"),
+    query=CallbacksQuery,
+    answers={200: CallbacksPage},
+    auth="partner",
+    guard=lambda request: authenticate(request, READ),
+    problems=(PARTNERS_ONLY,),
+)
+async def get_callbacks(
+    request: web.Request, caller: Caller, query: CallbacksQuery
+) -> web.Response:
+    """Newest first; `next` is the path of the following page, while there may be one."""
+    partner_id = _partner(caller)
     states = [query.state] if query.state else ["pending", "delivered", "failed"]
     async with request.app[DATABASE].acquire() as conn:
         rows = await conn.fetch(CALLBACKS_PAGE, partner_id, states, query.before, query.limit + 1)
@@ -76,14 +105,22 @@ async def get_callbacks(request: web.Request) -> web.Response:
     if len(rows) > query.limit:
         following = request.rel_url.update_query(before=str(records[-1].id))
         page.next = str(following)
-    return web.Response(body=page.model_dump_json(), content_type="application/json")
+    return json_response(page)
 
 
 @routes.post("/v1/callbacks/{id}/replay")
-async def post_replay(request: web.Request) -> web.Response:
-    """Send a callback again now (a failed one, or one the partner lost), with a new window of
-    retries from now."""
-    caller = await authenticate(request, WRITE)
+@documented(
+    summary=Text("Kirim ulang callback sekarang", "Send a callback again now"),
+    answers={200: CallbackRecord},
+    auth="partner",
+    guard=lambda request: authenticate(request, WRITE),
+    path={"id": uuid.UUID},
+    headers=(IDEMPOTENCY_KEY,),
+    problems=(PARTNERS_ONLY, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED, 422),
+)
+async def post_replay(request: web.Request, caller: Caller) -> web.Response:
+    """A failed callback, or one the partner lost, is due at once, with a new window of retries
+    from now."""
     partner_id = _partner(caller)
     key = idempotency.key_of(request, required=True)
     callback_id = uuid_in_path(request, "id", CALLBACK)
@@ -105,8 +142,8 @@ def _partner(caller: Caller) -> uuid.UUID:
     if caller.partner_id is None:
         raise Problem(
             403,
-            "partners-only",
-            Text("Khusus mitra", "Partners only"),
+            PARTNERS_ONLY.name,
+            PARTNERS_ONLY.title,
             Text(
                 "Callback milik mitra; panggil dengan kunci API mitra",
                 "Callbacks are a partner's; call with the partner's API key",
