@@ -30,6 +30,10 @@ class Doorbell:
             pass
         self._rung.clear()
 
+    def ring(self) -> None:
+        """Wake `wait` now, as a notification would: this process knows of work itself."""
+        self._rung.set()
+
     async def close(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             await self._listener.close()

@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.bus import EventTap
 from tests.support.mailbox import Mailbox
+from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
@@ -45,6 +46,15 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
             "LOG_FORMAT": "json",
             "OPERATOR_TOKEN": OPERATOR_TOKEN,
             "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
+            # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
+            # after a day is five seconds, and a hanging partner is dropped after one.
+            "CALLBACK_FIRST_RETRY_SECONDS": "0.05",
+            "CALLBACK_MAX_RETRY_SECONDS": "0.5",
+            "CALLBACK_GIVE_UP_SECONDS": "5",
+            "CALLBACK_TIMEOUT_SECONDS": "1",
+            "CALLBACK_POLL_SECONDS": "0.1",
+            # Few enough that two orders replicas must share a handful of partners' callbacks.
+            "CALLBACK_IN_FLIGHT": "8",
         },
     )
     try:
@@ -78,6 +88,20 @@ async def partner(client: HubClient, hub: str) -> dict:
 async def partner_client(client: HubClient, partner: dict) -> HubClient:
     """`client`, calling the orders API with the partner's key."""
     return client.as_partner(partner["api_key"])
+
+
+@pytest.fixture
+async def partners_called_back(client: HubClient, hub: str):
+    """Makes partners of `hub` whose status callbacks come to the test's own endpoints."""
+    made: list[CallbackPartner] = []
+
+    async def make() -> CallbackPartner:
+        made.append(await callback_partner(client, hub))
+        return made[-1]
+
+    yield make
+    for partner in made:
+        await partner.endpoint.stop()
 
 
 @pytest.fixture(scope="session")

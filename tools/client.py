@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -151,6 +152,16 @@ class HubClient:
     async def revoke_key(self, partner_id: str, prefix: str) -> dict:
         path = f"/v1/partners/{partner_id}/keys/{prefix}"
         return await self.call("orders", "DELETE", path, headers=self.as_operator())
+
+    async def callbacks(self, state: str | None = None, **query: Any) -> dict:
+        """The partner's status callbacks, newest first (a page; `next` is the following one)."""
+        params = {"state": state, **query} if state else query
+        url = f"/v1/callbacks?{urlencode(params)}" if params else "/v1/callbacks"
+        return await self.call("orders", "GET", url, headers=self.to_orders())
+
+    async def replay_callback(self, callback_id: str) -> dict:
+        path = f"/v1/callbacks/{callback_id}/replay"
+        return await self.call("orders", "POST", path, headers=self.to_orders(str(uuid.uuid4())))
 
     # allocator
 

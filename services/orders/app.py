@@ -5,7 +5,9 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field
 
-from services.orders import api, partners_api
+from services.orders import api, callbacks_api, partners_api
+from services.orders.backoff import RetryPolicy
+from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.standing import allocator_client
@@ -20,16 +22,39 @@ class Settings(ServiceSettings):
     # A retried POST gets its first answer back for at least this long.
     idempotency_retention_hours: int = Field(default=24, ge=24)
 
+    # Status callbacks to partners (services/orders/callbacks.py): a partner that does not
+    # answer 2xx within the timeout is tried again after a jittered wait that doubles from the
+    # first retry up to the max, until give-up after the change (or the partner's replay).
+    callback_timeout_seconds: float = Field(default=10.0, gt=0)
+    callback_first_retry_seconds: float = Field(default=5.0, gt=0)
+    callback_max_retry_seconds: float = Field(default=3600.0, gt=0)
+    callback_give_up_seconds: float = Field(default=86400.0, gt=0)
+    # Retries come due without a notification; the worker looks for them this often.
+    callback_poll_seconds: float = Field(default=1.0, gt=0)
+    callback_in_flight: int = Field(default=32, ge=1)
+    callback_in_flight_per_partner: int = Field(default=4, ge=1)
+
 
 def create_app(settings: Settings) -> web.Application:
+    callback_rules = DeliveryRules(
+        retry=RetryPolicy(
+            first_retry_seconds=settings.callback_first_retry_seconds,
+            max_retry_seconds=settings.callback_max_retry_seconds,
+            give_up_seconds=settings.callback_give_up_seconds,
+        ),
+        timeout_seconds=settings.callback_timeout_seconds,
+        in_flight=settings.callback_in_flight,
+        per_partner=settings.callback_in_flight_per_partner,
+    )
     return service_app(
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*api.routes, *partners_api.routes],
+        routes=[*api.routes, *partners_api.routes, *callbacks_api.routes],
         handlers=handlers,
         extra_contexts=[
             allocator_client(settings.allocator_url),
             forgetting_old_keys(settings.idempotency_retention_hours),
+            callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],
     )

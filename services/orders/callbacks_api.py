@@ -1,0 +1,156 @@
+"""A partner's view of its status callbacks: list them (the failed ones, say) and replay one.
+
+Only the partner's own: another partner's callback answers 404, as if it did not exist.
+"""
+
+import uuid
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.orders import idempotency
+from services.orders.auth import READ, WRITE, Caller, authenticate
+from services.orders.callback_models import CallbackRecord, CallbackState
+from services.orders.callbacks import CHANNEL
+from services.orders.idempotency import Answer
+from shared.openapi import Header, Kind, documented
+from shared.problems import Problem, Text, not_found
+from shared.web import DATABASE, json_response, uuid_in_path
+
+routes = web.RouteTableDef()
+
+CALLBACK = Text("callback", "callback")
+
+_RECORD_COLUMNS = """
+id, order_id, previous_status, status, state, attempts, created_at,
+CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at,
+delivered_at, last_status, last_error, order_snapshot AS "order"
+"""
+# Newest first; a page goes on from the callback named by `before` ($3).
+CALLBACKS_PAGE = f"""
+SELECT {_RECORD_COLUMNS}
+FROM callbacks
+WHERE partner_id = $1
+  AND state = ANY($2::text[])
+  AND ($3::uuid IS NULL OR (created_at, id) < (
+      SELECT created_at, id FROM callbacks WHERE id = $3 AND partner_id = $1
+  ))
+ORDER BY created_at DESC, id DESC
+LIMIT $4
+"""
+# Due at once, and a new give-up window from now.
+CALLBACK_REPLAY = f"""
+UPDATE callbacks
+SET state = 'pending', next_attempt_at = now(), retrying_since = now()
+WHERE id = $1 AND partner_id = $2
+RETURNING {_RECORD_COLUMNS}
+"""
+WAKE_SENDERS = "SELECT pg_notify($1, '')"
+
+PARTNERS_ONLY = Kind(403, "partners-only", Text("Khusus mitra", "Partners only"))
+KEY_REQUIRED = Kind(
+    400, "idempotency-key-required", Text("Idempotency-Key wajib", "Idempotency-Key required")
+)
+KEY_IN_FLIGHT = Kind(
+    409,
+    "idempotency-key-in-flight",
+    Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
+)
+KEY_REUSED = Kind(
+    422, "idempotency-key-reused", Text("Idempotency-Key sudah dipakai", "Idempotency-Key used")
+)
+IDEMPOTENCY_KEY = Header(
+    idempotency.HEADER,
+    Text(
+        "Kunci baru (mis. UUID) per permintaan; ulangi dengan kunci yang sama",
+        "A new key (a UUID, say) per request; retry with the same key",
+    ),
+    required=True,
+)
+
+
+class CallbacksQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: CallbackState | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    before: uuid.UUID | None = None  # the last callback of the page before
+
+
+class CallbacksPage(BaseModel):
+    callbacks: list[CallbackRecord]
+    next: str | None  # the next page's path, while there may be more
+
+
+@routes.get("/v1/callbacks")
+@documented(
+    summary=Text("Callback status pesanan milik mitra", "The partner's status callbacks"),
+    query=CallbacksQuery,
+    answers={200: CallbacksPage},
+    auth="partner",
+    guard=lambda request: authenticate(request, READ),
+    problems=(PARTNERS_ONLY,),
+)
+async def get_callbacks(
+    request: web.Request, caller: Caller, query: CallbacksQuery
+) -> web.Response:
+    """Newest first; `next` is the path of the following page, while there may be one."""
+    partner_id = _partner(caller)
+    states = [query.state] if query.state else ["pending", "delivered", "failed"]
+    async with request.app[DATABASE].acquire() as conn:
+        rows = await conn.fetch(CALLBACKS_PAGE, partner_id, states, query.before, query.limit + 1)
+    records = [_record(row) for row in rows[: query.limit]]
+    page = CallbacksPage(callbacks=records, next=None)
+    if len(rows) > query.limit:
+        following = request.rel_url.update_query(before=str(records[-1].id))
+        page.next = str(following)
+    return json_response(page)
+
+
+@routes.post("/v1/callbacks/{id}/replay")
+@documented(
+    summary=Text("Kirim ulang callback sekarang", "Send a callback again now"),
+    answers={200: CallbackRecord},
+    auth="partner",
+    guard=lambda request: authenticate(request, WRITE),
+    path={"id": uuid.UUID},
+    headers=(IDEMPOTENCY_KEY,),
+    problems=(PARTNERS_ONLY, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED, 422),
+)
+async def post_replay(request: web.Request, caller: Caller) -> web.Response:
+    """A failed callback, or one the partner lost, is due at once, with a new window of retries
+    from now."""
+    partner_id = _partner(caller)
+    key = idempotency.key_of(request, required=True)
+    callback_id = uuid_in_path(request, "id", CALLBACK)
+
+    async def replay() -> Answer:
+        row = await conn.fetchrow(CALLBACK_REPLAY, callback_id, partner_id)
+        if row is None:
+            raise not_found(CALLBACK, callback_id)
+        await conn.execute(WAKE_SENDERS, CHANNEL)  # delivered at commit
+        return Answer(200, _record(row).model_dump_json())
+
+    async with request.app[DATABASE].acquire() as conn:
+        answer = await idempotency.once(conn, caller.owner, key, request.path, replay)
+    return answer.response()
+
+
+def _partner(caller: Caller) -> uuid.UUID:
+    """Callbacks are a partner's: the operator has none of its own."""
+    if caller.partner_id is None:
+        raise Problem(
+            403,
+            PARTNERS_ONLY.name,
+            PARTNERS_ONLY.title,
+            Text(
+                "Callback milik mitra; panggil dengan kunci API mitra",
+                "Callbacks are a partner's; call with the partner's API key",
+            ),
+        )
+    return caller.partner_id
+
+
+def _record(row: asyncpg.Record) -> CallbackRecord:
+    return CallbackRecord.model_validate(dict(row))

@@ -1,0 +1,179 @@
+"""Status callbacks to partners, through the running stack: every status change of a partner's
+order reaches its endpoint signed; a failing, hanging or dead endpoint is retried on its own
+schedule without holding up anyone else.
+
+Time is shrunk by the stack's settings (tests/conftest.py): an hour's cap is half a second,
+giving up after a day is five seconds.
+"""
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from tests.support.partner_endpoint import CallbackPartner
+from tools.client import HubClient, wait_until
+from tools.stack import Stack
+
+SKU = "masker-kain"
+BUYER = {"name": "Koperasi Maju", "type": "business", "region": "Sampit", "reference": "po-77"}
+
+
+async def deliver(client: HubClient, hub: str, quantity: int) -> None:
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, quantity)
+
+
+async def order(partner: CallbackPartner, hub: str, quantity: int) -> dict:
+    return await partner.client.place_order(hub, SKU, quantity, BUYER)
+
+
+async def record(database: asyncpg.Connection, callback_id: str) -> asyncpg.Record:
+    return await database.fetchrow(
+        "SELECT * FROM orders.callbacks WHERE id = $1", uuid.UUID(callback_id)
+    )
+
+
+async def test_each_status_change_of_a_partners_order_is_posted_signed(
+    client: HubClient, hub: str, database: asyncpg.Connection, partners_called_back
+):
+    bank = await partners_called_back()
+    whole, part = await order(bank, hub, 10), await order(bank, hub, 10)
+    operators = await client.place_order(hub, SKU, 5, BUYER)
+
+    await deliver(client, hub, 15)
+    [allocated] = await bank.endpoint.wait_for(1, whole["id"])
+    [partially] = await bank.endpoint.wait_for(1, part["id"])
+    await client.fulfil(whole["id"])
+    await bank.client.cancel(part["id"])
+    fulfilled = (await bank.endpoint.wait_for(2, whole["id"]))[1]
+    cancelled = (await bank.endpoint.wait_for(2, part["id"]))[1]
+
+    assert allocated["type"] == "order.status_changed"
+    assert (allocated["previous_status"], allocated["order"]["status"]) == ("queued", "allocated")
+    assert allocated["order"]["allocated"] == 10 and allocated["order"]["waiting"] == 0
+    assert allocated["order"]["hold_until"] is not None
+    assert allocated["order"]["buyer_reference"] == "po-77"
+    assert partially["order"]["status"] == "partially_allocated"
+    assert (partially["order"]["allocated"], partially["order"]["waiting"]) == (5, 5)
+    assert (fulfilled["previous_status"], fulfilled["order"]["status"]) == (
+        "allocated",
+        "fulfilled",
+    )
+    assert fulfilled["order"]["fulfilled"] == 10
+    assert cancelled["order"]["status"] == "cancelled"
+    assert cancelled["order"]["cancelled_at"] is not None
+    # The cancelled units went on to the operator's own order, which has no partner to tell.
+    await wait_until(
+        lambda: _status_is(client, operators["id"], "allocated"), what="operator's order served"
+    )
+    assert await _callbacks_of(database, operators["id"]) == 0
+    assert all(arrival.answered == 204 for arrival in bank.endpoint.arrivals)
+    stored = await record(database, allocated["id"])
+    assert (stored["state"], stored["attempts"], stored["last_status"]) == ("delivered", 1, 204)
+
+
+async def test_a_partner_without_a_callback_url_is_not_called(
+    client: HubClient, hub: str, database: asyncpg.Connection, partner_client: HubClient
+):
+    placed = await partner_client.place_order(hub, SKU, 5, BUYER)
+
+    await deliver(client, hub, 5)
+    await wait_until(lambda: _status_is(client, placed["id"], "allocated"), what="allocated")
+
+    assert await _callbacks_of(database, placed["id"]) == 0
+
+
+async def test_units_not_collected_in_time_expire_and_the_partner_hears(
+    client: HubClient, hub: str, partners_called_back
+):
+    bank = await partners_called_back()
+    await client.set_policy(hub, SKU, hold_seconds=1)
+    placed = await order(bank, hub, 5)
+
+    await deliver(client, hub, 5)
+    heard = await bank.endpoint.wait_for(2, placed["id"])
+
+    assert [callback["order"]["status"] for callback in heard] == ["allocated", "expired"]
+    assert (heard[1]["order"]["expired"], heard[1]["order"]["allocated"]) == (5, 0)
+    assert heard[0]["created_at"] < heard[1]["created_at"]
+
+
+async def test_an_endpoint_down_for_an_hour_gets_its_callback_once_it_recovers(
+    client: HubClient, hub: str, database: asyncpg.Connection, partners_called_back
+):
+    down, healthy, hanging = [await partners_called_back() for _ in range(3)]
+    hanging.endpoint.hanging = True
+    down.endpoint.fail_for(2.0)  # four "hours" of the shrunk clock
+    await order(down, hub, 1)
+    await order(healthy, hub, 1)
+    first_hanging = [await order(hanging, hub, 1) for _ in range(8)][0]
+
+    started = time.monotonic()
+    await deliver(client, hub, 10)
+    await healthy.endpoint.wait_for(1)
+    healthy_after = time.monotonic() - started
+    [arrived] = await down.endpoint.wait_for(1, timeout=10)
+
+    assert healthy_after < 1.5, "the down and the hanging partner held up nobody"
+    arrivals = down.endpoint.arrivals
+    recovered_after = arrivals[-1].at - down.endpoint.failing_until
+    assert 0 <= recovered_after < 0.5 + 0.3, "within the cap (plus a poll) of recovery"
+    assert len(arrivals) > 1 and [arrival.answered for arrival in arrivals][-1] == 204
+    stored = await record(database, arrived["id"])
+    assert stored["state"] == "delivered" and stored["attempts"] == len(arrivals)
+    await asyncio.sleep(0.6)  # a second delivery would have come by now
+    assert len(down.endpoint.accepted()) == 1, "exactly once"
+    assert hanging.endpoint.most_in_flight <= 4, "a partner's cap holds however slow it is"
+    timed_out = "SELECT last_error FROM orders.callbacks WHERE order_id = $1 AND attempts > 0"
+    hanging_id = uuid.UUID(first_hanging["id"])
+    await wait_until(
+        lambda: database.fetchval(timed_out, hanging_id), what="a timed-out attempt recorded"
+    )
+    assert await database.fetchval(timed_out, hanging_id) == "timed out"
+
+
+async def test_two_replicas_post_each_callback_once_within_the_partners_cap(
+    client: HubClient, hub: str, partners_called_back, stack: Stack, tmp_path: Path
+):
+    """Three partners need 12 posts in flight; a replica may have 8 (tests/conftest.py)."""
+    hanging, first, second = [await partners_called_back() for _ in range(3)]
+    hanging.endpoint.hanging = True
+    first.endpoint.answer_after = second.endpoint.answer_after = 0.05
+    for partner, count in ((hanging, 10), (first, 15), (second, 15)):
+        for _ in range(count):
+            await order(partner, hub, 1)
+    replica = stack.replica("orders", tmp_path / "orders-2.log")
+    replica.start()
+    try:
+        await replica.wait_ready()
+        await deliver(client, hub, 40)
+        delivered = await first.endpoint.wait_for(15) + await second.endpoint.wait_for(15)
+        await asyncio.sleep(1.5)  # the hanging partner's posts time out and are tried again
+    finally:
+        replica.stop()
+
+    assert len({callback["id"] for callback in delivered}) == 30
+    assert len(first.endpoint.arrivals) == len(second.endpoint.arrivals) == 15, "each once"
+    assert max(p.endpoint.most_in_flight for p in (hanging, first, second)) <= 4
+    posted_by = [
+        sum(
+            '"callback delivered"' in line and (first.id in line or second.id in line)
+            for line in process.log_path.read_text().splitlines()
+        )
+        for process in (stack["orders"], replica)
+    ]
+    assert all(posted_by) and sum(posted_by) == 30, f"both replicas took part: {posted_by}"
+
+
+async def _status_is(client: HubClient, order_id: str, status: str) -> bool:
+    return (await client.order(order_id))["status"] == status
+
+
+async def _callbacks_of(database: asyncpg.Connection, order_id: str) -> int:
+    query = "SELECT count(*) FROM orders.callbacks WHERE order_id = $1"
+    return await database.fetchval(query, uuid.UUID(order_id))
