@@ -2,7 +2,6 @@
 from. Partners call it with their API key, the centre's operators with the operator token."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aiohttp import web
@@ -60,7 +59,7 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
         order = await handlers.place_order(conn, new, caller.partner_id, current_correlation_id())
         return Answer(201, order.model_dump_json())
 
-    return await _once(request, caller, new.model_dump_json(), place)
+    return await idempotency.answered_once(request, caller, new.model_dump_json(), place)
 
 
 @routes.get("/v1/orders/{order_id}")
@@ -102,7 +101,7 @@ async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
         )
         return Answer(200, order.model_dump_json())
 
-    return await _once(request, caller, "", cancel)
+    return await idempotency.answered_once(request, caller, "", cancel)
 
 
 @routes.post("/v1/orders/{order_id}/fulfil")
@@ -128,7 +127,7 @@ async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
         order = await handlers.fulfil_order(conn, order_id, current_correlation_id())
         return Answer(200, order.model_dump_json())
 
-    return await _once(request, caller, "", fulfil)
+    return await idempotency.answered_once(request, caller, "", fulfil)
 
 
 @routes.get("/v1/hubs/{hub}/products")
@@ -146,20 +145,6 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         rows = await conn.fetch(store.CATALOG_OF_HUB, hub)
     return json_response(Catalog(products=[CatalogEntry.model_validate(dict(r)) for r in rows]))
-
-
-async def _once(
-    request: web.Request,
-    caller: Caller,
-    body: str,
-    act: Callable[[asyncpg.Connection], Awaitable[Answer]],
-) -> web.Response:
-    """`act` once per Idempotency-Key (partners must send one), with the first answer kept."""
-    key = idempotency.key_of(request, required=not caller.is_operator)
-    what = f"{request.method} {request.path}\n{body}"
-    async with request.app[DATABASE].acquire() as conn:
-        answer = await idempotency.once(conn, caller.owner, key, what, act)
-    return answer.response()
 
 
 def _class_needs_operator() -> Exception:

@@ -10,12 +10,18 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.orders import idempotency
-from services.orders.auth import READ, WRITE, Caller, authenticate
+from services.orders.auth import MISSING_SCOPE, Caller, as_reader, as_writer
 from services.orders.callback_models import CallbackRecord, CallbackState
 from services.orders.callbacks import CHANNEL
-from services.orders.idempotency import Answer
-from shared.openapi import Header, Kind, documented
-from shared.problems import Problem, Text, not_found
+from services.orders.idempotency import (
+    IDEMPOTENCY_KEY,
+    KEY_IN_FLIGHT,
+    KEY_REQUIRED,
+    KEY_REUSED,
+    Answer,
+)
+from shared.openapi import documented
+from shared.problems import Kind, Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
@@ -49,25 +55,6 @@ RETURNING {_RECORD_COLUMNS}
 WAKE_SENDERS = "SELECT pg_notify($1, '')"
 
 PARTNERS_ONLY = Kind(403, "partners-only", Text("Khusus mitra", "Partners only"))
-KEY_REQUIRED = Kind(
-    400, "idempotency-key-required", Text("Idempotency-Key wajib", "Idempotency-Key required")
-)
-KEY_IN_FLIGHT = Kind(
-    409,
-    "idempotency-key-in-flight",
-    Text("Permintaan dengan kunci ini sedang diproses", "A request with this key is in flight"),
-)
-KEY_REUSED = Kind(
-    422, "idempotency-key-reused", Text("Idempotency-Key sudah dipakai", "Idempotency-Key used")
-)
-IDEMPOTENCY_KEY = Header(
-    idempotency.HEADER,
-    Text(
-        "Kunci baru (mis. UUID) per permintaan; ulangi dengan kunci yang sama",
-        "A new key (a UUID, say) per request; retry with the same key",
-    ),
-    required=True,
-)
 
 
 class CallbacksQuery(BaseModel):
@@ -89,8 +76,8 @@ class CallbacksPage(BaseModel):
     query=CallbacksQuery,
     answers={200: CallbacksPage},
     auth="partner",
-    guard=lambda request: authenticate(request, READ),
-    problems=(PARTNERS_ONLY,),
+    guard=as_reader,
+    problems=(PARTNERS_ONLY, MISSING_SCOPE),
 )
 async def get_callbacks(
     request: web.Request, caller: Caller, query: CallbacksQuery
@@ -108,46 +95,40 @@ async def get_callbacks(
     return json_response(page)
 
 
-@routes.post("/v1/callbacks/{id}/replay")
+@routes.post("/v1/callbacks/{callback_id}/replay")
 @documented(
     summary=Text("Kirim ulang callback sekarang", "Send a callback again now"),
     answers={200: CallbackRecord},
     auth="partner",
-    guard=lambda request: authenticate(request, WRITE),
-    path={"id": uuid.UUID},
+    guard=as_writer,
+    path={"callback_id": uuid.UUID},
     headers=(IDEMPOTENCY_KEY,),
-    problems=(PARTNERS_ONLY, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED, 422),
+    problems=(PARTNERS_ONLY, MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED),
 )
 async def post_replay(request: web.Request, caller: Caller) -> web.Response:
     """A failed callback, or one the partner lost, is due at once, with a new window of retries
     from now."""
     partner_id = _partner(caller)
-    key = idempotency.key_of(request, required=True)
-    callback_id = uuid_in_path(request, "id", CALLBACK)
+    callback_id = uuid_in_path(request, "callback_id", CALLBACK)
 
-    async def replay() -> Answer:
+    async def replay(conn: asyncpg.Connection) -> Answer:
         row = await conn.fetchrow(CALLBACK_REPLAY, callback_id, partner_id)
         if row is None:
             raise not_found(CALLBACK, callback_id)
         await conn.execute(WAKE_SENDERS, CHANNEL)  # delivered at commit
         return Answer(200, _record(row).model_dump_json())
 
-    async with request.app[DATABASE].acquire() as conn:
-        answer = await idempotency.once(conn, caller.owner, key, request.path, replay)
-    return answer.response()
+    return await idempotency.answered_once(request, caller, "", replay)
 
 
 def _partner(caller: Caller) -> uuid.UUID:
     """Callbacks are a partner's: the operator has none of its own."""
     if caller.partner_id is None:
-        raise Problem(
-            403,
-            PARTNERS_ONLY.name,
-            PARTNERS_ONLY.title,
+        raise PARTNERS_ONLY.problem(
             Text(
                 "Callback milik mitra; panggil dengan kunci API mitra",
                 "Callbacks are a partner's; call with the partner's API key",
-            ),
+            )
         )
     return caller.partner_id
 

@@ -16,6 +16,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from services.orders.auth import Caller
 from shared.openapi import Header
 from shared.problems import FieldError, Kind, Problem, Text, invalid
 from shared.web import DATABASE
@@ -123,6 +124,20 @@ async def once(
         answer = await act(conn)
         await conn.execute(STORE, owner, key, request_hash, answer.status, answer.body)
         return answer
+
+
+async def answered_once(
+    request: web.Request,
+    caller: Caller,
+    body: str,
+    act: Callable[[asyncpg.Connection], Awaitable[Answer]],
+) -> web.Response:
+    """The answer to a POST, `act`ing once per Idempotency-Key; partners must send one."""
+    key = key_of(request, required=not caller.is_operator)
+    what = f"{request.method} {request.path}\n{body}"
+    async with request.app[DATABASE].acquire() as conn:
+        answer = await once(conn, caller.owner, key, what, act)
+    return answer.response()
 
 
 def forgetting_old_keys(retention_hours: int, every_seconds: float = 3600):
