@@ -5,13 +5,10 @@ Missing or bad credentials answer 401; a wrong scope or hub 403; a key over its 
 """
 
 import hashlib
-import hmac
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
-import asyncpg
 from aiohttp import web
 
 from shared.operators import is_operator
@@ -27,24 +24,32 @@ HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub 
 MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
 OPERATOR_ONLY = Kind(403, "operator-only", Text("Khusus operator", "Operators only"))
 
-# A key's partner, if the key is still good; `expires_at` is set on a key that was rotated out.
+# One round trip: the key's partner, if the key is good, and whether this request is within
+# the key's rate. A rotated-out key has `expires_at` set. The rate is GCRA: each request pushes
+# the key's theoretical arrival time (tat) on by one step (a minute / requests_per_minute) and
+# is let in while tat stays within a minute of now; so a key may spend its minute at once, then
+# goes on at the steady rate. A refused request moves nothing, and `wait_seconds` says how long
+# until one step fits again. The hash is compared in SQL: it is of 256 random bits, and a
+# request with a wrong secret must not spend the key's rate.
 PARTNER_OF_KEY = """
-SELECT k.key_hash, p.id, p.hubs, p.scopes, p.requests_per_minute
-FROM partner_keys k JOIN partners p ON p.id = k.partner_id
-WHERE k.prefix = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
-"""
-# GCRA: each request pushes the key's theoretical arrival time (tat) on by one interval; a
-# request is let in while that stays within a minute's worth of requests ahead of now. So a key
-# may spend its minute at once and then goes on at the steady rate. No row: refused.
-RATE_TAKE = """
-INSERT INTO rate_limits AS r (prefix, tat) VALUES ($1, now() + $2::interval)
-ON CONFLICT (prefix) DO UPDATE SET tat = greatest(r.tat, now()) + $2::interval
-WHERE greatest(r.tat, now()) + $2::interval <= now() + interval '1 minute'
-RETURNING tat
-"""
-RATE_WAIT_SECONDS = """
-SELECT extract(epoch FROM r.tat + $2::interval - interval '1 minute' - now())
-FROM rate_limits r WHERE r.prefix = $1
+WITH good AS (
+    SELECT k.prefix, p.id, p.hubs, p.scopes, p.requests_per_minute,
+           interval '1 minute' / p.requests_per_minute AS step
+    FROM partner_keys k JOIN partners p ON p.id = k.partner_id
+    WHERE k.prefix = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL
+      AND (k.expires_at IS NULL OR k.expires_at > now())
+), taken AS (
+    INSERT INTO rate_limits AS r (prefix, tat)
+    SELECT prefix, now() + step FROM good
+    ON CONFLICT (prefix) DO UPDATE SET tat = greatest(r.tat, now()) + (excluded.tat - now())
+    WHERE greatest(r.tat, now()) + (excluded.tat - now()) <= now() + interval '1 minute'
+    RETURNING tat
+)
+SELECT good.id, good.hubs, good.scopes, good.requests_per_minute,
+       EXISTS (SELECT FROM taken) AS within_rate,
+       (SELECT extract(epoch FROM r.tat + good.step - interval '1 minute' - now())
+        FROM rate_limits r WHERE r.prefix = good.prefix) AS wait_seconds
+FROM good
 """
 
 
@@ -97,14 +102,14 @@ async def authenticate(request: web.Request, scope: str | None) -> Caller:
         is_operator(request)  # refuses a wrong token itself
         return OPERATOR
     prefix = key_prefix(token)
-    async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(PARTNER_OF_KEY, prefix) if prefix else None
-        if row is None or not hmac.compare_digest(row["key_hash"], key_hash(token)):
-            raise _unauthorised(Text("Kunci API tidak sah", "Invalid API key"))
-        caller = Caller(row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]))
-        if scope is not None and scope not in caller.scopes:
-            raise _missing_scope(scope)
-        await _take_from_rate(conn, prefix, row["requests_per_minute"])
+    row = await request.app[DATABASE].fetchrow(PARTNER_OF_KEY, prefix, key_hash(token))
+    if row is None:
+        raise _unauthorised(Text("Kunci API tidak sah", "Invalid API key"))
+    if not row["within_rate"]:
+        raise _rate_limited(row["requests_per_minute"], float(row["wait_seconds"] or 0))
+    caller = Caller(row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]))
+    if scope is not None and scope not in caller.scopes:
+        raise _missing_scope(scope)
     return caller
 
 
@@ -133,13 +138,9 @@ def key_hash(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
-async def _take_from_rate(conn: asyncpg.Connection, prefix: str, per_minute: int) -> None:
-    interval = timedelta(minutes=1) / per_minute
-    if await conn.fetchval(RATE_TAKE, prefix, interval) is not None:
-        return
-    wait = await conn.fetchval(RATE_WAIT_SECONDS, prefix, interval) or 0
-    seconds = max(1, math.ceil(wait))
-    raise Problem(
+def _rate_limited(per_minute: int, wait_seconds: float) -> Problem:
+    seconds = max(1, math.ceil(wait_seconds))
+    return Problem(
         429,
         "rate-limited",
         Text("Terlalu banyak permintaan", "Too many requests"),

@@ -260,6 +260,9 @@ async def test_a_key_over_its_rate_gets_429_with_retry_after(client: HubClient, 
         async with client.session.get(url, headers=headers) as response:
             return response.status, response.headers.get("Retry-After")
 
+    wrong = limited["api_key"][:-4] + "xxxx"
+    async with client.session.get(url, headers=bearer(wrong)) as response:
+        assert response.status == 401, "and a wrong secret spends nothing of the key's rate"
     answers = [await get() for _ in range(7)]
 
     assert [status for status, _ in answers] == [200] * 5 + [429] * 2
