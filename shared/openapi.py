@@ -25,7 +25,17 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from shared.operators import require_operator
-from shared.problems import Kind, Text
+from shared.problems import (
+    BODY_TOO_LARGE,
+    INTERNAL_ERROR,
+    MALFORMED_JSON,
+    METHOD_NOT_ALLOWED,
+    RATE_LIMITED,
+    UNSUPPORTED_MEDIA_TYPE,
+    VALIDATION_ERROR,
+    Kind,
+    Text,
+)
 from shared.web import read_json, read_query
 
 # "operator": the centre's operator token. "partner": a partner's API key or the operator token,
@@ -38,18 +48,20 @@ _OPERATION = "openapi_operation"  # the attribute a documented handler carries i
 
 
 # What the shared plumbing answers (shared/web.py, shared/operators.py), one kind per status.
+# Those written out here are raised with titles of their own (naming what was missing, not found
+# or already there), so the document gives them a general one.
 KINDS = (
-    Kind(400, "malformed-json", Text("Isi bukan JSON yang valid", "Body is not valid JSON")),
+    MALFORMED_JSON,
     Kind(401, "unauthorised", Text("Perlu token atau kunci yang sah", "A valid token is needed")),
     Kind(403, "operator-disabled", Text("Tindakan operator tidak aktif", "Operator actions off")),
     Kind(404, "not-found", Text("Tidak ditemukan", "Not found")),
-    Kind(405, "method-not-allowed", Text("Metode tidak diizinkan", "Method not allowed")),
+    METHOD_NOT_ALLOWED,
     Kind(409, "conflict", Text("Sudah ada", "Already exists")),
-    Kind(413, "body-too-large", Text("Isi permintaan terlalu besar", "Request body too large")),
-    Kind(415, "unsupported-media-type", Text("Jenis isi tidak didukung", "Unsupported media type")),
-    Kind(422, "validation-error", Text("Data tidak valid", "Invalid data")),
-    Kind(429, "rate-limited", Text("Terlalu banyak permintaan", "Too many requests")),
-    Kind(500, "internal-error", Text("Kesalahan server", "Internal server error")),
+    BODY_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    VALIDATION_ERROR,
+    RATE_LIMITED,
+    INTERNAL_ERROR,
 )
 _KIND_OF_STATUS = {kind.status: kind for kind in KINDS}
 

@@ -70,13 +70,28 @@ class Problem(Exception):
         return body
 
 
+# The kinds the shared plumbing raises, each with one title wherever it is raised.
+MALFORMED_JSON = Kind(
+    400, "malformed-json", Text("Isi bukan JSON yang valid", "Body is not valid JSON")
+)
+METHOD_NOT_ALLOWED = Kind(
+    405, "method-not-allowed", Text("Metode tidak diizinkan", "Method not allowed")
+)
+BODY_TOO_LARGE = Kind(
+    413, "body-too-large", Text("Isi permintaan terlalu besar", "Request body too large")
+)
+UNSUPPORTED_MEDIA_TYPE = Kind(
+    415, "unsupported-media-type", Text("Jenis isi tidak didukung", "Unsupported media type")
+)
+VALIDATION_ERROR = Kind(422, "validation-error", Text("Data tidak valid", "Invalid data"))
+RATE_LIMITED = Kind(429, "rate-limited", Text("Terlalu banyak permintaan", "Too many requests"))
+INTERNAL_ERROR = Kind(500, "internal-error", Text("Kesalahan server", "Internal server error"))
+
+
 def invalid(*errors: FieldError) -> Problem:
     """422: the request was well-formed JSON, but these fields are wrong."""
-    return Problem(
-        status=422,
-        kind="validation-error",
-        title=Text("Data tidak valid", "Invalid data"),
-        detail=Text(
+    return VALIDATION_ERROR.problem(
+        Text(
             "Periksa kolom: " + ", ".join(e.field for e in errors),
             "Check the fields: " + ", ".join(e.field for e in errors),
         ),

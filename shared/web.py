@@ -13,7 +13,17 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.bus import Broker
 from shared.config import ServiceSettings
-from shared.problems import Problem, Text, from_validation_error, not_found
+from shared.problems import (
+    BODY_TOO_LARGE,
+    INTERNAL_ERROR,
+    MALFORMED_JSON,
+    METHOD_NOT_ALLOWED,
+    UNSUPPORTED_MEDIA_TYPE,
+    Problem,
+    Text,
+    from_validation_error,
+    not_found,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -85,11 +95,8 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPRequestEntityTooLarge:
         return problem_response(
             request,
-            Problem(
-                413,
-                "body-too-large",
-                Text("Isi permintaan terlalu besar", "Request body too large"),
-                Text(f"Maksimal {MAX_BODY_BYTES} bita", f"At most {MAX_BODY_BYTES} bytes"),
+            BODY_TOO_LARGE.problem(
+                Text(f"Maksimal {MAX_BODY_BYTES} bita", f"At most {MAX_BODY_BYTES} bytes")
             ),
         )
     except web.HTTPNotFound:
@@ -97,13 +104,7 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPMethodNotAllowed as error:
         allowed = ", ".join(sorted(error.allowed_methods))
         response = problem_response(
-            request,
-            Problem(
-                405,
-                "method-not-allowed",
-                Text("Metode tidak diizinkan", "Method not allowed"),
-                Text(f"Gunakan: {allowed}", f"Use: {allowed}"),
-            ),
+            request, METHOD_NOT_ALLOWED.problem(Text(f"Gunakan: {allowed}", f"Use: {allowed}"))
         )
         response.headers["Allow"] = allowed  # RFC 9110 asks every 405 to say what is allowed
         return response
@@ -115,10 +116,7 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
         )
     except Exception:
         log.exception("unhandled error")
-        return problem_response(
-            request,
-            Problem(500, "internal-error", Text("Kesalahan server", "Internal server error")),
-        )
+        return problem_response(request, INTERNAL_ERROR.problem())
 
 
 def current_correlation_id() -> str:
@@ -128,21 +126,14 @@ def current_correlation_id() -> str:
 async def read_json(request: web.Request, model: type[Model]) -> Model:
     """The request body as `model`, or a problem naming what is wrong with it."""
     if request.content_type != "application/json":
-        raise Problem(
-            415,
-            "unsupported-media-type",
-            Text("Jenis isi tidak didukung", "Unsupported media type"),
-            Text("Kirim Content-Type: application/json", "Send Content-Type: application/json"),
+        raise UNSUPPORTED_MEDIA_TYPE.problem(
+            Text("Kirim Content-Type: application/json", "Send Content-Type: application/json")
         )
     raw = await request.read()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise Problem(
-            400,
-            "malformed-json",
-            Text("Isi bukan JSON yang valid", "Body is not valid JSON"),
-        ) from None
+        raise MALFORMED_JSON.problem() from None
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -37,7 +37,7 @@ FORBIDDEN_FIELD = Kind(
     403, "forbidden-field", Text("Kolom ini khusus operator", "This field is for operators only")
 )
 _HUB = TypeAdapter(HubCode)
-_PARTNER_WRITE = (MISSING_SCOPE, OPERATOR_ONLY, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
+_PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 
 
 @routes.post("/v1/orders")

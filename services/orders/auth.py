@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from shared.operators import is_operator
-from shared.problems import Kind, Problem, Text
+from shared.problems import RATE_LIMITED, Kind, Problem, Text
 from shared.web import DATABASE
 
 KEY_START = "plut_"
@@ -140,10 +140,7 @@ def key_hash(key: str) -> bytes:
 
 def _rate_limited(per_minute: int, wait_seconds: float) -> Problem:
     seconds = max(1, math.ceil(wait_seconds))
-    return Problem(
-        429,
-        "rate-limited",
-        Text("Terlalu banyak permintaan", "Too many requests"),
+    return RATE_LIMITED.problem(
         Text(
             f"Batas {per_minute} permintaan per menit; coba lagi dalam {seconds} detik",
             f"The limit is {per_minute} requests a minute; try again in {seconds} s",

@@ -32,9 +32,10 @@ SELECT partner_id, prefix, created_at, expires_at, revoked_at
 FROM partner_keys WHERE partner_id = ANY($1::uuid[])
 ORDER BY created_at, prefix
 """
-# The partner's keys that are good now stay good until `$2`, not after.
+# The partner's keys that are good now stay good for `$2` seconds more, not after.
 KEYS_EXPIRE = """
-UPDATE partner_keys SET expires_at = least(coalesce(expires_at, $2), $2)
+UPDATE partner_keys
+SET expires_at = least(expires_at, now() + make_interval(secs => $2))
 WHERE partner_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
 """
 KEY_REVOKE = """
@@ -139,10 +140,7 @@ async def rotate_key(conn: asyncpg.Connection, partner_id: uuid.UUID, new: NewKe
     """A new key; the keys good until now stay good for `previous_key_valid_seconds`."""
     async with conn.transaction():
         await partner(conn, partner_id)  # 404 for an unknown partner
-        until = await conn.fetchval(
-            "SELECT now() + make_interval(secs => $1)", new.previous_key_valid_seconds
-        )
-        await conn.execute(KEYS_EXPIRE, partner_id, until)
+        await conn.execute(KEYS_EXPIRE, partner_id, new.previous_key_valid_seconds)
         return await _issue_key(conn, partner_id)
 
 
