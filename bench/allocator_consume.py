@@ -6,7 +6,7 @@
 Target: the allocator consumes order.placed at no less than half the rate at which the same
 messages are consumed and acked with no work at all, measured in the same run.
 
-In one sandbox (database and vhost), the same M order.placed v2 envelopes are published (with
+In one sandbox (database and vhost), the same M order.placed v3 envelopes are published (with
 confirms, not timed) before each consumer runs, so that each drains a backlog of M messages:
 
 1. baseline, run before and again after the allocator (the ratio is against their mean, since

@@ -1,9 +1,9 @@
 """Field types shared by the HTTP APIs and the event contract, so both validate alike."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import phonenumbers
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 # Short lowercase codes: "kalteng-palangkaraya", "masker-kain".
@@ -77,6 +77,29 @@ PhoneNumber = Annotated[
     AfterValidator(normalise_phone),
     Field(examples=["0812 3456 7890", "+6281234567890"]),
 ]
+
+# How a person wants to be told: in Bahasa Indonesia (the default) or English, and on which
+# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email).
+Language = Literal["id", "en"]
+ChannelName = Literal["whatsapp", "sms", "email"]
+
+# The contact field each channel reaches a person at.
+_CONTACT_OF_CHANNEL = {"whatsapp": "phone", "sms": "phone", "email": "email"}
+
+
+def _reachable(channel: str | None, info: ValidationInfo) -> str | None:
+    """A channel is only preferred by someone it can reach: WhatsApp and SMS need the phone,
+    email the email. A contact that failed its own check is absent from `info.data`: it is
+    reported under its own name, not again here."""
+    contact = _CONTACT_OF_CHANNEL.get(channel)
+    if contact is not None and contact in info.data and info.data[contact] is None:
+        context = {"channel": channel, "contact": contact}
+        raise PydanticCustomError(f"channel_needs_{contact}", "{channel} needs {contact}", context)
+    return channel
+
+
+# A preferred channel as a request gives it; the model must declare `phone` and `email` first.
+PreferredChannel = Annotated[ChannelName | None, AfterValidator(_reachable)]
 
 # A priority class of the pre-order queue: "health", "program", "agency", "public", or the
 # operators' own.

@@ -170,6 +170,14 @@ _MESSAGES = {
         "harus nomor Indonesia (+62)", "must be an Indonesian number (+62)"
     ),
     "phone_not_mobile": Text("harus nomor ponsel, bukan telepon rumah", "must be a mobile number"),
+    "channel_needs_phone": Text(
+        "saluran {channel} memerlukan nomor ponsel: isi phone",
+        "the {channel} channel needs a mobile number: give phone",
+    ),
+    "channel_needs_email": Text(
+        "saluran email memerlukan alamat email: isi email",
+        "the email channel needs an email address: give email",
+    ),
     "rejected_exceeds_quantity": Text(
         "tidak boleh melebihi jumlah yang diantar", "cannot exceed the quantity delivered"
     ),

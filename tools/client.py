@@ -77,6 +77,8 @@ class HubClient:
         )
 
     async def register_producer(self, hub: str, **fields: Any) -> dict:
+        """`fields`: name, phone, regency, and any of email, language and channel (left out, the
+        service's defaults)."""
         body = {"hub": hub, **fields}
         return await self.call(
             "intake", "POST", "/v1/producers", json=body, headers=self.as_operator()
@@ -117,7 +119,8 @@ class HubClient:
         priority_class: str | None = None,
     ) -> dict:
         """Place an order, under a new Idempotency-Key unless one is given; None leaves a field
-        to the service's default (naming a `priority_class` is for operators)."""
+        to the service's default (naming a `priority_class` is for operators). `buyer` is sent as
+        given: name, type, region, and any of phone, email, reference, language and channel."""
         headers = self.to_orders(idempotency_key or str(uuid.uuid4()))
         body = {"hub": hub, "sku": sku, "quantity": quantity, "buyer": buyer}
         if accept_partial is not None:

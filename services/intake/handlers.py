@@ -86,6 +86,8 @@ async def register_producer(
             new.phone,
             new.regency,
             new.email,
+            new.language,
+            new.channel,
         )
         if row is None:
             raise conflict(
@@ -99,6 +101,8 @@ async def register_producer(
             regency=producer.regency,
             phone=producer.phone,
             email=producer.email,
+            language=producer.language,
+            channel=producer.channel,
         )
         await outbox.add(conn, Envelope.wrap(event, hub=new.hub, correlation_id=correlation_id))
     return producer

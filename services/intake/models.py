@@ -16,7 +16,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.fields import DeliveryQuantity, HubCode, Name, PhoneNumber, Rupiah, Sku, whole_number
+from shared.fields import (
+    ChannelName,
+    DeliveryQuantity,
+    HubCode,
+    Language,
+    Name,
+    PhoneNumber,
+    PreferredChannel,
+    Rupiah,
+    Sku,
+    whole_number,
+)
 
 
 def _known_timezone(name: str) -> str:
@@ -55,6 +66,8 @@ class NewProducer(Request):
     phone: PhoneNumber
     regency: Name
     email: EmailStr | None = None
+    language: Language = "id"
+    channel: PreferredChannel = None
 
 
 class NewDelivery(Request):
@@ -96,6 +109,8 @@ class Producer(BaseModel):
     phone: str
     regency: str
     email: str | None
+    language: Language
+    channel: ChannelName | None
     registered_at: datetime
 
 

@@ -19,7 +19,8 @@ RETURNING *
 PRODUCT_EXISTS = "SELECT EXISTS (SELECT 1 FROM products WHERE hub = $1 AND sku = $2)"
 
 PRODUCER_INSERT = """
-INSERT INTO producers (id, hub, name, phone, regency, email) VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO producers (id, hub, name, phone, regency, email, language, channel)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (hub, phone) DO NOTHING
 RETURNING *
 """

@@ -7,7 +7,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from shared.events import Buyer
-from shared.fields import HubCode, OrderQuantity, PhoneNumber, PriorityClass, Sku
+from shared.fields import (
+    HubCode,
+    OrderQuantity,
+    PhoneNumber,
+    PreferredChannel,
+    PriorityClass,
+    Sku,
+)
 
 OrderStatus = Literal[
     "queued",
@@ -20,9 +27,11 @@ OrderStatus = Literal[
 
 
 class NewBuyer(Buyer):
-    """A buyer as the API takes one: the phone number is checked and normalised."""
+    """A buyer as the API takes one: the phone number is checked and normalised, and the
+    preferred channel must reach them."""
 
     phone: PhoneNumber | None = None
+    channel: PreferredChannel = None
 
 
 class NewOrder(BaseModel):

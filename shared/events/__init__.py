@@ -15,22 +15,31 @@ from shared.events.allocator import (
     OrderReleased,
 )
 from shared.events.envelope import Envelope, EventPayload, UnknownEvent
-from shared.events.intake import HubRegistered, ProducerRegistered, ProductListed, SupplyReceived
+from shared.events.intake import (
+    HubRegistered,
+    ProducerRegistered,
+    ProducerRegisteredV1,
+    ProductListed,
+    SupplyReceived,
+)
 from shared.events.notifier import NotificationFailed, NotificationSent
 from shared.events.orders import (
     CLASS_OF_BUYER_TYPE,
     Buyer,
     BuyerType,
+    BuyerV2,
     OrderCancelled,
     OrderFulfilled,
     OrderPlaced,
     OrderPlacedV1,
+    OrderPlacedV2,
 )
 
 __all__ = [
     "CLASS_OF_BUYER_TYPE",
     "Buyer",
     "BuyerType",
+    "BuyerV2",
     "DaySummarised",
     "Envelope",
     "EventPayload",
@@ -46,10 +55,12 @@ __all__ = [
     "OrderFulfilled",
     "OrderPlaced",
     "OrderPlacedV1",
+    "OrderPlacedV2",
     "OrderQueued",
     "OrderQueuedV1",
     "OrderReleased",
     "ProducerRegistered",
+    "ProducerRegisteredV1",
     "ProductListed",
     "SupplyReceived",
     "UnknownEvent",

@@ -5,7 +5,7 @@ import uuid
 from pydantic import AwareDatetime, EmailStr, Field
 
 from shared.events.envelope import EventPayload
-from shared.fields import Name, Sku, Units
+from shared.fields import ChannelName, Language, Name, Sku, Units
 
 
 class HubRegistered(EventPayload):
@@ -29,6 +29,23 @@ class ProductListed(EventPayload):
 
 
 class ProducerRegistered(EventPayload):
+    """A producer, and how they want to be told (see `shared.fields`)."""
+
+    type = "producer.registered"
+    version = 2
+
+    producer_id: uuid.UUID
+    name: Name
+    regency: Name
+    phone: str
+    email: EmailStr | None = None
+    language: Language = "id"
+    channel: ChannelName | None = None
+
+
+class ProducerRegisteredV1(EventPayload):
+    """Before producers said in which language and on which channel to be told."""
+
     type = "producer.registered"
     version = 1
 
@@ -37,6 +54,10 @@ class ProducerRegistered(EventPayload):
     regency: Name
     phone: str
     email: EmailStr | None = None
+
+    def upgraded(self) -> ProducerRegistered:
+        # The hub's defaults: Bahasa Indonesia, on the hub's own order of channels.
+        return ProducerRegistered(**self.model_dump(), language="id", channel=None)
 
 
 class SupplyReceived(EventPayload):

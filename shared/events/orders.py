@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.events.envelope import EventPayload
-from shared.fields import Name, PriorityClass, Sku
+from shared.fields import ChannelName, Language, Name, PriorityClass, Sku
 
 BuyerType = Literal["individual", "agency", "bank", "business", "health_facility"]
 
@@ -26,7 +26,9 @@ BuyerReference = Annotated[
 ]
 
 
-class Buyer(BaseModel):
+class BuyerV2(BaseModel):
+    """A buyer as order.placed v1 and v2 carry one: before buyers said how to be told."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Name
@@ -52,13 +54,20 @@ class Buyer(BaseModel):
         return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
+class Buyer(BuyerV2):
+    """A buyer, and how they want to be told (see `shared.fields`)."""
+
+    language: Language = "id"
+    channel: ChannelName | None = None
+
+
 class OrderPlaced(EventPayload):
     """`priority_class`, then `placed_at`, then `sequence` (from the orders database) order the
     queue. `buyer_key` is the same for the same buyer across orders (see `Buyer.key`).
     """
 
     type = "order.placed"
-    version = 2
+    version = 3
 
     order_id: uuid.UUID
     sku: Sku
@@ -72,6 +81,28 @@ class OrderPlaced(EventPayload):
     accept_partial: bool
 
 
+class OrderPlacedV2(EventPayload):
+    """Before buyers said in which language and on which channel to be told."""
+
+    type = "order.placed"
+    version = 2
+
+    order_id: uuid.UUID
+    sku: Sku
+    quantity: int = Field(ge=1)
+    placed_at: AwareDatetime
+    sequence: int = Field(ge=1)
+    buyer: BuyerV2
+    buyer_key: str = Field(min_length=1, max_length=64)
+    priority_class: PriorityClass
+    accept_partial: bool
+
+    def upgraded(self) -> OrderPlaced:
+        # The hub's defaults: Bahasa Indonesia, on the hub's own order of channels.
+        buyer = Buyer(**self.buyer.model_dump(), language="id", channel=None)
+        return OrderPlaced(**self.model_dump(exclude={"buyer"}), buyer=buyer)
+
+
 class OrderPlacedV1(EventPayload):
     """Before priority classes, buyer identity and whole-only orders."""
 
@@ -83,15 +114,15 @@ class OrderPlacedV1(EventPayload):
     quantity: int = Field(ge=1)
     placed_at: AwareDatetime
     sequence: int = Field(ge=1)
-    buyer: Buyer
+    buyer: BuyerV2
 
     def upgraded(self) -> OrderPlaced:
-        return OrderPlaced(
+        return OrderPlacedV2(
             **self.model_dump(),
             buyer_key=self.buyer.key(self.order_id),
             priority_class=CLASS_OF_BUYER_TYPE[self.buyer.type],
             accept_partial=True,
-        )
+        ).upgraded()
 
 
 class OrderCancelled(EventPayload):

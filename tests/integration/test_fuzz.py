@@ -51,7 +51,8 @@ async def known(stack: Stack) -> dict[str, list[str]]:
 
 # What a JSON schema cannot say: that a hub, producer or product exists; that a phone number is an
 # Indonesian mobile; that a time zone is in the tz database; no more rejected than delivered;
-# exactly one of two query parameters; distinct classes whose reserves fit in 100%.
+# exactly one of two query parameters; distinct classes whose reserves fit in 100%; a preferred
+# channel with the phone or email it needs.
 BEYOND_SCHEMA = {
     "unknown",
     "phone_invalid",
@@ -62,6 +63,8 @@ BEYOND_SCHEMA = {
     "one_of_required",
     "class_repeated",
     "reserves_over_100",
+    "channel_needs_phone",
+    "channel_needs_email",
 }
 
 

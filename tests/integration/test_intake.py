@@ -62,6 +62,49 @@ async def test_request_correlation_id_travels_with_the_event(
     assert event.causation_id is None
 
 
+async def test_a_producer_says_how_to_be_told_and_the_record_and_event_keep_it(
+    client: HubClient, hub: str, tap: EventTap
+):
+    producer = await add_producer(
+        client, hub, email="sari@contoh.id", language="en", channel="email"
+    )
+
+    assert (producer["language"], producer["channel"]) == ("en", "email")
+    assert await client.call("intake", "GET", f"/v1/producers/{producer['id']}") == producer
+    event = await tap.wait_for(
+        lambda e: e.payload.get("producer_id") == producer["id"], what="producer.registered"
+    )
+    assert (event.type, event.version) == ("producer.registered", 2)
+    assert (event.payload["language"], event.payload["channel"]) == ("en", "email")
+
+
+async def test_a_producer_who_says_nothing_is_told_in_bahasa_on_the_hubs_channels(
+    client: HubClient, hub: str, tap: EventTap
+):
+    producer = await add_producer(client, hub)
+
+    assert (producer["language"], producer["channel"]) == ("id", None)
+    event = await tap.wait_for(
+        lambda e: e.payload.get("producer_id") == producer["id"], what="producer.registered"
+    )
+    assert (event.payload["language"], event.payload["channel"]) == ("id", None)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("language", "jv"), ("channel", "telegram"), ("channel", "email")]
+)
+async def test_the_producers_table_refuses_what_the_api_refuses(
+    client: HubClient, hub: str, database: asyncpg.Connection, column: str, value: str
+):
+    """Behind the API, the table keeps the same rules (the producer has no email)."""
+    producer = await add_producer(client, hub)
+
+    with pytest.raises(asyncpg.CheckViolationError):
+        await database.execute(
+            f"UPDATE intake.producers SET {column} = $1 WHERE id = $2", value, producer["id"]
+        )
+
+
 def intake_write(path: str, hub: str, producer_id: str) -> dict:
     """A good body for each of intake's writes. Were a refused one written, the hub, product and
     producer would then be conflicts (409), and the delivery would show in the row counts."""
@@ -202,6 +245,9 @@ BAD_PRODUCERS = [
     BadRequest("NUL in the name", {"name": "Ibu\u0000Sari"}, 422, {"name"}),
     BadRequest("unknown hub", {"hub": "tidak-ada"}, 422, {"hub"}),
     BadRequest("hub not a code", {"hub": "PLUT Kalteng"}, 422, {"hub"}),
+    BadRequest("unknown language", {"language": "jv"}, 422, {"language"}),
+    BadRequest("unknown channel", {"channel": "telegram"}, 422, {"channel"}),
+    BadRequest("email channel without an email", {"channel": "email"}, 422, {"channel"}),
 ]
 
 

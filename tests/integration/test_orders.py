@@ -45,6 +45,36 @@ async def test_order_is_queued_and_announced(client: HubClient, hub: str, tap: E
     assert event.payload["buyer"]["type"] == "agency"
 
 
+async def test_a_buyer_says_how_to_be_told_and_the_order_and_its_event_keep_it(
+    client: HubClient, hub: str, tap: EventTap
+):
+    told = {"phone": "0812 3456 7890", "language": "en", "channel": "sms"}
+
+    placed = await client.place_order(hub, "masker-kain", 10, {**BUYER, **told})
+
+    assert placed["buyer"]["phone"] == "+6281234567890"
+    assert (placed["buyer"]["language"], placed["buyer"]["channel"]) == ("en", "sms")
+    assert (await client.order(placed["id"]))["buyer"] == placed["buyer"]
+    event = await tap.wait_for(
+        lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
+        what="order.placed",
+    )
+    assert event.version == 3 and event.payload["buyer"] == placed["buyer"]
+
+
+async def test_a_buyer_who_says_nothing_is_told_in_bahasa_on_the_hubs_channels(
+    client: HubClient, hub: str, tap: EventTap
+):
+    placed = await client.place_order(hub, "masker-kain", 10, BUYER)
+
+    assert (placed["buyer"]["language"], placed["buyer"]["channel"]) == ("id", None)
+    event = await tap.wait_for(
+        lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
+        what="order.placed",
+    )
+    assert (event.payload["buyer"]["language"], event.payload["buyer"]["channel"]) == ("id", None)
+
+
 async def test_retry_with_idempotency_key_returns_the_first_answer(
     partner_client: HubClient, hub: str, database: asyncpg.Connection
 ):
@@ -148,6 +178,17 @@ BAD_ORDERS = [
     BadRequest("priority_class empty", {"priority_class": ""}, 422, {"priority_class"}),
     BadRequest("priority_class spaces", {"priority_class": "dinas kes"}, 422, {"priority_class"}),
     BadRequest("buyer reference empty", {"buyer": buyer(reference=" ")}, 422, {"buyer.reference"}),
+    BadRequest("buyer language unknown", {"buyer": buyer(language="jv")}, 422, {"buyer.language"}),
+    BadRequest("buyer channel unknown", {"buyer": buyer(channel="fax")}, 422, {"buyer.channel"}),
+    BadRequest(
+        "buyer email channel, no email", {"buyer": buyer(channel="email")}, 422, {"buyer.channel"}
+    ),
+    BadRequest(
+        "buyer sms channel, no phone",
+        {"buyer": buyer(channel="sms", email="dinkes@kapuas.go.id")},
+        422,
+        {"buyer.channel"},
+    ),
     BadRequest("priority_class, partner", {"priority_class": "program"}, 403, {"priority_class"}),
     BadRequest("not JSON", b"{'hub': 'x'}", 400),
     BadRequest("too large", b"[" + b"1," * 10_000 + b"1]", 413),

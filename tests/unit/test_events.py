@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from shared.events import (
     Buyer,
+    BuyerV2,
     DaySummarised,
     Envelope,
     EventPayload,
@@ -23,10 +24,12 @@ from shared.events import (
     OrderFulfilled,
     OrderPlaced,
     OrderPlacedV1,
+    OrderPlacedV2,
     OrderQueued,
     OrderQueuedV1,
     OrderReleased,
     ProducerRegistered,
+    ProducerRegisteredV1,
     ProductListed,
     SupplyReceived,
     UnknownEvent,
@@ -42,12 +45,21 @@ SAMPLES = {
     ("product.listed", 1): ProductListed(
         product_id=uuid.uuid4(), sku="masker-kain", name="Masker kain", unit_price=5000
     ),
-    ("producer.registered", 1): ProducerRegistered(
+    ("producer.registered", 1): ProducerRegisteredV1(
         producer_id=uuid.uuid4(),
         name="Ibu Siti",
         regency="Kotawaringin Timur",
         phone="+6281234567890",
         email="siti@example.org",
+    ),
+    ("producer.registered", 2): ProducerRegistered(
+        producer_id=uuid.uuid4(),
+        name="Ibu Siti",
+        regency="Kotawaringin Timur",
+        phone="+6281234567890",
+        email="siti@example.org",
+        language="en",
+        channel="email",
     ),
     ("supply.received", 1): SupplyReceived(
         delivery_id=uuid.uuid4(),
@@ -64,15 +76,33 @@ SAMPLES = {
         quantity=30,
         placed_at=NOW,
         sequence=1,
-        buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
+        buyer=BuyerV2(name="Bank Kalteng", type="bank", region="Palangka Raya"),
     ),
-    ("order.placed", 2): OrderPlaced(
+    ("order.placed", 2): OrderPlacedV2(
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=30,
         placed_at=NOW,
         sequence=1,
-        buyer=Buyer(name="Puskesmas Pahandut", type="health_facility", region="Palangka Raya"),
+        buyer=BuyerV2(name="Puskesmas Pahandut", type="health_facility", region="Palangka Raya"),
+        buyer_key="5f0c8e2a",
+        priority_class="health",
+        accept_partial=False,
+    ),
+    ("order.placed", 3): OrderPlaced(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=30,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(
+            name="Puskesmas Pahandut",
+            type="health_facility",
+            region="Palangka Raya",
+            phone="+6281234567890",
+            language="en",
+            channel="sms",
+        ),
         buyer_key="5f0c8e2a",
         priority_class="health",
         accept_partial=False,
@@ -188,6 +218,59 @@ def test_an_old_order_placed_reads_as_the_newest_with_the_defaults_it_implies():
     assert isinstance(read, OrderPlaced)
     assert (read.priority_class, read.accept_partial) == ("public", True)
     assert read.buyer_key == old.buyer.key(old.order_id)
+    assert (read.buyer.language, read.buyer.channel) == ("id", None)
+
+
+def test_an_order_placed_v2_reads_as_the_newest_told_in_the_hubs_default_way():
+    old = SAMPLES[("order.placed", 2)]
+    envelope = over_the_wire(Envelope.wrap(old, hub=HUB, correlation_id="req-1"))
+
+    read = envelope.read()
+
+    assert isinstance(read, OrderPlaced)
+    assert read.buyer == Buyer(**old.buyer.model_dump(), language="id", channel=None)
+    assert read.model_dump(exclude={"buyer"}) == old.model_dump(exclude={"buyer"})
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_old_order_placed_refuses_a_buyer_with_the_new_fields(version):
+    envelope = Envelope.wrap(SAMPLES[("order.placed", version)], hub=HUB, correlation_id="r")
+    buyer = {**envelope.payload["buyer"], "language": "en", "channel": "sms"}
+    sent = envelope.model_copy(update={"payload": {**envelope.payload, "buyer": buyer}})
+
+    with pytest.raises(ValidationError, match="extra_forbidden|Extra inputs"):
+        sent.read()
+
+
+def test_the_newest_order_placed_keeps_how_the_buyer_wants_to_be_told():
+    sent = Envelope.wrap(SAMPLES[("order.placed", 3)], hub=HUB, correlation_id="req-1")
+
+    buyer = over_the_wire(sent).read().buyer
+
+    assert (buyer.language, buyer.channel) == ("en", "sms")
+
+
+def test_an_old_producer_registered_reads_as_the_newest_told_in_the_hubs_default_way():
+    old = SAMPLES[("producer.registered", 1)]
+    envelope = over_the_wire(Envelope.wrap(old, hub=HUB, correlation_id="req-1"))
+
+    read = envelope.read()
+
+    assert read == ProducerRegistered(**old.model_dump(), language="id", channel=None)
+    refused = {**envelope.payload, "language": "en"}
+    with pytest.raises(ValidationError, match="extra_forbidden|Extra inputs"):
+        envelope.model_copy(update={"payload": refused}).read()
+
+
+@pytest.mark.parametrize("preference", [{"language": "jv"}, {"channel": "telegram"}])
+def test_a_language_or_channel_not_offered_is_refused_in_events(preference):
+    with pytest.raises(ValidationError, match="literal_error|Input should be"):
+        Buyer(name="A", type="bank", region="R", **preference)
+    with pytest.raises(ValidationError, match="literal_error|Input should be"):
+        ProducerRegistered(
+            **SAMPLES[("producer.registered", 2)].model_dump(exclude=set(preference)),
+            **preference,
+        )
 
 
 def test_the_same_buyer_has_the_same_key_across_orders_by_reference_then_phone_then_email():

@@ -1,9 +1,9 @@
-"""Shared field types: Indonesian mobile numbers and short lowercase codes."""
+"""Shared field types: Indonesian mobile numbers, short lowercase codes, preferred channels."""
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.fields import HubCode, PhoneNumber, Sku
+from shared.fields import HubCode, PhoneNumber, PreferredChannel, Sku
 
 
 class Contact(BaseModel):
@@ -13,6 +13,12 @@ class Contact(BaseModel):
 class Codes(BaseModel):
     hub: HubCode
     sku: Sku
+
+
+class Reachable(BaseModel):
+    phone: PhoneNumber | None = None
+    email: str | None = None
+    channel: PreferredChannel = None
 
 
 def phone_error_code(raw: str) -> str:
@@ -74,3 +80,42 @@ def test_code_that_is_not_a_short_lowercase_code_is_refused(code):
         Codes(hub=code, sku=code)
 
     assert {error["loc"][0] for error in raised.value.errors()} == {"hub", "sku"}
+
+
+@pytest.mark.parametrize(
+    ("contact", "channel"),
+    [
+        ({"phone": "081234567890"}, "whatsapp"),
+        ({"phone": "081234567890"}, "sms"),
+        ({"email": "sari@contoh.id"}, "email"),
+        ({}, None),
+    ],
+)
+def test_a_channel_that_reaches_the_person_is_taken(contact, channel):
+    assert Reachable(**contact, channel=channel).channel == channel
+
+
+@pytest.mark.parametrize(
+    ("contact", "channel", "code"),
+    [
+        ({"email": "sari@contoh.id"}, "whatsapp", "channel_needs_phone"),
+        ({"email": "sari@contoh.id"}, "sms", "channel_needs_phone"),
+        ({"phone": "081234567890"}, "email", "channel_needs_email"),
+    ],
+)
+def test_a_channel_that_cannot_reach_the_person_is_refused_under_channel(contact, channel, code):
+    with pytest.raises(ValidationError) as raised:
+        Reachable(**contact, channel=channel)
+
+    assert [(error["loc"], error["type"]) for error in raised.value.errors()] == [
+        (("channel",), code)
+    ]
+
+
+def test_a_bad_phone_is_refused_once_under_its_own_name_not_again_under_channel():
+    with pytest.raises(ValidationError) as raised:
+        Reachable(phone="0536 3221234", channel="sms")
+
+    assert [(error["loc"], error["type"]) for error in raised.value.errors()] == [
+        (("phone",), "phone_not_mobile")
+    ]

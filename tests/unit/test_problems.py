@@ -282,3 +282,31 @@ def test_language_of_any_other_client_is_indonesian(accept_language):
 
 def test_language_of_a_client_that_says_nothing_is_indonesian():
     assert language_of(request_with({})) == "id"
+
+
+@pytest.mark.parametrize(
+    ("buyer", "code", "indonesian", "english"),
+    [
+        (
+            {"channel": "sms"},
+            "channel_needs_phone",
+            "saluran sms memerlukan nomor ponsel: isi phone",
+            "the sms channel needs a mobile number: give phone",
+        ),
+        (
+            {"channel": "email", "phone": "081234567890"},
+            "channel_needs_email",
+            "saluran email memerlukan alamat email: isi email",
+            "the email channel needs an email address: give email",
+        ),
+    ],
+)
+def test_a_channel_without_its_contact_is_named_as_buyer_channel(buyer, code, indonesian, english):
+    problem = problem_for(NewOrder, good_order(buyer=good_buyer(**buyer)))
+
+    assert errors_by_field(problem.document("id"))["buyer.channel"] == {
+        "field": "buyer.channel",
+        "code": code,
+        "message": indonesian,
+    }
+    assert errors_by_field(problem.document("en"))["buyer.channel"]["message"] == english
