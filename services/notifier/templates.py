@@ -1,61 +1,147 @@
-"""Message templates: files in `templates/`, Bahasa Indonesia first, English below.
+"""Message templates: one file per purpose and language, `templates/<language>/<purpose>.txt`,
+rendered into every form a channel needs.
 
-A file's first line is the subject; the rest is the body, with `$name`-style placeholders.
-A placeholder without a value is an error, never a blank in a message someone reads. A value
-of None leaves out each line that names it: a sentence that does not apply to this message.
+A file has three sections separated by a line `---`: the subject (one line); the body, which is
+the email's text part and the approved WhatsApp template's body; and the short SMS text.
+Placeholders are `$name` style. `$name` is the recipient's name; any other `$x` takes
+`params["x"]`, else `params["x_<language>"]` (the consumers pass dates in words in both
+languages). A placeholder with no value is an error, never a blank in a message a person reads.
 """
 
+import html
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from string import Template
 from typing import Any
 
+from services.notifier.channels.base import Content
+
+LANGUAGES = ("id", "en")
 TEMPLATES = Path(__file__).parent / "templates"
+SECTION_BREAK = re.compile(r"^---[ \t]*$", re.MULTILINE)
+MONEY_SUFFIX = "_rupiah"
+
+# A small self-contained page: mail clients block external resources and ignore <style> often.
+PAGE = Template(
+    """<!DOCTYPE html>
+<html lang="$language">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title>
+</head>
+<body style="margin:0;padding:12px;background:#f2f2f2">
+<div style="max-width:560px;margin:0 auto;padding:16px 20px;background:#ffffff;\
+font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">
+$paragraphs
+</div>
+</body>
+</html>
+"""
+)
+PARAGRAPH = '<p style="margin:0 0 16px">{}</p>'
+
+
+class MissingParameter(LookupError):
+    """A placeholder without a value: the message would have a blank where a fact belongs."""
 
 
 @dataclass(frozen=True)
-class Rendered:
-    subject: str
-    body: str
+class Source:
+    """One template file's three sections."""
 
+    subject: Template
+    body: Template
+    short: Template
 
-def indonesian_number(value: int) -> str:
-    """2000 -> '2.000', as Indonesians write it."""
-    return f"{value:,}".replace(",", ".")
-
-
-@cache
-def _load(template: str) -> tuple[str, Template]:
-    subject, _, body = (TEMPLATES / f"{template}.txt").read_text().partition("\n")
-    return subject.strip(), Template(body.strip("\n") + "\n")
-
-
-def render(template: str, recipient_name: str, params: dict[str, Any]) -> Rendered:
-    subject, body = _load(template)
-    values = {
-        key: indonesian_number(value) if isinstance(value, int) else value
-        for key, value in params.items()
-    }
-    left_out = {key for key, value in values.items() if value is None}
-    if left_out:
-        body = Template(
-            "".join(
-                line
-                for line in body.template.splitlines(keepends=True)
-                if not left_out & _placeholders(line)
-            )
-        )
-    return Rendered(subject, body.substitute(values, name=recipient_name))
-
-
-def _placeholders(text: str) -> set[str]:
-    return {
-        match.group("named") or match.group("braced")
-        for match in Template.pattern.finditer(text)
-        if match.group("named") or match.group("braced")
-    }
+    def placeholders(self) -> set[str]:
+        return {
+            name
+            for section in (self.subject, self.body, self.short)
+            for name in section.get_identifiers()
+        }
 
 
 def known_templates() -> set[str]:
-    return {path.stem for path in TEMPLATES.glob("*.txt")}
+    """The purposes that have a file in every language."""
+    per_language = ({path.stem for path in (TEMPLATES / lang).glob("*.txt")} for lang in LANGUAGES)
+    return set.intersection(*per_language)
+
+
+@cache
+def load(template: str, language: str) -> Source:
+    """A template file, checked once: three sections, a one-line subject, no stray `$`."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no messages in language {language!r}; there are {LANGUAGES}")
+    if template not in known_templates():  # also keeps a name like "../x" out of the path
+        raise LookupError(f"no template {template!r} in every language")
+    path = TEMPLATES / language / f"{template}.txt"
+    sections = [section.strip() for section in SECTION_BREAK.split(path.read_text("utf-8"))]
+    if len(sections) != 3:
+        raise ValueError(f"{path}: want subject, body and short text, separated by lines '---'")
+    source = Source(*(Template(section) for section in sections))
+    if "\n" in sections[0]:
+        raise ValueError(f"{path}: the subject must be one line")
+    for section in (source.subject, source.body, source.short):
+        if not section.is_valid():
+            raise ValueError(f"{path}: a '$' that is no placeholder; write '$$' for a dollar")
+    return source
+
+
+def render(template: str, language: str, recipient_name: str, params: Mapping[str, Any]) -> Content:
+    """One message in one language, in every form a channel may need."""
+    source = load(template, language)
+    values = {key: value_of(key, language, recipient_name, params) for key in source.placeholders()}
+    subject = source.subject.substitute(values)
+    text = source.body.substitute(values)
+    return Content(
+        template=template,
+        language=language,
+        subject=subject,
+        text=text,
+        html=as_html(subject, text, language),
+        short=source.short.substitute(values),
+        parameters=tuple(one_line(values[key]) for key in source.body.get_identifiers()),
+    )
+
+
+def value_of(key: str, language: str, recipient_name: str, params: Mapping[str, Any]) -> str:
+    """What `$key` reads as in `language`."""
+    if key == "name":
+        value = recipient_name
+    else:
+        value = params.get(key, params.get(f"{key}_{language}"))
+    if value is None:
+        raise MissingParameter(f"no value for ${key}: give {key!r} or '{key}_{language}'")
+    written = formatted(key, value, language)
+    if not written.strip():
+        raise MissingParameter(f"${key} is blank")
+    return written
+
+
+def formatted(key: str, value: Any, language: str) -> str:
+    """Whole numbers as each language groups digits; a `*_rupiah` one as money; text as it is."""
+    if type(value) is int:  # not bool, which would read "1"
+        number = f"{value:,}" if language == "en" else f"{value:,}".replace(",", ".")
+        return f"Rp{number}" if key.endswith(MONEY_SUFFIX) else number
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"${key} must be a whole number or text, not {value!r}")
+
+
+def one_line(value: str) -> str:
+    """WhatsApp refuses a parameter with a newline, a tab or more than four spaces in a row."""
+    return " ".join(value.split())
+
+
+def as_html(subject: str, text: str, language: str) -> str:
+    """The body as a page: a paragraph per blank-line-separated block, <br> within one."""
+    blocks = (block for block in re.split(r"\n[ \t]*\n", text) if block.strip())
+    paragraphs = "\n".join(
+        PARAGRAPH.format("<br>\n".join(html.escape(line) for line in block.strip().splitlines()))
+        for block in blocks
+    )
+    return PAGE.substitute(language=language, title=html.escape(subject), paragraphs=paragraphs)

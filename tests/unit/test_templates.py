@@ -1,358 +1,379 @@
-"""Message templates: each renders with what its consumer gives it, Indonesian first."""
+"""Message templates: every purpose in every language, rendered into what each channel needs."""
 
+import json
 import re
-import uuid
-from datetime import UTC, date, datetime
-from pathlib import Path
+import string
+import subprocess
+import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.notifier import consumers, store
-from services.notifier.templates import TEMPLATES, indonesian_number, known_templates, render
-from shared.consumer import Event
-from shared.events import (
-    Buyer,
-    Envelope,
-    HubRegistered,
-    LotShare,
-    OrderAllocated,
-    OrderCancelled,
-    OrderEstimateMoved,
-    OrderExpired,
-    OrderPlaced,
-    OrderQueued,
-    ProducerRegistered,
-    ProductListed,
-    SupplyReceived,
+from services.notifier.dates import NO_ESTIMATE
+from services.notifier.templates import (
+    LANGUAGES,
+    MissingParameter,
+    formatted,
+    known_templates,
+    load,
+    render,
 )
+from services.notifier.whatsapp_templates import SAMPLE_NAME, SAMPLE_PARAMS, definitions, numbered
 
-HUB = "kalteng-palangkaraya"
-NOW = datetime(2020, 4, 6, 8, 30, tzinfo=UTC)
-SITI, BUDI = uuid.uuid4(), uuid.uuid4()
-# 07.00 UTC is 14.00 WIB in Palangka Raya.
-HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
-LOTS = (
-    LotShare(delivery_id=uuid.uuid4(), producer_id=SITI, quantity=1000),
-    LotShare(delivery_id=uuid.uuid4(), producer_id=BUDI, quantity=500),
+# What the consumers send: a purpose missing here or on disk is caught before a message is.
+BUYER_PURPOSES = {
+    "order_received",
+    "order_allocated",
+    "order_partly_allocated",
+    "estimate_moved",
+    "order_expired",
+    "order_cancelled",
+}
+PRODUCER_PURPOSES = {"delivery_recorded", "units_sold", "units_returned", "daily_summary"}
+EVERY = [(purpose, language) for purpose in sorted(known_templates()) for language in LANGUAGES]
+
+# What the consumers pass when there is no estimate or no deadline: longer, and worded apart.
+UNKNOWNS = {
+    "estimate_id": NO_ESTIMATE.id,
+    "estimate_en": NO_ESTIMATE.en,
+    "moved_id": "berubah",
+    "moved_en": "changed",
+    "hold_until_id": "tanpa batas waktu",
+    "hold_until_en": "no deadline",
+}
+# Long but possible values: a 40-character product and hub, the longest dates in words.
+LONG_TEXTS = {
+    "product": "Masker kain katun tiga lapis motif batik",
+    "pickup": "Rumah Produksi Bersama PLUT Palangkaraya",
+    "estimate_id": NO_ESTIMATE.id,
+    "estimate_en": NO_ESTIMATE.en,
+    "previous_id": NO_ESTIMATE.id,
+    "previous_en": NO_ESTIMATE.en,
+    "moved_en": "moved earlier",
+    "hold_until_id": "30 September 2026 23.59 WITA",
+    "hold_until_en": "30 September 2026 23:59 WITA",
+    "day_id": "30 September 2026",
+    "day_en": "30 September 2026",
+}
+LONG_NAME = "Koperasi Wanita Sejahtera Palangka Raya"
+
+# GSM 03.38's basic alphabet: anything else makes an SMS UCS-2, 70 characters a segment.
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑ\u00dc\u00a7¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+ONE_SMS, TWO_SMS = 160, 306
 
-# One event of each type the notifier consumes; quantities large enough to need a thousands dot.
-EVENTS = {
-    "product.listed": ProductListed(
-        product_id=uuid.uuid4(), sku="masker-kain", name="Masker kain", unit_price=5000
-    ),
-    "producer.registered": ProducerRegistered(
-        producer_id=SITI, name="Ibu Siti", regency="Katingan", phone="+6281234567890"
-    ),
-    "supply.received": SupplyReceived(
-        delivery_id=uuid.uuid4(),
-        producer_id=SITI,
-        sku="masker-kain",
-        quantity=1200,
-        rejected=12,
-        accepted=1188,
-        received_at=NOW,
-    ),
-    "order.placed": OrderPlaced(
-        order_id=uuid.uuid4(),
-        sku="masker-kain",
-        quantity=3000,
-        placed_at=NOW,
-        sequence=1,
-        buyer=Buyer(name="Bank Kalteng", type="bank", region="Palangka Raya"),
-        buyer_key="bank-kalteng",
-        priority_class="public",
-        accept_partial=True,
-    ),
-    "order.queued": OrderQueued(
-        order_id=uuid.uuid4(),
-        sku="masker-kain",
-        quantity=3000,
-        priority_class="public",
-        position=4,
-        units_ahead=2500,
-        estimated_date=None,
-    ),
-    "order.allocated": OrderAllocated(
-        order_id=uuid.uuid4(),
-        sku="masker-kain",
-        quantity=1500,
-        allocated_total=1500,
-        requested=3000,
-        lots=LOTS,
-        rule="fifo",
-        policy_version=0,
-        hold_until=HOLD_UNTIL,
-    ),
-    "order.cancelled": OrderCancelled(order_id=uuid.uuid4(), sku="masker-kain", cancelled_at=NOW),
-    "order.expired": OrderExpired(
-        order_id=uuid.uuid4(), sku="masker-kain", quantity=1500, lots=LOTS, hold_until=HOLD_UNTIL
-    ),
-    "order.estimate_moved": OrderEstimateMoved(
-        order_id=uuid.uuid4(),
-        sku="masker-kain",
-        position=2,
-        units_ahead=1200,
-        estimated_date=date(2026, 11, 30),
-        previous_date=date(2026, 12, 1),
-    ),
-    "hub.registered": HubRegistered(name="PLUT Kalimantan Tengah", timezone="Asia/Jakarta"),
+# Words that give away the other language in a template's own text.
+FOREIGN_WORDS = {
+    "id": {"the", "your", "you", "order", "please", "thank", "units", "collect", "queue", "is"},
+    "en": {"anda", "pesanan", "barang", "yang", "dan", "untuk", "antrean", "terima", "kami"},
 }
 
 
-class QuietConnection:
-    """Stands in for asyncpg: the consumers' own SQL is not what these tests are about. Its one
-    answer is the hub's time zone (None: a hub not heard of)."""
-
-    def __init__(self, timezone: str | None = None) -> None:
-        self.timezone = timezone
-
-    async def execute(self, *_args):
-        return "OK"
-
-    async def fetchval(self, *_args):
-        return self.timezone
+def sample(purpose: str, **changes) -> dict:
+    return {**SAMPLE_PARAMS[purpose], **changes}
 
 
-@pytest.fixture
-def messages(monkeypatch) -> list[dict]:
-    """Every message the notifier's consumers record for EVENTS, as (template, params)."""
-    recorded: list[dict] = []
-
-    async def add_message(_conn, _cause, *, template, params, **_who):
-        recorded.append({"template": template, "params": params})
-
-    async def add_recipient(*_args, **_kwargs):
-        return None
-
-    async def product_name(_conn, _hub, _sku):
-        return "Masker kain"
-
-    monkeypatch.setattr(store, "add_message", add_message)
-    monkeypatch.setattr(store, "add_recipient", add_recipient)
-    monkeypatch.setattr(store, "product_name", product_name)
-    return recorded
+def with_unknowns(purpose: str) -> dict:
+    return {key: UNKNOWNS.get(key, value) for key, value in SAMPLE_PARAMS[purpose].items()}
 
 
-async def record_all(messages: list[dict], *payloads, timezone: str | None = None) -> list[dict]:
-    """The messages recorded for `payloads` (every one of EVENTS when none are given)."""
-    events = [
-        Event(Envelope.wrap(payload, hub=HUB, correlation_id="t"), payload)
-        for payload in payloads or EVENTS.values()
-    ]
-    await consumers.handlers.handle_batch(QuietConnection(timezone), events)
-    return messages
+def long_values(purpose: str) -> dict:
+    """Every number six digits (money nine), every text as long as it gets."""
+
+    def longest(key, value):
+        if type(value) is int:
+            return 999_999_999 if key.endswith("_rupiah") else 999_999
+        return LONG_TEXTS.get(key, value)
+
+    return {key: longest(key, value) for key, value in SAMPLE_PARAMS[purpose].items()}
 
 
-async def rendered(messages: list[dict], template: str, *payloads, **where) -> str:
-    """The body of the one `template` message recorded for `payloads`."""
-    (message,) = [
-        m for m in await record_all(messages, *payloads, **where) if m["template"] == template
-    ]
-    return render(template, "Ibu Siti", message["params"]).body
+def words(template_text: str) -> set[str]:
+    """The template's own words, without its placeholders."""
+    return set(re.findall(r"[a-z]+", re.sub(r"\$\w+", " ", template_text).lower()))
 
 
-def template_names_in_consumers_source() -> set[str]:
-    source = Path(consumers.__file__).read_text()
-    return set(re.findall(r'template="(\w+)"', source))
+# The files
 
 
-def test_every_template_named_in_the_consumers_exists_as_a_file():
-    names = template_names_in_consumers_source()
-
-    assert names
-    for name in names:
-        assert (TEMPLATES / f"{name}.txt").is_file(), name
+def test_every_purpose_the_consumers_send_has_a_file_in_every_language():
+    assert known_templates() == BUYER_PURPOSES | PRODUCER_PURPOSES
+    assert set(SAMPLE_PARAMS) == known_templates()
 
 
-def test_every_template_file_is_used_by_a_consumer():
-    assert known_templates() == template_names_in_consumers_source()
+@pytest.mark.parametrize("purpose", sorted(BUYER_PURPOSES | PRODUCER_PURPOSES))
+def test_both_languages_use_the_same_placeholders_and_the_short_text_a_subset(purpose):
+    indonesian, english = (load(purpose, language) for language in LANGUAGES)
+
+    assert set(indonesian.body.get_identifiers()) == set(english.body.get_identifiers())
+    for source in (indonesian, english):
+        body = set(source.body.get_identifiers())
+        assert set(source.short.get_identifiers()) <= body
+        assert set(source.subject.get_identifiers()) <= body
 
 
-def test_there_is_an_event_here_for_every_event_the_notifier_consumes():
-    assert set(EVENTS) == consumers.handlers.event_types
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_every_body_greets_the_recipient_by_name(purpose, language):
+    greeting = {"id": "Halo $name,", "en": "Hello $name,"}[language]
+
+    assert load(purpose, language).body.template.startswith(greeting)
 
 
-async def test_every_template_is_rendered_from_the_events_the_notifier_consumes(messages):
-    await record_all(messages)
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("purpose", sorted(BUYER_PURPOSES))
+def test_a_buyer_message_gives_the_order_id_in_the_body_and_its_ref_in_the_sms(purpose, language):
+    source = load(purpose, language)
 
-    assert {message["template"] for message in messages} == known_templates()
-
-
-async def test_an_allocation_tells_the_buyer_and_each_producer_whose_units_went(messages):
-    await record_all(messages)
-
-    sold = [m["params"] for m in messages if m["template"] == "units_sold"]
-    assert sorted(params["quantity"] for params in sold) == [500, 1000]
+    assert {"order_id", "order_ref"} <= set(source.body.get_identifiers())
+    assert "order_ref" in source.short.get_identifiers()
 
 
-async def test_an_expiry_tells_the_buyer_and_each_producer_whose_units_went_back(messages):
-    await record_all(messages, EVENTS["order.expired"])
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_each_language_reads_only_that_language(purpose, language):
+    source = load(purpose, language)
+    text = "\n".join(s.template for s in (source.subject, source.body, source.short))
 
-    assert {m["template"] for m in messages} == {"order_expired", "units_returned"}
-    returned = [m["params"] for m in messages if m["template"] == "units_returned"]
-    assert sorted(params["quantity"] for params in returned) == [500, 1000]
-
-
-async def test_an_expiry_says_until_when_the_units_were_held(messages):
-    body = await rendered(messages, "order_expired", EVENTS["order.expired"])
-
-    assert (
-        "1.500 Masker kain untuk pesanan Anda tidak diambil sebelum 30 November 2026 14.00 WIB"
-        in body
-    )
-    assert "not collected before 30 November 2026 14:00 WIB" in body
-    assert "tetap di tempatnya dalam antrean" in body
+    assert not words(text) & FOREIGN_WORDS[language]
 
 
-async def test_a_queued_order_says_its_estimated_date(messages):
-    queued = EVENTS["order.queued"].model_copy(update={"estimated_date": date(2026, 12, 1)})
-
-    body = await rendered(messages, "order_received", queued)
-
-    assert "Perkiraan dilayani: 1 Desember 2026." in body
-    assert "Estimated date: 1 December 2026." in body
-
-
-async def test_a_queued_order_without_recent_supply_says_it_cannot_be_estimated(messages):
-    body = await rendered(messages, "order_received", EVENTS["order.queued"])
-
-    assert "Perkiraan dilayani: belum dapat diperkirakan (belum ada pasokan baru-baru ini)." in body
-    assert "Estimated date: cannot be estimated yet (no recent supply)." in body
+def test_an_unknown_template_or_language_is_an_error():
+    with pytest.raises(LookupError):
+        render("no_such_template", "id", SAMPLE_NAME, {})
+    with pytest.raises(LookupError):
+        render("../id/order_cancelled", "id", SAMPLE_NAME, sample("order_cancelled"))
+    with pytest.raises(ValueError, match="jv"):
+        render("order_cancelled", "jv", SAMPLE_NAME, sample("order_cancelled"))
 
 
-async def test_the_buyer_is_told_to_collect_before_the_hold_ends_in_the_hubs_zone(messages):
-    body = await rendered(
-        messages, "order_allocated", EVENTS["order.allocated"], timezone="Asia/Makassar"
-    )
-
-    assert "Silakan ambil sebelum 30 November 2026 15.00 WITA." in body
-    assert "Please collect them before 30 November 2026 15:00 WITA." in body
+# Rendering
 
 
-async def test_a_hub_not_heard_of_shows_times_in_wib(messages):
-    body = await rendered(messages, "order_allocated", EVENTS["order.allocated"], timezone=None)
+@pytest.mark.parametrize("values", [SAMPLE_PARAMS, {p: with_unknowns(p) for p in SAMPLE_PARAMS}])
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_every_message_renders_with_what_the_consumers_pass(purpose, language, values):
+    content = render(purpose, language, SAMPLE_NAME, values[purpose])
 
-    assert "Silakan ambil sebelum 30 November 2026 14.00 WIB." in body
+    assert (content.template, content.language) == (purpose, language)
+    for form in (content.subject, content.text, content.html, content.short):
+        assert form.strip() and "$" not in form.replace("Rp", "")
+    assert SAMPLE_NAME in content.text
+    assert "None" not in content.text + content.short
 
 
-async def test_units_not_held_leave_the_collect_line_out(messages):
-    unheld = EVENTS["order.allocated"].model_copy(update={"hold_until": None})
+def test_a_date_takes_the_recipients_language():
+    indonesian = render("order_allocated", "id", SAMPLE_NAME, sample("order_allocated"))
+    english = render("order_allocated", "en", SAMPLE_NAME, sample("order_allocated"))
 
-    body = await rendered(messages, "order_allocated", unheld)
+    assert "Batas waktu pengambilan: 30 November 2026 14.00 WIB\n" in indonesian.text
+    assert "Collect by: 30 November 2026 14:00 WIB\n" in english.text
 
-    assert "ambil sebelum" not in body and "collect" not in body
-    assert "Masih menunggu: 1.500.\n\nNomor pesanan" in body
+
+def test_units_held_without_deadline_say_so_in_words():
+    content = render("order_allocated", "id", SAMPLE_NAME, with_unknowns("order_allocated"))
+
+    assert "Batas waktu pengambilan: tanpa batas waktu\n" in content.text
 
 
 @pytest.mark.parametrize(
-    ("estimated", "indonesian", "english"),
+    ("language", "written"),
+    [("id", "Jumlah terjual: 2.000 unit"), ("en", "Quantity sold: 2,000")],
+)
+def test_whole_numbers_are_grouped_the_way_each_language_writes_them(language, written):
+    content = render("units_sold", language, SAMPLE_NAME, sample("units_sold", quantity=2000))
+
+    assert written in content.text
+
+
+@pytest.mark.parametrize(
+    ("language", "price", "earned"),
     [
-        (date(2026, 11, 30), "Masker kain maju.", "has moved earlier."),
-        (date(2026, 12, 4), "Masker kain mundur.", "has moved later."),
-        (None, "Masker kain berubah.", "has changed."),
+        ("id", "Harga per unit: Rp5.000", "Hasil penjualan: Rp10.000.000"),
+        ("en", "Price per unit: Rp5,000", "Amount earned: Rp10,000,000"),
     ],
 )
-async def test_a_moved_estimate_says_which_way_with_both_dates(
-    messages, estimated, indonesian, english
-):
-    moved = EVENTS["order.estimate_moved"].model_copy(update={"estimated_date": estimated})
+def test_rupiah_are_written_as_money_without_decimals(language, price, earned):
+    params = sample("units_sold", quantity=2000, unit_price_rupiah=5000, earned_rupiah=10_000_000)
 
-    body = await rendered(messages, "estimate_moved", moved)
+    content = render("units_sold", language, SAMPLE_NAME, params)
 
-    assert indonesian in body and english in body
-    assert "Perkiraan sebelumnya: 1 Desember 2026." in body
-    assert "Previous estimate: 1 December 2026." in body
-    assert "Posisi antrean: ke-2 (1.200 unit di depan Anda)." in body
-
-
-async def test_a_moved_estimate_that_can_no_longer_be_made_says_so(messages):
-    moved = EVENTS["order.estimate_moved"].model_copy(update={"estimated_date": None})
-
-    body = await rendered(messages, "estimate_moved", moved)
-
-    assert "Perkiraan baru: belum dapat diperkirakan" in body
-
-
-def test_a_line_whose_value_is_none_is_left_out_and_the_rest_is_kept():
-    params = {"product": "Masker kain", "quantity": 2, "allocated_total": 2, "requested": 2}
-    params |= {"remaining": 0, "order_id": "o-1", "hold_until_id": None, "hold_until_en": None}
-
-    body = render("order_allocated", "Ibu Siti", params).body
-
-    assert "$" not in body and "None" not in body
-    assert "Nomor pesanan: o-1" in body and "Order number: o-1" in body
-
-
-async def test_every_message_renders_with_no_placeholder_left(messages):
-    for message in await record_all(messages):
-        rendered = render(message["template"], "Ibu Siti", message["params"])
-
-        assert "$" not in rendered.subject + rendered.body, message["template"]
-        assert "Ibu Siti" in rendered.body
-
-
-async def test_every_message_is_indonesian_first_then_english(messages):
-    for message in await record_all(messages):
-        body = render(message["template"], "Ibu Siti", message["params"]).body
-
-        indonesian, english = body.split("\n---\n")
-        assert indonesian.startswith("Halo Ibu Siti,"), message["template"]
-        assert english.strip().startswith("Hello Ibu Siti,"), message["template"]
-
-
-async def test_every_subject_is_indonesian_then_english(messages):
-    for message in await record_all(messages):
-        subject = render(message["template"], "Ibu Siti", message["params"]).subject
-
-        indonesian, english = subject.split(" / ")
-        assert indonesian.strip() and english.strip(), message["template"]
-        assert "\n" not in subject
-
-
-def test_subject_of_a_delivery_record_reads_in_both_languages():
-    rendered = render(
-        "delivery_recorded",
-        "Ibu Siti",
-        {
-            "product": "Masker kain",
-            "quantity": 50,
-            "accepted": 48,
-            "rejected": 2,
-            "delivery_id": "d-1",
-        },
-    )
-
-    assert rendered.subject == "Setoran dicatat / Delivery recorded"
-
-
-def test_numbers_in_a_message_are_written_the_indonesian_way():
-    rendered = render("units_sold", "Ibu Siti", {"product": "Masker kain", "quantity": 2000})
-
-    assert "2.000 Masker kain buatan Anda" in rendered.body
-    assert "2.000 of your Masker kain" in rendered.body
-    assert "2,000" not in rendered.body
-
-
-def test_text_params_are_left_as_they_are():
-    rendered = render("units_sold", "Ibu Siti", {"product": "1000 masker", "quantity": 1})
-
-    assert "1 1000 masker buatan Anda" in rendered.body
+    assert price in content.text and earned in content.text
 
 
 @pytest.mark.parametrize(
-    ("value", "written"),
-    [(0, "0"), (5, "5"), (999, "999"), (2000, "2.000"), (5000, "5.000"), (1234567, "1.234.567")],
+    ("key", "value", "language", "written"),
+    [
+        ("quantity", 0, "id", "0"),
+        ("quantity", 999, "id", "999"),
+        ("quantity", 2000, "id", "2.000"),
+        ("quantity", 2000, "en", "2,000"),
+        ("quantity", 1234567, "id", "1.234.567"),
+        ("earned_rupiah", 5000, "id", "Rp5.000"),
+        ("earned_rupiah", 5000, "en", "Rp5,000"),
+        ("product", "1000 masker", "en", "1000 masker"),
+    ],
 )
-def test_indonesian_number(value, written):
-    assert indonesian_number(value) == written
+def test_formatted(key, value, language, written):
+    assert formatted(key, value, language) == written
 
 
-def test_a_missing_param_is_an_error_not_a_blank():
-    with pytest.raises(KeyError, match="quantity"):
-        render("units_sold", "Ibu Siti", {"product": "Masker kain"})
+@given(st.integers(min_value=0, max_value=10**15))
+def test_a_grouped_number_reads_back_as_the_same_number(value):
+    indonesian, english = (formatted("quantity", value, language) for language in LANGUAGES)
+
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})*", indonesian)
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", english)
+    assert int(indonesian.replace(".", "")) == int(english.replace(",", "")) == value
 
 
-def test_an_unknown_template_is_an_error():
-    with pytest.raises(FileNotFoundError):
-        render("no_such_template", "Ibu Siti", {})
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_missing_param_is_an_error_naming_it(language):
+    params = sample("units_sold")
+    del params["quantity"]
+
+    with pytest.raises(MissingParameter, match="quantity"):
+        render("units_sold", language, SAMPLE_NAME, params)
+
+
+def test_a_date_given_only_in_the_other_language_is_missing():
+    params = sample("order_expired")
+    del params["hold_until_id"]
+
+    assert render("order_expired", "en", SAMPLE_NAME, params)
+    with pytest.raises(MissingParameter, match="hold_until"):
+        render("order_expired", "id", SAMPLE_NAME, params)
+
+
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_a_param_without_a_value_is_an_error_not_a_blank(blank):
+    with pytest.raises(MissingParameter, match="pickup"):
+        render("order_allocated", "id", SAMPLE_NAME, sample("order_allocated", pickup=blank))
+    with pytest.raises(MissingParameter, match="name"):
+        render("order_allocated", "id", blank or "", sample("order_allocated"))
+
+
+@pytest.mark.parametrize("value", [True, 1.5, ["a"]])
+def test_a_param_neither_a_whole_number_nor_text_is_refused(value):
+    with pytest.raises(TypeError, match="quantity"):
+        render("units_sold", "id", SAMPLE_NAME, sample("units_sold", quantity=value))
+
+
+# WhatsApp
+
+
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_whatsapp_parameters_fill_the_numbered_body_back_into_the_text(purpose, language):
+    content = render(purpose, language, SAMPLE_NAME, SAMPLE_PARAMS[purpose])
+    body = numbered(load(purpose, language).body)
+
+    filled = re.sub(r"\{\{(\d+)\}\}", lambda m: content.parameters[int(m[1]) - 1], body)
+
+    assert filled == content.text
+    assert len(content.parameters) == len(set(re.findall(r"\{\{\d+\}\}", body)))
+    assert content.parameters[0] == SAMPLE_NAME
+
+
+names = st.text(min_size=1, max_size=60).filter(str.strip)
+
+
+@given(name=names, product=names)
+def test_whatsapp_parameters_are_one_line_whatever_the_values(name, product):
+    content = render("order_received", "id", name, sample("order_received", product=product))
+
+    for parameter in content.parameters:
+        assert parameter.strip() == parameter and parameter
+        assert not re.search(r"[\n\r\t]| {5}", parameter)
+
+
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_whatsapp_bodies_keep_to_metas_rules_for_templates(purpose, language):
+    body = numbered(load(purpose, language).body)
+    variables = re.findall(r"\{\{\d+\}\}", body)
+
+    assert not re.match(r"\W*\{\{", body) and not re.search(r"\}\}\W*$", body)
+    assert not re.search(r"\}\}[\s\W]*\{\{", body), "two variables with no word between"
+    assert len(body.split()) >= 3 * len(variables) + 1, "too many variables for its length"
+    assert not re.search(r"[*_~`]", body), "plain text: WhatsApp reads these as formatting"
+    assert not re.search(r"\t| {5}|\n{3}", body)
+    long = render(purpose, language, LONG_NAME, long_values(purpose))
+    assert len(long.text) < 1024
+
+
+def test_the_whatsapp_definitions_print_as_json_for_meta():
+    printed = subprocess.run(
+        [sys.executable, "-m", "services.notifier.whatsapp_templates"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert json.loads(printed) == definitions()
+    assert len(definitions()) == len(EVERY)
+    for definition in definitions():
+        assert re.fullmatch(r"plut_[a-z_]+", definition["name"])
+        assert definition["language"] in LANGUAGES and definition["category"] == "UTILITY"
+        (body,) = definition["components"]
+        numbers = [int(n) for n in re.findall(r"\{\{(\d+)\}\}", body["text"])]
+        assert sorted(set(numbers)) == list(range(1, len(body["example"]["body_text"][0]) + 1))
+        assert "$" not in body["text"]
+
+
+# SMS
+
+
+@pytest.mark.parametrize("values", [SAMPLE_PARAMS, {p: with_unknowns(p) for p in SAMPLE_PARAMS}])
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_a_short_text_with_realistic_values_fits_one_sms(purpose, language, values):
+    short = render(purpose, language, SAMPLE_NAME, values[purpose]).short
+
+    assert len(short) <= ONE_SMS, short
+
+
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_a_short_text_with_long_values_fits_two_sms_in_gsm7(purpose, language):
+    short = render(purpose, language, LONG_NAME, long_values(purpose)).short
+
+    assert len(short) <= TWO_SMS, short
+    assert set(short) <= GSM7, set(short) - GSM7
+
+
+@given(
+    every=st.sampled_from(EVERY),
+    product=st.text(string.ascii_letters + string.digits + " -", max_size=40).filter(str.strip),
+    number=st.integers(min_value=0, max_value=999_999),
+)
+def test_a_short_text_stays_within_two_gsm7_sms_for_any_plain_product(every, product, number):
+    purpose, language = every
+    params = {
+        key: number if type(value) is int else value for key, value in long_values(purpose).items()
+    }
+
+    short = render(purpose, language, LONG_NAME, {**params, "product": product}).short
+
+    assert len(short) <= TWO_SMS and set(short) <= GSM7
+
+
+# Email HTML
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_html_part_escapes_values_and_names_its_language(language):
+    name = "<b>Tono & Sons</b>"
+
+    content = render("order_cancelled", language, name, sample("order_cancelled"))
+
+    assert "&lt;b&gt;Tono &amp; Sons&lt;/b&gt;" in content.html
+    assert "<b>" not in content.html
+    assert f'<html lang="{language}">' in content.html
+    assert f"<title>{content.subject}</title>" in content.html
+
+
+def test_the_html_part_has_a_paragraph_per_block_and_breaks_within_one():
+    content = render("units_sold", "id", SAMPLE_NAME, SAMPLE_PARAMS["units_sold"])
+
+    blocks = content.text.split("\n\n")
+    assert content.html.count("<p ") == len(blocks)
+    assert "Barang: Masker kain 3 lapis<br>\nJumlah terjual: 1.000 unit<br>" in content.html
+    assert "http" not in content.html.replace("http-equiv", "")
