@@ -1,25 +1,65 @@
-"""A real SMTP server (aiosmtpd) in the test process that keeps what it receives."""
+"""A real SMTP server (aiosmtpd) in the test process that keeps what it receives, and can refuse,
+defer, stall or hang up the way real servers do."""
 
+import asyncio
 import email
 import email.policy
 import threading
+import time
 from collections import defaultdict
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tools.stack import free_port
 
 
 class Mailbox:
-    """Messages indexed as they arrive, by SMTP recipient and by Message-ID."""
+    """Messages indexed as they arrive, by SMTP recipient and by Message-ID.
 
-    def __init__(self) -> None:
+    Failure modes a test may set: `refused` recipients get 550 at RCPT; until `deferring_until`
+    (time.monotonic()) every RCPT gets 451; `data_delay` makes the server keep a message and
+    answer its DATA only that many seconds later; `hang_up()` closes every open connection.
+    `connections` counts the connections clients opened (one EHLO each, as there is no TLS).
+    With `login` (user, password) it offers AUTH over plain TCP and takes only that login.
+    """
+
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self._by_recipient: dict[str, list[EmailMessage]] = defaultdict(list)
         self._by_message_id: dict[str, list[EmailMessage]] = defaultdict(list)
         self._lock = threading.Lock()
+        self.refused: set[str] = set()
+        self.deferring_until = 0.0
+        self.data_delay = 0.0
+        self.connections = 0
+        self._sessions: list = []  # the server side of each connection, to hang up on
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._login = login
+        auth = {"authenticator": self._authenticate, "auth_require_tls": False} if login else {}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
+
+    def _authenticate(self, _server, _session, _envelope, _mechanism, data) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (
+            (data.login.decode(), data.password.decode()) == self._login
+        )
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535
+
+    async def handle_EHLO(self, server, session, _envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname  # this hook's duty, as aiosmtpd documents it
+        with self._lock:
+            self.connections += 1
+            self._sessions.append(server)
+        return responses
+
+    async def handle_RCPT(self, _server, _session, envelope, address, options) -> str:
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if time.monotonic() < self.deferring_until:
+            return "451 4.3.0 Mail server temporarily busy, try again later"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, _server, _session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -27,7 +67,16 @@ class Mailbox:
             for recipient in envelope.rcpt_tos:
                 self._by_recipient[recipient].append(message)
             self._by_message_id[message["Message-ID"]].append(message)
+        await asyncio.sleep(self.data_delay)  # kept already: a client that gives up cannot know
         return "250 Message accepted for delivery"
+
+    def hang_up(self) -> None:
+        """Close every connection from the server's side, as an idle timeout would."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for server in sessions:
+            if server.transport is not None:
+                self._controller.loop.call_soon_threadsafe(server.transport.close)
 
     def start(self) -> None:
         self._controller.start()

@@ -1,0 +1,489 @@
+"""Local stand-ins for the WhatsApp Cloud API and Infobip's SMS API: real aiohttp servers in the
+test process that check each request as strictly as the provider documents it, answer in the
+provider's own success and error formats, keep every message they accepted, and fail the way a
+test scripts them to.
+
+    stub = await WhatsAppCloudStub().start()
+    stub.not_on_whatsapp.add("6281200000000")     # that number gets Meta's error 131026
+    stub.rate_limit_for(2.0)                      # 429, code 130429, Retry-After: 2
+    stub.hang_next(1)                             # takes the next message, answers too late
+    ... WhatsApp(base_url=stub.base_url, access_token=stub.access_token, ...) ...
+    assert stub.count(str(message_id)) == 1       # taken exactly once
+    await stub.stop()
+"""
+
+import asyncio
+import json
+import math
+import time
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from aiohttp import web
+
+from tools.stack import free_port
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as it arrived, whether the stub took it or not."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message the provider accepted, in the provider's terms."""
+
+    to: str  # the number as sent: digits, no "+"
+    message_id: str  # ours: biz_opaque_callback_data (WhatsApp), destinations[].messageId (SMS)
+    provider_id: str  # the wamid or the SMS messageId it answered with
+    at: float  # time.monotonic() when it was accepted
+    template: str | None = None
+    language: str | None = None
+    parameters: tuple[str, ...] = ()
+    text: str | None = None
+    sender: str | None = None
+
+
+@dataclass
+class ProviderStub(ABC):
+    """The server, the record and the scripted failures both providers share.
+
+    Scripted failures, checked in this order on every request:
+    `down_until` (monotonic time): the provider's 5xx "temporarily unavailable" until then;
+    wrong credentials or a malformed request: the provider's 401 or 400, always;
+    `rate_limited_until`: the provider's rate-limit answer with Retry-After until then;
+    `hang_next(n)` / `slow_seconds`: the message is accepted and recorded, and the answer comes
+    only after the delay, so a client with a shorter timeout never hears that it went through.
+    """
+
+    down_until: float = 0.0
+    rate_limited_until: float = 0.0
+    slow_seconds: float = 0.0
+    received: list[Received] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    _hanging: int = 0
+    _hang_seconds: float = 0.0
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    async def start(self) -> Self:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._receive)
+        # A client that gives up cancels its handler; what it recorded stays recorded.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
+        await self._runner.setup()
+        self._port = free_port()
+        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def down_for(self, seconds: float) -> None:
+        self.down_until = time.monotonic() + seconds
+
+    def rate_limit_for(self, seconds: float) -> None:
+        self.rate_limited_until = time.monotonic() + seconds
+
+    def hang_next(self, count: int = 1, seconds: float = 5.0) -> None:
+        """Accept the next `count` messages but answer each only after `seconds`."""
+        self._hanging, self._hang_seconds = count, seconds
+
+    def count(self, message_id: str) -> int:
+        """How many times the message with our id `message_id` was accepted."""
+        return sum(1 for delivery in self.deliveries if delivery.message_id == message_id)
+
+    def to(self, number: str) -> list[Delivery]:
+        return [delivery for delivery in self.deliveries if delivery.to == number.lstrip("+")]
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.received.append(Received(request.method, request.path, dict(request.headers), body))
+        now = time.monotonic()
+        if now < self.down_until:
+            return self.unavailable()
+        refusal = self.refusal(request, body)
+        if refusal is not None:
+            return refusal
+        if now < self.rate_limited_until:
+            wait = max(1, math.ceil(self.rate_limited_until - now))
+            return self.rate_limited(wait)
+        answer = self.take(json.loads(body))
+        delay = self.slow_seconds
+        if self._hanging:
+            self._hanging -= 1
+            delay = max(delay, self._hang_seconds)
+        await asyncio.sleep(delay)
+        return answer
+
+    # What each provider says, in its own format.
+
+    @abstractmethod
+    def unavailable(self) -> web.Response:
+        """The provider's answer while it is down."""
+
+    @abstractmethod
+    def refusal(self, request: web.Request, body: bytes) -> web.Response | None:
+        """The provider's 401/400/404 for wrong credentials, path or request shape."""
+
+    @abstractmethod
+    def rate_limited(self, retry_after: int) -> web.Response:
+        """The provider's rate-limit answer, asking to wait `retry_after` seconds."""
+
+    @abstractmethod
+    def take(self, request: dict[str, Any]) -> web.Response:
+        """Accept (or reject, as the provider would) a well-formed request; record deliveries."""
+
+
+def _json_object(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+# WhatsApp Business Cloud API (Meta Graph API).
+
+WHATSAPP_KEYS = {
+    "messaging_product",
+    "recipient_type",
+    "to",
+    "type",
+    "template",
+    "biz_opaque_callback_data",
+}
+
+
+@dataclass
+class WhatsAppCloudStub(ProviderStub):
+    """POST /{api_version}/{phone_number_id}/messages with a template message, as Meta documents.
+
+    `not_on_whatsapp`: numbers (digits) answered with code 131026, Message undeliverable.
+    """
+
+    access_token: str = "test-whatsapp-token"
+    phone_number_id: str = "106540352242922"
+    api_version: str = "v21.0"
+    not_on_whatsapp: set[str] = field(default_factory=set)
+
+    def unavailable(self) -> web.Response:
+        return _meta_error(
+            503, 131016, "(#131016) Service unavailable", "A service is temporarily unavailable."
+        )
+
+    def rate_limited(self, retry_after: int) -> web.Response:
+        return _meta_error(
+            429,
+            130429,
+            "(#130429) Rate limit hit",
+            "Cloud API message throughput has been reached.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def refusal(self, request: web.Request, body: bytes) -> web.Response | None:
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return _meta_error(
+                401,
+                190,
+                "Invalid OAuth access token - Cannot parse access token",
+                None,
+                error_type="OAuthException",
+            )
+        if request.method != "POST" or request.path != (
+            f"/{self.api_version}/{self.phone_number_id}/messages"
+        ):
+            return _meta_error(
+                400,
+                100,
+                f"Unsupported {request.method.lower()} request. Object does not exist, cannot be "
+                "loaded due to missing permissions, or does not support this operation.",
+                None,
+                error_type="GraphMethodException",
+                subcode=33,
+            )
+        problem = _whatsapp_problem(_json_object(body))
+        if problem is not None:
+            code, details = problem
+            title = "Required parameter is missing" if code == 131008 else "Invalid parameter"
+            return _meta_error(400, code, f"(#{code}) {title}", details)
+        return None
+
+    def take(self, request: dict[str, Any]) -> web.Response:
+        to = request["to"]
+        if to in self.not_on_whatsapp:
+            return _meta_error(
+                400, 131026, "(#131026) Message undeliverable", "Message Undeliverable."
+            )
+        template = request["template"]
+        [body] = template["components"]
+        wamid = f"wamid.{uuid.uuid4().hex}"
+        self.deliveries.append(
+            Delivery(
+                to=to,
+                message_id=request.get("biz_opaque_callback_data", ""),
+                provider_id=wamid,
+                at=time.monotonic(),
+                template=template["name"],
+                language=template["language"]["code"],
+                parameters=tuple(p["text"] for p in body["parameters"]),
+            )
+        )
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": wamid, "message_status": "accepted"}],
+            }
+        )
+
+
+def _meta_error(
+    status: int,
+    code: int,
+    message: str,
+    details: str | None,
+    *,
+    error_type: str = "OAuthException",
+    subcode: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    error: dict[str, Any] = {"message": message, "type": error_type, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if details is not None:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    error["fbtrace_id"] = uuid.uuid4().hex[:22]
+    return web.json_response({"error": error}, status=status, headers=headers)
+
+
+def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
+    """(code, details) for a request Meta would refuse as malformed, or None."""
+    if not isinstance(body, dict):
+        return 100, "The request body must be a JSON object"
+    if unknown := set(body) - WHATSAPP_KEYS:
+        return 100, f"Unexpected key(s): {', '.join(sorted(unknown))}"
+    if missing := {"messaging_product", "to", "type", "template"} - set(body):
+        return 131008, f"Missing: {', '.join(sorted(missing))}"
+    if body["messaging_product"] != "whatsapp" or body.get("recipient_type", "individual") != (
+        "individual"
+    ):
+        return 100, "messaging_product must be whatsapp, recipient_type individual"
+    if not (isinstance(body["to"], str) and body["to"].isdigit() and 8 <= len(body["to"]) <= 15):
+        return 131009, "to must be a phone number in international format, digits only"
+    if body["type"] != "template":
+        return 100, "type must be template for a business-initiated message"
+    callback = body.get("biz_opaque_callback_data", "")
+    if not isinstance(callback, str) or len(callback) > 512:
+        return 131009, "biz_opaque_callback_data must be a string of at most 512 characters"
+    return _template_problem(body["template"])
+
+
+def _template_problem(template: Any) -> tuple[int, str] | None:
+    if not isinstance(template, dict) or set(template) != {"name", "language", "components"}:
+        return 131008, "template needs exactly name, language and components"
+    if not (isinstance(template["name"], str) and template["name"]):
+        return 131009, "template.name must be a non-empty string"
+    language = template["language"]
+    if not (isinstance(language, dict) and set(language) == {"code"} and language["code"]):
+        return 131009, "template.language must be {code}"
+    components = template["components"]
+    if not (isinstance(components, list) and len(components) == 1):
+        return 131009, "template.components must hold one body component"
+    [component] = components
+    if not (
+        isinstance(component, dict)
+        and component.get("type") == "body"
+        and isinstance(component.get("parameters"), list)
+        and set(component) == {"type", "parameters"}
+    ):
+        return 131009, "a body component is {type: body, parameters: [...]}"
+    for parameter in component["parameters"]:
+        if not (
+            isinstance(parameter, dict)
+            and set(parameter) == {"type", "text"}
+            and parameter["type"] == "text"
+            and isinstance(parameter["text"], str)
+            and parameter["text"]
+        ):
+            return 131009, "each parameter is {type: text, text: <non-empty string>}"
+    return None
+
+
+# Infobip SMS API v3.
+
+SMS_PATH = "/sms/3/messages"
+PENDING_ACCEPTED = {
+    "groupId": 1,
+    "groupName": "PENDING",
+    "id": 26,
+    "name": "PENDING_ACCEPTED",
+    "description": "Message sent to next instance",
+}
+
+
+def _rejected(status_id: int, name: str, description: str) -> dict[str, Any]:
+    return {
+        "groupId": 5,
+        "groupName": "REJECTED",
+        "id": status_id,
+        "name": name,
+        "description": description,
+    }
+
+
+REJECTED_DESTINATION = _rejected(52, "REJECTED_DESTINATION", "Invalid destination address")
+REJECTED_NOT_ENOUGH_CREDITS = _rejected(12, "REJECTED_NOT_ENOUGH_CREDITS", "Not enough credits")
+REJECTED_DUPLICATE_MESSAGE_ID = _rejected(
+    23, "REJECTED_DUPLICATE_MESSAGE_ID", "Duplicate message ID"
+)
+
+
+@dataclass
+class SmsGatewayStub(ProviderStub):
+    """POST /sms/3/messages, as Infobip documents it.
+
+    `invalid_numbers`: numbers (digits) answered with status REJECTED_DESTINATION.
+    `out_of_credit`: every message answered with REJECTED_NOT_ENOUGH_CREDITS.
+    A messageId it already accepted is answered with REJECTED_DUPLICATE_MESSAGE_ID and not sent
+    again, as Infobip documents for duplicate message ids.
+    """
+
+    api_key: str = "test-sms-key"
+    invalid_numbers: set[str] = field(default_factory=set)
+    out_of_credit: bool = False
+
+    def unavailable(self) -> web.Response:
+        return _infobip_error(500, "E500", "Something went wrong. Please contact support.")
+
+    def rate_limited(self, retry_after: int) -> web.Response:
+        return _infobip_error(
+            429, "E429", "Too many requests.", headers={"Retry-After": str(retry_after)}
+        )
+
+    def refusal(self, request: web.Request, body: bytes) -> web.Response | None:
+        if request.headers.get("Authorization") != f"App {self.api_key}":
+            return _infobip_error(401, "E401", "Invalid login details.")
+        if request.method != "POST" or request.path != SMS_PATH:
+            return _infobip_error(404, "E404", "Requested URL not found.")
+        violations = _sms_violations(_json_object(body))
+        if violations:
+            return _infobip_error(400, "E400", "Request cannot be processed.", violations)
+        return None
+
+    def take(self, request: dict[str, Any]) -> web.Response:
+        answered = []
+        for message in request["messages"]:
+            for destination in message["destinations"]:
+                message_id = destination.get("messageId") or uuid.uuid4().hex
+                status = self._status(destination["to"], message_id)
+                if status is PENDING_ACCEPTED:
+                    self.deliveries.append(
+                        Delivery(
+                            to=destination["to"],
+                            message_id=message_id,
+                            provider_id=message_id,
+                            at=time.monotonic(),
+                            text=message["content"]["text"],
+                            sender=message.get("sender"),
+                        )
+                    )
+                answered.append(
+                    {
+                        "messageId": message_id,
+                        "status": status,
+                        "to": destination["to"],
+                        "smsCount": 1,
+                    }
+                )
+        return web.json_response({"bulkId": uuid.uuid4().hex, "messages": answered})
+
+    def _status(self, to: str, message_id: str) -> dict[str, Any]:
+        if to in self.invalid_numbers:
+            return REJECTED_DESTINATION
+        if self.out_of_credit:
+            return REJECTED_NOT_ENOUGH_CREDITS
+        if self.count(message_id):
+            return REJECTED_DUPLICATE_MESSAGE_ID
+        return PENDING_ACCEPTED
+
+
+def _infobip_error(
+    status: int,
+    code: str,
+    description: str,
+    violations: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    return web.json_response(
+        {
+            "errorCode": code,
+            "description": description,
+            "action": "Check the request and the account, then try again.",
+            "violations": violations or [],
+            "resources": [],
+        },
+        status=status,
+        headers=headers,
+    )
+
+
+def _sms_violations(body: Any) -> list[dict[str, str]]:
+    """What Infobip would list as violations for a request it cannot process."""
+
+    def wrong(where: str, what: str) -> list[dict[str, str]]:
+        return [{"property": where, "violation": what}]
+
+    if not isinstance(body, dict) or set(body) - {"messages", "options"}:
+        return wrong("", "the body is {messages: [...]} (and options)")
+    messages = body.get("messages")
+    if not (isinstance(messages, list) and messages):
+        return wrong("messages", "must not be empty")
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict) or set(message) - {
+            "sender",
+            "destinations",
+            "content",
+            "options",
+            "webhooks",
+        }:
+            return wrong(where, "unknown property")
+        if "sender" in message and not (isinstance(message["sender"], str) and message["sender"]):
+            return wrong(f"{where}.sender", "must be a non-empty string")
+        content = message.get("content")
+        if not (
+            isinstance(content, dict)
+            and not set(content) - {"text", "transliteration", "language"}
+            and isinstance(content.get("text"), str)
+            and content["text"]
+        ):
+            return wrong(f"{where}.content.text", "must not be blank")
+        destinations = message.get("destinations")
+        if not (isinstance(destinations, list) and destinations):
+            return wrong(f"{where}.destinations", "must not be empty")
+        for j, destination in enumerate(destinations):
+            if not isinstance(destination, dict) or set(destination) - {"to", "messageId"}:
+                return wrong(f"{where}.destinations[{j}]", "unknown property")
+            to = destination.get("to")
+            if not (isinstance(to, str) and to.isdigit() and len(to) <= 64):
+                return wrong(f"{where}.destinations[{j}].to", "must be a number, digits only")
+            message_id = destination.get("messageId", "")
+            if not (isinstance(message_id, str) and len(message_id) <= 200):
+                return wrong(f"{where}.destinations[{j}].messageId", "size must be at most 200")
+    return []
