@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServiceSettings(BaseSettings):
     """What every service needs; each service subclasses it to set its own HTTP port."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # An empty variable (compose's `${X:-}`) counts as unset: its default, or the feature off.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
     database_url: str = "postgresql://postgres:postgres@localhost:5432/postgres"
     amqp_url: str = "amqp://guest:guest@localhost:5672/"

@@ -3,6 +3,7 @@
 from typing import Annotated, Any, Literal
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
@@ -76,6 +77,25 @@ PhoneNumber = Annotated[
     StringConstraints(max_length=32),
     AfterValidator(normalise_phone),
     Field(examples=["0812 3456 7890", "+6281234567890"]),
+]
+
+
+def normalise_email(raw: str) -> str:
+    """An address that can receive mail, normalised (the domain in lower case). Reserved and
+    special-use domains (`.test`, `localhost`) are refused: mail to them never arrives."""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise PydanticCustomError(
+            "email_invalid", "not a valid email address: {reason}", {"reason": str(error)}
+        ) from None
+
+
+EmailAddress = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(normalise_email),
+    Field(json_schema_extra={"format": "email"}, examples=["sari@contoh.id"]),
 ]
 
 # How a person wants to be told: in Bahasa Indonesia (the default) or English, and on which

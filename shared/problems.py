@@ -165,6 +165,7 @@ _MESSAGES = {
     ),
     "literal_error": Text("harus salah satu dari {expected}", "must be one of {expected}"),
     "enum": Text("harus salah satu dari {expected}", "must be one of {expected}"),
+    "email_invalid": Text("bukan alamat email yang valid", "is not a valid email address"),
     "phone_invalid": Text("bukan nomor telepon yang valid", "is not a valid phone number"),
     "phone_not_indonesian": Text(
         "harus nomor Indonesia (+62)", "must be an Indonesian number (+62)"
@@ -184,6 +185,10 @@ _MESSAGES = {
     "timezone_unknown": Text("zona waktu tidak dikenal", "unknown time zone"),
     "one_of_required": Text(
         "isi order_id atau producer_id (salah satu)", "give order_id or producer_id (one of them)"
+    ),
+    "opt_out_address": Text(
+        "isi phone untuk whatsapp atau sms, atau email untuk email",
+        "give phone for whatsapp or sms, or email for email",
     ),
     "uuid_type": Text("harus UUID", "must be a UUID"),
     "uuid_parsing": Text("harus UUID", "must be a UUID"),

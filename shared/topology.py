@@ -59,6 +59,8 @@ QUEUES = {
                 "order.cancelled",
                 "order.expired",
                 "order.estimate_moved",
+                "order.released",
+                "day.summarised",
                 "hub.registered",
             ),
         ),

@@ -1,4 +1,5 @@
-"""Fixtures: a sandbox database and vhost, a real SMTP server, the four services as processes.
+"""Fixtures: a sandbox database and vhost, a real SMTP server, local WhatsApp and SMS providers,
+the four services as processes.
 
 Everything that needs Postgres or RabbitMQ fails loudly when they cannot be reached; nothing
 skips. Tests share one running stack and keep apart by using a hub each.
@@ -13,6 +14,7 @@ from tests.support.bus import EventTap
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tools.client import HubClient, new_hub_code
+from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
 
@@ -35,7 +37,27 @@ def mailbox() -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
+async def whatsapp() -> WhatsAppCloudStub:
+    stub = await WhatsAppCloudStub().start()
+    yield stub
+    await stub.stop()
+
+
+@pytest.fixture(scope="session")
+async def sms() -> SmsGatewayStub:
+    stub = await SmsGatewayStub().start()
+    yield stub
+    await stub.stop()
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    box: Sandbox,
+    mailbox: Mailbox,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
+    tmp_path_factory,
+) -> Stack:
     running = Stack.plan(
         database_url=box.database_url,
         amqp_url=box.amqp_url,
@@ -43,6 +65,17 @@ async def stack(box: Sandbox, mailbox: Mailbox, tmp_path_factory) -> Stack:
         extra_env={
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(mailbox.port),
+            "WHATSAPP_BASE_URL": whatsapp.base_url,
+            "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
+            "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
+            "SMS_BASE_URL": sms.base_url,
+            "SMS_API_KEY": sms.api_key,
+            # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
+            # down for seconds here, and an answer later than a second is a timeout.
+            "PROVIDER_TIMEOUT_SECONDS": "1",
+            "MESSAGE_FIRST_RETRY_SECONDS": "0.05",
+            "MESSAGE_MAX_RETRY_SECONDS": "0.5",
+            "MESSAGE_GIVE_UP_SECONDS": "30",
             "LOG_FORMAT": "json",
             "OPERATOR_TOKEN": OPERATOR_TOKEN,
             "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test

@@ -197,7 +197,20 @@ class HubClient:
 
     async def messages(self, *, order_id: str | None = None, producer_id: str | None = None):
         query = f"order_id={order_id}" if order_id else f"producer_id={producer_id}"
-        return (await self.call("notifier", "GET", f"/v1/messages?{query}"))["messages"]
+        path = f"/v1/messages?{query}"
+        return (await self.call("notifier", "GET", path, headers=self.as_operator()))["messages"]
+
+    async def opt_out(self, channel: str, **address: str) -> dict:
+        """A person's "not by this channel"; `address` is `phone=...` or `email=...`."""
+        body = {"channel": channel, **address}
+        return await self.call(
+            "notifier", "POST", "/v1/opt-outs", json=body, headers=self.as_operator()
+        )
+
+    async def opt_back_in(self, opt_out_id: str) -> dict:
+        return await self.call(
+            "notifier", "DELETE", f"/v1/opt-outs/{opt_out_id}", headers=self.as_operator()
+        )
 
     # set-up helpers
 

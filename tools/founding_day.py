@@ -2,7 +2,7 @@
 
 40 tailors deliver about 50 cloth masks each (some rejected at quality control); 50 buyers of
 every kind pre-order more than that, one after another. The allocator gives the units out in
-order; everyone hears by email what happened.
+order; everyone hears what happened, by the channel they use and in their language.
 
     python -m tools.founding_day                   # against the default localhost ports
     python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 ...
@@ -59,6 +59,8 @@ class ProducerPlan:
     email: str | None
     delivered: int
     rejected: int
+    language: str = "id"
+    channel: str | None = None  # None: WhatsApp, then SMS, then email
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class BuyerPlan:
     phone: str
     email: str | None
     quantity: int
+    language: str = "id"
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,9 @@ def _phone(rng: random.Random) -> str:
 
 
 def founding_day(seed: int = 2020, producers: int = 40, buyers: int = 50) -> Scenario:
-    """The day, the same for the same seed. Every tenth producer and seventh buyer has no email."""
+    """The day, the same for the same seed. Every tenth producer and seventh buyer has no email;
+    every eighth producer and fifth buyer reads English; every sixth producer has SMS only; banks
+    and agencies with an email read their mail."""
     rng = random.Random(seed)
     producer_plans = tuple(
         ProducerPlan(
@@ -116,6 +122,8 @@ def founding_day(seed: int = 2020, producers: int = 40, buyers: int = 50) -> Sce
             email=None if index % 10 == 9 else f"penjahit{index + 1}@contoh.id",
             delivered=50,
             rejected=rng.choice((0, 0, 0, 1, 2, 3, 5)),
+            language="en" if index % 8 == 5 else "id",
+            channel="sms" if index % 6 == 4 else None,
         )
         for index in range(producers)
     )
@@ -126,14 +134,17 @@ def founding_day(seed: int = 2020, producers: int = 40, buyers: int = 50) -> Sce
         pattern, smallest, largest = BUYER_KINDS[kind]
         region = rng.choice(BUYER_REGIONS)
         person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        email = None if index % 7 == 6 else f"pembeli{index + 1}@contoh.id"
         buyer_plans.append(
             BuyerPlan(
                 name=pattern.format(person=person, region=region),
                 type=kind,
                 region=region,
                 phone=_phone(rng),
-                email=None if index % 7 == 6 else f"pembeli{index + 1}@contoh.id",
+                email=email,
                 quantity=rng.randint(smallest, largest),
+                language="en" if index % 5 == 3 else "id",
+                channel="email" if email and kind in ("bank", "agency") else None,
             )
         )
     scenario = Scenario(producer_plans, tuple(buyer_plans))
@@ -169,15 +180,25 @@ async def play(
             name=p.name,
             phone=p.phone,
             regency=p.regency,
+            language=p.language,
             **({"email": p.email} if p.email else {}),
+            **({"channel": p.channel} if p.channel else {}),
         )
         for p in scenario.producers
     ]
     placed = []
     for index, b in enumerate(scenario.buyers):
-        buyer = {"name": b.name, "type": b.type, "region": b.region, "phone": b.phone}
+        buyer = {
+            "name": b.name,
+            "type": b.type,
+            "region": b.region,
+            "phone": b.phone,
+            "language": b.language,
+        }
         if b.email:
             buyer["email"] = b.email
+        if b.channel:
+            buyer["channel"] = b.channel
         placed.append(
             await client.place_order(hub, SKU, b.quantity, buyer, idempotency_key=f"{hub}-{index}")
         )

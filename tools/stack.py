@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 
 SERVICES = ("intake", "orders", "allocator", "notifier")
 DEFAULT_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084}
@@ -24,6 +25,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+async def serve_locally(app: aiohttp.web.Application) -> tuple[aiohttp.web.AppRunner, int]:
+    """Serve a stand-in's `app` on a free loopback port; answer its runner (to clean up) and port.
+
+    A handler whose client hung up is cancelled, so a stand-in counts only requests still open.
+    """
+    runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
+    await runner.setup()
+    port = free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
 
 
 @dataclass

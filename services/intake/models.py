@@ -9,7 +9,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     ValidationInfo,
     field_validator,
@@ -19,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from shared.fields import (
     ChannelName,
     DeliveryQuantity,
+    EmailAddress,
     HubCode,
     Language,
     Name,
@@ -65,7 +65,7 @@ class NewProducer(Request):
     name: Name
     phone: PhoneNumber
     regency: Name
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     language: Language = "id"
     channel: PreferredChannel = None
 

@@ -1,55 +1,113 @@
-"""The notifier's wiring: the shared service shape plus the dispatcher that sends mail."""
+"""The notifier's wiring: the shared service shape, the router that gives each message its
+channel, and one sender per channel this deployment has a provider for."""
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from services.notifier.api import routes
+from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
-from services.notifier.dispatcher import Dispatcher
-from services.notifier.mailer import Mailer
-from services.notifier.store import MESSAGES_CHANNEL
+from services.notifier.router import Router
+from services.notifier.sender import Sender
+from services.notifier.store import ROUTER_CHANNEL, lane_channel
+from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app
 from shared.web import DATABASE
-from shared.worker import draining
+from shared.worker import Doorbell, background, drain_forever, draining
 
 
 class Settings(ServiceSettings):
     http_port: int = 8084
-    smtp_host: str = "localhost"
+    # WhatsApp Business Cloud API: on when the phone-number id and the token are set.
+    whatsapp_base_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_template_prefix: str = "plut_"
+    # The SMS gateway: on when its URL and key are set.
+    sms_base_url: str | None = None
+    sms_api_key: SecretStr | None = None
+    sms_sender_id: str = "PLUT"
+    # Email over SMTP: on when a host is set.
+    smtp_host: str | None = "localhost"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "PLUT Kalimantan Tengah <pesanan@plut.local>"
-    dispatch_batch_size: int = Field(default=50, ge=1)
+    provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How many messages each channel has with its provider at once.
+    channel_concurrency: int = Field(default=16, ge=1)
+    route_batch_size: int = Field(default=100, ge=1)
+    # A provider that is down: retries double from the first to the cap, and stop (the message
+    # failed) this long after the message was routed to the channel.
+    message_first_retry_seconds: float = Field(default=30.0, gt=0)
+    message_max_retry_seconds: float = Field(default=600.0, gt=0)
+    message_give_up_seconds: float = Field(default=86_400.0, gt=0)
+    # On SIGTERM, sends under way get this long to finish; the rest come back by their lease.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
 
 
 def create_app(settings: Settings) -> web.Application:
-    async def dispatcher(app: web.Application) -> AsyncIterator[None]:
-        mailer = Mailer(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            sender=settings.mail_from,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
-        )
-        sender = Dispatcher(
-            pool=app[DATABASE], mailer=mailer, batch_size=settings.dispatch_batch_size
+    channels = build_channels(settings)
+    retry = RetryPolicy(
+        first_retry_seconds=settings.message_first_retry_seconds,
+        max_retry_seconds=settings.message_max_retry_seconds,
+        give_up_seconds=settings.message_give_up_seconds,
+    )
+
+    async def routing(app: web.Application) -> AsyncIterator[None]:
+        router = Router(
+            pool=app[DATABASE],
+            configured=frozenset(channels),
+            batch_size=settings.route_batch_size,
         )
         async with draining(
-            sender.dispatch_batch,
+            router.route_batch,
             database_url=settings.database_url,
-            channel=MESSAGES_CHANNEL,
+            channel=ROUTER_CHANNEL,
             poll_seconds=settings.outbox_poll_seconds,
-            batch_size=settings.dispatch_batch_size,
-            name="dispatcher",
+            batch_size=settings.route_batch_size,
+            name="router",
         ):
             yield
+
+    async def sending(app: web.Application) -> AsyncIterator[None]:
+        senders = []
+        async with AsyncExitStack() as stack:
+            for name, channel in channels.items():
+                doorbell = Doorbell(
+                    settings.database_url, lane_channel(name), settings.outbox_poll_seconds
+                )
+                sender = Sender(
+                    pool=app[DATABASE],
+                    channel=channel,
+                    retry=retry,
+                    concurrency=settings.channel_concurrency,
+                    # Past the provider's timeout, so a live send never loses its claim.
+                    lease_seconds=2 * settings.provider_timeout_seconds + 5,
+                    doorbell=doorbell,
+                )
+                senders.append(sender)
+                await stack.enter_async_context(
+                    background(
+                        drain_forever(
+                            sender.send_batch,
+                            doorbell=doorbell,
+                            batch_size=settings.channel_concurrency,
+                            name=f"sender-{name}",
+                        )
+                    )
+                )
+            yield
+        # Claiming has stopped; what is under way may finish.
+        await asyncio.gather(*(s.close(settings.shutdown_grace_seconds) for s in senders))
 
     return service_app(
         settings,
@@ -57,5 +115,5 @@ def create_app(settings: Settings) -> web.Application:
         migrations=Path(__file__).parent / "migrations",
         routes=routes,
         handlers=handlers,
-        extra_contexts=[dispatcher],
+        extra_contexts=[routing, sending],
     )

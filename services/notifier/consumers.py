@@ -1,15 +1,25 @@
-"""Which events call for which messages. Messages are only recorded here, in the event's
-transaction; the dispatcher sends them after it commits. What the notifier learns of hubs,
-products and people to tell is kept by `directory`."""
+"""Which events call for which messages, and each producer's day for their daily summary.
+
+Messages are only recorded here, in the event's transaction, one per (event, recipient,
+purpose); the router and the senders send them after it commits. What the notifier learns of
+hubs, products and people to tell is kept by `directory`."""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime
 
 import asyncpg
 
 from services.notifier import store
-from services.notifier.dates import estimate_in_words, estimate_moved, in_both, time_in_words
+from services.notifier.dates import (
+    date_in_words,
+    estimate_in_words,
+    estimate_moved,
+    hub_zone,
+    in_both,
+    time_in_words,
+)
 from services.notifier.directory import (
     on_hub_registered,
     on_order_placed,
@@ -19,6 +29,7 @@ from services.notifier.directory import (
 from services.notifier.store import buyer_key, producer_key
 from shared.consumer import EventHandlers
 from shared.events import (
+    DaySummarised,
     Envelope,
     LotShare,
     OrderAllocated,
@@ -26,20 +37,35 @@ from shared.events import (
     OrderEstimateMoved,
     OrderExpired,
     OrderQueued,
+    OrderReleased,
     SupplyReceived,
 )
+from shared.problems import Text
+
+NO_DEADLINE = Text("tanpa batas waktu", "no deadline")
 
 
 async def on_supply_received(
     conn: asyncpg.Connection, event: Envelope, supply: SupplyReceived
 ) -> None:
+    product = await store.product(conn, event.hub, supply.sku)
+    await _tally(
+        conn,
+        event.hub,
+        supply.sku,
+        await _hub_day(conn, event.hub, supply.received_at),
+        supply.producer_id,
+        delivered=supply.quantity,
+        accepted=supply.accepted,
+        rejected=supply.rejected,
+    )
     await store.add_message(
         conn,
         event,
         recipient_key=producer_key(supply.producer_id),
         template="delivery_recorded",
         params={
-            "product": await store.product_name(conn, event.hub, supply.sku),
+            "product": product.name,
             "quantity": supply.quantity,
             "accepted": supply.accepted,
             "rejected": supply.rejected,
@@ -55,7 +81,7 @@ async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: Ord
         event,
         queued.order_id,
         template="order_received",
-        product=await store.product_name(conn, event.hub, queued.sku),
+        product=(await store.product(conn, event.hub, queued.sku)).name,
         quantity=queued.quantity,
         position=queued.position,
         units_ahead=queued.units_ahead,
@@ -66,43 +92,80 @@ async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: Ord
 async def on_order_allocated(
     conn: asyncpg.Connection, event: Envelope, given: OrderAllocated
 ) -> None:
-    """The buyer hears what they got and until when it is held; each producer whose units went
-    hears that they sold."""
-    product = await store.product_name(conn, event.hub, given.sku)
-    hold_until = {"hold_until_id": None, "hold_until_en": None}  # lines left out when not held
-    if given.hold_until is not None:
-        zone = await store.hub_timezone(conn, event.hub)
-        hold_until = in_both("hold_until", time_in_words(given.hold_until, zone))
+    """The buyer hears what they got, where and until when to collect it; each producer whose
+    units went hears that they sold, and what they earned."""
+    product = await store.product(conn, event.hub, given.sku)
+    hub = await store.hub(conn, event.hub)
+    hold_until = (
+        NO_DEADLINE if given.hold_until is None else time_in_words(given.hold_until, hub.timezone)
+    )
+    remaining = given.requested - given.allocated_total
     await _tell_buyer(
         conn,
         event,
         given.order_id,
-        template="order_allocated",
-        product=product,
+        template="order_partly_allocated" if remaining else "order_allocated",
+        product=product.name,
         quantity=given.quantity,
         allocated_total=given.allocated_total,
         requested=given.requested,
-        remaining=given.requested - given.allocated_total,
-        **hold_until,
+        remaining=remaining,
+        pickup=hub.name,
+        **in_both("hold_until", hold_until),
     )
-    await _tell_producers(conn, event, given.lots, template="units_sold", product=product)
+    day = _day_in(hub, event.occurred_at)
+    price = product.unit_price or 0
+    for producer_id, quantity in _units_by_producer(given.lots).items():
+        await _tally(
+            conn, event.hub, given.sku, day, producer_id, sold=quantity, earned=quantity * price
+        )
+        await store.add_message(
+            conn,
+            event,
+            recipient_key=producer_key(producer_id),
+            template="units_sold",
+            params={
+                "product": product.name,
+                "quantity": quantity,
+                "unit_price_rupiah": price,
+                "earned_rupiah": quantity * price,
+            },
+            producer_id=producer_id,
+        )
 
 
 async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: OrderExpired) -> None:
     """Units nobody collected went to the next in line: the buyer hears it, and so does each
     producer whose units went back to stock."""
-    product = await store.product_name(conn, event.hub, expiry.sku)
-    zone = await store.hub_timezone(conn, event.hub)
+    product = await store.product(conn, event.hub, expiry.sku)
+    hub = await store.hub(conn, event.hub)
     await _tell_buyer(
         conn,
         event,
         expiry.order_id,
         template="order_expired",
-        product=product,
+        product=product.name,
         quantity=expiry.quantity,
-        **in_both("hold_until", time_in_words(expiry.hold_until, zone)),
+        **in_both("hold_until", time_in_words(expiry.hold_until, hub.timezone)),
     )
-    await _tell_producers(conn, event, expiry.lots, template="units_returned", product=product)
+    for producer_id, quantity in await _units_returned(conn, event, expiry, hub, product):
+        await store.add_message(
+            conn,
+            event,
+            recipient_key=producer_key(producer_id),
+            template="units_returned",
+            params={"product": product.name, "quantity": quantity},
+            producer_id=producer_id,
+        )
+
+
+async def on_order_released(
+    conn: asyncpg.Connection, event: Envelope, release: OrderReleased
+) -> None:
+    """A cancelled order's units went back to stock: the producers' day counts them as returned
+    (the buyer hears of the cancellation itself)."""
+    product = await store.product(conn, event.hub, release.sku)
+    await _units_returned(conn, event, release, await store.hub(conn, event.hub), product)
 
 
 async def on_order_estimate_moved(
@@ -113,50 +176,13 @@ async def on_order_estimate_moved(
         event,
         moved.order_id,
         template="estimate_moved",
-        product=await store.product_name(conn, event.hub, moved.sku),
+        product=(await store.product(conn, event.hub, moved.sku)).name,
         position=moved.position,
         units_ahead=moved.units_ahead,
         **in_both("moved", estimate_moved(moved.estimated_date, moved.previous_date)),
         **in_both("estimate", estimate_in_words(moved.estimated_date)),
         **in_both("previous", estimate_in_words(moved.previous_date)),
     )
-
-
-async def _tell_buyer(
-    conn: asyncpg.Connection, event: Envelope, order_id: uuid.UUID, *, template: str, **params
-) -> None:
-    """One message to the buyer of an order; every one names the order."""
-    await store.add_message(
-        conn,
-        event,
-        recipient_key=buyer_key(order_id),
-        template=template,
-        params={**params, "order_id": str(order_id)},
-        order_id=order_id,
-    )
-
-
-async def _tell_producers(
-    conn: asyncpg.Connection,
-    event: Envelope,
-    lots: Iterable[LotShare],
-    *,
-    template: str,
-    product: str,
-) -> None:
-    """One message to each producer whose lots appear, with the units of theirs."""
-    units_by_producer: dict[uuid.UUID, int] = defaultdict(int)
-    for lot in lots:
-        units_by_producer[lot.producer_id] += lot.quantity
-    for producer_id, quantity in units_by_producer.items():
-        await store.add_message(
-            conn,
-            event,
-            recipient_key=producer_key(producer_id),
-            template=template,
-            params={"product": product, "quantity": quantity},
-            producer_id=producer_id,
-        )
 
 
 async def on_order_cancelled(
@@ -167,7 +193,123 @@ async def on_order_cancelled(
         event,
         cancel.order_id,
         template="order_cancelled",
-        product=await store.product_name(conn, event.hub, cancel.sku),
+        product=(await store.product(conn, event.hub, cancel.sku)).name,
+    )
+
+
+async def on_day_summarised(
+    conn: asyncpg.Connection, event: Envelope, summary: DaySummarised
+) -> None:
+    """Each producer who delivered or sold this product that day hears how their day went."""
+    product = await store.product(conn, event.hub, summary.sku)
+    for day in await conn.fetch(store.PRODUCER_DAYS, event.hub, summary.sku, summary.day):
+        await store.add_message(
+            conn,
+            event,
+            recipient_key=producer_key(day["producer_id"]),
+            template="daily_summary",
+            params={
+                "product": product.name,
+                **in_both("day", date_in_words(summary.day)),
+                "delivered": day["delivered"],
+                "accepted": day["accepted"],
+                "rejected": day["rejected"],
+                "sold": day["sold"],
+                "returned": day["returned"],
+                "earned_rupiah": day["earned"],
+            },
+            producer_id=day["producer_id"],
+        )
+
+
+async def _tell_buyer(
+    conn: asyncpg.Connection, event: Envelope, order_id: uuid.UUID, *, template: str, **params
+) -> None:
+    """One message to the buyer of an order; every one names the order, in full and by the
+    short reference a buyer reads out on the phone."""
+    await store.add_message(
+        conn,
+        event,
+        recipient_key=buyer_key(order_id),
+        template=template,
+        params={**params, "order_id": str(order_id), "order_ref": order_reference(order_id)},
+        order_id=order_id,
+    )
+
+
+def order_reference(order_id: uuid.UUID) -> str:
+    """The order's first eight hex digits, upper case: short enough for an SMS or a phone call."""
+    return order_id.hex[:8].upper()
+
+
+async def _units_returned(
+    conn: asyncpg.Connection,
+    event: Envelope,
+    returned: OrderExpired | OrderReleased,
+    hub: store.Hub,
+    product: store.Product,
+) -> list[tuple[uuid.UUID, int]]:
+    """Count units back in stock against each producer's day (what they earned with them too);
+    answer the units per producer."""
+    price = product.unit_price or 0
+    day = _day_in(hub, event.occurred_at)
+    units = list(_units_by_producer(returned.lots).items())
+    for producer_id, quantity in units:
+        await _tally(
+            conn,
+            event.hub,
+            returned.sku,
+            day,
+            producer_id,
+            returned=quantity,
+            earned=-quantity * price,
+        )
+    return units
+
+
+def _units_by_producer(lots: Iterable[LotShare]) -> dict[uuid.UUID, int]:
+    units: dict[uuid.UUID, int] = defaultdict(int)
+    for lot in lots:
+        units[lot.producer_id] += lot.quantity
+    return units
+
+
+def _day_in(hub: store.Hub, moment: datetime) -> date:
+    """The hub's calendar day at a moment."""
+    return moment.astimezone(hub_zone(hub.timezone)).date()
+
+
+async def _hub_day(conn: asyncpg.Connection, hub: str, moment: datetime) -> date:
+    return _day_in(await store.hub(conn, hub), moment)
+
+
+async def _tally(
+    conn: asyncpg.Connection,
+    hub: str,
+    sku: str,
+    day: date,
+    producer_id: uuid.UUID,
+    *,
+    delivered: int = 0,
+    accepted: int = 0,
+    rejected: int = 0,
+    sold: int = 0,
+    returned: int = 0,
+    earned: int = 0,
+) -> None:
+    """Add to a producer's day, for the daily summary."""
+    await conn.execute(
+        store.PRODUCER_DAY_ADD,
+        hub,
+        sku,
+        day,
+        producer_id,
+        delivered,
+        accepted,
+        rejected,
+        sold,
+        returned,
+        earned,
     )
 
 
@@ -182,6 +324,8 @@ handlers = EventHandlers.each(
         "order.cancelled": on_order_cancelled,
         "order.expired": on_order_expired,
         "order.estimate_moved": on_order_estimate_moved,
+        "order.released": on_order_released,
+        "day.summarised": on_day_summarised,
         "hub.registered": on_hub_registered,
     }
 )

@@ -1,11 +1,14 @@
-"""What the notifier learns from events so its messages read well: each hub's time zone, product
-names, and the people to tell (producers, and the buyer of each order)."""
+"""What the notifier learns from events so its messages read well and reach people: each hub's
+name and time zone, products' names and prices, and the people to tell (producers, and the buyer
+of each order) with their language and the channel they prefer."""
 
 import asyncpg
+from pydantic_core import PydanticCustomError
 
 from services.notifier import store
 from services.notifier.store import buyer_key, producer_key
 from shared.events import Envelope, HubRegistered, OrderPlaced, ProducerRegistered, ProductListed
+from shared.fields import normalise_phone
 
 
 async def on_hub_registered(conn: asyncpg.Connection, event: Envelope, hub: HubRegistered) -> None:
@@ -15,7 +18,9 @@ async def on_hub_registered(conn: asyncpg.Connection, event: Envelope, hub: HubR
 async def on_product_listed(
     conn: asyncpg.Connection, event: Envelope, product: ProductListed
 ) -> None:
-    await conn.execute(store.PRODUCT_UPSERT, event.hub, product.sku, product.name)
+    await conn.execute(
+        store.PRODUCT_UPSERT, event.hub, product.sku, product.name, product.unit_price
+    )
 
 
 async def on_producer_registered(
@@ -26,13 +31,33 @@ async def on_producer_registered(
         producer_key(producer.producer_id),
         "producer",
         producer.name,
-        producer.email,
-        producer.phone,
+        email=producer.email,
+        phone=_mobile(producer.phone),
+        language=producer.language,
+        channel=producer.channel,
     )
 
 
 async def on_order_placed(conn: asyncpg.Connection, _event: Envelope, order: OrderPlaced) -> None:
     buyer = order.buyer
     await store.add_recipient(
-        conn, buyer_key(order.order_id), "buyer", buyer.name, buyer.email, buyer.phone
+        conn,
+        buyer_key(order.order_id),
+        "buyer",
+        buyer.name,
+        email=buyer.email,
+        phone=_mobile(buyer.phone),
+        language=buyer.language,
+        channel=buyer.channel,
     )
+
+
+def _mobile(phone: str | None) -> str | None:
+    """The number in E.164, as the APIs keep it; one that is no mobile number (an event from
+    before they checked) cannot take WhatsApp or SMS, so the person is told by email."""
+    if phone is None:
+        return None
+    try:
+        return normalise_phone(phone)
+    except PydanticCustomError:
+        return None

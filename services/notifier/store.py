@@ -1,6 +1,7 @@
 """The notifier's SQL."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -8,26 +9,34 @@ import asyncpg
 from services.notifier.dates import DEFAULT_TIMEZONE
 from shared.events import Envelope
 
-# Rung when a message or a recipient arrives, so the dispatcher looks at once.
-MESSAGES_CHANNEL = "notifier_messages"
-RING = f"SELECT pg_notify('{MESSAGES_CHANNEL}', '')"
+# Rung when a message or a recipient arrives, or a message must choose its channel again.
+ROUTER_CHANNEL = "notifier_messages"
+RING_ROUTER = f"SELECT pg_notify('{ROUTER_CHANNEL}', '')"
+
+
+def lane_channel(channel: str) -> str:
+    """The NOTIFY channel that wakes the sender of one channel ("whatsapp", "sms", "email")."""
+    return f"notifier_{channel}"
+
 
 PRODUCT_UPSERT = """
-INSERT INTO products (hub, sku, name) VALUES ($1, $2, $3)
-ON CONFLICT (hub, sku) DO UPDATE SET name = excluded.name
+INSERT INTO products (hub, sku, name, unit_price) VALUES ($1, $2, $3, $4)
+ON CONFLICT (hub, sku) DO UPDATE SET name = excluded.name, unit_price = excluded.unit_price
 """
-PRODUCT_NAME = "SELECT name FROM products WHERE hub = $1 AND sku = $2"
+PRODUCT = "SELECT name, unit_price FROM products WHERE hub = $1 AND sku = $2"
 
 HUB_UPSERT = """
 INSERT INTO hubs (code, name, timezone) VALUES ($1, $2, $3)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, timezone = excluded.timezone
 """
-HUB_TIMEZONE = "SELECT timezone FROM hubs WHERE code = $1"
+HUB = "SELECT name, timezone FROM hubs WHERE code = $1"
 
 RECIPIENT_UPSERT = """
-INSERT INTO recipients (key, kind, name, email, phone) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO recipients (key, kind, name, email, phone, language, channel)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (key) DO UPDATE
-SET name = excluded.name, email = excluded.email, phone = excluded.phone
+SET name = excluded.name, email = excluded.email, phone = excluded.phone,
+    language = excluded.language, channel = excluded.channel
 """
 
 MESSAGE_INSERT = """
@@ -37,42 +46,111 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (event_id, recipient_key, template) DO NOTHING
 """
 
-# Due messages whose recipient is known; several dispatchers share them with SKIP LOCKED.
-MESSAGES_DUE = """
-SELECT m.id, m.event_id, m.correlation_id, m.hub, m.template, m.channel, m.params, m.attempts,
-       m.order_id, m.producer_id, m.recipient_key, r.name AS recipient_name,
-       r.email AS recipient_email
+# Messages waiting for a channel whose recipient is known; routers share them with SKIP LOCKED.
+TO_ROUTE = """
+SELECT m.id, m.event_id, m.correlation_id, m.hub, m.template, m.failed_channels, m.order_id,
+       m.producer_id, r.phone, r.email, r.channel AS preferred, r.language
 FROM messages m JOIN recipients r ON r.key = m.recipient_key
-WHERE m.status = 'pending' AND m.next_attempt_at <= now()
+WHERE m.status = 'pending' AND m.channel IS NULL AND m.next_attempt_at <= now()
 ORDER BY m.next_attempt_at
 LIMIT $1
 FOR UPDATE OF m SKIP LOCKED
 """
-MESSAGE_SENT = """
-UPDATE messages SET status = 'sent', attempts = attempts + 1, sent_at = now(), address = $2,
-                    last_error = NULL
+OPTED_OUT = "SELECT channel, address FROM opt_outs WHERE address = ANY($1::text[])"
+ROUTED = """
+UPDATE messages SET channel = $2, address = $3, language = $4, routed_at = now(),
+                    next_attempt_at = now()
 WHERE id = $1
 """
-MESSAGE_SKIPPED = "UPDATE messages SET status = 'skipped', last_error = $2 WHERE id = $1"
-MESSAGE_FAILED = """
-UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1
+ENDED = "UPDATE messages SET status = $2, last_error = $3 WHERE id = $1"
+
+# Due messages of one channel, claimed for a lease: attempts counts the claim, and the outcome
+# is written only while attempts is still that count (a claim whose lease ran out lost it).
+CLAIM = """
+WITH due AS (
+    SELECT id FROM messages
+    WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()
+    ORDER BY next_attempt_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE messages m
+SET attempts = m.attempts + 1, next_attempt_at = now() + make_interval(secs => $3)
+FROM due, recipients r
+WHERE m.id = due.id AND r.key = m.recipient_key
+RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.channel, m.params,
+          m.attempts, m.language, m.address, m.routed_at, m.order_id, m.producer_id,
+          m.recipient_key, r.name AS recipient_name,
+          EXISTS (SELECT 1 FROM opt_outs o WHERE o.channel = m.channel AND o.address = m.address)
+              AS opted_out
 """
-MESSAGE_RETRY_LATER = """
-UPDATE messages SET attempts = attempts + 1, last_error = $2,
-                    next_attempt_at = now() + make_interval(secs => $3)
-WHERE id = $1
+_STILL_OURS = "WHERE id = $1 AND attempts = $2 AND status = 'pending'\nRETURNING id"
+SENT = f"""
+UPDATE messages SET status = 'sent', sent_at = now(), provider_id = $3, last_error = NULL
+{_STILL_OURS}
+"""
+RETRY_AT = f"UPDATE messages SET last_error = $3, next_attempt_at = $4\n{_STILL_OURS}"
+GAVE_UP = f"UPDATE messages SET status = 'failed', last_error = $3\n{_STILL_OURS}"
+# This channel cannot reach the person: back to the router, which takes the next one.
+FALL_BACK = f"""
+UPDATE messages SET channel = NULL, last_error = $3, next_attempt_at = now(),
+                    failed_channels = array_append(failed_channels, channel)
+{_STILL_OURS}
+"""
+# Opted out after the message was routed: back to the router, which passes over the channel.
+REROUTE = f"""
+UPDATE messages SET channel = NULL, last_error = $3, next_attempt_at = now()
+{_STILL_OURS}
+"""
+
+ATTEMPT_INSERT = """
+INSERT INTO delivery_attempts (message_id, channel, outcome, answer, provider_id)
+VALUES ($1, $2, $3, $4, $5)
 """
 
 MESSAGES_OF = """
-SELECT m.id, m.template, m.channel, m.status, m.attempts, m.last_error, m.created_at, m.sent_at,
-       m.order_id, m.producer_id, m.recipient_key, r.kind AS recipient_kind,
-       r.name AS recipient_name, coalesce(m.address, r.email) AS recipient_email
+SELECT m.id, m.template, m.channel, m.language, m.status, m.attempts, m.last_error,
+       m.created_at, m.sent_at, m.provider_id, m.order_id, m.producer_id, m.recipient_key,
+       r.kind AS recipient_kind, r.name AS recipient_name, m.address
 FROM messages m LEFT JOIN recipients r ON r.key = m.recipient_key
 WHERE {column} = $1
 ORDER BY m.created_at, m.id
 """
 MESSAGES_OF_ORDER = MESSAGES_OF.format(column="m.order_id")
 MESSAGES_OF_PRODUCER = MESSAGES_OF.format(column="m.producer_id")
+ATTEMPTS_OF = """
+SELECT message_id, channel, outcome, answer, provider_id, at FROM delivery_attempts
+WHERE message_id = ANY($1::uuid[])
+ORDER BY at, id
+"""
+
+OPT_OUT_INSERT = """
+INSERT INTO opt_outs (id, channel, address) VALUES ($1, $2, $3)
+ON CONFLICT (channel, address) DO NOTHING
+RETURNING id, channel, address, opted_out_at
+"""
+OPT_OUT = (
+    "SELECT id, channel, address, opted_out_at FROM opt_outs WHERE channel = $1 AND address = $2"
+)
+OPT_OUTS_OF = """
+SELECT id, channel, address, opted_out_at FROM opt_outs WHERE address = $1 ORDER BY channel
+"""
+OPT_OUT_DELETE = "DELETE FROM opt_outs WHERE id = $1 RETURNING id, channel, address, opted_out_at"
+
+PRODUCER_DAY_ADD = """
+INSERT INTO producer_days AS d (hub, sku, day, producer_id, delivered, accepted, rejected, sold,
+                                returned, earned)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (hub, sku, day, producer_id) DO UPDATE
+SET delivered = d.delivered + excluded.delivered, accepted = d.accepted + excluded.accepted,
+    rejected = d.rejected + excluded.rejected, sold = d.sold + excluded.sold,
+    returned = d.returned + excluded.returned, earned = d.earned + excluded.earned
+"""
+PRODUCER_DAYS = """
+SELECT producer_id, delivered, accepted, rejected, sold, returned, earned FROM producer_days
+WHERE hub = $1 AND sku = $2 AND day = $3
+ORDER BY producer_id
+"""
 
 
 def producer_key(producer_id: uuid.UUID) -> str:
@@ -88,11 +166,16 @@ async def add_recipient(
     key: str,
     kind: str,
     name: str,
+    *,
     email: str | None,
     phone: str | None,
+    language: str,
+    channel: str | None,
 ) -> None:
-    await conn.execute(RECIPIENT_UPSERT, key, kind, name, email, phone)
-    await conn.execute(RING)
+    await conn.execute(
+        RECIPIENT_UPSERT, key, kind, name, email and email.lower(), phone, language, channel
+    )
+    await conn.execute(RING_ROUTER)
 
 
 async def add_message(
@@ -117,13 +200,28 @@ async def add_message(
         order_id,
         producer_id,
     )
-    await conn.execute(RING)
+    await conn.execute(RING_ROUTER)
 
 
-async def product_name(conn: asyncpg.Connection, hub: str, sku: str) -> str:
-    return await conn.fetchval(PRODUCT_NAME, hub, sku) or sku
+@dataclass(frozen=True)
+class Product:
+    name: str
+    unit_price: int | None  # None until product.listed arrives
 
 
-async def hub_timezone(conn: asyncpg.Connection, hub: str) -> str:
-    """The hub's time zone; a hub not heard of yet keeps the founding hub's."""
-    return await conn.fetchval(HUB_TIMEZONE, hub) or DEFAULT_TIMEZONE
+@dataclass(frozen=True)
+class Hub:
+    name: str
+    timezone: str
+
+
+async def product(conn: asyncpg.Connection, hub: str, sku: str) -> Product:
+    """The product as listed; one not heard of yet goes by its code."""
+    row = await conn.fetchrow(PRODUCT, hub, sku)
+    return Product(row["name"], row["unit_price"]) if row else Product(sku, None)
+
+
+async def hub(conn: asyncpg.Connection, code: str) -> Hub:
+    """The hub as registered; one not heard of yet goes by its code, in the founding hub's zone."""
+    row = await conn.fetchrow(HUB, code)
+    return Hub(row["name"], row["timezone"]) if row else Hub(code, DEFAULT_TIMEZONE)

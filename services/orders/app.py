@@ -6,11 +6,11 @@ from aiohttp import web
 from pydantic import Field
 
 from services.orders import api, callbacks_api, partners_api
-from services.orders.backoff import RetryPolicy
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.standing import allocator_client
+from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app
 

@@ -18,8 +18,8 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from services.orders.backoff import RetryPolicy
 from services.orders.callback_post import Outcome, post_callback
+from shared.backoff import RetryPolicy
 from shared.web import DATABASE
 from shared.worker import Doorbell, background, drain_forever
 

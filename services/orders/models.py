@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool
 
 from shared.events import Buyer
 from shared.fields import (
+    EmailAddress,
     HubCode,
     OrderQuantity,
     PhoneNumber,
@@ -27,10 +28,11 @@ OrderStatus = Literal[
 
 
 class NewBuyer(Buyer):
-    """A buyer as the API takes one: the phone number is checked and normalised, and the
-    preferred channel must reach them."""
+    """A buyer as the API takes one: the phone number and the email are checked and normalised,
+    and the preferred channel must reach them."""
 
     phone: PhoneNumber | None = None
+    email: EmailAddress | None = None
     channel: PreferredChannel = None
 
 

@@ -1,21 +1,26 @@
 """The founding day, end to end over HTTP, with the four services as separate processes."""
 
 import asyncio
+from dataclasses import dataclass
 
 import asyncpg
 
 from services.allocator.domain import Policy
 from shared.events import CLASS_OF_BUYER_TYPE
+from shared.fields import normalise_phone
 from tests.support.mailbox import Mailbox
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import (
     SKU,
+    BuyerPlan,
     Outcome,
+    ProducerPlan,
     Scenario,
     founding_day,
     in_queue_order,
     play,
 )
+from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox
 
 
@@ -23,8 +28,18 @@ def class_of(order: dict) -> str:
     return CLASS_OF_BUYER_TYPE[order["buyer"]["type"]]
 
 
-async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -> None:
+async def test_founding_day(
+    client: HubClient,
+    box: Sandbox,
+    mailbox: Mailbox,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
+) -> None:
     scenario = founding_day()
+    whatsapp.not_on_whatsapp.add(normalise_phone(scenario.producers[7].phone).lstrip("+"))
+    whatsapp.not_on_whatsapp.add(
+        normalise_phone(scenario.buyers[NOT_ON_WHATSAPP_BUYER].phone).lstrip("+")
+    )
     outcome = await play(client, new_hub_code("kalteng"), scenario)
 
     assert await client.stock(outcome.hub, SKU) == {
@@ -49,7 +64,7 @@ async def test_founding_day(client: HubClient, box: Sandbox, mailbox: Mailbox) -
     assert set(statuses[served:]) == {"queued"}, "the rest wait, with nothing yet"
 
     await assert_lots_never_overgiven(client, box, outcome, scenario)
-    await assert_everyone_told(client, mailbox, outcome, scenario)
+    await assert_everyone_told(client, Providers(whatsapp, sms, mailbox), outcome, scenario)
 
 
 async def assert_lots_never_overgiven(
@@ -83,20 +98,76 @@ async def assert_lots_never_overgiven(
     await wait_until(intake_agrees, what="intake's sold counts")
 
 
+# Whose numbers are not on WhatsApp: their messages fall back to SMS.
+NOT_ON_WHATSAPP_PRODUCER, NOT_ON_WHATSAPP_BUYER = 7, 4
+# Words only one language's messages use, to tell which language an SMS was written in.
+MARKERS = {"id": ("Pesanan", "Setoran", "Anda"), "en": ("Order", "Your", "You ")}
+
+
+@dataclass
+class Providers:
+    whatsapp: WhatsAppCloudStub
+    sms: SmsGatewayStub
+    mailbox: Mailbox
+
+    def assert_taken_once(self, message: dict, plan: ProducerPlan | BuyerPlan) -> None:
+        """The message's provider took it once, for the person's address, in their language;
+        no other provider took it at all."""
+        language = plan.language
+        if message["channel"] == "email":
+            (email,) = self.mailbox.with_message_id(message["id"])
+            assert email["To"].addresses[0].addr_spec == plan.email
+            assert email["Content-Language"] == language
+        else:
+            stub = self.whatsapp if message["channel"] == "whatsapp" else self.sms
+            (taken,) = [d for d in stub.deliveries if d.message_id == message["id"]]
+            assert "+" + taken.to == normalise_phone(plan.phone)
+            if message["channel"] == "whatsapp":
+                assert taken.language == language
+                assert taken.template == f"plut_{message['template']}"
+            else:
+                other = "en" if language == "id" else "id"
+                assert any(word in taken.text for word in MARKERS[language]), taken.text
+                assert not any(word in taken.text for word in MARKERS[other]), taken.text
+        others = {"whatsapp": self.whatsapp, "sms": self.sms}
+        others.pop(message["channel"], None)
+        assert not any(stub.count(message["id"]) for stub in others.values())
+
+
+def expected_channel(plan: ProducerPlan | BuyerPlan, on_whatsapp: bool) -> str:
+    if plan.channel is not None:
+        return plan.channel
+    return "whatsapp" if on_whatsapp else "sms"
+
+
 async def assert_everyone_told(
-    client: HubClient, mailbox: Mailbox, outcome: Outcome, scenario: Scenario
+    client: HubClient,
+    providers: Providers,
+    outcome: Outcome,
+    scenario: Scenario,
 ) -> None:
     """Buyers hear that their order is queued and what they got; producers, that their delivery
-    was recorded and that their units sold."""
+    was recorded and that their units sold: each message by the channel the person uses, in
+    their language, taken by that channel's provider exactly once."""
     sold = {d["id"]: (await client.delivery(d["id"]))["sold"] for d in outcome.deliveries}
+
+    def buyer_templates(order: dict) -> set[str]:
+        if order["allocated"] == order["quantity"]:
+            return {"order_received", "order_allocated"}
+        return {"order_received"} | ({"order_partly_allocated"} if order["allocated"] else set())
+
     expected = {
-        ("order", order["id"]): {"order_received"}
-        | ({"order_allocated"} if order["allocated"] else set())
-        for order in outcome.orders
+        ("order", order["id"]): (plan, index != NOT_ON_WHATSAPP_BUYER, buyer_templates(order))
+        for index, (order, plan) in enumerate(zip(outcome.orders, scenario.buyers, strict=True))
     } | {
-        ("producer", producer["id"]): {"delivery_recorded"}
-        | ({"units_sold"} if sold[delivery["id"]] else set())
-        for producer, delivery in zip(outcome.producers, outcome.deliveries, strict=True)
+        ("producer", producer["id"]): (
+            plan,
+            index != NOT_ON_WHATSAPP_PRODUCER,
+            {"delivery_recorded"} | ({"units_sold"} if sold[delivery["id"]] else set()),
+        )
+        for index, (producer, delivery, plan) in enumerate(
+            zip(outcome.producers, outcome.deliveries, scenario.producers, strict=True)
+        )
     }
 
     async def all_settled() -> dict | None:
@@ -105,28 +176,30 @@ async def assert_everyone_told(
         )
         by_recipient = dict(zip(expected, found, strict=True))
         for key, messages in by_recipient.items():
-            if {m["template"] for m in messages} != expected[key]:
+            # A full order may have been filled in parts: partial fills, then the last one.
+            templates = {m["template"] for m in messages}
+            if expected[key][2] >= {"order_allocated"}:
+                templates.discard("order_partly_allocated")
+            if templates != expected[key][2]:
                 return None
             if any(m["status"] == "pending" for m in messages):
                 return None
         return by_recipient
 
-    by_recipient = await wait_until(all_settled, what="every message sent or skipped")
-    addresses = [b.email for b in scenario.buyers] + [p.email for p in scenario.producers]
-    for messages, address in zip(by_recipient.values(), addresses, strict=True):
-        assert_delivered(messages, address, mailbox)
+    by_recipient = await wait_until(all_settled, what="every message sent", timeout=120)
+    channels_used = set()
+    for key, messages in by_recipient.items():
+        plan, on_whatsapp, _ = expected[key]
+        channel = expected_channel(plan, on_whatsapp)
+        channels_used.add(channel)
+        for message in messages:
+            assert (message["status"], message["channel"], message["language"]) == (
+                "sent",
+                channel,
+                plan.language,
+            ), (key, message)
+            providers.assert_taken_once(message, plan)
+    assert channels_used == {"whatsapp", "sms", "email"}
     for producer in outcome.producers:
         templates = [m["template"] for m in by_recipient[("producer", producer["id"])]]
         assert templates.count("delivery_recorded") == 1
-
-
-def assert_delivered(messages: list[dict], address: str | None, mailbox: Mailbox) -> None:
-    """Sent to those with an address (and in the SMTP server), skipped for those without."""
-    if address is None:
-        assert {m["status"] for m in messages} == {"skipped"}
-        return
-    assert {m["status"] for m in messages} == {"sent"}
-    for message in messages:
-        received = mailbox.with_message_id(message["id"])
-        assert len(received) == 1
-        assert received[0]["To"].addresses[0].addr_spec == address

@@ -30,6 +30,7 @@ async def known(stack: Stack) -> dict[str, list[str]]:
         buyer = {"name": "Dinas Kesehatan", "type": "agency", "region": "Palangka Raya"}
         order = await client.place_order(hub, SKU, 4, buyer)
         partner = await client.create_partner("Bank Kalteng", [hub])
+        opt_out = await client.opt_out("email", email="sari@contoh.id")
 
         async def allocator_knows_the_order() -> bool:
             try:
@@ -42,7 +43,7 @@ async def known(stack: Stack) -> dict[str, list[str]]:
         "hubs": [hub],
         "skus": [SKU],
         "producers": [producer["id"]],
-        "ids": [producer["id"], delivery["id"], order["id"]],
+        "ids": [producer["id"], delivery["id"], order["id"], opt_out["id"]],
         "partners": [partner["partner"]["id"]],
         "orders": [order["id"]],
         "prefixes": [key["prefix"] for key in partner["partner"]["keys"]],
@@ -56,11 +57,13 @@ async def known(stack: Stack) -> dict[str, list[str]]:
 BEYOND_SCHEMA = {
     "unknown",
     "phone_invalid",
+    "email_invalid",
     "phone_not_indonesian",
     "phone_not_mobile",
     "timezone_unknown",
     "rejected_exceeds_quantity",
     "one_of_required",
+    "opt_out_address",
     "class_repeated",
     "reserves_over_100",
     "channel_needs_phone",

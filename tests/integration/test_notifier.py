@@ -1,29 +1,49 @@
-"""The notifier as a running process, driven by events on the bus."""
+"""The notifier as a running process, driven by events on the bus, sending through local
+providers that answer as WhatsApp's Cloud API and Infobip's SMS API document, and a real SMTP
+server."""
 
+import asyncio
+import random
+import time
 import uuid
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import (
+    DaySummarised,
     Envelope,
     LotShare,
     OrderAllocated,
     OrderEstimateMoved,
     OrderExpired,
     ProducerRegistered,
+    ProductListed,
 )
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, order_id, placed, supply
 from tests.support.mailbox import Mailbox
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 # 07.00 UTC: 14.00 WIB, 15.00 WITA.
 HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 
-def allocation_of(order, quantity: int, producer_id: uuid.UUID, hold_until: datetime | None = None):
+def new_phone() -> str:
+    """A mobile number of this test's own, so the providers' records of it are the test's."""
+    return "+62812" + "".join(random.choices("0123456789", k=8))
+
+
+def digits(phone: str) -> str:
+    return phone.lstrip("+")
+
+
+def allocation_of(
+    order: Envelope, quantity: int, producer_id: uuid.UUID, hold_until: datetime | None = None
+) -> Envelope:
     return order.follow(
         OrderAllocated(
             order_id=order.payload["order_id"],
@@ -39,7 +59,7 @@ def allocation_of(order, quantity: int, producer_id: uuid.UUID, hold_until: date
     )
 
 
-def expiry_of(order, quantity: int, producer_id: uuid.UUID):
+def expiry_of(order: Envelope, quantity: int, producer_id: uuid.UUID) -> Envelope:
     return order.follow(
         OrderExpired(
             order_id=order.payload["order_id"],
@@ -51,18 +71,25 @@ def expiry_of(order, quantity: int, producer_id: uuid.UUID):
     )
 
 
-def producer(hub: str, email: str | None):
+def producer(hub: str, *, phone: str, email: str | None = None, **wishes) -> Envelope:
     payload = ProducerRegistered(
         producer_id=uuid.uuid4(),
         name="Ibu Wati",
         regency="Kapuas",
-        phone="+6281234567890",
+        phone=phone,
         email=email,
+        **wishes,
     )
     return Envelope.wrap(payload, hub=hub, correlation_id="test-producer")
 
 
+def producer_id(registered: Envelope) -> uuid.UUID:
+    return uuid.UUID(registered.payload["producer_id"])
+
+
 async def settled_messages(client: HubClient, templates: set[str], **query) -> list[dict]:
+    """The messages of an order or producer once those of `templates` are no longer pending."""
+
     async def done():
         messages = await client.messages(**query)
         finished = [m for m in messages if m["status"] != "pending"]
@@ -71,122 +98,351 @@ async def settled_messages(client: HubClient, templates: set[str], **query) -> l
     return await wait_until(done, what=f"messages {templates} for {query}")
 
 
-async def test_a_message_waits_for_a_recipient_that_arrives_late(
-    client: HubClient, amqp: AbstractRobustConnection, mailbox: Mailbox
-):
-    hub = new_hub_code()
-    order = placed(hub, 10, email=f"{hub}@contoh.id")
-    maker = producer(hub, email=f"{hub}-maker@contoh.id")
-    # The allocation overtakes both the order and the producer's registration.
-    await publish_event(amqp, allocation_of(order, 10, uuid.UUID(maker.payload["producer_id"])))
-    pending = await wait_until(
-        lambda: client.messages(order_id=order_id(order)), what="the message recorded"
-    )
-    assert [m["status"] for m in pending] == ["pending"]
+async def the_message(client: HubClient, template: str, **query) -> dict:
+    messages = await settled_messages(client, {template}, **query)
+    (message,) = [m for m in messages if m["template"] == template]
+    return message
 
+
+def delivered(stub, message: dict):
+    """What the provider took of one message: exactly once."""
+    (taken,) = [d for d in stub.deliveries if d.message_id == message["id"]]
+    return taken
+
+
+def outcomes(message: dict) -> list[tuple[str, str]]:
+    return [(a["channel"], a["outcome"]) for a in message["attempts"]]
+
+
+async def test_a_buyer_with_a_phone_hears_by_whatsapp_in_bahasa(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    order = placed(hub, 10, phone=phone)
     await publish_event(amqp, order)
-    await publish_event(amqp, maker)
+    await publish_event(amqp, allocation_of(order, 10, uuid.uuid4()))
 
-    to_buyer = await settled_messages(client, {"order_allocated"}, order_id=order_id(order))
-    to_maker = await settled_messages(
-        client, {"units_sold"}, producer_id=maker.payload["producer_id"]
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert (message["status"], message["channel"], message["language"]) == (
+        "sent",
+        "whatsapp",
+        "id",
     )
-    (allocated,) = [m for m in to_buyer if m["template"] == "order_allocated"]
-    assert allocated["status"] == "sent" and allocated["id"] == pending[0]["id"]
-    assert [m["status"] for m in to_maker] == ["sent"]
-    (email,) = mailbox.with_message_id(allocated["id"])
-    body = email.get_content()
-    assert "10 Masker" in body or "10 masker" in body.lower()
-    assert body.index("Halo") < body.index("Hello"), "Bahasa Indonesia first"
+    assert outcomes(message) == [("whatsapp", "accepted")]
+    assert phone not in message["address"] and message["address"].startswith("+62812")
+    sent = delivered(whatsapp, message)
+    assert (sent.to, sent.template, sent.language) == (digits(phone), "plut_order_allocated", "id")
+    assert (sent.message_id, sent.provider_id) == (message["id"], message["provider_id"])
+    assert "10" in sent.parameters and "tanpa batas waktu" in sent.parameters
+    assert hub in sent.parameters, "the pick-up place: the hub, by its code until registered"
+    assert order_id(order)[:8].upper() in sent.parameters
 
 
-async def test_the_same_event_twice_sends_one_message(
+async def test_a_buyer_who_asked_for_english_hears_in_english(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    order = placed(hub, 4, phone=phone, language="en")
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 4, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["language"] == "en"
+    sent = delivered(whatsapp, message)
+    assert sent.language == "en" and "no deadline" in sent.parameters
+
+
+async def test_a_buyer_who_prefers_email_gets_text_and_html_in_their_language(
     client: HubClient, amqp: AbstractRobustConnection, mailbox: Mailbox
 ):
-    hub = new_hub_code()
-    maker = producer(hub, email=f"{hub}@contoh.id")
-    await publish_event(amqp, maker)
-    lot = supply(hub, 50, rejected=2, producer_id=uuid.UUID(maker.payload["producer_id"]))
-    await publish_event(amqp, lot)
-    await publish_event(amqp, lot)
-    # A later event for the same producer shows the duplicate has been dealt with by then.
-    second = supply(hub, 10, producer_id=uuid.UUID(maker.payload["producer_id"]))
-    await publish_event(amqp, second)
+    hub, address = new_hub_code(), f"{new_hub_code()}@contoh.id"
+    order = placed(hub, 6, phone=new_phone(), email=address, channel="email", language="en")
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 6, uuid.uuid4()))
 
-    async def two_recorded():
-        messages = await client.messages(producer_id=maker.payload["producer_id"])
-        sent = [m for m in messages if m["status"] == "sent"]
-        return messages if len(sent) >= 2 else None
-
-    messages = await wait_until(two_recorded, what="two deliveries told")
-    assert [m["template"] for m in messages] == ["delivery_recorded", "delivery_recorded"]
-    assert len(mailbox.to(f"{hub}@contoh.id")) == 2
-    body = mailbox.with_message_id(messages[0]["id"])[0].get_content()
-    assert "Diterima: 50" in body and "Ditolak pada pemeriksaan mutu: 2" in body
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["channel"] == "email" and message["address"] != address
+    (email,) = mailbox.with_message_id(message["id"])
+    assert email["To"].addresses[0].addr_spec == address
+    assert email["Content-Language"] == "en"
+    text = email.get_body(("plain",)).get_content()
+    html = email.get_body(("html",)).get_content()
+    assert "Ready to collect: 6" in text and "Halo" not in text
+    assert '<html lang="en">' in html
 
 
-async def test_a_recipient_without_email_is_skipped_not_lost(
-    client: HubClient, amqp: AbstractRobustConnection
+async def test_a_number_not_on_whatsapp_falls_back_to_sms_and_says_why(
+    client: HubClient,
+    amqp: AbstractRobustConnection,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
 ):
-    hub = new_hub_code()
-    order = placed(hub, 3)  # no email address
+    hub, phone = new_hub_code(), new_phone()
+    whatsapp.not_on_whatsapp.add(digits(phone))
+    order = placed(hub, 3, phone=phone)
     await publish_event(amqp, order)
     await publish_event(amqp, allocation_of(order, 3, uuid.uuid4()))
 
-    messages = await settled_messages(
-        client, {"order_received", "order_allocated"}, order_id=order_id(order)
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert (message["status"], message["channel"]) == ("sent", "sms")
+    assert outcomes(message) == [("whatsapp", "permanent"), ("sms", "accepted")]
+    assert "131026" in message["attempts"][0]["answer"]
+    assert not whatsapp.count(message["id"])
+    text = delivered(sms, message)
+    assert text.text.startswith("PLUT:") and order_id(order)[:8].upper() in text.text
+
+
+async def test_every_channel_failing_ends_the_message_as_failed_and_announced(
+    client: HubClient,
+    amqp: AbstractRobustConnection,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
+    tap: EventTap,
+):
+    hub, phone = new_hub_code(), new_phone()
+    whatsapp.not_on_whatsapp.add(digits(phone))
+    sms.invalid_numbers.add(digits(phone))
+    order = placed(hub, 3, phone=phone)
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 3, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "failed"
+    assert outcomes(message) == [("whatsapp", "permanent"), ("sms", "permanent")]
+    assert "every channel failed" in message["last_error"]
+    failed = await tap.wait_for(
+        lambda e: e.type == "notification.failed" and e.payload["message_id"] == message["id"],
+        what="notification.failed",
     )
-    assert {m["status"] for m in messages} == {"skipped"}
-    assert {m["last_error"] for m in messages} == {"recipient has no email address"}
+    assert failed.correlation_id == order.correlation_id
 
 
-@pytest.mark.parametrize(
-    "query", ["", "?order_id=x", f"?order_id={uuid.uuid4()}&producer_id={uuid.uuid4()}"]
-)
-async def test_message_log_needs_one_valid_id(client: HubClient, query: str):
-    with pytest.raises(ApiError) as refused:
-        await client.call("notifier", "GET", f"/v1/messages{query}")
-    assert refused.value.status == 422
-
-
-def body_of(mailbox: Mailbox, message: dict) -> str:
-    (email,) = mailbox.with_message_id(message["id"])
-    return email.get_content()
-
-
-async def test_units_not_collected_are_told_to_the_buyer_and_the_producer(
-    client: HubClient, amqp: AbstractRobustConnection, mailbox: Mailbox
+async def test_a_recipient_without_phone_or_email_is_skipped_not_lost(
+    client: HubClient, amqp: AbstractRobustConnection
 ):
     hub = new_hub_code()
-    order = placed(hub, 10, email=f"{hub}@contoh.id")
-    maker = producer(hub, email=f"{hub}-maker@contoh.id")
-    maker_id = uuid.UUID(maker.payload["producer_id"])
+    order = placed(hub, 3)
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 3, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "skipped"
+    assert message["last_error"] == "recipient has no phone number or email address"
+
+
+async def test_an_opt_out_passes_the_channel_over_and_is_recorded(
+    client: HubClient,
+    amqp: AbstractRobustConnection,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
+):
+    hub, phone = new_hub_code(), new_phone()
+    no_whatsapp = await client.opt_out("whatsapp", phone=phone.replace("+62", "0"))
+    assert (no_whatsapp["channel"], no_whatsapp["address"]) == ("whatsapp", phone)
+    again = await client.opt_out("whatsapp", phone=phone)
+    assert again["id"] == no_whatsapp["id"], "asking twice answers the first opt-out"
+    first = placed(hub, 3, phone=phone)
+    await publish_event(amqp, first)
+    await publish_event(amqp, allocation_of(first, 3, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(first))
+    assert (message["status"], message["channel"]) == ("sent", "sms")
+    assert outcomes(message) == [("whatsapp", "opted_out"), ("sms", "accepted")]
+    assert not whatsapp.count(message["id"])
+    assert delivered(sms, message).to == digits(phone)
+
+    await client.opt_out("sms", phone=phone)
+    second = placed(hub, 2, phone=phone)
+    await publish_event(amqp, second)
+    await publish_event(amqp, allocation_of(second, 2, uuid.uuid4()))
+    message = await the_message(client, "order_allocated", order_id=order_id(second))
+    assert message["status"] == "opted_out"
+    assert outcomes(message) == [("whatsapp", "opted_out"), ("sms", "opted_out")]
+    assert not sms.count(message["id"]) and not whatsapp.count(message["id"])
+
+    await client.opt_back_in(no_whatsapp["id"])
+    third = placed(hub, 1, phone=phone)
+    await publish_event(amqp, third)
+    await publish_event(amqp, allocation_of(third, 1, uuid.uuid4()))
+    message = await the_message(client, "order_allocated", order_id=order_id(third))
+    assert (message["status"], message["channel"]) == ("sent", "whatsapp")
+
+
+async def test_a_provider_down_for_a_while_delays_its_messages_loses_none_doubles_none(
+    client: HubClient,
+    amqp: AbstractRobustConnection,
+    whatsapp: WhatsAppCloudStub,
+    mailbox: Mailbox,
+):
+    hub = new_hub_code()
+    phones = [new_phone() for _ in range(5)]
+    whatsapp.down_for(3.0)
+    down_until = time.monotonic() + 3.0
+    orders = [placed(hub, 2, phone=phone) for phone in phones]
+    by_email = placed(hub, 2, email=f"{hub}@contoh.id")
+    for order in [*orders, by_email]:
+        await publish_event(amqp, order)
+        await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
+
+    # Email keeps flowing while WhatsApp is down.
+    emailed = await the_message(client, "order_allocated", order_id=order_id(by_email))
+    assert emailed["status"] == "sent" and time.monotonic() < down_until
+
+    for order, phone in zip(orders, phones, strict=True):
+        message = await the_message(client, "order_allocated", order_id=order_id(order))
+        assert (message["status"], message["channel"]) == ("sent", "whatsapp")
+        assert ("whatsapp", "temporary") in outcomes(message)
+        assert outcomes(message)[-1] == ("whatsapp", "accepted")
+        sent = delivered(whatsapp, message)
+        assert sent.at >= down_until and sent.to == digits(phone)
+
+
+async def test_a_rate_limit_is_waited_out_as_the_provider_asks(
+    client: HubClient, amqp: AbstractRobustConnection, sms: SmsGatewayStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    order = placed(hub, 2, phone=phone, channel="sms")
+    sms.rate_limit_for(1.5)
+    limited_until = time.monotonic() + 1.5
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "sent"
+    assert outcomes(message)[0] == ("sms", "temporary")
+    assert delivered(sms, message).at >= limited_until
+
+
+async def test_a_timeout_whose_fate_is_unknown_is_retried_with_the_providers_idempotency(
+    client: HubClient, amqp: AbstractRobustConnection, sms: SmsGatewayStub
+):
+    """The gateway took the message but answered after our timeout; the retry carries the same
+    message id, which the gateway knows, so the person gets one SMS."""
+    hub, phone = new_hub_code(), new_phone()
+    order = placed(hub, 2, phone=phone, channel="sms")
+    sms.hang_next(1, seconds=2.5)
+    await publish_event(amqp, order)
+    await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "sent"
+    assert outcomes(message) == [("sms", "unknown"), ("sms", "accepted")]
+    assert delivered(sms, message).to == digits(phone)
+
+
+async def test_the_same_event_twice_sends_one_message(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    maker = producer(hub, phone=phone)
+    await publish_event(amqp, maker)
+    lot = supply(hub, 50, rejected=2, producer_id=producer_id(maker))
+    await publish_event(amqp, lot)
+    await publish_event(amqp, lot)
+    # A later event for the same producer shows the duplicate has been dealt with by then.
+    await publish_event(amqp, supply(hub, 10, producer_id=producer_id(maker)))
+
+    async def two_sent():
+        messages = await client.messages(producer_id=str(producer_id(maker)))
+        return messages if sum(m["status"] == "sent" for m in messages) >= 2 else None
+
+    messages = await wait_until(two_sent, what="two deliveries told")
+    assert [m["template"] for m in messages] == ["delivery_recorded", "delivery_recorded"]
+    assert [delivered(whatsapp, m).to for m in messages] == [digits(phone)] * 2
+    assert {"52", "50", "2"} <= set(delivered(whatsapp, messages[0]).parameters)
+
+
+async def test_a_message_waits_for_a_recipient_that_arrives_late(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, buyer_phone, maker_phone = new_hub_code(), new_phone(), new_phone()
+    order = placed(hub, 10, phone=buyer_phone)
+    maker = producer(hub, phone=maker_phone)
+    # The allocation overtakes both the order and the producer's registration.
+    await publish_event(amqp, allocation_of(order, 10, producer_id(maker)))
+    pending = await wait_until(
+        lambda: client.messages(order_id=order_id(order)), what="the message recorded"
+    )
+    assert [(m["status"], m["channel"]) for m in pending] == [("pending", None)]
+
     await publish_event(amqp, order)
     await publish_event(amqp, maker)
 
-    await publish_event(amqp, expiry_of(order, 4, maker_id))
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "sent" and message["id"] == pending[0]["id"]
+    sold = await the_message(client, "units_sold", producer_id=str(producer_id(maker)))
+    assert sold["status"] == "sent"
+    assert delivered(whatsapp, sold).to == digits(maker_phone)
 
-    to_buyer = await settled_messages(client, {"order_expired"}, order_id=order_id(order))
-    to_maker = await settled_messages(client, {"units_returned"}, producer_id=str(maker_id))
-    (expired,) = [m for m in to_buyer if m["template"] == "order_expired"]
-    assert expired["status"] == "sent"
-    body = body_of(mailbox, expired)
-    assert (
-        "4 masker-kain untuk pesanan Anda tidak diambil sebelum 30 November 2026 14.00 WIB" in body
+
+async def test_a_producer_hears_what_was_sold_what_it_earned_and_how_the_day_went(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    listed = ProductListed(
+        product_id=uuid.uuid4(), sku=SKU, name="Masker kain 3 lapis", unit_price=5000
     )
-    assert "not collected before 30 November 2026 14:00 WIB" in body
-    (returned,) = to_maker
-    assert returned["status"] == "sent"
-    assert "4 masker-kain buatan Anda tidak diambil" in body_of(mailbox, returned)
+    await publish_event(amqp, Envelope.wrap(listed, hub=hub, correlation_id="test-product"))
+    maker = producer(hub, phone=phone, language="en")
+    await publish_event(amqp, maker)
+    await publish_event(amqp, supply(hub, 48, rejected=2, producer_id=producer_id(maker)))
+    order = placed(hub, 10)
+    await publish_event(amqp, allocation_of(order, 10, producer_id(maker)))
+    await publish_event(amqp, expiry_of(order, 4, producer_id(maker)))
+
+    sold = await the_message(client, "units_sold", producer_id=str(producer_id(maker)))
+    told = delivered(whatsapp, sold)
+    assert told.language == "en"
+    assert {"Masker kain 3 lapis", "10", "Rp5,000", "Rp50,000"} <= set(told.parameters)
+
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    summary = DaySummarised(
+        day=today,
+        timezone="Asia/Jakarta",
+        sku=SKU,
+        received=48,
+        allocated=10,
+        fulfilled=0,
+        expired=4,
+        waiting_units=0,
+        waiting_orders=0,
+        buyers_unserved=0,
+    )
+    # After the expiry is handled: the summary must count it.
+    await the_message(client, "units_returned", producer_id=str(producer_id(maker)))
+    await publish_event(amqp, Envelope.wrap(summary, hub=hub, correlation_id="test-day"))
+    day = await the_message(client, "daily_summary", producer_id=str(producer_id(maker)))
+    told = delivered(whatsapp, day)
+    # delivered 50, accepted 48, rejected 2, sold 10, returned 4, earned 6 x Rp5,000.
+    assert {"50", "48", "2", "10", "4", "Rp30,000"} <= set(told.parameters)
+
+
+async def test_units_not_collected_are_told_to_the_buyer_and_the_producer(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub, buyer_phone, maker_phone = new_hub_code(), new_phone(), new_phone()
+    order = placed(hub, 10, phone=buyer_phone)
+    maker = producer(hub, phone=maker_phone)
+    await publish_event(amqp, order)
+    await publish_event(amqp, maker)
+
+    await publish_event(amqp, expiry_of(order, 4, producer_id(maker)))
+
+    expired = await the_message(client, "order_expired", order_id=order_id(order))
+    returned = await the_message(client, "units_returned", producer_id=str(producer_id(maker)))
+    assert expired["status"] == returned["status"] == "sent"
+    to_buyer = delivered(whatsapp, expired)
+    assert {"4", "30 November 2026 14.00 WIB"} <= set(to_buyer.parameters)
+    to_maker = delivered(whatsapp, returned)
+    assert to_maker.template == "plut_units_returned" and "4" in to_maker.parameters
 
 
 async def test_a_moved_estimate_is_told_to_the_buyer_with_both_dates(
-    client: HubClient, amqp: AbstractRobustConnection, mailbox: Mailbox
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
 ):
-    hub = new_hub_code()
-    order = placed(hub, 10, email=f"{hub}@contoh.id")
+    hub, phone = new_hub_code(), new_phone()
+    order = placed(hub, 10, phone=phone)
     await publish_event(amqp, order)
-
     moved = OrderEstimateMoved(
         order_id=order.payload["order_id"],
         sku=SKU,
@@ -197,31 +453,75 @@ async def test_a_moved_estimate_is_told_to_the_buyer_with_both_dates(
     )
     await publish_event(amqp, order.follow(moved))
 
-    messages = await settled_messages(client, {"estimate_moved"}, order_id=order_id(order))
-    (told,) = [m for m in messages if m["template"] == "estimate_moved"]
-    body = body_of(mailbox, told)
-    assert "Perkiraan tanggal pesanan Anda untuk masker-kain mundur." in body
-    assert "Perkiraan baru: 3 Desember 2026." in body
-    assert "Perkiraan sebelumnya: 1 Desember 2026." in body
-    assert "New estimate: 3 December 2026." in body
-    assert "Previous estimate: 1 December 2026." in body
-    assert body.index("Halo") < body.index("Hello"), "Bahasa Indonesia first"
+    sent = delivered(
+        whatsapp, await the_message(client, "estimate_moved", order_id=order_id(order))
+    )
+    assert {"mundur", "3 Desember 2026", "1 Desember 2026", "120"} <= set(sent.parameters)
 
 
 async def test_a_hold_is_shown_in_the_time_zone_the_hub_registered(
-    client: HubClient, amqp: AbstractRobustConnection, mailbox: Mailbox, tap: EventTap
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub, tap: EventTap
 ):
-    hub = new_hub_code()
+    hub, phone = new_hub_code(), new_phone()
     await client.create_hub(hub, "PLUT Sulawesi Selatan", timezone="Asia/Makassar")
     # The notifier's queue got hub.registered when the tap did: before anything published next.
     await tap.wait_for(lambda e: e.type == "hub.registered" and e.hub == hub, what="hub.registered")
-    order = placed(hub, 5, email=f"{hub}@contoh.id")
+    order = placed(hub, 5, phone=phone)
     await publish_event(amqp, order)
-
     await publish_event(amqp, allocation_of(order, 5, uuid.uuid4(), hold_until=HOLD_UNTIL))
 
-    messages = await settled_messages(client, {"order_allocated"}, order_id=order_id(order))
-    (allocated,) = [m for m in messages if m["template"] == "order_allocated"]
-    body = body_of(mailbox, allocated)
-    assert "Silakan ambil sebelum 30 November 2026 15.00 WITA." in body
-    assert "Please collect them before 30 November 2026 15:00 WITA." in body
+    sent = delivered(
+        whatsapp, await the_message(client, "order_allocated", order_id=order_id(order))
+    )
+    assert {"30 November 2026 15.00 WITA", "PLUT Sulawesi Selatan"} <= set(sent.parameters)
+
+
+async def test_the_message_log_is_for_operators(client: HubClient):
+    with pytest.raises(ApiError) as refused:
+        await client.call("notifier", "GET", f"/v1/messages?order_id={uuid.uuid4()}")
+    assert refused.value.status == 401
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?order_id=x", f"?order_id={uuid.uuid4()}&producer_id={uuid.uuid4()}"]
+)
+async def test_message_log_needs_one_valid_id(client: HubClient, query: str):
+    with pytest.raises(ApiError) as refused:
+        await client.call("notifier", "GET", f"/v1/messages{query}", headers=client.as_operator())
+    assert refused.value.status == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channel": "email", "phone": "081234567890"}, "body"),
+        ({"channel": "sms", "email": "a@contoh.id"}, "body"),
+        ({"channel": "sms", "phone": "0536 3221 234"}, "phone"),  # a landline
+        ({"channel": "pigeon", "phone": "081234567890"}, "channel"),
+    ],
+)
+async def test_a_bad_opt_out_is_refused_naming_the_problem(
+    client: HubClient, body: dict, field: str
+):
+    with pytest.raises(ApiError) as refused:
+        await client.opt_out(**body)
+    assert refused.value.status == 422
+    assert field in {error["field"] for error in refused.value.body["errors"]}
+
+
+async def test_opting_back_in_to_an_unknown_opt_out_is_404(client: HubClient):
+    with pytest.raises(ApiError) as refused:
+        await client.opt_back_in(str(uuid.uuid4()))
+    assert refused.value.status == 404
+
+
+async def test_concurrent_messages_all_go_once(
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+):
+    hub = new_hub_code()
+    orders = [placed(hub, 1, phone=new_phone()) for _ in range(40)]
+    await asyncio.gather(*(publish_event(amqp, order) for order in orders))
+    await asyncio.gather(*(publish_event(amqp, allocation_of(o, 1, uuid.uuid4())) for o in orders))
+    for order in orders:
+        message = await the_message(client, "order_allocated", order_id=order_id(order))
+        assert whatsapp.count(message["id"]) == 1

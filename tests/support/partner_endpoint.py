@@ -10,7 +10,7 @@ from aiohttp import web
 
 from examples.partner_client import verify
 from tools.client import HubClient
-from tools.stack import free_port
+from tools.stack import serve_locally
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,7 @@ class PartnerEndpoint:
     async def start(self) -> "PartnerEndpoint":
         app = web.Application()
         app.router.add_post("/plut/callbacks", self._receive)
-        # Cancelled when the hub hangs up, so `in_flight` counts only the requests still open.
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
-        await self._runner.setup()
-        self._port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+        self._runner, self._port = await serve_locally(app)
         return self
 
     async def stop(self) -> None:

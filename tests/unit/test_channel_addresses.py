@@ -29,10 +29,10 @@ def test_a_number_keeps_its_prefix_and_last_digits_and_hides_at_least_four(numbe
         ("ani@example.com", "a***@example.com"),
         ("siti.aminah@contoh.id", "s***@contoh.id"),
         ("x@y.id", "x***@y.id"),
-        ("not-an-address", "***"),
+        ("+6281234567890", "+62812****7890"),
     ],
 )
-def test_an_email_address_keeps_its_first_letter_and_its_domain(address, masked):
+def test_an_address_keeps_a_first_letter_and_domain_or_a_number_prefix_and_end(address, masked):
     assert mask_address(address) == masked
 
 

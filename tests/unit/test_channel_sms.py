@@ -11,7 +11,7 @@ from services.notifier.channels.base import Outcome, SendFailure
 from services.notifier.channels.http_api import Answer
 from services.notifier.channels.sms import Sms, accepted_or_failure
 from tests.support.outgoing import assert_discreet, outgoing
-from tests.support.providers import SmsGatewayStub
+from tools.provider_stubs import SmsGatewayStub
 from tools.stack import free_port
 
 NUMBER = "+6281234567890"

@@ -9,7 +9,7 @@ from services.notifier.channels.base import Outcome, SendFailure
 from services.notifier.channels.http_api import Answer
 from services.notifier.channels.whatsapp import WhatsApp, failure
 from tests.support.outgoing import assert_discreet, outgoing
-from tests.support.providers import WhatsAppCloudStub
+from tools.provider_stubs import WhatsAppCloudStub
 from tools.stack import free_port
 
 NUMBER = "+6281234567890"

@@ -2,8 +2,9 @@
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
-from shared.fields import HubCode, PhoneNumber, PreferredChannel, Sku
+from shared.fields import HubCode, PhoneNumber, PreferredChannel, Sku, normalise_email
 
 
 class Contact(BaseModel):
@@ -119,3 +120,14 @@ def test_a_bad_phone_is_refused_once_under_its_own_name_not_again_under_channel(
     assert [(error["loc"], error["type"]) for error in raised.value.errors()] == [
         (("phone",), "phone_not_mobile")
     ]
+
+
+@pytest.mark.parametrize("raw", ["sari@contoh.test", "sari@localhost", "sari", "a@@b.id"])
+def test_an_email_that_cannot_receive_mail_is_refused_by_name(raw):
+    with pytest.raises(PydanticCustomError) as refused:
+        normalise_email(raw)
+    assert refused.value.type == "email_invalid"
+
+
+def test_an_email_is_normalised():
+    assert normalise_email("Sari@Contoh.ID") == "Sari@contoh.id"

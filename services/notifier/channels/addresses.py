@@ -27,10 +27,11 @@ def mask_phone(e164: str) -> str:
 
 
 def mask_address(address: str) -> str:
-    """'ani@example.com' -> 'a***@example.com': the first letter and the domain."""
+    """An email address as 'a***@example.com' (the first letter and the domain); a phone number
+    as `mask_phone` shows it."""
     local, at, domain = address.strip().rpartition("@")
     if not at:
-        return "***"
+        return mask_phone(address)
     return f"{local[:1]}***@{domain}"
 
 

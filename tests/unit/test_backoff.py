@@ -4,7 +4,7 @@ given up on a day after the change."""
 import random
 from datetime import UTC, datetime, timedelta
 
-from services.orders.backoff import RetryPolicy
+from shared.backoff import RetryPolicy
 
 # The service's defaults (services/orders/app.py Settings).
 POLICY = RetryPolicy(first_retry_seconds=5, max_retry_seconds=3600, give_up_seconds=86400)

@@ -1,5 +1,6 @@
-"""When to try a failed status callback again: exponential backoff with full jitter, capped, and
-given up on a set time after the change (or after the partner's latest replay).
+"""When to try a failed delivery again (a status callback, a message to a person): exponential
+backoff with full jitter, capped, and given up on a set time after the first try (or after the
+latest replay).
 
 Pure: the clock and the random draw are arguments, so the schedule is tested in milliseconds.
 """

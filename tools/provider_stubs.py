@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tools.stack import free_port
+from tools.stack import serve_locally
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,7 @@ class ProviderStub(ABC):
     async def start(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._receive)
-        # A client that gives up cancels its handler; what it recorded stays recorded.
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
-        await self._runner.setup()
-        self._port = free_port()
-        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+        self._runner, self._port = await serve_locally(app)
         return self
 
     async def stop(self) -> None:

@@ -1,0 +1,70 @@
+"""Gives each message whose recipient is known its channel, or ends it when none is left.
+
+Routing is quick database work, apart from the sending, so a slow provider never holds it up;
+each channel's sender then takes the messages routed to it.
+"""
+
+import asyncpg
+import structlog
+
+from services.notifier import store
+from services.notifier.outcomes import announce_failed, record_attempt
+from services.notifier.routing import CHANNELS, Reachable, address_on, choose
+
+log = structlog.get_logger(__name__)
+
+OPTED_OUT_ANSWER = "recipient opted out of this channel"
+
+
+class Router:
+    def __init__(self, *, pool: asyncpg.Pool, configured: frozenset[str], batch_size: int) -> None:
+        self.pool = pool
+        self.configured = configured
+        self.batch_size = batch_size
+
+    async def route_batch(self) -> int:
+        """Route up to one batch of messages; return how many were handled."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(store.TO_ROUTE, self.batch_size)
+            if not rows:
+                return 0
+            addresses = {a for row in rows for a in (row["phone"], row["email"]) if a}
+            opted = {tuple(o) for o in await conn.fetch(store.OPTED_OUT, list(addresses))}
+            routed_to: set[str] = set()
+            for row in rows:
+                channel = await self._route(conn, row, opted)
+                if channel is not None:
+                    routed_to.add(channel)
+            for channel in routed_to:
+                await conn.execute("SELECT pg_notify($1, '')", store.lane_channel(channel))
+        return len(rows)
+
+    async def _route(
+        self, conn: asyncpg.Connection, message: asyncpg.Record, opted: set[tuple[str, str]]
+    ) -> str | None:
+        person = Reachable(message["phone"], message["email"], message["preferred"])
+        choice = choose(
+            person,
+            configured=self.configured,
+            failed=frozenset(message["failed_channels"]),
+            opted_out=frozenset(c for c in CHANNELS if (c, address_on(c, person)) in opted),
+        )
+        for channel in choice.opted_out:
+            await record_attempt(conn, message, channel, "opted_out", OPTED_OUT_ANSWER)
+        if choice.channel is not None:
+            await conn.execute(
+                store.ROUTED, message["id"], choice.channel, choice.address, message["language"]
+            )
+            return choice.channel
+        await conn.execute(store.ENDED, message["id"], choice.ending, choice.why)
+        if choice.ending == "failed":
+            await announce_failed(conn, message, None, choice.why)
+        log.info(
+            "message not sent",
+            ending=choice.ending,
+            reason=choice.why,
+            template=message["template"],
+            correlation_id=message["correlation_id"],
+            message_id=str(message["id"]),
+        )
+        return None
