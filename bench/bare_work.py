@@ -11,8 +11,8 @@ HTTP, no validation, no idempotency key, no logging; the envelope's body is made
 
 `--mode db` does only the transaction (asyncpg alone), `--mode publish` only the confirmed
 publish (aio-pika alone): the two parts of the ceiling. The pool has a service's 10
-connections. Prints one JSON line (or writes it to `--output`): orders, seconds, per second,
-and each order's latency.
+connections (fewer when there are fewer tasks). Prints one JSON line (or writes it to
+`--output`): orders, seconds, per second, each order's latency and CPU time.
 """
 
 import argparse
@@ -63,7 +63,9 @@ def envelope_body() -> bytes:
 
 async def run(args: argparse.Namespace) -> dict:
     migrations = service_migrations(Path(services.orders.__file__).parent / "migrations")
-    pool = await create_pool(args.database_url, SCHEMA, max_size=10)
+    # A service's 10 connections at most; fewer when fewer tasks could use them (the server's
+    # connections are shared with whatever else runs on it).
+    pool = await create_pool(args.database_url, SCHEMA, max_size=min(args.concurrency, 10))
     connection = await aio_pika.connect_robust(args.amqp_url)
     try:
         async with pool.acquire() as conn:

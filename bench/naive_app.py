@@ -75,7 +75,11 @@ def create_app(database_url: str, amqp_url: str, token: str) -> web.Application:
             await conn.execute(SCHEMA)
         finally:
             await conn.close()
-        app[POOL] = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+        # Idle connections are closed after a while: the suite leaves this app idle while it
+        # measures the others, and the server's connections are shared.
+        app[POOL] = await asyncpg.create_pool(
+            database_url, min_size=1, max_size=10, max_inactive_connection_lifetime=10
+        )
         connection = await aio_pika.connect_robust(amqp_url)
         channel = await connection.channel(publisher_confirms=True)
         app[EXCHANGE] = await declare_target(channel, "naive")

@@ -10,12 +10,16 @@ aio-pika, aiohttp, pydantic, logging, the event loop itself) and lists the funct
 most time on their own ("self") and with what they call ("inclusive").
 """
 
+import asyncio
 import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
+
+from bench.measure import cpu_seconds
 
 PY_SPY = Path(sys.executable).parent / "py-spy"
 
@@ -41,30 +45,54 @@ def available() -> str | None:
     return shutil.which("py-spy")
 
 
-def start(pid: int, seconds: float, output: Path, rate: int = 100) -> subprocess.Popen:
-    """py-spy recording `pid` for `seconds` into `output` (collapsed stacks)."""
-    executable = available()
-    if executable is None:
-        raise RuntimeError("py-spy is not installed: .venv/bin/python -m pip install py-spy")
-    return subprocess.Popen(
-        [
-            executable,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(max(int(seconds), 1)),
-            "--rate",
-            str(rate),
-            "--format",
-            "raw",
-            "--nonblocking",
-            "--output",
-            str(output),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+class Recording:
+    """py-spy recording a process for `seconds` into `output` (collapsed stacks), and the CPU
+    time the process used meanwhile (from /proc), which says how much of py-spy's "busy" was
+    really on a core: a process that is runnable but waiting for a core (a machine with more
+    work than cores) looks busy to a sampler, wherever it was interrupted."""
+
+    def __init__(self, pid: int, seconds: float, output: Path, rate: int = 100) -> None:
+        executable = available()
+        if executable is None:
+            raise RuntimeError("py-spy is not installed: .venv/bin/python -m pip install py-spy")
+        self.pid, self.seconds, self.output, self.rate = pid, max(int(seconds), 1), output, rate
+        self._cpu = cpu_seconds(pid) or 0.0
+        self._started = time.monotonic()
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(self.seconds),
+                "--rate",
+                str(rate),
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--output",
+                str(output),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    async def finish(self, title: str) -> dict:
+        """Wait for py-spy; its summary (also written beside the raw profile)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.process.wait)
+        on_cpu = (cpu_seconds(self.pid) or 0.0) - self._cpu
+        elapsed = time.monotonic() - self._started
+        if not self.output.exists():
+            error = self.process.stderr.read().decode(errors="replace")[-500:]
+            return {"title": title, "error": f"py-spy wrote nothing: {error}"}
+        summary = summarise(self.output.read_text(), seconds=self.seconds, rate=self.rate)
+        summary["on_cpu_percent"] = round(100 * on_cpu / elapsed, 1) if elapsed else None
+        text = render(title, summary)
+        summary_path = self.output.with_name(self.output.stem + "-summary.txt")
+        summary_path.write_text(text + "\n")
+        return {"title": title, "raw": str(self.output), "summary_file": str(summary_path),
+                **summary}  # fmt: skip
 
 
 def _frame(raw: str) -> tuple[str, str]:
@@ -130,8 +158,9 @@ def summarise(raw: str, *, seconds: float, rate: int, top: int = 15) -> dict:
 
 def render(name: str, summary: dict) -> str:
     lines = [
-        f"{name}: {summary['samples']} samples, busy {summary['busy_percent']}% of the time "
-        "(of one core; idle = waiting in the event loop)"
+        f"{name}: {summary['samples']} samples; not idle (not waiting in the event loop) "
+        f"{summary['busy_percent']}% of the time, on a core {summary.get('on_cpu_percent')}% "
+        "(from /proc: the rest of 'not idle' was waiting for a core)"
     ]
     lines.append("  where the busy time goes:")
     lines += [f"    {share:5.1f}%  {what}" for what, share in summary["by_category_percent"]]

@@ -150,8 +150,8 @@ def render_profile(profile: dict | None) -> list[str]:
     head = ", ".join(f"{what} {share}%" for what, share in profile["by_category_percent"][:6])
     top = ", ".join(f"{what} {share}%" for what, share in profile["top_self_percent"][:4])
     return [
-        f"   profile, {profile['title']}: busy {profile['busy_percent']}% of a core; "
-        f"busy time in: {head}",
+        f"   profile, {profile['title']}: not idle {profile['busy_percent']}% of the time, on "
+        f"a core {profile.get('on_cpu_percent')}%; not-idle samples in: {head}",
         f"      most own time: {top}",
         f"      (all of it: {profile['summary_file']})",
     ]
@@ -184,6 +184,13 @@ def render_e2e(e2e: dict) -> list[str]:
         "events + outbox rows + pending messages during the load"
     )
     for s in e2e["steps"]:
+        cpu = s.get("cpu_ms_per_order") or {}
+        if cpu:
+            lines.append(
+                f"   {s['rate']:g}/s CPU ms per order (first order to last message): "
+                + ", ".join(f"{k} {v}" for k, v in cpu.items())
+                + f"; sum {round(sum(cpu.values()), 2)}"
+            )
         peaks = ", ".join(f"{k} {v:,}" for k, v in s["backlog"]["part_peaks"].items() if v)
         if peaks:
             lines.append(f"   {s['rate']:g}/s backlog peaks: {peaks}")
@@ -418,7 +425,8 @@ def render(results: dict) -> str:
         lines += render_e2e({"steps": [soak["step"]], "highest_sustained_rate": None})[1:-1]
         for name, t in soak["step"]["memory"]["trend"].items():
             lines.append(
-                f"   {name}: RSS {t['first_mb']} -> {t['last_mb']} MB, slope {t['mb_per_minute']}"
+                f"   {name}: RSS {t['first_mb']:.1f} -> {t['last_mb']:.1f} MB, slope "
+                f"{t['mb_per_minute']}"
                 f" MB/min (flat: {t['flat']})"
             )
     lines += [""] + render_memory(results)

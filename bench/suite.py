@@ -233,7 +233,9 @@ async def intake_section(plan: Plan) -> dict:
 
             async def one_run(variant: Variant, level: int, seconds: float) -> dict:
                 if variant.url is None:
-                    result = await bare_work(box.database_url, box.amqp_url, level, seconds)
+                    result = await _patiently(
+                        lambda: bare_work(box.database_url, box.amqp_url, level, seconds)
+                    )
                     result["client"] = "plain loop"
                     return result
                 count_before = await _settled_count(conn)
@@ -325,6 +327,19 @@ async def intake_section(plan: Plan) -> dict:
     }
 
 
+async def _patiently(attempt, tries: int = 4):
+    """Run a helper process again when Postgres had no connection to spare: its
+    max_connections are shared with whatever else uses the server."""
+    for number in range(tries):
+        try:
+            return await attempt()
+        except RuntimeError as error:
+            if "too many clients" not in str(error) or number == tries - 1:
+                raise
+            say("Postgres has no connection to spare (max_connections); trying again in 10 s")
+            await asyncio.sleep(10)
+
+
 async def _settled_count(conn: asyncpg.Connection, timeout: float = 10.0) -> int:
     """The orders stored, once no more are coming: requests a client left in flight at the end
     of its run are still answered (and stored) after it stops counting."""
@@ -381,29 +396,13 @@ async def _profile_under_wrk(
     """A run at `level` clients, not counted, with py-spy sampling the service meanwhile."""
     say(f"intake: profiling {name} at {level} clients for {plan.profile_seconds:g} s (py-spy)")
     raw = plan.out / f"profile-{name}-intake.txt"
-    spy = profiling.start(pid, plan.profile_seconds, raw)
+    recording = profiling.Recording(pid, plan.profile_seconds, raw)
     load = await closed_loop(
         url, level, plan.profile_seconds + 1, OPERATOR_TOKEN, body, use_wrk=plan.use_wrk
     )
-    await asyncio.get_running_loop().run_in_executor(None, spy.wait)
-    title = f"{name} under {level} closed-loop clients"
-    return _profile_result(plan.profile_seconds, title, raw, load)
-
-
-def _profile_result(seconds: float, title: str, raw: Path, load: dict | None) -> dict:
-    if not raw.exists():
-        return {"title": title, "error": "py-spy wrote nothing"}
-    summary = profiling.summarise(raw.read_text(), seconds=seconds, rate=100)
-    text = profiling.render(title, summary)
-    summary_path = raw.with_name(raw.stem + "-summary.txt")
-    summary_path.write_text(text + "\n")
-    return {
-        "title": title,
-        "raw": str(raw),
-        "summary_file": str(summary_path),
-        "load": load and {k: load.get(k) for k in ("per_second", "p50_ms", "p99_ms")},
-        **summary,
-    }
+    profile = await recording.finish(f"{name} under {level} closed-loop clients")
+    profile["load"] = {k: load.get(k) for k in ("per_second", "p50_ms", "p99_ms")}
+    return profile
 
 
 async def _reuse_port_runs(plan, stack, processes: int, body: dict, logs: Path, tidy) -> dict:
@@ -493,12 +492,14 @@ async def e2e_step(
             parts: dict[str, list[int]] = {}
             sampler.probe("backlog", await _backlog_probe(conn, amqp, parts))
             idle = await _idle_rss(stack)
+            pids = {name: pids_of([service]) for name, service in stack.services.items()}
+            cpu_before = {name: cpu_of(p) for name, p in pids.items()}
             sampler.start()
             spies = {}
             if profile:
                 for name in ("orders", "allocator", "notifier"):
                     raw = plan.out / f"profile-{name}-{label}-{rate:g}.txt"
-                    spies[name] = (profiling.start(stack[name].process.pid, seconds, raw), raw)
+                    spies[name] = profiling.Recording(stack[name].process.pid, seconds, raw)
             drain = max(15.0, min(seconds, 60.0))
             result = await loadgen(
                 {
@@ -516,18 +517,24 @@ async def e2e_step(
                 timeout=seconds + drain + 300,
             )
             messages = await _buyer_messages(stub, result, timeout=10.0)
+            cpu = {name: cpu_of(p) - cpu_before[name] for name, p in pids.items()}
             await sampler.stop()
             profiles = {}
-            for name, (spy, raw) in spies.items():
-                await asyncio.get_running_loop().run_in_executor(None, spy.wait)
+            for name, recording in spies.items():
                 title = f"{name}, whole system at {rate:g} orders/s"
-                profiles[name] = _profile_result(seconds, title, raw, None)
+                profiles[name] = await recording.finish(title)
         finally:
             stack.stop()
             await stub.stop()
             await amqp.close()
             await conn.close()
-    return _e2e_figures(rate, seconds, result, messages, sampler, idle, parts, profiles)
+    figures = _e2e_figures(rate, seconds, result, messages, sampler, idle, parts, profiles)
+    # CPU time each service spent from the first order to the last message, per order placed:
+    # what the machine must give each order, less noisy than a rate on a shared machine.
+    figures["cpu_ms_per_order"] = {
+        name: round(1000 * used / max(result["answered"], 1), 3) for name, used in cpu.items()
+    }
+    return figures
 
 
 async def _stocked_hub(stack: Stack, units: int) -> str:
