@@ -104,7 +104,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     if args.quick:
         plan.seconds, plan.rounds = 3.0, 1
         plan.open_seconds = 5.0
-        plan.e2e_seconds, plan.e2e_steps = 10.0, 3
+        plan.e2e_seconds, plan.e2e_steps = 10.0, 2
         plan.consume_messages = 5_000
         plan.delivery_orders = (1_000,)
         plan.deliveries = 5
@@ -831,10 +831,17 @@ async def growth_section(plan: Plan) -> dict:
 async def soak_section(plan: Plan, e2e: dict | None) -> dict:
     rate = plan.soak_rate
     if rate is None:
+        # 80% of the highest rate the system kept up with; if none, half the lowest tried.
+        steps = (e2e or {}).get("steps") or []
         found = (e2e or {}).get("highest_sustained_rate")
-        rate = math.floor(found * 0.8 / 10) * 10 if found else 100.0
+        if found:
+            rate = max(math.floor(found * 0.8 / 5) * 5, 5)
+        elif steps:
+            rate = max(math.floor(min(s["rate"] for s in steps) / 2 / 5) * 5, 5)
+        else:
+            rate = 50.0
     seconds = plan.soak_minutes * 60
-    step = await e2e_step(plan, max(rate, 10.0), seconds, profile=False, label="soak")
+    step = await e2e_step(plan, rate, seconds, profile=False, label="soak")
     return {"rate": rate, "minutes": plan.soak_minutes, "step": step}
 
 
