@@ -107,7 +107,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         plan.e2e_seconds, plan.e2e_steps = 10.0, 2
         plan.consume_messages = 5_000
         plan.delivery_orders = (1_000,)
-        plan.deliveries = 5
+        plan.deliveries = 10
         plan.growth_sizes = (10_000,)
         plan.orders_processes = ()
         plan.profile = False
