@@ -1,0 +1,69 @@
+"""The WhatsApp Cloud API stub (tools/provider_stubs.py) in a process of its own, so that taking
+thousands of messages a second does not slow the suite's own measuring, and vice versa.
+
+    python -m bench.whatsapp_stub        # prints {"base_url", "phone_number_id", ...} and serves
+
+The first line on stdout is JSON: the stub's base URL and credentials (for the notifier's
+WHATSAPP_* settings) and `control_url`. `GET <control_url>/deliveries?since=N` answers the
+messages it accepted from the N-th on, each `[template, last parameter, at, to]`: `at` is
+`time.monotonic()` when it accepted it (CLOCK_MONOTONIC, comparable across processes), and the
+last parameter of `plut_order_allocated` is the order's id. It keeps no copy of each request
+(the stub's `received`), so a long soak does not grow it beyond the deliveries themselves.
+"""
+
+import asyncio
+import json
+import signal
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from tools.provider_stubs import WhatsAppCloudStub
+from tools.stack import serve_locally
+
+
+class _Forgetful(list):
+    def append(self, _item) -> None:  # the stub's record of every request, not kept
+        pass
+
+
+@dataclass
+class LeanWhatsAppStub(WhatsAppCloudStub):
+    received: list = field(default_factory=_Forgetful)
+
+
+async def main() -> None:
+    stub = await LeanWhatsAppStub().start()
+
+    async def deliveries(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        rows = [
+            [d.template, d.parameters[-1] if d.parameters else None, d.at, d.to]
+            for d in stub.deliveries[since:]
+        ]
+        return web.json_response({"total": len(stub.deliveries), "deliveries": rows})
+
+    control = web.Application()
+    control.router.add_get("/deliveries", deliveries)
+    runner, port = await serve_locally(control)
+    print(
+        json.dumps(
+            {
+                "base_url": stub.base_url,
+                "phone_number_id": stub.phone_number_id,
+                "access_token": stub.access_token,
+                "control_url": f"http://127.0.0.1:{port}",
+            }
+        ),
+        flush=True,
+    )
+    stopping = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    await runner.cleanup()
+    await stub.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,92 @@
+"""The benchmark suite's arithmetic: percentiles, slopes, profile summaries and target lines.
+
+The suite itself needs the servers and minutes of load and is not run here; what it concludes
+from its samples is, so that a wrong PASS cannot come from a wrong sum."""
+
+from bench import profiling, report
+from bench.measure import flat, latency_summary, percentile, slope
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 0.50) == 50
+    assert percentile(values, 0.99) == 99
+    assert percentile(values, 1.0) == 100
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) is None
+
+
+def test_latency_summary_in_milliseconds():
+    summary = latency_summary([0.001, 0.002, 0.003, 0.100])
+    assert summary == {"count": 4, "p50_ms": 2.0, "p99_ms": 100.0, "max_ms": 100.0}
+
+
+def test_slope_and_flat():
+    rising = [(t, 10.0 + 2.0 * t) for t in range(20)]
+    assert round(slope(rising), 6) == 2.0
+    assert flat(rising, tolerance=1.0) == (False, 2.0)
+    level = [(t, 100.0 + (t % 2)) for t in range(20)]
+    is_flat, rate = flat(level, tolerance=1.0)
+    assert is_flat and abs(rate) < 0.1
+    # A warm-up step at the start is left out.
+    warming = [(t, 0.0 if t < 4 else 50.0) for t in range(20)]
+    assert flat(warming, tolerance=0.5)[0]
+    assert flat([(0, 1.0)], tolerance=1.0) == (None, None)
+
+
+MAIN = "<module> (/repo/services/orders/__main__.py:4)"
+RAW = "\n".join(
+    [
+        f"{MAIN};run (/repo/shared/service.py:110);execute (/v/site-packages/asyncpg/c.py:10) 60",
+        f"{MAIN};post_order (/repo/services/orders/api.py:50) 30",
+        f"{MAIN};select (/usr/lib/python3.11/selectors.py:468) 10",
+    ]
+)
+
+
+def test_profile_summary_shares_and_categories():
+    summary = profiling.summarise(RAW, seconds=2, rate=100)
+    assert summary["samples"] == 100
+    assert summary["busy_percent"] == 50.0
+    categories = dict(summary["by_category_percent"])
+    assert categories == {"asyncpg": 60.0, "services (own code)": 30.0, "asyncio event loop": 10.0}
+    own = dict(summary["top_self_percent"])
+    assert own["execute (asyncpg/c.py)"] == 60.0
+    assert own["post_order (services/orders/api.py)"] == 30.0
+    inclusive = dict(summary["top_inclusive_percent"])
+    assert inclusive["<module> (services/orders/__main__.py)"] == 100.0
+
+
+def _row(variant, level, per_second):
+    return {
+        "variant": variant,
+        "concurrency": level,
+        "rounds": 1,
+        "per_second": per_second,
+        "per_second_range": [per_second, per_second],
+        "p50_ms": 1.0,
+        "p99_ms": 2.0,
+        "max_ms": 3.0,
+        "cpu_ms_per_order": 1.0,
+        "errors": [],
+    }
+
+
+def test_intake_targets_are_judged_at_the_most_clients():
+    intake = {
+        "closed_loop": [
+            _row(report.ORDERS, 1, 10_000.0),  # a lower level does not decide
+            _row(report.NAIVE, 1, 1.0),
+            _row(report.BARE_WORK, 1, 1.0),
+            _row(report.ORDERS, 64, 300.0),
+            _row(report.NAIVE, 64, 200.0),
+            _row(report.BARE_WORK, 64, 400.0),
+        ],
+        "memory": {"idle": {}, "under_load": {}},
+    }
+    lines = {line["target"]: line for line in report.targets({"intake": intake})}
+    naive = lines["order intake >= 2x the naive baseline"]
+    work = lines["order intake >= 60% of the bare-work ceiling"]
+    assert (naive["status"], work["status"]) == ("FAIL", "PASS")
+    assert "x1.5" in naive["why"] and "0.75" in work["why"]
+    assert lines["RSS and backlog flat over a 10-minute soak"]["status"] == "SKIP"
