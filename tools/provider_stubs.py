@@ -74,6 +74,7 @@ class ProviderStub(ABC):
     deliveries: list[Delivery] = field(default_factory=list)
     _hanging: int = 0
     _hang_seconds: float = 0.0
+    _hang_to: str | None = None
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -97,9 +98,11 @@ class ProviderStub(ABC):
     def rate_limit_for(self, seconds: float) -> None:
         self.rate_limited_until = time.monotonic() + seconds
 
-    def hang_next(self, count: int = 1, seconds: float = 5.0) -> None:
-        """Accept the next `count` messages but answer each only after `seconds`."""
+    def hang_next(self, count: int = 1, seconds: float = 5.0, to: str | None = None) -> None:
+        """Accept the next `count` messages (to the number `to`, if given: other tests' messages
+        may be flowing too) but answer each only after `seconds`."""
         self._hanging, self._hang_seconds = count, seconds
+        self._hang_to = None if to is None else to.lstrip("+")
 
     def count(self, message_id: str) -> int:
         """How many times the message with our id `message_id` was accepted."""
@@ -120,11 +123,13 @@ class ProviderStub(ABC):
         if now < self.rate_limited_until:
             wait = max(1, math.ceil(self.rate_limited_until - now))
             return self.rate_limited(wait)
+        taken = len(self.deliveries)
         answer = self.take(json.loads(body))
         delay = self.slow_seconds
-        if self._hanging:
-            self._hanging -= 1
-            delay = max(delay, self._hang_seconds)
+        if self._hanging and len(self.deliveries) > taken:
+            if self._hang_to in (None, self.deliveries[-1].to):
+                self._hanging -= 1
+                delay = max(delay, self._hang_seconds)
         await asyncio.sleep(delay)
         return answer
 

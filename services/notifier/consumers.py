@@ -48,12 +48,12 @@ NO_DEADLINE = Text("tanpa batas waktu", "no deadline")
 async def on_supply_received(
     conn: asyncpg.Connection, event: Envelope, supply: SupplyReceived
 ) -> None:
-    product = await store.product(conn, event.hub, supply.sku)
+    product, hub = await store.product_at_hub(conn, event.hub, supply.sku)
     await _tally(
         conn,
         event.hub,
         supply.sku,
-        await _hub_day(conn, event.hub, supply.received_at),
+        _day_in(hub, supply.received_at),
         supply.producer_id,
         delivered=supply.quantity,
         accepted=supply.accepted,
@@ -81,7 +81,7 @@ async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: Ord
         event,
         queued.order_id,
         template="order_received",
-        product=(await store.product(conn, event.hub, queued.sku)).name,
+        product=await store.product_name(conn, event.hub, queued.sku),
         quantity=queued.quantity,
         position=queued.position,
         units_ahead=queued.units_ahead,
@@ -94,8 +94,7 @@ async def on_order_allocated(
 ) -> None:
     """The buyer hears what they got, where and until when to collect it; each producer whose
     units went hears that they sold, and what they earned."""
-    product = await store.product(conn, event.hub, given.sku)
-    hub = await store.hub(conn, event.hub)
+    product, hub = await store.product_at_hub(conn, event.hub, given.sku)
     hold_until = (
         NO_DEADLINE if given.hold_until is None else time_in_words(given.hold_until, hub.timezone)
     )
@@ -137,8 +136,7 @@ async def on_order_allocated(
 async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: OrderExpired) -> None:
     """Units nobody collected went to the next in line: the buyer hears it, and so does each
     producer whose units went back to stock."""
-    product = await store.product(conn, event.hub, expiry.sku)
-    hub = await store.hub(conn, event.hub)
+    product, hub = await store.product_at_hub(conn, event.hub, expiry.sku)
     await _tell_buyer(
         conn,
         event,
@@ -164,8 +162,8 @@ async def on_order_released(
 ) -> None:
     """A cancelled order's units went back to stock: the producers' day counts them as returned
     (the buyer hears of the cancellation itself)."""
-    product = await store.product(conn, event.hub, release.sku)
-    await _units_returned(conn, event, release, await store.hub(conn, event.hub), product)
+    product, hub = await store.product_at_hub(conn, event.hub, release.sku)
+    await _units_returned(conn, event, release, hub, product)
 
 
 async def on_order_estimate_moved(
@@ -176,7 +174,7 @@ async def on_order_estimate_moved(
         event,
         moved.order_id,
         template="estimate_moved",
-        product=(await store.product(conn, event.hub, moved.sku)).name,
+        product=await store.product_name(conn, event.hub, moved.sku),
         position=moved.position,
         units_ahead=moved.units_ahead,
         **in_both("moved", estimate_moved(moved.estimated_date, moved.previous_date)),
@@ -193,7 +191,7 @@ async def on_order_cancelled(
         event,
         cancel.order_id,
         template="order_cancelled",
-        product=(await store.product(conn, event.hub, cancel.sku)).name,
+        product=await store.product_name(conn, event.hub, cancel.sku),
     )
 
 
@@ -201,7 +199,7 @@ async def on_day_summarised(
     conn: asyncpg.Connection, event: Envelope, summary: DaySummarised
 ) -> None:
     """Each producer who delivered or sold this product that day hears how their day went."""
-    product = await store.product(conn, event.hub, summary.sku)
+    product, _ = await store.product_at_hub(conn, event.hub, summary.sku)
     for day in await conn.fetch(store.PRODUCER_DAYS, event.hub, summary.sku, summary.day):
         await store.add_message(
             conn,
@@ -277,10 +275,6 @@ def _units_by_producer(lots: Iterable[LotShare]) -> dict[uuid.UUID, int]:
 def _day_in(hub: store.Hub, moment: datetime) -> date:
     """The hub's calendar day at a moment."""
     return moment.astimezone(hub_zone(hub.timezone)).date()
-
-
-async def _hub_day(conn: asyncpg.Connection, hub: str, moment: datetime) -> date:
-    return _day_in(await store.hub(conn, hub), moment)
 
 
 async def _tally(

@@ -1,5 +1,9 @@
-"""What became of a message, written where the message log and the rest of the system see it:
+"""What became of messages, written where the message log and the rest of the system see it:
 one row per attempt, and `notification.sent` / `notification.failed` through the outbox."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -8,30 +12,41 @@ from shared import outbox
 from shared.events import Envelope, EventPayload, NotificationFailed, NotificationSent
 
 
-async def record_attempt(
-    conn: asyncpg.Connection,
-    message: asyncpg.Record,
-    channel: str,
-    outcome: str,
-    answer: str,
-    provider_id: str | None = None,
+@dataclass(frozen=True)
+class Attempt:
+    message_id: uuid.UUID
+    channel: str
+    outcome: str  # accepted, temporary, unknown, permanent or opted_out
+    answer: str  # what the provider said, or why the channel was passed over
+    provider_id: str | None = None
+
+
+async def record_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt]) -> None:
+    if attempts:
+        await conn.execute(
+            store.ATTEMPTS_INSERT,
+            [a.message_id for a in attempts],
+            [a.channel for a in attempts],
+            [a.outcome for a in attempts],
+            [a.answer for a in attempts],
+            [a.provider_id for a in attempts],
+        )
+
+
+async def announce_sent(
+    conn: asyncpg.Connection, messages: Sequence[asyncpg.Record], channel: str
 ) -> None:
-    await conn.execute(store.ATTEMPT_INSERT, message["id"], channel, outcome, answer, provider_id)
-
-
-async def announce_sent(conn: asyncpg.Connection, message: asyncpg.Record, channel: str) -> None:
-    await _announce(conn, message, NotificationSent, channel=channel)
+    await outbox.add(conn, *(_event(m, NotificationSent, channel=channel) for m in messages))
 
 
 async def announce_failed(
     conn: asyncpg.Connection, message: asyncpg.Record, channel: str | None, reason: str
 ) -> None:
-    await _announce(conn, message, NotificationFailed, channel=channel or "none", reason=reason)
+    event = _event(message, NotificationFailed, channel=channel or "none", reason=reason)
+    await outbox.add(conn, event)
 
 
-async def _announce(
-    conn: asyncpg.Connection, message: asyncpg.Record, event: type[EventPayload], **fields
-) -> None:
+def _event(message: asyncpg.Record, event: type[EventPayload], **fields) -> Envelope:
     payload = event(
         message_id=message["id"],
         template=message["template"],
@@ -39,10 +54,9 @@ async def _announce(
         producer_id=message["producer_id"],
         **fields,
     )
-    envelope = Envelope.wrap(
+    return Envelope.wrap(
         payload,
         hub=message["hub"],
         correlation_id=message["correlation_id"],
         causation_id=message["event_id"],
     )
-    await outbox.add(conn, envelope)

@@ -8,7 +8,7 @@ import asyncpg
 import structlog
 
 from services.notifier import store
-from services.notifier.outcomes import announce_failed, record_attempt
+from services.notifier.outcomes import Attempt, announce_failed, record_attempts
 from services.notifier.routing import CHANNELS, Reachable, address_on, choose
 
 log = structlog.get_logger(__name__)
@@ -49,8 +49,10 @@ class Router:
             failed=frozenset(message["failed_channels"]),
             opted_out=frozenset(c for c in CHANNELS if (c, address_on(c, person)) in opted),
         )
-        for channel in choice.opted_out:
-            await record_attempt(conn, message, channel, "opted_out", OPTED_OUT_ANSWER)
+        await record_attempts(
+            conn,
+            [Attempt(message["id"], c, "opted_out", OPTED_OUT_ANSWER) for c in choice.opted_out],
+        )
         if choice.channel is not None:
             await conn.execute(
                 store.ROUTED, message["id"], choice.channel, choice.address, message["language"]

@@ -1,33 +1,41 @@
 """Sends the messages routed to one channel, several at once, and records what became of each.
 
 A message is claimed for a lease (no transaction stays open while a provider answers), sent, and
-its outcome written in one short transaction. A claim that dies comes due again when its lease
-runs out and is sent again with the same message id: the provider's idempotency key where it has
-one, the email's Message-ID. Each channel has its own sender, so a provider that is slow or down
-delays its own messages and no others.
+its result written. A claim that dies comes due again when its lease runs out and is sent again
+with the same message id: the provider's idempotency key where it has one, the email's
+Message-ID. Each channel has its own sender, so a provider that is slow or down delays its own
+messages and no others.
+
+Results are written by group commit: a send that finishes while a write is under way waits for
+the next one, which takes every result that came in meanwhile, in one transaction.
 """
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
 
 from services.notifier import store
-from services.notifier.channels.base import (
-    Accepted,
-    Channel,
-    Outcome,
-    Outgoing,
-    SendFailure,
-)
-from services.notifier.outcomes import announce_failed, announce_sent, record_attempt
+from services.notifier.channels.base import Channel, Outcome, Outgoing, SendFailure
+from services.notifier.outcomes import Attempt, announce_failed, announce_sent, record_attempts
 from services.notifier.router import OPTED_OUT_ANSWER
 from services.notifier.templates import render
 from shared.backoff import RetryPolicy
 from shared.worker import Doorbell
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One send's attempt, and what the message does next."""
+
+    message: asyncpg.Record
+    attempt: Attempt
+    then: str  # "sent", "retry", "fall_back" (to the router), "reroute" (opted out) or "give_up"
+    retry_at: datetime | None = None
 
 
 class Sender:
@@ -48,6 +56,8 @@ class Sender:
         self.lease_seconds = lease_seconds
         self.doorbell = doorbell
         self._in_flight: set[asyncio.Task] = set()
+        self._to_write: list[tuple[Result, asyncio.Future]] = []
+        self._writing: asyncio.Task | None = None
 
     async def send_batch(self) -> int:
         """Claim as many due messages as there are free slots and start sending them; return
@@ -83,16 +93,18 @@ class Sender:
             message_id=str(message["id"]),
             channel=self.channel.name,
         ):
+            result = await self._send(message)
             try:
-                await self._send(message)
+                await self._record(result)
             except (OSError, asyncpg.PostgresError) as error:
-                # The outcome could not be written: the lease brings the message back.
+                # Not written: the lease brings the message back, to be sent again.
                 log.warning("message outcome not recorded", error=repr(error))
+                return
+            _log(result)
 
-    async def _send(self, message: asyncpg.Record) -> None:
+    async def _send(self, message: asyncpg.Record) -> Result:
         if message["opted_out"]:  # since it was routed here
-            await self._write(message, store.REROUTE, "opted_out", OPTED_OUT_ANSWER, ring=True)
-            return
+            return self._result(message, "opted_out", OPTED_OUT_ANSWER, then="reroute")
         try:
             content = render(
                 message["template"],
@@ -101,8 +113,7 @@ class Sender:
                 message["params"],
             )
         except (LookupError, TypeError, ValueError) as error:  # no retry can mend it
-            await self._give_up(message, "permanent", f"cannot be written: {error}")
-            return
+            return self._result(message, "permanent", f"cannot be written: {error}", "give_up")
         outgoing = Outgoing(
             message_id=message["id"],
             correlation_id=message["correlation_id"],
@@ -113,74 +124,110 @@ class Sender:
         try:
             accepted = await self.channel.send(outgoing)
         except SendFailure as failure:
-            await self._failed(message, failure)
+            return self._failed(message, failure)
         except Exception as error:  # a fault of ours in an adapter: keep the message, say so
             log.exception("channel raised")
-            await self._failed(message, SendFailure(Outcome.TEMPORARY, repr(error)))
-        else:
-            await self._accepted(message, accepted)
+            return self._failed(message, SendFailure(Outcome.TEMPORARY, repr(error)))
+        return self._result(message, "accepted", accepted.answer, "sent", accepted.provider_id)
 
-    async def _accepted(self, message: asyncpg.Record, accepted: Accepted) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            ours = await conn.fetchval(
-                store.SENT, message["id"], message["attempts"], accepted.provider_id
-            )
-            await record_attempt(
-                conn, message, self.channel.name, "accepted", accepted.answer, accepted.provider_id
-            )
-            if ours:
-                await announce_sent(conn, message, self.channel.name)
-        log.info("message sent", template=message["template"], provider_id=accepted.provider_id)
-
-    async def _failed(self, message: asyncpg.Record, failure: SendFailure) -> None:
+    def _failed(self, message: asyncpg.Record, failure: SendFailure) -> Result:
+        outcome, answer = failure.outcome.value, failure.answer
         if failure.outcome is Outcome.PERMANENT:
-            await self._write(message, store.FALL_BACK, "permanent", failure.answer, ring=True)
-            log.warning("channel cannot reach recipient; falling back", answer=failure.answer)
-            return
+            return self._result(message, outcome, answer, "fall_back")
         now = datetime.now(UTC)
         retry_at = self.retry.next_attempt(message["attempts"], message["routed_at"], now)
         if retry_at is None:
-            await self._give_up(
-                message,
-                failure.outcome.value,
-                f"gave up after {message['attempts']} attempts: {failure.answer}",
-            )
-            return
+            reason = f"gave up after {message['attempts']} attempts: {answer}"
+            return self._result(message, outcome, reason, "give_up")
         if failure.retry_after is not None:
             retry_at = max(retry_at, now + timedelta(seconds=failure.retry_after))
-        await self._write(
-            message, store.RETRY_AT, failure.outcome.value, failure.answer, extra=(retry_at,)
-        )
-        log.warning(
-            "message delayed",
-            outcome=failure.outcome.value,
-            answer=failure.answer,
-            retry_at=retry_at,
-        )
+        return self._result(message, outcome, answer, "retry", retry_at=retry_at)
 
-    async def _give_up(self, message: asyncpg.Record, outcome: str, reason: str) -> None:
-        """The message failed for good: written, announced, and never tried again."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            ours = await conn.fetchval(store.GAVE_UP, message["id"], message["attempts"], reason)
-            await record_attempt(conn, message, self.channel.name, outcome, reason)
-            if ours:
-                await announce_failed(conn, message, self.channel.name, reason)
-        log.error("message failed", reason=reason)
-
-    async def _write(
+    def _result(
         self,
         message: asyncpg.Record,
-        update: str,
         outcome: str,
         answer: str,
-        *,
-        extra: tuple = (),
-        ring: bool = False,
-    ) -> None:
-        """The attempt's row and the message's update in one transaction; `ring` wakes the
-        router, which chooses the message's channel again."""
+        then: str,
+        provider_id: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> Result:
+        attempt = Attempt(message["id"], self.channel.name, outcome, answer, provider_id)
+        return Result(message, attempt, then, retry_at)
+
+    async def _record(self, result: Result) -> None:
+        """Written with whatever other results come in while the write before is under way."""
+        written = asyncio.get_running_loop().create_future()
+        self._to_write.append((result, written))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write_pending())
+        await written
+
+    async def _write_pending(self) -> None:
+        while self._to_write:
+            batch, self._to_write = self._to_write, []
+            try:
+                await self._write([result for result, _ in batch])
+            except Exception as error:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_exception(error)
+            else:
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
+
+    async def _write(self, results: list[Result]) -> None:
+        """Every result's attempt row and message update in one transaction. An update applies
+        only while the claim is still the message's (`attempts` unchanged): a claim whose lease
+        ran out and was taken again writes its attempt and changes nothing else."""
+        channel = self.channel.name
+        sent = [r for r in results if r.then == "sent"]
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.fetchval(update, message["id"], message["attempts"], answer, *extra)
-            await record_attempt(conn, message, self.channel.name, outcome, answer)
-            if ring:
+            await record_attempts(conn, [r.attempt for r in results])
+            if sent:
+                ours = {
+                    row["id"]
+                    for row in await conn.fetch(
+                        store.SENT,
+                        [r.message["id"] for r in sent],
+                        [r.message["attempts"] for r in sent],
+                        [r.attempt.provider_id for r in sent],
+                    )
+                }
+                await announce_sent(
+                    conn, [r.message for r in sent if r.message["id"] in ours], channel
+                )
+            for result in results:
+                await self._write_other(conn, result)
+            if any(r.then in ("fall_back", "reroute") for r in results):
                 await conn.execute(store.RING_ROUTER)
+
+    async def _write_other(self, conn: asyncpg.Connection, result: Result) -> None:
+        message, answer = result.message, result.attempt.answer
+        key = (message["id"], message["attempts"], answer)
+        if result.then == "retry":
+            await conn.fetchval(store.RETRY_AT, *key, result.retry_at)
+        elif result.then == "fall_back":
+            await conn.fetchval(store.FALL_BACK, *key)
+        elif result.then == "reroute":
+            await conn.fetchval(store.REROUTE, *key)
+        elif result.then == "give_up" and await conn.fetchval(store.GAVE_UP, *key):
+            await announce_failed(conn, message, self.channel.name, answer)
+
+
+def _log(result: Result) -> None:
+    attempt = result.attempt
+    if result.then == "sent":
+        log.info("message sent", provider_id=attempt.provider_id)
+    elif result.then == "retry":
+        log.warning(
+            "message delayed",
+            outcome=attempt.outcome,
+            answer=attempt.answer,
+            retry_at=result.retry_at,
+        )
+    elif result.then == "give_up":
+        log.error("message failed", reason=attempt.answer)
+    else:
+        log.info("message goes back to the router", outcome=attempt.outcome, answer=attempt.answer)

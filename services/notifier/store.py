@@ -23,27 +23,39 @@ PRODUCT_UPSERT = """
 INSERT INTO products (hub, sku, name, unit_price) VALUES ($1, $2, $3, $4)
 ON CONFLICT (hub, sku) DO UPDATE SET name = excluded.name, unit_price = excluded.unit_price
 """
-PRODUCT = "SELECT name, unit_price FROM products WHERE hub = $1 AND sku = $2"
 
 HUB_UPSERT = """
 INSERT INTO hubs (code, name, timezone) VALUES ($1, $2, $3)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, timezone = excluded.timezone
 """
-HUB = "SELECT name, timezone FROM hubs WHERE code = $1"
-
-RECIPIENT_UPSERT = """
-INSERT INTO recipients (key, kind, name, email, phone, language, channel)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (key) DO UPDATE
-SET name = excluded.name, email = excluded.email, phone = excluded.phone,
-    language = excluded.language, channel = excluded.channel
+# A product and its hub as messages name them, in one round trip; either may be unknown yet.
+PRODUCT_AT_HUB = """
+SELECT p.name, p.unit_price, h.name AS hub_name, h.timezone
+FROM (SELECT) AS one
+LEFT JOIN products p ON p.hub = $1 AND p.sku = $2
+LEFT JOIN hubs h ON h.code = $1
 """
 
-MESSAGE_INSERT = """
-INSERT INTO messages (id, event_id, correlation_id, hub, recipient_key, template, params,
-                      order_id, producer_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (event_id, recipient_key, template) DO NOTHING
+# Each with the NOTIFY that wakes the router at commit, in the same round trip.
+RECIPIENT_UPSERT = f"""
+WITH stored AS (
+    INSERT INTO recipients (key, kind, name, email, phone, language, channel)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (key) DO UPDATE
+    SET name = excluded.name, email = excluded.email, phone = excluded.phone,
+        language = excluded.language, channel = excluded.channel
+)
+{RING_ROUTER}
+"""
+
+MESSAGE_INSERT = f"""
+WITH stored AS (
+    INSERT INTO messages (id, event_id, correlation_id, hub, recipient_key, template, params,
+                          order_id, producer_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (event_id, recipient_key, template) DO NOTHING
+)
+{RING_ROUTER}
 """
 
 # Messages waiting for a channel whose recipient is known; routers share them with SKIP LOCKED.
@@ -85,9 +97,13 @@ RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.channel, m.pa
               AS opted_out
 """
 _STILL_OURS = "WHERE id = $1 AND attempts = $2 AND status = 'pending'\nRETURNING id"
-SENT = f"""
-UPDATE messages SET status = 'sent', sent_at = now(), provider_id = $3, last_error = NULL
-{_STILL_OURS}
+# The sent ones of a batch at once; answers those still ours.
+SENT = """
+UPDATE messages m
+SET status = 'sent', sent_at = now(), provider_id = sent.provider_id, last_error = NULL
+FROM unnest($1::uuid[], $2::int[], $3::text[]) AS sent(id, attempts, provider_id)
+WHERE m.id = sent.id AND m.attempts = sent.attempts AND m.status = 'pending'
+RETURNING m.id
 """
 RETRY_AT = f"UPDATE messages SET last_error = $3, next_attempt_at = $4\n{_STILL_OURS}"
 GAVE_UP = f"UPDATE messages SET status = 'failed', last_error = $3\n{_STILL_OURS}"
@@ -103,9 +119,9 @@ UPDATE messages SET channel = NULL, last_error = $3, next_attempt_at = now()
 {_STILL_OURS}
 """
 
-ATTEMPT_INSERT = """
+ATTEMPTS_INSERT = """
 INSERT INTO delivery_attempts (message_id, channel, outcome, answer, provider_id)
-VALUES ($1, $2, $3, $4, $5)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
 """
 
 MESSAGES_OF = """
@@ -175,7 +191,6 @@ async def add_recipient(
     await conn.execute(
         RECIPIENT_UPSERT, key, kind, name, email and email.lower(), phone, language, channel
     )
-    await conn.execute(RING_ROUTER)
 
 
 async def add_message(
@@ -200,7 +215,6 @@ async def add_message(
         order_id,
         producer_id,
     )
-    await conn.execute(RING_ROUTER)
 
 
 @dataclass(frozen=True)
@@ -215,13 +229,16 @@ class Hub:
     timezone: str
 
 
-async def product(conn: asyncpg.Connection, hub: str, sku: str) -> Product:
-    """The product as listed; one not heard of yet goes by its code."""
-    row = await conn.fetchrow(PRODUCT, hub, sku)
-    return Product(row["name"], row["unit_price"]) if row else Product(sku, None)
+async def product_at_hub(conn: asyncpg.Connection, hub: str, sku: str) -> tuple[Product, Hub]:
+    """The product as listed and its hub as registered; one not heard of yet goes by its code
+    (a hub in the founding hub's zone)."""
+    row = await conn.fetchrow(PRODUCT_AT_HUB, hub, sku)
+    return (
+        Product(row["name"] or sku, row["unit_price"]),
+        Hub(row["hub_name"] or hub, row["timezone"] or DEFAULT_TIMEZONE),
+    )
 
 
-async def hub(conn: asyncpg.Connection, code: str) -> Hub:
-    """The hub as registered; one not heard of yet goes by its code, in the founding hub's zone."""
-    row = await conn.fetchrow(HUB, code)
-    return Hub(row["name"], row["timezone"]) if row else Hub(code, DEFAULT_TIMEZONE)
+async def product_name(conn: asyncpg.Connection, hub: str, sku: str) -> str:
+    product, _ = await product_at_hub(conn, hub, sku)
+    return product.name

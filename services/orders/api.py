@@ -59,7 +59,10 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
         order = await handlers.place_order(conn, new, caller.partner_id, current_correlation_id())
         return Answer(201, order.model_dump_json())
 
-    return await idempotency.answered_once(request, caller, new.model_dump_json(), place)
+    # A field left at its default is the same request whether sent or not: a retry that spells
+    # out `accept_partial: true`, or one sent before a new optional field existed, still matches.
+    fingerprint = new.model_dump_json(exclude_defaults=True)
+    return await idempotency.answered_once(request, caller, fingerprint, place)
 
 
 @routes.get("/v1/orders/{order_id}")

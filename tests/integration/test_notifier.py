@@ -27,6 +27,7 @@ from tests.support.events import SKU, order_id, placed, supply
 from tests.support.mailbox import Mailbox
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tools.stack import Stack
 
 # 07.00 UTC: 14.00 WIB, 15.00 WITA.
 HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -108,6 +109,16 @@ def delivered(stub, message: dict):
     """What the provider took of one message: exactly once."""
     (taken,) = [d for d in stub.deliveries if d.message_id == message["id"]]
     return taken
+
+
+async def told_received(
+    client: HubClient, amqp: AbstractRobustConnection, order: Envelope
+) -> Envelope:
+    """Publish an order and wait until its buyer was told it is queued (the allocator queues
+    it), so the next message to the buyer is the one the test is about."""
+    await publish_event(amqp, order)
+    await the_message(client, "order_received", order_id=order_id(order))
+    return order
 
 
 def outcomes(message: dict) -> list[tuple[str, str]]:
@@ -276,8 +287,8 @@ async def test_a_provider_down_for_a_while_delays_its_messages_loses_none_double
 ):
     hub = new_hub_code()
     phones = [new_phone() for _ in range(5)]
-    whatsapp.down_for(3.0)
-    down_until = time.monotonic() + 3.0
+    whatsapp.down_for(5.0)
+    down_until = time.monotonic() + 5.0
     orders = [placed(hub, 2, phone=phone) for phone in phones]
     by_email = placed(hub, 2, email=f"{hub}@contoh.id")
     for order in [*orders, by_email]:
@@ -301,10 +312,9 @@ async def test_a_rate_limit_is_waited_out_as_the_provider_asks(
     client: HubClient, amqp: AbstractRobustConnection, sms: SmsGatewayStub
 ):
     hub, phone = new_hub_code(), new_phone()
-    order = placed(hub, 2, phone=phone, channel="sms")
-    sms.rate_limit_for(1.5)
-    limited_until = time.monotonic() + 1.5
-    await publish_event(amqp, order)
+    order = await told_received(client, amqp, placed(hub, 2, phone=phone, channel="sms"))
+    sms.rate_limit_for(2.0)
+    limited_until = time.monotonic() + 2.0
     await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
 
     message = await the_message(client, "order_allocated", order_id=order_id(order))
@@ -319,9 +329,8 @@ async def test_a_timeout_whose_fate_is_unknown_is_retried_with_the_providers_ide
     """The gateway took the message but answered after our timeout; the retry carries the same
     message id, which the gateway knows, so the person gets one SMS."""
     hub, phone = new_hub_code(), new_phone()
-    order = placed(hub, 2, phone=phone, channel="sms")
-    sms.hang_next(1, seconds=2.5)
-    await publish_event(amqp, order)
+    order = await told_received(client, amqp, placed(hub, 2, phone=phone, channel="sms"))
+    sms.hang_next(1, seconds=2.5, to=phone)
     await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
 
     message = await the_message(client, "order_allocated", order_id=order_id(order))
@@ -525,3 +534,32 @@ async def test_concurrent_messages_all_go_once(
     for order in orders:
         message = await the_message(client, "order_allocated", order_id=order_id(order))
         assert whatsapp.count(message["id"]) == 1
+
+
+async def test_a_send_cut_short_by_a_crash_is_sent_again_once_its_lease_runs_out(
+    client: HubClient, amqp: AbstractRobustConnection, sms: SmsGatewayStub, stack: Stack
+):
+    """The gateway took the message, then the notifier died before it heard so. The message's
+    lease runs out and it goes again with the same message id, which the gateway refuses as a
+    duplicate: the person got one SMS, and the log shows it sent."""
+    hub, phone = new_hub_code(), new_phone()
+    order = await told_received(client, amqp, placed(hub, 2, phone=phone, channel="sms"))
+    sms.hang_next(1, seconds=60, to=phone)
+    await publish_event(amqp, allocation_of(order, 2, uuid.uuid4()))
+
+    async def taken() -> dict | None:
+        messages = await client.messages(order_id=order_id(order))
+        allocated = [m for m in messages if m["template"] == "order_allocated"]
+        return allocated[0] if allocated and sms.count(allocated[0]["id"]) else None
+
+    message = await wait_until(taken, what="the gateway taking the message")
+    notifier = stack["notifier"]
+    notifier.kill()
+    notifier.start()
+    await notifier.wait_ready()
+
+    message = await the_message(client, "order_allocated", order_id=order_id(order))
+    assert message["status"] == "sent"
+    assert outcomes(message) == [("sms", "accepted")], "the cut-short try left no outcome"
+    assert "REJECTED_DUPLICATE_MESSAGE_ID" in message["attempts"][0]["answer"]
+    assert sms.count(message["id"]) == 1

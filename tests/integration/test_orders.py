@@ -87,6 +87,17 @@ async def test_retry_with_idempotency_key_returns_the_first_answer(
     assert await database.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub) == 1
 
 
+async def test_a_retry_that_spells_out_the_defaults_is_the_same_request(
+    partner_client: HubClient, hub: str
+):
+    first = await post_order(partner_client, order(hub), key="po-defaults")
+    spelled_out = order(hub, accept_partial=True, buyer={**BUYER, "language": "id"})
+    again = await post_order(partner_client, spelled_out, key="po-defaults")
+
+    assert first[0] == again[0] == 201
+    assert again[1].get("Idempotent-Replayed") == "true"
+
+
 async def test_same_key_with_another_body_is_refused(
     partner_client: HubClient, hub: str, database: asyncpg.Connection
 ):

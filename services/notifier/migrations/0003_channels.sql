@@ -32,6 +32,8 @@ ALTER TABLE messages
     DROP CONSTRAINT messages_status_check,
     ADD CONSTRAINT messages_status_check
         CHECK (status IN ('pending', 'sent', 'skipped', 'failed', 'opted_out'));
+-- Messages still waiting are routed afresh, by the rules above.
+UPDATE messages SET channel = NULL WHERE status = 'pending';
 DROP INDEX messages_due;
 CREATE INDEX messages_to_route ON messages (next_attempt_at)
     WHERE status = 'pending' AND channel IS NULL;
