@@ -268,3 +268,23 @@ def _announcements(rows: list, kind: str) -> Counter:
         )
         for (order_id, rule, _), per_lot in lots.items()
     )
+
+
+UNITS_OF_HUB = f"""
+SELECT l.delivery_id, l.accepted, coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS given
+FROM allocator.lots AS l LEFT JOIN allocator.allocations AS a USING (delivery_id)
+WHERE l.hub = $1
+GROUP BY l.delivery_id, l.accepted
+"""
+
+
+async def units_given_once(database_url: str, hub: str) -> int:
+    """No lot of the hub gives more than it accepted; answers the units its lots gave."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        lots = await conn.fetch(UNITS_OF_HUB, hub)
+    finally:
+        await conn.close()
+    over = [dict(lot) for lot in lots if lot["given"] > lot["accepted"]]
+    assert over == [], f"lots gave more than they accepted: {over}"
+    return sum(lot["given"] for lot in lots)
