@@ -71,7 +71,9 @@ def _postgres_bin() -> Path:
     if explicit := os.environ.get("PG_BIN"):
         return Path(explicit)
     installed = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True
+        (path for path in Path("/usr/lib/postgresql").glob("*/bin") if path.parent.name.isdigit()),
+        key=lambda path: int(path.parent.name),
+        reverse=True,
     )
     if installed:
         return installed[0]
