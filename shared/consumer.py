@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from shared.bus import Broker, publish
 from shared.events import Envelope, EventPayload, UnknownEvent
+from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, INBOX_DUPLICATES
 from shared.topology import QUEUES
 
 log = structlog.get_logger(__name__)
@@ -226,6 +227,10 @@ class Consumer:
                     raise
                 log.warning("event handler failed; retrying", attempt=failures, exc_info=True)
             await asyncio.sleep(self.retry_delay * min(2**failures, 20))
+        service = self.queue_spec.service
+        for event in fresh:
+            EVENTS_CONSUMED.labels(service, event.envelope.type).inc()
+        INBOX_DUPLICATES.labels(service).inc(len(deliveries) - len(fresh))
         # One line per batch, naming every correlation id in it, so a request can still be
         # followed into this log; a line per event cost more than the rest of the logging.
         log.info(
@@ -261,6 +266,8 @@ class Consumer:
             },
         )
         await self._ack(message)
+        # The queue's bindings admit only its routing keys, so they make a bounded label.
+        EVENTS_DEAD_LETTERED.labels(self.queue_spec.service, message.routing_key or "").inc()
         log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
 
 

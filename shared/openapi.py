@@ -44,6 +44,7 @@ Auth = Literal["operator", "partner"] | None
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
+TEXT = "text/plain"  # an answer in plain text, such as Prometheus' exposition format
 _OPERATION = "openapi_operation"  # the attribute a documented handler carries its Operation in
 
 
@@ -79,7 +80,7 @@ class Header:
 @dataclass(frozen=True)
 class Operation:
     summary: Text
-    answers: Mapping[int, Any]  # status -> a pydantic-readable type, HTML, or None (no body)
+    answers: Mapping[int, Any]  # status -> a pydantic-readable type, HTML, TEXT, None (no body)
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     auth: Auth
@@ -128,7 +129,8 @@ def documented(
     the guard answered (the caller), the validated `body` and the validated `query`, each only
     when declared.
     `answers` maps a status to the type of its body (a pydantic model, a TypedDict...), `HTML`,
-    or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing answers.
+    `TEXT` or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing
+    answers.
     """
     operation = Operation(
         summary, dict(answers), body, query, auth, dict(path or {}), tuple(headers), tuple(problems)

@@ -12,7 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 from typing_extensions import TypedDict
 
-from shared.openapi import HTML, KINDS, Header, Kind, Operation, operation_of
+from shared.openapi import HTML, KINDS, TEXT, Header, Kind, Operation, operation_of
 from shared.problems import Text
 from shared.web import PROBLEM_JSON
 
@@ -55,6 +55,8 @@ _SECURITY = {
     "operator": [{"operatorToken": []}],
     "partner": [{"partnerKey": []}],
 }
+# Answers that are text of a media type of their own rather than JSON of a schema.
+_TEXTS = (HTML, TEXT)
 _ANSWER_TEXT = {
     200: Text("Berhasil", "OK"),
     201: Text("Dibuat", "Created"),
@@ -102,7 +104,7 @@ def _schemas(operations: Iterable[Operation]) -> tuple[dict, dict]:
         if operation.body is not None:
             wanted[(operation.body, "validation")] = TypeAdapter(operation.body)
         for answer in operation.answers.values():
-            if answer not in (None, HTML):
+            if answer not in (None, *_TEXTS):
                 wanted[(answer, "serialization")] = TypeAdapter(answer)
     references, definitions = TypeAdapter.json_schemas(
         [(key, mode, adapter) for (key, mode), adapter in wanted.items()],
@@ -161,8 +163,8 @@ def _answer(status: int, answer: Any, references: dict) -> dict:
     description = said(_ANSWER_TEXT.get(status, Text(phrase, phrase)))
     if answer is None:
         return {"description": description}
-    if answer == HTML:
-        return {"description": description, "content": {HTML: {"schema": {"type": "string"}}}}
+    if answer in _TEXTS:
+        return {"description": description, "content": {answer: {"schema": {"type": "string"}}}}
     schema = references[(answer, "serialization")]
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 

@@ -13,6 +13,7 @@ import structlog
 
 from shared.bus import Broker, publish
 from shared.events import Envelope
+from shared.metrics import EVENTS_PUBLISHED
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +34,12 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED
 """
 OUTBOX_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+# The outbox holds only what is not yet published, so it is small while the relay keeps up.
+OUTBOX_BACKLOG = """
+SELECT count(*) AS events,
+       coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age
+FROM outbox
+"""
 
 
 async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
@@ -48,10 +55,19 @@ async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
     )
 
 
+async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:
+    """Events waiting in the outbox, and the age in seconds of the oldest (0 when none)."""
+    row = await conn.fetchrow(OUTBOX_BACKLOG)
+    return row["events"], row["oldest_age"]
+
+
 class OutboxRelay:
     """Publishes the outbox in batches, whenever a commit rings or the poll period passes."""
 
-    def __init__(self, *, pool: asyncpg.Pool, broker: Broker, batch_size: int) -> None:
+    def __init__(
+        self, *, service: str, pool: asyncpg.Pool, broker: Broker, batch_size: int
+    ) -> None:
+        self.service = service
         self.pool = pool
         self.broker = broker
         self.batch_size = batch_size
@@ -80,6 +96,8 @@ class OutboxRelay:
                 )
             )
             await conn.execute(OUTBOX_DELETE, [row["id"] for row in rows])
+        for row in rows:
+            EVENTS_PUBLISHED.labels(self.service, row["routing_key"]).inc()
         log.debug("outbox published", count=len(rows))
         return len(rows)
 

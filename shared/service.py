@@ -1,6 +1,6 @@
 """The shape every service shares: settings -> logging -> an aiohttp app whose cleanup contexts
 open the database (with migrations), the broker, the outbox relay and the event consumer, and
-close them in reverse order on shutdown.
+close them in reverse order on shutdown; every request timed, and `GET /metrics` for Prometheus.
 """
 
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -8,20 +8,23 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared import apidocs, health
+from shared import apidocs, health, scrape
 from shared.bus import open_broker
 from shared.config import ServiceSettings
 from shared.consumer import Consumer, EventHandlers
 from shared.db import open_database, service_migrations
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
+from shared.scrape import READINGS, Reading, read_outbox
 from shared.web import (
     BROKER,
     DATABASE,
     MAX_BODY_BYTES,
+    SERVICE,
     SETTINGS,
     correlation_middleware,
     problem_middleware,
+    timing_middleware,
 )
 from shared.worker import draining
 
@@ -36,13 +39,18 @@ def service_app(
     routes: Iterable[web.RouteDef],
     handlers: EventHandlers | None = None,
     extra_contexts: Iterable[CleanupContext] = (),
+    readings: Iterable[Reading] = (),
 ) -> web.Application:
     """An app with the service's routes and their API document, its schema migrated, its relay
-    and consumer running."""
+    and consumer running; `readings` add the service's own figures to its outbox's at /metrics."""
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware, problem_middleware]
+        client_max_size=MAX_BODY_BYTES,
+        # Timing outermost: it sees the status the client gets, problems included.
+        middlewares=[timing_middleware, correlation_middleware, problem_middleware],
     )
+    app[SERVICE] = service
     app[SETTINGS] = settings
+    app[READINGS] = (read_outbox, *readings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         async for pool in open_database(
@@ -63,7 +71,10 @@ def service_app(
 
     async def relay(app: web.Application) -> AsyncIterator[None]:
         outbox_relay = OutboxRelay(
-            pool=app[DATABASE], broker=app[BROKER], batch_size=settings.outbox_batch_size
+            service=service,
+            pool=app[DATABASE],
+            broker=app[BROKER],
+            batch_size=settings.outbox_batch_size,
         )
         async with draining(
             outbox_relay.publish_batch,
@@ -92,7 +103,7 @@ def service_app(
     if handlers:
         app.cleanup_ctx.append(consumer)
     app.cleanup_ctx.extend(extra_contexts)
-    app.router.add_routes([*health.routes, *apidocs.routes, *routes])
+    app.router.add_routes([*health.routes, *scrape.routes, *apidocs.routes, *routes])
     apidocs.publish(app, service)
     return app
 

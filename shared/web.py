@@ -1,4 +1,5 @@
-"""HTTP plumbing every service shares: app keys, correlation ids, problem+json, reading requests."""
+"""HTTP plumbing every service shares: app keys, correlation ids, problem+json, request timings,
+reading requests."""
 
 import json
 import re
@@ -8,11 +9,12 @@ from typing import TypeVar
 
 import asyncpg
 import structlog
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.bus import Broker
 from shared.config import ServiceSettings
+from shared.metrics import HTTP_REQUEST_DURATION, UNMATCHED_ROUTE
 from shared.problems import (
     BODY_TOO_LARGE,
     INTERNAL_ERROR,
@@ -27,6 +29,7 @@ from shared.problems import (
 
 log = structlog.get_logger(__name__)
 
+SERVICE = web.AppKey("service", str)
 SETTINGS = web.AppKey("settings", ServiceSettings)
 DATABASE = web.AppKey("database", asyncpg.Pool)
 BROKER = web.AppKey("broker", Broker)
@@ -64,6 +67,25 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         content_type=PROBLEM_JSON,
         headers=problem.headers,
     )
+
+
+@web.middleware
+async def timing_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Time each answer, problems included, under its route's template: `/v1/orders/{order_id}`
+    is one series however many orders there are. A request whose client left before the answer
+    (its handler cancelled) has no status, and is not counted."""
+    started = time.perf_counter()
+    response = await handler(request)
+    resource = request.match_info.route.resource
+    HTTP_REQUEST_DURATION.labels(
+        request.app[SERVICE],
+        # aiohttp admits more methods than the standard ones (WebDAV's; any token without its C
+        # parser): only the standard ones get series of their own.
+        request.method if request.method in hdrs.METH_ALL else "other",
+        resource.canonical if resource is not None else UNMATCHED_ROUTE,
+        str(response.status),
+    ).observe(time.perf_counter() - started)
+    return response
 
 
 @web.middleware

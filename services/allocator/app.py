@@ -8,6 +8,7 @@ from pydantic import Field
 from services.allocator import api, policy_api, standing
 from services.allocator.clock import clock_context
 from services.allocator.consumers import handlers
+from services.allocator.queue_metrics import read_queue
 from shared.config import ServiceSettings
 from shared.service import service_app
 
@@ -26,4 +27,5 @@ def create_app(settings: Settings) -> web.Application:
         routes=[*api.routes, *policy_api.routes, *standing.routes],
         handlers=handlers,
         extra_contexts=[clock_context(settings.clock_seconds)],
+        readings=[read_queue],
     )

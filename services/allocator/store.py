@@ -70,6 +70,13 @@ CLASS_TOTALS = """
 SELECT priority_class, orders, units FROM queue_totals
 WHERE hub = $1 AND sku = $2 AND orders > 0
 """
+# Waiting orders and units per product, for the metrics: from the totals too, so a few rows per
+# product however long its queue (a product whose queue emptied stays, at zero).
+WAITING_BY_PRODUCT = """
+SELECT hub, sku, sum(orders)::bigint AS orders, sum(units)::bigint AS units
+FROM queue_totals
+GROUP BY hub, sku
+"""
 # The last waiting order of a class: a new order placed after it joins the tail.
 TAIL_OF_CLASS = """
 SELECT placed_at, sequence FROM queue
@@ -234,6 +241,11 @@ async def class_totals(conn: asyncpg.Connection, hub: str, sku: str) -> dict[str
     """Waiting (orders, units) per class."""
     rows = await conn.fetch(CLASS_TOTALS, hub, sku)
     return {row["priority_class"]: (row["orders"], row["units"]) for row in rows}
+
+
+async def waiting_by_product(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """(hub, sku, orders, units) waiting, for every product that ever had a queue."""
+    return await conn.fetch(WAITING_BY_PRODUCT)
 
 
 async def taken_today(

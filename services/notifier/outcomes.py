@@ -1,15 +1,35 @@
 """What became of messages, written where the message log and the rest of the system see it:
-one row per attempt, and `notification.sent` / `notification.failed` through the outbox."""
+one row per attempt, and `notification.sent` / `notification.failed` through the outbox; and
+counted for `GET /metrics`.
+
+The counts move in the transaction that writes the rows: the rare commit that then fails counts
+an attempt the log does not keep (the lease brings the message back, and it is tried again).
+"""
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from prometheus_client import Counter
 
 from services.notifier import store
 from shared import outbox
 from shared.events import Envelope, EventPayload, NotificationFailed, NotificationSent
+
+SERVICE = "notifier"
+ATTEMPTS = Counter(
+    "plut_message_attempts_total",
+    "Attempts to send a message, by channel and outcome (accepted, temporary, unknown, "
+    "permanent, opted_out).",
+    ["service", "channel", "outcome"],
+)
+MESSAGES = Counter(
+    "plut_messages_total",
+    "Messages that reached their end, by channel and outcome: sent, or failed for good "
+    "(channel `none` when no channel could take it).",
+    ["service", "channel", "outcome"],
+)
 
 
 @dataclass(frozen=True)
@@ -22,21 +42,25 @@ class Attempt:
 
 
 async def record_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt]) -> None:
-    if attempts:
-        await conn.execute(
-            store.ATTEMPTS_INSERT,
-            [a.message_id for a in attempts],
-            [a.channel for a in attempts],
-            [a.outcome for a in attempts],
-            [a.answer for a in attempts],
-            [a.provider_id for a in attempts],
-        )
+    if not attempts:
+        return
+    await conn.execute(
+        store.ATTEMPTS_INSERT,
+        [a.message_id for a in attempts],
+        [a.channel for a in attempts],
+        [a.outcome for a in attempts],
+        [a.answer for a in attempts],
+        [a.provider_id for a in attempts],
+    )
+    for attempt in attempts:
+        ATTEMPTS.labels(SERVICE, attempt.channel, attempt.outcome).inc()
 
 
 async def announce_sent(
     conn: asyncpg.Connection, messages: Sequence[asyncpg.Record], channel: str
 ) -> None:
     await outbox.add(conn, *(_event(m, NotificationSent, channel=channel) for m in messages))
+    MESSAGES.labels(SERVICE, channel, "sent").inc(len(messages))
 
 
 async def announce_failed(
@@ -44,6 +68,7 @@ async def announce_failed(
 ) -> None:
     event = _event(message, NotificationFailed, channel=channel or "none", reason=reason)
     await outbox.add(conn, event)
+    MESSAGES.labels(SERVICE, channel or "none", "failed").inc()
 
 
 def _event(message: asyncpg.Record, event: type[EventPayload], **fields) -> Envelope:

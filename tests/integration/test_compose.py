@@ -15,13 +15,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
+from tests.support.compose import (
+    APPS,
+    COMPOSE_FILE,
+    ROOT,
+    compose_services,
+    environment,
+    published,
+)
 from tools.sandbox import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-APPS = ("intake", "orders", "allocator", "notifier")
 INFRASTRUCTURE = ("postgres", "rabbitmq", "mailpit")
 # Replicas of these must not fight over a container name or a host port.
 SCALABLE = ("allocator",)
@@ -38,26 +42,7 @@ def schema_check(path: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def services() -> dict[str, dict]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
-
-
-def environment(service: dict) -> dict[str, str]:
-    env = service.get("environment", {})
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {key: str(value) for key, value in env.items()}
-
-
-def published(service: dict) -> list[tuple[str, int]]:
-    """(host port or "" when Docker picks it, container port) for each published port."""
-    pairs = []
-    for port in service.get("ports", []):
-        if isinstance(port, dict):
-            pairs.append((str(port.get("published", "")), int(port["target"])))
-            continue
-        *host, container = str(port).split("/")[0].split(":")
-        pairs.append((host[-1] if host else "", int(container)))
-    return pairs
+    return compose_services()
 
 
 def host_ports(spec: str) -> set[int]:

@@ -90,7 +90,7 @@ async def test_events_leave_only_when_their_transaction_commits(
             await outbox.add(conn, first, second)
     broker = await connect(box.amqp_url, "outbox-test")
     try:
-        relay = OutboxRelay(pool=outbox_schema, broker=broker, batch_size=10)
+        relay = OutboxRelay(service="outbox-test", pool=outbox_schema, broker=broker, batch_size=10)
         assert await relay.publish_batch() == 2
         await tap.wait_for(lambda e: e.id == second.id, what="the second event")
         assert [e.id for e in tap.of_hub(hub)] == [first.id, second.id]
@@ -103,7 +103,7 @@ async def test_events_wait_in_the_outbox_while_the_broker_is_away(
     box: Sandbox, outbox_schema: asyncpg.Pool
 ):
     broker = await connect(box.amqp_url, "outbox-test")
-    relay = OutboxRelay(pool=outbox_schema, broker=broker, batch_size=10)
+    relay = OutboxRelay(service="outbox-test", pool=outbox_schema, broker=broker, batch_size=10)
     async with outbox_schema.acquire() as conn:
         await outbox.add(conn, an_event("outbox-away"))
     await broker.connection.close()

@@ -1,0 +1,32 @@
+"""Reading docker-compose.yml as compose does, for the tests that check it without Docker."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+APPS = ("intake", "orders", "allocator", "notifier")
+
+
+def compose_services() -> dict[str, dict]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def published(service: dict) -> list[tuple[str, int]]:
+    """(host port or "" when Docker picks it, container port) for each published port."""
+    pairs = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            pairs.append((str(port.get("published", "")), int(port["target"])))
+            continue
+        *host, container = str(port).split("/")[0].split(":")
+        pairs.append((host[-1] if host else "", int(container)))
+    return pairs
