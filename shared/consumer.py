@@ -78,6 +78,9 @@ TRANSIENT_ERRORS = (
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
+    # A pooled connection whose session Postgres ended (a restart) can be handed out before its
+    # socket closes, in a state no query can use (MagicStack/asyncpg#784); the pool replaces it.
+    asyncpg.InternalClientError,
 )
 
 # A handler that fails this many times for any other reason is a bug or a bad event.

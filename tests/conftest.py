@@ -13,13 +13,11 @@ import pytest
 from tests.support.bus import EventTap
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
+from tests.support.stack_env import OPERATOR_TOKEN, stack_env
 from tools.client import HubClient, new_hub_code
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
-
-# The operator token the test stack runs with; `HubClient(..., operator_token=...)` sends it.
-OPERATOR_TOKEN = "test-operator-token"
 
 
 @pytest.fixture(scope="session")
@@ -62,33 +60,7 @@ async def stack(
         database_url=box.database_url,
         amqp_url=box.amqp_url,
         log_dir=tmp_path_factory.mktemp("service-logs"),
-        extra_env={
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(mailbox.port),
-            "WHATSAPP_BASE_URL": whatsapp.base_url,
-            "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
-            "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
-            "SMS_BASE_URL": sms.base_url,
-            "SMS_API_KEY": sms.api_key,
-            # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
-            # down for seconds here, and an answer later than a second is a timeout.
-            "PROVIDER_TIMEOUT_SECONDS": "1",
-            "MESSAGE_FIRST_RETRY_SECONDS": "0.05",
-            "MESSAGE_MAX_RETRY_SECONDS": "0.5",
-            "MESSAGE_GIVE_UP_SECONDS": "30",
-            "LOG_FORMAT": "json",
-            "OPERATOR_TOKEN": OPERATOR_TOKEN,
-            "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
-            # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
-            # after a day is five seconds, and a hanging partner is dropped after one.
-            "CALLBACK_FIRST_RETRY_SECONDS": "0.05",
-            "CALLBACK_MAX_RETRY_SECONDS": "0.5",
-            "CALLBACK_GIVE_UP_SECONDS": "5",
-            "CALLBACK_TIMEOUT_SECONDS": "1",
-            "CALLBACK_POLL_SECONDS": "0.1",
-            # Few enough that two orders replicas must share a handful of partners' callbacks.
-            "CALLBACK_IN_FLIGHT": "8",
-        },
+        extra_env=stack_env(mailbox, whatsapp, sms),
     )
     try:
         await running.start()

@@ -3,7 +3,9 @@
 A message is claimed for a lease (no transaction stays open while a provider answers), sent, and
 its result written. A claim that dies comes due again when its lease runs out and is sent again
 with the same message id: the provider's idempotency key where it has one, the email's
-Message-ID. Each channel has its own sender, so a provider that is slow or down delays its own
+Message-ID. A result the database cannot take at once (it is away) is kept and written when it
+can, while the lease lasts, so a message the provider took is not sent again for want of its
+record. Each channel has its own sender, so a provider that is slow or down delays its own
 messages and no others.
 
 Results are written by group commit: a send that finishes while a write is under way waits for
@@ -26,6 +28,15 @@ from shared.backoff import RetryPolicy
 from shared.worker import Doorbell
 
 log = structlog.get_logger(__name__)
+
+# A result's write failed for want of the database (a pooled connection Postgres ended can fail
+# with asyncpg's client-side errors, MagicStack/asyncpg#784): worth trying again.
+DATABASE_AWAY = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 
 @dataclass(frozen=True)
@@ -93,13 +104,22 @@ class Sender:
             message_id=str(message["id"]),
             channel=self.channel.name,
         ):
+            lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
             result = await self._send(message)
-            try:
-                await self._record(result)
-            except (OSError, asyncpg.PostgresError) as error:
-                # Not written: the lease brings the message back, to be sent again.
-                log.warning("message outcome not recorded", error=repr(error))
-                return
+            wait = 0.1
+            while True:
+                try:
+                    await self._record(result)
+                    break
+                except DATABASE_AWAY as error:
+                    # Keep the outcome and write it once the database is back, while the claim
+                    # is ours: else the lease brings the message back and it goes again.
+                    if asyncio.get_running_loop().time() + wait > lease_ends - 1:
+                        log.warning("message outcome not recorded", error=repr(error))
+                        return
+                    log.warning("message outcome not recorded yet; retrying", error=repr(error))
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, 2.0)
             _log(result)
 
     async def _send(self, message: asyncpg.Record) -> Result:

@@ -8,6 +8,7 @@ import asyncpg
 from services.allocator.domain import Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
+from tests.support.allocator_invariants import units_given_once
 from tests.support.mailbox import Mailbox
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import (
@@ -22,6 +23,7 @@ from tools.founding_day import (
 )
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox
+from tools.stack import Stack
 
 
 def class_of(order: dict) -> str:
@@ -203,3 +205,26 @@ async def assert_everyone_told(
     for producer in outcome.producers:
         templates = [m["template"] for m in by_recipient[("producer", producer["id"])]]
         assert templates.count("delivery_recorded") == 1
+
+
+async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
+    client: HubClient, stack: Stack, box: Sandbox, tmp_path
+):
+    """A second allocator process shares the queue for the day (moved here from the fault
+    tests): the day ends as with one, and no unit goes twice."""
+    scenario = founding_day(seed=7)
+    second = stack.replica("allocator", tmp_path / "second.log")
+    second.start()
+    try:
+        await second.wait_ready()
+        pair = await play(client, new_hub_code("pair"), scenario)
+    finally:
+        assert second.stop() == 0, second.log_tail()
+
+    alone = await play(client, new_hub_code("alone"), scenario)
+    assert [o["allocated"] for o in pair.orders] == [o["allocated"] for o in alone.orders]
+    assert await units_given_once(box.database_url, pair.hub) == scenario.accepted_total
+    handled = [
+        line for line in second.log_path.read_text().splitlines() if "events handled" in line
+    ]
+    assert handled, "the second allocator took part"

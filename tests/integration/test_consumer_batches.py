@@ -1,14 +1,15 @@
 """The batching consumer against the real broker and database: many events per transaction, a
-bad event dead-lettered without holding up the rest, a duplicate handled once."""
+bad event dead-lettered without holding up the rest, a duplicate handled once, a database that
+went away waited for rather than blamed on the event."""
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import asyncpg
-from aio_pika.abc import AbstractRobustConnection
 
 from shared.bus import connect
-from shared.consumer import Consumer, Event, EventHandlers
+from shared.consumer import HANDLER_ATTEMPTS, Consumer, Event, EventHandlers
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
 from shared.topology import QUEUES
 from tests.support.bus import dead_letters, publish_event
@@ -33,13 +34,14 @@ class Recorder:
             await conn.execute("INSERT INTO seen (order_id) VALUES ($1)", event.payload.order_id)
 
 
-async def test_a_batch_with_a_bad_event_handles_the_rest_and_parks_the_bad_one():
+@asynccontextmanager
+async def consuming(handle_batch) -> AsyncIterator[tuple]:
+    """The allocator's queue and bindings, in a sandbox of their own, consumed by a handler of
+    the test's own; a table `seen` for it to write to."""
     async with sandbox("plut_batches") as box:
         pool = await create_pool(box.database_url, "batches")
         broker = await connect(box.amqp_url, "test")
-        recorder = Recorder()
-        # The allocator's queue and bindings, with a handler of this test's own.
-        handlers = EventHandlers(frozenset(QUEUES["allocator"].routing_keys), recorder.handle_batch)
+        handlers = EventHandlers(frozenset(QUEUES["allocator"].routing_keys), handle_batch)
         consumer = Consumer(
             service="allocator",
             pool=pool,
@@ -53,30 +55,65 @@ async def test_a_batch_with_a_bad_event_handles_the_rest_and_parks_the_bad_one()
             async with pool.acquire() as conn:
                 await migrate(conn, "batches", migrations_in(SHARED_MIGRATIONS, prefix="shared/"))
                 await conn.execute("CREATE TABLE seen (order_id uuid NOT NULL)")
-            hub = "batches"
-            good = [placed(hub, 1 + n % 5) for n in range(40)]
-            bad = placed(hub, POISON_QUANTITY)
-            connection: AbstractRobustConnection = broker.connection
-            for event in [*good[:20], bad, *good[20:], good[0]]:  # good[0] twice
-                await publish_event(connection, event)
-            await consumer.start()
-
-            async def all_seen():
-                return await pool.fetchval("SELECT count(*) FROM seen") == len(good)
-
-            await wait_until(all_seen, what="every good event handled")
-            parked = await wait_until(
-                lambda: dead_letters(connection, "allocator"), what="the bad event parked"
-            )
-            await asyncio.sleep(0.3)  # a duplicate, if handled twice, would show by now
-
-            seen = [row["order_id"] for row in await pool.fetch("SELECT order_id FROM seen")]
-            assert sorted(map(str, seen)) == sorted(order_id(event) for event in good)
-            assert len(parked) == 1 and parked[0].message_id == str(bad.id)
-            assert "cannot be handled" in parked[0].headers["x-error"]
-            assert max(recorder.batch_sizes) > 1, "events were handled in batches"
-            assert await pool.fetchval("SELECT count(*) FROM inbox") == len(good)
+            yield pool, broker.connection, consumer
         finally:
             await consumer.stop()
             await broker.connection.close()
             await pool.close()
+
+
+async def test_a_batch_with_a_bad_event_handles_the_rest_and_parks_the_bad_one():
+    recorder = Recorder()
+    async with consuming(recorder.handle_batch) as (pool, connection, consumer):
+        hub = "batches"
+        good = [placed(hub, 1 + n % 5) for n in range(40)]
+        bad = placed(hub, POISON_QUANTITY)
+        for event in [*good[:20], bad, *good[20:], good[0]]:  # good[0] twice
+            await publish_event(connection, event)
+        await consumer.start()
+
+        async def all_seen():
+            return await pool.fetchval("SELECT count(*) FROM seen") == len(good)
+
+        await wait_until(all_seen, what="every good event handled")
+        parked = await wait_until(
+            lambda: dead_letters(connection, "allocator"), what="the bad event parked"
+        )
+        await asyncio.sleep(0.3)  # a duplicate, if handled twice, would show by now
+
+        seen = [row["order_id"] for row in await pool.fetch("SELECT order_id FROM seen")]
+        assert sorted(map(str, seen)) == sorted(order_id(event) for event in good)
+        assert len(parked) == 1 and parked[0].message_id == str(bad.id)
+        assert "cannot be handled" in parked[0].headers["x-error"]
+        assert max(recorder.batch_sizes) > 1, "events were handled in batches"
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == len(good)
+
+
+async def test_connections_a_database_restart_left_unusable_are_retried_never_dead_lettered():
+    """After Postgres ends its sessions, asyncpg's pool can hand out a connection whose session
+    is gone before its socket says so, and the query fails with InternalClientError. That is the
+    database's fault, not the event's: it is tried again (on a fresh connection) for as long as
+    it takes, more times than a handler's bug would be, and never parked."""
+    failures_left = HANDLER_ATTEMPTS + 2
+
+    async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+        nonlocal failures_left
+        if failures_left:
+            failures_left -= 1
+            raise asyncpg.InternalClientError(
+                "cannot switch to state 15; another operation (2) is in progress"
+            )
+        for event in events:
+            await conn.execute("INSERT INTO seen (order_id) VALUES ($1)", event.payload.order_id)
+
+    async with consuming(handle_batch) as (pool, connection, consumer):
+        event = placed("batches", 2)
+        await publish_event(connection, event)
+        await consumer.start()
+
+        async def seen():
+            return await pool.fetchval("SELECT order_id::text FROM seen")
+
+        assert await wait_until(seen, what="the event handled") == order_id(event)
+        assert failures_left == 0
+        assert await dead_letters(connection, "allocator") == []

@@ -1,7 +1,8 @@
 """The allocator's invariants (DESIGN.md, "Allocation"), checked with SQL over its whole schema.
 
 Each check reads what the allocator wrote and asserts one rule, naming the rows that break it.
-They hold after every committed transaction of the allocator, whatever events came before.
+They hold after every committed transaction of the allocator, whatever events came before,
+for every product (hub and sku) in the schema.
 """
 
 import math
@@ -49,16 +50,16 @@ SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC') AS placed_
 FROM queue WHERE state = 'waiting'
 GROUP BY hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC')
 """
-STOCK = "SELECT sku, sum(accepted - allocated) AS available FROM lots GROUP BY sku"
+STOCK = "SELECT hub, sku, sum(accepted - allocated) AS available FROM lots GROUP BY hub, sku"
 ACTIVE_CAPS = """
-SELECT DISTINCT ON (sku) sku, per_buyer_daily_cap AS cap FROM policies
-ORDER BY sku, version DESC
+SELECT DISTINCT ON (hub, sku) hub, sku, per_buyer_daily_cap AS cap FROM policies
+ORDER BY hub, sku, version DESC
 """
 WAITING = """
-SELECT order_id, sku, buyer_key, accept_partial, quantity - allocated - forfeited AS wanted
+SELECT order_id, hub, sku, buyer_key, accept_partial, quantity - allocated - forfeited AS wanted
 FROM queue WHERE state = 'waiting'
 """
-TAKEN_ON = "SELECT sku, buyer_key, units FROM buyer_days WHERE day = $1"
+TAKEN_ON = "SELECT hub, sku, buyer_key, units FROM buyer_days WHERE day = $1"
 # Units each buyer got in each fill (a fill is one transaction: one allocated_at), what the
 # buyer had got by the end of it that day, and the cap of the policy version the fill used.
 BUYERS_PER_FILL = """
@@ -76,12 +77,12 @@ FROM per_fill AS f
 LEFT JOIN policies AS p ON (p.hub, p.sku, p.version) = (f.hub, f.sku, f.policy_version)
 """
 GIVEN_PER_DAY = """
-SELECT a.sku, q.buyer_key, (a.allocated_at AT TIME ZONE $1)::date AS day,
+SELECT a.hub, a.sku, q.buyer_key, (a.allocated_at AT TIME ZONE $1)::date AS day,
        sum(a.quantity) AS units
 FROM allocations AS a JOIN queue AS q USING (order_id)
-GROUP BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
 """
-BUYER_DAYS = "SELECT sku, buyer_key, day, units FROM buyer_days"
+BUYER_DAYS = "SELECT hub, sku, buyer_key, day, units FROM buyer_days"
 # Each product's latest fill under fifo: the orders it served, and the orders of the same class
 # ahead of them in the queue, already queued then, still waiting for units, taking part units.
 PASSED_OVER_BY_LATEST_FIFO_FILL = """
@@ -89,7 +90,7 @@ WITH latest AS (
     SELECT DISTINCT ON (hub, sku) hub, sku, allocated_at, policy_version FROM allocations
     ORDER BY hub, sku, allocated_at DESC
 ), served AS (
-    SELECT DISTINCT q.order_id, q.sku, q.priority_class, q.placed_at, q.sequence,
+    SELECT DISTINCT q.order_id, q.hub, q.sku, q.priority_class, q.placed_at, q.sequence,
            l.allocated_at, l.policy_version, p.per_buyer_daily_cap AS cap
     FROM latest AS l
     JOIN allocations AS a USING (hub, sku, allocated_at)
@@ -97,10 +98,10 @@ WITH latest AS (
     LEFT JOIN policies AS p ON (p.hub, p.sku, p.version) = (l.hub, l.sku, l.policy_version)
     WHERE coalesce(p.mode, 'fifo') = 'fifo'
 )
-SELECT s.order_id AS served, e.order_id AS passed_over, e.sku, e.buyer_key, s.cap,
+SELECT s.order_id AS served, e.order_id AS passed_over, e.hub, e.sku, e.buyer_key, s.cap,
        e.quantity - e.allocated - e.forfeited AS short
 FROM served AS s
-JOIN queue AS e ON e.sku = s.sku AND e.priority_class = s.priority_class
+JOIN queue AS e ON e.hub = s.hub AND e.sku = s.sku AND e.priority_class = s.priority_class
      AND (e.placed_at, e.sequence) < (s.placed_at, s.sequence)
 WHERE e.state = 'waiting' AND e.accept_partial AND e.queued_at <= s.allocated_at
 """
@@ -167,24 +168,24 @@ async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: 
     """Invariant 3: while a product has stock, no waiting order could take a unit of it: a
     partial order's buyer is at the daily cap, a whole-only order does not fit the stock or
     its buyer's room under the cap."""
-    stock = {row["sku"]: row["available"] for row in await conn.fetch(STOCK)}
-    caps = {row["sku"]: row["cap"] for row in await conn.fetch(ACTIVE_CAPS)}
-    taken = {(r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)}
+    stock = {(row["hub"], row["sku"]): row["available"] for row in await conn.fetch(STOCK)}
+    caps = {(row["hub"], row["sku"]): row["cap"] for row in await conn.fetch(ACTIVE_CAPS)}
+    taken = {
+        (r["hub"], r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)
+    }
     for row in await conn.fetch(WAITING):
-        available = stock.get(row["sku"], 0)
+        product = (row["hub"], row["sku"])
+        available = stock.get(product, 0)
         if available == 0:
             continue
-        cap = caps.get(row["sku"])
-        room = (
-            math.inf if cap is None else max(cap - taken.get((row["sku"], row["buyer_key"]), 0), 0)
-        )
+        cap = caps.get(product)
+        room = math.inf if cap is None else max(cap - taken.get((*product, row["buyer_key"]), 0), 0)
         if row["accept_partial"]:
             could_take = room >= 1
         else:
             could_take = row["wanted"] <= min(room, available)
         assert not could_take, (
-            f"{available} units of {row['sku']} idle while {dict(row)} waits (cap {cap}, "
-            f"room {room})"
+            f"{available} units of {product} idle while {dict(row)} waits (cap {cap}, room {room})"
         )
 
 
@@ -193,10 +194,13 @@ async def fifo_serves_in_queue_order(conn: asyncpg.Connection, today: date) -> N
     takes part units and whose buyer has room under the cap stays short. (Such an order was
     short and had room when the fill ran too: what an order is owed never grows, nor does
     what its buyer may still take that day.)"""
-    taken = {(r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)}
+    taken = {
+        (r["hub"], r["sku"], r["buyer_key"]): r["units"] for r in await conn.fetch(TAKEN_ON, today)
+    }
     for row in await conn.fetch(PASSED_OVER_BY_LATEST_FIFO_FILL):
         cap = row["cap"]
-        room = math.inf if cap is None else cap - taken.get((row["sku"], row["buyer_key"]), 0)
+        buyer = (row["hub"], row["sku"], row["buyer_key"])
+        room = math.inf if cap is None else cap - taken.get(buyer, 0)
         assert room < 1, f"fifo served {row['served']} before the earlier {dict(row)}"
 
 
@@ -216,7 +220,9 @@ async def buyer_days_are_what_buyers_got(conn: asyncpg.Connection, zone: str) ->
     """The daily tally the cap is judged by counts every unit given that day, kept or not."""
 
     def per_buyer_day(rows: list) -> dict:
-        return {(row["sku"], row["buyer_key"], row["day"]): row["units"] for row in rows}
+        return {
+            (row["hub"], row["sku"], row["buyer_key"], row["day"]): row["units"] for row in rows
+        }
 
     given = per_buyer_day(await conn.fetch(GIVEN_PER_DAY, zone))
     assert per_buyer_day(await conn.fetch(BUYER_DAYS)) == given
@@ -262,3 +268,23 @@ def _announcements(rows: list, kind: str) -> Counter:
         )
         for (order_id, rule, _), per_lot in lots.items()
     )
+
+
+UNITS_OF_HUB = f"""
+SELECT l.delivery_id, l.accepted, coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS given
+FROM allocator.lots AS l LEFT JOIN allocator.allocations AS a USING (delivery_id)
+WHERE l.hub = $1
+GROUP BY l.delivery_id, l.accepted
+"""
+
+
+async def units_given_once(database_url: str, hub: str) -> int:
+    """No lot of the hub gives more than it accepted; answers the units its lots gave."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        lots = await conn.fetch(UNITS_OF_HUB, hub)
+    finally:
+        await conn.close()
+    over = [dict(lot) for lot in lots if lot["given"] > lot["accepted"]]
+    assert over == [], f"lots gave more than they accepted: {over}"
+    return sum(lot["given"] for lot in lots)

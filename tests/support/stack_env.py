@@ -1,0 +1,39 @@
+"""The environment the test stacks run with: the providers' stand-ins, and time shrunk so that
+retries, holds and callbacks happen within a test. Used by tests/conftest.py's shared stack and
+by the faults suite's own stacks (tests/faults/conftest.py)."""
+
+from tests.support.mailbox import Mailbox
+from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+
+# The operator token the test stacks run with; `HubClient(..., operator_token=...)` sends it.
+OPERATOR_TOKEN = "test-operator-token"
+
+
+def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mailbox.port),
+        "WHATSAPP_BASE_URL": whatsapp.base_url,
+        "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
+        "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
+        "SMS_BASE_URL": sms.base_url,
+        "SMS_API_KEY": sms.api_key,
+        # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
+        # down for seconds here, and an answer later than a second is a timeout.
+        "PROVIDER_TIMEOUT_SECONDS": "1",
+        "MESSAGE_FIRST_RETRY_SECONDS": "0.05",
+        "MESSAGE_MAX_RETRY_SECONDS": "0.5",
+        "MESSAGE_GIVE_UP_SECONDS": "30",
+        "LOG_FORMAT": "json",
+        "OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
+        # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
+        # after a day is five seconds, and a hanging partner is dropped after one.
+        "CALLBACK_FIRST_RETRY_SECONDS": "0.05",
+        "CALLBACK_MAX_RETRY_SECONDS": "0.5",
+        "CALLBACK_GIVE_UP_SECONDS": "5",
+        "CALLBACK_TIMEOUT_SECONDS": "1",
+        "CALLBACK_POLL_SECONDS": "0.1",
+        # Few enough that two orders replicas must share a handful of partners' callbacks.
+        "CALLBACK_IN_FLIGHT": "8",
+    }
