@@ -196,15 +196,15 @@ async def get_opt_outs(request: web.Request, query: OptOutQuery) -> web.Response
     return json_response(OptOuts(opt_outs=[OptOut.model_validate(dict(row)) for row in rows]))
 
 
-@routes.delete("/v1/opt-outs/{id}")
+@routes.delete("/v1/opt-outs/{opt_out_id}")
 @documented(
     summary=Text("Hubungi lagi lewat saluran itu", "Opt back in to the channel"),
     answers={200: OptOut},
-    path={"id": uuid.UUID},
+    path={"opt_out_id": uuid.UUID},
     auth="operator",
 )
 async def delete_opt_out(request: web.Request) -> web.Response:
-    opt_out_id = uuid_in_path(request, "id", OPT_OUT)
+    opt_out_id = uuid_in_path(request, "opt_out_id", OPT_OUT)
     async with request.app[DATABASE].acquire() as conn:
         row = await conn.fetchrow(store.OPT_OUT_DELETE, opt_out_id)
     if row is None:
