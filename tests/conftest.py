@@ -10,7 +10,9 @@ import aiohttp
 import asyncpg
 import pytest
 
+from services.console.accounts import Role
 from tests.support.bus import EventTap
+from tests.support.console import Account, ConsoleSession, make_operator
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tests.support.stack_env import OPERATOR_TOKEN, stack_env
@@ -130,3 +132,26 @@ async def database(box: Sandbox) -> asyncpg.Connection:
     conn = await asyncpg.connect(box.database_url)
     yield conn
     await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def operators(box: Sandbox, stack: Stack) -> dict[Role, Account]:
+    """One console operator per role (the console has made its schema once the stack runs)."""
+    return {role: await make_operator(box.database_url, role) for role in Role}
+
+
+@pytest.fixture
+async def console_as(stack: Stack, operators: dict[Role, Account], hub: str):
+    """`await console_as(Role.staff)`: a console session signed in with that role, at `hub`."""
+    opened: list[ConsoleSession] = []
+
+    async def sign_in(role: Role) -> ConsoleSession:
+        session = ConsoleSession(stack["console"].url)
+        opened.append(session)
+        await session.use_hub(hub)
+        await session.sign_in(operators[role])
+        return session
+
+    yield sign_in
+    for session in opened:
+        await session.close()

@@ -16,8 +16,14 @@ from pathlib import Path
 import aiohttp
 import aiohttp.web
 
-SERVICES = ("intake", "orders", "allocator", "notifier")
-DEFAULT_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084}
+SERVICES = ("intake", "orders", "allocator", "notifier", "console")
+DEFAULT_PORTS = {
+    "intake": 8081,
+    "orders": 8082,
+    "allocator": 8083,
+    "notifier": 8084,
+    "console": 8085,
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -142,8 +148,11 @@ class Stack:
         env = {
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
-            # The orders service asks the allocator where an order stands.
-            "ALLOCATOR_URL": f"http://127.0.0.1:{ports['allocator']}",
+            # The orders service asks the allocator where an order stands; the console asks all.
+            **{
+                f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+                for name in ("intake", "orders", "allocator", "notifier")
+            },
             **(extra_env or {}),
         }
         return cls(

@@ -1,0 +1,41 @@
+"""Numbers, money and times as the centre's staff read them, in either language. Pure."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+_MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def number(value: int | float | None, language: str) -> str:
+    """2000 -> '2.000' (Indonesian groups with dots) or '2,000'."""
+    if value is None:
+        return "–"
+    grouped = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if language == "en":
+        return grouped
+    return grouped.translate(str.maketrans({",": ".", ".": ","}))
+
+
+def rupiah(value: int | None, language: str) -> str:
+    return "–" if value is None else f"Rp{number(value, language)}"
+
+
+def day(value: date | str | None, language: str) -> str:
+    """'28 Nov 2026'."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    months = _MONTHS_EN if language == "en" else _MONTHS_ID
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def moment(value: datetime | str | None, language: str, zone: ZoneInfo) -> str:
+    """'28 Nov 2026 14:05' in the hub's zone."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(zone)
+    return f"{day(local.date(), language)} {local:%H:%M}"

@@ -1,0 +1,9 @@
+"""The console's pages, one module each; `routes()` gathers them for the app."""
+
+from aiohttp import web
+
+from services.console.pages import sign_in
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [*sign_in.routes]

@@ -1,0 +1,151 @@
+"""Signed-in sessions: a random token in an HttpOnly cookie, its hash in the database, and a
+CSRF token per session that every form and every script's change must send back.
+
+Pages ask who is signed in through `request[OPERATOR]`; a page for staff or admins says so with
+`@allowed(Role.staff)`. Anything not public needs a session: a browser is sent to sign in, a
+script gets 401.
+"""
+
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import asyncpg
+from aiohttp import web
+from yarl import URL
+
+from services.console.accounts import Operator, Role
+from shared.problems import Problem, Text
+from shared.web import DATABASE
+
+SESSION_COOKIE = "plut_session"
+# Before sign-in there is no session to hold a CSRF token: the sign-in form double-submits one.
+SIGN_IN_CSRF_COOKIE = "plut_signin"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+OPERATOR = web.RequestKey("operator", Operator)
+CSRF = web.RequestKey("csrf", str)
+SIGN_IN_PATH = "/masuk"
+PUBLIC_PREFIXES = ("/static/", "/health", "/ready", "/metrics", SIGN_IN_PATH, "/bahasa")
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+START = """
+INSERT INTO sessions (token_hash, operator_id, csrf_token, expires_at)
+VALUES ($1, $2, $3, now() + $4)
+"""
+LOAD = """
+SELECT o.id, o.username, o.name, o.role, s.csrf_token
+FROM sessions s JOIN operators o ON o.id = s.operator_id
+WHERE s.token_hash = $1 AND s.expires_at > now()
+"""
+END = "DELETE FROM sessions WHERE token_hash = $1"
+# Expired sessions go when anyone signs in: no timer needed for a table this small.
+SWEEP = "DELETE FROM sessions WHERE expires_at <= now()"
+
+
+async def start(conn: asyncpg.Connection, operator: Operator, lasts: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    await conn.execute(SWEEP)
+    await conn.execute(START, _digest(token), operator.id, secrets.token_urlsafe(32), lasts)
+    return token
+
+
+async def end(conn: asyncpg.Connection, token: str) -> None:
+    await conn.execute(END, _digest(token))
+
+
+async def _load(pool: asyncpg.Pool, token: str) -> tuple[Operator, str] | None:
+    row = await pool.fetchrow(LOAD, _digest(token))
+    if row is None:
+        return None
+    operator = Operator(row["id"], row["username"], row["name"], Role[row["role"]])
+    return operator, row["csrf_token"]
+
+
+def wants_page(request: web.Request) -> bool:
+    """A browser navigating (an HTML answer helps), not a script asking for data."""
+    return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+
+
+def _is_public(path: str) -> bool:
+    return path.startswith(PUBLIC_PREFIXES)
+
+
+NOT_SIGNED_IN = Problem(
+    401,
+    "not-signed-in",
+    Text("Silakan masuk dulu", "Please sign in first"),
+)
+BAD_CSRF = Problem(
+    403,
+    "csrf-mismatch",
+    Text(
+        "Formulir kedaluwarsa; muat ulang halaman lalu coba lagi",
+        "The form has expired; reload the page and try again",
+    ),
+)
+
+
+async def sent_csrf(request: web.Request) -> str:
+    if CSRF_HEADER in request.headers:
+        return request.headers[CSRF_HEADER]
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def same_token(given: str, expected: str) -> bool:
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    loaded = await _load(request.app[DATABASE], token) if token else None
+    if loaded is not None:
+        request[OPERATOR], request[CSRF] = loaded
+    if _is_public(request.path):
+        return await handler(request)
+    if loaded is None:
+        if wants_page(request):
+            target = URL(SIGN_IN_PATH).with_query(next=request.path_qs)
+            raise web.HTTPSeeOther(str(target))
+        raise NOT_SIGNED_IN
+    if request.method not in _SAFE_METHODS and not same_token(
+        await sent_csrf(request), request[CSRF]
+    ):
+        raise BAD_CSRF
+    return await handler(request)
+
+
+def allowed(role: Role) -> Callable[[Handler], Handler]:
+    """Only operators of `role` or above; others get 403 (a viewer changes nothing)."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            if not request[OPERATOR].may(role):
+                raise Problem(
+                    403,
+                    "role-too-low",
+                    Text("Peran Anda tidak boleh melakukan ini", "Your role may not do this"),
+                    Text(f"Perlu peran {role.name} atau lebih", f"Needs role {role.name} or above"),
+                )
+            return await handler(request)
+
+        return guarded
+
+    return wrap
