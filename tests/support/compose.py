@@ -6,7 +6,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-APPS = ("intake", "orders", "allocator", "notifier")
+APPS = ("intake", "orders", "allocator", "notifier", "console")
 
 
 def compose_services() -> dict[str, dict]:
