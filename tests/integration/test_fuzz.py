@@ -54,7 +54,7 @@ async def known(stack: Stack) -> dict[str, list[str]]:
 # What a JSON schema cannot say: that a hub, producer or product exists; that a phone number is an
 # Indonesian mobile; that a time zone is in the tz database; no more rejected than delivered;
 # exactly one of two query parameters; distinct classes whose reserves fit in 100%; a preferred
-# channel with the phone or email it needs.
+# channel with the phone or email it needs; a range of days that runs forward, 92 at most.
 BEYOND_SCHEMA = {
     "unknown",
     "phone_invalid",
@@ -69,6 +69,8 @@ BEYOND_SCHEMA = {
     "reserves_over_100",
     "channel_needs_phone",
     "channel_needs_email",
+    "range_reversed",
+    "range_too_long",
 }
 
 
