@@ -5,7 +5,8 @@ import asyncio
 
 from aiohttp import web
 
-from services.console.backends import BACKENDS
+from services.console.backends import BACKENDS, BackendError
+from services.console.pages.producers import errors_by_field
 from services.console.views import hub_of, language, render
 
 routes = web.RouteTableDef()
@@ -18,15 +19,26 @@ async def orders(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     given = request.query.get("mulai", "0")
     offset = int(given) if given.isdecimal() else 0
-    found = None
+    found, refused = None, None
     if query:
-        found = await request.app[BACKENDS].get(
-            "orders",
-            "/v1/orders",
-            language=language(request),
-            params={"q": query, "hub": hub_of(request), "limit": PAGE_SIZE, "offset": offset},
-        )
-    context = {"query": query, "found": found, "offset": offset, "page_size": PAGE_SIZE}
+        try:
+            found = await request.app[BACKENDS].get(
+                "orders",
+                "/v1/orders",
+                language=language(request),
+                params={"q": query, "hub": hub_of(request), "limit": PAGE_SIZE, "offset": offset},
+            )
+        except BackendError as error:
+            if error.status != 422:  # too short, say: the box tells why
+                raise
+            refused = errors_by_field(error).get("q") or error.problem.get("title")
+    context = {
+        "query": query,
+        "found": found,
+        "refused": refused,
+        "offset": offset,
+        "page_size": PAGE_SIZE,
+    }
     return render(request, "orders.html", context)
 
 

@@ -3,7 +3,6 @@ messages sent to them; and the raw-material shortages they report, summed so the
 a glance who needs elastic or cloth."""
 
 import asyncio
-from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -12,16 +11,17 @@ from multidict import MultiDictProxy
 from services.console.accounts import Role
 from services.console.backends import BACKENDS, BackendError
 from services.console.sessions import allowed
-from services.console.views import ZONE, hub_of, language, render
+from services.console.views import hub_of, language, render
 
 routes = web.RouteTableDef()
 
 PAGE_SIZE = 50
-DAYS_SHOWN = 30
 PRODUCER_FIELDS = ("name", "phone", "regency", "email", "language", "channel")
 # Left empty, these are not sent: the service's own default (or "none") applies.
 OPTIONAL_FIELDS = ("email", "channel")
 SHORTAGE_FIELDS = ("material", "amount", "unit", "since")
+# Intake's list of units (it refuses others, naming them).
+SHORTAGE_UNITS = ("kg", "m", "roll", "pcs", "yard")
 
 
 def errors_by_field(error: BackendError) -> dict[str, str]:
@@ -172,18 +172,11 @@ async def _producer_page(
 ) -> web.Response:
     backends, lang, hub = request.app[BACKENDS], language(request), hub_of(request)
     producer_id = request.match_info["id"]
-    # The centre's own days (the hub's zone is intake's to know; the window is approximate).
-    today = datetime.now(ZONE).date()
-    since = today - timedelta(days=DAYS_SHOWN - 1)
     producer, deliveries, days, messages, shortages = await asyncio.gather(
         _producer(request),
         backends.get("intake", f"/v1/producers/{producer_id}/deliveries", language=lang),
-        backends.get(
-            "intake",
-            f"/v1/producers/{producer_id}/days",
-            language=lang,
-            params={"from": since.isoformat(), "to": today.isoformat()},
-        ),
+        # Left to intake, the window is the 30 days up to today in the hub's own zone.
+        backends.get("intake", f"/v1/producers/{producer_id}/days", language=lang),
         backends.get(
             "notifier", "/v1/messages", language=lang, params={"producer_id": producer_id}
         ),
@@ -204,7 +197,7 @@ async def _producer_page(
         "values": {field: values.get(field) or "" for field in SHORTAGE_FIELDS},
         "errors": errors,
         "problem": error,
-        "today": today.isoformat(),
+        "units": SHORTAGE_UNITS,
     }
     return render(request, "producer.html", context, status=status)
 
