@@ -16,6 +16,7 @@ from services.console.views import hub_of, language, render
 routes = web.RouteTableDef()
 
 PAGE_SIZE = 50
+MAX_SHORTAGES = 1000
 PRODUCER_FIELDS = ("name", "phone", "regency", "email", "language", "channel")
 # Left empty, these are not sent: the service's own default (or "none") applies.
 OPTIONAL_FIELDS = ("email", "channel")
@@ -61,7 +62,12 @@ async def producers(request: web.Request) -> web.Response:
             params={"hub": hub, "q": query, "limit": PAGE_SIZE, "offset": offset},
         ),
         backends.get("intake", "/v1/shortages/summary", language=lang, params={"hub": hub}),
-        backends.get("intake", "/v1/shortages", language=lang, params={"hub": hub, "open": "true"}),
+        backends.get(
+            "intake",
+            "/v1/shortages",
+            language=lang,
+            params={"hub": hub, "open": "true", "limit": MAX_SHORTAGES},
+        ),
     )
     return render(
         request,
@@ -73,6 +79,7 @@ async def producers(request: web.Request) -> web.Response:
             "page_size": PAGE_SIZE,
             "summary": summary["by_material_and_regency"],
             "shortages": shortages["shortages"],
+            "shortages_total": shortages["total"],
         },
     )
 
@@ -170,17 +177,25 @@ async def _producer_page(
     error: BackendError | None = None,
     status: int = 200,
 ) -> web.Response:
-    backends, lang, hub = request.app[BACKENDS], language(request), hub_of(request)
+    backends, lang = request.app[BACKENDS], language(request)
     producer_id = request.match_info["id"]
-    producer, deliveries, days, messages, shortages = await asyncio.gather(
-        _producer(request),
+    # The producer first: an unknown one is one 404, and its hub is where its shortages are.
+    producer = await _producer(request)
+    deliveries, days, messages, shortages = await asyncio.gather(
         backends.get("intake", f"/v1/producers/{producer_id}/deliveries", language=lang),
         # Left to intake, the window is the 30 days up to today in the hub's own zone.
         backends.get("intake", f"/v1/producers/{producer_id}/days", language=lang),
         backends.get(
             "notifier", "/v1/messages", language=lang, params={"producer_id": producer_id}
         ),
-        backends.get("intake", "/v1/shortages", language=lang, params={"hub": hub, "open": "true"}),
+        # Intake filters shortages by hub only: the producer's are picked from the hub's open
+        # ones (a hub has far fewer open shortages than this).
+        backends.get(
+            "intake",
+            "/v1/shortages",
+            language=lang,
+            params={"hub": producer["hub"], "open": "true", "limit": MAX_SHORTAGES},
+        ),
     )
     totals = {
         "units_sold": sum(row["units_sold"] for row in days["days"]),
