@@ -48,6 +48,7 @@ class CallbackRecord(BaseModel):
     """A callback as `GET /v1/callbacks` lists it: what was sent and how delivering it went."""
 
     id: uuid.UUID
+    partner_id: uuid.UUID
     order_id: uuid.UUID
     previous_status: OrderStatus
     status: OrderStatus

@@ -1,6 +1,8 @@
-"""A partner's view of its status callbacks: list them (the failed ones, say) and replay one.
+"""Status callbacks: list them (the failed ones, say) and replay one.
 
-Only the partner's own: another partner's callback answers 404, as if it did not exist.
+A partner sees only its own: another partner's callback answers 404, as if it did not exist.
+The centre's operator sees every partner's (`?partner_id=` narrows it to one), to help a
+partner whose endpoint was down.
 """
 
 import uuid
@@ -21,7 +23,7 @@ from services.orders.idempotency import (
     Answer,
 )
 from shared.openapi import documented
-from shared.problems import Kind, Text, not_found
+from shared.problems import Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
@@ -29,18 +31,19 @@ routes = web.RouteTableDef()
 CALLBACK = Text("callback", "callback")
 
 _RECORD_COLUMNS = """
-id, order_id, previous_status, status, state, attempts, created_at,
+id, partner_id, order_id, previous_status, status, state, attempts, created_at,
 CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at,
 delivered_at, last_status, last_error, order_snapshot AS "order"
 """
-# Newest first; a page goes on from the callback named by `before` ($3).
+# Newest first, of one partner ($1) or of all (NULL); a page goes on from the callback named
+# by `before` ($3).
 CALLBACKS_PAGE = f"""
 SELECT {_RECORD_COLUMNS}
 FROM callbacks
-WHERE partner_id = $1
+WHERE ($1::uuid IS NULL OR partner_id = $1)
   AND state = ANY($2::text[])
   AND ($3::uuid IS NULL OR (created_at, id) < (
-      SELECT created_at, id FROM callbacks WHERE id = $3 AND partner_id = $1
+      SELECT created_at, id FROM callbacks WHERE id = $3 AND ($1::uuid IS NULL OR partner_id = $1)
   ))
 ORDER BY created_at DESC, id DESC
 LIMIT $4
@@ -49,12 +52,10 @@ LIMIT $4
 CALLBACK_REPLAY = f"""
 UPDATE callbacks
 SET state = 'pending', next_attempt_at = now(), retrying_since = now()
-WHERE id = $1 AND partner_id = $2
+WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)
 RETURNING {_RECORD_COLUMNS}
 """
 WAKE_SENDERS = "SELECT pg_notify($1, '')"
-
-PARTNERS_ONLY = Kind(403, "partners-only", Text("Khusus mitra", "Partners only"))
 
 
 class CallbacksQuery(BaseModel):
@@ -63,6 +64,8 @@ class CallbacksQuery(BaseModel):
     state: CallbackState | None = None
     limit: int = Field(default=50, ge=1, le=200)
     before: uuid.UUID | None = None  # the last callback of the page before
+    # The operator's filter; a partner's own callbacks are all it sees anyway.
+    partner_id: uuid.UUID | None = None
 
 
 class CallbacksPage(BaseModel):
@@ -72,18 +75,18 @@ class CallbacksPage(BaseModel):
 
 @routes.get("/v1/callbacks")
 @documented(
-    summary=Text("Callback status pesanan milik mitra", "The partner's status callbacks"),
+    summary=Text("Callback status pesanan", "Status callbacks"),
     query=CallbacksQuery,
     answers={200: CallbacksPage},
     auth="partner",
     guard=as_reader,
-    problems=(PARTNERS_ONLY, MISSING_SCOPE),
+    problems=(MISSING_SCOPE,),
 )
 async def get_callbacks(
     request: web.Request, caller: Caller, query: CallbacksQuery
 ) -> web.Response:
     """Newest first; `next` is the path of the following page, while there may be one."""
-    partner_id = _partner(caller)
+    partner_id = caller.partner_id if not caller.is_operator else query.partner_id
     states = [query.state] if query.state else ["pending", "delivered", "failed"]
     async with request.app[DATABASE].acquire() as conn:
         rows = await conn.fetch(CALLBACKS_PAGE, partner_id, states, query.before, query.limit + 1)
@@ -103,12 +106,12 @@ async def get_callbacks(
     guard=as_writer,
     path={"callback_id": uuid.UUID},
     headers=(IDEMPOTENCY_KEY,),
-    problems=(PARTNERS_ONLY, MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED),
+    problems=(MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED),
 )
 async def post_replay(request: web.Request, caller: Caller) -> web.Response:
     """A failed callback, or one the partner lost, is due at once, with a new window of retries
     from now."""
-    partner_id = _partner(caller)
+    partner_id = caller.partner_id  # None: the operator, who may replay any partner's
     callback_id = uuid_in_path(request, "callback_id", CALLBACK)
 
     async def replay(conn: asyncpg.Connection) -> Answer:
@@ -119,18 +122,6 @@ async def post_replay(request: web.Request, caller: Caller) -> web.Response:
         return Answer(200, _record(row).model_dump_json())
 
     return await idempotency.answered_once(request, caller, "", replay)
-
-
-def _partner(caller: Caller) -> uuid.UUID:
-    """Callbacks are a partner's: the operator has none of its own."""
-    if caller.partner_id is None:
-        raise PARTNERS_ONLY.problem(
-            Text(
-                "Callback milik mitra; panggil dengan kunci API mitra",
-                "Callbacks are a partner's; call with the partner's API key",
-            )
-        )
-    return caller.partner_id
 
 
 def _record(row: asyncpg.Record) -> CallbackRecord:
