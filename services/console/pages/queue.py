@@ -2,6 +2,7 @@
 whose units wait at the counter; staff mark an order collected or cancel it, and set how the
 product is shared (its allocation policy)."""
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -47,15 +48,18 @@ def _back_to(sku: str, offset: int, done: str = "") -> str:
 async def _awaiting_pickup(request: web.Request, sku: str) -> list[dict[str, Any]]:
     """Orders of the product holding units not yet collected: every unit given (`allocated`)
     and the partly served ones."""
-    found: list[dict[str, Any]] = []
-    for status in ("allocated", "partially_allocated"):
-        answer = await request.app[BACKENDS].get(
-            "orders",
-            "/v1/orders",
-            language=language(request),
-            params={"hub": hub_of(request), "status": status, "limit": PAGE},
+    answers = await asyncio.gather(
+        *(
+            request.app[BACKENDS].get(
+                "orders",
+                "/v1/orders",
+                language=language(request),
+                params={"hub": hub_of(request), "status": status, "limit": PAGE},
+            )
+            for status in ("allocated", "partially_allocated")
         )
-        found += [order for order in answer["orders"] if order["sku"] == sku]
+    )
+    found = [order for answer in answers for order in answer["orders"] if order["sku"] == sku]
     return sorted(found, key=lambda order: order["placed_at"])
 
 
@@ -70,10 +74,10 @@ async def _queue_page(
 ) -> web.Response:
     hub, lang = hub_of(request), language(request)
     backends = request.app[BACKENDS]
-    products = await products_of(request)
-    sku = sku or (products[0]["sku"] if products else "")
+    if not sku:  # the hub's first product, by default
+        products = await products_of(request)
+        sku = products[0]["sku"] if products else ""
     context: dict[str, Any] = {
-        "products": products,
         "sku": sku,
         "offset": offset,
         "page_size": PAGE,
@@ -85,18 +89,28 @@ async def _queue_page(
         "done": request.query.get("selesai", ""),
         "modes": MODES,
         "queue": None,
+        "products": [],
     }
     if sku:
         path = f"/v1/hubs/{hub}/products/{sku}"
-        queue = await backends.get(
-            "allocator", f"{path}/queue", language=lang, params={"limit": PAGE, "offset": offset}
+        # None of these waits for another: asked at once, the page takes as long as the slowest.
+        products, queue, policy, pickup = await asyncio.gather(
+            products_of(request),
+            backends.get(
+                "allocator",
+                f"{path}/queue",
+                language=lang,
+                params={"limit": PAGE, "offset": offset},
+            ),
+            backends.get("allocator", f"{path}/policy", language=lang),
+            _awaiting_pickup(request, sku),
         )
         buyers = await orders_by_id(request, [row["order_id"] for row in queue["orders"]])
-        policy = await backends.get("allocator", f"{path}/policy", language=lang)
         context |= {
+            "products": products,
             "queue": queue,
             "rows": [{**row, "order": buyers.get(row["order_id"])} for row in queue["orders"]],
-            "pickup": await _awaiting_pickup(request, sku),
+            "pickup": pickup,
             "policy": policy,
             "policy_entered": policy_entered
             or {

@@ -6,6 +6,7 @@ Demand on the chart is the units allocated that day plus the units still waiting
 they got it or not. Supply is the units received (accepted after QC) that day.
 """
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 
@@ -74,9 +75,11 @@ def _chart(rows: list[dict[str, Any]], last_day: date, lang: str, title: str) ->
 @routes.get("/")
 async def today(request: web.Request) -> web.Response:
     hub, lang = hub_of(request), language(request)
-    products = await products_of(request)
     # By default the allocator gives the 30 days up to today in the hub's own time zone.
-    answer = await request.app[BACKENDS].get("allocator", f"/v1/hubs/{hub}/days", language=lang)
+    products, answer = await asyncio.gather(
+        products_of(request),
+        request.app[BACKENDS].get("allocator", f"/v1/hubs/{hub}/days", language=lang),
+    )
     rows = answer["days"]
     open_days = [row["day"] for row in rows if not row["final"]]
     last_day = date.fromisoformat(max(open_days)) if open_days else datetime.now(ZONE).date()
