@@ -111,8 +111,8 @@ def supply_demand_svg(
         # The legend, in the drawing so a screenshot or a printout keeps it.
         f'<rect class="supply" x="{LEFT}" y="6" width="10" height="10"/>',
         _text(LEFT + 14, 15, words.supply),
-        f'<rect class="demand" x="{LEFT + 150}" y="6" width="10" height="10"/>',
-        _text(LEFT + 164, 15, words.demand),
+        f'<rect class="demand" x="{LEFT + plot_width / 2:.1f}" y="6" width="10" height="10"/>',
+        _text(LEFT + plot_width / 2 + 14, 15, words.demand),
     ]
     for tick in range(0, top + 1, step):
         y = base - tick / top * plot_height

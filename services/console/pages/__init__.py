@@ -2,8 +2,8 @@
 
 from aiohttp import web
 
-from services.console.pages import sign_in
+from services.console.pages import counter, queue, sign_in, today
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    return [*sign_in.routes]
+    return [*sign_in.routes, *today.routes, *counter.routes, *queue.routes]
