@@ -2,8 +2,16 @@
 
 from aiohttp import web
 
-from services.console.pages import counter, queue, sign_in, today
+from services.console.pages import counter, orders, partners, producers, queue, sign_in, today
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    return [*sign_in.routes, *today.routes, *counter.routes, *queue.routes]
+    return [
+        *sign_in.routes,
+        *today.routes,
+        *counter.routes,
+        *queue.routes,
+        *producers.routes,
+        *orders.routes,
+        *partners.routes,
+    ]

@@ -1,0 +1,167 @@
+"""Partners, for admins only: create one, rotate and revoke its keys, and replay its failed
+status callbacks.
+
+A new key is shown once. It must not travel in a redirect's URL (browser history, logs), so the
+POST keeps it here under a random one-time ticket bound to the admin who made it, and the page it
+redirects to takes it out: a reload finds it gone. One console process holds its own tickets.
+"""
+
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from services.console.accounts import Role
+from services.console.backends import BACKENDS, BackendError
+from services.console.pages.producers import as_number, errors_by_field
+from services.console.sessions import OPERATOR, allowed
+from services.console.views import language, render
+
+routes = web.RouteTableDef()
+
+SCOPES = ("orders:write", "orders:read")
+TICKET_SECONDS = 300
+DEFAULT_GRACE_HOURS = 24
+
+
+@dataclass(frozen=True)
+class _Shown:
+    operator_id: uuid.UUID
+    until: float
+    partner_name: str
+    api_key: str
+    callback_secret: str | None
+
+
+_TICKETS: dict[str, _Shown] = {}
+
+
+def _keep(request: web.Request, partner_name: str, api_key: str, secret: str | None) -> str:
+    now = time.monotonic()
+    for ticket in [t for t, shown in _TICKETS.items() if shown.until < now]:
+        del _TICKETS[ticket]
+    ticket = secrets.token_urlsafe(16)
+    _TICKETS[ticket] = _Shown(
+        request[OPERATOR].id, now + TICKET_SECONDS, partner_name, api_key, secret
+    )
+    return ticket
+
+
+def _take(request: web.Request) -> _Shown | None:
+    shown = _TICKETS.pop(request.query.get("kunci", ""), None)
+    if shown is None or shown.operator_id != request[OPERATOR].id:
+        return None
+    return shown if shown.until >= time.monotonic() else None
+
+
+@routes.get("/mitra")
+@allowed(Role.admin)
+async def partners(request: web.Request) -> web.Response:
+    return await _page(request, {}, {})
+
+
+async def _page(
+    request: web.Request,
+    values: Any,
+    errors: dict[str, str],
+    error: BackendError | None = None,
+    status: int = 200,
+) -> web.Response:
+    backends, lang = request.app[BACKENDS], language(request)
+    listed = await backends.get("orders", "/v1/partners", language=lang)
+    try:
+        failed = await backends.get(
+            "orders", "/v1/callbacks", language=lang, params={"state": "failed"}
+        )
+        callbacks, callbacks_refused = failed["callbacks"], None
+    except BackendError as refused:
+        # The orders service lists callbacks to their partner only, so far: say so, not fail.
+        if refused.status >= 500:
+            raise
+        callbacks, callbacks_refused = [], refused.problem
+    context = {
+        "partners": listed["partners"],
+        "callbacks": callbacks,
+        "callbacks_refused": callbacks_refused,
+        "shown": _take(request),
+        "done": request.query.get("selesai"),
+        "values": {
+            "name": values.get("name", ""),
+            "hubs": values.get("hubs", ""),
+            "callback_url": values.get("callback_url", ""),
+            "requests_per_minute": values.get("requests_per_minute", "600"),
+            "scopes": values.getall("scopes", []) if values else list(SCOPES),
+        },
+        "scopes": SCOPES,
+        "errors": errors,
+        "problem": error,
+    }
+    return render(request, "partners.html", context, status=status)
+
+
+@routes.post("/mitra")
+@allowed(Role.admin)
+async def create_partner(request: web.Request) -> web.Response:
+    form = await request.post()
+    hubs = [hub.strip() for hub in str(form.get("hubs", "")).replace(";", ",").split(",")]
+    body: dict[str, Any] = {
+        "name": str(form.get("name", "")).strip(),
+        "hubs": [hub for hub in hubs if hub],
+        "scopes": [str(scope) for scope in form.getall("scopes", [])],
+        "requests_per_minute": as_number(str(form.get("requests_per_minute", ""))) or 600,
+    }
+    if url := str(form.get("callback_url", "")).strip():
+        body["callback_url"] = url
+    try:
+        made = await request.app[BACKENDS].post(
+            "orders", "/v1/partners", language=language(request), json=body
+        )
+    except BackendError as error:
+        if error.status != 422:
+            raise
+        return await _page(request, form, errors_by_field(error), error, status=422)
+    name = made["partner"]["name"]
+    ticket = _keep(request, name, made["api_key"], made["callback_secret"])
+    raise web.HTTPSeeOther(f"/mitra?kunci={ticket}")
+
+
+@routes.post("/mitra/{id}/kunci")
+@allowed(Role.admin)
+async def rotate_key(request: web.Request) -> web.Response:
+    form = await request.post()
+    given = str(form.get("grace_hours", "")).strip()
+    hours = int(given) if given.isdecimal() else DEFAULT_GRACE_HOURS
+    issued = await request.app[BACKENDS].post(
+        "orders",
+        f"/v1/partners/{request.match_info['id']}/keys",
+        language=language(request),
+        json={"previous_key_valid_seconds": hours * 3600},
+    )
+    ticket = _keep(request, str(form.get("name", "")), issued["api_key"], None)
+    raise web.HTTPSeeOther(f"/mitra?kunci={ticket}")
+
+
+@routes.post("/mitra/{id}/kunci/{prefix}/cabut")
+@allowed(Role.admin)
+async def revoke_key(request: web.Request) -> web.Response:
+    partner_id, prefix = request.match_info["id"], request.match_info["prefix"]
+    await request.app[BACKENDS].call(
+        "orders", "DELETE", f"/v1/partners/{partner_id}/keys/{prefix}", language=language(request)
+    )
+    raise web.HTTPSeeOther(f"/mitra?selesai=cabut#mitra-{partner_id}")
+
+
+@routes.post("/mitra/callback/{id}/ulang")
+@allowed(Role.admin)
+async def replay_callback(request: web.Request) -> web.Response:
+    await request.app[BACKENDS].post(
+        "orders",
+        f"/v1/callbacks/{request.match_info['id']}/replay",
+        language=language(request),
+        # A new key per press: pressing twice on purpose sends twice.
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    raise web.HTTPSeeOther("/mitra?selesai=ulang")
