@@ -2,8 +2,8 @@
 
 from aiohttp import web
 
-from services.console.pages import sign_in
+from services.console.pages import reports, sign_in
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    return [*sign_in.routes]
+    return [*sign_in.routes, *reports.routes]
