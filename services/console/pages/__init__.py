@@ -2,7 +2,16 @@
 
 from aiohttp import web
 
-from services.console.pages import counter, orders, partners, producers, queue, sign_in, today
+from services.console.pages import (
+    counter,
+    orders,
+    partners,
+    producers,
+    queue,
+    reports,
+    sign_in,
+    today,
+)
 
 
 def routes() -> list[web.AbstractRouteDef]:
@@ -14,4 +23,5 @@ def routes() -> list[web.AbstractRouteDef]:
         *producers.routes,
         *orders.routes,
         *partners.routes,
+        *reports.routes,
     ]

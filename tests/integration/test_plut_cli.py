@@ -1,0 +1,95 @@
+"""The `plut` command against the test stack, run as a person or a script runs it."""
+
+import asyncio
+import io
+import os
+import sys
+import uuid
+
+from openpyxl import load_workbook
+
+from services.console.accounts import Role
+from tests.support.console import Account, ConsoleSession
+from tests.support.stack_env import OPERATOR_TOKEN
+from tools.client import HubClient, wait_until
+
+
+async def plut(stack, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    urls = stack.urls()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tools.plut",
+        *arguments,
+        env={
+            **os.environ,
+            **{f"{name.upper()}_URL": url for name, url in urls.items()},
+            "OPERATOR_TOKEN": OPERATOR_TOKEN,
+            "COLUMNS": "120",
+            **(env or {}),
+        },
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=240)
+    return process.returncode, output.decode()
+
+
+async def test_operator_create_then_sign_in_with_it(stack, box):
+    username = f"cli-{uuid.uuid4().hex[:8]}"
+    password = "sandi-dari-cli-123"
+    code, output = await plut(
+        stack, "operator", "create", "--username", username, "--name", "Ana CLI",
+        "--role", "staff", env={"DATABASE_URL": box.database_url, "PLUT_PASSWORD": password},
+    )  # fmt: skip
+    assert code == 0, output
+    session = ConsoleSession(stack["console"].url)
+    try:
+        await session.sign_in(Account(username, password, Role.staff))
+        assert "Ana CLI" in await session.page("/laporan")
+    finally:
+        await session.close()
+    again, output = await plut(
+        stack, "operator", "create", "--username", username, "--name", "x", "--role", "viewer",
+        env={"DATABASE_URL": box.database_url, "PLUT_PASSWORD": password},
+    )  # fmt: skip
+    assert again == 1 and "taken" in output
+
+
+async def test_play_generated_prints_its_summary(stack):
+    code, output = await plut(
+        stack, "play", "generated", "--orders", "50", "--producers", "5", "--rate", "100"
+    )
+    assert code == 0, output
+    summary = {
+        line.strip("│ ").rsplit("│", 1)[0].strip(): line.strip("│ ").rsplit("│", 1)[1].strip()
+        for line in output.splitlines()
+        if line.count("│") == 3
+    }
+    assert summary["orders placed"] == "50"
+    assert int(summary["orders allocated"]) > 0
+    assert int(summary["units allocated"]) == int(summary["units supplied"])
+    assert float(summary["orders/s (placing)"]) > 0
+
+
+async def test_export_payouts_writes_a_file_openpyxl_reads(stack, client: HubClient, hub, tmp_path):
+    siti = await client.register_producer(hub, name="Ibu Siti", phone="081200000001",
+                                          regency="Kapuas")  # fmt: skip
+    buyer = {"name": "Toko Budi", "type": "business", "region": "Sampit"}
+    order = await client.place_order(hub, "masker-kain", 10, buyer)
+    await client.record_delivery(hub, siti["id"], "masker-kain", 25)
+
+    async def allocated() -> bool:
+        return (await client.order(order["id"]))["allocated"] == 10
+
+    await wait_until(allocated, what="the order's allocation")
+    out = tmp_path / "pembayaran.xlsx"
+    code, output = await plut(
+        stack, "export", "payouts", "--hub", hub, "--from", "2020-01-01", "--to", "2099-12-31",
+        "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    book = load_workbook(io.BytesIO(out.read_bytes()))
+    rows = list(book["Pembayaran"].iter_rows(min_row=2, values_only=True))
+    assert [(row[1], row[5], row[7]) for row in rows] == [("Ibu Siti", 10, 50000)]
