@@ -42,6 +42,11 @@ async def test_today_shows_a_deliverys_units(console_as, client, hub):
     assert "<svg" in html and 'viewBox="0 0 360' in html
     assert "Pasokan" in html and "Permintaan" in html
 
+    session.http.cookie_jar.update_cookies({"plut_lang": "en"})
+    english = await session.page("/")
+    assert "Units received" in english and "Supply" in english and "Demand" in english
+    assert "Unit diterima" not in english and "Pasokan" not in english
+
 
 async def test_the_counter_records_a_delivery_and_shows_what_it_allocated(console_as, client, hub):
     producer = await client.register_producer(hub, **PRODUCER)
