@@ -119,6 +119,7 @@ async def test_the_queue_lists_waiting_orders_by_buyer_name(console_as, client, 
     html = await session.page(f"/antrean?sku={SKU}")
     assert "Pak Budi Antre" in html
     assert "1 pesanan menunggu" in html
+    assert "0 unit di depannya" in html  # its place, from the queue's rows
 
 
 async def test_staff_mark_an_order_collected_and_cancel_another(console_as, client, hub):
