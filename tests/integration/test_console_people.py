@@ -39,6 +39,88 @@ async def register(session, fields: dict) -> str:
     return found.group(1)
 
 
+async def test_a_producer_registered_through_the_form_is_found_by_phone_and_edited(console_as):
+    staff = await console_as(Role.staff)
+    fields = producer_fields()
+    producer_id = await register(staff, fields)
+
+    page = await staff.page(f"/produsen/{producer_id}?tersimpan=baru")
+    assert fields["name"] in page and "Produsen terdaftar." in page
+
+    found = await staff.page(f"/produsen?q={fields['phone']}")
+    assert f'href="/produsen/{producer_id}"' in found and fields["name"] in found
+
+    form = await staff.page(f"/produsen/{producer_id}/ubah")
+    assert f'value="{fields["name"]}"' in form
+    edited = await staff.submit(
+        f"/produsen/{producer_id}/ubah", {**fields, "regency": "Pulang Pisau"}
+    )
+    assert edited.status == 303
+    assert edited.headers["Location"] == f"/produsen/{producer_id}?tersimpan=ubah"
+    page = await staff.page(f"/produsen/{producer_id}")
+    assert "Pulang Pisau" in page
+
+    await staff.page(f"/bahasa?ke=en&next=/produsen/{producer_id}")
+    english = await staff.page(f"/produsen/{producer_id}")
+    assert "Units sold and earnings" in english and "Report a shortage" in english
+
+
+async def test_a_bad_phone_shows_the_field_error_and_registers_nothing(console_as):
+    staff = await console_as(Role.staff)
+    fields = producer_fields(phone="bukan-nomor")
+    await staff.page("/produsen/baru")
+    refused = await staff.submit("/produsen/baru", fields)
+    assert refused.status == 422
+    async with staff.http.post("/produsen/baru", data={"csrf": staff.csrf, **fields}) as again:
+        html = await again.text()
+    assert 'id="phone-error"' in html
+    assert f'value="{fields["name"]}"' in html  # what was typed stays in the form
+    found = await staff.page(f"/produsen?q={fields['name']}")
+    assert "Ditemukan: 0<" in found
+
+
+async def test_shortages_are_summed_by_material_and_regency_and_resolved(console_as):
+    staff = await console_as(Role.staff)
+    regency = f"Katingan {uuid.uuid4().hex[:4]}"
+    first = await register(staff, producer_fields(regency=regency))
+    second = await register(staff, producer_fields(regency=regency))
+    for producer_id, amount in ((first, "20"), (second, "15")):
+        await staff.page(f"/produsen/{producer_id}")
+        reported = await staff.submit(
+            f"/produsen/{producer_id}/kekurangan",
+            {"material": "karet", "amount": amount, "unit": "m"},
+        )
+        assert reported.status == 303, reported.status
+
+    page = await staff.page("/produsen")
+    summary = page.split('id="ringkasan-kekurangan"')[1].split("</section>")[0]
+    row = next(r for r in summary.split("<tr>") if regency in r)
+    assert "karet" in row and ">35<" in row and ">m<" in row
+
+    producer_page = await staff.page(f"/produsen/{first}")
+    shortage_id = re.search(r'action="/kekurangan/([^/]+)/selesai"', producer_page).group(1)
+    resolved = await staff.submit(
+        f"/kekurangan/{shortage_id}/selesai", {"next": f"/produsen/{first}"}
+    )
+    assert resolved.status == 303 and resolved.headers["Location"] == f"/produsen/{first}"
+    page = await staff.page("/produsen")
+    summary = page.split('id="ringkasan-kekurangan"')[1].split("</section>")[0]
+    row = next(r for r in summary.split("<tr>") if regency in r)
+    assert ">15<" in row
+
+
+async def test_a_shortage_without_an_amount_is_refused_naming_the_field(console_as):
+    staff = await console_as(Role.staff)
+    producer_id = await register(staff, producer_fields())
+    await staff.page(f"/produsen/{producer_id}")
+    async with staff.http.post(
+        f"/produsen/{producer_id}/kekurangan",
+        data={"csrf": staff.csrf, "material": "kain", "amount": "", "unit": "m"},
+    ) as refused:
+        assert refused.status == 422
+        assert 'id="amount-error"' in await refused.text()
+
+
 async def test_an_admin_creates_a_partner_sees_its_key_once_rotates_and_revokes(
     console_as, hub: str
 ):
@@ -82,3 +164,23 @@ async def test_staff_get_403_on_partners_and_do_not_see_the_link(console_as):
     await staff.page("/mitra", status=403)
     refused = await staff.submit("/mitra", {"name": "x", "hubs": "y", "scopes": "orders:read"})
     assert refused.status == 403
+
+
+async def test_a_viewer_sees_no_forms_and_a_viewers_post_is_refused(console_as, client, hub):
+    staff = await console_as(Role.staff)
+    producer_id = await register(staff, producer_fields())
+    viewer = await console_as(Role.viewer)
+
+    listing = await viewer.page("/produsen")
+    assert "/produsen/baru" not in listing
+    page = await viewer.page(f"/produsen/{producer_id}")
+    assert "/kekurangan" not in page and "/ubah" not in page
+    await viewer.page("/produsen/baru", status=403)
+    for path, fields in (
+        ("/produsen/baru", producer_fields()),
+        (f"/produsen/{producer_id}/ubah", producer_fields()),
+        (f"/produsen/{producer_id}/kekurangan", {"material": "karet", "amount": "1"}),
+        ("/mitra", {"name": "x"}),
+    ):
+        refused = await viewer.submit(path, fields)
+        assert refused.status == 403, path
