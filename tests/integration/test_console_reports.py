@@ -182,3 +182,15 @@ async def test_staff_download_the_template(console_as):
     assert "templat-produsen.xlsx" in disposition
     header = [cell.value for cell in load_workbook(io.BytesIO(body)).active[1]]
     assert header == ["nama", "telepon", "kabupaten", "email", "bahasa", "saluran"]
+
+
+async def test_an_english_speaking_operator_gets_english_files(console_as, hub):
+    session = await console_as(Role.viewer)
+    session.http.cookie_jar.update_cookies({"plut_lang": "en"})
+    assert "Producers&#39; payouts" in await session.page("/laporan")
+    today = datetime.now().date()
+    body, disposition = await download(
+        session, f"/laporan/pembayaran?dari={today}&sampai={today}&format=csv"
+    )
+    assert f'filename="payouts-{hub}-{today}-{today}.csv"' in disposition
+    assert body.decode("utf-8-sig").startswith("Date,Producer,Phone,Regency,Product,")

@@ -120,3 +120,9 @@ async def test_seed_makes_a_demo_hub(stack, client: HubClient):
 async def test_without_the_operator_token_it_says_so(stack):
     code, output = await plut(stack, "seed", env={"OPERATOR_TOKEN": ""})
     assert code == 2 and "OPERATOR_TOKEN" in output
+
+
+async def test_play_founding_reports_who_got_what(stack):
+    code, output = await plut(stack, "play", "founding")
+    assert code == 0, output
+    assert "founding day" in output and "Dinas Kesehatan" in output
