@@ -29,6 +29,7 @@ from shared.problems import Text
 RUPIAH_FORMAT = '"Rp"#,##0'
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+FORMATS = {"rupiah": RUPIAH_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
 BOM = "\ufeff"
 # The allocator's queue answers at most this many rows a page.
 QUEUE_PAGE = 1000
@@ -99,7 +100,6 @@ def xlsx(report: Report, language: str) -> bytes:
             cell.font = bold
             header.append(cell)
         page.append(header)
-        formats = {"rupiah": RUPIAH_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
         for row in sheet.rows:
             cells = []
             for column in sheet.columns:
@@ -112,9 +112,9 @@ def xlsx(report: Report, language: str) -> bytes:
                     value = local.replace(tzinfo=None) if local else None
                 elif column.kind == "bool":
                     value = _yes_no(value, language)
-                if column.kind in formats and value is not None:
+                if column.kind in FORMATS and value is not None:
                     cell = WriteOnlyCell(page, value=value)
-                    cell.number_format = formats[column.kind]
+                    cell.number_format = FORMATS[column.kind]
                     cells.append(cell)
                 else:
                     cells.append(value)
@@ -124,14 +124,11 @@ def xlsx(report: Report, language: str) -> bytes:
     return out.getvalue()
 
 
+YES, NO = Text("ya", "yes"), Text("tidak", "no")
+
+
 def _yes_no(value: Any, language: str) -> str | None:
-    if value is None:
-        return None
-    return (
-        Text("ya", "yes").in_language(language)
-        if value
-        else Text("tidak", "no").in_language(language)
-    )
+    return None if value is None else (YES if value else NO).in_language(language)
 
 
 def csv_text(report: Report, language: str, sheet: int = 0) -> str:
