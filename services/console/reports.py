@@ -7,6 +7,7 @@ XLSX cells are real numbers and dates with the formats Excel shows the centre's 
 other programs: ISO dates, plain integers, and a BOM so that Excel still reads it as UTF-8.
 """
 
+import asyncio
 import csv
 import io
 import re
@@ -28,11 +29,14 @@ from shared.problems import Text
 RUPIAH_FORMAT = '"Rp"#,##0'
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+FORMATS = {"rupiah": RUPIAH_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
 BOM = "\ufeff"
 # The allocator's queue answers at most this many rows a page.
 QUEUE_PAGE = 1000
 # Order ids per batch read from the orders service: a URL stays well under any server's limit.
 ORDERS_BATCH = 100
+# A queue of 100,000 is a thousand batches: a few at once, without crowding the orders service.
+BATCHES_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,6 @@ def xlsx(report: Report, language: str) -> bytes:
             cell.font = bold
             header.append(cell)
         page.append(header)
-        formats = {"rupiah": RUPIAH_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
         for row in sheet.rows:
             cells = []
             for column in sheet.columns:
@@ -109,9 +112,9 @@ def xlsx(report: Report, language: str) -> bytes:
                     value = local.replace(tzinfo=None) if local else None
                 elif column.kind == "bool":
                     value = _yes_no(value, language)
-                if column.kind in formats and value is not None:
+                if column.kind in FORMATS and value is not None:
                     cell = WriteOnlyCell(page, value=value)
-                    cell.number_format = formats[column.kind]
+                    cell.number_format = FORMATS[column.kind]
                     cells.append(cell)
                 else:
                     cells.append(value)
@@ -121,14 +124,11 @@ def xlsx(report: Report, language: str) -> bytes:
     return out.getvalue()
 
 
+YES, NO = Text("ya", "yes"), Text("tidak", "no")
+
+
 def _yes_no(value: Any, language: str) -> str | None:
-    if value is None:
-        return None
-    return (
-        Text("ya", "yes").in_language(language)
-        if value
-        else Text("tidak", "no").in_language(language)
-    )
+    return None if value is None else (YES if value else NO).in_language(language)
 
 
 def csv_text(report: Report, language: str, sheet: int = 0) -> str:
@@ -293,10 +293,15 @@ async def gather_queue(fetch: Fetch, hub: str, sku: str) -> Report:
         if len(page["orders"]) < QUEUE_PAGE:
             break
     orders: dict[str, dict] = {}
-    for start in range(0, len(waiting), ORDERS_BATCH):
+    gate = asyncio.Semaphore(BATCHES_AT_ONCE)
+
+    async def batch(start: int) -> None:
         ids = [("id", str(row["order_id"])) for row in waiting[start : start + ORDERS_BATCH]]
-        answer = await fetch("orders", "/v1/orders", ids)
+        async with gate:
+            answer = await fetch("orders", "/v1/orders", ids)
         orders.update({str(order["id"]): order for order in answer["orders"]})
+
+    await asyncio.gather(*(batch(start) for start in range(0, len(waiting), ORDERS_BATCH)))
     about = await fetch("intake", f"/v1/hubs/{hub}", None)
     return queue_report(waiting, orders, about.get("timezone"))
 

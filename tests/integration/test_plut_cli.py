@@ -5,6 +5,7 @@ import io
 import os
 import sys
 import uuid
+from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 
@@ -85,11 +86,43 @@ async def test_export_payouts_writes_a_file_openpyxl_reads(stack, client: HubCli
 
     await wait_until(allocated, what="the order's allocation")
     out = tmp_path / "pembayaran.xlsx"
+    today = datetime.now().date()
     code, output = await plut(
-        stack, "export", "payouts", "--hub", hub, "--from", "2020-01-01", "--to", "2099-12-31",
+        stack, "export", "payouts", "--hub", hub, "--from", str(today - timedelta(days=1)),
+        "--to", str(today + timedelta(days=1)),
         "--out", str(out),
     )  # fmt: skip
     assert code == 0, output
     book = load_workbook(io.BytesIO(out.read_bytes()))
     rows = list(book["Pembayaran"].iter_rows(min_row=2, values_only=True))
     assert [(row[1], row[5], row[7]) for row in rows] == [("Ibu Siti", 10, 50000)]
+
+
+async def test_partner_create_prints_a_key_that_orders(stack, client: HubClient, hub):
+    code, output = await plut(stack, "partner", "create", "--name", "Toko CLI", "--hubs", hub)
+    assert code == 0, output
+    key = output.strip().splitlines()[-1]
+    buyer = {"name": "Budi", "type": "individual", "region": "Sampit"}
+    placed = await client.as_partner(key).place_order(hub, "masker-kain", 1, buyer)
+    assert placed["hub"] == hub
+
+
+async def test_seed_makes_a_demo_hub(stack, client: HubClient):
+    hub = f"demo-{uuid.uuid4().hex[:8]}"
+    code, output = await plut(stack, "seed", "--hub", hub)
+    assert code == 0, output
+    assert {product["sku"] for product in await client.catalog(hub)} == {
+        "masker-kain",
+        "hand-sanitizer",
+    }
+
+
+async def test_without_the_operator_token_it_says_so(stack):
+    code, output = await plut(stack, "seed", env={"OPERATOR_TOKEN": ""})
+    assert code == 2 and "OPERATOR_TOKEN" in output
+
+
+async def test_play_founding_reports_who_got_what(stack):
+    code, output = await plut(stack, "play", "founding")
+    assert code == 0, output
+    assert "founding day" in output and "Dinas Kesehatan" in output

@@ -199,3 +199,40 @@ def test_the_template_reads_back_as_its_headers():
     assert [c.value for c in book.active[1]] == list(reports.TEMPLATE_HEADERS["id"])
     with pytest.raises(UnreadableFile, match="no producers"):
         read_producers(reports.template("en"))
+
+
+async def test_the_queue_is_read_to_its_end_and_buyers_in_batches():
+    waiting = [
+        {"position": i, "order_id": f"o{i}", "priority_class": "public", "quantity": 1,
+         "allocated": 0, "forfeited": 0, "accept_partial": False,
+         "placed_at": "2026-11-28T01:00:00+00:00"}
+        for i in range(1, 2501)
+    ]  # fmt: skip
+    asked: list[tuple[str, str, object]] = []
+
+    async def fetch(service, path, query):
+        asked.append((service, path, query))
+        if path.endswith("/queue"):
+            return {"orders": waiting[query["offset"] : query["offset"] + query["limit"]]}
+        if path == "/v1/orders":
+            return {"orders": [{"id": v, "buyer": {"name": f"B {v}"}} for _, v in query]}
+        return {"code": "H", "timezone": "Asia/Makassar"}
+
+    report = await reports.gather_queue(fetch, "H", "masker-kain")
+    rows = report.sheets[0].rows
+    assert [row["position"] for row in rows] == list(range(1, 2501))
+    assert rows[-1]["buyer_name"] == "B o2500"
+    assert sum(1 for _, path, _ in asked if path.endswith("/queue")) == 3
+    assert sum(1 for _, path, _ in asked if path == "/v1/orders") == 25
+    assert str(report.zone) == "Asia/Makassar"
+
+
+def test_intakes_row_numbers_become_the_spreadsheets():
+    from services.console.pages.reports import sheet_rows
+
+    rows = [reports.ImportRow(2, {}), reports.ImportRow(5, {}), reports.ImportRow(6, {})]
+    errors = [{"row": 3, "field": "phone", "message": "x"}, {"row": 1, "field": "name"}]
+    assert [(e["row"], e["field"]) for e in sheet_rows(errors, rows)] == [
+        (2, "name"),
+        (6, "phone"),
+    ]

@@ -108,7 +108,13 @@ async def day_export(request: web.Request) -> web.Response:
 async def payouts_export(request: web.Request) -> web.Response:
     query = read_query(request, PayoutsQuery)
     hub = hub_of(request)
-    report = await reports.gather_payouts(_fetch(request), hub, query.dari, query.sampai)
+    try:
+        report = await reports.gather_payouts(_fetch(request), hub, query.dari, query.sampai)
+    except BackendError as refused:
+        # intake names its own parameters; the operator filled in the form's.
+        for error in refused.field_errors:
+            error["field"] = {"from": "dari", "to": "sampai"}.get(error["field"], error["field"])
+        raise
     return await _attachment(request, report, query.format, hub, query.dari, query.sampai)
 
 
