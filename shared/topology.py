@@ -52,6 +52,7 @@ QUEUES = {
             (
                 "product.listed",
                 "producer.registered",
+                "producer.updated",
                 "supply.received",
                 "order.placed",
                 "order.queued",

@@ -23,6 +23,9 @@ from shared.web import DATABASE, current_correlation_id, in_path, json_response,
 
 routes = web.RouteTableDef()
 _HUB_CODE = TypeAdapter(HubCode)
+# A producer's path takes only what could be an id, so `/v1/producers/import` is never one: a
+# method it does not take is 405 there, not a lookup of a producer called "import".
+ONE_PRODUCER = "/v1/producers/{id:[0-9A-Fa-f-]{32,36}}"
 
 
 @routes.post("/v1/hubs")
@@ -74,7 +77,7 @@ async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
     return json_response(producer, status=201)
 
 
-@routes.get("/v1/producers/{id}")
+@routes.get(ONE_PRODUCER)
 @documented(
     summary=Text("Satu produsen", "One producer"), answers={200: Producer}, path={"id": uuid.UUID}
 )

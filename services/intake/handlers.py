@@ -4,6 +4,7 @@ transaction, and answers what it wrote."""
 import uuid
 
 import asyncpg
+from pydantic import ValidationError
 
 from services.intake import store
 from services.intake.models import (
@@ -14,6 +15,8 @@ from services.intake.models import (
     NewProducer,
     NewProduct,
     Producer,
+    ProducerChanges,
+    ProducerDetails,
     Product,
 )
 from shared import outbox
@@ -21,15 +24,42 @@ from shared.events import (
     Envelope,
     HubRegistered,
     ProducerRegistered,
+    ProducerUpdated,
     ProductListed,
     SupplyReceived,
 )
-from shared.problems import Problem, Text, unknown_reference
+from shared.problems import (
+    FieldError,
+    Kind,
+    Problem,
+    Text,
+    from_validation_error,
+    not_found,
+    unknown_reference,
+)
 
 HUB = Text("hub", "hub")
 PRODUCT = Text("produk", "product")
 PRODUCER = Text("produsen", "producer")
 DELIVERY = Text("pengiriman", "delivery")
+
+
+PHONE_TAKEN = Kind(
+    409,
+    "phone-taken",
+    Text("Nomor telepon sudah dipakai produsen lain", "Phone taken by another producer"),
+)
+
+
+def phone_taken(phone: str) -> FieldError:
+    return FieldError(
+        "phone",
+        "phone_taken",
+        Text(
+            f"{phone} sudah terdaftar untuk produsen lain di hub ini",
+            f"{phone} is registered to another producer of this hub",
+        ),
+    )
 
 
 def conflict(what: Text, detail: Text) -> Problem:
@@ -54,7 +84,7 @@ async def register_hub(conn: asyncpg.Connection, new: NewHub, correlation_id: st
 
 async def list_product(conn: asyncpg.Connection, new: NewProduct, correlation_id: str) -> Product:
     async with conn.transaction():
-        await _require_hub(conn, new.hub)
+        await require_hub(conn, new.hub)
         row = await conn.fetchrow(
             store.PRODUCT_INSERT, uuid.uuid4(), new.hub, new.sku, new.name, new.unit_price
         )
@@ -77,7 +107,7 @@ async def register_producer(
     conn: asyncpg.Connection, new: NewProducer, correlation_id: str
 ) -> Producer:
     async with conn.transaction():
-        await _require_hub(conn, new.hub)
+        await require_hub(conn, new.hub)
         row = await conn.fetchrow(
             store.PRODUCER_INSERT,
             uuid.uuid4(),
@@ -108,12 +138,62 @@ async def register_producer(
     return producer
 
 
+async def update_producer(
+    conn: asyncpg.Connection,
+    producer_id: uuid.UUID,
+    changes: ProducerChanges,
+    correlation_id: str,
+) -> Producer:
+    """An operator corrects a producer's details; the whole record goes out as an event, so
+    later messages reach the producer as they now are. Nothing changed, nothing is announced."""
+    async with conn.transaction():
+        row = await conn.fetchrow(store.PRODUCER_FOR_UPDATE, producer_id)
+        if row is None:
+            raise not_found(PRODUCER, producer_id)
+        current = Producer.model_validate(dict(row))
+        stored = ProducerDetails.model_construct(**current.model_dump(include=_DETAILS))
+        try:
+            details = ProducerDetails.model_validate(changes.applied_to(stored))
+        except ValidationError as error:
+            raise from_validation_error(error) from None
+        if details == stored:
+            return current
+        try:
+            row = await conn.fetchrow(store.PRODUCER_UPDATE, producer_id, *detail_columns(details))
+        except asyncpg.UniqueViolationError:
+            raise PHONE_TAKEN.problem(errors=[phone_taken(details.phone)]) from None
+        producer = Producer.model_validate(dict(row))
+        event = ProducerUpdated(
+            producer_id=producer.id,
+            **producer.model_dump(include=_DETAILS),
+            updated_at=producer.updated_at,
+        )
+        envelope = Envelope.wrap(event, hub=producer.hub, correlation_id=correlation_id)
+        await outbox.add(conn, envelope)
+    return producer
+
+
+_DETAILS = set(ProducerDetails.model_fields)
+
+
+def detail_columns(details: ProducerDetails) -> tuple:
+    """The details in the order of producers' columns after hub."""
+    return (
+        details.name,
+        details.phone,
+        details.regency,
+        details.email,
+        details.language,
+        details.channel,
+    )
+
+
 async def record_delivery(
     conn: asyncpg.Connection, new: NewDelivery, correlation_id: str
 ) -> Delivery:
     """A producer's delivery after quality control: its accepted units become a lot."""
     async with conn.transaction():
-        await _require_hub(conn, new.hub)
+        await require_hub(conn, new.hub)
         producer = await conn.fetchrow(store.PRODUCER_BY_ID, new.producer_id)
         if producer is None or producer["hub"] != new.hub:
             raise unknown_reference("producer_id", PRODUCER, new.producer_id)
@@ -142,6 +222,6 @@ async def record_delivery(
     return delivery
 
 
-async def _require_hub(conn: asyncpg.Connection, hub: str) -> None:
+async def require_hub(conn: asyncpg.Connection, hub: str) -> None:
     if not await store.hub_exists(conn, hub):
         raise unknown_reference("hub", HUB, hub)

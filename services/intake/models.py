@@ -1,13 +1,15 @@
 """What intake's API takes and answers."""
 
+import re
 import uuid
 import zoneinfo
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -28,6 +30,19 @@ from shared.fields import (
     Sku,
     whole_number,
 )
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _written_as_iso_date(value: object) -> object:
+    """A date as JSON and query strings carry it, "2026-11-20": never a number (a timestamp to
+    pydantic) nor a date-time."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_written_as_iso_date)]
 
 
 def _known_timezone(name: str) -> str:
@@ -60,14 +75,43 @@ class NewProduct(Request):
     unit_price: Rupiah
 
 
-class NewProducer(Request):
-    hub: HubCode
+class ProducerDetails(Request):
+    """A producer's own details, as registered, imported or edited."""
+
     name: Name
     phone: PhoneNumber
     regency: Name
     email: EmailAddress | None = None
     language: Language = "id"
     channel: PreferredChannel = None
+
+
+class NewProducer(ProducerDetails):
+    hub: HubCode
+
+
+def _left_out() -> Any:
+    """A field that may be left out but, when given, not be null: None (never validated) stands
+    for "left out", and the document shows only the field's type."""
+    return Field(default=None, json_schema_extra=lambda schema: schema.pop("default", None))
+
+
+class ProducerChanges(Request):
+    """Any of a producer's details. A field left out keeps its value; email and channel may be
+    set to null (no email; the hub's own order of channels). The producer as changed must
+    still be reachable by their channel, as at registration."""
+
+    name: Name = _left_out()
+    phone: PhoneNumber = _left_out()
+    regency: Name = _left_out()
+    email: EmailAddress | None = None
+    language: Language = _left_out()
+    # Checked against the changed record, not this body: the email may be the stored one.
+    channel: ChannelName | None = None
+
+    def applied_to(self, current: "ProducerDetails") -> dict[str, Any]:
+        """The details as they would be with these changes."""
+        return {**current.model_dump(), **self.model_dump(include=self.model_fields_set)}
 
 
 class NewDelivery(Request):
@@ -112,6 +156,7 @@ class Producer(BaseModel):
     language: Language
     channel: ChannelName | None
     registered_at: datetime
+    updated_at: datetime | None  # null until the first edit
 
 
 class Delivery(BaseModel):
@@ -124,3 +169,15 @@ class Delivery(BaseModel):
     accepted: int
     sold: int
     received_at: datetime
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Page(Query):
+    """`?limit=&offset=`, as the allocator's queue pages."""
+
+    limit: int = Field(default=100, ge=1, le=1000)
+    # Bounded so the database never sees a number it cannot hold.
+    offset: int = Field(default=0, ge=0, le=10_000_000)

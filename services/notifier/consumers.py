@@ -24,6 +24,7 @@ from services.notifier.directory import (
     on_hub_registered,
     on_order_placed,
     on_producer_registered,
+    on_producer_updated,
     on_product_listed,
 )
 from services.notifier.store import buyer_key, producer_key
@@ -311,6 +312,7 @@ handlers = EventHandlers.each(
     {
         "product.listed": on_product_listed,
         "producer.registered": on_producer_registered,
+        "producer.updated": on_producer_updated,
         "order.placed": on_order_placed,
         "supply.received": on_supply_received,
         "order.queued": on_order_queued,

@@ -7,7 +7,14 @@ from pydantic_core import PydanticCustomError
 
 from services.notifier import store
 from services.notifier.store import buyer_key, producer_key
-from shared.events import Envelope, HubRegistered, OrderPlaced, ProducerRegistered, ProductListed
+from shared.events import (
+    Envelope,
+    HubRegistered,
+    OrderPlaced,
+    ProducerRegistered,
+    ProducerUpdated,
+    ProductListed,
+)
 from shared.fields import normalise_phone
 
 
@@ -24,7 +31,7 @@ async def on_product_listed(
 
 
 async def on_producer_registered(
-    conn: asyncpg.Connection, _event: Envelope, producer: ProducerRegistered
+    conn: asyncpg.Connection, _event: Envelope, producer: ProducerRegistered | ProducerUpdated
 ) -> None:
     await store.add_recipient(
         conn,
@@ -36,6 +43,16 @@ async def on_producer_registered(
         language=producer.language,
         channel=producer.channel,
     )
+
+
+async def on_producer_updated(
+    conn: asyncpg.Connection, event: Envelope, producer: ProducerUpdated
+) -> None:
+    """An operator changed a producer's details: every message not yet routed (they take their
+    address when routed) goes to the new phone or email, in the new language, by the new
+    channel. Two edits of one producer handled out of order would leave the older one; the
+    event's `updated_at` is there for when the recipients keep it."""
+    await on_producer_registered(conn, event, producer)
 
 
 async def on_order_placed(conn: asyncpg.Connection, _event: Envelope, order: OrderPlaced) -> None:

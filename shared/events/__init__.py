@@ -19,6 +19,7 @@ from shared.events.intake import (
     HubRegistered,
     ProducerRegistered,
     ProducerRegisteredV1,
+    ProducerUpdated,
     ProductListed,
     SupplyReceived,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "OrderReleased",
     "ProducerRegistered",
     "ProducerRegisteredV1",
+    "ProducerUpdated",
     "ProductListed",
     "SupplyReceived",
     "UnknownEvent",

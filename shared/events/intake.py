@@ -60,6 +60,24 @@ class ProducerRegisteredV1(EventPayload):
         return ProducerRegistered(**self.model_dump(), language="id", channel=None)
 
 
+class ProducerUpdated(EventPayload):
+    """An operator changed a producer's details: the whole record as it now is, so a reader
+    upserts it without knowing what was there before. `updated_at` orders edits of one producer.
+    """
+
+    type = "producer.updated"
+    version = 1
+
+    producer_id: uuid.UUID
+    name: Name
+    regency: Name
+    phone: str
+    email: EmailStr | None = None
+    language: Language = "id"
+    channel: ChannelName | None = None
+    updated_at: AwareDatetime
+
+
 class SupplyReceived(EventPayload):
     """A delivery passed quality control; its accepted units are a lot the allocator can give."""
 

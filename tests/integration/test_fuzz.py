@@ -31,6 +31,13 @@ async def known(stack: Stack) -> dict[str, list[str]]:
         order = await client.place_order(hub, SKU, 4, buyer)
         partner = await client.create_partner("Bank Kalteng", [hub])
         opt_out = await client.opt_out("email", email="sari@contoh.id")
+        shortage = await client.call(
+            "intake",
+            "POST",
+            f"/v1/producers/{producer['id']}/shortages",
+            json={"material": "karet elastis", "amount": 5, "unit": "kg"},
+            headers=client.as_operator(),
+        )
 
         async def allocator_knows_the_order() -> bool:
             try:
@@ -45,6 +52,7 @@ async def known(stack: Stack) -> dict[str, list[str]]:
         "producers": [producer["id"]],
         "ids": [producer["id"], delivery["id"], order["id"]],
         "opt_outs": [opt_out["id"]],
+        "shortages": [shortage["id"]],
         "partners": [partner["partner"]["id"]],
         "orders": [order["id"]],
         "prefixes": [key["prefix"] for key in partner["partner"]["keys"]],
@@ -54,7 +62,8 @@ async def known(stack: Stack) -> dict[str, list[str]]:
 # What a JSON schema cannot say: that a hub, producer or product exists; that a phone number is an
 # Indonesian mobile; that a time zone is in the tz database; no more rejected than delivered;
 # exactly one of two query parameters; distinct classes whose reserves fit in 100%; a preferred
-# channel with the phone or email it needs.
+# channel with the phone or email it needs; a date range in order and at most a year long; a
+# shortage that began by today.
 BEYOND_SCHEMA = {
     "unknown",
     "phone_invalid",
@@ -69,6 +78,9 @@ BEYOND_SCHEMA = {
     "reserves_over_100",
     "channel_needs_phone",
     "channel_needs_email",
+    "range_reversed",
+    "range_too_long",
+    "since_in_future",
 }
 
 
@@ -95,6 +107,7 @@ def fuzz_config(known: dict[str, list[str]]) -> schemathesis.Config:
         "path.partner_id": "partners",
         "path.prefix": "prefixes",
         "path.opt_out_id": "opt_outs",
+        "path.shortage_id": "shortages",
         "query.order_id": "orders",
         "query.producer_id": "producers",
         "body.hub": "hubs",
