@@ -6,6 +6,7 @@ import re
 import uuid
 
 from services.console.accounts import Role
+from tools.client import HubClient, wait_until
 
 SKU = "masker-kain"
 
@@ -119,6 +120,31 @@ async def test_a_shortage_without_an_amount_is_refused_naming_the_field(console_
     ) as refused:
         assert refused.status == 422
         assert 'id="amount-error"' in await refused.text()
+
+
+async def test_an_order_found_by_buyer_name_shows_its_history_and_messages(
+    console_as, client: HubClient, hub: str
+):
+    name = f"Pak Budi {uuid.uuid4().hex[:6]}"
+    buyer = {"name": name, "type": "individual", "region": "Palangka Raya"}
+    order = await client.place_order(hub, SKU, 3, {**buyer, "phone": international(new_phone())})
+    await wait_until(lambda: _settled(client, order["id"]), what="a message sent about the order")
+
+    staff = await console_as(Role.staff)
+    found = await staff.page(f"/pesanan?q={name}")
+    assert f'href="/pesanan/{order["id"]}"' in found
+
+    page = await staff.page(f"/pesanan/{order['id']}")
+    assert name in page and "Riwayat" in page
+    history = page.split("Riwayat")[1].split("</section>")[0]
+    assert "<td>" in history  # at least the order's placing
+    messages = page.split("Pesan tentang pesanan ini")[1]
+    assert "order_received" in messages and "whatsapp" in messages
+
+
+async def _settled(client: HubClient, order_id: str) -> bool:
+    messages = await client.messages(order_id=order_id)
+    return any(m["status"] != "pending" and m["attempts"] for m in messages)
 
 
 async def test_an_admin_creates_a_partner_sees_its_key_once_rotates_and_revokes(
