@@ -1,12 +1,12 @@
 """The allocator's read-only views: a product's queue and its stock."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.allocator import policies, store
+from services.allocator import estimates, outlook, policies, queue_page, store
 from services.allocator.policy_api import PRODUCT, product_in_path
 from shared.openapi import documented
 from shared.problems import Text
@@ -23,6 +23,12 @@ class Page(BaseModel):
 
 
 class WaitingOrder(BaseModel):
+    """A waiting order at its place: `units_ahead` are wanted by the orders before it, and
+    `estimated_date` (in the hub's time zone) is when it should be served if supply goes on as
+    in the last week; None while there was no supply to go by. Worked out afresh for each
+    page, as `GET /v1/orders/{id}/standing` does; the buyer is told a date only when it moves
+    by a day."""
+
     position: int
     order_id: uuid.UUID
     priority_class: str
@@ -31,6 +37,8 @@ class WaitingOrder(BaseModel):
     forfeited: int
     accept_partial: bool
     placed_at: datetime
+    units_ahead: int
+    estimated_date: date | None
 
 
 class Queue(BaseModel):
@@ -57,31 +65,36 @@ class Stock(BaseModel):
     problems=(422,),
 )
 async def get_queue(request: web.Request, page: Page) -> web.Response:
-    """Waiting orders in queue order (by priority class, then time placed); `?limit=&offset=`
-    pages through a long queue."""
+    """Waiting orders in queue order (by priority class, then time placed), each with its
+    place and estimated date; `?limit=&offset=` pages through a long queue, as fast deep in it
+    as at its head."""
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        # One snapshot for the page and the count, so they agree.
+        # One snapshot for the page and the counts, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             policy = await policies.active(conn, hub, sku)
-            totals = await store.class_totals(conn, hub, sku)
-            rows, skip = [], page.offset
-            # Whole classes before the page are skipped by their totals, not read.
-            for name in policy.class_order(totals):
-                in_class = totals.get(name, (0, 0))[0]
-                if skip >= in_class:
-                    skip -= in_class
-                    continue
-                wanted = page.limit - len(rows)
-                rows += await conn.fetch(store.QUEUE_VIEW, hub, sku, name, wanted, skip)
-                skip = 0
-                if len(rows) == page.limit:
-                    break
-    orders = [
-        WaitingOrder.model_validate({**row, "position": page.offset + index})
-        for index, row in enumerate(rows, start=1)
-    ]
-    waiting = sum(orders_waiting for orders_waiting, _units in totals.values())
+            view = await outlook.of_product(conn, hub, sku)
+            classes = policy.class_order(view.totals)
+            rows = await queue_page.read(
+                conn, hub, sku, classes, view.totals, page.offset, page.limit
+            )
+    orders = []
+    for index, row in enumerate(rows, start=1):
+        order = row.order
+        _position, units_ahead = estimates.place_in_queue(
+            policy, view.totals, order["priority_class"], row.ahead_in_class
+        )
+        orders.append(
+            WaitingOrder.model_validate(
+                {
+                    **order,
+                    "position": page.offset + index,
+                    "units_ahead": units_ahead,
+                    "estimated_date": view.estimate(units_ahead, order["wanted"]),
+                }
+            )
+        )
+    waiting = sum(orders_waiting for orders_waiting, _units in view.totals.values())
     return json_response(Queue(hub=hub, sku=sku, waiting=waiting, orders=orders))
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field
 
-from services.allocator import api, policy_api, standing
+from services.allocator import api, day_api, lot_api, policy_api, standing
 from services.allocator.clock import clock_context
 from services.allocator.consumers import handlers
 from services.allocator.queue_metrics import read_queue
@@ -24,7 +24,13 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="allocator",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*api.routes, *policy_api.routes, *standing.routes],
+        routes=[
+            *api.routes,
+            *day_api.routes,
+            *lot_api.routes,
+            *policy_api.routes,
+            *standing.routes,
+        ],
         handlers=handlers,
         extra_contexts=[clock_context(settings.clock_seconds)],
         readings=[read_queue],

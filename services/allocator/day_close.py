@@ -2,6 +2,7 @@
 order's estimated date, telling buyers whose date moved."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -38,11 +39,13 @@ SELECT
         AS waiting_units,
     (SELECT coalesce(sum(orders), 0) FROM queue_totals WHERE hub = $1 AND sku = $2)
         AS waiting_orders,
-    (SELECT count(DISTINCT buyer_key) FROM queue
-     WHERE hub = $1 AND sku = $2 AND state = 'waiting'
-       AND NOT EXISTS (SELECT 1 FROM buyer_days
-                       WHERE buyer_days.hub = $1 AND buyer_days.sku = $2
-                         AND buyer_days.day = $5 AND buyer_days.buyer_key = queue.buyer_key))
+    -- The buyers waiting, less those of them served on the day: from the counts the queue's
+    -- trigger keeps, and one look-up per buyer served that day (a few thousand at most, each
+    -- found in one walk of the index), never a count of the queue.
+    ((SELECT coalesce(sum(buyers), 0) FROM queue_buyer_totals WHERE hub = $1 AND sku = $2)
+     - (SELECT count(*) FROM queue_buyers
+        WHERE hub = $1 AND sku = $2 AND orders > 0 AND buyer_key = ANY(ARRAY(
+            SELECT buyer_key FROM buyer_days WHERE hub = $1 AND sku = $2 AND day = $5))))::bigint
         AS buyers_unserved
 """
 # Every waiting order with what waits before it in its class, in one pass over the queue.
@@ -67,14 +70,21 @@ def days_to_summarise(last_summarised: date | None, today: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((today - first).days)]
 
 
+async def figures(
+    conn: asyncpg.Connection, hub: str, sku: str, day: date, zone: ZoneInfo
+) -> DaySummarised:
+    """The product's figures of `day` in the hub's `zone`; the waiting ones as they stand now.
+    Read for a day that ended, they are its summary; for today, the day so far."""
+    start, end = days.bounds(day, zone)
+    row = await conn.fetchrow(DAY_FIGURES, hub, sku, start, end, day)
+    return DaySummarised(day=day, timezone=zone.key, sku=sku, **dict(row))
+
+
 async def summarise(
     conn: asyncpg.Connection, hub: str, sku: str, day: date, emit: Emit
 ) -> DaySummarised | None:
     """Publish the product's summary of `day`, once, however many allocators try."""
-    zone = await days.zone_of(conn, hub)
-    start, end = days.bounds(day, zone)
-    figures = await conn.fetchrow(DAY_FIGURES, hub, sku, start, end, day)
-    summary = DaySummarised(day=day, timezone=zone.key, sku=sku, **dict(figures))
+    summary = await figures(conn, hub, sku, day, await days.zone_of(conn, hub))
     inserted = await conn.fetchval(SUMMARY_INSERT, hub, sku, day, summary.model_dump(mode="json"))
     if inserted is None:
         return None

@@ -62,8 +62,8 @@ async def known(stack: Stack) -> dict[str, list[str]]:
 # What a JSON schema cannot say: that a hub, producer or product exists; that a phone number is an
 # Indonesian mobile; that a time zone is in the tz database; no more rejected than delivered;
 # exactly one of two query parameters; distinct classes whose reserves fit in 100%; a preferred
-# channel with the phone or email it needs; a date range in order and at most a year long; a
-# shortage that began by today.
+# channel with the phone or email it needs; a date range in order and at most a year long (a
+# hub's days at the allocator: 92 at most); a shortage that began by today.
 BEYOND_SCHEMA = {
     "unknown",
     "phone_invalid",

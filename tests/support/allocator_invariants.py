@@ -50,6 +50,16 @@ SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC') AS placed_
 FROM queue WHERE state = 'waiting'
 GROUP BY hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC')
 """
+KEPT_BUYERS = "SELECT hub, sku, buyer_key, orders FROM queue_buyers"
+COUNTED_BUYERS = """
+SELECT hub, sku, buyer_key, count(*) AS orders FROM queue WHERE state = 'waiting'
+GROUP BY hub, sku, buyer_key
+"""
+KEPT_BUYER_TOTALS = "SELECT hub, sku, buyers FROM queue_buyer_totals WHERE buyers <> 0"
+COUNTED_BUYER_TOTALS = """
+SELECT hub, sku, count(DISTINCT buyer_key) AS buyers FROM queue WHERE state = 'waiting'
+GROUP BY hub, sku
+"""
 STOCK = "SELECT hub, sku, sum(accepted - allocated) AS available FROM lots GROUP BY hub, sku"
 ACTIVE_CAPS = """
 SELECT DISTINCT ON (hub, sku) hub, sku, per_buyer_daily_cap AS cap FROM policies
@@ -154,14 +164,22 @@ async def orders_get_what_they_asked(conn: asyncpg.Connection) -> None:
 
 
 async def queue_totals_are_counts(conn: asyncpg.Connection) -> None:
-    """The trigger keeps queue_totals (per class) and queue_hours (per class and hour placed)
-    equal to a fresh count of the waiting orders."""
+    """The triggers keep queue_totals (per class), queue_hours (per class and hour placed) and
+    queue_buyers (per buyer) equal to a fresh count of the waiting orders."""
 
     def counts(rows: list) -> dict:
         return {tuple(row.values())[:-2]: (row["orders"], row["units"]) for row in rows}
 
     assert counts(await conn.fetch(KEPT_TOTALS)) == counts(await conn.fetch(COUNTED_TOTALS))
     assert counts(await conn.fetch(KEPT_HOURS)) == counts(await conn.fetch(COUNTED_HOURS))
+
+    # And per buyer (queue_buyers, queue_buyer_totals): a row for each buyer who waits, none
+    # for one who does not.
+    def rows(found: list) -> set:
+        return {tuple(row.values()) for row in found}
+
+    assert rows(await conn.fetch(KEPT_BUYERS)) == rows(await conn.fetch(COUNTED_BUYERS))
+    assert rows(await conn.fetch(KEPT_BUYER_TOTALS)) == rows(await conn.fetch(COUNTED_BUYER_TOTALS))
 
 
 async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: date) -> None:

@@ -1,0 +1,96 @@
+"""`GET /v1/deliveries/{id}/allocations`: what one delivery (a lot) gave, and to whom, so the
+counter where it was recorded can show the allocation it caused a moment later."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from shared.openapi import documented
+from shared.problems import Kind, Text
+from shared.web import DATABASE, json_response, uuid_in_path
+
+routes = web.RouteTableDef()
+
+DELIVERY = Text("setoran", "delivery")
+DELIVERY_UNKNOWN = Kind(
+    404, "delivery-unknown", Text("Setoran belum dikenal", "Delivery not known (yet)")
+)
+
+LOT = """
+SELECT delivery_id, hub, sku, producer_id, accepted, allocated, received_at
+FROM lots WHERE delivery_id = $1
+"""
+# Oldest first: the order in which the units were given. Each order's class is looked up by
+# its id (LATERAL: a plain join may read the whole queue to match a lot's few thousand).
+LOT_ALLOCATIONS = """
+SELECT allocations.order_id, allocations.quantity AS units, queued.priority_class,
+       allocations.rule, allocations.allocated_at, allocations.state AS status
+FROM allocations,
+     LATERAL (SELECT priority_class FROM queue
+              WHERE queue.order_id = allocations.order_id LIMIT 1) AS queued
+WHERE allocations.delivery_id = $1
+ORDER BY allocations.allocated_at, allocations.id
+"""
+
+
+class LotAllocation(BaseModel):
+    """Units of the lot given to one order by one fill. `status`: still `held` for the buyer,
+    `fulfilled` (handed over), `released` (back to the lot: the order was cancelled) or
+    `expired` (back to the lot: not collected in time)."""
+
+    order_id: uuid.UUID
+    units: int
+    priority_class: str
+    rule: str
+    allocated_at: datetime
+    status: Literal["held", "fulfilled", "released", "expired"]
+
+
+class LotAllocations(BaseModel):
+    """`allocated` of the lot's `accepted` units are given now (held or handed over);
+    `available` are not, and go to the next orders that come."""
+
+    delivery_id: uuid.UUID
+    hub: str
+    sku: str
+    producer_id: uuid.UUID
+    received_at: datetime
+    accepted: int
+    allocated: int
+    available: int
+    allocations: list[LotAllocation]
+
+
+@routes.get("/v1/deliveries/{id}/allocations")
+@documented(
+    summary=Text("Alokasi dari satu setoran", "What one delivery was allocated to"),
+    answers={200: LotAllocations},
+    path={"id": uuid.UUID},
+    problems=(DELIVERY_UNKNOWN,),
+)
+async def get_lot_allocations(request: web.Request) -> web.Response:
+    """404 `delivery-unknown` until the allocator has taken in the delivery (supply.received):
+    usually well under a second after intake recorded it; ask again."""
+    delivery_id = uuid_in_path(request, "id", DELIVERY)
+    async with request.app[DATABASE].acquire() as conn:
+        # One snapshot, so the lot's counts and its allocations agree.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            lot = await conn.fetchrow(LOT, delivery_id)
+            if lot is None:
+                raise DELIVERY_UNKNOWN.problem(
+                    Text(
+                        f"Alokator belum menerima setoran '{delivery_id}'; coba lagi sebentar",
+                        f"The allocator has not taken in delivery '{delivery_id}'; try again",
+                    )
+                )
+            rows = await conn.fetch(LOT_ALLOCATIONS, delivery_id)
+    return json_response(
+        LotAllocations(
+            **dict(lot),
+            available=lot["accepted"] - lot["allocated"],
+            allocations=[LotAllocation.model_validate(dict(row)) for row in rows],
+        )
+    )
