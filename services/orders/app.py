@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field
 
-from services.orders import api, callbacks_api, partners_api
+from services.orders import api, callbacks_api, lookup_api, partners_api
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.idempotency import forgetting_old_keys
@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*api.routes, *partners_api.routes, *callbacks_api.routes],
+        routes=[*api.routes, *lookup_api.routes, *partners_api.routes, *callbacks_api.routes],
         handlers=handlers,
         extra_contexts=[
             allocator_client(settings.allocator_url),

@@ -71,24 +71,40 @@ RETURNING callbacks.id, callbacks.partner_id, callbacks.previous_status, callbac
           partners.callback_url, partners.callback_secret
 """
 # Both outcomes count only for the attempt that holds the row: one whose lease ran out while
-# the partner was slow may have been claimed again since.
-DELIVERED = """
-UPDATE callbacks
-SET state = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL,
-    leased_until = NULL
-WHERE id = $1 AND attempts = $2
+# the partner was slow may have been claimed again since. A delivery, and a give-up, go into
+# the order's history in the same statement.
+_CALLBACK_HISTORY = """
+INSERT INTO order_history (order_id, at, kind, detail)
+SELECT order_id, now(), '{kind}', jsonb_build_object(
+    'callback_id', id, 'partner_id', partner_id, 'previous_status', previous_status,
+    'status', status, 'attempts', attempts, 'http_status', last_status, 'error', last_error)
+FROM outcome
 """
+DELIVERED = """
+WITH outcome AS (
+    UPDATE callbacks
+    SET state = 'delivered', delivered_at = now(), last_status = $3, last_error = NULL,
+        leased_until = NULL
+    WHERE id = $1 AND attempts = $2
+    RETURNING *
+)
+""" + _CALLBACK_HISTORY.format(kind="callback_sent")
 # $3: the next attempt, or null to give up; $6: the window the attempt was claimed in. A replay
 # while the attempt was under way opened a new window, which keeps the replay's "due now".
-ATTEMPT_FAILED = """
-UPDATE callbacks
-SET state = CASE WHEN $3::timestamptz IS NULL AND retrying_since = $6 THEN 'failed'
-                 ELSE 'pending' END,
-    next_attempt_at = CASE WHEN retrying_since = $6 THEN coalesce($3, next_attempt_at)
-                           ELSE next_attempt_at END,
-    last_status = $4, last_error = $5, leased_until = NULL
-WHERE id = $1 AND attempts = $2
-RETURNING state, next_attempt_at
+ATTEMPT_FAILED = f"""
+WITH attempt AS (
+    UPDATE callbacks
+    SET state = CASE WHEN $3::timestamptz IS NULL AND retrying_since = $6 THEN 'failed'
+                     ELSE 'pending' END,
+        next_attempt_at = CASE WHEN retrying_since = $6 THEN coalesce($3, next_attempt_at)
+                               ELSE next_attempt_at END,
+        last_status = $4, last_error = $5, leased_until = NULL
+    WHERE id = $1 AND attempts = $2
+    RETURNING *
+), outcome AS (
+    SELECT * FROM attempt WHERE state = 'failed'
+), given_up AS ({_CALLBACK_HISTORY.format(kind="callback_failed")})
+SELECT state, next_attempt_at FROM attempt
 """
 
 

@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 
-from services.orders import store
+from services.orders import history, store
 from services.orders.models import NewOrder, Order
 from shared import outbox
 from shared.events import (
@@ -59,6 +59,16 @@ async def place_order(
         accept_partial=order.accept_partial,
     )
     await outbox.add(conn, Envelope.wrap(placed, hub=order.hub, correlation_id=correlation_id))
+    await history.add(
+        conn,
+        order.id,
+        order.placed_at,
+        "placed",
+        order.quantity,
+        priority_class=order.priority_class,
+        accept_partial=order.accept_partial,
+        partner_id=partner_id,
+    )
     return order
 
 
@@ -85,6 +95,14 @@ async def cancel_order(
     order = store.order_from(await conn.fetchrow(store.ORDER_CANCEL, order_id))
     cancelled = OrderCancelled(order_id=order.id, sku=order.sku, cancelled_at=order.cancelled_at)
     await outbox.add(conn, Envelope.wrap(cancelled, hub=order.hub, correlation_id=correlation_id))
+    await history.add(
+        conn,
+        order.id,
+        order.cancelled_at,
+        "cancelled",
+        by="operator" if partner_id is None else "partner",
+        partner_id=partner_id,
+    )
     return order
 
 
@@ -120,6 +138,14 @@ async def fulfil_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlatio
         fulfilled_at=order.fulfilled_at,
     )
     await outbox.add(conn, Envelope.wrap(fulfilled, hub=order.hub, correlation_id=correlation_id))
+    await history.add(
+        conn,
+        order.id,
+        order.fulfilled_at,
+        "fulfilled",
+        fulfilled.quantity,
+        fulfilled_total=order.fulfilled,
+    )
     return order
 
 

@@ -115,8 +115,12 @@ async def test_an_attempt_claimed_again_since_changes_nothing(conn):
         stale["retrying_since"],
     )
 
-    assert (gone, failed, current["attempts"]) == ("UPDATE 0", None, 2)
+    # Nothing recorded as delivered, so nothing added to the order's history either.
+    assert (gone, failed, current["attempts"]) == ("INSERT 0 0", None, 2)
     assert await conn.fetchval("SELECT state FROM callbacks") == "pending"
+    assert (
+        await conn.fetchval("SELECT count(*) FROM order_history WHERE kind LIKE 'callback%'") == 0
+    )
 
 
 async def test_a_replay_during_the_last_attempt_keeps_the_callback_due(conn):

@@ -1,7 +1,9 @@
 """The reads the operators' console makes, against the running services: a hub's days, what a
-delivery was allocated to, the queue with its estimates at any depth."""
+delivery was allocated to, the queue with its estimates at any depth, and at the orders
+service, finding orders and reading an order's history."""
 
 import json
+import uuid
 from datetime import date, timedelta
 
 import asyncpg
@@ -10,6 +12,7 @@ from aio_pika.abc import AbstractRobustConnection
 
 from tests.support.bus import publish_event
 from tests.support.events import SKU, order_id, placed, supply
+from tests.support.partner_endpoint import CallbackPartner
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 
 BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
@@ -227,3 +230,180 @@ async def test_queue_pages_anywhere_in_a_long_queue_agree_with_the_whole_queue(
             standing["units_ahead"],
         )
         assert row["estimated_date"] == standing["estimated_date"] is not None
+
+
+# Finding orders and their history (orders)
+
+
+def buyer(name: str, phone: str | None = None) -> dict:
+    return {"name": name, "type": "individual", "region": "Sampit", "phone": phone}
+
+
+def some_phone() -> str:
+    """A mobile number no other test uses (in the national form)."""
+    return "0813" + str(uuid.uuid4().int)[:8]
+
+
+async def find(client: HubClient, query: str) -> dict:
+    return await get(client, "orders", f"/v1/orders?{query}", **client.as_operator())
+
+
+async def test_orders_are_found_by_id_name_or_phone_newest_first(client: HubClient, hub: str):
+    phone = some_phone()
+    mark = hub.removeprefix("hub-")  # a name no other test's buyer has
+    sumirah = await client.place_order(hub, SKU, 3, buyer(f"Ibu Sumirah {mark}", phone))
+    joko = await client.place_order(hub, SKU, 2, buyer(f"Pak Joko {mark}"))
+    again = await client.place_order(hub, SKU, 1, buyer(f"Ibu SUMIRAH {mark}"))
+
+    by_name = await find(client, f"q=sumirah%20{mark}")
+    assert [o["id"] for o in by_name["orders"]] == [again["id"], sumirah["id"]]  # newest first
+    assert (by_name["total"], by_name["total_capped"]) == (2, False)
+    assert by_name["orders"][1]["buyer"]["phone"] == "+62" + phone[1:]  # operators see it whole
+    assert by_name["orders"][1] == {**sumirah, "buyer": by_name["orders"][1]["buyer"]}
+    for written in (
+        phone,
+        "+62 " + phone[1:],
+        "62" + phone[1:],
+        phone[4:9],
+        phone[:4] + " " + phone[4:8],
+    ):
+        found = await find(client, f"hub={hub}&q={written.replace('+', '%2B').replace(' ', '%20')}")
+        assert [o["id"] for o in found["orders"]] == [sumirah["id"]], written
+    for written in (joko["id"], joko["id"][:8], joko["id"][:8].upper()):
+        found = await find(client, f"q={written}")
+        assert joko["id"] in [o["id"] for o in found["orders"]], written
+    assert [o["id"] for o in (await find(client, f"hub={hub}&q={joko['id']}"))["orders"]] == [
+        joko["id"]
+    ]
+
+    await client.cancel(joko["id"])
+    cancelled = await find(client, f"hub={hub}&status=cancelled")
+    assert [o["id"] for o in cancelled["orders"]] == [joko["id"]]
+    page = await find(client, f"hub={hub}&limit=1&offset=1")
+    assert [o["id"] for o in page["orders"]] == [joko["id"]] and page["total"] == 3
+
+
+async def test_a_page_of_orders_by_their_ids(client: HubClient, hub: str):
+    placed_orders = [await client.place_order(hub, SKU, 1, buyer(f"Pembeli {n}")) for n in range(3)]
+    ids = [o["id"] for o in placed_orders]
+
+    two = await find(client, f"id={ids[0]}&id={ids[2]}&id={uuid.uuid4()}")
+    one = await find(client, f"id={ids[1]}")
+
+    assert [o["id"] for o in two["orders"]] == [ids[2], ids[0]] and two["total"] == 2
+    assert [o["buyer"]["name"] for o in one["orders"]] == ["Pembeli 1"]
+
+
+async def test_finding_orders_is_for_operators_and_checks_what_it_is_given(
+    client: HubClient, partner_client: HubClient
+):
+    too_many = "&".join(f"id={uuid.uuid4()}" for _ in range(101))
+    refused = {
+        "short": await refusal(find(client, "q=ab")),
+        "status": await refusal(find(client, "status=lost")),
+        "id": await refusal(find(client, "id=not-a-uuid")),
+        "one bad id of two": await refusal(find(client, f"id={uuid.uuid4()}&id=nope")),
+        "too many": await refusal(find(client, too_many)),
+        "limit": await refusal(find(client, "limit=201")),
+    }
+    partner = await refusal(
+        get(partner_client, "orders", "/v1/orders?q=abc", **partner_client.to_orders())
+    )
+    nobody = await refusal(get(client, "orders", "/v1/orders?q=abc"))
+
+    assert {name: error.status for name, error in refused.items()} == dict.fromkeys(refused, 422)
+    assert fields(refused["short"]) == {"q": "string_too_short"}
+    assert "status" in fields(refused["status"])
+    assert "id.0" in fields(refused["id"]) and "id.1" in fields(refused["one bad id of two"])
+    assert "id" in fields(refused["too many"]) and "limit" in fields(refused["limit"])
+    assert partner.status == 403 and partner.body["type"] == "/problems/operator-only"
+    assert nobody.status == 401
+
+
+async def history_of(client: HubClient, order_id: str) -> dict:
+    return await get(client, "orders", f"/v1/orders/{order_id}/history", **client.as_operator())
+
+
+async def history_has(client: HubClient, order_id: str, *kinds: str) -> list[dict]:
+    async def reached() -> list[dict] | None:
+        events = (await history_of(client, order_id))["events"]
+        return events if [event["kind"] for event in events] == list(kinds) else None
+
+    return await wait_until(reached, what=f"history {kinds}")
+
+
+async def test_an_orders_history_tells_what_happened_to_it(client: HubClient, hub: str):
+    kept = await client.place_order(hub, SKU, 6, BUYER)
+    dropped = await client.place_order(hub, SKU, 4, BUYER)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    delivery = await client.record_delivery(hub, producer["id"], SKU, 8)
+    await history_has(client, dropped["id"], "placed", "allocated")
+    await client.fulfil(kept["id"])
+    await client.cancel(dropped["id"])
+
+    handed = await history_has(client, kept["id"], "placed", "allocated", "fulfilled")
+    gone = await history_has(client, dropped["id"], "placed", "allocated", "cancelled", "released")
+
+    assert [event["units"] for event in handed] == [6, 6, 6]
+    assert handed[0]["detail"] == {
+        "priority_class": "agency",
+        "accept_partial": True,
+        "partner_id": None,
+    }
+    allocated = handed[1]["detail"]
+    assert allocated["rule"] == "fifo" and allocated["allocated_total"] == 6
+    assert allocated["lots"] == [
+        {"delivery_id": delivery["id"], "producer_id": producer["id"], "quantity": 6}
+    ]
+    assert handed[2]["detail"] == {"fulfilled_total": 6}
+    assert [event["units"] for event in gone] == [4, 2, None, 2]
+    assert gone[2]["detail"] == {"by": "operator", "partner_id": None}
+    assert [event["at"] for event in gone] == sorted(event["at"] for event in gone)
+
+
+async def test_expired_holds_are_in_the_history(client: HubClient, hub: str):
+    await client.set_policy(hub, SKU, hold_seconds=1)
+    order = await client.place_order(hub, SKU, 3, BUYER)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 3)
+
+    events = await history_has(client, order["id"], "placed", "allocated", "expired")
+    assert events[2]["units"] == 3 and events[2]["detail"]["hold_until"]
+
+
+async def test_a_partners_callbacks_are_in_the_history(
+    client: HubClient, hub: str, partners_called_back
+):
+    bank: CallbackPartner = await partners_called_back()
+    order = await bank.client.place_order(hub, SKU, 2, BUYER)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 2)
+    await bank.endpoint.wait_for(1, order["id"])
+
+    events = await history_has(client, order["id"], "placed", "allocated", "callback_sent")
+    assert events[0]["detail"]["partner_id"] == bank.id
+    sent = events[2]["detail"]
+    assert (sent["previous_status"], sent["status"], sent["http_status"]) == (
+        "queued",
+        "allocated",
+        204,
+    )
+
+
+async def test_history_is_for_operators_and_of_orders_that_exist(
+    client: HubClient, partner_client: HubClient
+):
+    unknown = await refusal(history_of(client, str(uuid.uuid4())))
+    not_an_id = await refusal(history_of(client, "nope"))
+    path = f"/v1/orders/{uuid.uuid4()}/history"
+    partner = await refusal(get(partner_client, "orders", path, **partner_client.to_orders()))
+    nobody = await refusal(get(client, "orders", path))
+
+    assert unknown.status == not_an_id.status == 404
+    assert partner.status == 403 and nobody.status == 401
