@@ -3,11 +3,12 @@ with openpyxl as Excel would, imports that write all rows or none."""
 
 import io
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook, load_workbook
 
 from services.console.accounts import Role
-from tools.client import HubClient
+from tools.client import HubClient, wait_until
 
 CSV_HEADERS = "nama,telepon,kabupaten,email,bahasa,saluran\r\n"
 
@@ -54,15 +55,13 @@ async def test_payouts_xlsx_holds_the_deliveries_sold(console_as, client: HubCli
 
 
 async def wait_allocated(client: HubClient, order_id: str, units: int) -> None:
-    from tools.client import wait_until
-
     async def done() -> bool:
         return (await client.order(order_id))["allocated"] == units
 
     await wait_until(done, what="the order's allocation")
 
 
-async def test_day_and_queue_exports_open_in_excel(console_as, client: HubClient, hub):
+async def test_the_queue_export_lists_the_waiting_buyers_in_order(console_as, client, hub):
     for index in range(3):
         buyer = {"name": f"Pembeli {index}", "type": "individual", "region": "Sampit"}
         await client.place_order(hub, "masker-kain", 5, buyer)
@@ -73,8 +72,6 @@ async def test_day_and_queue_exports_open_in_excel(console_as, client: HubClient
     async def queued() -> bool:
         return (await client.queue(hub, "masker-kain"))["waiting"] == 3
 
-    from tools.client import wait_until
-
     await wait_until(queued, what="three orders queued")
     body, disposition = await download(session, "/laporan/antrean?produk=masker-kain")
     assert f"antrean-{hub}-masker-kain-" in disposition
@@ -83,9 +80,29 @@ async def test_day_and_queue_exports_open_in_excel(console_as, client: HubClient
     assert [row[1] for row in rows] == ["Pembeli 0", "Pembeli 1", "Pembeli 2"]
     assert isinstance(rows[0][10], datetime)
 
-    today = datetime.now().date().isoformat()
+
+async def test_the_day_report_counts_each_product(console_as, client: HubClient, hub):
+    siti = await client.register_producer(hub, name="Ibu Siti", phone="081200000009",
+                                          regency="Kapuas")  # fmt: skip
+    buyer = {"name": "Toko Budi", "type": "business", "region": "Sampit"}
+    order = await client.place_order(hub, "masker-kain", 30, buyer)
+    await client.record_delivery(hub, siti["id"], "masker-kain", 20)
+    await wait_allocated(client, order["id"], 20)
+    session = await console_as(Role.viewer)
+    about = await client.call("intake", "GET", f"/v1/hubs/{hub}")
+    today = datetime.now(ZoneInfo(about["timezone"])).date()
+
+    body, disposition = await download(session, f"/laporan/hari?tanggal={today}")
+    assert f'filename="hari-{hub}-{today}.xlsx"' in disposition
+    rows = list(load_workbook(io.BytesIO(body))["Laporan hari"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("Tanggal", "Produk", "Nama produk", "Diterima")
+    assert rows[1][:9] == (
+        datetime(today.year, today.month, today.day), "masker-kain", "Masker kain 3 lapis",
+        20, 20, 0, 10, 1, 0,
+    )  # fmt: skip
     body, _ = await download(session, f"/laporan/hari?tanggal={today}&format=csv")
-    assert body.decode("utf-8-sig").startswith("Tanggal,Produk,")
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[1] == f"{today},masker-kain,Masker kain 3 lapis,20,20,0,10,1,0"
 
 
 async def test_a_bad_date_is_422_naming_the_field(console_as):

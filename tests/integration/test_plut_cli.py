@@ -126,3 +126,23 @@ async def test_play_founding_reports_who_got_what(stack):
     code, output = await plut(stack, "play", "founding")
     assert code == 0, output
     assert "founding day" in output and "Dinas Kesehatan" in output
+
+
+async def test_export_queue_as_csv(stack, client: HubClient, hub, tmp_path):
+    for index in range(2):
+        buyer = {"name": f"Pembeli {index}", "type": "individual", "region": "Sampit"}
+        await client.place_order(hub, "masker-kain", 3, buyer)
+
+    async def queued() -> bool:
+        return (await client.queue(hub, "masker-kain"))["waiting"] == 2
+
+    await wait_until(queued, what="two orders queued")
+    out = tmp_path / "queue.csv"
+    code, output = await plut(
+        stack, "export", "queue", "--hub", hub, "--sku", "masker-kain", "--format", "csv",
+        "--language", "en", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    lines = out.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Position,Buyer,Buyer type,")
+    assert [line.split(",")[1] for line in lines[1:]] == ["Pembeli 0", "Pembeli 1"]
