@@ -17,7 +17,7 @@ from tools.sandbox import HOW_TO_START, base_urls
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Playwright drives the system's Chromium: the tests never download a browser of their own.
 HOW_TO_INSTALL_CHROMIUM = """\
-Chromium:  apt-get install chromium   (Debian; scripts/test does it when run as root)
+Chromium:  sudo apt-get install chromium   (Debian; scripts/test does it itself as root)
            or set CHROMIUM_PATH to a Chromium binary"""
 
 
