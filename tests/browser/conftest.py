@@ -5,6 +5,7 @@ artefacts (and one of every open page when a test fails).
 CHROMIUM_PATH names another Chromium; ARTIFACTS_DIR another folder for the screenshots.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from services.console.accounts import Role
 from tests.support.console import Account
@@ -93,7 +95,9 @@ async def new_page(request: pytest.FixtureRequest, browser: Browser, console_url
         test = re.sub(r"[^\w.-]+", "_", request.node.name)
         for c, context in enumerate(contexts):
             for p, page in enumerate(context.pages):
-                await screenshot(page, f"failures/{test}-{c}-{p}")
+                # A page that crashed or closed has nothing to show; the test's own error stands.
+                with contextlib.suppress(PlaywrightError):
+                    await screenshot(page, f"failures/{test}-{c}-{p}")
     for context in contexts:
         await context.close()
 
