@@ -1,9 +1,11 @@
-"""Before the tests: are Postgres and RabbitMQ reachable where DATABASE_URL and AMQP_URL say?
+"""Before the tests: are Postgres and RabbitMQ reachable where DATABASE_URL and AMQP_URL say, and
+is there a Chromium (CHROMIUM_PATH, /usr/bin/chromium by default) for the browser tests?
 
-python -m tools.preflight      # exit 0 when both answer; else says how to start them, exit 2
+python -m tools.preflight      # exit 0 when all are there; else says how to get them, exit 2
 """
 
 import asyncio
+import os
 import sys
 
 import aio_pika
@@ -11,6 +13,12 @@ import asyncpg
 from yarl import URL
 
 from tools.sandbox import HOW_TO_START, base_urls
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Playwright drives the system's Chromium: the tests never download a browser of their own.
+HOW_TO_INSTALL_CHROMIUM = """\
+Chromium:  sudo apt-get install chromium   (Debian; scripts/test does it itself as root)
+           or set CHROMIUM_PATH to a Chromium binary"""
 
 
 async def problems() -> list[str]:
@@ -29,10 +37,20 @@ async def problems() -> list[str]:
     return found
 
 
+def chromium_problem() -> str | None:
+    if os.access(CHROMIUM, os.X_OK):
+        return None
+    return f"Chromium for the browser tests: nothing runnable at {CHROMIUM}"
+
+
 def main() -> None:
     found = asyncio.run(problems())
+    hints = [HOW_TO_START] if found else []
+    if chromium := chromium_problem():
+        found.append(chromium)
+        hints.append(HOW_TO_INSTALL_CHROMIUM)
     if found:
-        print("Cannot reach what the tests need:", *found, "", HOW_TO_START, sep="\n")
+        print("Cannot reach what the tests need:", *found, "", *hints, sep="\n")
         sys.exit(2)
 
 

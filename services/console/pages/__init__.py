@@ -2,8 +2,26 @@
 
 from aiohttp import web
 
-from services.console.pages import orders, partners, producers, sign_in
+from services.console.pages import (
+    counter,
+    orders,
+    partners,
+    producers,
+    queue,
+    reports,
+    sign_in,
+    today,
+)
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    return [*sign_in.routes, *producers.routes, *orders.routes, *partners.routes]
+    return [
+        *sign_in.routes,
+        *today.routes,
+        *counter.routes,
+        *queue.routes,
+        *producers.routes,
+        *orders.routes,
+        *partners.routes,
+        *reports.routes,
+    ]

@@ -1,0 +1,447 @@
+"""plut: the centre's command line, for what a script or an administrator does without the
+console: operator accounts, partners, demo data, played days, and the console's reports.
+
+    plut operator create --username ana --name "Ana" --role admin  # asks the password
+    plut partner create --name "Toko Online" --hubs KALTENG,KALSEL  # prints the key, once
+    plut seed --hub DEMO
+    plut play founding
+    plut play generated --orders 1000 --producers 50 --rate 100
+    plut export payouts --hub KALTENG --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
+
+The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
+...; by default on localhost (8081-8085). Changes are an operator's: OPERATOR_TOKEN or
+--operator-token. `operator create` writes the console's own schema in DATABASE_URL.
+"""
+
+import argparse
+import asyncio
+import getpass
+import os
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from services.console import reports
+from tools import founding_day
+from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.stack import DEFAULT_PORTS
+
+console = Console()
+SERVICES = ("intake", "orders", "allocator", "notifier")
+
+
+class Refused(Exception):
+    """What the command could not do, said plainly (exit status 1, no traceback)."""
+
+
+# operator
+
+
+async def create_operator(args: argparse.Namespace) -> None:
+    import asyncpg
+
+    from services.console import accounts
+
+    database_url = args.database_url or os.environ.get("DATABASE_URL")
+    if not database_url:
+        raise Refused("DATABASE_URL (or --database-url) names the console's database")
+    password = os.environ.get("PLUT_PASSWORD") or _ask_password()
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "console"})
+    try:
+        operator = await accounts.create(
+            conn,
+            username=args.username,
+            name=args.name,
+            role=accounts.Role[args.role],
+            password=password,
+        )
+    except accounts.UsernameTaken:
+        raise Refused(f"username {args.username!r} is taken") from None
+    except accounts.PasswordTooShort:
+        raise Refused(f"the password needs {accounts.MIN_PASSWORD_LENGTH} characters") from None
+    except asyncpg.UndefinedTableError:
+        raise Refused("no console schema in that database: start the console once first") from None
+    finally:
+        await conn.close()
+    console.print(f"operator [bold]{operator.username}[/] ({operator.role.name}) created")
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise Refused("no terminal to ask the password on: set PLUT_PASSWORD")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise Refused("the two passwords differ")
+    return first
+
+
+# partner
+
+
+async def create_partner(client: HubClient, args: argparse.Namespace) -> None:
+    hubs = [hub.strip() for hub in args.hubs.split(",") if hub.strip()]
+    made = await client.create_partner(args.name, hubs)
+    console.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
+    console.print("API key (shown only now, keep it safe):")
+    # Plain print: a script captures exactly the key, with no colour codes around it.
+    print(made["api_key"])
+
+
+# seed
+
+
+DEMO_PRODUCTS = (
+    ("masker-kain", "Masker kain 3 lapis", 5000),
+    ("hand-sanitizer", "Hand sanitizer 100 ml", 12000),
+)
+
+
+async def seed(client: HubClient, args: argparse.Namespace) -> None:
+    """A hub with two products, a dozen producers, their deliveries and some orders."""
+    hub = args.hub or new_hub_code("demo")
+    scenario = founding_day.founding_day(seed=7, producers=12, buyers=20)
+    await client.create_hub(hub, f"PLUT {hub} (demo)")
+    for sku, name, price in DEMO_PRODUCTS:
+        await client.list_product(hub, sku, name, price)
+    await wait_until(lambda: client.catalog(hub), what=f"catalog of {hub} at orders")
+    producers = [
+        await client.register_producer(hub, name=p.name, phone=p.phone, regency=p.regency)
+        for p in scenario.producers
+    ]
+    for index, buyer in enumerate(scenario.buyers):
+        sku = DEMO_PRODUCTS[index % 2][0]
+        body = {"name": buyer.name, "type": buyer.type, "region": buyer.region,
+                "phone": buyer.phone}  # fmt: skip
+        await client.place_order(hub, sku, buyer.quantity, body)
+    for index, (producer, plan) in enumerate(zip(producers, scenario.producers, strict=True)):
+        sku = DEMO_PRODUCTS[index % 2][0]
+        await client.record_delivery(hub, producer["id"], sku, plan.delivered, plan.rejected)
+    table = Table(title=f"demo hub {hub}")
+    for column in ("products", "producers", "deliveries", "orders"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(n) for n in (len(DEMO_PRODUCTS), len(producers), len(producers),
+                                     len(scenario.buyers))))  # fmt: skip
+    console.print(table)
+
+
+# play
+
+
+async def play_founding(client: HubClient, args: argparse.Namespace) -> None:
+    scenario = founding_day.founding_day(args.seed)
+    outcome = await founding_day.play(client, args.hub or new_hub_code("kalteng"), scenario)
+    print(founding_day.report(scenario, outcome))
+
+
+@dataclass
+class Summary:
+    hub: str
+    placed: int = 0
+    allocated_orders: int = 0
+    waiting_orders: int = 0
+    units_ordered: int = 0
+    units_supplied: int = 0
+    units_allocated: int = 0
+    seconds: float = 0.0
+    ordering_seconds: float = 0.0  # placing the orders alone: what orders/s is over
+
+
+async def _paced(
+    count: int, rate: float, act: Callable[[int], Awaitable[None]], advance: Callable[[], None]
+) -> None:
+    """`act(i)` for i < count, started `rate` per second (0: as fast as the services take
+    them), at most 32 at once."""
+    gate = asyncio.Semaphore(32)
+    started = time.monotonic()
+
+    async def one(index: int) -> None:
+        try:
+            await act(index)
+        finally:
+            gate.release()
+            advance()
+
+    tasks = []
+    for index in range(count):
+        if rate > 0:
+            await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
+        await gate.acquire()
+        tasks.append(asyncio.create_task(one(index)))
+    await asyncio.gather(*tasks)
+
+
+async def play_generated(client: HubClient, args: argparse.Namespace) -> Summary:
+    """A day at the chosen scale: M producers, N orders placed at R a second, then deliveries
+    of about `supply` of the demand, until the allocator has given it all out."""
+    rng = random.Random(args.seed)
+    hub = args.hub or new_hub_code("gen")
+    sku = founding_day.SKU
+    summary = Summary(hub)
+    started = time.monotonic()
+    await client.open_hub(hub, sku)
+    quantities = [rng.randint(1, 20) for _ in range(args.orders)]
+    kinds = list(founding_day.BUYER_KINDS)
+    placed: list[str | None] = [None] * args.orders
+    producers: list[dict] = [{}] * args.producers
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        registering = progress.add_task("producers", total=args.producers)
+
+        async def register(index: int) -> None:
+            producers[index] = await client.register_producer(
+                hub,
+                name=f"Produsen {index + 1}",
+                phone="0813" + f"{rng.randrange(10**8):08d}",
+                regency=rng.choice(founding_day.REGENCIES),
+            )
+
+        await _paced(args.producers, 0, register, lambda: progress.advance(registering))
+        ordering = progress.add_task("orders", total=args.orders)
+
+        async def order(index: int) -> None:
+            buyer = {
+                "name": f"Pembeli {index + 1}",
+                "type": kinds[index % len(kinds)],
+                "region": rng.choice(founding_day.BUYER_REGIONS),
+                "phone": "0812" + f"{rng.randrange(10**8):08d}",
+            }
+            made = await client.place_order(
+                hub, sku, quantities[index], buyer, idempotency_key=f"{hub}-{index}"
+            )
+            placed[index] = made["id"]
+
+        ordering_started = time.monotonic()
+        await _paced(args.orders, args.rate, order, lambda: progress.advance(ordering))
+        summary.ordering_seconds = time.monotonic() - ordering_started
+        summary.placed = sum(1 for order_id in placed if order_id)
+        summary.units_ordered = sum(quantities)
+        supply = max(args.producers, int(summary.units_ordered * args.supply))
+        each = [supply // args.producers + (i < supply % args.producers)
+                for i in range(args.producers)]  # fmt: skip
+        delivering = progress.add_task("deliveries", total=args.producers)
+
+        async def deliver(index: int) -> None:
+            if each[index]:
+                await client.record_delivery(hub, producers[index]["id"], sku, each[index])
+
+        await _paced(args.producers, 0, deliver, lambda: progress.advance(delivering))
+        summary.units_supplied = sum(each)
+        settling = progress.add_task("allocating", total=min(supply, summary.units_ordered))
+
+        async def given_out() -> bool:
+            stock = await client.stock(hub, sku)
+            progress.update(settling, completed=stock["allocated"])
+            return stock["received"] == supply and (
+                stock["available"] == 0 or (await client.queue(hub, sku, 1))["waiting"] == 0
+            )
+
+        await wait_until(given_out, what="the allocator to give the supply out", timeout=600)
+    # The orders service hears of allocations by events, a moment after the allocator.
+    ids = [order_id for order_id in placed if order_id]
+
+    async def heard() -> list[dict] | None:
+        orders = await _orders(client, ids)
+        stock = await client.stock(hub, sku)
+        return orders if sum(o["allocated"] for o in orders) == stock["allocated"] else None
+
+    orders = await wait_until(heard, what="the orders to show their allocations", timeout=600,
+                              interval=1.0)  # fmt: skip
+    summary.allocated_orders = sum(1 for o in orders if o["allocated"] > 0)
+    summary.waiting_orders = sum(1 for o in orders if o["waiting"] > 0)
+    summary.units_allocated = sum(o["allocated"] for o in orders)
+    summary.seconds = time.monotonic() - started
+    console.print(_summary_table(summary))
+    return summary
+
+
+async def _orders(client: HubClient, ids: list[str]) -> list[dict]:
+    gate = asyncio.Semaphore(32)
+
+    async def one(order_id: str) -> dict:
+        async with gate:
+            return await client.order(order_id)
+
+    return await asyncio.gather(*(one(order_id) for order_id in ids))
+
+
+def _summary_table(summary: Summary) -> Table:
+    table = Table(title=f"generated day at hub {summary.hub}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    rate = summary.placed / summary.ordering_seconds if summary.ordering_seconds else 0.0
+    for label, value in (
+        ("orders placed", summary.placed),
+        ("orders allocated", summary.allocated_orders),
+        ("orders waiting", summary.waiting_orders),
+        ("units ordered", summary.units_ordered),
+        ("units supplied", summary.units_supplied),
+        ("units allocated", summary.units_allocated),
+        ("time (s)", f"{summary.seconds:.1f}"),
+        ("orders/s (placing)", f"{rate:.1f}"),
+    ):
+        table.add_row(label, str(value))
+    return table
+
+
+# export
+
+
+def _fetch(client: HubClient, language: str) -> reports.Fetch:
+    async def fetch(service: str, path: str, query: Any) -> Any:
+        items = query.items() if isinstance(query, dict) else (query or [])
+        params = [(key, str(value)) for key, value in items]
+        headers = {"Accept-Language": language}
+        if client.operator_token:
+            headers.update(client.as_operator())
+        url = client.urls[service] + path
+        async with client.session.get(url, params=params, headers=headers) as response:
+            body = await response.json(content_type=None)
+            if response.status >= 400:
+                raise ApiError("GET", url, response.status, body)
+            return body
+
+    return fetch
+
+
+async def export(client: HubClient, args: argparse.Namespace) -> None:
+    fetch = _fetch(client, args.language)
+    if args.report == "day":
+        report = await reports.gather_day(fetch, args.hub, args.date or date.today())
+    elif args.report == "payouts":
+        if not (args.start and args.end):
+            raise Refused("payouts need --from and --to")
+        report = await reports.gather_payouts(fetch, args.hub, args.start, args.end)
+    else:
+        if not args.sku:
+            raise Refused("the queue needs --sku")
+        report = await reports.gather_queue(fetch, args.hub, args.sku)
+    body = (
+        reports.xlsx(report, args.language)
+        if args.format == "xlsx"
+        else reports.csv_text(report, args.language).encode()
+    )
+    Path(args.out).write_bytes(body)
+    rows = sum(len(sheet.rows) for sheet in report.sheets)
+    console.print(f"{args.out}: {rows} rows")
+
+
+# wiring
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plut", description=__doc__.split("\n\n")[0])
+    for name in SERVICES:
+        env = f"{name.upper()}_URL"
+        parser.add_argument(
+            f"--{name}",
+            # Its own dest: `play generated --orders N` is a count, not this URL.
+            dest=f"{name}_url",
+            default=os.environ.get(env, f"http://localhost:{DEFAULT_PORTS[name]}"),
+            help=f"the {name} service (default: {env} or localhost:{DEFAULT_PORTS[name]})",
+        )
+    parser.add_argument("--operator-token", default=os.environ.get("OPERATOR_TOKEN"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    operator = commands.add_parser("operator", help="console accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = operator.add_parser("create", help="a console operator")
+    create.add_argument("--username", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=("admin", "staff", "viewer"), required=True)
+    create.add_argument("--database-url", help="default: DATABASE_URL")
+
+    partner = commands.add_parser("partner", help="partners of the orders API").add_subparsers(
+        dest="action", required=True
+    )
+    new_partner = partner.add_parser("create", help="a partner and its first key")
+    new_partner.add_argument("--name", required=True)
+    new_partner.add_argument("--hubs", required=True, help="hub codes, comma-separated")
+
+    seed_command = commands.add_parser("seed", help="a demo hub with data")
+    seed_command.add_argument("--hub", help="its code (default: a new demo-... code)")
+
+    play = commands.add_parser("play", help="play a day").add_subparsers(
+        dest="action", required=True
+    )
+    founding = play.add_parser("founding", help="the founding day (tools/founding_day.py)")
+    founding.add_argument("--hub")
+    founding.add_argument("--seed", type=int, default=2020)
+    generated = play.add_parser("generated", help="a generated day at a chosen scale")
+    generated.add_argument("--hub")
+    generated.add_argument("--orders", type=int, default=1000)
+    generated.add_argument("--producers", type=int, default=50)
+    generated.add_argument("--rate", type=float, default=0, help="orders a second (0: no limit)")
+    generated.add_argument("--supply", type=float, default=0.7, help="supply as a share of demand")
+    generated.add_argument("--seed", type=int, default=1)
+
+    exporting = commands.add_parser("export", help="a report, as the console gives it")
+    exporting.add_argument("report", choices=("day", "payouts", "queue"))
+    exporting.add_argument("--hub", required=True)
+    exporting.add_argument("--date", type=date.fromisoformat, help="day: the day (today)")
+    exporting.add_argument("--from", dest="start", type=date.fromisoformat, help="payouts")
+    exporting.add_argument("--to", dest="end", type=date.fromisoformat, help="payouts")
+    exporting.add_argument("--sku", help="queue: the product")
+    exporting.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    exporting.add_argument("--language", choices=("id", "en"), default="id")
+    exporting.add_argument("--out", required=True)
+    return parser
+
+
+async def _with_client(args: argparse.Namespace) -> None:
+    async with aiohttp.ClientSession() as session:
+        urls = {name: getattr(args, f"{name}_url").rstrip("/") for name in SERVICES}
+        client = HubClient(session, urls, operator_token=args.operator_token)
+        if args.command == "partner":
+            await create_partner(client, args)
+        elif args.command == "seed":
+            await seed(client, args)
+        elif args.command == "play" and args.action == "founding":
+            await play_founding(client, args)
+        elif args.command == "play":
+            await play_generated(client, args)
+        else:
+            await export(client, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    needs_token = args.command in ("partner", "seed", "play", "export")
+    if needs_token and not args.operator_token:
+        console.print("[red]set OPERATOR_TOKEN or pass --operator-token[/]")
+        return 2
+    if (
+        args.command == "play"
+        and args.action == "generated"
+        and min(args.orders, args.producers) < 1
+    ):
+        console.print("[red]--orders and --producers must be at least 1[/]")
+        return 2
+    try:
+        asyncio.run(create_operator(args) if args.command == "operator" else _with_client(args))
+    except Refused as refused:
+        console.print(f"[red]{refused}[/]")
+        return 1
+    except ApiError as error:
+        console.print(f"[red]the service refused: {error.status} {error.body}[/]")
+        return 1
+    except aiohttp.ClientConnectionError as error:
+        console.print(f"[red]cannot reach a service: {error}[/]")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
