@@ -210,3 +210,31 @@ async def test_a_viewer_sees_no_forms_and_a_viewers_post_is_refused(console_as, 
     ):
         refused = await viewer.submit(path, fields)
         assert refused.status == 403, path
+
+
+async def test_an_admin_sees_a_partners_failed_callback_and_replays_it(
+    console_as, client: HubClient, hub: str, partners_called_back
+):
+    bank = await partners_called_back()
+    bank.endpoint.fail_for(3600)
+    buyer = {"name": "Koperasi Maju", "type": "business", "region": "Sampit"}
+    order = await bank.client.place_order(hub, "masker-kain", 1, buyer)
+    producer = await client.register_producer(
+        hub, name="Ibu Rina", phone="081298765432", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], "masker-kain", 1)
+
+    async def given_up():
+        return (await bank.client.callbacks("failed"))["callbacks"]
+
+    [failed] = await wait_until(given_up, what="the callback given up", timeout=15)
+    admin = await console_as(Role.admin)
+    html = await admin.page("/mitra")
+    assert f"/mitra/callback/{failed['id']}/ulang" in html
+    assert order["id"][:8] in html
+
+    bank.endpoint.fail_for(0)
+    replayed = await admin.submit(f"/mitra/callback/{failed['id']}/ulang", {})
+    assert (replayed.status, replayed.headers["Location"]) == (303, "/mitra?selesai=ulang")
+    [arrived] = await bank.endpoint.wait_for(1)
+    assert arrived["id"] == failed["id"]

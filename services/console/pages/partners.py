@@ -6,6 +6,7 @@ POST keeps it here under a random one-time ticket bound to the admin who made it
 redirects to takes it out: a reload finds it gone. One console process holds its own tickets.
 """
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -71,21 +72,14 @@ async def _page(
     status: int = 200,
 ) -> web.Response:
     backends, lang = request.app[BACKENDS], language(request)
-    listed = await backends.get("orders", "/v1/partners", language=lang)
-    try:
-        failed = await backends.get(
-            "orders", "/v1/callbacks", language=lang, params={"state": "failed"}
-        )
-        callbacks, callbacks_refused = failed["callbacks"], None
-    except BackendError as refused:
-        # The orders service lists callbacks to their partner only, so far: say so, not fail.
-        if refused.status >= 500:
-            raise
-        callbacks, callbacks_refused = [], refused.problem
+    listed, failed = await asyncio.gather(
+        backends.get("orders", "/v1/partners", language=lang),
+        backends.get("orders", "/v1/callbacks", language=lang, params={"state": "failed"}),
+    )
     context = {
         "partners": listed["partners"],
-        "callbacks": callbacks,
-        "callbacks_refused": callbacks_refused,
+        "partner_names": {partner["id"]: partner["name"] for partner in listed["partners"]},
+        "callbacks": failed["callbacks"],
         "shown": _take(request),
         "done": request.query.get("selesai"),
         "values": {
