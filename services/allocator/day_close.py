@@ -39,14 +39,20 @@ SELECT
         AS waiting_units,
     (SELECT coalesce(sum(orders), 0) FROM queue_totals WHERE hub = $1 AND sku = $2)
         AS waiting_orders,
-    -- The buyers waiting, less those of them served on the day: from the counts the queue's
-    -- trigger keeps, and one look-up per buyer served that day (a few thousand at most, each
-    -- found in one walk of the index), never a count of the queue.
-    ((SELECT coalesce(sum(buyers), 0) FROM queue_buyer_totals WHERE hub = $1 AND sku = $2)
-     - (SELECT count(*) FROM queue_buyers
-        WHERE hub = $1 AND sku = $2 AND orders > 0 AND buyer_key = ANY(ARRAY(
-            SELECT buyer_key FROM buyer_days WHERE hub = $1 AND sku = $2 AND day = $5))))::bigint
-        AS buyers_unserved
+    -- The buyers waiting, less those of them served on the day, from the counts the triggers
+    -- keep (migration 0003) for the latest day anyone was served; for a day before that (a
+    -- close after the next day's first fill), a look-up per buyer served that day.
+    coalesce((
+        SELECT CASE
+            WHEN served_day IS NULL OR served_day < $5 THEN buyers
+            WHEN served_day = $5 THEN buyers - served_waiting
+            ELSE buyers - (SELECT count(*) FROM queue_buyers
+                           WHERE hub = $1 AND sku = $2 AND buyer_key = ANY(ARRAY(
+                               SELECT buyer_key FROM buyer_days
+                               WHERE hub = $1 AND sku = $2 AND day = $5)))
+        END
+        FROM queue_buyer_totals WHERE hub = $1 AND sku = $2
+    ), 0) AS buyers_unserved
 """
 # Every waiting order with what waits before it in its class, in one pass over the queue.
 WAITING_WITH_RUNNING_TOTALS = """

@@ -5,15 +5,18 @@ service, finding orders and reading an order's history."""
 import json
 import uuid
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
+from services.allocator import day_close
 from tests.support.bus import publish_event
 from tests.support.events import SKU, order_id, placed, supply
 from tests.support.partner_endpoint import CallbackPartner
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.sandbox import Sandbox
 
 BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
 
@@ -92,6 +95,53 @@ async def test_days_are_the_stored_summaries_and_today_so_far(
     # No summary four or five days ago (the product was not there): no row.
     assert not {(today - timedelta(days=n)).isoformat() for n in (4, 5)} & days.keys()
     assert [row["day"] for row in answer["days"]] == sorted(row["day"] for row in answer["days"])
+
+
+async def today_so_far(client: HubClient, hub: str, **expected: int) -> dict:
+    async def reached() -> dict | None:
+        days = (await get(client, "allocator", f"/v1/hubs/{hub}/days"))["days"]
+        row = days[-1] if days else {}
+        return row if all(row.get(name) == value for name, value in expected.items()) else None
+
+    return await wait_until(reached, what=f"today's figures {expected}")
+
+
+async def test_buyers_unserved_follow_buyers_served_leaving_and_coming_back(
+    client: HubClient, amqp: AbstractRobustConnection, box: Sandbox
+):
+    hub = new_hub_code()
+    sari, budi = placed(hub, 5, buyer_key="sari"), placed(hub, 5, minutes=1, buyer_key="budi")
+    for event in (sari, budi, supply(hub, 2)):
+        await publish_event(amqp, event)
+    await today_so_far(client, hub, waiting_orders=2, buyers_unserved=1)  # Sari got 2
+
+    await publish_event(amqp, supply(hub, 3))  # Sari's order is filled: she no longer waits
+    await today_so_far(client, hub, waiting_orders=1, buyers_unserved=1)  # Budi
+    await publish_event(amqp, placed(hub, 1, minutes=2, buyer_key="sari"))  # she is back
+    today = await today_so_far(client, hub, waiting_orders=2, buyers_unserved=1)
+    await publish_event(amqp, supply(hub, 1))  # Budi gets one
+    await today_so_far(client, hub, waiting_orders=2, buyers_unserved=0)
+
+    # A day before the latest day anyone was served is counted buyer by buyer, to the same
+    # meaning: yesterday nobody was served, unless the records say so.
+    yesterday = date.fromisoformat(today["day"]) - timedelta(days=1)
+    conn = await asyncpg.connect(box.database_url, server_settings={"search_path": "allocator"})
+    try:
+        before = await day_close.figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
+        await conn.execute(
+            "INSERT INTO buyer_days (hub, sku, day, buyer_key, units) VALUES ($1, $2, $3, $4, 1)",
+            hub,
+            SKU,
+            yesterday,
+            "budi",
+        )
+        after = await day_close.figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
+        still = await day_close.figures(
+            conn, hub, SKU, yesterday + timedelta(days=1), ZoneInfo("Asia/Jakarta")
+        )
+    finally:
+        await conn.close()
+    assert (before.buyers_unserved, after.buyers_unserved, still.buyers_unserved) == (2, 1, 0)
 
 
 async def test_days_of_one_product_and_of_a_range_long_ago(client: HubClient):

@@ -60,6 +60,17 @@ COUNTED_BUYER_TOTALS = """
 SELECT hub, sku, count(DISTINCT buyer_key) AS buyers FROM queue WHERE state = 'waiting'
 GROUP BY hub, sku
 """
+KEPT_SERVED = """
+SELECT hub, sku, served_day, served_waiting FROM queue_buyer_totals WHERE served_day IS NOT NULL
+"""
+# The latest day each product's buyers were served, and how many of them still wait.
+COUNTED_SERVED = """
+SELECT latest.hub, latest.sku, latest.day, count(waiting.buyer_key) AS served_waiting
+FROM (SELECT hub, sku, max(day) AS day FROM buyer_days GROUP BY hub, sku) AS latest
+JOIN buyer_days AS served USING (hub, sku, day)
+LEFT JOIN queue_buyers AS waiting USING (hub, sku, buyer_key)
+GROUP BY latest.hub, latest.sku, latest.day
+"""
 STOCK = "SELECT hub, sku, sum(accepted - allocated) AS available FROM lots GROUP BY hub, sku"
 ACTIVE_CAPS = """
 SELECT DISTINCT ON (hub, sku) hub, sku, per_buyer_daily_cap AS cap FROM policies
@@ -180,6 +191,7 @@ async def queue_totals_are_counts(conn: asyncpg.Connection) -> None:
 
     assert rows(await conn.fetch(KEPT_BUYERS)) == rows(await conn.fetch(COUNTED_BUYERS))
     assert rows(await conn.fetch(KEPT_BUYER_TOTALS)) == rows(await conn.fetch(COUNTED_BUYER_TOTALS))
+    assert rows(await conn.fetch(KEPT_SERVED)) == rows(await conn.fetch(COUNTED_SERVED))
 
 
 async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: date) -> None:
