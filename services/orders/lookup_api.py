@@ -19,7 +19,7 @@ from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
 from services.orders.history import OrderHistory
 from services.orders.models import Order, OrderStatus
 from services.orders.store import order_by_id, order_from
-from shared.fields import NAME_PATTERN, HubCode
+from shared.fields import NAME_PATTERN, HubCode, Sku
 from shared.openapi import documented
 from shared.problems import Text, from_validation_error, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
@@ -50,6 +50,7 @@ class OrderSearch(BaseModel):
     # An order id (whole, or its first 8 hex digits), or part of a buyer's name or phone number.
     q: SearchText | None = None
     hub: HubCode | None = None
+    sku: Sku | None = None
     status: OrderStatus | None = None
     # These orders only (repeat the parameter: ?id=...&id=...).
     id: (
@@ -92,7 +93,7 @@ async def get_orders(request: web.Request, _caller: Caller, asked: OrderSearch) 
             raise from_validation_error(error) from None
     limit = asked.limit or (len(asked.id) if asked.id else DEFAULT_LIMIT)
     conditions = search.conditions_of(
-        text=asked.q, hub=asked.hub, status=asked.status, ids=asked.id
+        text=asked.q, hub=asked.hub, status=asked.status, ids=asked.id, sku=asked.sku
     )
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot, so the count and the page agree.

@@ -82,12 +82,15 @@ def conditions_of(
     hub: str | None,
     status: str | None,
     ids: list[uuid.UUID] | None,
+    sku: str | None = None,
 ) -> Conditions:
     conditions = Conditions()
     if ids is not None:
         conditions.add(f"id = ANY({conditions.param(ids)}::uuid[])")
     if hub is not None:
         conditions.add(f"hub = {conditions.param(hub)}")
+    if sku is not None:
+        conditions.add(f"sku = {conditions.param(sku)}")
     if status is not None:
         conditions.add(f"status = {conditions.param(status)}")
     if text is not None:

@@ -52,5 +52,7 @@ def test_conditions_name_only_what_was_asked_and_number_their_parameters():
     assert "id BETWEEN" not in sql  # "0812 345" is not hex digits
     assert conditions.params == ["kalteng", "queued", "%0812 345%", "%62812345%"]
     assert conditions_of(text=None, hub=None, status=None, ids=None).sql() == "true"
+    of_product = conditions_of(text=None, hub="kalteng", status=None, ids=None, sku="masker")
+    assert (of_product.sql(), of_product.params) == ("hub = $1 AND sku = $2", ["kalteng", "masker"])
     counted, params = count_query(conditions)
     assert "LIMIT 1001" in counted and params == conditions.params

@@ -54,12 +54,12 @@ async def _awaiting_pickup(request: web.Request, sku: str) -> list[dict[str, Any
                 "orders",
                 "/v1/orders",
                 language=language(request),
-                params={"hub": hub_of(request), "status": status, "limit": PAGE},
+                params={"hub": hub_of(request), "sku": sku, "status": status, "limit": PAGE},
             )
             for status in ("allocated", "partially_allocated")
         )
     )
-    found = [order for answer in answers for order in answer["orders"] if order["sku"] == sku]
+    found = [order for answer in answers for order in answer["orders"]]
     return sorted(found, key=lambda order: order["placed_at"])
 
 
