@@ -13,7 +13,7 @@ from aiohttp import web
 from services.console import pages
 from services.console.backends import BACKENDS, Backends
 from services.console.errors import error_pages
-from services.console.sessions import session_middleware
+from services.console.sessions import security_headers, session_middleware
 from services.console.views import DEFAULT_HUB
 from shared import health, scrape
 from shared.config import ServiceSettings
@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> web.Application:
             timing_middleware,
             correlation_middleware,
             problem_middleware,
+            security_headers,
             error_pages,
             session_middleware,
         ],

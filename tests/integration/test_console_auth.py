@@ -100,3 +100,17 @@ async def test_the_next_page_after_sign_in_stays_on_this_console(stack, operator
         assert response.headers["Location"] == "/"
     finally:
         await session.close()
+
+
+async def test_pages_forbid_framing_outside_scripts_and_referrers(stack):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{stack['console'].url}/masuk") as page:
+            policy = page.headers["Content-Security-Policy"]
+            assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+            assert page.headers["Referrer-Policy"] == "no-referrer"
+            assert page.headers["Cache-Control"] == "no-store"
+        async with http.get(
+            f"{stack['console'].url}/", headers={"Accept": "text/html"}, allow_redirects=False
+        ) as redirect:
+            assert redirect.status == 303
+            assert redirect.headers["X-Content-Type-Options"] == "nosniff"
