@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from services.console import reports
-from services.console.reports import UnreadableFile, read_producers
+from services.console import producer_file, reports
+from services.console.producer_file import UnreadableFile, read_producers
 
 PAYOUTS = {
     "hub": "KALTENG",
@@ -195,10 +195,10 @@ def test_a_file_that_is_neither_xlsx_nor_csv_is_refused(data):
 
 
 def test_the_template_reads_back_as_its_headers():
-    book = opened(reports.template("id"))
-    assert [c.value for c in book.active[1]] == list(reports.TEMPLATE_HEADERS["id"])
+    book = opened(producer_file.template("id"))
+    assert [c.value for c in book.active[1]] == list(producer_file.TEMPLATE_HEADERS["id"])
     with pytest.raises(UnreadableFile, match="no producers"):
-        read_producers(reports.template("en"))
+        read_producers(producer_file.template("en"))
 
 
 async def test_the_queue_is_read_to_its_end_and_buyers_in_batches():
@@ -230,7 +230,11 @@ async def test_the_queue_is_read_to_its_end_and_buyers_in_batches():
 def test_intakes_row_numbers_become_the_spreadsheets():
     from services.console.pages.reports import sheet_rows
 
-    rows = [reports.ImportRow(2, {}), reports.ImportRow(5, {}), reports.ImportRow(6, {})]
+    rows = [
+        producer_file.ImportRow(2, {}),
+        producer_file.ImportRow(5, {}),
+        producer_file.ImportRow(6, {}),
+    ]
     errors = [{"row": 3, "field": "phone", "message": "x"}, {"row": 1, "field": "name"}]
     assert [(e["row"], e["field"]) for e in sheet_rows(errors, rows)] == [
         (2, "name"),

@@ -9,10 +9,11 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
-from services.console import reports
+from services.console import producer_file, reports
 from services.console.accounts import Role
 from services.console.backends import BACKENDS, BackendError
-from services.console.reports import Report, UnreadableFile
+from services.console.producer_file import UnreadableFile
+from services.console.reports import Report
 from services.console.sessions import allowed
 from services.console.views import ZONE, hub_of, language, render, text
 from shared.problems import Text
@@ -148,7 +149,7 @@ async def import_template(request: web.Request) -> web.Response:
     lang = language(request)
     name = text(request, Text("templat-produsen", "producers-template")) + ".xlsx"
     return web.Response(
-        body=reports.template(lang),
+        body=producer_file.template(lang),
         content_type=MEDIA["xlsx"],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -167,7 +168,7 @@ async def import_producers(request: web.Request) -> web.Response:
     if not isinstance(upload, web.FileField):
         return _import_form(request, 422, failure=text(request, NO_FILE))
     try:
-        rows = reports.read_producers(upload.file.read())
+        rows = producer_file.read_producers(upload.file.read())
     except UnreadableFile as refused:
         return _import_form(request, 422, failure=text(request, refused.message))
     body = {"hub": hub_of(request), "producers": [row.fields for row in rows]}
@@ -188,7 +189,7 @@ async def import_producers(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{IMPORT_PATH}?diimpor={answer['imported']}")
 
 
-def sheet_rows(errors: list[dict], rows: list[reports.ImportRow]) -> list[dict]:
+def sheet_rows(errors: list[dict], rows: list[producer_file.ImportRow]) -> list[dict]:
     """intake numbers the producers it was sent from 1; the staff know the spreadsheet's rows
     (blank ones skipped, the header row 1)."""
     shown = []
