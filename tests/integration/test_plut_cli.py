@@ -68,10 +68,19 @@ async def test_play_generated_prints_its_summary(stack):
         for line in output.splitlines()
         if line.count("│") == 3
     }
-    assert summary["orders placed"] == "50"
-    assert int(summary["orders allocated"]) > 0
-    assert int(summary["units allocated"]) == int(summary["units supplied"])
-    assert float(summary["orders/s (placing)"]) > 0
+    assert summary["pesanan dibuat / orders placed"] == "50"
+    served = [
+        int(summary[words])
+        for words in (
+            "terlayani penuh / served in full",
+            "terlayani sebagian / served in part",
+            "belum dapat / nothing yet",
+        )
+    ]
+    assert sum(served) == 50 and served[0] > 0  # every order in exactly one
+    allocated = int(summary["unit dibagikan / units allocated"])
+    assert allocated == int(summary["unit dipasok / units supplied"])
+    assert float(summary["pesanan per detik / orders/s (placing)"]) > 0
 
 
 async def test_export_payouts_writes_a_file_openpyxl_reads(stack, client: HubClient, hub, tmp_path):
