@@ -46,6 +46,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query (one round trip per use): our code leaves no
+    session state on a pooled connection. Its locks are transaction-scoped (the migrations'
+    session lock is unlocked before the pool is used), settings are `SET LOCAL`, LISTENs are on
+    connections of their own and no cursor outlives its transaction. An open transaction is
+    still rolled back by asyncpg before this is called."""
+
+
 async def create_pool(
     database_url: str, schema: str, *, max_size: int = 10, timeout: float = 60.0
 ) -> asyncpg.Pool:
@@ -57,6 +65,7 @@ async def create_pool(
             min_size=1,
             max_size=max_size,
             init=_init_connection,
+            reset=_keep_session,
             server_settings={"search_path": schema, "application_name": schema},
         )
 

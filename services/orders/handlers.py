@@ -58,16 +58,22 @@ async def place_order(
         priority_class=order.priority_class,
         accept_partial=order.accept_partial,
     )
-    await outbox.add(conn, Envelope.wrap(placed, hub=order.hub, correlation_id=correlation_id))
-    await history.add(
-        conn,
+    event = Envelope.wrap(placed, hub=order.hub, correlation_id=correlation_id)
+    # What outbox.add and history.add would store, in one statement instead of two.
+    await conn.execute(
+        store.ORDER_PLACED_RECORD,
+        event.id,
+        event.type,
+        event.correlation_id,
+        event.model_dump_json().encode(),
         order.id,
         order.placed_at,
-        "placed",
         order.quantity,
-        priority_class=order.priority_class,
-        accept_partial=order.accept_partial,
-        partner_id=partner_id,
+        history.detail(
+            priority_class=order.priority_class,
+            accept_partial=order.accept_partial,
+            partner_id=partner_id,
+        ),
     )
     return order
 

@@ -85,6 +85,11 @@ async def add_if_known(
     await conn.execute(HISTORY_ADD_IF_KNOWN, order_id, at, kind, units, to_jsonable_python(detail))
 
 
+def detail(**detail: Any) -> Any:
+    """An entry's `detail` as stored."""
+    return to_jsonable_python(detail)
+
+
 def lots(shares: tuple[LotShare, ...]) -> list[dict]:
     return [share.model_dump(mode="json") for share in shares]
 

@@ -38,9 +38,17 @@ IDEMPOTENCY_KEY = Header(
     schema={"type": "string", "pattern": _PATTERN},
 )
 
-# Held until the transaction ends: a second request with the key meanwhile is in flight.
-TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
-STORED = "SELECT request_hash, status, response FROM idempotency_keys WHERE owner = $1 AND key = $2"
+# One round trip: the key's lock, held until the transaction ends (a second request with the
+# key meanwhile is in flight), and its stored answer. The look-up reads the statement's snapshot,
+# taken before the lock: a first request that committed in between is not seen, and storing
+# the answer again then fails on the key (`STORED_MEANWHILE`), rolling back; `once` tries again.
+CLAIM = """
+SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(10) || $2, 0)) AS locked,
+       s.request_hash, s.status, s.response
+FROM (SELECT) AS one
+LEFT JOIN idempotency_keys s ON s.owner = $1 AND s.key = $2
+"""
+STORED_MEANWHILE = "idempotency_keys_pkey"
 STORE = """
 INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
@@ -110,17 +118,34 @@ async def once(
     Without a key, `act` simply runs. A problem `act` raises rolls back and is not stored, so
     a request refused for bad input may be retried with the same key once it is corrected.
     """
-    async with conn.transaction():
-        if key is None:
+    if key is None:
+        async with conn.transaction():
             return await act(conn)
-        if not await conn.fetchval(TRY_LOCK, f"{owner}\n{key}"):
+    request_hash = hashlib.sha256(request.encode()).hexdigest()
+    try:
+        return await _once(conn, owner, key, request_hash, act)
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != STORED_MEANWHILE:
+            raise
+        # The first request committed as this one claimed the key: its answer is there now.
+        return await _once(conn, owner, key, request_hash, act)
+
+
+async def _once(
+    conn: asyncpg.Connection,
+    owner: str,
+    key: str,
+    request_hash: str,
+    act: Callable[[asyncpg.Connection], Awaitable[Answer]],
+) -> Answer:
+    async with conn.transaction():
+        claim = await conn.fetchrow(CLAIM, owner, key)
+        if not claim["locked"]:
             raise _in_flight()
-        request_hash = hashlib.sha256(request.encode()).hexdigest()
-        stored = await conn.fetchrow(STORED, owner, key)
-        if stored is not None:
-            if stored["request_hash"] != request_hash:
+        if claim["request_hash"] is not None:
+            if claim["request_hash"] != request_hash:
                 raise _reused()
-            return Answer(stored["status"], stored["response"], replayed=True)
+            return Answer(claim["status"], claim["response"], replayed=True)
         answer = await act(conn)
         await conn.execute(STORE, owner, key, request_hash, answer.status, answer.body)
         return answer
