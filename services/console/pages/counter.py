@@ -6,7 +6,6 @@ the product defaults to the hub's first. The delivery's page refreshes itself wh
 allocator has not yet heard of the delivery (the event takes a moment), then shows who got what.
 """
 
-import re
 import uuid
 from typing import Any
 
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from services.console.accounts import Role
 from services.console.backends import BACKENDS, BackendError
+from services.console.forms import as_number
 from services.console.pages.queue import orders_by_id
 from services.console.pages.today import products_of
 from services.console.sessions import allowed
@@ -23,12 +23,6 @@ routes = web.RouteTableDef()
 
 SEARCH_LIMIT = 20
 FIRST_ROWS = 20  # of a delivery's allocations, shown on its page
-_WHOLE = re.compile(r"^\s*\d{1,12}\s*$")
-
-
-def as_number(value: str) -> int | str:
-    """A form's digits as a number; anything else as typed, for the intake to name the field."""
-    return int(value) if _WHOLE.match(value) else value.strip()
 
 
 async def _producer(request: web.Request, producer_id: str) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import asyncio
 from aiohttp import web
 
 from services.console.backends import BACKENDS, BackendError
-from services.console.pages.producers import errors_by_field
+from services.console.forms import errors_by_field
 from services.console.views import hub_of, language, render
 
 routes = web.RouteTableDef()

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from services.console.accounts import Role
 from services.console.backends import BACKENDS, BackendError
-from services.console.pages.producers import as_number, errors_by_field
+from services.console.forms import as_number, errors_by_field
 from services.console.sessions import OPERATOR, allowed
 from services.console.views import language, render
 

@@ -10,6 +10,7 @@ from multidict import MultiDictProxy
 
 from services.console.accounts import Role
 from services.console.backends import BACKENDS, BackendError
+from services.console.forms import as_number, errors_by_field
 from services.console.sessions import allowed
 from services.console.views import hub_of, language, render
 
@@ -23,25 +24,6 @@ OPTIONAL_FIELDS = ("email", "channel")
 SHORTAGE_FIELDS = ("material", "amount", "unit", "since")
 # Intake's list of units (it refuses others, naming them).
 SHORTAGE_UNITS = ("kg", "m", "roll", "pcs", "yard")
-
-
-def errors_by_field(error: BackendError) -> dict[str, str]:
-    """The refusal's field errors, keyed by the form field they name ('hubs.0' -> 'hubs')."""
-    return {e["field"].split(".")[0]: e["message"] for e in error.field_errors}
-
-
-def as_number(text: str) -> Any:
-    """A form's digits as the JSON number the APIs take ("1,5" too); anything else as typed, so
-    the service refuses it naming the field. Empty: None."""
-    text = text.strip()
-    if not text:
-        return None
-    if text.lstrip("-").isdecimal():
-        return int(text)
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return text
 
 
 def _offset(request: web.Request) -> int:
