@@ -2,11 +2,11 @@
 console: operator accounts, partners, demo data, played days, and the console's reports.
 
     plut operator create --username ana --name "Ana" --role admin  # asks the password
-    plut partner create --name "Toko Online" --hubs KALTENG,KALSEL  # prints the key, once
+    plut partner create --name "Toko Online" --hubs kalteng,kalsel  # prints the key, once
     plut seed --hub DEMO
     plut play founding
     plut play generated --orders 1000 --producers 50 --rate 100
-    plut export payouts --hub KALTENG --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
+    plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
 
 The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
 ...; by default on localhost (8081-8085). Changes are an operator's: OPERATOR_TOKEN or

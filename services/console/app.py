@@ -40,7 +40,7 @@ class Settings(ServiceSettings):
     allocator_url: str = "http://localhost:8083"
     notifier_url: str = "http://localhost:8084"
     # The hub this console serves until an operator picks another.
-    hub: str = "KALTENG"
+    hub: str = "kalteng"
     session_hours: float = 12.0
     # Behind HTTPS, cookies are sent only over it.
     secure_cookies: bool = False

@@ -156,7 +156,7 @@ def csv_text(report: Report, language: str, sheet: int = 0) -> str:
 
 
 def file_name(report: Report, language: str, *parts: object, extension: str) -> str:
-    """`pembayaran-KALTENG-2026-11-01-2026-11-28.xlsx`: only characters safe in any header."""
+    """`pembayaran-kalteng-2026-11-01-2026-11-28.xlsx`: only characters safe in any header."""
     stem = "-".join([report.name.in_language(language), *(str(part) for part in parts)])
     return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + "." + extension
 

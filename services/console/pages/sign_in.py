@@ -100,7 +100,7 @@ async def switch_language(request: web.Request) -> web.Response:
 async def switch_hub(request: web.Request) -> web.Response:
     """Work at another hub: the choice stays in this browser."""
     form = await request.post()
-    hub = str(form.get("hub", "")).strip()
+    hub = str(form.get("hub", "")).strip().lower()
     response = web.HTTPSeeOther(_local(str(form.get("next", ""))))
     if hub:
         response.set_cookie(HUB_COOKIE, hub, max_age=365 * 86400, **_cookie_options(request))
