@@ -17,6 +17,7 @@ from services.orders.auth import (
     as_reader,
     as_writer,
 )
+from services.orders.group_commit import ORDER_WRITER, Placement
 from services.orders.idempotency import (
     IDEMPOTENCY_KEY,
     KEY_IN_FLIGHT,
@@ -55,14 +56,21 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
     if new.priority_class is not None and not caller.is_operator:
         raise _class_needs_operator()
 
-    async def place(conn: asyncpg.Connection) -> Answer:
-        order = await handlers.place_order(conn, new, caller.partner_id, current_correlation_id())
-        return Answer(201, order.model_dump_json())
-
+    key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells
     # out `accept_partial: true`, or one sent before a new optional field existed, still matches.
     fingerprint = new.model_dump_json(exclude_defaults=True)
-    return await idempotency.answered_once(request, caller, fingerprint, place)
+    # Placed with the POSTs that arrive meanwhile, in one transaction (group_commit.py).
+    placement = Placement(
+        new=new,
+        partner_id=caller.partner_id,
+        correlation_id=current_correlation_id(),
+        owner=caller.owner,
+        key=key,
+        request_hash=idempotency.hash_of(idempotency.what_is_asked(request, fingerprint)),
+    )
+    answer = await request.app[ORDER_WRITER].place(placement)
+    return answer.response()
 
 
 @routes.get("/v1/orders/{order_id}")

@@ -8,6 +8,7 @@ from pydantic import Field
 from services.orders import api, callbacks_api, lookup_api, partners_api
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
+from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.standing import allocator_client
 from shared.backoff import RetryPolicy
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> web.Application:
         routes=[*api.routes, *lookup_api.routes, *partners_api.routes, *callbacks_api.routes],
         handlers=handlers,
         extra_contexts=[
+            order_writer,
             allocator_client(settings.allocator_url),
             forgetting_old_keys(settings.idempotency_retention_hours),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),

@@ -5,14 +5,12 @@ import uuid
 import asyncpg
 
 from services.orders import history, store
-from services.orders.models import NewOrder, Order
+from services.orders.models import Order
 from shared import outbox
 from shared.events import (
-    CLASS_OF_BUYER_TYPE,
     Envelope,
     OrderCancelled,
     OrderFulfilled,
-    OrderPlaced,
 )
 from shared.problems import Kind, Problem, Text, not_found, unknown_reference
 
@@ -24,58 +22,6 @@ ORDER_CANCELLED = Kind(409, "order-cancelled", Text("Pesanan sudah dibatalkan", 
 NOTHING_TO_FULFIL = Kind(
     409, "nothing-to-fulfil", Text("Tidak ada unit untuk diserahkan", "Nothing to hand over")
 )
-
-
-async def place_order(
-    conn: asyncpg.Connection, new: NewOrder, partner_id: uuid.UUID | None, correlation_id: str
-) -> Order:
-    """Queue a pre-order for a partner (None: the operator), in the caller's transaction.
-
-    The caller has checked that whoever names a `priority_class` may do so.
-    """
-    row = await conn.fetchrow(
-        store.ORDER_INSERT,
-        uuid.uuid4(),
-        new.hub,
-        new.sku,
-        new.quantity,
-        new.buyer.model_dump(mode="json"),
-        new.accept_partial,
-        new.priority_class or CLASS_OF_BUYER_TYPE[new.buyer.type],
-        partner_id,
-    )
-    if row is None:
-        raise await _unknown_product(conn, new.hub, new.sku)
-    order = store.order_from(row)
-    placed = OrderPlaced(
-        order_id=order.id,
-        sku=order.sku,
-        quantity=order.quantity,
-        placed_at=order.placed_at,
-        sequence=row["sequence"],
-        buyer=order.buyer,
-        buyer_key=order.buyer.key(order.id),
-        priority_class=order.priority_class,
-        accept_partial=order.accept_partial,
-    )
-    event = Envelope.wrap(placed, hub=order.hub, correlation_id=correlation_id)
-    # What outbox.add and history.add would store, in one statement instead of two.
-    await conn.execute(
-        store.ORDER_PLACED_RECORD,
-        event.id,
-        event.type,
-        event.correlation_id,
-        event.model_dump_json().encode(),
-        order.id,
-        order.placed_at,
-        order.quantity,
-        history.detail(
-            priority_class=order.priority_class,
-            accept_partial=order.accept_partial,
-            partner_id=partner_id,
-        ),
-    )
-    return order
 
 
 async def cancel_order(
@@ -155,7 +101,7 @@ async def fulfil_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlatio
     return order
 
 
-async def _unknown_product(conn: asyncpg.Connection, hub: str, sku: str) -> Problem:
+async def unknown_product(conn: asyncpg.Connection, hub: str, sku: str) -> Problem:
     """Which of the two is unknown: the hub, or the product in a hub we know."""
     if not await conn.fetchval(store.HUB_EXISTS, hub):
         return unknown_reference("hub", Text("hub", "hub"), hub)

@@ -121,7 +121,7 @@ async def once(
     if key is None:
         async with conn.transaction():
             return await act(conn)
-    request_hash = hashlib.sha256(request.encode()).hexdigest()
+    request_hash = hash_of(request)
     try:
         return await _once(conn, owner, key, request_hash, act)
     except asyncpg.UniqueViolationError as error:
@@ -129,6 +129,15 @@ async def once(
             raise
         # The first request committed as this one claimed the key: its answer is there now.
         return await _once(conn, owner, key, request_hash, act)
+
+
+def hash_of(request: str) -> str:
+    return hashlib.sha256(request.encode()).hexdigest()
+
+
+def what_is_asked(request: web.Request, body: str) -> str:
+    """Method, path and body: what tells a retry from another request under the same key."""
+    return f"{request.method} {request.path}\n{body}"
 
 
 async def _once(
@@ -141,10 +150,10 @@ async def _once(
     async with conn.transaction():
         claim = await conn.fetchrow(CLAIM, owner, key)
         if not claim["locked"]:
-            raise _in_flight()
+            raise in_flight()
         if claim["request_hash"] is not None:
             if claim["request_hash"] != request_hash:
-                raise _reused()
+                raise reused()
             return Answer(claim["status"], claim["response"], replayed=True)
         answer = await act(conn)
         await conn.execute(STORE, owner, key, request_hash, answer.status, answer.body)
@@ -159,7 +168,7 @@ async def answered_once(
 ) -> web.Response:
     """The answer to a POST, `act`ing once per Idempotency-Key; partners must send one."""
     key = key_of(request, required=not caller.is_operator)
-    what = f"{request.method} {request.path}\n{body}"
+    what = what_is_asked(request, body)
     async with request.app[DATABASE].acquire() as conn:
         answer = await once(conn, caller.owner, key, what, act)
     return answer.response()
@@ -184,7 +193,7 @@ def forgetting_old_keys(retention_hours: int, every_seconds: float = 3600):
     return context
 
 
-def _in_flight() -> Problem:
+def in_flight() -> Problem:
     return KEY_IN_FLIGHT.problem(
         Text(
             "Tunggu jawaban permintaan pertama, lalu ulangi dengan kunci yang sama",
@@ -193,7 +202,7 @@ def _in_flight() -> Problem:
     )
 
 
-def _reused() -> Problem:
+def reused() -> Problem:
     return KEY_REUSED.problem(
         Text(
             "Kunci ini dipakai untuk permintaan lain; gunakan kunci baru",

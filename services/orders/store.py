@@ -21,17 +21,6 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8
 WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
 RETURNING *
 """
-# The placed order's event and its first history entry in one round trip: the outbox row as
-# shared/outbox.py stores it, with the NOTIFY that wakes the relay at commit.
-ORDER_PLACED_RECORD = """
-WITH announced AS (
-    INSERT INTO outbox (event_id, routing_key, correlation_id, body) VALUES ($1, $2, $3, $4)
-), recorded AS (
-    INSERT INTO order_history (order_id, at, kind, units, detail)
-    VALUES ($5, $6, 'placed', $7, $8)
-)
-SELECT pg_notify(current_schema() || '_outbox', '')
-"""
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"
