@@ -30,6 +30,11 @@ from shared.worker import draining
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
+# aiohttp refuses a request line over 8 KiB with a bare text/plain 400 before any handler sees
+# it: a page of order ids in a query (`GET /v1/orders?id=...`, 40 bytes each) can pass that.
+# 64 KiB leaves room for any list an API accepts, and more, so it is refused as documented (422).
+MAX_REQUEST_LINE = 64 * 1024
+
 
 def service_app(
     settings: ServiceSettings,
@@ -122,4 +127,5 @@ def run(
         access_log=None,  # the correlation middleware logs each request, with its id
         print=None,
         shutdown_timeout=10,
+        max_line_size=MAX_REQUEST_LINE,
     )

@@ -4,6 +4,9 @@
 -- takes once a hub is large (a hub of 10,000 producers is read whole in a few milliseconds).
 -- pg_trgm is a trusted extension: whoever may create in the database may install it. It may
 -- already live in another schema: the indexes name its operator class wherever it is.
+-- The extension is the database's, not the schema's: services migrating at the same moment take
+-- turns, or the second fails on pg_extension's unique name.
+SELECT pg_advisory_xact_lock(hashtext('plut: create extension pg_trgm'));
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 DO $$
 DECLARE

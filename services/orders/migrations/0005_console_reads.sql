@@ -40,6 +40,8 @@ DO $$
 DECLARE
     trgm_schema text;
 BEGIN
+    -- The extension is the database's: services migrating at once take turns (see intake's 0003).
+    PERFORM pg_advisory_xact_lock(hashtext('plut: create extension pg_trgm'));
     BEGIN
         CREATE EXTENSION IF NOT EXISTS pg_trgm;
     EXCEPTION WHEN OTHERS THEN
