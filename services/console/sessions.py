@@ -30,7 +30,10 @@ CSRF_HEADER = "X-CSRF-Token"
 OPERATOR = web.RequestKey("operator", Operator)
 CSRF = web.RequestKey("csrf", str)
 SIGN_IN_PATH = "/masuk"
-PUBLIC_PREFIXES = ("/static/", "/health", "/ready", "/metrics", SIGN_IN_PATH, "/bahasa")
+# Served to anyone, and with no page around them: no session is looked up for these.
+MACHINE_PREFIXES = ("/static/", "/health", "/ready", "/metrics")
+# Pages anyone may open (they show who is signed in, if anyone).
+PUBLIC_PREFIXES = (*MACHINE_PREFIXES, SIGN_IN_PATH, "/bahasa")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -113,6 +116,8 @@ def same_token(given: str, expected: str) -> bool:
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(MACHINE_PREFIXES):
+        return await handler(request)
     token = request.cookies.get(SESSION_COOKIE)
     loaded = await _load(request.app[DATABASE], token) if token else None
     if loaded is not None:

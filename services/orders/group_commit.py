@@ -248,7 +248,7 @@ class _Records:
         self.events.append(
             Envelope.wrap(placed, hub=order.hub, correlation_id=placement.correlation_id)
         )
-        detail = history.detail(
+        detail = history.as_stored(
             priority_class=order.priority_class,
             accept_partial=order.accept_partial,
             partner_id=placement.partner_id,

@@ -70,7 +70,7 @@ async def add(
     **detail: Any,
 ) -> None:
     """Append to the history of an order of this service's, in the caller's transaction."""
-    await conn.execute(HISTORY_ADD, order_id, at, kind, units, to_jsonable_python(detail))
+    await conn.execute(HISTORY_ADD, order_id, at, kind, units, as_stored(**detail))
 
 
 async def add_if_known(
@@ -82,10 +82,10 @@ async def add_if_known(
     **detail: Any,
 ) -> None:
     """As `add`, for an event that may name an order this service never had."""
-    await conn.execute(HISTORY_ADD_IF_KNOWN, order_id, at, kind, units, to_jsonable_python(detail))
+    await conn.execute(HISTORY_ADD_IF_KNOWN, order_id, at, kind, units, as_stored(**detail))
 
 
-def detail(**detail: Any) -> Any:
+def as_stored(**detail: Any) -> Any:
     """An entry's `detail` as stored."""
     return to_jsonable_python(detail)
 
