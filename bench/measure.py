@@ -3,7 +3,7 @@ process (its resident memory and the CPU time it has used)."""
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -84,3 +84,10 @@ def ratio(value: float | None, ceiling: float | None) -> float | None:
     if value is None or not ceiling:
         return None
     return round(value / ceiling, 3)
+
+
+def rate_the_cpus_allow(cpu_ms_per_order: Iterable[float], cpus: int) -> int | None:
+    """Orders a second that `cpus` fully busy could carry at this CPU cost per order (each
+    process's and server's, summed): an upper bound, which no rate on that machine passes."""
+    total = sum(cpu_ms_per_order)
+    return round(1000 * cpus / total) if total > 0 else None

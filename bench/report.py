@@ -192,6 +192,14 @@ def render_e2e(e2e: dict) -> list[str]:
                 + ", ".join(f"{k} {v}" for k, v in cpu.items())
                 + f"; sum {round(sum(cpu.values()), 2)}"
             )
+        beneath = s.get("infrastructure_cpu_ms_per_order") or {}
+        if beneath:
+            lines.append(
+                f"   {s['rate']:g}/s CPU ms per order beneath them (rabbitmq: the whole node): "
+                + ", ".join(f"{k} {v}" for k, v in sorted(beneath.items()))
+                + f"; {round(sum(cpu.values()) + sum(beneath.values()), 2)} ms in all, so the "
+                f"CPUs allow at most {s['orders_per_second_the_cpus_allow']:,} orders/s"
+            )
         peaks = ", ".join(f"{k} {v:,}" for k, v in s["backlog"]["part_peaks"].items() if v)
         if peaks:
             lines.append(f"   {s['rate']:g}/s backlog peaks: {peaks}")

@@ -110,6 +110,54 @@ def cpu_of(pids: list[int]) -> float:
     return sum(cpu_seconds(pid) or 0.0 for pid in pids)
 
 
+def broker_pids() -> list[int]:
+    """The RabbitMQ node's Erlang VM when it runs on this machine (the whole node: anything
+    else using it is counted too)."""
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _command(entry) == "beam.smp"
+    ]
+
+
+def _command(proc: Path) -> str | None:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:  # it ended meanwhile
+        return None
+
+
+# The server processes serving a database's sessions, with the name each session gave itself
+# (the services name theirs after their schema); the suite's own connection left out.
+BACKENDS = """
+SELECT pid, coalesce(nullif(application_name, ''), 'other') AS name FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+"""
+
+
+class BackendCpu:
+    """CPU time of the Postgres backends serving one database between two moments, by session
+    name: those there at the end, less what those already there at the start had used (a
+    backend that ended meanwhile is lost; the services' pools keep theirs)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.before: dict[int, float] = {}
+
+    async def start(self) -> None:
+        self.before = {pid: cpu_seconds(pid) or 0.0 for pid, _ in await self._backends()}
+
+    async def used(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for pid, name in await self._backends():
+            spent = (cpu_seconds(pid) or 0.0) - self.before.get(pid, 0.0)
+            used[name] = used.get(name, 0.0) + spent
+        return used
+
+    async def _backends(self) -> list[tuple[int, str]]:
+        return [(row["pid"], row["name"]) for row in await self.conn.fetch(BACKENDS)]
+
+
 async def run_module(module: str, *args: str, timeout: float = 600) -> dict:
     """Run `python -m module args... --output FILE` and answer the JSON it wrote."""
     with tempfile.TemporaryDirectory() as scratch:

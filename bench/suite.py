@@ -30,14 +30,16 @@ import aiohttp
 import asyncpg
 
 from bench import allocate_delivery, allocator_consume, profiling, report
-from bench.measure import flat, latency_summary, rss_mb
+from bench.measure import flat, latency_summary, rate_the_cpus_allow, rss_mb
 from bench.runners import (
     WRK_MISSING,
     AppProcess,
+    BackendCpu,
     ReusePortProcess,
     Sampler,
     StubProcess,
     bare_work,
+    broker_pids,
     closed_loop,
     cpu_of,
     loadgen,
@@ -494,6 +496,10 @@ async def e2e_step(
             idle = await _idle_rss(stack)
             pids = {name: pids_of([service]) for name, service in stack.services.items()}
             cpu_before = {name: cpu_of(p) for name, p in pids.items()}
+            infrastructure = {"rabbitmq": broker_pids(), "whatsapp stub": [stub.pid]}
+            infrastructure_before = {name: cpu_of(p) for name, p in infrastructure.items()}
+            database = BackendCpu(conn)
+            await database.start()
             sampler.start()
             spies = {}
             if profile:
@@ -518,6 +524,10 @@ async def e2e_step(
             )
             messages = await _buyer_messages(stub, result, timeout=10.0)
             cpu = {name: cpu_of(p) - cpu_before[name] for name, p in pids.items()}
+            beneath = {
+                **{f"postgres for {n}": used for n, used in (await database.used()).items()},
+                **{n: cpu_of(p) - infrastructure_before[n] for n, p in infrastructure.items()},
+            }
             await sampler.stop()
             profiles = {}
             for name, recording in spies.items():
@@ -529,11 +539,19 @@ async def e2e_step(
             await amqp.close()
             await conn.close()
     figures = _e2e_figures(rate, seconds, result, messages, sampler, idle, parts, profiles)
+
     # CPU time each service spent from the first order to the last message, per order placed:
     # what the machine must give each order, less noisy than a rate on a shared machine.
-    figures["cpu_ms_per_order"] = {
-        name: round(1000 * used / max(result["answered"], 1), 3) for name, used in cpu.items()
-    }
+    def per_order(used: dict[str, float]) -> dict[str, float]:
+        return {name: round(1000 * s / max(result["answered"], 1), 3) for name, s in used.items()}
+
+    figures["cpu_ms_per_order"] = per_order(cpu)
+    # What the services lean on, per order too: with the services' own, what the machine must
+    # give each order, and so how many a second its cores could carry at best.
+    figures["infrastructure_cpu_ms_per_order"] = per_order(beneath)
+    figures["orders_per_second_the_cpus_allow"] = rate_the_cpus_allow(
+        [*per_order(cpu).values(), *per_order(beneath).values()], os.cpu_count() or 1
+    )
     return figures
 
 

@@ -4,7 +4,7 @@ The suite itself needs the servers and minutes of load and is not run here; what
 from its samples is, so that a wrong PASS cannot come from a wrong sum."""
 
 from bench import profiling, report
-from bench.measure import flat, latency_summary, percentile, slope
+from bench.measure import flat, latency_summary, percentile, rate_the_cpus_allow, slope
 
 
 def test_percentile_is_nearest_rank():
@@ -32,6 +32,12 @@ def test_slope_and_flat():
     warming = [(t, 0.0 if t < 4 else 50.0) for t in range(20)]
     assert flat(warming, tolerance=0.5)[0]
     assert flat([(0, 1.0)], tolerance=1.0) == (None, None)
+
+
+def test_rate_the_cpus_allow_sums_every_process_cost():
+    # 2 cores at 4 ms per order in all (services and servers): 500 orders a second at most.
+    assert rate_the_cpus_allow([1.5, 0.5, 2.0], cpus=2) == 500
+    assert rate_the_cpus_allow([], cpus=2) is None
 
 
 MAIN = "<module> (/repo/services/orders/__main__.py:4)"
