@@ -1,38 +1,34 @@
 """Intake keeps each lot's sold count, and its sales per day, from the allocator's events, for
 the producers' view and their payouts."""
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.intake import store
 from services.intake.domain import units_by_lot
-from shared.consumer import EventHandlers
-from shared.events import Envelope, OrderAllocated, OrderExpired, OrderReleased
+from shared.consumer import Event, EventHandlers
+
+# What each event does to its lots' sold units. Held units nobody collected went back to their
+# lots (expired): they are no longer sold, from the day they went back; the day they sold keeps
+# its sale.
+SIGNS = {"order.allocated": +1, "order.released": -1, "order.expired": -1}
 
 
-async def on_order_allocated(
-    conn: asyncpg.Connection, event: Envelope, payload: OrderAllocated
-) -> None:
-    await store.add_sold(conn, units_by_lot(payload.lots, +1), event.occurred_at)
+async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """The whole batch in one statement: each event only adds to (or takes from) its lots'
+    counts, on its own day, and additions commute, so neither their order nor a batch's other
+    events change what one event adds."""
+    await store.add_sold(
+        conn,
+        (
+            (delivery_id, units, event.envelope.occurred_at)
+            for event in events
+            for delivery_id, units in units_by_lot(
+                event.payload.lots, SIGNS[event.envelope.type]
+            ).items()
+        ),
+    )
 
 
-async def on_order_released(
-    conn: asyncpg.Connection, event: Envelope, payload: OrderReleased
-) -> None:
-    await store.add_sold(conn, units_by_lot(payload.lots, -1), event.occurred_at)
-
-
-async def on_order_expired(
-    conn: asyncpg.Connection, event: Envelope, payload: OrderExpired
-) -> None:
-    """Held units nobody collected went back to their lots: they are no longer sold (from the
-    day they went back; the day they sold keeps its sale)."""
-    await store.add_sold(conn, units_by_lot(payload.lots, -1), event.occurred_at)
-
-
-handlers = EventHandlers.each(
-    {
-        "order.allocated": on_order_allocated,
-        "order.released": on_order_released,
-        "order.expired": on_order_expired,
-    }
-)
+handlers = EventHandlers(frozenset(SIGNS), handle_batch)

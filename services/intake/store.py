@@ -1,6 +1,7 @@
 """Intake's SQL."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import asyncpg
@@ -89,21 +90,24 @@ RETURNING *
 """
 DELIVERY_BY_ID = "SELECT * FROM deliveries WHERE id = $1"
 
-# Deltas, not totals: allocation and release events may arrive in any order. The day is the
-# hub's calendar day when the event happened ($3), whenever it is handled.
+# Deltas, not totals: allocation and release events may arrive in any order, and a batch of
+# them is added up at once. The day is the hub's calendar day when each event happened ($3),
+# whenever it is handled. A lot or a day named more than once is summed first: one statement
+# changes a row only once.
 DELIVERIES_SOLD_ADD = """
 WITH change AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[]) AS change (id, quantity)
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::timestamptz[]) AS change (id, quantity, at)
 ), lots AS (
-    UPDATE deliveries AS d SET sold = d.sold + change.quantity
-    FROM change
-    WHERE d.id = change.id
-    RETURNING d.id, d.hub, d.producer_id, d.sku, change.quantity
+    UPDATE deliveries AS d SET sold = d.sold + total.quantity
+    FROM (SELECT id, sum(quantity) AS quantity FROM change GROUP BY id) AS total
+    WHERE d.id = total.id
+    RETURNING d.id, d.hub, d.producer_id, d.sku
 )
 INSERT INTO delivery_sales (delivery_id, day, hub, producer_id, sku, units)
-SELECT lots.id, ($3::timestamptz AT TIME ZONE h.timezone)::date, lots.hub, lots.producer_id,
-       lots.sku, lots.quantity
-FROM lots JOIN hubs h ON h.code = lots.hub
+SELECT lots.id, (change.at AT TIME ZONE h.timezone)::date AS day, lots.hub, lots.producer_id,
+       lots.sku, sum(change.quantity)
+FROM change JOIN lots ON lots.id = change.id JOIN hubs h ON h.code = lots.hub
+GROUP BY lots.id, day, lots.hub, lots.producer_id, lots.sku
 ON CONFLICT (delivery_id, day) DO UPDATE SET units = delivery_sales.units + excluded.units
 """
 
@@ -165,9 +169,9 @@ async def product_exists(conn: asyncpg.Connection, hub: str, sku: str) -> bool:
 
 
 async def add_sold(
-    conn: asyncpg.Connection, sold_by_delivery: dict[uuid.UUID, int], at: datetime
+    conn: asyncpg.Connection, sold: Iterable[tuple[uuid.UUID, int, datetime]]
 ) -> None:
-    """Count units sold (or, negative, returned) from each lot, on the hub's day of `at`."""
-    await conn.execute(
-        DELIVERIES_SOLD_ADD, list(sold_by_delivery), list(sold_by_delivery.values()), at
-    )
+    """Count units sold (or, negative, returned) from lots: (delivery, units, when) each, on
+    the hub's day of when."""
+    columns = list(zip(*sold, strict=True)) or [(), (), ()]
+    await conn.execute(DELIVERIES_SOLD_ADD, *map(list, columns))

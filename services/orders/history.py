@@ -29,12 +29,6 @@ Kind = Literal[
 HISTORY_ADD = """
 INSERT INTO order_history (order_id, at, kind, units, detail) VALUES ($1, $2, $3, $4, $5)
 """
-# An event may be about an order placed elsewhere (a test driving the allocator directly):
-# there is no history to add to then.
-HISTORY_ADD_IF_KNOWN = """
-INSERT INTO order_history (order_id, at, kind, units, detail)
-SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1)
-"""
 HISTORY_OF_ORDER = """
 SELECT at, kind, units, detail FROM order_history WHERE order_id = $1 ORDER BY at, id
 """
@@ -71,18 +65,6 @@ async def add(
 ) -> None:
     """Append to the history of an order of this service's, in the caller's transaction."""
     await conn.execute(HISTORY_ADD, order_id, at, kind, units, as_stored(**detail))
-
-
-async def add_if_known(
-    conn: asyncpg.Connection,
-    order_id: uuid.UUID,
-    at: datetime,
-    kind: Kind,
-    units: int | None = None,
-    **detail: Any,
-) -> None:
-    """As `add`, for an event that may name an order this service never had."""
-    await conn.execute(HISTORY_ADD_IF_KNOWN, order_id, at, kind, units, as_stored(**detail))
 
 
 def as_stored(**detail: Any) -> Any:

@@ -29,25 +29,47 @@ ORDER_FULFIL = """
 UPDATE orders SET fulfilled = allocated, fulfilled_at = now() WHERE id = $1 RETURNING *
 """
 
+# The allocator's events of one kind for many orders at once: each order's counts move by its
+# event's delta, and its history gets the entry, in the events' order. Each order is named at
+# most once ($1): a second event for it goes in the next statement, so its status steps through
+# every change, as the callbacks trigger sees them. An order this service never had (a test
+# driving the allocator directly) has no row to change, and no history to add to.
+_ORDERS_CHANGE = """
+WITH change AS (
+    SELECT *
+    FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::text[])
+         WITH ORDINALITY AS change (order_id, units, hold_until, at, detail, i)
+), changed AS (
+    UPDATE orders SET {set}
+    FROM change
+    WHERE orders.id = change.order_id
+    RETURNING orders.id
+)
+INSERT INTO order_history (order_id, at, kind, units, detail)
+SELECT change.order_id, change.at, '{kind}', change.units, change.detail::jsonb
+FROM change JOIN changed ON changed.id = change.order_id
+ORDER BY change.i
+"""
 # The counts move by deltas, which commute, so the events' order does not matter; the hold
 # deadline is the latest one given (greatest() skips nulls).
-ORDER_ALLOCATED = """
-UPDATE orders SET allocated = allocated + $2, hold_until = greatest(hold_until, $3) WHERE id = $1
-"""
+ORDERS_ALLOCATED = _ORDERS_CHANGE.format(
+    kind="allocated",
+    set="""allocated = orders.allocated + change.units,
+        hold_until = greatest(orders.hold_until, change.hold_until)""",
+)
 # What was given back was held, never handed over; the clamp keeps `fulfilled` within
 # `allocated` should the allocator take back handed-over units after all (SET reads old values).
-ORDER_RELEASED = """
-UPDATE orders
-SET allocated = allocated - $2, fulfilled = greatest(least(fulfilled, allocated - $2), 0)
-WHERE id = $1
-"""
-ORDER_EXPIRED = """
-UPDATE orders
-SET allocated = allocated - $2,
-    expired = expired + $2,
-    fulfilled = greatest(least(fulfilled, allocated - $2), 0)
-WHERE id = $1
-"""
+ORDERS_RELEASED = _ORDERS_CHANGE.format(
+    kind="released",
+    set="""allocated = orders.allocated - change.units,
+        fulfilled = greatest(least(orders.fulfilled, orders.allocated - change.units), 0)""",
+)
+ORDERS_EXPIRED = _ORDERS_CHANGE.format(
+    kind="expired",
+    set="""allocated = orders.allocated - change.units,
+        expired = orders.expired + change.units,
+        fulfilled = greatest(least(orders.fulfilled, orders.allocated - change.units), 0)""",
+)
 
 
 def order_from(row: asyncpg.Record) -> Order:
