@@ -113,3 +113,14 @@ async def test_events_wait_in_the_outbox_while_the_broker_is_away(
 
     async with outbox_schema.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_the_relays_claim_spares_its_commit_the_wait_for_the_disk(
+    outbox_schema: asyncpg.Pool,
+):
+    async with outbox_schema.acquire() as conn:
+        await outbox.add(conn, an_event("outbox-claim"), an_event("outbox-claim"))
+        async with conn.transaction():
+            assert len(await conn.fetch(outbox.OUTBOX_CLAIM, 10)) == 2
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+        assert await conn.fetchval("SHOW synchronous_commit") == "on", "for its transaction only"
