@@ -39,7 +39,7 @@ from shared.events import (
 )
 from shared.logging import configure_logging
 from tools.provider_stubs import WhatsAppCloudStub
-from tools.sandbox import sandbox
+from tools.sandbox import Sandbox, sandbox
 from tools.stack import ServiceProcess, free_port
 
 HUB = "bench-kalteng"
@@ -181,6 +181,18 @@ async def latency(broker: Broker, stub: WhatsAppCloudStub, rate: float, seconds:
     }
 
 
+def notifier_env(box: Sandbox, stub: WhatsAppCloudStub) -> dict[str, str]:
+    """The notifier's settings in a sandbox, with WhatsApp its only channel, at the stub."""
+    return {
+        "DATABASE_URL": box.database_url,
+        "AMQP_URL": box.amqp_url,
+        "LOG_FORMAT": "json",
+        "WHATSAPP_BASE_URL": stub.base_url,
+        "WHATSAPP_PHONE_NUMBER_ID": stub.phone_number_id,
+        "WHATSAPP_ACCESS_TOKEN": stub.access_token,
+    }
+
+
 async def main(args: argparse.Namespace) -> dict:
     logs = Path(tempfile.mkdtemp(prefix="bench-notifier-"))
     stub = await WhatsAppCloudStub().start()
@@ -188,14 +200,7 @@ async def main(args: argparse.Namespace) -> dict:
         service = ServiceProcess(
             name="notifier",
             port=free_port(),
-            env={
-                "DATABASE_URL": box.database_url,
-                "AMQP_URL": box.amqp_url,
-                "LOG_FORMAT": "json",
-                "WHATSAPP_BASE_URL": stub.base_url,
-                "WHATSAPP_PHONE_NUMBER_ID": stub.phone_number_id,
-                "WHATSAPP_ACCESS_TOKEN": stub.access_token,
-            },
+            env=notifier_env(box, stub),
             log_path=logs / "notifier.log",
         )
         service.start()
