@@ -89,9 +89,9 @@ async def enqueue_orders(
     first_of_each = {event.payload.order_id: event for event in reversed(events)}
     events = [event for event in events if first_of_each[event.payload.order_id] is event]
     orders: list[OrderPlaced] = [event.payload for event in events]
-    policy = await policies.active(conn, hub, sku)
-    view = await outlook.of_product(conn, hub, sku)
-    already = await outlook.already_ahead(conn, hub, sku, orders, view)
+    known = await outlook.for_new_orders(conn, hub, sku, {o.priority_class for o in orders})
+    policy, view = known.policy, known.view
+    already = await outlook.already_ahead(conn, hub, sku, orders, known)
     everyone = {order.order_id for order in orders}
     places = outlook.places_of_new(policy, view, orders, already, joined=everyone)
     told = {o.order_id: view.estimate(places[o.order_id][1], o.quantity) for o in orders}

@@ -89,12 +89,28 @@ SELECT hub, sku, sum(orders)::bigint AS orders, sum(units)::bigint AS units
 FROM queue_totals
 GROUP BY hub, sku
 """
-# The last waiting order of a class: a new order placed after it joins the tail.
-TAIL_OF_CLASS = """
-SELECT placed_at, sequence FROM queue
-WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
-ORDER BY placed_at DESC, sequence DESC
-LIMIT 1
+# What new orders of the classes $4 need to take their places, in one round trip: the
+# product's outlook, its active policy (columns NULL when none was set), and the last waiting
+# order of each of those classes (NULL for an empty class), which a new order placed after it
+# joins behind.
+NEW_ORDERS_OUTLOOK = f"""
+SELECT outlook.*, policy.*, tails.placed_at AS tail_placed_at, tails.sequence AS tail_sequence
+FROM ({PRODUCT_OUTLOOK}) AS outlook
+LEFT JOIN LATERAL (
+    SELECT version, mode, per_buyer_daily_cap, classes, hold_seconds FROM policies
+    WHERE hub = $1 AND sku = $2 ORDER BY version DESC LIMIT 1
+) AS policy ON true
+CROSS JOIN (
+    SELECT array_agg(tail.placed_at ORDER BY class.n) AS placed_at,
+           array_agg(tail.sequence ORDER BY class.n) AS sequence
+    FROM unnest($4::text[]) WITH ORDINALITY AS class (name, n)
+    LEFT JOIN LATERAL (
+        SELECT placed_at, sequence FROM queue
+        WHERE hub = $1 AND sku = $2 AND priority_class = class.name AND state = 'waiting'
+        ORDER BY placed_at DESC, sequence DESC
+        LIMIT 1
+    ) AS tail ON true
+) AS tails
 """
 # What waits ahead of one order in its class: whole hours from the totals, then the order's own
 # hour (from $6) read up to the order.
