@@ -77,21 +77,24 @@ END
 $$;
 
 -- The change each operation makes, from its transition tables: +1 per order that waits after
--- it, -1 per order that waited before it (with its units still owed).
-CREATE FUNCTION queue_counts_on_insert() RETURNS trigger LANGUAGE plpgsql
+-- it, -1 per order that waited before it (with its units still owed). An insert's new rows and
+-- a delete's old rows are both named changed_rows by their triggers.
+CREATE FUNCTION queue_counts_on_insert_or_delete() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $$
+DECLARE
+    sign constant bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
     PERFORM queue_totals_move(array_agg(hub), array_agg(sku), array_agg(priority_class),
                               array_agg(placed_hour), array_agg(orders), array_agg(units))
     FROM (SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC') AS placed_hour,
-                 count(*) AS orders, sum(quantity - allocated - forfeited) AS units
-          FROM new_rows WHERE state = 'waiting' GROUP BY 1, 2, 3, 4) AS change
+                 sign * count(*) AS orders, sign * sum(quantity - allocated - forfeited) AS units
+          FROM changed_rows WHERE state = 'waiting' GROUP BY 1, 2, 3, 4) AS change
     HAVING count(*) > 0;
     PERFORM queue_buyers_move(array_agg(hub), array_agg(sku), array_agg(buyer_key),
                               array_agg(orders))
-    FROM (SELECT hub, sku, buyer_key, count(*) AS orders
-          FROM new_rows WHERE state = 'waiting' GROUP BY 1, 2, 3) AS change
+    FROM (SELECT hub, sku, buyer_key, sign * count(*) AS orders
+          FROM changed_rows WHERE state = 'waiting' GROUP BY 1, 2, 3) AS change
     HAVING count(*) > 0;
     RETURN NULL;
 END
@@ -130,25 +133,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION queue_counts_on_delete() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT
-AS $$
-BEGIN
-    PERFORM queue_totals_move(array_agg(hub), array_agg(sku), array_agg(priority_class),
-                              array_agg(placed_hour), array_agg(orders), array_agg(units))
-    FROM (SELECT hub, sku, priority_class, date_trunc('hour', placed_at, 'UTC') AS placed_hour,
-                 -count(*) AS orders, -sum(quantity - allocated - forfeited) AS units
-          FROM old_rows WHERE state = 'waiting' GROUP BY 1, 2, 3, 4) AS change
-    HAVING count(*) > 0;
-    PERFORM queue_buyers_move(array_agg(hub), array_agg(sku), array_agg(buyer_key),
-                              array_agg(orders))
-    FROM (SELECT hub, sku, buyer_key, -count(*) AS orders
-          FROM old_rows WHERE state = 'waiting' GROUP BY 1, 2, 3) AS change
-    HAVING count(*) > 0;
-    RETURN NULL;
-END
-$$;
-
 DROP TRIGGER queue_totals_on_insert ON queue;
 DROP TRIGGER queue_totals_on_update ON queue;
 DROP TRIGGER queue_totals_on_delete ON queue;
@@ -159,9 +143,11 @@ DROP FUNCTION queue_totals_track();
 DROP FUNCTION queue_buyers_track();
 
 CREATE TRIGGER queue_counts_on_insert AFTER INSERT ON queue
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_on_insert();
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_on_insert_or_delete();
 CREATE TRIGGER queue_counts_on_update AFTER UPDATE ON queue
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_on_update();
 CREATE TRIGGER queue_counts_on_delete AFTER DELETE ON queue
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_on_delete();
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION queue_counts_on_insert_or_delete();
