@@ -36,6 +36,7 @@ import asyncpg
 
 import services.allocator
 from bench.allocate_delivery import LOAD_ORDERS
+from bench.measure import cpu_seconds
 from bench.order_events import HUB, SKU, Message, orders_placed, publish_all
 from services.allocator.app import Settings
 from shared.bus import Broker, connect
@@ -113,12 +114,16 @@ async def allocator(
         )
         service.start()
         try:
-            finished = await _handled(conn, service, messages, timeout=max(120, len(messages) / 50))
+            cpu: dict[str, float | None] = {}
+            finished = await _handled(
+                conn, service, messages, cpu, timeout=max(120, len(messages) / 50)
+            )
             started = await conn.fetchval("SELECT min(handled_at) FROM inbox")
             handled = await conn.fetchval("SELECT count(*) FROM inbox")
             queued_then = await _message_count(channel, QUEUED_TAP)
             await _until(lambda: _message_count(channel, QUEUED_TAP), len(messages), timeout=120)
             drained = await conn.fetchval("SELECT clock_timestamp()")
+            cpu["drained"] = cpu_seconds(service.process.pid)
             queued = await _message_count(channel, QUEUED_TAP)
         finally:
             code = service.stop()
@@ -135,7 +140,20 @@ async def allocator(
     result["order_queued_in_all"] = queued
     result["seconds_until_all_order_queued"] = round((drained - started).total_seconds(), 3)
     result["transactions"] = transactions(logs / "allocator.log")
+    result["cpu_ms_per_message"] = cpu_per_message(cpu, handled)
     return result
+
+
+def cpu_per_message(cpu: dict[str, float | None], handled: int) -> dict | None:
+    """The allocator's CPU (from /proc) per message from its first commit: to the last one
+    handled, and to the last order.queued published (its relay's work too). None when /proc
+    did not say."""
+    if None in (cpu.get("first"), cpu.get("handled"), cpu.get("drained")) or not handled:
+        return None
+    return {
+        name: round((cpu[name] - cpu["first"]) * 1000 / handled, 3)
+        for name in ("handled", "drained")
+    }
 
 
 def transactions(log: Path) -> dict | None:
@@ -162,8 +180,11 @@ def transactions(log: Path) -> dict | None:
     }
 
 
-async def _handled(conn, service: ServiceProcess, messages: list[Message], timeout: float):
-    """The database's clock when every message is committed in the inbox.
+async def _handled(
+    conn, service: ServiceProcess, messages: list[Message], cpu: dict, timeout: float
+):
+    """The database's clock when every message is committed in the inbox; `cpu` gets the
+    process's CPU seconds when its first batch is seen committed and when the last is.
 
     One consumer takes the queue in order and commits batch after batch, so the last message's
     id (one look-up by primary key, cheap enough to ask every 10 ms) comes last; the count only
@@ -173,10 +194,13 @@ async def _handled(conn, service: ServiceProcess, messages: list[Message], timeo
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
             raise RuntimeError(f"the allocator exited:\n{service.log_tail()}")
+        if "first" not in cpu and await conn.fetchval("SELECT EXISTS (SELECT FROM inbox)"):
+            cpu["first"] = cpu_seconds(service.process.pid)
         seen = await conn.fetchval(
             "SELECT clock_timestamp() FROM inbox WHERE event_id = $1", last_id
         )
         if seen is not None and await conn.fetchval("SELECT count(*) FROM inbox") == len(messages):
+            cpu["handled"] = cpu_seconds(service.process.pid)
             return seen
         await asyncio.sleep(0.01)
     raise TimeoutError(f"the allocator did not finish in {timeout:.0f}s:\n{service.log_tail()}")
@@ -269,6 +293,12 @@ def main() -> None:
             f"{spent['median_size']:g} (median), {spent['seconds_in_transactions']} s in all; "
             f"median {spent['first_tenth_median_ms']} ms in the first tenth of the run, "
             f"{spent['last_tenth_median_ms']} ms in the last"
+        )
+    per_message = service["cpu_ms_per_message"]
+    if per_message:
+        print(
+            f"its CPU per message after its first commit: {per_message['handled']} ms to the "
+            f"last handled, {per_message['drained']} ms to the last order.queued published"
         )
     passed = outcome["ratio"] >= TARGET_RATIO
     if args.json:

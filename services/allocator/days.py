@@ -12,7 +12,11 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 
 async def zone_of(conn: asyncpg.Connection, hub: str) -> ZoneInfo:
-    name = await conn.fetchval(store.HUB_TIMEZONE, hub)
+    return zone_named(await conn.fetchval(store.HUB_TIMEZONE, hub))
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The hub's zone from its stored name (None: the hub was never registered)."""
     try:
         return ZoneInfo(name or DEFAULT_TIMEZONE)
     except ZoneInfoNotFoundError:

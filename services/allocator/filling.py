@@ -25,16 +25,26 @@ FIRST_READ = 128
 Emit = Callable[[EventPayload], Envelope]
 
 
-async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill | None:
-    """Give the product's stock to its queue under the active policy; record and announce it."""
-    lots = await store.lots_with_stock(conn, hub, sku)
+async def fill(
+    conn: asyncpg.Connection,
+    hub: str,
+    sku: str,
+    emit: Emit,
+    news: list[Envelope] | None = None,
+) -> Fill | None:
+    """Give the product's stock to its queue under the active policy; record and announce it.
+
+    The announcements go to the outbox, or onto `news` when given, for a caller that stores
+    its own events with them in one round trip."""
+    start = await store.fill_start(conn, hub, sku)
+    lots = store.lots_from(start)
     if not lots:
         return None
-    totals = await store.class_totals(conn, hub, sku)
+    totals = store.totals_from(start)
     if not totals:
         return None
-    policy = await policies.active(conn, hub, sku)
-    today = days.today(await days.zone_of(conn, hub))
+    policy = policies.from_row(start, classes="class_rules")
+    today = days.today(days.zone_named(start["timezone"]))
     lottery = policy.mode == "lottery"
     seed = secrets.randbits(62) if lottery else None
     limits = _first_reads(policy, totals, sum_available(lots))
@@ -84,15 +94,16 @@ async def fill(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> Fill
     for allocation in result.allocations:
         by_buyer[claims[allocation.order_id].buyer_key] += allocation.quantity
     await store.add_to_buyer_days(conn, hub, sku, today, by_buyer)
-    await outbox.add(
-        conn,
-        *(
-            emit(payload)
-            for payload in _announcements(
-                sku, claims, result, policy_version=policy.version, hold_until=hold_until
-            )
-        ),
-    )
+    announced = [
+        emit(payload)
+        for payload in _announcements(
+            sku, claims, result, policy_version=policy.version, hold_until=hold_until
+        )
+    ]
+    if news is None:
+        await outbox.add(conn, *announced)
+    else:
+        news.extend(announced)
     return result
 
 

@@ -44,18 +44,21 @@ async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> Non
         await register_hub(conn, event.envelope, event.payload)
     for event in by_type["supply.received"]:
         await receive_supply(conn, event.envelope, event.payload)
+    # What the new orders and the fills announce, stored together at the end: one round trip.
+    news: list[Envelope] = []
     placed: dict[Product, list[Event]] = defaultdict(list)
     for event in by_type["order.placed"]:
         placed[(event.envelope.hub, event.payload.sku)].append(event)
     for (hub, sku), orders in placed.items():
-        await enqueue_orders(conn, hub, sku, orders)
+        news.extend(await enqueue_orders(conn, hub, sku, orders))
     for event in by_type["order.cancelled"]:
         await cancel_order(conn, event.envelope, event.payload)
     for event in by_type["order.fulfilled"]:
         await fulfil_order(conn, event.envelope, event.payload)
 
     for (hub, sku), cause in sorted(causes.items()):
-        await filling.fill(conn, hub, sku, cause.follow)
+        await filling.fill(conn, hub, sku, cause.follow, news)
+    await outbox.add(conn, *news)
 
 
 async def register_hub(conn: asyncpg.Connection, event: Envelope, hub: HubRegistered) -> None:
@@ -75,17 +78,20 @@ async def receive_supply(conn: asyncpg.Connection, event: Envelope, supply: Supp
     )
 
 
-async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: list[Event]) -> None:
-    """Orders take their places in the queue, and each buyer hears where and until when.
+async def enqueue_orders(
+    conn: asyncpg.Connection, hub: str, sku: str, events: list[Event]
+) -> list[Envelope]:
+    """Orders take their places in the queue; answers the order.queued that tell each buyer
+    where and until when, for the caller to store.
 
     An order whose cancel overtook it on the way here is stored as cancelled, never queued.
     """
     first_of_each = {event.payload.order_id: event for event in reversed(events)}
     events = [event for event in events if first_of_each[event.payload.order_id] is event]
     orders: list[OrderPlaced] = [event.payload for event in events]
-    policy = await policies.active(conn, hub, sku)
-    view = await outlook.of_product(conn, hub, sku)
-    already = await outlook.already_ahead(conn, hub, sku, orders, view)
+    known = await outlook.for_new_orders(conn, hub, sku, {o.priority_class for o in orders})
+    policy, view = known.policy, known.view
+    already = await outlook.already_ahead(conn, hub, sku, orders, known)
     everyone = {order.order_id for order in orders}
     places = outlook.places_of_new(policy, view, orders, already, joined=everyone)
     told = {o.order_id: view.estimate(places[o.order_id][1], o.quantity) for o in orders}
@@ -128,7 +134,7 @@ async def enqueue_orders(conn: asyncpg.Connection, hub: str, sku: str, events: l
             estimated_date=told[order.order_id],
         )
         news.append(event.envelope.follow(queued_event))
-    await outbox.add(conn, *news)
+    return news
 
 
 async def cancel_order(conn: asyncpg.Connection, event: Envelope, cancel: OrderCancelled) -> None:

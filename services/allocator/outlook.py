@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
-from services.allocator import days, estimates, store
+from services.allocator import days, estimates, policies, store
 from services.allocator.domain import Policy
 from shared.events import OrderPlaced
 
@@ -34,8 +34,42 @@ class Outlook:
         )
 
 
+# The last waiting order of a class, (placed_at, sequence); None when the class is empty.
+Tail = tuple[datetime, int] | None
+
+
+@dataclass(frozen=True)
+class NewOrdersOutlook:
+    """What new orders of a product need to take their places: its policy, its outlook, and
+    the tail of each of their classes."""
+
+    policy: Policy
+    view: Outlook
+    tails: dict[str, Tail]
+
+
 async def of_product(conn: asyncpg.Connection, hub: str, sku: str) -> Outlook:
-    row = await conn.fetchrow(store.PRODUCT_OUTLOOK, hub, sku, days.DEFAULT_TIMEZONE)
+    return _outlook_from(
+        await conn.fetchrow(store.PRODUCT_OUTLOOK, hub, sku, days.DEFAULT_TIMEZONE)
+    )
+
+
+async def for_new_orders(
+    conn: asyncpg.Connection, hub: str, sku: str, classes: set[str]
+) -> NewOrdersOutlook:
+    """The policy, the outlook and the tails of `classes`, in one round trip."""
+    names = sorted(classes)
+    row = await conn.fetchrow(store.NEW_ORDERS_OUTLOOK, hub, sku, days.DEFAULT_TIMEZONE, names)
+    tails = {
+        name: None if placed_at is None else (placed_at, sequence)
+        for name, placed_at, sequence in zip(
+            names, row["tail_placed_at"], row["tail_sequence"], strict=True
+        )
+    }
+    return NewOrdersOutlook(policies.from_row(row), _outlook_from(row), tails)
+
+
+def _outlook_from(row: asyncpg.Record) -> Outlook:
     return Outlook(
         totals={name: (orders, units) for name, (orders, units) in row["totals"].items()},
         today=row["today"],
@@ -45,24 +79,18 @@ async def of_product(conn: asyncpg.Connection, hub: str, sku: str) -> Outlook:
 
 
 async def already_ahead(
-    conn: asyncpg.Connection, hub: str, sku: str, orders: list[OrderPlaced], view: Outlook
+    conn: asyncpg.Connection, hub: str, sku: str, orders: list[OrderPlaced], known: NewOrdersOutlook
 ) -> dict[uuid.UUID, Counts]:
     """(orders, units) of the queue as it stands, ahead of each new order in its class.
 
     An order placed after the last waiting order of its class has the whole class ahead of it;
     one that arrives late (placed before some waiting order) is counted the long way.
     """
-    tails = {}
-    for priority_class in {order.priority_class for order in orders}:
-        tails[priority_class] = await conn.fetchrow(store.TAIL_OF_CLASS, hub, sku, priority_class)
     ahead = {}
     for order in orders:
-        tail = tails[order.priority_class]
-        if tail is None or (order.placed_at, order.sequence) > (
-            tail["placed_at"],
-            tail["sequence"],
-        ):
-            ahead[order.order_id] = view.totals.get(order.priority_class, (0, 0))
+        tail = known.tails[order.priority_class]
+        if tail is None or (order.placed_at, order.sequence) > tail:
+            ahead[order.order_id] = known.view.totals.get(order.priority_class, (0, 0))
         else:
             ahead[order.order_id] = await _counted(
                 conn, hub, sku, order.priority_class, order.placed_at, order.sequence

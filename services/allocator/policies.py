@@ -109,11 +109,17 @@ async def add_version(conn: asyncpg.Connection, hub: str, sku: str, rules: Polic
     )
 
 
-def _policy_from(row: asyncpg.Record) -> Policy:
+def from_row(row: asyncpg.Record, classes: str = "classes") -> Policy:
+    """The policy in a row with ACTIVE_POLICY's columns (its class rules under `classes`), read
+    as part of a larger query; the default when the product never had one (version NULL)."""
+    return Policy() if row["version"] is None else _policy_from(row, classes)
+
+
+def _policy_from(row: asyncpg.Record, classes: str = "classes") -> Policy:
     return Policy(
         mode=row["mode"],
         per_buyer_daily_cap=row["per_buyer_daily_cap"],
-        classes=tuple(ClassShare(**rule) for rule in row["classes"]),
+        classes=tuple(ClassShare(**rule) for rule in row[classes]),
         hold_seconds=row["hold_seconds"],
         version=row["version"],
     )

@@ -24,11 +24,28 @@ INSERT INTO lots (delivery_id, hub, sku, producer_id, accepted, received_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (delivery_id) DO NOTHING
 """
-LOTS_WITH_STOCK = """
-SELECT delivery_id, producer_id, accepted - allocated AS available
-FROM lots
-WHERE hub = $1 AND sku = $2 AND allocated < accepted
-ORDER BY received_at, delivery_id
+# What a fill starts from, in one round trip: the lots with stock (oldest first), the waiting
+# totals per class, the active policy (its columns NULL when none was set) and the hub's zone.
+FILL_START = """
+SELECT stock.delivery_ids, stock.producer_ids, stock.available,
+       waiting.classes, waiting.orders, waiting.units,
+       policy.version, policy.mode, policy.per_buyer_daily_cap, policy.classes AS class_rules,
+       policy.hold_seconds,
+       (SELECT timezone FROM hubs WHERE hub = $1) AS timezone
+FROM (
+    SELECT array_agg(delivery_id ORDER BY received_at, delivery_id) AS delivery_ids,
+           array_agg(producer_id ORDER BY received_at, delivery_id) AS producer_ids,
+           array_agg(accepted - allocated ORDER BY received_at, delivery_id) AS available
+    FROM lots WHERE hub = $1 AND sku = $2 AND allocated < accepted
+) AS stock, (
+    SELECT array_agg(priority_class) AS classes, array_agg(orders) AS orders,
+           array_agg(units) AS units
+    FROM queue_totals WHERE hub = $1 AND sku = $2 AND orders > 0
+) AS waiting
+LEFT JOIN LATERAL (
+    SELECT version, mode, per_buyer_daily_cap, classes, hold_seconds FROM policies
+    WHERE hub = $1 AND sku = $2 ORDER BY version DESC LIMIT 1
+) AS policy ON true
 """
 # Accepted units over the last week and since the hub's day began, for estimated dates.
 # Everything a product's outlook needs, in one round trip: the hub's zone and day, the units
@@ -65,11 +82,6 @@ FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], 
 ON CONFLICT (order_id) DO NOTHING
 RETURNING order_id, state
 """
-# Waiting orders and units per class, from the totals the queue's trigger keeps.
-CLASS_TOTALS = """
-SELECT priority_class, orders, units FROM queue_totals
-WHERE hub = $1 AND sku = $2 AND orders > 0
-"""
 # Waiting orders and units per product, for the metrics: from the totals too, so a few rows per
 # product however long its queue (a product whose queue emptied stays, at zero).
 WAITING_BY_PRODUCT = """
@@ -77,12 +89,28 @@ SELECT hub, sku, sum(orders)::bigint AS orders, sum(units)::bigint AS units
 FROM queue_totals
 GROUP BY hub, sku
 """
-# The last waiting order of a class: a new order placed after it joins the tail.
-TAIL_OF_CLASS = """
-SELECT placed_at, sequence FROM queue
-WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
-ORDER BY placed_at DESC, sequence DESC
-LIMIT 1
+# What new orders of the classes $4 need to take their places, in one round trip: the
+# product's outlook, its active policy (columns NULL when none was set), and the last waiting
+# order of each of those classes (NULL for an empty class), which a new order placed after it
+# joins behind.
+NEW_ORDERS_OUTLOOK = f"""
+SELECT outlook.*, policy.*, tails.placed_at AS tail_placed_at, tails.sequence AS tail_sequence
+FROM ({PRODUCT_OUTLOOK}) AS outlook
+LEFT JOIN LATERAL (
+    SELECT version, mode, per_buyer_daily_cap, classes, hold_seconds FROM policies
+    WHERE hub = $1 AND sku = $2 ORDER BY version DESC LIMIT 1
+) AS policy ON true
+CROSS JOIN (
+    SELECT array_agg(tail.placed_at ORDER BY class.n) AS placed_at,
+           array_agg(tail.sequence ORDER BY class.n) AS sequence
+    FROM unnest($4::text[]) WITH ORDINALITY AS class (name, n)
+    LEFT JOIN LATERAL (
+        SELECT placed_at, sequence FROM queue
+        WHERE hub = $1 AND sku = $2 AND priority_class = class.name AND state = 'waiting'
+        ORDER BY placed_at DESC, sequence DESC
+        LIMIT 1
+    ) AS tail ON true
+) AS tails
 """
 # What waits ahead of one order in its class: whole hours from the totals, then the order's own
 # hour (from $6) read up to the order.
@@ -122,27 +150,34 @@ INSERT INTO buyer_days AS days (hub, sku, day, buyer_key, units)
 SELECT $1, $2, $3, buyer_key, units FROM unnest($4::text[], $5::int[]) AS given (buyer_key, units)
 ON CONFLICT (hub, sku, day, buyer_key) DO UPDATE SET units = days.units + excluded.units
 """
-ALLOCATIONS_INSERT = """
-INSERT INTO allocations (order_id, delivery_id, quantity, rule, hub, sku, policy_version,
-                         hold_until, draw_id)
-SELECT order_id, delivery_id, quantity, rule, $5::text, $6::text, $7::int, $8::timestamptz,
-       $9::bigint
-FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS given (order_id, delivery_id,
-                                                                       quantity, rule)
-"""
-LOTS_ALLOCATED_ADD = """
-UPDATE lots SET allocated = lots.allocated + change.quantity
-FROM unnest($1::uuid[], $2::int[]) AS change (delivery_id, quantity)
-WHERE lots.delivery_id = change.delivery_id
-"""
-QUEUE_GIVE = """
+# A fill's allocations, the units they take from each lot and give to each order, in one
+# statement (one round trip). Each table is changed by one part only, so the parts never see
+# each other's rows; the lots' and the queue's checks still hold every unit to account.
+ALLOCATIONS_RECORD = """
+WITH given AS (
+    INSERT INTO allocations (order_id, delivery_id, quantity, rule, hub, sku, policy_version,
+                             hold_until, draw_id)
+    SELECT order_id, delivery_id, quantity, rule, $5::text, $6::text, $7::int,
+           $8::timestamptz, $9::bigint
+    FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS given (order_id, delivery_id,
+                                                                           quantity, rule)
+), taken AS (
+    UPDATE lots SET allocated = lots.allocated + change.quantity
+    FROM unnest($10::uuid[], $11::int[]) AS change (delivery_id, quantity)
+    WHERE lots.delivery_id = change.delivery_id
+)
 UPDATE queue SET
     allocated = queue.allocated + given.quantity,
     state = CASE WHEN queue.allocated + given.quantity + queue.forfeited = queue.quantity
                  THEN 'filled' ELSE 'waiting' END,
     skip_rule = NULL, skip_detail = NULL, skipped_at = NULL
-FROM unnest($1::uuid[], $2::int[]) AS given (order_id, quantity)
+FROM unnest($12::uuid[], $13::int[]) AS given (order_id, quantity)
 WHERE queue.order_id = given.order_id
+"""
+LOTS_ALLOCATED_ADD = """
+UPDATE lots SET allocated = lots.allocated + change.quantity
+FROM unnest($1::uuid[], $2::int[]) AS change (delivery_id, quantity)
+WHERE lots.delivery_id = change.delivery_id
 """
 SKIPS_RECORD = """
 UPDATE queue SET skip_rule = skip.rule, skip_detail = skip.detail, skipped_at = now()
@@ -213,9 +248,32 @@ async def lock_products(conn: asyncpg.Connection, products: Iterable[tuple[str, 
         await conn.execute(LOCK_PRODUCT, hub, sku)
 
 
-async def lots_with_stock(conn: asyncpg.Connection, hub: str, sku: str) -> list[Lot]:
-    rows = await conn.fetch(LOTS_WITH_STOCK, hub, sku)
-    return [Lot(row["delivery_id"], row["producer_id"], row["available"]) for row in rows]
+async def fill_start(conn: asyncpg.Connection, hub: str, sku: str) -> asyncpg.Record:
+    """FILL_START's one row; see `lots_from` and `totals_from`."""
+    return await conn.fetchrow(FILL_START, hub, sku)
+
+
+def lots_from(start: asyncpg.Record) -> list[Lot]:
+    """The lots with stock, oldest first, from FILL_START's row."""
+    return [
+        Lot(delivery_id, producer_id, available)
+        for delivery_id, producer_id, available in zip(
+            start["delivery_ids"] or (),
+            start["producer_ids"] or (),
+            start["available"] or (),
+            strict=True,
+        )
+    ]
+
+
+def totals_from(start: asyncpg.Record) -> dict[str, tuple[int, int]]:
+    """Waiting (orders, units) per class, from FILL_START's row."""
+    return {
+        name: (orders, units)
+        for name, orders, units in zip(
+            start["classes"] or (), start["orders"] or (), start["units"] or (), strict=True
+        )
+    }
 
 
 async def queue_head(
@@ -235,12 +293,6 @@ def claim_from(row: asyncpg.Record) -> Claim:
         priority_class=row["priority_class"],
         accept_partial=row["accept_partial"],
     )
-
-
-async def class_totals(conn: asyncpg.Connection, hub: str, sku: str) -> dict[str, tuple[int, int]]:
-    """Waiting (orders, units) per class."""
-    rows = await conn.fetch(CLASS_TOTALS, hub, sku)
-    return {row["priority_class"]: (row["orders"], row["units"]) for row in rows}
 
 
 async def waiting_by_product(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -265,8 +317,10 @@ async def record_allocations(
     hold_until: datetime,
     draw_id: int | None,
 ) -> None:
+    by_lot = total_by_lot(allocations)
+    by_order = total_by_order(allocations)
     await conn.execute(
-        ALLOCATIONS_INSERT,
+        ALLOCATIONS_RECORD,
         [a.order_id for a in allocations],
         [a.delivery_id for a in allocations],
         [a.quantity for a in allocations],
@@ -276,11 +330,11 @@ async def record_allocations(
         policy_version,
         hold_until,
         draw_id,
+        list(by_lot),
+        list(by_lot.values()),
+        list(by_order),
+        list(by_order.values()),
     )
-    by_lot = total_by_lot(allocations)
-    await conn.execute(LOTS_ALLOCATED_ADD, list(by_lot), list(by_lot.values()))
-    by_order = total_by_order(allocations)
-    await conn.execute(QUEUE_GIVE, list(by_order), list(by_order.values()))
 
 
 async def add_to_buyer_days(

@@ -160,3 +160,51 @@ async def test_two_orders_of_one_buyer_share_the_buyers_daily_cap(allocator_db):
     )
     await run_plan(allocator_db, 1, [cap_of_five, two_orders, Batch((Supply(0, 20),))])
     assert await allocator_db.fetchval("SELECT sum(allocated) FROM queue") == 5
+
+
+async def test_the_queue_counts_follow_every_kind_of_change(allocator_db: asyncpg.Pool):
+    """The counting triggers (migration 0004) per class, hour and buyer, through statements of
+    every kind and size: many orders of one buyer, buyers served today, orders given in part,
+    filled, cancelled, and rows deleted (which the service never does, but a repair might)."""
+    await start_afresh(allocator_db)
+    async with allocator_db.acquire() as conn:
+        await conn.execute(
+            """
+            INSERT INTO queue (order_id, hub, sku, quantity, placed_at, sequence, state,
+                               buyer_key, priority_class)
+            SELECT gen_random_uuid(), 'hub', sku, 1 + i % 3,
+                   now() - interval '3 hours' + i * interval '10 minutes', i,
+                   CASE WHEN i % 7 = 0 THEN 'cancelled' ELSE 'waiting' END,
+                   'buyer-' || i % 5, CASE WHEN i % 4 = 0 THEN 'health' ELSE 'public' END
+            FROM generate_series(1, 30) AS i, unnest($1::text[]) AS sku
+            """,
+            list(SKUS),
+        )
+        await allocator_invariants.queue_totals_are_counts(conn)
+        # Two buyers served today, one of whom then stops waiting, one of whom keeps waiting.
+        await conn.execute(
+            "INSERT INTO buyer_days (hub, sku, day, buyer_key, units) "
+            "SELECT 'hub', $1, current_date, buyer, 1 FROM unnest($2::text[]) AS buyer",
+            SKUS[0],
+            ["buyer-1", "buyer-2"],
+        )
+        changes = [
+            # Given in part: units move, no order leaves.
+            "UPDATE queue SET allocated = 1 WHERE quantity > 1 AND sequence < 10",
+            # Filled: every order of buyer-1 leaves, one of buyer-2's.
+            "UPDATE queue SET allocated = quantity - forfeited, state = 'filled' "
+            "WHERE state = 'waiting' AND (buyer_key = 'buyer-1' OR sequence = 2)",
+            # Nothing the counts see.
+            "UPDATE queue SET estimated_date = current_date",
+            "UPDATE queue SET state = 'cancelled' WHERE sequence BETWEEN 20 AND 24",
+            "DELETE FROM queue WHERE sequence > 26",
+            "DELETE FROM queue WHERE buyer_key = 'buyer-3'",
+        ]
+        for change in changes:
+            await conn.execute(change)
+            await allocator_invariants.queue_totals_are_counts(conn)
+        served = await conn.fetchval(
+            "SELECT served_waiting FROM queue_buyer_totals WHERE hub = 'hub' AND sku = $1",
+            SKUS[0],
+        )
+        assert served == 1  # buyer-2 still waits; buyer-1 no longer does
