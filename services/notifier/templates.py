@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -57,12 +57,18 @@ class Source:
     body: Template
     short: Template
 
-    def placeholders(self) -> set[str]:
-        return {
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(
             name
             for section in (self.subject, self.body, self.short)
             for name in section.get_identifiers()
-        }
+        )
+
+    @cached_property
+    def parameters(self) -> tuple[str, ...]:
+        """The body's placeholders in order: WhatsApp's {{1}}..{{n}}."""
+        return tuple(self.body.get_identifiers())
 
 
 def known_templates() -> set[str]:
@@ -94,7 +100,7 @@ def load(template: str, language: str) -> Source:
 def render(template: str, language: str, recipient_name: str, params: Mapping[str, Any]) -> Content:
     """One message in one language, in every form a channel may need."""
     source = load(template, language)
-    values = {key: value_of(key, language, recipient_name, params) for key in source.placeholders()}
+    values = {key: value_of(key, language, recipient_name, params) for key in source.placeholders}
     subject = source.subject.substitute(values)
     text = source.body.substitute(values)
     return Content(
@@ -104,7 +110,7 @@ def render(template: str, language: str, recipient_name: str, params: Mapping[st
         text=text,
         html=as_html(subject, text, language),
         short=source.short.substitute(values),
-        parameters=tuple(one_line(values[key]) for key in source.body.get_identifiers()),
+        parameters=tuple(one_line(values[key]) for key in source.parameters),
     )
 
 
