@@ -27,6 +27,8 @@ from pathlib import Path
 
 import asyncpg
 
+from bench import profiling
+from bench.measure import cpu_seconds
 from shared.bus import Broker, connect, publish
 from shared.events import (
     Buyer,
@@ -135,27 +137,64 @@ async def stages(database_url: str) -> dict:
     return {f"{stage}_s": round(float(seconds), 2) for stage, seconds in row.items()}
 
 
-async def throughput(broker: Broker, stub: WhatsAppCloudStub, allocations: int) -> dict:
+def cpu_ms_per(pid: int, cpu_before: float, count: int) -> float | None:
+    """The process's CPU since `cpu_before` (seconds), in ms per one of `count`."""
+    cpu = cpu_seconds(pid)
+    return None if cpu is None or not count else round((cpu - cpu_before) * 1000 / count, 3)
+
+
+async def throughput(
+    broker: Broker, stub: WhatsAppCloudStub, pid: int, args: argparse.Namespace
+) -> dict:
+    allocations = args.allocations
     orders = buyers(allocations, offset=0)
     await publish_events(broker, orders)
+    await settled(pid)
     before = len(stub.deliveries)
+    cpu_before = cpu_seconds(pid) or 0.0
+    recording = None
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        raw = args.profile / "profile-notifier-send.txt"
+        recording = profiling.Recording(pid, args.profile_seconds, raw)
     started = time.monotonic()
     await publish_events(broker, [allocation(order) for order in orders])
     wanted = before + 2 * allocations
     await until(lambda: len(stub.deliveries) >= wanted, 600, "every message accepted")
     taken = stub.deliveries[before:]
     seconds = taken[-1].at - started
-    return {
+    results = {
         "messages": len(taken),
         "seconds": round(seconds, 2),
         "messages_per_second": round(len(taken) / seconds, 1),
+        "cpu_ms_per_message": cpu_ms_per(pid, cpu_before, len(taken)),
     }
+    if recording is not None:
+        results["profile"] = (await recording.finish("notifier sending")).get("summary_file")
+    return results
 
 
-async def latency(broker: Broker, stub: WhatsAppCloudStub, rate: float, seconds: float) -> dict:
+async def settled(pid: int, timeout: float = 120) -> None:
+    """Wait until the process is nearly idle (under 5% of a core for half a second): what was
+    published before is taken in, and its CPU is not counted with what follows."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid) or 0.0
+        await asyncio.sleep(0.5)
+        if (cpu_seconds(pid) or 0.0) - before <= 0.025:
+            return
+    raise TimeoutError("the notifier did not settle")
+
+
+async def latency(
+    broker: Broker, stub: WhatsAppCloudStub, rate: float, seconds: float, pid: int
+) -> dict:
     count = int(rate * seconds)
     orders = buyers(count, offset=10_000_000)
     await publish_events(broker, orders)
+    await settled(pid)
+    cpu_before = cpu_seconds(pid) or 0.0
+    before = len(stub.deliveries)
     published: dict[str, float] = {}
     started = time.monotonic()
     for n, order in enumerate(orders):
@@ -172,9 +211,11 @@ async def latency(broker: Broker, stub: WhatsAppCloudStub, rate: float, seconds:
 
     await until(lambda: len(buyers_told()) >= count, 120, "every buyer told")
     waits = sorted(buyers_told())
+    await until(lambda: len(stub.deliveries) >= before + 2 * count, 60, "every message accepted")
     return {
         "rate": rate,
         "messages": count,
+        "cpu_ms_per_message": cpu_ms_per(pid, cpu_before, len(stub.deliveries) - before),
         "median_ms": round(statistics.median(waits) * 1000, 1),
         "p99_ms": round(waits[int(0.99 * (len(waits) - 1))] * 1000, 1),
         "max_ms": round(waits[-1] * 1000, 1),
@@ -211,9 +252,10 @@ async def main(args: argparse.Namespace) -> dict:
                 producer_id=PRODUCER, name="Ibu Wati", regency="Kapuas", phone="+6281299999999"
             )
             await publish_one(broker, envelope(maker, "bench-producer"))
-            results = {"throughput": await throughput(broker, stub, args.allocations)}
+            pid = service.process.pid
+            results = {"throughput": await throughput(broker, stub, pid, args)}
             results["stages"] = await stages(box.database_url)
-            results["latency"] = await latency(broker, stub, args.rate, args.seconds)
+            results["latency"] = await latency(broker, stub, args.rate, args.seconds, pid)
         finally:
             await broker.connection.close()
             service.stop()
@@ -227,13 +269,15 @@ def report(results: dict) -> str:
         [
             "notifier through a local WhatsApp Cloud API stub",
             f"  throughput   {sent['messages']:>6} messages in {sent['seconds']} s: "
-            f"{sent['messages_per_second']} messages/s",
+            f"{sent['messages_per_second']} messages/s, "
+            f"notifier CPU {sent['cpu_ms_per_message']} ms per message",
             f"  stages       from the first message recorded: all recorded after "
             f"{stage['recorded_s']} s, routed after {stage['routed_s']} s, "
             f"marked sent after {stage['sent_s']} s",
             f"  latency      order.allocated published -> buyer's message accepted, "
             f"{late['messages']} at {late['rate']}/s: median {late['median_ms']} ms, "
-            f"p99 {late['p99_ms']} ms, max {late['max_ms']} ms",
+            f"p99 {late['p99_ms']} ms, max {late['max_ms']} ms; "
+            f"notifier CPU {late['cpu_ms_per_message']} ms per message",
         ]
     )
 
@@ -244,6 +288,8 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0, help="allocations per second")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", type=Path, help="folder for a py-spy profile (throughput)")
+    parser.add_argument("--profile-seconds", type=float, default=10.0)
     arguments = parser.parse_args()
     configure_logging("bench", "console", "WARNING")
     figures = asyncio.run(main(arguments))

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -46,6 +47,15 @@ Handler = Callable[[asyncpg.Connection, Envelope, EventPayload], Awaitable[None]
 BatchHandler = Callable[[asyncpg.Connection, Sequence[Event]], Awaitable[None]]
 
 
+class UnitOfWork(Protocol):
+    """What a batch's handlers share: it holds their writes, and `flush` makes them."""
+
+    async def flush(self) -> None: ...
+
+
+Unit = TypeVar("Unit", bound=UnitOfWork)
+
+
 @dataclass(frozen=True)
 class EventHandlers:
     """What a service does with the events it consumes: one call per batch, in its transaction.
@@ -65,6 +75,25 @@ class EventHandlers:
             for event in events:
                 with _context(event.envelope):
                     await handlers[event.envelope.type](conn, event.envelope, event.payload)
+
+        return cls(frozenset(handlers), handle_batch)
+
+    @classmethod
+    def each_in(
+        cls,
+        begin: Callable[[asyncpg.Connection], Unit],
+        handlers: Mapping[str, Callable[[Unit, Envelope, EventPayload], Awaitable[None]]],
+    ) -> "EventHandlers":
+        """Like `each`, but the handlers add to one unit of work for the batch (`begin` makes
+        it), which is flushed after the last event: a kind of write made once per batch rather
+        than once per event. A handler that reads what is held flushes it first."""
+
+        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+            unit = begin(conn)
+            for event in events:
+                with _context(event.envelope):
+                    await handlers[event.envelope.type](unit, event.envelope, event.payload)
+            await unit.flush()
 
         return cls(frozenset(handlers), handle_batch)
 

@@ -42,8 +42,9 @@ class Settings(ServiceSettings):
     smtp_starttls: bool = False
     mail_from: str = "PLUT Kalimantan Tengah <pesanan@plut.local>"
     provider_timeout_seconds: float = Field(default=10.0, gt=0)
-    # How many messages each channel has with its provider at once.
-    channel_concurrency: int = Field(default=16, ge=1)
+    # How many messages each channel has with its provider at once. Claims and result writes
+    # take a quarter of it at a time, so more in flight is fewer round trips per message.
+    channel_concurrency: int = Field(default=64, ge=1)
     route_batch_size: int = Field(default=100, ge=1)
     # A provider that is down: retries double from the first to the cap, and stop (the message
     # failed) this long after the message was routed to the channel.

@@ -1,17 +1,17 @@
 """Which events call for which messages, and each producer's day for their daily summary.
 
-Messages are only recorded here, in the event's transaction, one per (event, recipient,
-purpose); the router and the senders send them after it commits. What the notifier learns of
-hubs, products and people to tell is kept by `directory`."""
+Messages are only recorded here, in the batch's transaction (held by `Batch` and written at its
+end), one per (event, recipient, purpose); the router and the senders send them after it
+commits. What the notifier learns of hubs, products and people to tell is kept by
+`directory`."""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-import asyncpg
-
 from services.notifier import store
+from services.notifier.batch import Batch
 from services.notifier.dates import (
     date_in_words,
     estimate_in_words,
@@ -46,12 +46,9 @@ from shared.problems import Text
 NO_DEADLINE = Text("tanpa batas waktu", "no deadline")
 
 
-async def on_supply_received(
-    conn: asyncpg.Connection, event: Envelope, supply: SupplyReceived
-) -> None:
-    product, hub = await store.product_at_hub(conn, event.hub, supply.sku)
-    await _tally(
-        conn,
+async def on_supply_received(batch: Batch, event: Envelope, supply: SupplyReceived) -> None:
+    product, hub = await batch.product_at_hub(event.hub, supply.sku)
+    batch.tally(
         event.hub,
         supply.sku,
         _day_in(hub, supply.received_at),
@@ -60,8 +57,7 @@ async def on_supply_received(
         accepted=supply.accepted,
         rejected=supply.rejected,
     )
-    await store.add_message(
-        conn,
+    batch.add_message(
         event,
         recipient_key=producer_key(supply.producer_id),
         template="delivery_recorded",
@@ -76,13 +72,13 @@ async def on_supply_received(
     )
 
 
-async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: OrderQueued) -> None:
-    await _tell_buyer(
-        conn,
+async def on_order_queued(batch: Batch, event: Envelope, queued: OrderQueued) -> None:
+    _tell_buyer(
+        batch,
         event,
         queued.order_id,
         template="order_received",
-        product=await store.product_name(conn, event.hub, queued.sku),
+        product=await batch.product_name(event.hub, queued.sku),
         quantity=queued.quantity,
         position=queued.position,
         units_ahead=queued.units_ahead,
@@ -90,18 +86,16 @@ async def on_order_queued(conn: asyncpg.Connection, event: Envelope, queued: Ord
     )
 
 
-async def on_order_allocated(
-    conn: asyncpg.Connection, event: Envelope, given: OrderAllocated
-) -> None:
+async def on_order_allocated(batch: Batch, event: Envelope, given: OrderAllocated) -> None:
     """The buyer hears what they got, where and until when to collect it; each producer whose
     units went hears that they sold, and what they earned."""
-    product, hub = await store.product_at_hub(conn, event.hub, given.sku)
+    product, hub = await batch.product_at_hub(event.hub, given.sku)
     hold_until = (
         NO_DEADLINE if given.hold_until is None else time_in_words(given.hold_until, hub.timezone)
     )
     remaining = given.requested - given.allocated_total
-    await _tell_buyer(
-        conn,
+    _tell_buyer(
+        batch,
         event,
         given.order_id,
         template="order_partly_allocated" if remaining else "order_allocated",
@@ -116,11 +110,8 @@ async def on_order_allocated(
     day = _day_in(hub, event.occurred_at)
     price = product.unit_price or 0
     for producer_id, quantity in _units_by_producer(given.lots).items():
-        await _tally(
-            conn, event.hub, given.sku, day, producer_id, sold=quantity, earned=quantity * price
-        )
-        await store.add_message(
-            conn,
+        batch.tally(event.hub, given.sku, day, producer_id, sold=quantity, earned=quantity * price)
+        batch.add_message(
             event,
             recipient_key=producer_key(producer_id),
             template="units_sold",
@@ -134,12 +125,12 @@ async def on_order_allocated(
         )
 
 
-async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: OrderExpired) -> None:
+async def on_order_expired(batch: Batch, event: Envelope, expiry: OrderExpired) -> None:
     """Units nobody collected went to the next in line: the buyer hears it, and so does each
     producer whose units went back to stock."""
-    product, hub = await store.product_at_hub(conn, event.hub, expiry.sku)
-    await _tell_buyer(
-        conn,
+    product, hub = await batch.product_at_hub(event.hub, expiry.sku)
+    _tell_buyer(
+        batch,
         event,
         expiry.order_id,
         template="order_expired",
@@ -147,9 +138,8 @@ async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: Or
         quantity=expiry.quantity,
         **in_both("hold_until", time_in_words(expiry.hold_until, hub.timezone)),
     )
-    for producer_id, quantity in await _units_returned(conn, event, expiry, hub, product):
-        await store.add_message(
-            conn,
+    for producer_id, quantity in _units_returned(batch, event, expiry, hub, product):
+        batch.add_message(
             event,
             recipient_key=producer_key(producer_id),
             template="units_returned",
@@ -158,24 +148,20 @@ async def on_order_expired(conn: asyncpg.Connection, event: Envelope, expiry: Or
         )
 
 
-async def on_order_released(
-    conn: asyncpg.Connection, event: Envelope, release: OrderReleased
-) -> None:
+async def on_order_released(batch: Batch, event: Envelope, release: OrderReleased) -> None:
     """A cancelled order's units went back to stock: the producers' day counts them as returned
     (the buyer hears of the cancellation itself)."""
-    product, hub = await store.product_at_hub(conn, event.hub, release.sku)
-    await _units_returned(conn, event, release, hub, product)
+    product, hub = await batch.product_at_hub(event.hub, release.sku)
+    _units_returned(batch, event, release, hub, product)
 
 
-async def on_order_estimate_moved(
-    conn: asyncpg.Connection, event: Envelope, moved: OrderEstimateMoved
-) -> None:
-    await _tell_buyer(
-        conn,
+async def on_order_estimate_moved(batch: Batch, event: Envelope, moved: OrderEstimateMoved) -> None:
+    _tell_buyer(
+        batch,
         event,
         moved.order_id,
         template="estimate_moved",
-        product=await store.product_name(conn, event.hub, moved.sku),
+        product=await batch.product_name(event.hub, moved.sku),
         position=moved.position,
         units_ahead=moved.units_ahead,
         **in_both("moved", estimate_moved(moved.estimated_date, moved.previous_date)),
@@ -184,26 +170,21 @@ async def on_order_estimate_moved(
     )
 
 
-async def on_order_cancelled(
-    conn: asyncpg.Connection, event: Envelope, cancel: OrderCancelled
-) -> None:
-    await _tell_buyer(
-        conn,
+async def on_order_cancelled(batch: Batch, event: Envelope, cancel: OrderCancelled) -> None:
+    _tell_buyer(
+        batch,
         event,
         cancel.order_id,
         template="order_cancelled",
-        product=await store.product_name(conn, event.hub, cancel.sku),
+        product=await batch.product_name(event.hub, cancel.sku),
     )
 
 
-async def on_day_summarised(
-    conn: asyncpg.Connection, event: Envelope, summary: DaySummarised
-) -> None:
+async def on_day_summarised(batch: Batch, event: Envelope, summary: DaySummarised) -> None:
     """Each producer who delivered or sold this product that day hears how their day went."""
-    product, _ = await store.product_at_hub(conn, event.hub, summary.sku)
-    for day in await conn.fetch(store.PRODUCER_DAYS, event.hub, summary.sku, summary.day):
-        await store.add_message(
-            conn,
+    product, _ = await batch.product_at_hub(event.hub, summary.sku)
+    for day in await batch.producer_days(event.hub, summary.sku, summary.day):
+        batch.add_message(
             event,
             recipient_key=producer_key(day["producer_id"]),
             template="daily_summary",
@@ -221,13 +202,12 @@ async def on_day_summarised(
         )
 
 
-async def _tell_buyer(
-    conn: asyncpg.Connection, event: Envelope, order_id: uuid.UUID, *, template: str, **params
+def _tell_buyer(
+    batch: Batch, event: Envelope, order_id: uuid.UUID, *, template: str, **params
 ) -> None:
     """One message to the buyer of an order; every one names the order, in full and by the
     short reference a buyer reads out on the phone."""
-    await store.add_message(
-        conn,
+    batch.add_message(
         event,
         recipient_key=buyer_key(order_id),
         template=template,
@@ -241,8 +221,8 @@ def order_reference(order_id: uuid.UUID) -> str:
     return order_id.hex[:8].upper()
 
 
-async def _units_returned(
-    conn: asyncpg.Connection,
+def _units_returned(
+    batch: Batch,
     event: Envelope,
     returned: OrderExpired | OrderReleased,
     hub: store.Hub,
@@ -254,8 +234,7 @@ async def _units_returned(
     day = _day_in(hub, event.occurred_at)
     units = list(_units_by_producer(returned.lots).items())
     for producer_id, quantity in units:
-        await _tally(
-            conn,
+        batch.tally(
             event.hub,
             returned.sku,
             day,
@@ -278,37 +257,8 @@ def _day_in(hub: store.Hub, moment: datetime) -> date:
     return moment.astimezone(hub_zone(hub.timezone)).date()
 
 
-async def _tally(
-    conn: asyncpg.Connection,
-    hub: str,
-    sku: str,
-    day: date,
-    producer_id: uuid.UUID,
-    *,
-    delivered: int = 0,
-    accepted: int = 0,
-    rejected: int = 0,
-    sold: int = 0,
-    returned: int = 0,
-    earned: int = 0,
-) -> None:
-    """Add to a producer's day, for the daily summary."""
-    await conn.execute(
-        store.PRODUCER_DAY_ADD,
-        hub,
-        sku,
-        day,
-        producer_id,
-        delivered,
-        accepted,
-        rejected,
-        sold,
-        returned,
-        earned,
-    )
-
-
-handlers = EventHandlers.each(
+handlers = EventHandlers.each_in(
+    Batch,
     {
         "product.listed": on_product_listed,
         "producer.registered": on_producer_registered,
@@ -323,5 +273,5 @@ handlers = EventHandlers.each(
         "order.released": on_order_released,
         "day.summarised": on_day_summarised,
         "hub.registered": on_hub_registered,
-    }
+    },
 )

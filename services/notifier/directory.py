@@ -2,10 +2,10 @@
 name and time zone, products' names and prices, and the people to tell (producers, and the buyer
 of each order) with their language and the channel they prefer."""
 
-import asyncpg
 from pydantic_core import PydanticCustomError
 
 from services.notifier import store
+from services.notifier.batch import Batch
 from services.notifier.store import buyer_key, producer_key
 from shared.events import (
     Envelope,
@@ -18,23 +18,23 @@ from shared.events import (
 from shared.fields import normalise_phone
 
 
-async def on_hub_registered(conn: asyncpg.Connection, event: Envelope, hub: HubRegistered) -> None:
-    await conn.execute(store.HUB_UPSERT, event.hub, hub.name, hub.timezone)
+async def on_hub_registered(batch: Batch, event: Envelope, hub: HubRegistered) -> None:
+    """Written at once, not held: rare, and the batch's next look-up must see it."""
+    await batch.conn.execute(store.HUB_UPSERT, event.hub, hub.name, hub.timezone)
+    batch.forget_places()
 
 
-async def on_product_listed(
-    conn: asyncpg.Connection, event: Envelope, product: ProductListed
-) -> None:
-    await conn.execute(
+async def on_product_listed(batch: Batch, event: Envelope, product: ProductListed) -> None:
+    await batch.conn.execute(
         store.PRODUCT_UPSERT, event.hub, product.sku, product.name, product.unit_price
     )
+    batch.forget_places()
 
 
 async def on_producer_registered(
-    conn: asyncpg.Connection, _event: Envelope, producer: ProducerRegistered | ProducerUpdated
+    batch: Batch, _event: Envelope, producer: ProducerRegistered | ProducerUpdated
 ) -> None:
-    await store.add_recipient(
-        conn,
+    batch.add_recipient(
         producer_key(producer.producer_id),
         "producer",
         producer.name,
@@ -45,20 +45,17 @@ async def on_producer_registered(
     )
 
 
-async def on_producer_updated(
-    conn: asyncpg.Connection, event: Envelope, producer: ProducerUpdated
-) -> None:
+async def on_producer_updated(batch: Batch, event: Envelope, producer: ProducerUpdated) -> None:
     """An operator changed a producer's details: every message not yet routed (they take their
     address when routed) goes to the new phone or email, in the new language, by the new
     channel. Two edits of one producer handled out of order would leave the older one; the
     event's `updated_at` is there for when the recipients keep it."""
-    await on_producer_registered(conn, event, producer)
+    await on_producer_registered(batch, event, producer)
 
 
-async def on_order_placed(conn: asyncpg.Connection, _event: Envelope, order: OrderPlaced) -> None:
+async def on_order_placed(batch: Batch, _event: Envelope, order: OrderPlaced) -> None:
     buyer = order.buyer
-    await store.add_recipient(
-        conn,
+    batch.add_recipient(
         buyer_key(order.order_id),
         "buyer",
         buyer.name,

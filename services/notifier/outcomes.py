@@ -7,6 +7,7 @@ an attempt the log does not keep (the lease brings the message back, and it is t
 """
 
 import uuid
+from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,8 +53,8 @@ async def record_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt])
         [a.answer for a in attempts],
         [a.provider_id for a in attempts],
     )
-    for attempt in attempts:
-        ATTEMPTS.labels(SERVICE, attempt.channel, attempt.outcome).inc()
+    for (channel, outcome), count in Tally((a.channel, a.outcome) for a in attempts).items():
+        ATTEMPTS.labels(SERVICE, channel, outcome).inc(count)
 
 
 async def announce_sent(

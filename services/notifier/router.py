@@ -9,7 +9,7 @@ import structlog
 
 from services.notifier import store
 from services.notifier.outcomes import Attempt, announce_failed, record_attempts
-from services.notifier.routing import CHANNELS, Reachable, address_on, choose
+from services.notifier.routing import CHANNELS, Choice, Reachable, address_on, choose
 
 log = structlog.get_logger(__name__)
 
@@ -23,41 +23,45 @@ class Router:
         self.batch_size = batch_size
 
     async def route_batch(self) -> int:
-        """Route up to one batch of messages; return how many were handled."""
+        """Route up to one batch of messages; return how many were handled. The routed ones
+        and every opt-out passed over are written a statement each for the batch."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(store.TO_ROUTE, self.batch_size)
             if not rows:
                 return 0
             addresses = {a for row in rows for a in (row["phone"], row["email"]) if a}
             opted = {tuple(o) for o in await conn.fetch(store.OPTED_OUT, list(addresses))}
-            routed_to: set[str] = set()
+            routed: list[tuple] = []
+            passed_over: list[Attempt] = []
             for row in rows:
-                channel = await self._route(conn, row, opted)
-                if channel is not None:
-                    routed_to.add(channel)
-            for channel in routed_to:
+                choice = self._choose(row, opted)
+                passed_over += [
+                    Attempt(row["id"], c, "opted_out", OPTED_OUT_ANSWER) for c in choice.opted_out
+                ]
+                if choice.channel is not None:
+                    routed.append((row["id"], choice.channel, choice.address, row["language"]))
+                else:
+                    await self._end(conn, row, choice)
+            await record_attempts(conn, passed_over)
+            if routed:
+                await conn.execute(
+                    store.ROUTED, *(list(column) for column in zip(*routed, strict=True))
+                )
+            for channel in {channel for _, channel, _, _ in routed}:
                 await conn.execute("SELECT pg_notify($1, '')", store.lane_channel(channel))
         return len(rows)
 
-    async def _route(
-        self, conn: asyncpg.Connection, message: asyncpg.Record, opted: set[tuple[str, str]]
-    ) -> str | None:
+    def _choose(self, message: asyncpg.Record, opted: set[tuple[str, str]]) -> Choice:
         person = Reachable(message["phone"], message["email"], message["preferred"])
-        choice = choose(
+        return choose(
             person,
             configured=self.configured,
             failed=frozenset(message["failed_channels"]),
             opted_out=frozenset(c for c in CHANNELS if (c, address_on(c, person)) in opted),
         )
-        await record_attempts(
-            conn,
-            [Attempt(message["id"], c, "opted_out", OPTED_OUT_ANSWER) for c in choice.opted_out],
-        )
-        if choice.channel is not None:
-            await conn.execute(
-                store.ROUTED, message["id"], choice.channel, choice.address, message["language"]
-            )
-            return choice.channel
+
+    async def _end(self, conn: asyncpg.Connection, message: asyncpg.Record, choice: Choice) -> None:
+        """No channel is left for the message: it ends (a failure is announced)."""
         await conn.execute(store.ENDED, message["id"], choice.ending, choice.why)
         if choice.ending == "failed":
             await announce_failed(conn, message, None, choice.why)
@@ -69,4 +73,3 @@ class Router:
             correlation_id=message["correlation_id"],
             message_id=str(message["id"]),
         )
-        return None

@@ -67,12 +67,15 @@ class Sender:
         self.lease_seconds = lease_seconds
         self.doorbell = doorbell
         self._in_flight: set[asyncio.Task] = set()
+        self._refill = max(1, concurrency // 4)
         self._to_write: list[tuple[Result, asyncio.Future]] = []
         self._writing: asyncio.Task | None = None
 
     async def send_batch(self) -> int:
         """Claim as many due messages as there are free slots and start sending them; return
-        how many were claimed. A finished send rings the doorbell, so its slot is refilled."""
+        how many were claimed. Finished sends ring the doorbell once a quarter of the slots are
+        free, so slots are refilled a few at a time: a claim per message cost as much as the
+        message's send."""
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
@@ -86,7 +89,8 @@ class Sender:
 
     def _finished(self, task: asyncio.Task) -> None:
         self._in_flight.discard(task)
-        self.doorbell.ring()
+        if self.concurrency - len(self._in_flight) >= self._refill:
+            self.doorbell.ring()
 
     async def close(self, grace_seconds: float) -> None:
         """Let the sends under way finish for up to `grace_seconds`; any still going then are
@@ -99,28 +103,31 @@ class Sender:
         await self.channel.close()
 
     async def _deliver(self, message: asyncpg.Record) -> None:
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=message["correlation_id"],
-            message_id=str(message["id"]),
-            channel=self.channel.name,
-        ):
-            lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
-            result = await self._send(message)
-            wait = 0.1
-            while True:
-                try:
-                    await self._record(result)
-                    break
-                except DATABASE_AWAY as error:
-                    # Keep the outcome and write it once the database is back, while the claim
-                    # is ours: else the lease brings the message back and it goes again.
-                    if asyncio.get_running_loop().time() + wait > lease_ends - 1:
-                        log.warning("message outcome not recorded", error=repr(error))
-                        return
-                    log.warning("message outcome not recorded yet; retrying", error=repr(error))
-                    await asyncio.sleep(wait)
-                    wait = min(wait * 2, 2.0)
-            _log(result)
+        """Send, and record the outcome; the send is logged with the others written with it."""
+        lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
+        result = await self._send(message)
+        wait = 0.1
+        while True:
+            try:
+                await self._record(result)
+                return
+            except DATABASE_AWAY as error:
+                # Keep the outcome and write it once the database is back, while the claim is
+                # ours: else the lease brings the message back and it goes again.
+                if asyncio.get_running_loop().time() + wait > lease_ends - 1:
+                    log.warning(
+                        "message outcome not recorded",
+                        error=repr(error),
+                        **_about(message, self.channel.name),
+                    )
+                    return
+                log.warning(
+                    "message outcome not recorded yet; retrying",
+                    error=repr(error),
+                    **_about(message, self.channel.name),
+                )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 2.0)
 
     async def _send(self, message: asyncpg.Record) -> Result:
         if message["opted_out"]:  # since it was routed here
@@ -146,7 +153,7 @@ class Sender:
         except SendFailure as failure:
             return self._failed(message, failure)
         except Exception as error:  # a fault of ours in an adapter: keep the message, say so
-            log.exception("channel raised")
+            log.exception("channel raised", **_about(message, self.channel.name))
             return self._failed(message, SendFailure(Outcome.TEMPORARY, repr(error)))
         return self._result(message, "accepted", accepted.answer, "sent", accepted.provider_id)
 
@@ -222,6 +229,7 @@ class Sender:
                 await self._write_other(conn, result)
             if any(r.then in ("fall_back", "reroute") for r in results):
                 await conn.execute(store.RING_ROUTER)
+        _log(results)
 
     async def _write_other(self, conn: asyncpg.Connection, result: Result) -> None:
         message, answer = result.message, result.attempt.answer
@@ -236,18 +244,46 @@ class Sender:
             await announce_failed(conn, message, self.channel.name, answer)
 
 
-def _log(result: Result) -> None:
-    attempt = result.attempt
-    if result.then == "sent":
-        log.info("message sent", provider_id=attempt.provider_id)
-    elif result.then == "retry":
-        log.warning(
-            "message delayed",
-            outcome=attempt.outcome,
-            answer=attempt.answer,
-            retry_at=result.retry_at,
+def _about(message: asyncpg.Record, channel: str) -> dict[str, str]:
+    """What a log line about one message names."""
+    return {
+        "correlation_id": message["correlation_id"],
+        "message_id": str(message["id"]),
+        "channel": channel,
+    }
+
+
+def _log(results: list[Result]) -> None:
+    """The messages sent as one line for the write (naming each message, its correlation id and
+    the provider's id: a line per message cost more than the rest of the write); any other
+    outcome a line of its own."""
+    sent = [r for r in results if r.then == "sent"]
+    if sent:
+        log.info(
+            "messages sent",
+            channel=sent[0].attempt.channel,
+            count=len(sent),
+            message_ids=[str(r.attempt.message_id) for r in sent],
+            provider_ids=[r.attempt.provider_id for r in sent],
+            correlation_ids=sorted({r.message["correlation_id"] for r in sent}),
         )
-    elif result.then == "give_up":
-        log.error("message failed", reason=attempt.answer)
-    else:
-        log.info("message goes back to the router", outcome=attempt.outcome, answer=attempt.answer)
+    for result in results:
+        attempt = result.attempt
+        about = _about(result.message, attempt.channel)
+        if result.then == "retry":
+            log.warning(
+                "message delayed",
+                outcome=attempt.outcome,
+                answer=attempt.answer,
+                retry_at=result.retry_at,
+                **about,
+            )
+        elif result.then == "give_up":
+            log.error("message failed", reason=attempt.answer, **about)
+        elif result.then != "sent":
+            log.info(
+                "message goes back to the router",
+                outcome=attempt.outcome,
+                answer=attempt.answer,
+                **about,
+            )

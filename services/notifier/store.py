@@ -2,12 +2,10 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from services.notifier.dates import DEFAULT_TIMEZONE
-from shared.events import Envelope
 
 # Rung when a message or a recipient arrives, or a message must choose its channel again.
 ROUTER_CHANNEL = "notifier_messages"
@@ -36,11 +34,13 @@ LEFT JOIN products p ON p.hub = $1 AND p.sku = $2
 LEFT JOIN hubs h ON h.code = $1
 """
 
-# Each with the NOTIFY that wakes the router at commit, in the same round trip.
-RECIPIENT_UPSERT = f"""
+# A batch's recipients and messages, each in one statement (one row per key: the caller
+# merges), with the NOTIFY that wakes the router at commit, in the same round trip.
+RECIPIENTS_UPSERT = f"""
 WITH stored AS (
     INSERT INTO recipients (key, kind, name, email, phone, language, channel)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::text[], $7::text[])
     ON CONFLICT (key) DO UPDATE
     SET name = excluded.name, email = excluded.email, phone = excluded.phone,
         language = excluded.language, channel = excluded.channel
@@ -48,11 +48,12 @@ WITH stored AS (
 {RING_ROUTER}
 """
 
-MESSAGE_INSERT = f"""
+MESSAGES_INSERT = f"""
 WITH stored AS (
     INSERT INTO messages (id, event_id, correlation_id, hub, recipient_key, template, params,
                           order_id, producer_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::jsonb[], $8::uuid[], $9::uuid[])
     ON CONFLICT (event_id, recipient_key, template) DO NOTHING
 )
 {RING_ROUTER}
@@ -69,10 +70,14 @@ LIMIT $1
 FOR UPDATE OF m SKIP LOCKED
 """
 OPTED_OUT = "SELECT channel, address FROM opt_outs WHERE address = ANY($1::text[])"
+# A batch's routed messages at once.
 ROUTED = """
-UPDATE messages SET channel = $2, address = $3, language = $4, routed_at = now(),
-                    next_attempt_at = now()
-WHERE id = $1
+UPDATE messages m
+SET channel = routed.channel, address = routed.address, language = routed.language,
+    routed_at = now(), next_attempt_at = now()
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+    AS routed(id, channel, address, language)
+WHERE m.id = routed.id
 """
 ENDED = "UPDATE messages SET status = $2, last_error = $3 WHERE id = $1"
 
@@ -153,10 +158,12 @@ SELECT id, channel, address, opted_out_at FROM opt_outs WHERE address = $1 ORDER
 """
 OPT_OUT_DELETE = "DELETE FROM opt_outs WHERE id = $1 RETURNING id, channel, address, opted_out_at"
 
-PRODUCER_DAY_ADD = """
+# A batch's additions to producers' days, one row per day (the caller sums them).
+PRODUCER_DAYS_ADD = """
 INSERT INTO producer_days AS d (hub, sku, day, producer_id, delivered, accepted, rejected, sold,
                                 returned, earned)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::uuid[], $5::int[], $6::int[],
+                     $7::int[], $8::int[], $9::int[], $10::bigint[])
 ON CONFLICT (hub, sku, day, producer_id) DO UPDATE
 SET delivered = d.delivered + excluded.delivered, accepted = d.accepted + excluded.accepted,
     rejected = d.rejected + excluded.rejected, sold = d.sold + excluded.sold,
@@ -175,46 +182,6 @@ def producer_key(producer_id: uuid.UUID) -> str:
 
 def buyer_key(order_id: uuid.UUID) -> str:
     return f"buyer:{order_id}"
-
-
-async def add_recipient(
-    conn: asyncpg.Connection,
-    key: str,
-    kind: str,
-    name: str,
-    *,
-    email: str | None,
-    phone: str | None,
-    language: str,
-    channel: str | None,
-) -> None:
-    await conn.execute(
-        RECIPIENT_UPSERT, key, kind, name, email and email.lower(), phone, language, channel
-    )
-
-
-async def add_message(
-    conn: asyncpg.Connection,
-    cause: Envelope,
-    *,
-    recipient_key: str,
-    template: str,
-    params: dict[str, Any],
-    order_id: uuid.UUID | None = None,
-    producer_id: uuid.UUID | None = None,
-) -> None:
-    await conn.execute(
-        MESSAGE_INSERT,
-        uuid.uuid4(),
-        cause.id,
-        cause.correlation_id,
-        cause.hub,
-        recipient_key,
-        template,
-        params,
-        order_id,
-        producer_id,
-    )
 
 
 @dataclass(frozen=True)
@@ -237,8 +204,3 @@ async def product_at_hub(conn: asyncpg.Connection, hub: str, sku: str) -> tuple[
         Product(row["name"] or sku, row["unit_price"]),
         Hub(row["hub_name"] or hub, row["timezone"] or DEFAULT_TIMEZONE),
     )
-
-
-async def product_name(conn: asyncpg.Connection, hub: str, sku: str) -> str:
-    product, _ = await product_at_hub(conn, hub, sku)
-    return product.name

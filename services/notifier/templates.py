@@ -8,11 +8,10 @@ Placeholders are `$name` style. `$name` is the recipient's name; any other `$x` 
 languages). A placeholder with no value is an error, never a blank in a message a person reads.
 """
 
-import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -23,26 +22,6 @@ LANGUAGES = ("id", "en")
 TEMPLATES = Path(__file__).parent / "templates"
 SECTION_BREAK = re.compile(r"^---[ \t]*$", re.MULTILINE)
 MONEY_SUFFIX = "_rupiah"
-
-# A small self-contained page: mail clients block external resources and ignore <style> often.
-PAGE = Template(
-    """<!DOCTYPE html>
-<html lang="$language">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-</head>
-<body style="margin:0;padding:12px;background:#f2f2f2">
-<div style="max-width:560px;margin:0 auto;padding:16px 20px;background:#ffffff;\
-font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">
-$paragraphs
-</div>
-</body>
-</html>
-"""
-)
-PARAGRAPH = '<p style="margin:0 0 16px">{}</p>'
 
 
 class MissingParameter(LookupError):
@@ -57,12 +36,18 @@ class Source:
     body: Template
     short: Template
 
-    def placeholders(self) -> set[str]:
-        return {
+    @cached_property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(
             name
             for section in (self.subject, self.body, self.short)
             for name in section.get_identifiers()
-        }
+        )
+
+    @cached_property
+    def parameters(self) -> tuple[str, ...]:
+        """The body's placeholders in order: WhatsApp's {{1}}..{{n}}."""
+        return tuple(self.body.get_identifiers())
 
 
 def known_templates() -> set[str]:
@@ -94,7 +79,7 @@ def load(template: str, language: str) -> Source:
 def render(template: str, language: str, recipient_name: str, params: Mapping[str, Any]) -> Content:
     """One message in one language, in every form a channel may need."""
     source = load(template, language)
-    values = {key: value_of(key, language, recipient_name, params) for key in source.placeholders()}
+    values = {key: value_of(key, language, recipient_name, params) for key in source.placeholders}
     subject = source.subject.substitute(values)
     text = source.body.substitute(values)
     return Content(
@@ -102,9 +87,8 @@ def render(template: str, language: str, recipient_name: str, params: Mapping[st
         language=language,
         subject=subject,
         text=text,
-        html=as_html(subject, text, language),
         short=source.short.substitute(values),
-        parameters=tuple(one_line(values[key]) for key in source.body.get_identifiers()),
+        parameters=tuple(one_line(values[key]) for key in source.parameters),
     )
 
 
@@ -135,13 +119,3 @@ def formatted(key: str, value: Any, language: str) -> str:
 def one_line(value: str) -> str:
     """WhatsApp refuses a parameter with a newline, a tab or more than four spaces in a row."""
     return " ".join(value.split())
-
-
-def as_html(subject: str, text: str, language: str) -> str:
-    """The body as a page: a paragraph per blank-line-separated block, <br> within one."""
-    blocks = (block for block in re.split(r"\n[ \t]*\n", text) if block.strip())
-    paragraphs = "\n".join(
-        PARAGRAPH.format("<br>\n".join(html.escape(line) for line in block.strip().splitlines()))
-        for block in blocks
-    )
-    return PAGE.substitute(language=language, title=html.escape(subject), paragraphs=paragraphs)

@@ -11,7 +11,6 @@ CONTENT = Content(
     language="id",
     subject="Pesanan Anda siap diambil / Your order is ready",
     text="Halo Siti, 10 masker kain siap diambil di PLUT Kalteng.",
-    html="<p>Halo Siti, <b>10 masker kain</b> siap diambil di PLUT Kalteng.</p>",
     short="PLUT: 10 masker kain siap diambil.",
     parameters=("Siti", "10", "masker kain"),
 )

@@ -8,7 +8,10 @@ message may already have gone, or give up on this channel for this person and fa
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import ClassVar, Protocol
+
+from services.notifier.channels.page import as_html
 
 
 @dataclass(frozen=True)
@@ -19,9 +22,13 @@ class Content:
     language: str  # "id" or "en"
     subject: str  # email subject
     text: str  # the full message: the email's plain-text part
-    html: str  # the email's HTML part
     short: str  # the SMS text
     parameters: tuple[str, ...]  # the values of the body's placeholders in order: {{1}}..{{n}}
+
+    @cached_property
+    def html(self) -> str:
+        """The email's HTML part, written when read: only email reads it."""
+        return as_html(self.subject, self.text, self.language)
 
 
 @dataclass(frozen=True)
