@@ -27,7 +27,8 @@ def configure_logging(service: str, log_format: str = "json", level: str = "INFO
     renderer = (
         structlog.processors.JSONRenderer()
         if log_format == "json"
-        else structlog.dev.ConsoleRenderer()
+        # Plain tracebacks: the default (rich, every frame's locals) holds the loop for seconds.
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     structlog.configure(
         processors=[

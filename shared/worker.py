@@ -24,10 +24,11 @@ class Doorbell:
 
     async def wait(self) -> None:
         await self._ensure_listener()
-        try:
-            await asyncio.wait_for(self._rung.wait(), self.poll_seconds)
-        except TimeoutError:
-            pass
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes as the bell
+        # rings, and a worker cancelled at shutdown then waits on forever (the process with it).
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self.poll_seconds):
+                await self._rung.wait()
         self._rung.clear()
 
     def ring(self) -> None:

@@ -9,6 +9,7 @@ import aio_pika
 import aiohttp
 import asyncpg
 import pytest
+import structlog
 
 from services.console.accounts import Role
 from tests.support.bus import EventTap
@@ -20,6 +21,16 @@ from tools.client import HubClient, new_hub_code
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import Stack
+
+# Code run inside the tests logs through structlog's default console renderer, whose rich
+# tracebacks print every frame's locals: seconds with the event loop held on a busy machine,
+# while the test's own calls to the broker time out. Plain tracebacks say what matters.
+structlog.configure(
+    processors=[
+        *structlog.get_config()["processors"][:-1],
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+    ]
+)
 
 
 @pytest.fixture(scope="session")

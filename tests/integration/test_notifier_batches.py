@@ -15,8 +15,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import pytest
-import structlog
 
 from services.notifier.consumers import handlers
 from shared.bus import connect
@@ -208,22 +206,6 @@ async def test_a_summary_counts_what_its_own_batch_added():
         assert (told["delivered"], told["accepted"], told["sold"]) == (20, 20, 5)
 
 
-@pytest.fixture
-def plain_tracebacks():
-    """Failures logged with plain tracebacks: the default console renderer's (every frame with
-    its locals) holds the event loop for seconds a failure on a busy machine, and the test's own
-    calls to the broker time out meanwhile."""
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
-        ]
-    )
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.mark.usefixtures("plain_tracebacks")
 async def test_a_bad_event_in_a_batch_is_parked_alone_and_the_rest_are_told():
     """An allocation of 2,147,483,648 units cannot be counted in the producer's day (its
     column's range): the batch that holds it fails when written, is split, and that event

@@ -12,6 +12,7 @@ from shared.bus import connect
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
 from shared.events import Envelope, OrderCancelled
 from shared.outbox import OutboxRelay
+from shared.worker import Doorbell, drain_forever
 from tests.support.bus import EventTap
 from tools.sandbox import Sandbox
 
@@ -124,3 +125,26 @@ async def test_the_relays_claim_spares_its_commit_the_wait_for_the_disk(
             assert len(await conn.fetch(outbox.OUTBOX_CLAIM, 10)) == 2
             assert await conn.fetchval("SHOW synchronous_commit") == "off"
         assert await conn.fetchval("SHOW synchronous_commit") == "on", "for its transaction only"
+
+
+async def test_a_worker_cancelled_as_its_doorbell_rings_stops(box: Sandbox):
+    """Shutdown cancels the workers; one whose bell rang in the same moment must still stop
+    (asyncio.wait_for on Python 3.11 swallowed that cancellation, and the notifier hung)."""
+    doorbell = Doorbell(box.database_url, f"test_{uuid.uuid4().hex[:8]}", poll_seconds=30)
+
+    async def nothing_to_do() -> int:
+        return 0
+
+    worker = asyncio.create_task(
+        drain_forever(nothing_to_do, doorbell=doorbell, batch_size=1, name="test")
+    )
+    for _ in range(100):  # until it waits on the bell
+        if doorbell._listener is not None:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.1)
+    doorbell.ring()
+    await asyncio.sleep(0)  # the bell's waiter finishes: the moment the cancellation comes
+    worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(worker, 5)
