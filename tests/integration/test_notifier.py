@@ -7,13 +7,11 @@ import random
 import time
 import uuid
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import (
-    DaySummarised,
     Envelope,
     LotShare,
     OrderAllocated,
@@ -23,7 +21,7 @@ from shared.events import (
     ProductListed,
 )
 from tests.support.bus import EventTap, publish_event
-from tests.support.events import SKU, order_id, placed, supply
+from tests.support.events import SKU, order_id, placed, supply, todays_summary
 from tests.support.mailbox import Mailbox
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
@@ -404,19 +402,7 @@ async def test_a_producer_hears_what_was_sold_what_it_earned_and_how_the_day_wen
     assert told.language == "en"
     assert {"Masker kain 3 lapis", "10", "Rp5,000", "Rp50,000"} <= set(told.parameters)
 
-    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
-    summary = DaySummarised(
-        day=today,
-        timezone="Asia/Jakarta",
-        sku=SKU,
-        received=48,
-        allocated=10,
-        fulfilled=0,
-        expired=4,
-        waiting_units=0,
-        waiting_orders=0,
-        buyers_unserved=0,
-    )
+    summary = todays_summary(received=48, allocated=10, expired=4)
     # After the expiry is handled: the summary must count it.
     await the_message(client, "units_returned", producer_id=str(producer_id(maker)))
     await publish_event(amqp, Envelope.wrap(summary, hub=hub, correlation_id="test-day"))

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -21,7 +20,6 @@ from shared.bus import connect
 from shared.consumer import Consumer, Event, handle_new
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import (
-    DaySummarised,
     Envelope,
     HubRegistered,
     LotShare,
@@ -32,7 +30,7 @@ from shared.events import (
     ProductListed,
 )
 from tests.support.bus import dead_letters, publish_event
-from tests.support.events import SKU, placed, supply
+from tests.support.events import SKU, placed, supply, todays_summary
 from tools.client import wait_until
 from tools.sandbox import sandbox
 
@@ -184,19 +182,7 @@ async def test_the_last_word_on_a_person_in_a_batch_stands():
 
 async def test_a_summary_counts_what_its_own_batch_added():
     order = placed(HUB, 5)
-    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
-    summary = DaySummarised(
-        day=today,
-        timezone="Asia/Jakarta",
-        sku=SKU,
-        received=20,
-        allocated=5,
-        fulfilled=0,
-        expired=0,
-        waiting_units=0,
-        waiting_orders=0,
-        buyers_unserved=0,
-    )
+    summary = todays_summary(received=20, allocated=5)
     async with notifier_sandbox() as (_, pool):
         await handled(
             pool, supply(HUB, 20, producer_id=MAKER), allocation(order, 5), event(summary)

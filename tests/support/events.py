@@ -3,9 +3,11 @@
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shared.events import (
     Buyer,
+    DaySummarised,
     Envelope,
     OrderCancelled,
     OrderFulfilled,
@@ -97,4 +99,20 @@ def fulfilled(order: Envelope, quantity: int) -> Envelope:
         ),
         hub=order.hub,
         correlation_id=order.correlation_id,
+    )
+
+
+def todays_summary(*, received: int, allocated: int, expired: int = 0) -> DaySummarised:
+    """The product's day so far at a hub in Jakarta's time, nothing left waiting."""
+    return DaySummarised(
+        day=datetime.now(ZoneInfo("Asia/Jakarta")).date(),
+        timezone="Asia/Jakarta",
+        sku=SKU,
+        received=received,
+        allocated=allocated,
+        fulfilled=0,
+        expired=expired,
+        waiting_units=0,
+        waiting_orders=0,
+        buyers_unserved=0,
     )
