@@ -76,14 +76,20 @@ def render_intake(intake: dict, plan: dict) -> list[str]:
             spread = f"{low:,.0f}-{high:,.0f}" if row["rounds"] > 1 else ""
             rows.append(
                 [f"{level:>3}  {variant}", row["per_second"], spread, row["p50_ms"],
-                 row["p99_ms"], row["cpu_ms_per_order"],
+                 row["p99_ms"], row["cpu_ms_per_order"], row.get("servers_cpu_ms_per_order"),
+                 row.get("orders_per_second_the_cpus_allow"),
                  "" if row.get("stored_ok", True) and not row["errors"] else "CHECK"]
             )  # fmt: skip
     lines += _table(
         [("clients variant", 36), ("orders/s", 9), ("range", 12), ("p50 ms", 8),
-         ("p99 ms", 8), ("cpu ms/order", 12), ("", 5)],
+         ("p99 ms", 8), ("cpu ms/order", 12), ("+ servers", 9), ("CPUs allow", 10), ("", 5)],
         rows,
     )  # fmt: skip
+    lines.append(
+        "   cpu ms/order: the process answering; + servers: Postgres and RabbitMQ (the whole "
+        "servers) in the same run; CPUs allow: 1000 x CPUs / (the two), the most orders a second "
+        "this machine could carry at that cost"
+    )
     lines.append("   ratios, orders service over each ceiling:")
     for level in levels:
         mine = _row(intake, ORDERS, level)
@@ -157,6 +163,31 @@ def render_profile(profile: dict | None) -> list[str]:
     ]
 
 
+def render_broker_floor(result: dict) -> list[str]:
+    """bench/broker_floor.py's figures: the bus alone, carrying each order's events."""
+    return [
+        f"broker floor: {result['orders']:,} orders' events, {result['published_per_order']} "
+        f"confirmed publishes and {result['deliveries_per_order']} quorum-queue deliveries "
+        f"per order ({', '.join(f'{q} {n}' for q, n in result['deliveries_by_queue'].items())})",
+        f"   {result['orders_per_second']:,} orders/s through the broker and one client process; "
+        f"RabbitMQ {result['broker_cpu_ms_per_order']} ms of CPU per order (the client "
+        f"{result['client_cpu_ms_per_order']}): {result['cpus']} CPUs allow at most "
+        f"{result['orders_per_second_the_cpus_allow']:,} orders/s for the broker alone, "
+        f"{result['orders_per_second_the_cpus_allow_with_clients']:,} with its clients",
+    ]
+
+
+def _bus_allows(e2e: dict) -> str:
+    floor = e2e.get("broker_floor")
+    if not floor:
+        return ""
+    return (
+        f"; the bus alone (RabbitMQ and its aio-pika clients, {floor['published_per_order']} "
+        f"publishes and {floor['deliveries_per_order']} deliveries per order) allows at most "
+        f"{floor['orders_per_second_the_cpus_allow_with_clients']:,}/s on these CPUs"
+    )
+
+
 def render_e2e(e2e: dict) -> list[str]:
     lines = [
         "== End to end: the whole system, open loop; POST answered -> order.allocated on the bus "
@@ -208,6 +239,15 @@ def render_e2e(e2e: dict) -> list[str]:
         for profile in s.get("profiles", {}).values():
             lines += render_profile(profile)
     lines.append(f"   highest rate kept up with: {e2e['highest_sustained_rate']}")
+    floor = e2e.get("broker_floor")
+    if floor:
+        lines += ["   " + line for line in render_broker_floor(floor)]
+        cap = floor["orders_per_second_the_cpus_allow_with_clients"]
+        lines += [
+            f"   {s['rate']:g}/s: allocated {s['allocated_per_second']}/s, "
+            f"{ratio(s['allocated_per_second'], cap)} of what the bus alone allows"
+            for s in e2e["steps"]
+        ]
     return lines
 
 
@@ -326,8 +366,11 @@ def targets(results: dict) -> list[dict]:
             f"order intake >= {INTAKE_RATIO_NAIVE:g}x the naive baseline",
             "PASS" if against_naive and against_naive >= INTAKE_RATIO_NAIVE else "FAIL",
             f"at {level} clients: {mine['per_second']:,}/s vs naive "
-            f"{naive and naive['per_second']:,}/s = x{against_naive}",
-        )
+            f"{naive and naive['per_second']:,}/s = x{against_naive}"
+            + (f"; at its CPU cost per order (with Postgres and RabbitMQ) the CPUs allow at most "
+               f"{mine['orders_per_second_the_cpus_allow']:,}/s"
+               if mine.get("orders_per_second_the_cpus_allow") else ""),
+        )  # fmt: skip
         add(
             f"order intake >= {INTAKE_RATIO_BARE_WORK:.0%} of the bare-work ceiling",
             "PASS" if against_work and against_work >= INTAKE_RATIO_BARE_WORK else "FAIL",
@@ -353,7 +396,8 @@ def targets(results: dict) -> list[dict]:
                 f"/s (flat: {s['backlog']['flat']}), p99 {p99} ms"
                 + (f" (+{s['to_allocated']['censored']} never allocated in the watch)"
                    if s["to_allocated"]["censored"] else "")
-                + f"; highest rate kept up with: {e2e['highest_sustained_rate']}",
+                + f"; highest rate kept up with: {e2e['highest_sustained_rate']}"
+                + _bus_allows(e2e),
             )  # fmt: skip
         else:
             add("whole system sustains 1,000 orders/s", "SKIP", "no e2e step at 1,000/s")

@@ -113,10 +113,20 @@ def cpu_of(pids: list[int]) -> float:
 def broker_pids() -> list[int]:
     """The RabbitMQ node's Erlang VM when it runs on this machine (the whole node: anything
     else using it is counted too)."""
+    return processes_named("beam.smp")
+
+
+def servers_pids() -> list[int]:
+    """The RabbitMQ node and every Postgres process on this machine (the whole servers, as
+    `broker_pids`: a backend that ends meanwhile takes its time with it)."""
+    return processes_named("beam.smp") + processes_named("postgres")
+
+
+def processes_named(command: str) -> list[int]:
     return [
         int(entry.name)
         for entry in Path("/proc").iterdir()
-        if entry.name.isdigit() and _command(entry) == "beam.smp"
+        if entry.name.isdigit() and _command(entry) == command
     ]
 
 

@@ -29,7 +29,7 @@ import aio_pika
 import aiohttp
 import asyncpg
 
-from bench import allocate_delivery, allocator_consume, profiling, report
+from bench import allocate_delivery, allocator_consume, broker_floor, profiling, report
 from bench.measure import flat, latency_summary, rate_the_cpus_allow, rss_mb
 from bench.runners import (
     WRK_MISSING,
@@ -44,6 +44,7 @@ from bench.runners import (
     cpu_of,
     loadgen,
     pids_of,
+    servers_pids,
     wrk_path,
 )
 from shared.logging import configure_logging
@@ -79,6 +80,7 @@ class Plan:
     e2e_steps: int = 4
     e2e_rates: tuple[float, ...] = ()  # given: exactly these, no search
     consume_messages: int = 20_000
+    floor_orders: int = 10_000  # orders' events through the broker alone (bench/broker_floor.py)
     delivery_orders: tuple[int, ...] = (1_000, 1_000_000)
     deliveries: int = 10
     growth_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
@@ -108,6 +110,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         plan.open_seconds = 5.0
         plan.e2e_seconds, plan.e2e_steps = 10.0, 2
         plan.consume_messages = 5_000
+        plan.floor_orders = 2_000
         plan.delivery_orders = (1_000,)
         plan.deliveries = 10
         plan.growth_sizes = (10_000,)
@@ -242,12 +245,17 @@ async def intake_section(plan: Plan) -> dict:
                     return result
                 count_before = await _settled_count(conn)
                 cpu_before = cpu_of(variant.pids)
+                servers_before = cpu_of(servers_pids())
                 result = await closed_loop(
                     variant.url, level, seconds, variant.token, body, use_wrk=plan.use_wrk
                 )
                 cpu = cpu_of(variant.pids) - cpu_before
+                servers = cpu_of(servers_pids()) - servers_before
                 if result["orders"]:
                     result["cpu_ms_per_order"] = round(1000 * cpu / result["orders"], 3)
+                    # What Postgres and RabbitMQ spent on them too (the relay's publishes with
+                    # the orders service's), so what each order costs the machine in all.
+                    result["servers_cpu_ms_per_order"] = round(1000 * servers / result["orders"], 3)
                 if variant.url == orders_url:
                     stored = await _settled_count(conn)
                     result.update(await _check_orders(conn, stored - count_before, result, level))
@@ -384,8 +392,13 @@ def _median_of_runs(name: str, level: int, results: list[dict]) -> dict:
         "p99_ms": median("p99_ms"),
         "max_ms": max(r["max_ms"] for r in results if r.get("max_ms") is not None),
         "cpu_ms_per_order": median("cpu_ms_per_order"),
+        "servers_cpu_ms_per_order": median("servers_cpu_ms_per_order"),
         "errors": [r["errors"] for r in results if r.get("errors")],
     }  # fmt: skip
+    if row["cpu_ms_per_order"] is not None and row["servers_cpu_ms_per_order"] is not None:
+        row["orders_per_second_the_cpus_allow"] = rate_the_cpus_allow(
+            [row["cpu_ms_per_order"], row["servers_cpu_ms_per_order"]], os.cpu_count() or 1
+        )
     if any("stored_ok" in r for r in results):
         row["stored_ok"] = all(r.get("stored_ok", True) for r in results)
         row["outbox_after_max"] = max(r.get("outbox_after", 0) for r in results)
@@ -446,6 +459,9 @@ async def _reuse_port_runs(plan, stack, processes: int, body: dict, logs: Path, 
 
 
 async def e2e_section(plan: Plan) -> dict:
+    # The ceiling beside the steps: the bus alone, carrying each order's events as the system does.
+    say(f"e2e: {plan.floor_orders} orders' events through the broker alone (bench/broker_floor.py)")
+    floor = await broker_floor.run(plan.floor_orders)
     steps = []
     if plan.e2e_rates:
         for rate in plan.e2e_rates:
@@ -463,7 +479,11 @@ async def e2e_section(plan: Plan) -> dict:
             if rate < 10:
                 break
     sustained = [s["rate"] for s in steps if s["sustained"]]
-    return {"steps": steps, "highest_sustained_rate": max(sustained) if sustained else None}
+    return {
+        "steps": steps,
+        "highest_sustained_rate": max(sustained) if sustained else None,
+        "broker_floor": floor,
+    }
 
 
 async def e2e_step(

@@ -3,7 +3,7 @@
 The suite itself needs the servers and minutes of load and is not run here; what it concludes
 from its samples is, so that a wrong PASS cannot come from a wrong sum."""
 
-from bench import profiling, report
+from bench import broker_floor, profiling, report
 from bench.measure import flat, latency_summary, percentile, rate_the_cpus_allow, slope
 
 
@@ -84,7 +84,7 @@ def test_intake_targets_are_judged_at_the_most_clients():
             _row(report.ORDERS, 1, 10_000.0),  # a lower level does not decide
             _row(report.NAIVE, 1, 1.0),
             _row(report.BARE_WORK, 1, 1.0),
-            _row(report.ORDERS, 64, 300.0),
+            {**_row(report.ORDERS, 64, 300.0), "orders_per_second_the_cpus_allow": 350},
             _row(report.NAIVE, 64, 200.0),
             _row(report.BARE_WORK, 64, 400.0),
         ],
@@ -95,4 +95,38 @@ def test_intake_targets_are_judged_at_the_most_clients():
     work = lines["order intake >= 60% of the bare-work ceiling"]
     assert (naive["status"], work["status"]) == ("FAIL", "PASS")
     assert "x1.5" in naive["why"] and "0.75" in work["why"]
+    assert "the CPUs allow at most 350/s" in naive["why"]  # under the 400/s the target asks
     assert lines["RSS and backlog flat over a 10-minute soak"]["status"] == "SKIP"
+
+
+def test_the_broker_floor_routes_each_event_as_the_topology_does():
+    # order.placed reaches the allocator and the notifier, order.allocated three services, and
+    # notification.sent nobody: six deliveries for six publishes.
+    assert broker_floor.queues_of("order.placed") == ["allocator.events", "notifier.events"]
+    assert broker_floor.queues_of("notification.sent") == []
+    assert broker_floor.deliveries_per_order() == {
+        "allocator.events": 1,
+        "notifier.events": 3,
+        "intake.events": 1,
+        "orders.events": 1,
+    }
+
+
+def test_the_whole_system_target_names_what_the_bus_alone_allows():
+    step = {
+        "rate": 1000.0,
+        "seconds": 10.0,
+        "answered_per_second": 990.0,
+        "allocated_per_second": 150.0,
+        "sustained": False,
+        "to_allocated": {"p50_ms": 1.0, "p99_ms": 9000.0, "max_ms": 1.0, "censored": 0},
+        "backlog": {"slope_per_second": 800.0, "flat": False},
+        "memory": {"idle": {}, "under_load": {}},
+    }
+    floor = {"published_per_order": 6, "deliveries_per_order": 6,
+             "orders_per_second_the_cpus_allow_with_clients": 600}  # fmt: skip
+    e2e = {"steps": [step], "highest_sustained_rate": None, "broker_floor": floor}
+    lines = {line["target"][:40]: line for line in report.targets({"e2e": e2e})}
+    line = lines["whole system sustains 1,000 orders/s, fl"]
+    assert line["status"] == "FAIL"
+    assert "allows at most 600/s" in line["why"]
