@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from aio_pika.abc import AbstractRobustConnection
@@ -14,21 +14,25 @@ from aio_pika.abc import AbstractRobustConnection
 from shared.events import (
     Envelope,
     LotShare,
-    OrderAllocated,
     OrderEstimateMoved,
     OrderExpired,
     ProducerRegistered,
     ProductListed,
 )
 from tests.support.bus import EventTap, publish_event
-from tests.support.events import SKU, order_id, placed, supply, todays_summary
+from tests.support.events import (
+    HOLD_UNTIL,
+    SKU,
+    allocation_of,
+    order_id,
+    placed,
+    supply,
+    todays_summary,
+)
 from tests.support.mailbox import Mailbox
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.stack import Stack
-
-# 07.00 UTC: 14.00 WIB, 15.00 WITA.
-HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 
 def new_phone() -> str:
@@ -38,24 +42,6 @@ def new_phone() -> str:
 
 def digits(phone: str) -> str:
     return phone.lstrip("+")
-
-
-def allocation_of(
-    order: Envelope, quantity: int, producer_id: uuid.UUID, hold_until: datetime | None = None
-) -> Envelope:
-    return order.follow(
-        OrderAllocated(
-            order_id=order.payload["order_id"],
-            sku=SKU,
-            quantity=quantity,
-            allocated_total=quantity,
-            requested=order.payload["quantity"],
-            lots=(LotShare(delivery_id=uuid.uuid4(), producer_id=producer_id, quantity=quantity),),
-            rule="fifo",
-            policy_version=0,
-            hold_until=hold_until,
-        )
-    )
 
 
 def expiry_of(order: Envelope, quantity: int, producer_id: uuid.UUID) -> Envelope:

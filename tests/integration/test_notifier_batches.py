@@ -22,15 +22,13 @@ from shared.db import create_pool, migrate, service_migrations
 from shared.events import (
     Envelope,
     HubRegistered,
-    LotShare,
-    OrderAllocated,
     OrderQueued,
     ProducerRegistered,
     ProducerUpdated,
     ProductListed,
 )
 from tests.support.bus import dead_letters, publish_event
-from tests.support.events import SKU, placed, supply, todays_summary
+from tests.support.events import HOLD_UNTIL, SKU, allocation_of, placed, supply, todays_summary
 from tools.client import wait_until
 from tools.sandbox import sandbox
 
@@ -58,23 +56,6 @@ async def handled(pool: asyncpg.Pool, *events: Envelope) -> None:
     """One batch, as the consumer hands it over: in one transaction, after the inbox."""
     async with pool.acquire() as conn, conn.transaction():
         await handle_new(conn, [Event(e, e.read()) for e in events], handlers.handle_batch)
-
-
-def allocation(order: Envelope, quantity: int, producer_id: uuid.UUID = MAKER) -> Envelope:
-    lot = LotShare(delivery_id=uuid.uuid4(), producer_id=producer_id, quantity=quantity)
-    return order.follow(
-        OrderAllocated(
-            order_id=order.payload["order_id"],
-            sku=SKU,
-            quantity=quantity,
-            allocated_total=quantity,
-            requested=order.payload["quantity"],
-            lots=(lot,),
-            rule="fifo",
-            policy_version=0,
-            hold_until=datetime(2026, 11, 30, 7, 0, tzinfo=UTC),
-        )
-    )
 
 
 def queued(order: Envelope) -> Envelope:
@@ -118,7 +99,7 @@ async def test_a_product_and_hub_learned_in_a_batch_name_the_messages_after_them
             queued(order),  # before the listing: goes by the code
             event(HubRegistered(name="PLUT Kalimantan Tengah", timezone="Asia/Makassar")),
             event(listed),
-            allocation(order, 3),
+            allocation_of(order, 3, MAKER, HOLD_UNTIL),
         )
 
         [received] = await params(pool, "order_received")
@@ -138,8 +119,8 @@ async def test_duplicates_in_a_batch_count_once_and_a_producers_day_adds_up():
     first, second = placed(HUB, 4), placed(HUB, 2)
     lot = supply(HUB, 10, rejected=1, producer_id=MAKER)
     async with notifier_sandbox() as (_, pool):
-        given = allocation(first, 4)
-        await handled(pool, lot, given, lot, allocation(second, 2), given)
+        given = allocation_of(first, 4, MAKER, HOLD_UNTIL)
+        await handled(pool, lot, given, lot, allocation_of(second, 2, MAKER, HOLD_UNTIL), given)
         await handled(pool, given, lot)  # and again, redelivered in a later batch
 
         counts = await pool.fetch(
@@ -185,7 +166,10 @@ async def test_a_summary_counts_what_its_own_batch_added():
     summary = todays_summary(received=20, allocated=5)
     async with notifier_sandbox() as (_, pool):
         await handled(
-            pool, supply(HUB, 20, producer_id=MAKER), allocation(order, 5), event(summary)
+            pool,
+            supply(HUB, 20, producer_id=MAKER),
+            allocation_of(order, 5, MAKER, HOLD_UNTIL),
+            event(summary),
         )
 
         [told] = await params(pool, "daily_summary")
@@ -197,7 +181,7 @@ async def test_a_bad_event_in_a_batch_is_parked_alone_and_the_rest_are_told():
     column's range): the batch that holds it fails when written, is split, and that event
     alone is parked; every other message of the batch is recorded once."""
     orders = [placed(HUB, 2) for _ in range(12)]
-    bad = allocation(placed(HUB, 1), 2**31)
+    bad = allocation_of(placed(HUB, 1), 2**31, MAKER, HOLD_UNTIL)
     async with notifier_sandbox() as (box, pool):
         broker = await connect(box.amqp_url, "test")
         consumer = Consumer(
@@ -210,7 +194,7 @@ async def test_a_bad_event_in_a_batch_is_parked_alone_and_the_rest_are_told():
             retry_delay=0.01,
         )
         try:
-            good = [allocation(order, 2) for order in orders]
+            good = [allocation_of(order, 2, MAKER, HOLD_UNTIL) for order in orders]
             for published in [*good[:6], bad, *good[6:]]:
                 await publish_event(broker.connection, published)
             await consumer.start()

@@ -9,6 +9,8 @@ from shared.events import (
     Buyer,
     DaySummarised,
     Envelope,
+    LotShare,
+    OrderAllocated,
     OrderCancelled,
     OrderFulfilled,
     OrderPlaced,
@@ -16,6 +18,8 @@ from shared.events import (
 )
 
 SKU = "masker-kain"
+# 07.00 UTC: 14.00 WIB, 15.00 WITA.
+HOLD_UNTIL = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 _sequence = itertools.count(1)
 _clock = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
@@ -81,6 +85,25 @@ def cancelled(order: Envelope) -> Envelope:
         OrderCancelled(order_id=order.payload["order_id"], sku=SKU, cancelled_at=datetime.now(UTC)),
         hub=order.hub,
         correlation_id=order.correlation_id,
+    )
+
+
+def allocation_of(
+    order: Envelope, quantity: int, producer_id: uuid.UUID, hold_until: datetime | None = None
+) -> Envelope:
+    """The allocator's answer to `order`: `quantity` units from one lot of `producer_id`."""
+    return order.follow(
+        OrderAllocated(
+            order_id=order.payload["order_id"],
+            sku=SKU,
+            quantity=quantity,
+            allocated_total=quantity,
+            requested=order.payload["quantity"],
+            lots=(LotShare(delivery_id=uuid.uuid4(), producer_id=producer_id, quantity=quantity),),
+            rule="fifo",
+            policy_version=0,
+            hold_until=hold_until,
+        )
     )
 
 
