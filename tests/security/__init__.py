@@ -1,0 +1,1 @@
+"""Attacks as an outsider would make them: each refused, nothing changed (issue 16)."""
