@@ -98,8 +98,10 @@ async def hub(client: HubClient) -> str:
 
 @pytest.fixture
 async def partner(client: HubClient, hub: str) -> dict:
-    """A partner that may order for `hub`, as created: with its `api_key`, shown only then."""
-    return await client.create_partner(f"Mitra {hub}", [hub])
+    """A partner that may order for `hub`, as created: with its `api_key`, shown only then. Its
+    operator lets it declare agencies besides the public's types (the tests' buyers are)."""
+    types = ["agency", "bank", "business", "individual"]
+    return await client.create_partner(f"Mitra {hub}", [hub], buyer_types=types)
 
 
 @pytest.fixture
