@@ -20,7 +20,7 @@ from shared.web import CORRELATION_HEADER
 
 log = structlog.get_logger(__name__)
 
-COULD_NOT_CONNECT = "could not connect"
+COULD_NOT_CONNECT = "could not connect, or no answer in time"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from examples.partner_client import verify
-from tests.support.stack_env import PARTNER_HOST
+from tests.support.stack_env import PARTNER_HOST, PARTNERS_BUYER_TYPES
 from tools.client import HubClient
 from tools.stack import serve_locally
 
@@ -102,7 +102,9 @@ class CallbackPartner:
 async def callback_partner(operator: HubClient, hub: str) -> CallbackPartner:
     """A new partner of `hub` with an endpoint of its own (stop the endpoint after use)."""
     endpoint = await PartnerEndpoint().start()
-    issued = await operator.create_partner(f"Mitra {hub}", [hub], callback_url=endpoint.url)
+    issued = await operator.create_partner(
+        f"Mitra {hub}", [hub], callback_url=endpoint.url, buyer_types=PARTNERS_BUYER_TYPES
+    )
     endpoint.secret = issued["callback_secret"]
     return CallbackPartner(
         issued["partner"]["id"], operator.as_partner(issued["api_key"]), endpoint

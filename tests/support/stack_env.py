@@ -11,6 +11,9 @@ OPERATOR_TOKEN = "test-operator-token"
 # address the test stacks' callbacks may reach: every other (127.0.0.1 and `localhost` among
 # them) stays refused, as in production, for the attacks of tests/security to meet.
 PARTNER_HOST = "127.0.0.2"
+# The buyer types the tests' partners may declare: agencies besides the public's (the tests'
+# buyers are); health facilities stay the operator's, as by default.
+PARTNERS_BUYER_TYPES = ["agency", "bank", "business", "individual"]
 
 
 def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from examples.partner_client import verify
 from services.orders.callback_destination import Destinations, callback_session
-from services.orders.callback_post import Outcome, post_callback
+from services.orders.callback_post import COULD_NOT_CONNECT, Outcome, post_callback
 from tools.stack import free_port
 
 # The stand-ins here listen on plain http on loopback: allowed for these tests only.
@@ -112,5 +112,5 @@ async def test_no_answer_says_only_that_it_could_not_connect_without_the_url():
         refused = await post_callback(session, claimed(url), LOCAL)
         without_url = await post_callback(session, claimed(None), LOCAL)
 
-    assert refused == Outcome(None, "could not connect")
+    assert refused == Outcome(None, COULD_NOT_CONNECT)
     assert without_url == Outcome(None, "partner has no callback_url")
