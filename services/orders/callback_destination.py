@@ -13,6 +13,7 @@ name that resolves to a public address for the check and to a private one for th
 
 import asyncio
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # IPv6 that carries an IPv4 address inside (NAT64's well-known prefix): the IPv4 one decides.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 RESOLVE_TIMEOUT_SECONDS = 5.0
+_LEGACY_IPV4 = re.compile(
+    r"^(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE
+)
 
 
 class DestinationRefused(OSError):
@@ -124,9 +128,18 @@ def is_public(address: Address) -> bool:
 
 
 def _address(host: str) -> Address | None:
+    """The address a host is, if it is one: also IPv4 in the forms the C library still reads
+    ("127.1", "0x7f000001", "2130706433", "017700000001"), which a connection would reach."""
+    bare = host.strip("[]").split("%")[0]
     try:
-        return ipaddress.ip_address(host.strip("[]").split("%")[0])
+        return ipaddress.ip_address(bare)
     except ValueError:
+        pass
+    if not _LEGACY_IPV4.match(bare):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(bare))
+    except OSError:
         return None
 
 
