@@ -27,21 +27,24 @@ DEFAULT_PORTS = {
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
-async def serve_locally(app: aiohttp.web.Application) -> tuple[aiohttp.web.AppRunner, int]:
-    """Serve a stand-in's `app` on a free loopback port; answer its runner (to clean up) and port.
+async def serve_locally(
+    app: aiohttp.web.Application, host: str = "127.0.0.1"
+) -> tuple[aiohttp.web.AppRunner, int]:
+    """Serve a stand-in's `app` on a free port of a loopback address (`host`); answer its runner
+    (to clean up) and port.
 
     A handler whose client hung up is cancelled, so a stand-in counts only requests still open.
     """
     runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
     await runner.setup()
-    port = free_port()
-    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    port = free_port(host)
+    await aiohttp.web.TCPSite(runner, host, port).start()
     return runner, port
 
 

@@ -1,4 +1,5 @@
-"""The allocator's read-only views: a product's queue and its stock."""
+"""The allocator's read-only views: a product's queue (every partner's orders: operators only)
+and its stock (a figure anyone may read)."""
 
 import uuid
 from datetime import date, datetime
@@ -61,6 +62,7 @@ class Stock(BaseModel):
     summary=Text("Antrean pesanan yang menunggu", "The queue of waiting orders"),
     query=Page,
     answers={200: Queue},
+    auth="operator",
     path=PRODUCT,
     problems=(422,),
 )

@@ -68,6 +68,7 @@ class LotAllocations(BaseModel):
 @documented(
     summary=Text("Alokasi dari satu setoran", "What one delivery was allocated to"),
     answers={200: LotAllocations},
+    auth="operator",
     path={"id": uuid.UUID},
     problems=(DELIVERY_UNKNOWN,),
 )

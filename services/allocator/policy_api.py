@@ -1,4 +1,5 @@
-"""Operators set how a product is shared; anyone may read the active policy and the draws."""
+"""Operators set how a product is shared; anyone may read the active policy. The draws name
+every entrant's order, whoever placed it: operators only."""
 
 from datetime import datetime
 
@@ -98,6 +99,7 @@ async def get_policy(request: web.Request) -> web.Response:
 @documented(
     summary=Text("Undian terakhir", "The latest lottery draws"),
     answers={200: Draws},
+    auth="operator",
     path=PRODUCT,
     problems=(422,),
 )

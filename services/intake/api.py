@@ -1,4 +1,5 @@
-"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators."""
+"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators,
+and so are the reads of producers (their phone and email) and deliveries; a hub is public."""
 
 import uuid
 
@@ -79,7 +80,10 @@ async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
 
 @routes.get(ONE_PRODUCER)
 @documented(
-    summary=Text("Satu produsen", "One producer"), answers={200: Producer}, path={"id": uuid.UUID}
+    summary=Text("Satu produsen", "One producer"),
+    answers={200: Producer},
+    auth="operator",
+    path={"id": uuid.UUID},
 )
 async def get_producer(request: web.Request) -> web.Response:
     producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
@@ -101,7 +105,10 @@ async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
 
 @routes.get("/v1/deliveries/{id}")
 @documented(
-    summary=Text("Satu setoran", "One delivery"), answers={200: Delivery}, path={"id": uuid.UUID}
+    summary=Text("Satu setoran", "One delivery"),
+    answers={200: Delivery},
+    auth="operator",
+    path={"id": uuid.UUID},
 )
 async def get_delivery(request: web.Request) -> web.Response:
     delivery_id = uuid_in_path(request, "id", handlers.DELIVERY)

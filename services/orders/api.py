@@ -37,6 +37,13 @@ routes = web.RouteTableDef()
 FORBIDDEN_FIELD = Kind(
     403, "forbidden-field", Text("Kolom ini khusus operator", "This field is for operators only")
 )
+BUYER_TYPE_NOT_ALLOWED = Kind(
+    403,
+    "buyer-type-not-allowed",
+    Text(
+        "Jenis pembeli tidak diizinkan untuk mitra ini", "Buyer type not allowed for this partner"
+    ),
+)
 _HUB = TypeAdapter(HubCode)
 _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 
@@ -49,12 +56,20 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
     auth="partner",
     guard=as_writer,
     headers=[IDEMPOTENCY_KEY],
-    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD),
+    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD, BUYER_TYPE_NOT_ALLOWED),
 )
 async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
     caller.require_hub(new.hub)
     if new.priority_class is not None and not caller.is_operator:
         raise _class_needs_operator()
+    if not caller.is_operator:
+        # The buyer's type gives the order's class: a partner declares only those its operator
+        # allowed it, or any partner could put its buyers ahead as health facilities.
+        allowed = await request.app[DATABASE].fetchval(
+            store.BUYER_TYPES_OF_PARTNER, caller.partner_id
+        )
+        if new.buyer.type not in (allowed or ()):
+            raise _buyer_type_not_allowed(new.buyer.type, allowed or [])
 
     key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells
@@ -168,6 +183,25 @@ def _class_needs_operator() -> Exception:
         Text(
             "Hapus priority_class, atau kirim token operator",
             "Remove priority_class, or send the operator token",
+        ),
+        errors=[error],
+    )
+
+
+def _buyer_type_not_allowed(declared: str, allowed: list[str]) -> Exception:
+    listed = ", ".join(allowed)
+    error = FieldError(
+        "buyer.type",
+        "not_allowed",
+        Text(
+            f"mitra ini tidak boleh memesan untuk pembeli '{declared}'; boleh: {listed}",
+            f"this partner may not declare '{declared}' buyers; it may declare: {listed}",
+        ),
+    )
+    return BUYER_TYPE_NOT_ALLOWED.problem(
+        Text(
+            "Operator PLUT menentukan jenis pembeli yang boleh dikirim setiap mitra",
+            "The centre's operator sets which buyer types each partner may declare",
         ),
         errors=[error],
     )

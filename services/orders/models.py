@@ -10,6 +10,7 @@ from shared.events import Buyer
 from shared.fields import (
     EmailAddress,
     HubCode,
+    Name,
     OrderQuantity,
     PhoneNumber,
     PreferredChannel,
@@ -28,9 +29,12 @@ OrderStatus = Literal[
 
 
 class NewBuyer(Buyer):
-    """A buyer as the API takes one: the phone number and the email are checked and normalised,
-    and the preferred channel must reach them."""
+    """A buyer as the API takes one: the names are plain names (no control characters, no links),
+    the phone number and the email are checked and normalised, and the preferred channel must
+    reach them."""
 
+    name: Name
+    region: Name
     phone: PhoneNumber | None = None
     email: EmailAddress | None = None
     channel: PreferredChannel = None

@@ -1,4 +1,5 @@
-"""The operators' admin API for partners: create one, read them, rotate and revoke keys."""
+"""The operators' admin API for partners: create one, read and change them, rotate and revoke
+keys."""
 
 import uuid
 
@@ -6,17 +7,19 @@ from aiohttp import web
 
 from services.orders import partners
 from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
-from services.orders.partners import (
+from services.orders.callback_destination import Destinations
+from services.orders.partner_models import (
     IssuedKey,
     NewKey,
     NewPartner,
     NewPartnerIssued,
     Partner,
+    PartnerChanges,
     Partners,
 )
 from shared.openapi import documented
 from shared.problems import Text
-from shared.web import DATABASE, json_response, uuid_in_path
+from shared.web import DATABASE, SETTINGS, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
 
@@ -33,7 +36,7 @@ _ONE = {**_OPERATOR, "path": {"partner_id": uuid.UUID}}
 )
 async def post_partner(request: web.Request, _: Caller, new: NewPartner) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
-        issued = await partners.create_partner(conn, new)
+        issued = await partners.create_partner(conn, new, _destinations(request))
     return json_response(issued, status=201)
 
 
@@ -51,6 +54,22 @@ async def get_partner(request: web.Request, _: Caller) -> web.Response:
     partner_id = uuid_in_path(request, "partner_id", partners.PARTNER)
     async with request.app[DATABASE].acquire() as conn:
         return json_response(await partners.partner(conn, partner_id))
+
+
+@routes.patch("/v1/partners/{partner_id}")
+@documented(
+    summary=Text(
+        "Ubah jenis pembeli atau callback_url mitra", "Change a partner's buyer types or callback"
+    ),
+    body=PartnerChanges,
+    answers={200: Partner},
+    **_ONE,
+)
+async def patch_partner(request: web.Request, _: Caller, changes: PartnerChanges) -> web.Response:
+    partner_id = uuid_in_path(request, "partner_id", partners.PARTNER)
+    async with request.app[DATABASE].acquire() as conn:
+        changed = await partners.change_partner(conn, partner_id, changes, _destinations(request))
+    return json_response(changed)
 
 
 @routes.post("/v1/partners/{partner_id}/keys")
@@ -78,3 +97,8 @@ async def delete_key(request: web.Request, _: Caller) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         partner = await partners.revoke_key(conn, partner_id, request.match_info["prefix"])
     return json_response(partner)
+
+
+def _destinations(request: web.Request) -> Destinations:
+    """Where the operator allows callbacks to go (the orders service's settings)."""
+    return request.app[SETTINGS].callback_destinations()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from shared.events.envelope import EventPayload
-from shared.fields import ChannelName, Language, Name, PriorityClass, Sku
+from shared.fields import ChannelName, Language, PriorityClass, RecordedName, Sku
 
 BuyerType = Literal["individual", "agency", "bank", "business", "health_facility"]
 
@@ -31,9 +31,9 @@ class BuyerV2(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Name
+    name: RecordedName
     type: BuyerType
-    region: Name
+    region: RecordedName
     phone: str | None = None
     email: EmailStr | None = None
     # The partner's own id for this buyer: the surest way to know the same buyer again.

@@ -87,9 +87,11 @@ async def test_bodies_and_answers_are_the_schemas_of_the_models_themselves(clien
     assert nested.items() <= allocator["components"]["schemas"].items()
 
 
-# Intake's reads that show phone numbers or money are the operators' too.
+# Intake's reads that show phone numbers, money or deliveries are the operators' too.
 INTAKE_OPERATOR_READS = {
     "/v1/producers",
+    "/v1/producers/{id}",
+    "/v1/deliveries/{id}",
     "/v1/producers/{id}/deliveries",
     "/v1/producers/{id}/days",
     "/v1/payouts",

@@ -7,6 +7,13 @@ from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 # The operator token the test stacks run with; `HubClient(..., operator_token=...)` sends it.
 OPERATOR_TOKEN = "test-operator-token"
+# Partners' callback endpoints in the tests listen on this loopback address, the one private
+# address the test stacks' callbacks may reach: every other (127.0.0.1 and `localhost` among
+# them) stays refused, as in production, for the attacks of tests/security to meet.
+PARTNER_HOST = "127.0.0.2"
+# The buyer types the tests' partners may declare: agencies besides the public's (the tests'
+# buyers are); health facilities stay the operator's, as by default.
+PARTNERS_BUYER_TYPES = ["agency", "bank", "business", "individual"]
 
 
 def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:
@@ -36,4 +43,7 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "CALLBACK_POLL_SECONDS": "0.1",
         # Few enough that two orders replicas must share a handful of partners' callbacks.
         "CALLBACK_IN_FLIGHT": "8",
+        # The partners' endpoints are local and plain http: settings for tests only.
+        "CALLBACK_ALLOW_HTTP": "true",
+        "CALLBACK_UNSAFE_PRIVATE_NETWORKS": f'["{PARTNER_HOST}/32"]',
     }
