@@ -1,6 +1,8 @@
 """Every service serves its API document: `GET /v1/openapi.json`, and `GET /v1/docs`, the same
-document as a page people read (made here, on the server: no script, nothing from elsewhere)."""
+document as a page people read (made here, on the server: no script, nothing from elsewhere);
+and the whole hub's in one document, `GET /v1/openapi-all.json` (shared/openapi_merge.py)."""
 
+import functools
 import json
 from html import escape
 from importlib.metadata import version
@@ -10,7 +12,9 @@ from aiohttp import web
 
 from shared.openapi import HTML, documented
 from shared.openapi_document import openapi_document
+from shared.openapi_merge import MERGED_PATH, with_servers
 from shared.problems import Text
+from shared.web import SETTINGS
 
 DOCUMENT = web.AppKey("openapi_document", str)
 PAGE = web.AppKey("docs_page", str)
@@ -20,8 +24,12 @@ routes = web.RouteTableDef()
 
 def publish(app: web.Application, service: str) -> None:
     """Build the document and its page once, from the app's routes as they are now."""
+    public_urls = app[SETTINGS].public_urls
+    here = public_urls.get(service, f"http://localhost:{app[SETTINGS].http_port}")
     document = openapi_document(
         app.router,
+        service=service,
+        servers=[{"url": here, "description": f"Layanan / The service {service}"}],
         title=f"PLUT {service}",
         about=Text(
             f"Layanan {service} pusat pemesanan PLUT. Setiap kesalahan dijawab sebagai "
@@ -36,13 +44,44 @@ def publish(app: web.Application, service: str) -> None:
 
 
 @routes.get("/v1/openapi.json")
-@documented(summary=Text("Dokumen OpenAPI ini", "This OpenAPI document"), answers={200: dict})
+@documented(
+    operation_id="openapi",
+    tag="system",
+    summary=Text("Dokumen OpenAPI layanan ini", "This service's OpenAPI document"),
+    answers={200: dict},
+)
 async def get_openapi(request: web.Request) -> web.Response:
     return web.Response(text=request.app[DOCUMENT], content_type="application/json")
 
 
+@routes.get("/v1/openapi-all.json")
+@documented(
+    operation_id="openapiAll",
+    tag="system",
+    summary=Text(
+        "Satu dokumen OpenAPI untuk semua layanan", "One OpenAPI document for every service"
+    ),
+    answers={200: dict},
+)
+async def get_openapi_all(request: web.Request) -> web.Response:
+    public_urls = json.dumps(request.app[SETTINGS].public_urls, sort_keys=True)
+    return web.Response(text=_merged(public_urls), content_type="application/json")
+
+
+@functools.cache
+def _merged(public_urls: str) -> str:
+    """The merged document as built from every service's routes (tools/api_documents.py: a
+    service cannot import the others'), with the servers of this deployment."""
+    return json.dumps(with_servers(json.loads(MERGED_PATH.read_text()), json.loads(public_urls)))
+
+
 @routes.get("/v1/docs")
-@documented(summary=Text("Dokumentasi API", "API documentation"), answers={200: HTML})
+@documented(
+    operation_id="docs",
+    tag="system",
+    summary=Text("Dokumentasi API", "API documentation"),
+    answers={200: HTML},
+)
 async def get_docs(request: web.Request) -> web.Response:
     return web.Response(text=request.app[PAGE], content_type=HTML)
 
@@ -66,7 +105,9 @@ def page(document: dict) -> str:
         f"<title>{escape(info['title'])}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{escape(info['title'])} <small>{escape(info['version'])}</small></h1>",
         f"<p>{escape(indonesian)}</p><p class='en' lang='en'>{escape(english)}</p>",
-        "<p><a href='/v1/openapi.json'>openapi.json</a></p><ul>",
+        "<p><a href='/v1/openapi.json' download>openapi.json</a>: layanan ini / this service;"
+        " <a href='/v1/openapi-all.json' download>openapi-all.json</a>: semua layanan dalam"
+        " satu dokumen / every service in one document</p><ul>",
     ]
     operations = [
         (method, path, operation)
@@ -101,9 +142,10 @@ def _operation(method: str, path: str, operation: dict, components: dict) -> str
         f"<h2 id='{operation['operationId']}'><span class='method'>{method.upper()}</span>"
         f" <code>{escape(path)}</code></h2>",
         f"<p>{escape(operation['summary'])}</p>",
+        *(f"<p>{escape(part)}</p>" for part in operation["description"].split("\n\n")),
         f"<p>Akses / Access: {access or 'terbuka / open'}</p>",
     ]
-    if operation["parameters"]:
+    if parameters := operation["parameters"]:
         html.append("<h3>Parameter / Parameters</h3>")
         html.append(
             _table(
@@ -116,7 +158,7 @@ def _operation(method: str, path: str, operation: dict, components: dict) -> str
                         _yes(p["required"]),
                         escape(p.get("description", "")),
                     )
-                    for p in operation["parameters"]
+                    for p in (_resolved(p, components["parameters"]) for p in parameters)
                 ],
             )
         )
@@ -185,8 +227,9 @@ _LIMITS = (
 )
 
 
-def _resolved(schema: dict, schemas: dict) -> dict:
-    return schemas[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
+def _resolved(part: dict, components: dict) -> dict:
+    """A schema or parameter, whether written in place or referred to."""
+    return components[part["$ref"].rsplit("/", 1)[-1]] if "$ref" in part else part
 
 
 def _problem_types(kinds: list[dict[str, Any]]) -> str:

@@ -6,6 +6,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 # Short lowercase codes: "kalteng-palangkaraya", "masker-kain".
 CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -99,9 +100,10 @@ EmailAddress = Annotated[
 ]
 
 # How a person wants to be told: in Bahasa Indonesia (the default) or English, and on which
-# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email).
-Language = Literal["id", "en"]
-ChannelName = Literal["whatsapp", "sms", "email"]
+# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email). Named
+# (TypeAliasType): the API documents then have one schema for each, not one per field.
+Language = TypeAliasType("Language", Literal["id", "en"])
+ChannelName = TypeAliasType("ChannelName", Literal["whatsapp", "sms", "email"])
 
 # The contact field each channel reaches a person at.
 _CONTACT_OF_CHANNEL = {"whatsapp": "phone", "sms": "phone", "email": "email"}

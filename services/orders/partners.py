@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import asyncpg
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
+from typing_extensions import TypeAliasType
 
 from services.orders.auth import KEY_START, key_hash
 from shared.fields import HubCode, Name, whole_number
@@ -16,7 +17,7 @@ from shared.problems import FieldError, Text, invalid, not_found
 PARTNER = Text("mitra", "partner")
 KEY = Text("kunci API", "API key")
 
-Scope = Literal["orders:write", "orders:read"]
+Scope = TypeAliasType("Scope", Literal["orders:write", "orders:read"])  # named in the documents
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 PARTNER_INSERT = """
