@@ -46,6 +46,13 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 @documented(
     operation_id="placeOrder",
     summary=Text("Pesan lebih dulu", "Place a pre-order"),
+    description=Text(
+        "Pesanan masuk antrean hub untuk produk itu; unit dibagikan saat setoran datang, menurut"
+        " kelas prioritas lalu waktu pesan. Statusnya dikabarkan lewat callback mitra.",
+        "The order joins the hub's queue for the product; units are given as deliveries come,"
+        " by priority class, then by time placed. Its status changes come as the partner's"
+        " callbacks.",
+    ),
     examples={"body": examples.NEW_ORDER, 201: examples.ORDER},
     body=NewOrder,
     answers={201: Order},
@@ -80,6 +87,12 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
 @documented(
     operation_id="getOrder",
     summary=Text("Satu pesanan dan tempatnya di antrean", "One order and its place in the queue"),
+    description=Text(
+        "Hanya pesanan mitra itu sendiri (yang lain: 404). Posisi, unit di depannya dan perkiraan"
+        " tanggal ditanyakan ke alokator; kosong bila belum diketahui.",
+        "Only the partner's own orders (any other: 404). Position, units ahead and estimated"
+        " date are asked of the allocator; empty when not known yet.",
+    ),
     examples={200: examples.ORDER_WITH_STANDING},
     answers={200: OrderWithStanding},
     auth="partner",
@@ -102,6 +115,11 @@ async def get_order(request: web.Request, caller: Caller) -> web.Response:
 @documented(
     operation_id="cancelOrder",
     summary=Text("Batalkan pesanan", "Cancel an order"),
+    description=Text(
+        "Unitnya kembali ke stok untuk yang berikutnya di antrean; 409 bila semua sudah"
+        " diserahkan.",
+        "Its units go back to stock for the next in line; 409 once everything was handed over.",
+    ),
     examples={200: examples.CANCELLED},
     answers={200: Order},
     auth="partner",
@@ -153,6 +171,7 @@ async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
 @documented(
     operation_id="getCatalog",
     summary=Text("Produk yang bisa dipesan di hub", "What can be ordered in a hub"),
+    description=Text("Harga dalam rupiah utuh per unit.", "Prices in whole rupiah a unit."),
     examples={200: examples.CATALOG},
     answers={200: Catalog},
     auth="partner",
