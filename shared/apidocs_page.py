@@ -62,7 +62,11 @@ def _operation(method: str, path: str, operation: dict, components: dict) -> str
         f"<h2 id='{operation['operationId']}'><span class='method'>{method.upper()}</span>"
         f" <code>{escape(path)}</code></h2>",
         f"<p>{escape(operation['summary'])}</p>",
-        *(f"<p>{escape(part)}</p>" for part in operation["description"].split("\n\n")),
+        # Its paragraphs alternate: Indonesian, then English.
+        *(
+            f"<p class='en' lang='en'>{escape(part)}</p>" if english else f"<p>{escape(part)}</p>"
+            for english, part in _alternating(operation["description"].split("\n\n"))
+        ),
         f"<p>Akses / Access: {access or 'terbuka / open'}</p>",
     ]
     if parameters := operation["parameters"]:
@@ -95,6 +99,10 @@ def _operation(method: str, path: str, operation: dict, components: dict) -> str
     html.append("<h3>Jawaban / Answers</h3>")
     html.append(_table(("status", "arti / meaning", "isi / body"), rows))
     return "\n".join(html)
+
+
+def _alternating(parts: list[str]) -> list[tuple[bool, str]]:
+    return [(index % 2 == 1, part) for index, part in enumerate(parts)]
 
 
 def _fields(schema: dict) -> str:
