@@ -66,11 +66,10 @@ def openapi_document(
     named: dict[str, str] = {}  # operation id -> the route it names
     for route, operation in routes:
         path = route.resource.canonical
-        made = _operation_object(route, service, path, operation, (references, query_schemas))
-        if (twice := named.setdefault(made["operationId"], f"{route.method} {path}")) != (
-            f"{route.method} {path}"
-        ):
-            raise ValueError(f"{made['operationId']} names {twice} and {route.method} {path}")
+        made = _operation_object(route, service, path, operation, references, query_schemas)
+        here = f"{route.method} {path}"
+        if (there := named.setdefault(made["operationId"], here)) != here:
+            raise ValueError(f"{made['operationId']} names {there} and {here}")
         paths.setdefault(path, {})[route.method.lower()] = made
     own_kinds = [kind for _, op in routes for kind in op.problems if isinstance(kind, Kind)]
     kinds = {f"/problems/{kind.name}": kind for kind in [*KINDS, *own_kinds]}
@@ -103,9 +102,13 @@ def openapi_document(
 
 
 def _operation_object(
-    route: web.AbstractRoute, service: str, path: str, operation: Operation, parts: tuple
+    route: web.AbstractRoute,
+    service: str,
+    path: str,
+    operation: Operation,
+    references: dict,
+    query_schemas: dict,
 ) -> dict:
-    references, query_schemas = parts
     path_names = _PATH_PARAMETER.findall(path)
     if unknown := set(operation.path) - set(path_names):
         raise ValueError(f"{route.method} {path} has no path parameter {sorted(unknown)}")

@@ -35,7 +35,7 @@ def component_schemas(operations: Iterable[Operation]) -> tuple[dict, dict, dict
         schema_generator=OpenAnswers,
     )
     schemas, references = _plain_names(definitions.get("$defs", {}), references)
-    referred = {_name(ref) for key, ref in references.items() if key[0] not in queries and ref}
+    referred = {_name(ref) for key, ref in references.items() if key[0] not in queries}
     query_schemas = {}
     for query in queries:
         name = _name(references[(query, "validation")])

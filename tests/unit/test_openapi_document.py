@@ -135,6 +135,13 @@ def test_answers_are_open_while_bodies_stay_as_strict_as_validated():
     assert schemas[body["schema"]["$ref"].rsplit("/", 1)[-1]]["additionalProperties"] is False
     assert "additionalProperties" not in schemas[answer["schema"]["$ref"].rsplit("/", 1)[-1]]
     assert body["example"] == {"colour": "red"}
+    # One model, two schemas: names a generated client can tell apart (not Strict-Input).
+    assert (body["schema"], answer["schema"]) == (
+        {"$ref": "#/components/schemas/StrictInput"},
+        {"$ref": "#/components/schemas/Strict"},
+    )
+    assert schemas["StrictInput"]["title"] == "StrictInput"
+    assert schemas["Strict"]["title"] == "Strict"
 
 
 def test_a_named_type_is_one_schema_wherever_it_is_used():
