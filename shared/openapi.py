@@ -43,9 +43,6 @@ from shared.web import read_json, read_query
 # "operator": the centre's operator token. "partner": a partner's API key or the operator token,
 # checked by the operation's `guard`, since the keys live in the orders service's database.
 Auth = Literal["operator", "partner"] | None
-# Who an operation is for: a partner's tools, the centre's operators, or the machinery (health,
-# metrics, the documents). Generated clients group their methods by it.
-Tag = Literal["partner", "operator", "system"]
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
@@ -82,6 +79,11 @@ class Header:
     required: bool = False
     schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
     example: str | None = None
+
+
+# Who an operation is for: a partner's tools, the centre's operators, or the machinery (health,
+# metrics, the documents). Generated clients group their methods by it.
+Tag = Literal["partner", "operator", "system"]
 
 
 @dataclass(frozen=True)
