@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypeAliasType
 
 from shared.openapi import Header, documented
-from shared.openapi_document import openapi_document
 from shared.problems import Text
+from tests.unit.test_openapi import document_of
 
 Colour = TypeAliasType("Colour", Literal["red", "blue"])
 
@@ -72,17 +72,6 @@ def make_router() -> web.UrlDispatcher:
     return app.router
 
 
-def document_of(router: web.UrlDispatcher) -> dict:
-    return openapi_document(
-        router,
-        service="paints",
-        title="t",
-        about=Text("t", "t"),
-        version="0",
-        servers=[{"url": "https://paints.plut.example"}],
-    )
-
-
 def test_each_operation_says_who_may_call_it_its_tag_and_in_words():
     paths = document_of(make_router())["paths"]
     paint, find = paths["/paint"]["post"], paths["/paint"]["get"]
@@ -107,7 +96,7 @@ def test_each_operation_says_who_may_call_it_its_tag_and_in_words():
 
 def test_a_system_operation_is_named_with_its_service_and_an_id_names_one_operation():
     document = document_of(make_router())
-    assert document["paths"]["/health"]["get"]["operationId"] == "paintsHealth"
+    assert document["paths"]["/health"]["get"]["operationId"] == "unitHealth"
 
     routes = web.RouteTableDef()
     for path in ("/a", "/b"):
