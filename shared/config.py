@@ -4,10 +4,19 @@ Defaults point at a developer's own machine, so a bare `python -m services.<name
 docker compose and the tests set the environment instead.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An absolute http(s) URL without a trailing slash: paths are appended to it as they are.
+PublicUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*[^/])?$")]
+LOCAL_URLS = {
+    "intake": "http://localhost:8081",
+    "orders": "http://localhost:8082",
+    "allocator": "http://localhost:8083",
+    "notifier": "http://localhost:8084",
+}
 
 
 class ServiceSettings(BaseSettings):
@@ -34,3 +43,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # How long start-up waits for Postgres and RabbitMQ before giving up.
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Where partners reach each service's API: the `servers` of the API documents. A JSON
+    # object, PUBLIC_URLS='{"orders": "https://orders.plut.example", ...}'; by default the
+    # ports the README and compose give each service on this machine.
+    public_urls: dict[str, PublicUrl] = Field(default_factory=lambda: dict(LOCAL_URLS))

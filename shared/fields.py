@@ -9,6 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 from shared.names import CONTROL_CLASS, looks_like_link, refused_character
 
@@ -159,9 +160,10 @@ EmailAddress = Annotated[
 ]
 
 # How a person wants to be told: in Bahasa Indonesia (the default) or English, and on which
-# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email).
-Language = Literal["id", "en"]
-ChannelName = Literal["whatsapp", "sms", "email"]
+# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email). Named
+# (TypeAliasType): the API documents then have one schema for each, not one per field.
+Language = TypeAliasType("Language", Literal["id", "en"])
+ChannelName = TypeAliasType("ChannelName", Literal["whatsapp", "sms", "email"])
 
 # The contact field each channel reaches a person at.
 _CONTACT_OF_CHANNEL = {"whatsapp": "phone", "sms": "phone", "email": "email"}

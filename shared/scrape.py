@@ -61,6 +61,8 @@ class _Read(Collector):
 
 @routes.get("/metrics")
 @documented(
+    operation_id="metrics",
+    tag="system",
     summary=Text("Metrik layanan untuk Prometheus", "The service's metrics, for Prometheus"),
     answers={200: TEXT},
 )

@@ -4,6 +4,7 @@ Used by the tests, the benchmarks and `python -m tools.run_local`.
 """
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -156,6 +157,13 @@ class Stack:
                 f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
                 for name in ("intake", "orders", "allocator", "notifier")
             },
+            # The API documents' servers: where these processes answer.
+            "PUBLIC_URLS": json.dumps(
+                {
+                    name: f"http://127.0.0.1:{ports[name]}"
+                    for name in ("intake", "orders", "allocator", "notifier")
+                }
+            ),
             **(extra_env or {}),
         }
         return cls(

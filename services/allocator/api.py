@@ -59,6 +59,7 @@ class Stock(BaseModel):
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/queue")
 @documented(
+    operation_id="getQueue",
     summary=Text("Antrean pesanan yang menunggu", "The queue of waiting orders"),
     query=Page,
     answers={200: Queue},
@@ -102,6 +103,7 @@ async def get_queue(request: web.Request, page: Page) -> web.Response:
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/stock")
 @documented(
+    operation_id="getStock",
     summary=Text("Stok produk", "A product's stock"),
     answers={200: Stock},
     path=PRODUCT,

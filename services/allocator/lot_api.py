@@ -66,6 +66,7 @@ class LotAllocations(BaseModel):
 
 @routes.get("/v1/deliveries/{id}/allocations")
 @documented(
+    operation_id="getDeliveryAllocations",
     summary=Text("Alokasi dari satu setoran", "What one delivery was allocated to"),
     answers={200: LotAllocations},
     auth="operator",

@@ -57,6 +57,7 @@ class Standing(BaseModel):
 
 @routes.get("/v1/orders/{id}/standing")
 @documented(
+    operation_id="getOrderStanding",
     summary=Text("Posisi pesanan dan alasannya", "Where an order stands, and why"),
     answers={200: Standing},
     auth="operator",

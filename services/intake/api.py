@@ -31,6 +31,7 @@ ONE_PRODUCER = "/v1/producers/{id:[0-9A-Fa-f-]{32,36}}"
 
 @routes.post("/v1/hubs")
 @documented(
+    operation_id="registerHub",
     summary=Text("Daftarkan hub", "Register a hub"),
     body=NewHub,
     answers={201: Hub},
@@ -44,7 +45,12 @@ async def post_hub(request: web.Request, new: NewHub) -> web.Response:
 
 
 @routes.get("/v1/hubs/{code}")
-@documented(summary=Text("Satu hub", "One hub"), answers={200: Hub}, path={"code": HubCode})
+@documented(
+    operation_id="getHub",
+    summary=Text("Satu hub", "One hub"),
+    answers={200: Hub},
+    path={"code": HubCode},
+)
 async def get_hub(request: web.Request) -> web.Response:
     code = in_path(request, "code", _HUB_CODE, handlers.HUB)
     return await _one(request, store.HUB_BY_CODE, code, handlers.HUB, Hub)
@@ -52,6 +58,7 @@ async def get_hub(request: web.Request) -> web.Response:
 
 @routes.post("/v1/products")
 @documented(
+    operation_id="addProduct",
     summary=Text("Daftarkan produk di hub", "List a product in a hub"),
     body=NewProduct,
     answers={201: Product},
@@ -66,6 +73,7 @@ async def post_product(request: web.Request, new: NewProduct) -> web.Response:
 
 @routes.post("/v1/producers")
 @documented(
+    operation_id="registerProducer",
     summary=Text("Daftarkan produsen", "Register a producer"),
     body=NewProducer,
     answers={201: Producer},
@@ -80,6 +88,7 @@ async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
 
 @routes.get(ONE_PRODUCER)
 @documented(
+    operation_id="getProducer",
     summary=Text("Satu produsen", "One producer"),
     answers={200: Producer},
     auth="operator",
@@ -92,6 +101,7 @@ async def get_producer(request: web.Request) -> web.Response:
 
 @routes.post("/v1/deliveries")
 @documented(
+    operation_id="recordDelivery",
     summary=Text("Catat setoran produsen", "Record a producer's delivery"),
     body=NewDelivery,
     answers={201: Delivery},
@@ -105,6 +115,7 @@ async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
 
 @routes.get("/v1/deliveries/{id}")
 @documented(
+    operation_id="getDelivery",
     summary=Text("Satu setoran", "One delivery"),
     answers={200: Delivery},
     auth="operator",

@@ -7,7 +7,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from services.orders import handlers, idempotency, store
+from services.orders import examples, handlers, idempotency, store
 from services.orders.auth import (
     HUB_NOT_ALLOWED,
     MISSING_SCOPE,
@@ -23,6 +23,7 @@ from services.orders.idempotency import (
     KEY_IN_FLIGHT,
     KEY_REQUIRED,
     KEY_REUSED,
+    OPERATOR_IDEMPOTENCY_KEY,
     Answer,
 )
 from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, OrderWithStanding
@@ -50,7 +51,16 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 
 @routes.post("/v1/orders")
 @documented(
+    operation_id="placeOrder",
     summary=Text("Pesan lebih dulu", "Place a pre-order"),
+    description=Text(
+        "Pesanan masuk antrean hub untuk produk itu; unit dibagikan saat setoran datang, menurut"
+        " kelas prioritas lalu waktu pesan. Statusnya dikabarkan lewat callback mitra.",
+        "The order joins the hub's queue for the product; units are given as deliveries come,"
+        " by priority class, then by time placed. Its status changes come as the partner's"
+        " callbacks.",
+    ),
+    examples={"body": examples.NEW_ORDER, 201: examples.ORDER},
     body=NewOrder,
     answers={201: Order},
     auth="partner",
@@ -90,7 +100,15 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
 
 @routes.get("/v1/orders/{order_id}")
 @documented(
+    operation_id="getOrder",
     summary=Text("Satu pesanan dan tempatnya di antrean", "One order and its place in the queue"),
+    description=Text(
+        "Hanya pesanan mitra itu sendiri (yang lain: 404). Posisi, unit di depannya dan perkiraan"
+        " tanggal ditanyakan ke alokator; kosong bila belum diketahui.",
+        "Only the partner's own orders (any other: 404). Position, units ahead and estimated"
+        " date are asked of the allocator; empty when not known yet.",
+    ),
+    examples={200: examples.ORDER_WITH_STANDING},
     answers={200: OrderWithStanding},
     auth="partner",
     guard=as_reader,
@@ -110,7 +128,14 @@ async def get_order(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.post("/v1/orders/{order_id}/cancel")
 @documented(
+    operation_id="cancelOrder",
     summary=Text("Batalkan pesanan", "Cancel an order"),
+    description=Text(
+        "Unitnya kembali ke stok untuk yang berikutnya di antrean; 409 bila semua sudah"
+        " diserahkan.",
+        "Its units go back to stock for the next in line; 409 once everything was handed over.",
+    ),
+    examples={200: examples.CANCELLED},
     answers={200: Order},
     auth="partner",
     guard=as_writer,
@@ -132,12 +157,13 @@ async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.post("/v1/orders/{order_id}/fulfil")
 @documented(
+    operation_id="fulfilOrder",
     summary=Text("Serahkan unit kepada pembeli", "Hand the held units to the buyer"),
     answers={200: Order},
     auth="operator",
     guard=as_operator,
     path={"order_id": uuid.UUID},
-    headers=[IDEMPOTENCY_KEY],
+    headers=[OPERATOR_IDEMPOTENCY_KEY],
     problems=(
         OPERATOR_ONLY,
         KEY_IN_FLIGHT,
@@ -158,7 +184,10 @@ async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.get("/v1/hubs/{hub}/products")
 @documented(
+    operation_id="getCatalog",
     summary=Text("Produk yang bisa dipesan di hub", "What can be ordered in a hub"),
+    description=Text("Harga dalam rupiah utuh per unit.", "Prices in whole rupiah a unit."),
+    examples={200: examples.CATALOG},
     answers={200: Catalog},
     auth="partner",
     guard=as_reader,

@@ -75,6 +75,7 @@ class CallbacksPage(BaseModel):
 
 @routes.get("/v1/callbacks")
 @documented(
+    operation_id="listCallbacks",
     summary=Text("Callback status pesanan", "Status callbacks"),
     query=CallbacksQuery,
     answers={200: CallbacksPage},
@@ -100,6 +101,7 @@ async def get_callbacks(
 
 @routes.post("/v1/callbacks/{callback_id}/replay")
 @documented(
+    operation_id="replayCallback",
     summary=Text("Kirim ulang callback sekarang", "Send a callback again now"),
     answers={200: CallbackRecord},
     auth="partner",

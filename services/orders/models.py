@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, StrictBool
+from typing_extensions import TypeAliasType
 
 from shared.events import Buyer
 from shared.fields import (
@@ -18,14 +19,11 @@ from shared.fields import (
     Sku,
 )
 
-OrderStatus = Literal[
-    "queued",
-    "partially_allocated",
-    "allocated",
-    "fulfilled",
-    "expired",
-    "cancelled",
-]
+# Named (TypeAliasType): one schema in the API documents for every status field, not one each.
+OrderStatus = TypeAliasType(
+    "OrderStatus",
+    Literal["queued", "partially_allocated", "allocated", "fulfilled", "expired", "cancelled"],
+)
 
 
 class NewBuyer(Buyer):

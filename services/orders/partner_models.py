@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
+from typing_extensions import TypeAliasType
 
 from shared.events import CLASS_OF_BUYER_TYPE, BuyerType
 from shared.fields import HubCode, Name, whole_number
 
-Scope = Literal["orders:write", "orders:read"]
+Scope = TypeAliasType("Scope", Literal["orders:write", "orders:read"])  # named in the documents
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 # The types of the ordinary public, whose orders take the `public` class: what a partner may
 # declare unless an operator allows more (migration 0007).

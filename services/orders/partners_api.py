@@ -29,6 +29,7 @@ _ONE = {**_OPERATOR, "path": {"partner_id": uuid.UUID}}
 
 @routes.post("/v1/partners")
 @documented(
+    operation_id="createPartner",
     summary=Text("Daftarkan mitra (kunci tampil sekali)", "Create a partner (key shown once)"),
     body=NewPartner,
     answers={201: NewPartnerIssued},
@@ -41,7 +42,12 @@ async def post_partner(request: web.Request, _: Caller, new: NewPartner) -> web.
 
 
 @routes.get("/v1/partners")
-@documented(summary=Text("Semua mitra", "Every partner"), answers={200: Partners}, **_OPERATOR)
+@documented(
+    operation_id="listPartners",
+    summary=Text("Semua mitra", "Every partner"),
+    answers={200: Partners},
+    **_OPERATOR,
+)
 async def get_partners(request: web.Request, _: Caller) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         found = await partners.partners(conn)
@@ -49,7 +55,12 @@ async def get_partners(request: web.Request, _: Caller) -> web.Response:
 
 
 @routes.get("/v1/partners/{partner_id}")
-@documented(summary=Text("Satu mitra", "One partner"), answers={200: Partner}, **_ONE)
+@documented(
+    operation_id="getPartner",
+    summary=Text("Satu mitra", "One partner"),
+    answers={200: Partner},
+    **_ONE,
+)
 async def get_partner(request: web.Request, _: Caller) -> web.Response:
     partner_id = uuid_in_path(request, "partner_id", partners.PARTNER)
     async with request.app[DATABASE].acquire() as conn:
@@ -58,6 +69,7 @@ async def get_partner(request: web.Request, _: Caller) -> web.Response:
 
 @routes.patch("/v1/partners/{partner_id}")
 @documented(
+    operation_id="updatePartner",
     summary=Text(
         "Ubah jenis pembeli atau callback_url mitra", "Change a partner's buyer types or callback"
     ),
@@ -74,6 +86,7 @@ async def patch_partner(request: web.Request, _: Caller, changes: PartnerChanges
 
 @routes.post("/v1/partners/{partner_id}/keys")
 @documented(
+    operation_id="rotatePartnerKey",
     summary=Text(
         "Ganti kunci; yang lama berlaku sebentar", "Rotate: a new key, the old for a while"
     ),
@@ -90,7 +103,10 @@ async def post_key(request: web.Request, _: Caller, new: NewKey) -> web.Response
 
 @routes.delete("/v1/partners/{partner_id}/keys/{prefix}")
 @documented(
-    summary=Text("Cabut kunci seketika", "Revoke a key now"), answers={200: Partner}, **_ONE
+    operation_id="revokePartnerKey",
+    summary=Text("Cabut kunci seketika", "Revoke a key now"),
+    answers={200: Partner},
+    **_ONE,
 )
 async def delete_key(request: web.Request, _: Caller) -> web.Response:
     partner_id = uuid_in_path(request, "partner_id", partners.PARTNER)
