@@ -41,7 +41,9 @@ SECURITY_SCHEMES = {
     "operatorToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Token operator pusat / The centre's operator token",
+        "description": "Token operator pusat (admin, staf atau peninjau: membaca perlu peninjau,"
+        " mengubah perlu staf) / The centre's operator token (admin, staff or viewer: reading"
+        " needs a viewer's, changing a staff member's)",
     },
     # One scheme for both: they travel in the same header, and the service tells them apart.
     "partnerKey": {
@@ -53,6 +55,7 @@ SECURITY_SCHEMES = {
 }
 _SECURITY = {
     "operator": [{"operatorToken": []}],
+    "admin": [{"operatorToken": []}],
     "partner": [{"partnerKey": []}],
 }
 # Answers that are text of a media type of their own rather than JSON of a schema.

@@ -148,6 +148,9 @@ class Stack:
         env = {
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
+            # These processes serve plain HTTP on this machine: the console's cookies must be
+            # sent over it (production, behind TLS, leaves SECURE_COOKIES on).
+            "SECURE_COOKIES": "false",
             # The orders service asks the allocator where an order stands; the console asks all.
             **{
                 f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"

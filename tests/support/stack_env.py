@@ -5,8 +5,11 @@ by the faults suite's own stacks (tests/faults/conftest.py)."""
 from tests.support.mailbox import Mailbox
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
-# The operator token the test stacks run with; `HubClient(..., operator_token=...)` sends it.
+# The operator tokens the test stacks run with, one per role; `HubClient(...,
+# operator_token=...)` sends the admin's, the console the one of whoever signed in.
 OPERATOR_TOKEN = "test-operator-token"
+OPERATOR_STAFF_TOKEN = "test-operator-staff-token"
+OPERATOR_VIEWER_TOKEN = "test-operator-viewer-token"
 
 
 def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:
@@ -26,6 +29,8 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "MESSAGE_GIVE_UP_SECONDS": "30",
         "LOG_FORMAT": "json",
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "OPERATOR_STAFF_TOKEN": OPERATOR_STAFF_TOKEN,
+        "OPERATOR_VIEWER_TOKEN": OPERATOR_VIEWER_TOKEN,
         "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
         # after a day is five seconds, and a hanging partner is dropped after one.
