@@ -173,10 +173,16 @@ class Stack:
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
 
-    def replica(self, name: str, log_path: Path) -> ServiceProcess:
-        """Another process of a service on its own port, with the stack's database and broker."""
+    def replica(
+        self, name: str, log_path: Path, env: dict[str, str] | None = None
+    ) -> ServiceProcess:
+        """Another process of a service on its own port, with the stack's database and broker
+        (and `env` over the stack's environment)."""
         return ServiceProcess(
-            name=name, port=free_port(), env=self.services[name].env, log_path=log_path
+            name=name,
+            port=free_port(),
+            env={**self.services[name].env, **(env or {})},
+            log_path=log_path,
         )
 
     def urls(self) -> dict[str, str]:

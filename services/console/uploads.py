@@ -111,9 +111,16 @@ def _xlsx_rows(data: bytes) -> Table:
     try:
         if not book.worksheets:
             raise UnreadableFile(DAMAGED)
+        sheet = book.worksheets[0]
+        # A sheet that claims to be larger than the limits is refused at once (no spreadsheet
+        # program writes a size it does not have); one that claims less is not believed either.
+        if (sheet.max_row or 0) > MAX_ROWS:
+            raise UnreadableFile(TOO_MANY_ROWS)
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise UnreadableFile(TOO_MANY_COLUMNS)
         # The bounds are ours, not the sheet's: one row and one column past them are read only
         # to tell that the file goes past them.
-        rows = book.worksheets[0].iter_rows(
+        rows = sheet.iter_rows(
             min_row=1, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True
         )
         table = []
