@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     # Addresses (or networks, comma-separated) of the reverse proxies in front of the service:
     # only from them is X-Forwarded-For believed, to tell who guesses passwords, tokens or keys.
     trusted_proxies: str = ""
+    # A source past its free wrong tokens or keys first waits this long, then twice as long
+    # after each further one (shared/guesses.py).
+    guess_delay_seconds: float = Field(default=1.0, gt=0)
     # The scraper sends it as `Authorization: Bearer ...` to GET /metrics. Unset, a service's
     # metrics are open to whoever reaches its port, unless it requires the token (the console).
     metrics_token: SecretStr | None = None
