@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
     trusted_proxies: str = ""
     # A source past its free wrong tokens or keys first waits this long, then twice as long
     # after each further one (shared/guesses.py).
+    guess_free_failures: int = Field(default=10, ge=0)
     guess_delay_seconds: float = Field(default=1.0, gt=0)
     # The scraper sends it as `Authorization: Bearer ...` to GET /metrics. Unset, a service's
     # metrics are open to whoever reaches its port, unless it requires the token (the console).

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from shared.config import ServiceSettings
 from shared.problems import RATE_LIMITED, Problem, Text
 
 FREE_FAILURES = 10
@@ -93,6 +94,10 @@ class Guesses:
         self._free, self._first, self._max = free, first_delay, max_delay
         self._forget_after, self._max_sources, self._clock = forget_after, max_sources, clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> "Guesses":
+        return cls(free=settings.guess_free_failures, first_delay=settings.guess_delay_seconds)
 
     def wait_seconds(self, source: str) -> float:
         """0 when the source may try now; else how long it must wait."""

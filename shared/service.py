@@ -56,7 +56,7 @@ def service_app(
     )
     app[SERVICE] = service
     app[SETTINGS] = settings
-    app[GUESSES] = Guesses(first_delay=settings.guess_delay_seconds)
+    app[GUESSES] = Guesses.of(settings)
     app[READINGS] = (read_outbox, *readings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:

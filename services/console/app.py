@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SERVICE] = "console"
     app[SETTINGS] = settings
-    app[GUESSES] = Guesses(first_delay=settings.guess_delay_seconds)
+    app[GUESSES] = Guesses.of(settings)
     app[READINGS] = ()
     app[DEFAULT_HUB] = settings.hub
     aiohttp_jinja2.setup(

@@ -7,6 +7,7 @@ process's), which trusts X-Forwarded-For from loopback, and makes the first wait
 that no step of the test can outlast it.
 """
 
+import itertools
 import uuid
 
 import aiohttp
@@ -24,8 +25,12 @@ async def orders(stack, tmp_path_factory):
         yield running.url
 
 
+_SOURCES = itertools.count(1)
+
+
 def a_source() -> str:
-    return f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    """A source no other test of this process used: each counts on its own."""
+    return f"203.0.113.{next(_SOURCES)}"
 
 
 async def send(

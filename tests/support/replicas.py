@@ -13,7 +13,8 @@ from tools.stack import ServiceProcess, Stack
 async def own_replica(
     stack: Stack, name: str, log_dir: Path, env: dict[str, str]
 ) -> AsyncIterator[ServiceProcess]:
-    replica = stack.replica(name, log_dir / f"{name}-own.log", env)
+    # The defaults an attacker meets, not the shared stack's leniency (stack_env.py).
+    replica = stack.replica(name, log_dir / f"{name}-own.log", {"GUESS_FREE_FAILURES": "", **env})
     replica.start()
     try:
         await replica.wait_ready()

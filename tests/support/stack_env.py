@@ -10,6 +10,9 @@ from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 OPERATOR_TOKEN = "test-operator-token"
 OPERATOR_STAFF_TOKEN = "test-operator-staff-token"
 OPERATOR_VIEWER_TOKEN = "test-operator-viewer-token"
+# What Prometheus would send to /metrics (the console's refuses a scrape without it).
+METRICS_TOKEN = "test-metrics-token"
+SCRAPER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:
@@ -31,6 +34,11 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
         "OPERATOR_STAFF_TOKEN": OPERATOR_STAFF_TOKEN,
         "OPERATOR_VIEWER_TOKEN": OPERATOR_VIEWER_TOKEN,
+        "METRICS_TOKEN": METRICS_TOKEN,
+        # The whole suite calls from one address and sends wrong tokens and keys on purpose:
+        # here that source is not slowed down. tests/security's own processes put the default
+        # back (tests/support/replicas.py) and are attacked with it.
+        "GUESS_FREE_FAILURES": "1000000",
         "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
         # after a day is five seconds, and a hanging partner is dropped after one.
