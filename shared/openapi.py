@@ -26,7 +26,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from shared.operators import require_operator
+from shared.operators import Role, require_operator
 from shared.problems import (
     BODY_TOO_LARGE,
     INTERNAL_ERROR,
@@ -40,9 +40,10 @@ from shared.problems import (
 )
 from shared.web import read_json, read_query
 
-# "operator": the centre's operator token. "partner": a partner's API key or the operator token,
-# checked by the operation's `guard`, since the keys live in the orders service's database.
-Auth = Literal["operator", "partner"] | None
+# "operator": an operator token whose role suffices for the method (a viewer's reads, staff's
+# changes); "admin": the admin's token only. "partner": a partner's API key or an operator
+# token, checked by the operation's `guard`, since the keys live in the orders service's database.
+Auth = Literal["operator", "admin", "partner"] | None
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
@@ -117,8 +118,8 @@ class Operation:
             wanted.append(422)
         if self.auth is not None:
             wanted += [401, 403]
-        if self.auth == "partner":
-            wanted.append(429)
+        if self.auth is not None:
+            wanted.append(429)  # a source that guessed credentials waits
         if has_path_parameters:
             wanted.append(404)  # a path that names nothing
         by_status: dict[int, list[Kind]] = {}
@@ -153,9 +154,9 @@ def documented(
     (who may call, the Idempotency-Key); `tag` is derived from `auth` unless given.
 
     The caller is checked before anything else: by `guard` when given, else with
-    `auth="operator"` by the operator token. The handler is called with the request, then what
-    the guard answered (the caller), the validated `body` and the validated `query`, each only
-    when declared.
+    `auth="operator"` by an operator token of the method's role, with `auth="admin"` by the
+    admin's. The handler is called with the request, then what the guard answered (the
+    caller), the validated `body` and the validated `query`, each only when declared.
     `answers` maps a status to the type of its body (a pydantic model, a TypedDict...), `HTML`,
     `TEXT` or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing
     answers. `examples` shows bodies: the request's under "body", an answer's under its status
@@ -186,6 +187,8 @@ def documented(
                 parts.append(await guard(request))
             elif auth == "operator":
                 require_operator(request)
+            elif auth == "admin":
+                require_operator(request, Role.admin)
             if body is not None:
                 parts.append(await read_json(request, body))
             if query is not None:

@@ -67,7 +67,9 @@ SECURITY_SCHEMES = {
     "operatorToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "Token operator pusat / The centre's operator token",
+        "description": "Token operator pusat (admin, staf atau peninjau: membaca perlu peninjau,"
+        " mengubah perlu staf) / The centre's operator token (admin, staff or viewer: reading"
+        " needs a viewer's, changing a staff member's)",
     },
     # One scheme for both: they travel in the same header, and the service tells them apart.
     "partnerKey": {
@@ -89,7 +91,11 @@ _ACCESS = {
         "Access: a partner's API key (scope orders:read to read, orders:write to change) or"
         " the operator token.",
     ),
-    "operator": Text("Akses: hanya token operator.", "Access: the operator token only."),
+    "operator": Text(
+        "Akses: token operator (membaca: peninjau ke atas; mengubah: staf ke atas).",
+        "Access: an operator token (to read: a viewer's or above; to change: staff or above).",
+    ),
+    "admin": Text("Akses: hanya token admin operator.", "Access: the operators' admin token only."),
     None: Text("Akses: terbuka, tanpa kredensial.", "Access: open, no credentials."),
 }
 _IDEMPOTENT = Text(

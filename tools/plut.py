@@ -31,8 +31,10 @@ import aiohttp
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from yarl import URL
 
 from services.console import reports
+from services.console.backends import url_path
 from tools import founding_day
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 from tools.stack import DEFAULT_PORTS
@@ -316,11 +318,11 @@ def _fetch(client: HubClient, language: str) -> reports.Fetch:
         headers = {"Accept-Language": language}
         if client.operator_token:
             headers.update(client.as_operator())
-        url = client.urls[service] + path
+        url = URL(client.urls[service] + url_path(path), encoded=True)
         async with client.session.get(url, params=params, headers=headers) as response:
             body = await response.json(content_type=None)
             if response.status >= 400:
-                raise ApiError("GET", url, response.status, body)
+                raise ApiError("GET", str(url), response.status, body)
             return body
 
     return fetch

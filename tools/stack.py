@@ -152,6 +152,9 @@ class Stack:
         env = {
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
+            # These processes serve plain HTTP on this machine: the console's cookies must be
+            # sent over it (production, behind TLS, leaves SECURE_COOKIES on).
+            "SECURE_COOKIES": "false",
             # The orders service asks the allocator where an order stands; the console asks all.
             **{
                 f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
@@ -181,10 +184,16 @@ class Stack:
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
 
-    def replica(self, name: str, log_path: Path) -> ServiceProcess:
-        """Another process of a service on its own port, with the stack's database and broker."""
+    def replica(
+        self, name: str, log_path: Path, env: dict[str, str] | None = None
+    ) -> ServiceProcess:
+        """Another process of a service on its own port, with the stack's database and broker
+        (and `env` over the stack's environment)."""
         return ServiceProcess(
-            name=name, port=free_port(), env=self.services[name].env, log_path=log_path
+            name=name,
+            port=free_port(),
+            env={**self.services[name].env, **(env or {})},
+            log_path=log_path,
         )
 
     def urls(self) -> dict[str, str]:

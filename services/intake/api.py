@@ -35,7 +35,7 @@ ONE_PRODUCER = "/v1/producers/{id:[0-9A-Fa-f-]{32,36}}"
     summary=Text("Daftarkan hub", "Register a hub"),
     body=NewHub,
     answers={201: Hub},
-    auth="operator",
+    auth="admin",  # a hub or product is set up once, by an admin
     problems=(409,),
 )
 async def post_hub(request: web.Request, new: NewHub) -> web.Response:
@@ -62,7 +62,7 @@ async def get_hub(request: web.Request) -> web.Response:
     summary=Text("Daftarkan produk di hub", "List a product in a hub"),
     body=NewProduct,
     answers={201: Product},
-    auth="operator",
+    auth="admin",  # a hub or product is set up once, by an admin
     problems=(409,),
 )
 async def post_product(request: web.Request, new: NewProduct) -> web.Response:

@@ -6,7 +6,7 @@ import uuid
 from aiohttp import web
 
 from services.orders import partners
-from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
+from services.orders.auth import OPERATOR_ONLY, Caller, as_admin
 from services.orders.callback_destination import Destinations
 from services.orders.partner_models import (
     IssuedKey,
@@ -23,7 +23,8 @@ from shared.web import DATABASE, SETTINGS, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
 
-_OPERATOR = {"auth": "operator", "guard": as_operator, "problems": (OPERATOR_ONLY,)}
+# Partners and their keys are the admin's: a key lets a system order for a hub's buyers.
+_OPERATOR = {"auth": "admin", "guard": as_admin, "problems": (OPERATOR_ONLY,)}
 _ONE = {**_OPERATOR, "path": {"partner_id": uuid.UUID}}
 
 

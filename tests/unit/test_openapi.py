@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import ServiceSettings
+from shared.guesses import GUESSES, Guesses
 from shared.openapi import Header, Kind, documented
 from shared.openapi_document import openapi_document
 from shared.problems import Text
@@ -78,6 +79,7 @@ async def undocumented(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application(middlewares=[problem_middleware])
     app[SETTINGS] = ServiceSettings(http_port=8080, operator_token=TOKEN)
+    app[GUESSES] = Guesses()
     app.router.add_routes(routes)
     return app
 
@@ -136,7 +138,7 @@ def test_each_operation_lists_the_problems_it_can_answer():
     operations = document()["paths"]
 
     post = operations["/things"]["post"]["responses"]
-    assert sorted(post) == ["201", "400", "401", "403", "413", "415", "422", "default"]
+    assert sorted(post) == ["201", "400", "401", "403", "413", "415", "422", "429", "default"]
     assert post["415"]["x-problem-types"] == ["/problems/unsupported-media-type"]
     listing = operations["/things"]["get"]["responses"]
     assert sorted(listing) == ["200", "422", "default"] and "content" not in listing["200"]
