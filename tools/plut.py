@@ -35,7 +35,7 @@ from rich.table import Table
 from services.console import reports
 from tools import founding_day
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import DEFAULT_PORTS
+from tools.stack import service_url
 
 console = Console()
 SERVICES = ("intake", "orders", "allocator", "notifier")
@@ -359,8 +359,8 @@ def _parser() -> argparse.ArgumentParser:
             f"--{name}",
             # Its own dest: `play generated --orders N` is a count, not this URL.
             dest=f"{name}_url",
-            default=os.environ.get(env, f"http://localhost:{DEFAULT_PORTS[name]}"),
-            help=f"the {name} service (default: {env} or localhost:{DEFAULT_PORTS[name]})",
+            default=service_url(name),
+            help=f"the {name} service (default: {env}, else 127.0.0.1:{name.upper()}_PORT)",
         )
     parser.add_argument("--operator-token", default=os.environ.get("OPERATOR_TOKEN"))
     commands = parser.add_subparsers(dest="command", required=True)
