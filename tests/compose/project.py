@@ -1,0 +1,211 @@
+"""The compose stack as the smoke test drives it: `docker compose` under a project name of its
+own (so `down -v` never touches an operator's own stack and its data) and on ports of its own,
+the README's commands run as written, and the containers' state as Docker reports it."""
+
+import json
+import os
+import pty
+import re
+import select
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.stack import ROOT
+
+PROJECT = "plut-smoke"
+# Off the machine's own servers (Postgres 5432; RabbitMQ 5672, 15672 and its node's 25672), the
+# other tests' 8081-8085, and below 32768, where the kernel hands out ports at random.
+PORTS = {
+    "POSTGRES_PORT": 19432,
+    "RABBITMQ_PORT": 19672,
+    "RABBITMQ_MANAGEMENT_PORT": 19673,
+    "MAILPIT_SMTP_PORT": 19025,
+    "MAILPIT_PORT": 19026,
+    "INTAKE_PORT": 19081,
+    "ORDERS_PORT": 19082,
+    "NOTIFIER_PORT": 19084,
+    "CONSOLE_PORT": 19085,
+    "PROMETHEUS_PORT": 19090,
+    "GRAFANA_PORT": 19030,
+}
+# Where a caller's own settings would send the commands elsewhere than this stack.
+NOT_INHERITED = re.compile(r"^(COMPOSE_\w+|\w+_URL|OPERATOR_TOKEN|DOCKER_DEFAULT_PLATFORM)$")
+APP_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084, "console": 8085}
+
+
+class ComposeFailed(AssertionError):
+    pass
+
+
+@dataclass
+class Container:
+    id: str
+    name: str
+    service: str
+    state: str
+    health: str  # "" when the image has no health check
+    user: str
+
+
+@dataclass
+class ComposeProject:
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_smoke(cls) -> "ComposeProject":
+        env = {key: value for key, value in os.environ.items() if not NOT_INHERITED.match(key)}
+        env |= {"COMPOSE_PROJECT_NAME": PROJECT} | {key: str(port) for key, port in PORTS.items()}
+        return cls(env)
+
+    def taken_ports(self) -> list[str]:
+        taken = []
+        for name, port in PORTS.items():
+            with socket.socket() as probe:
+                # As a server binds: connections of an earlier run in TIME_WAIT do not count.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    taken.append(f"{name}={port}")
+        return taken
+
+    def compose(self, *args: str, timeout: float = 600) -> str:
+        """`docker compose ARGS`; its output, or a failure showing it."""
+        return self.run(["docker", "compose", *args], timeout=timeout)
+
+    def run(self, argv: list[str], timeout: float = 600, cwd: Path = ROOT) -> str:
+        done = subprocess.run(
+            argv, cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        if done.returncode != 0:
+            raise ComposeFailed(f"{' '.join(argv)}: exit {done.returncode}\n{_tail(done)}")
+        return done.stdout + done.stderr
+
+    def shell(self, line: str, timeout: float = 600) -> str:
+        """One command line as an operator types it into bash, in this project's environment,
+        which the line may change (`export ...`); answers what it printed."""
+        env_file = Path(f"/tmp/{PROJECT}-{os.getpid()}.env")
+        script = f'{line}\nstatus=$?\nenv -0 > "{env_file}"\nexit $status\n'
+        try:
+            output = self.run(["bash", "-c", script], timeout=timeout)
+            self.env = dict(
+                item.split("=", 1) for item in env_file.read_text().split("\0") if "=" in item
+            )
+        finally:
+            env_file.unlink(missing_ok=True)
+        return output
+
+    def on_terminal(self, line: str, replies: list[tuple[str, str]], timeout: float = 120) -> str:
+        """The command line run on a terminal of its own (as `docker compose exec` expects),
+        typing each reply once its prompt shows; answers what the terminal showed."""
+        master, child_side = pty.openpty()
+        child = subprocess.Popen(
+            ["bash", "-c", line],
+            cwd=ROOT,
+            env=self.env,
+            stdin=child_side,
+            stdout=child_side,
+            stderr=child_side,
+            start_new_session=True,
+        )
+        os.close(child_side)
+        shown, seen, pending = b"", 0, list(replies)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if select.select([master], [], [], 1)[0]:
+                    try:
+                        chunk = os.read(master, 4096)
+                    except OSError:  # the terminal closed: the command is done
+                        break
+                    if not chunk:
+                        break
+                    shown += chunk
+                if pending and pending[0][0].encode() in shown[seen:]:
+                    os.write(master, pending.pop(0)[1].encode() + b"\n")
+                    seen = len(shown)
+            else:
+                child.kill()
+            code = child.wait(timeout=30)
+        finally:
+            os.close(master)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", shown.decode(errors="replace"))  # colours off
+        if code != 0 or pending:
+            raise ComposeFailed(f"{line}: exit {code}, prompts not seen {pending}\n{text}")
+        return text
+
+    def containers(self) -> list[Container]:
+        ids = self.compose("ps", "-q", "--all").split()
+        if not ids:
+            return []
+        found = json.loads(self.run(["docker", "inspect", *ids]))
+        return [
+            Container(
+                id=item["Id"],
+                name=item["Name"].lstrip("/"),
+                service=item["Config"]["Labels"]["com.docker.compose.service"],
+                state=item["State"]["Status"],
+                health=(item["State"].get("Health") or {}).get("Status", ""),
+                user=item["Config"]["User"],
+            )
+            for item in found
+        ]
+
+    def wait_healthy(self, limit: float) -> float:
+        """Every container running and, where it has a check, healthy; answers the seconds it
+        took. A container that stopped or turned unhealthy fails at once, with its log."""
+        started = time.monotonic()
+        while True:
+            containers = self.containers()
+            broken = [c for c in containers if c.state == "exited" or c.health == "unhealthy"]
+            if broken:
+                raise ComposeFailed(f"{[c.name for c in broken]} broke\n{self.logs(broken)}")
+            waiting = [c for c in containers if c.state != "running" or c.health == "starting"]
+            if containers and not waiting:
+                return time.monotonic() - started
+            if time.monotonic() - started > limit:
+                raise ComposeFailed(
+                    f"not healthy within {limit:.0f} s: {[c.name for c in waiting]}\n"
+                    + self.logs(waiting)
+                )
+            time.sleep(1)
+
+    def logs(self, containers: list[Container]) -> str:
+        return "\n".join(
+            self.run(["docker", "logs", "--tail", "30", c.id], timeout=30) for c in containers
+        )
+
+    def port(self, service: str, index: int = 1) -> int:
+        """The host port Docker published the service's HTTP port on (replica `index`)."""
+        answer = self.compose("port", "--index", str(index), service, str(APP_PORTS[service]))
+        return int(answer.strip().rsplit(":", 1)[1])
+
+    def url(self, service: str, index: int = 1) -> str:
+        return f"http://127.0.0.1:{self.port(service, index)}"
+
+    def published_url(self, variable: str) -> str:
+        return f"http://127.0.0.1:{self.env[variable]}"
+
+    @property
+    def database_url(self) -> str:
+        return f"postgresql://postgres:postgres@127.0.0.1:{self.env['POSTGRES_PORT']}/plut"
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    return "\n".join((done.stdout + done.stderr).splitlines()[-60:])
+
+
+def readme_blocks(section: str) -> list[list[str]]:
+    """The command lines of each ```sh block of the README's section, as written (comments and
+    all; lines that are only comments left out)."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"\n## {section}\n")
+    end = text.find("\n## ", start + 1)
+    blocks = re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.S)
+    return [
+        [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+        for block in blocks
+    ]

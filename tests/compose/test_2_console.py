@@ -1,0 +1,51 @@
+"""The operators' console in the stack: the first admin made with `plut` inside its container by
+the README's own line (the password typed at its prompts), signed in over HTTP, and the Today
+page showing the founding day's figures."""
+
+import re
+
+from services.console.accounts import Role
+from tests.compose.project import ComposeProject, readme_blocks
+from tests.support.console import Account, ConsoleSession
+from tools.client import wait_until
+from tools.founding_day import founding_day, in_queue_order
+
+PASSWORD = "kata-sandi-smoke-2026"
+FIGURE = re.compile(r'data-figure="(\w+)">([\d.,]+)<')
+
+
+async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
+    stack: ComposeProject, founding: tuple[str, str]
+):
+    (create, *_) = readme_blocks("The operators' console")[0]
+    assert create.startswith("docker compose exec console plut operator create"), create
+    shown = stack.on_terminal(create, [("password:", PASSWORD), ("again:", PASSWORD)])
+    username = re.search(r"--username (\S+)", create)[1]
+    assert f"operator {username} (admin) created" in shown, shown
+
+    hub, _ = founding
+    scenario = founding_day()
+    given = in_queue_order(scenario)
+    expected = {
+        "received": scenario.accepted_total,
+        "allocated": scenario.accepted_total,
+        "fulfilled": 0,
+        "waiting_units": scenario.demand - scenario.accepted_total,
+        "waiting_orders": sum(
+            1 for b, g in zip(scenario.buyers, given, strict=True) if g < b.quantity
+        ),
+        "buyers_unserved": given.count(0),
+    }
+    session = ConsoleSession(stack.url("console"))
+    try:
+        await session.sign_in(Account(username, PASSWORD, Role.admin))
+        await session.use_hub(hub)
+
+        async def figures_shown() -> dict | None:
+            page = await session.page("/")
+            shown = {name: int(re.sub(r"\D", "", value)) for name, value in FIGURE.findall(page)}
+            return shown if shown == expected else None
+
+        await wait_until(figures_shown, what=f"Today at {hub} showing {expected}", timeout=30)
+    finally:
+        await session.close()
