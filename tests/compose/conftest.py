@@ -13,16 +13,13 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 
-import aiohttp
 import pytest
 
-from tests.compose.project import ComposeProject, readme_blocks
+from tests.compose.project import FIGURES, ComposeProject, client_of, readme_blocks
 from tools.client import HubClient
 
 # How long the whole stack may take to turn healthy from `up` (a first build included).
 STARTUP_LIMIT = 300.0
-# Figures the run reports at its end: the image's size, how long things took.
-FIGURES: dict[str, str] = {}
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -74,12 +71,7 @@ def founding(stack: ComposeProject) -> tuple[str, str]:
     return hub[1], report
 
 
-def urls_of(stack: ComposeProject) -> dict[str, str]:
-    """Each service's URL as published now (a restart may move the allocator's port)."""
-    return {name: stack.url(name) for name in ("intake", "orders", "allocator", "notifier")}
-
-
 @pytest.fixture
 async def client(stack: ComposeProject) -> AsyncIterator[HubClient]:
-    async with aiohttp.ClientSession() as session:
-        yield HubClient(session, urls_of(stack), operator_token=stack.env["OPERATOR_TOKEN"])
+    async with client_of(stack) as made:
+        yield made

@@ -10,9 +10,14 @@ import select
 import socket
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
+from tools.client import HubClient
 from tools.stack import ROOT
 
 PROJECT = "plut-smoke"
@@ -34,6 +39,10 @@ PORTS = {
 # Where a caller's own settings would send the commands elsewhere than this stack.
 NOT_INHERITED = re.compile(r"^(COMPOSE_\w+|\w+_URL|OPERATOR_TOKEN|DOCKER_DEFAULT_PLATFORM)$")
 APP_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084, "console": 8085}
+
+
+# Figures the run reports at its end (conftest): the image's size, how long things took.
+FIGURES: dict[str, str] = {}
 
 
 class ComposeFailed(AssertionError):
@@ -154,16 +163,25 @@ class ComposeProject:
             for item in found
         ]
 
-    def wait_healthy(self, limit: float) -> float:
+    def wait_healthy(self, limit: float, *, patient: bool = False) -> float:
         """Every container running and, where it has a check, healthy; answers the seconds it
-        took. A container that stopped or turned unhealthy fails at once, with its log."""
+        took. A container that stopped or turned unhealthy fails at once, with its log, unless
+        `patient`: while a server restarts, its clients may turn unhealthy and back."""
         started = time.monotonic()
         while True:
             containers = self.containers()
-            broken = [c for c in containers if c.state == "exited" or c.health == "unhealthy"]
+            broken = [
+                c
+                for c in containers
+                if c.state == "exited" or (c.health == "unhealthy" and not patient)
+            ]
             if broken:
                 raise ComposeFailed(f"{[c.name for c in broken]} broke\n{self.logs(broken)}")
-            waiting = [c for c in containers if c.state != "running" or c.health == "starting"]
+            waiting = [
+                c
+                for c in containers
+                if c.state != "running" or c.health in ("starting", "unhealthy")
+            ]
             if containers and not waiting:
                 return time.monotonic() - started
             if time.monotonic() - started > limit:
@@ -192,6 +210,14 @@ class ComposeProject:
     @property
     def database_url(self) -> str:
         return f"postgresql://postgres:postgres@127.0.0.1:{self.env['POSTGRES_PORT']}/plut"
+
+
+@asynccontextmanager
+async def client_of(stack: ComposeProject) -> AsyncIterator[HubClient]:
+    """A client of the services as published now (a restart may move the allocator's port)."""
+    urls = {name: stack.url(name) for name in ("intake", "orders", "allocator", "notifier")}
+    async with aiohttp.ClientSession() as session:
+        yield HubClient(session, urls, operator_token=stack.env["OPERATOR_TOKEN"])
 
 
 def _tail(done: subprocess.CompletedProcess[str]) -> str:

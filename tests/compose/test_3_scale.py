@@ -7,8 +7,7 @@ import asyncio
 import aiohttp
 import asyncpg
 
-from tests.compose.conftest import FIGURES
-from tests.compose.project import ComposeProject
+from tests.compose.project import FIGURES, ComposeProject
 from tests.support.allocator_invariants import orders_get_what_they_asked, units_given_once
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import SKU
