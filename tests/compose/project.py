@@ -2,6 +2,7 @@
 own (so `down -v` never touches an operator's own stack and its data) and on ports of its own,
 the README's commands run as written, and the containers' state as Docker reports it."""
 
+import asyncio
 import json
 import os
 import pty
@@ -38,6 +39,7 @@ PORTS = {
 }
 # Where a caller's own settings would send the commands elsewhere than this stack.
 NOT_INHERITED = re.compile(r"^(COMPOSE_\w+|\w+_URL|OPERATOR_TOKEN|DOCKER_DEFAULT_PLATFORM)$")
+LABEL = f"com.docker.compose.project={PROJECT}"
 APP_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084, "console": 8085}
 
 
@@ -54,6 +56,7 @@ class Container:
     id: str
     name: str
     service: str
+    number: int  # the replica's
     state: str
     health: str  # "" when the image has no health check
     user: str
@@ -147,21 +150,25 @@ class ComposeProject:
         return text
 
     def containers(self) -> list[Container]:
-        ids = self.compose("ps", "-q", "--all").split()
+        """The project's containers, by compose's labels (which v1 and v2 both set), in
+        replica order."""
+        ids = self.run(["docker", "ps", "--all", "--quiet", "--filter", f"label={LABEL}"]).split()
         if not ids:
             return []
         found = json.loads(self.run(["docker", "inspect", *ids]))
-        return [
+        containers = [
             Container(
                 id=item["Id"],
                 name=item["Name"].lstrip("/"),
                 service=item["Config"]["Labels"]["com.docker.compose.service"],
+                number=int(item["Config"]["Labels"]["com.docker.compose.container-number"]),
                 state=item["State"]["Status"],
                 health=(item["State"].get("Health") or {}).get("Status", ""),
                 user=item["Config"]["User"],
             )
             for item in found
         ]
+        return sorted(containers, key=lambda c: (c.service, c.number))
 
     def wait_healthy(self, limit: float, *, patient: bool = False) -> float:
         """Every container running and, where it has a check, healthy; answers the seconds it
@@ -191,18 +198,48 @@ class ComposeProject:
                 )
             time.sleep(1)
 
+    async def wait_ready(self, limit: float) -> float:
+        """Every replica of every service answering `/ready` (it reaches Postgres and RabbitMQ)
+        through its published port; answers the seconds it took. Sooner than Docker's health
+        checks, which ask only every 10 s."""
+        started = time.monotonic()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+            while True:
+                not_ready = []
+                for container in self.containers():
+                    if container.service in APP_PORTS and not await self._ready(http, container):
+                        not_ready.append(container)
+                if not not_ready:
+                    return time.monotonic() - started
+                if time.monotonic() - started > limit:
+                    names = [c.name for c in not_ready]
+                    raise ComposeFailed(
+                        f"not ready within {limit:.0f} s: {names}\n{self.logs(not_ready)}"
+                    )
+                await asyncio.sleep(0.5)
+
+    async def _ready(self, http: aiohttp.ClientSession, container: Container) -> bool:
+        if container.state != "running":
+            return False
+        try:
+            async with http.get(self.url_of(container) + "/ready") as answer:
+                return answer.status == 200
+        except (ComposeFailed, aiohttp.ClientError, TimeoutError):  # not published yet, or down
+            return False
+
     def logs(self, containers: list[Container]) -> str:
         return "\n".join(
             self.run(["docker", "logs", "--tail", "30", c.id], timeout=30) for c in containers
         )
 
-    def port(self, service: str, index: int = 1) -> int:
-        """The host port Docker published the service's HTTP port on (replica `index`)."""
-        answer = self.compose("port", "--index", str(index), service, str(APP_PORTS[service]))
-        return int(answer.strip().rsplit(":", 1)[1])
-
     def url(self, service: str, index: int = 1) -> str:
-        return f"http://127.0.0.1:{self.port(service, index)}"
+        """Where the service's HTTP port is published (replica `index`, counted from 1)."""
+        replicas = [c for c in self.containers() if c.service == service]
+        return self.url_of(replicas[index - 1])
+
+    def url_of(self, container: Container) -> str:
+        bound = self.run(["docker", "port", container.id, f"{APP_PORTS[container.service]}/tcp"])
+        return f"http://{bound.split()[0]}"
 
     def published_url(self, variable: str) -> str:
         return f"http://127.0.0.1:{self.env[variable]}"

@@ -2,6 +2,8 @@
 restart`), and after each an order goes all the way (allocated, the buyer emailed). Then its data
 outlives `down` and `up` (the named volumes), and `down -v` removes them."""
 
+import time
+
 import asyncpg
 
 from tests.compose.project import FIGURES, ComposeProject, client_of
@@ -19,11 +21,13 @@ async def test_the_stack_heals_after_each_restart(stack: ComposeProject):
         producer = await opened(client, hub)
     healed = {}
     for service in RESTARTED:
+        started = time.monotonic()
         stack.compose("restart", service)
-        healed[service] = stack.wait_healthy(HEAL_LIMIT, patient=True)
+        healed[service] = time.monotonic() - started + await stack.wait_ready(HEAL_LIMIT)
         async with client_of(stack) as client:
             await an_order_goes_through(stack, client, hub, producer, service)
-    FIGURES["healthy again after each restart"] = ", ".join(
+    stack.wait_healthy(HEAL_LIMIT, patient=True)  # and so Docker says, at its own pace
+    FIGURES["from `restart` to every service ready"] = ", ".join(
         f"{service} {seconds:.0f} s" for service, seconds in healed.items()
     )
 
@@ -34,8 +38,8 @@ async def test_data_outlives_down_and_up_and_down_v_removes_it(
     hub, _ = founding
     stack.compose("down")
     assert volumes(stack) == {f"{stack.env['COMPOSE_PROJECT_NAME']}_{v}" for v in VOLUMES}
-    stack.compose("up", "-d")
-    stack.wait_healthy(HEAL_LIMIT)
+    stack.compose("up", "-d")  # returns once what the services need is healthy
+    await stack.wait_ready(HEAL_LIMIT)
     conn = await asyncpg.connect(stack.database_url)
     try:
         kept = await conn.fetchval("SELECT count(*) FROM orders.orders WHERE hub = $1", hub)
