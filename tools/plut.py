@@ -9,7 +9,8 @@ console: operator accounts, partners, demo data, played days, and the console's 
     plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
 
 The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
-...; by default on localhost (8081-8085). Changes are an operator's: OPERATOR_TOKEN or
+...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml publishes
+them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
 --operator-token. `operator create` writes the console's own schema in DATABASE_URL.
 """
 
