@@ -96,13 +96,13 @@ class ComposeProject:
             raise ComposeFailed(f"{' '.join(argv)}: exit {done.returncode}\n{_tail(done)}")
         return done.stdout + done.stderr
 
-    def shell(self, line: str, timeout: float = 600) -> str:
+    def shell(self, line: str, timeout: float = 600, cwd: Path = ROOT) -> str:
         """One command line as an operator types it into bash, in this project's environment,
         which the line may change (`export ...`); answers what it printed."""
         env_file = Path(f"/tmp/{PROJECT}-{os.getpid()}.env")
         script = f'{line}\nstatus=$?\nenv -0 > "{env_file}"\nexit $status\n'
         try:
-            output = self.run(["bash", "-c", script], timeout=timeout)
+            output = self.run(["bash", "-c", script], timeout=timeout, cwd=cwd)
             self.env = dict(
                 item.split("=", 1) for item in env_file.read_text().split("\0") if "=" in item
             )

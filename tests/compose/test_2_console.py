@@ -7,8 +7,9 @@ import re
 from services.console.accounts import Role
 from tests.compose.project import ComposeProject, readme_blocks
 from tests.support.console import Account, ConsoleSession
-from tools.client import wait_until
+from tools.client import HubClient, wait_until
 from tools.founding_day import founding_day, in_queue_order
+from tools.stack import ROOT
 
 PASSWORD = "kata-sandi-smoke-2026"
 FIGURE = re.compile(r'data-figure="(\w+)">([\d.,]+)<')
@@ -49,3 +50,36 @@ async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
         await wait_until(figures_shown, what=f"Today at {hub} showing {expected}", timeout=30)
     finally:
         await session.close()
+
+
+async def test_the_readme_plut_commands_against_the_stack(
+    stack: ComposeProject, client: HubClient, tmp_path
+):
+    """The `plut` block as written, one line after another in one shell, by someone whose
+    PATH has .venv/bin and whose DATABASE_URL names the stack's database (and the password in
+    PLUT_PASSWORD: no terminal)."""
+    _, commands = readme_blocks("The operators' console")
+    operator = ComposeProject(
+        {
+            **stack.env,
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{stack.env['PATH']}",
+            "DATABASE_URL": stack.database_url,
+            "PLUT_PASSWORD": PASSWORD,
+            "COLUMNS": "120",
+            # The exports land in tmp_path; compose still finds its project from there.
+            "COMPOSE_FILE": str(ROOT / "docker-compose.yml"),
+        }
+    )
+    said = {line.split("  #")[0].strip(): operator.shell(line, cwd=tmp_path) for line in commands}
+    by_command = {" ".join(line.split()[1:3]): output for line, output in said.items()}
+    assert operator.env["ALLOCATOR_URL"] == stack.url("allocator")
+
+    assert "operator siti (staff) created" in by_command["operator create"]
+    assert await client.catalog("kalteng"), "seed made the demo hub the console opens at"
+    key = by_command["partner create"].strip().splitlines()[-1]
+    assert len(key) >= 32 and " " not in key, by_command["partner create"]
+    assert "founding day at hub kalteng-" in by_command["play founding"]
+    assert "2000" in by_command["play generated"] or "2,000" in by_command["play generated"]
+    for name in ("payouts.xlsx", "queue.xlsx"):
+        assert (tmp_path / name).read_bytes()[:2] == b"PK", f"{name} is an XLSX (a zip)"
+    assert (tmp_path / "day.csv").read_text().count(",") >= 3
