@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.compose.project import FIGURES, ComposeProject, client_of, readme_blocks
+from tests.compose.project import FIGURES, ComposeProject, client_of
+from tests.compose.readme import readme_blocks
 from tools.client import HubClient
 
 # How long the whole stack may take to turn healthy from `up` (a first build included).

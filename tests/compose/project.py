@@ -5,9 +5,7 @@ the README's commands run as written, and the containers' state as Docker report
 import asyncio
 import json
 import os
-import pty
 import re
-import select
 import socket
 import subprocess
 import time
@@ -59,7 +57,6 @@ class Container:
     number: int  # the replica's
     state: str
     health: str  # "" when the image has no health check
-    user: str
 
 
 @dataclass
@@ -110,45 +107,6 @@ class ComposeProject:
             env_file.unlink(missing_ok=True)
         return output
 
-    def on_terminal(self, line: str, replies: list[tuple[str, str]], timeout: float = 120) -> str:
-        """The command line run on a terminal of its own (as `docker compose exec` expects),
-        typing each reply once its prompt shows; answers what the terminal showed."""
-        master, child_side = pty.openpty()
-        child = subprocess.Popen(
-            ["bash", "-c", line],
-            cwd=ROOT,
-            env=self.env,
-            stdin=child_side,
-            stdout=child_side,
-            stderr=child_side,
-            start_new_session=True,
-        )
-        os.close(child_side)
-        shown, seen, pending = b"", 0, list(replies)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                if select.select([master], [], [], 1)[0]:
-                    try:
-                        chunk = os.read(master, 4096)
-                    except OSError:  # the terminal closed: the command is done
-                        break
-                    if not chunk:
-                        break
-                    shown += chunk
-                if pending and pending[0][0].encode() in shown[seen:]:
-                    os.write(master, pending.pop(0)[1].encode() + b"\n")
-                    seen = len(shown)
-            else:
-                child.kill()
-            code = child.wait(timeout=30)
-        finally:
-            os.close(master)
-        text = re.sub(r"\x1b\[[0-9;]*m", "", shown.decode(errors="replace"))  # colours off
-        if code != 0 or pending:
-            raise ComposeFailed(f"{line}: exit {code}, prompts not seen {pending}\n{text}")
-        return text
-
     def containers(self) -> list[Container]:
         """The project's containers, by compose's labels (which v1 and v2 both set), in
         replica order."""
@@ -164,7 +122,6 @@ class ComposeProject:
                 number=int(item["Config"]["Labels"]["com.docker.compose.container-number"]),
                 state=item["State"]["Status"],
                 health=(item["State"].get("Health") or {}).get("Status", ""),
-                user=item["Config"]["User"],
             )
             for item in found
         ]
@@ -259,16 +216,3 @@ async def client_of(stack: ComposeProject) -> AsyncIterator[HubClient]:
 
 def _tail(done: subprocess.CompletedProcess[str]) -> str:
     return "\n".join((done.stdout + done.stderr).splitlines()[-60:])
-
-
-def readme_blocks(section: str) -> list[list[str]]:
-    """The command lines of each ```sh block of the README's section, as written (comments and
-    all; lines that are only comments left out)."""
-    text = (ROOT / "README.md").read_text()
-    start = text.index(f"\n## {section}\n")
-    end = text.find("\n## ", start + 1)
-    blocks = re.findall(r"```sh\n(.*?)```", text[start : end if end > 0 else None], re.S)
-    return [
-        [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
-        for block in blocks
-    ]

@@ -7,7 +7,8 @@ import re
 import aiohttp
 import asyncpg
 
-from tests.compose.project import APP_PORTS, ComposeProject, readme_blocks
+from tests.compose.project import APP_PORTS, ComposeProject
+from tests.compose.readme import readme_blocks
 from tools.client import wait_until
 from tools.founding_day import SKU, BuyerPlan, ProducerPlan, founding_day, in_queue_order
 from tools.stack import ROOT

@@ -5,7 +5,8 @@ page showing the founding day's figures."""
 import re
 
 from services.console.accounts import Role
-from tests.compose.project import ComposeProject, readme_blocks
+from tests.compose.project import ComposeProject
+from tests.compose.readme import on_terminal, readme_blocks
 from tests.support.console import Account, ConsoleSession
 from tools.client import HubClient, wait_until
 from tools.founding_day import founding_day, in_queue_order
@@ -20,7 +21,7 @@ async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
 ):
     (create, *_) = readme_blocks("The operators' console")[0]
     assert create.startswith("docker compose exec console plut operator create"), create
-    shown = stack.on_terminal(create, [("password:", PASSWORD), ("again:", PASSWORD)])
+    shown = on_terminal(stack, create, [("password:", PASSWORD), ("again:", PASSWORD)])
     username = re.search(r"--username (\S+)", create)[1]
     assert f"operator {username} (admin) created" in shown, shown
 
