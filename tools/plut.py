@@ -9,7 +9,8 @@ console: operator accounts, partners, demo data, played days, and the console's 
     plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
 
 The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
-...; by default on localhost (8081-8085). Changes are an operator's: OPERATOR_TOKEN or
+...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml publishes
+them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
 --operator-token. `operator create` writes the console's own schema in DATABASE_URL.
 """
 
@@ -37,7 +38,7 @@ from services.console import reports
 from services.console.backends import url_path
 from tools import founding_day
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import DEFAULT_PORTS
+from tools.stack import service_url
 
 console = Console()
 SERVICES = ("intake", "orders", "allocator", "notifier")
@@ -361,8 +362,8 @@ def _parser() -> argparse.ArgumentParser:
             f"--{name}",
             # Its own dest: `play generated --orders N` is a count, not this URL.
             dest=f"{name}_url",
-            default=os.environ.get(env, f"http://localhost:{DEFAULT_PORTS[name]}"),
-            help=f"the {name} service (default: {env} or localhost:{DEFAULT_PORTS[name]})",
+            default=service_url(name),
+            help=f"the {name} service (default: {env}, else 127.0.0.1:{name.upper()}_PORT)",
         )
     parser.add_argument("--operator-token", default=os.environ.get("OPERATOR_TOKEN"))
     commands = parser.add_subparsers(dest="command", required=True)

@@ -28,6 +28,13 @@ DEFAULT_PORTS = {
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def service_url(name: str) -> str:
+    """Where a command on this machine finds a service: `<NAME>_URL`, else loopback at
+    `<NAME>_PORT` (the variable docker-compose.yml publishes it on), else its default port."""
+    port = os.environ.get(f"{name.upper()}_PORT") or DEFAULT_PORTS[name]
+    return os.environ.get(f"{name.upper()}_URL") or f"http://127.0.0.1:{port}"
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
