@@ -144,7 +144,9 @@ async def test_two_replicas_post_each_callback_once_within_the_partners_cap(
     """Three partners need 12 posts in flight; a replica may have 8 (tests/conftest.py)."""
     hanging, first, second = [await partners_called_back() for _ in range(3)]
     hanging.endpoint.hanging = True
-    first.endpoint.answer_after = second.endpoint.answer_after = 0.05
+    # Slow enough answers that the work outlasts a busy machine's wake-up of either replica: at
+    # 50 ms one replica could post all 30 before the other's first claim.
+    first.endpoint.answer_after = second.endpoint.answer_after = 0.3
     for partner, count in ((hanging, 10), (first, 15), (second, 15)):
         for _ in range(count):
             await order(partner, hub, 1)
