@@ -1,0 +1,48 @@
+"""What the pages share: the app's keys, who is asking, and the pages every flow may end on."""
+
+import uuid
+from datetime import datetime
+
+from aiohttp import web
+
+from services.storefront import codes
+from services.storefront.checks import Asker, CheckRules
+from services.storefront.figures import Figures
+from services.storefront.guards import FORM_FIELD, NO_PAGE
+from services.storefront.views import FORM_TOKEN, language, render
+
+CHECK_RULES = web.AppKey("check_rules", CheckRules)
+FIGURES = web.AppKey("figures", Figures)
+ADDRESS_HEADER = web.AppKey("address_header", str)
+HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it
+
+
+def asker(request: web.Request) -> Asker:
+    header = request.app[ADDRESS_HEADER]
+    address = request.remote or "unknown"
+    if header and header in request.headers:
+        # The proxy appends what it saw: the last entry is the only one a visitor cannot forge.
+        address = request.headers[header].split(",")[-1].strip()[:64] or address
+    return Asker(codes.browser_hash(request[FORM_TOKEN]), address, language(request))
+
+
+def check_id_in(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["check_id"])
+    except ValueError:
+        raise NO_PAGE from None
+
+
+def try_later(request: web.Request, at: datetime) -> web.Response:
+    """429 with the time to come back, in the buyer's clock and as Retry-After."""
+    seconds = max(1, int((at - datetime.now(at.tzinfo)).total_seconds()) + 1)
+    response = render(request, "try_later.html", {"at": at, "seconds": seconds}, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def honeypot_filled(form) -> bool:
+    return bool(str(form.get(HONEYPOT, "")).strip())
+
+
+__all__ = ["FORM_FIELD", "HONEYPOT"]
