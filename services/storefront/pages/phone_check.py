@@ -40,6 +40,7 @@ def _code_page(request, check, *, error: Text | None = None, status: int = 200, 
         "check_id": check["id"],
         "phone": masked(check["phone"]),
         "error": error,
+        "errors": {"kode": error} if error else {},
         "state": state,
         "resent": request.query.get("dikirim") == "1",
     }

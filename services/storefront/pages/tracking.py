@@ -88,7 +88,7 @@ async def order_page(request: web.Request) -> web.Response:
 
 @routes.get("/pesanan-saya")
 async def my_orders_form(request: web.Request) -> web.Response:
-    return render(request, "my_orders_phone.html", {"typed": "", "error": None})
+    return render(request, "my_orders_phone.html", {"typed": "", "error": None, "errors": {}})
 
 
 @routes.post("/pesanan-saya")
@@ -100,7 +100,7 @@ async def my_orders_code(request: web.Request) -> web.Response:
     phone = forms.phone_from(typed)
     if phone is None:
         error = NO_PHONE if not typed else forms.BAD_PHONE
-        context = {"typed": typed, "error": error}
+        context = {"typed": typed, "error": error, "errors": {"phone": error}}
         return render(request, "my_orders_phone.html", context, status=400)
     hub = request.app[FIGURES].hubs[0]
     name = Text("Pembeli", "Buyer").in_language(asker(request).language)
