@@ -38,18 +38,13 @@ async def _check(request: web.Request) -> asyncpg.Record:
 def _code_page(request, check, *, error: Text | None = None, status: int = 200, state: str = ""):
     context = {
         "check_id": check["id"],
-        "phone": masked(check["phone"]),
+        "phone": codes.masked(check["phone"]),
         "error": error,
         "errors": {"kode": error} if error else {},
         "state": state,
         "resent": request.query.get("dikirim") == "1",
     }
     return render(request, "code.html", context, status=status)
-
-
-def masked(phone: str) -> str:
-    """`+6281234567890` -> `+62812****7890`: enough for the buyer to know which phone."""
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]
 
 
 @routes.get(CODE_PAGE)
