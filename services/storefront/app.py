@@ -95,22 +95,18 @@ def create_app(settings: Settings) -> web.Application:
 
     async def backends(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds)
-        key = settings.storefront_partner_key
-        operator = settings.operator_token
+        key = _value(settings.storefront_partner_key)
+        # The notifier's phone codes and the allocator's queue summary are operators' calls (to
+        # be a narrower role's token once operators have roles).
+        operator = _value(settings.operator_token)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             app[BACKENDS] = Backends(
                 session,
                 {
                     "intake": Backend("intake", settings.intake_url, ""),
-                    "allocator": Backend("allocator", settings.allocator_url, ""),
-                    "orders": Backend(
-                        "orders", settings.orders_url, key.get_secret_value() if key else ""
-                    ),
-                    "notifier": Backend(
-                        "notifier",
-                        settings.notifier_url,
-                        operator.get_secret_value() if operator else "",
-                    ),
+                    "allocator": Backend("allocator", settings.allocator_url, operator),
+                    "orders": Backend("orders", settings.orders_url, key),
+                    "notifier": Backend("notifier", settings.notifier_url, operator),
                 },
             )
             app[FIGURES] = Figures(
@@ -125,10 +121,12 @@ def create_app(settings: Settings) -> web.Application:
 
 
 def _secret(configured: SecretStr | None) -> bytes:
-    if configured is not None and configured.get_secret_value():
-        return configured.get_secret_value().encode()
-    return secrets.token_bytes(32)
+    return _value(configured).encode() or secrets.token_bytes(32)
 
 
 def _codes(listed: str) -> list[str]:
     return [code.strip() for code in listed.split(",") if code.strip()]
+
+
+def _value(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""

@@ -12,10 +12,10 @@ import asyncpg
 from aiohttp import web
 
 from services.storefront import checks, codes, store
-from services.storefront.backends import BACKENDS, Backends
+from services.storefront.backends import BACKENDS, BackendError, Backends
 from services.storefront.guards import NO_PAGE, form_of
 from services.storefront.pages.common import CHECK_RULES, asker, check_id_in, try_later
-from services.storefront.views import render
+from services.storefront.views import PageError, language, render
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -23,6 +23,7 @@ routes = web.RouteTableDef()
 CODE_PAGE = "/kode/{check_id}"
 
 WRONG = Text("Kode salah. Sisa percobaan: {left}", "Wrong code. Tries left: {left}")
+REFUSED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
 EMPTY = Text("Isi kode 6 angka dari pesan kami", "Enter the 6-digit code from our message")
 
 
@@ -85,19 +86,29 @@ async def _after_right_code(
         return f"/pesanan-saya/{check['id']}"
     code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
     if code is None:
-        code = await _place(conn, request.app[BACKENDS], check)
+        code = await _place(conn, request.app[BACKENDS], check, language(request))
         await conn.execute(store.VERIFIED, check["id"])
     return f"/lacak/{codes.shown(code)}?baru=1"
 
 
-async def _place(conn: asyncpg.Connection, backends: Backends, check: asyncpg.Record) -> str:
-    """The order as the buyer checked it, placed once; its tracking code."""
-    order = await backends.post(
-        "orders",
-        "/v1/orders",
-        body=check["order_form"],
-        headers={"Idempotency-Key": f"storefront:{check['id']}"},
-    )
+async def _place(
+    conn: asyncpg.Connection, backends: Backends, check: asyncpg.Record, language: str
+) -> str:
+    """The order as the buyer checked it, placed once; its tracking code. An order the orders
+    service refuses (a buyer type this site may not declare, say) is a page saying why; the
+    check stays unanswered."""
+    try:
+        order = await backends.post(
+            "orders",
+            "/v1/orders",
+            body=check["order_form"],
+            headers={"Idempotency-Key": f"storefront:{check['id']}", "Accept-Language": language},
+        )
+    except BackendError as error:
+        if error.status in (401, 429) or error.status >= 500:
+            raise
+        why = str(error.problem.get("detail") or error.problem.get("title") or "")
+        raise PageError(error.status, REFUSED, Text(why, why)) from None
     while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
         code = await conn.fetchval(
             store.TRACKING_INSERT,
