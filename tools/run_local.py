@@ -29,6 +29,8 @@ async def run() -> None:
         print("ready:", ", ".join(f"{name} {url}" for name, url in stack.urls().items()))
         if not os.environ.get("OPERATOR_TOKEN"):
             print("OPERATOR_TOKEN is unset: operators' calls, intake's writes among them, refused")
+        if not os.environ.get("STOREFRONT_PARTNER_KEY"):
+            print("STOREFRONT_PARTNER_KEY is unset: the buyers' site cannot place orders")
         await stopping.wait()
     finally:
         stack.stop()
