@@ -295,3 +295,38 @@ async def test_my_orders_lists_the_phones_orders_once_a_code_sent_to_it_is_typed
     finally:
         await stranger.close()
     assert status == 404 and tracking not in page
+
+
+async def test_a_phone_not_on_whatsapp_gets_its_code_by_sms(site, visitor, whatsapp, sms):
+    phone = new_phone()
+    whatsapp.not_on_whatsapp.add(phone.lstrip("+"))
+    code_page = await visitor.ask_for_code(phone)
+
+    [text] = await wait_until(
+        lambda: asyncio.sleep(0, [d.text for d in sms.to(phone)]), what="the code by SMS"
+    )
+    code = re.search(r"\b([0-9]{6})\b", text).group(1)
+    status, _, location = await visitor.post(code_page, {"kode": code})
+
+    assert status == 303 and TRACKING.match(location)
+    assert "jangan berikan" in text.lower()
+
+
+async def test_an_order_the_orders_service_refuses_is_a_page_saying_why(
+    stack, tmp_path_factory, whatsapp
+):
+    """A site whose key may only read: the order is refused, and the buyer is told."""
+    log_dir = tmp_path_factory.mktemp("storefront-reader")
+    async with running_site(stack, log_dir, scopes=["orders:read"]) as reading:
+        visitor = Visitor(reading)
+        try:
+            phone = new_phone()
+            code_page = await visitor.ask_for_code(phone)
+            [code] = await codes_sent(whatsapp, phone)
+            status, page, _ = await visitor.post(code_page, {"kode": code})
+            again, _, _ = await visitor.post(code_page, {"kode": code})
+        finally:
+            await visitor.close()
+
+    assert status == again == 403
+    assert "Pesanan tidak dapat dibuat" in page and "orders:write" in page

@@ -35,13 +35,14 @@ class Site:
 
 
 @asynccontextmanager
-async def running_site(stack: Stack, log_dir: Path, **env: str):
-    """A storefront for a new hub with one product, its partner key made as any partner's."""
+async def running_site(stack: Stack, log_dir: Path, **partner_fields):
+    """A storefront for a new hub with one product, its partner key made as any partner's
+    (with `partner_fields` given to the orders API)."""
     async with aiohttp.ClientSession() as session:
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         hub = new_hub_code("site")
         await client.open_hub(hub)
-        partner = await client.create_partner(f"Situs {hub}", [hub])
+        partner = await client.create_partner(f"Situs {hub}", [hub], **partner_fields)
     process = ServiceProcess(
         name="storefront",
         port=free_port(),
@@ -52,7 +53,6 @@ async def running_site(stack: Stack, log_dir: Path, **env: str):
             "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
             "ADDRESS_HEADER": "X-Forwarded-For",
             "FIGURES_KEEP_SECONDS": "0.2",
-            **env,
         },
         log_path=log_dir / f"storefront-{hub}.log",
     )
