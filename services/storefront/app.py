@@ -17,7 +17,7 @@ from services.storefront.backends import BACKENDS, Backend, Backends
 from services.storefront.checks import CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import error_pages, form_token, security_headers
-from services.storefront.pages.common import ADDRESS_HEADER, CHECK_RULES, FIGURES
+from services.storefront.pages.common import ADDRESS_HEADER, CHECK_RULES, FIGURES, PUBLIC_URL
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
@@ -49,6 +49,8 @@ class Settings(ServiceSettings):
     codes_per_address_hour: int = Field(default=30, ge=1)
     # Behind a proxy, the header it puts the visitor's address in (its last entry is used).
     address_header: str | None = None
+    # Where buyers reach the site: the QR code on an order's page links there.
+    storefront_public_url: str = "http://localhost:8086"
     figures_keep_seconds: float = Field(default=5, ge=0)
     backend_timeout_seconds: float = 10.0
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[READINGS] = ()
     app[ADDRESS_HEADER] = settings.address_header or ""
+    app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
     app[CHECK_RULES] = CheckRules(
         secret=_secret(settings.storefront_code_secret),
         lifetime_seconds=settings.code_lifetime_seconds,

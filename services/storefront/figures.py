@@ -56,8 +56,13 @@ class Figures:
             task = asyncio.create_task(self._read(hub))
             self._reading[hub] = task
             task.add_done_callback(lambda _: self._reading.pop(hub, None))
-        # Shielded: a visitor who leaves does not cancel the read the others wait for.
-        return await asyncio.shield(task)
+        try:
+            # Shielded: a visitor who leaves does not cancel the read the others wait for.
+            return await asyncio.shield(task)
+        except BackendError:
+            if hub in self._kept:  # older figures are better than no page while a service is away
+                return self._kept[hub]
+            raise
 
     async def all(self) -> list[HubFigures]:
         return list(await asyncio.gather(*(self.of_hub(hub) for hub in self._hubs)))

@@ -77,6 +77,7 @@ async def test_a_buyer_orders_with_a_phone_code_and_the_order_waits_in_the_queue
     assert status == 200
     assert "Pesanan diterima" in page and tracking in page
     assert "Menunggu dalam antrean" in page
+    assert '<svg viewBox=' in page and f"/lacak/{tracking}</title>" in page  # its QR code
     assert "Ibu Sari" not in page and phone[-8:] not in page  # the code names nobody
     [sent] = [d for d in whatsapp.to(phone) if d.template == "plut_phone_code"]
     assert sent.parameters[0] == "Ibu Sari Lestari"

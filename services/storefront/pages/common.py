@@ -14,6 +14,7 @@ from services.storefront.views import FORM_TOKEN, language, render
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
 ADDRESS_HEADER = web.AppKey("address_header", str)
+PUBLIC_URL = web.AppKey("public_url", str)
 HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it
 
 
