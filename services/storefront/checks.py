@@ -62,9 +62,10 @@ async def start(
     phone: str,
     name: str,
     hub: str,
-    order_form: dict[str, Any] | None = None,
+    intent: dict[str, Any],
 ) -> uuid.UUID:
-    """A new check with its code sent; TryLater when the phone or the address is over its limit."""
+    """A new check with its code sent; TryLater when the phone or the address is over its limit.
+    `intent` is what the right code will do, with the hub and the name a new code needs."""
     check_id = uuid.uuid4()
     code = codes.new_phone_code()
     phone_key = codes.phone_key(rules.secret, phone)
@@ -79,7 +80,7 @@ async def start(
             asker.browser,
             codes.phone_code_hash(rules.secret, str(check_id), code),
             rules.lifetime_seconds,
-            order_form,
+            intent,
         )
         await _send(backends, hub, phone, name, code, asker.language)
     return check_id

@@ -23,7 +23,7 @@ SENT_INSERT = "INSERT INTO codes_sent (phone_key, address) VALUES ($1, $2)"
 
 CHECK_INSERT = """
 INSERT INTO phone_checks (id, purpose, phone, phone_key, browser_hash, code_hash, expires_at,
-                          order_form)
+                          intent)
 VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), $8)
 """
 CHECK_FOR_UPDATE = """
@@ -40,8 +40,12 @@ WHERE id = $1
 WRONG_TRY = """
 UPDATE phone_checks SET wrong_tries = wrong_tries + 1 WHERE id = $1 RETURNING wrong_tries
 """
-# What the buyer typed is not kept past the order it became.
-VERIFIED = "UPDATE phone_checks SET verified_at = now(), order_form = NULL WHERE id = $1"
+# What the buyer typed is not kept past the order it became; a cancel's intent names no one.
+VERIFIED = """
+UPDATE phone_checks
+SET verified_at = now(), intent = CASE WHEN purpose = 'order' THEN '{}' ELSE intent END
+WHERE id = $1
+"""
 
 TRACKING_OF_CHECK = "SELECT code FROM tracking_codes WHERE phone_check_id = $1"
 TRACKING_INSERT = """

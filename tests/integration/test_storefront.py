@@ -77,7 +77,7 @@ async def test_a_buyer_orders_with_a_phone_code_and_the_order_waits_in_the_queue
     assert status == 200
     assert "Pesanan diterima" in page and tracking in page
     assert "Menunggu dalam antrean" in page
-    assert '<svg viewBox=' in page and f"/lacak/{tracking}</title>" in page  # its QR code
+    assert "<svg viewBox=" in page and f"/lacak/{tracking}</title>" in page  # its QR code
     assert "Ibu Sari" not in page and phone[-8:] not in page  # the code names nobody
     [sent] = [d for d in whatsapp.to(phone) if d.template == "plut_phone_code"]
     assert sent.parameters[0] == "Ibu Sari Lestari"
@@ -331,3 +331,34 @@ async def test_an_order_the_orders_service_refuses_is_a_page_saying_why(
 
     assert status == again == 403
     assert "Pesanan tidak dapat dibuat" in page and "orders:write" in page
+
+
+async def test_an_order_is_cancelled_from_its_page_with_a_fresh_code_to_its_phone(
+    site, visitor, whatsapp
+):
+    phone = new_phone()
+    tracking = await order_through_the_site(visitor, whatsapp, phone)
+    status, page = await visitor.get(f"/lacak/{tracking}")
+    assert status == 200 and "Batalkan pesanan" in page
+
+    stranger = Visitor(site)  # knows the code, not the phone
+    try:
+        await stranger.get(f"/lacak/{tracking}")
+        status, _, strangers_code_page = await stranger.post(f"/lacak/{tracking}/batal", {})
+    finally:
+        await stranger.close()
+    assert status == 303
+    await codes_sent(whatsapp, phone, count=2)  # the stranger's went to the buyer's phone
+    status, _, code_page = await visitor.post(f"/lacak/{tracking}/batal", {})
+    assert status == 303 and code_page != strangers_code_page
+    _, _, fresh = await codes_sent(whatsapp, phone, count=3)
+    status, page = await visitor.get(code_page)
+    assert "Kode ini untuk membatalkan pesanan" in page and tracking in page
+
+    status, _, location = await visitor.post(code_page, {"kode": fresh})
+    assert (status, location) == (303, f"/lacak/{tracking}?batal=1")
+    status, page = await visitor.get(location)
+    assert "Dibatalkan" in page and "Pesanan ini sudah dibatalkan" in page
+    assert "Batalkan pesanan" not in page
+    status, page, _ = await visitor.post(f"/lacak/{tracking}/batal", {})
+    assert status == 409 and "tidak bisa dibatalkan lagi" in page

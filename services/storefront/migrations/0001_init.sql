@@ -2,11 +2,11 @@
 -- the tracking codes of the orders it placed. Orders themselves are the orders service's.
 
 -- One check of one phone: a code sent to it (only its HMAC kept), its tries and its deadline,
--- and what the buyer typed, placed as an order once the code is right. Only the browser that
--- asked (the SHA-256 of its cookie) may answer it.
+-- and what the right code will do (`intent`): place the order the buyer typed, list the phone's
+-- orders, or cancel one. Only the browser that asked (the SHA-256 of its cookie) may answer it.
 CREATE TABLE phone_checks (
     id            uuid PRIMARY KEY,
-    purpose       text NOT NULL CHECK (purpose IN ('order', 'my_orders')),
+    purpose       text NOT NULL CHECK (purpose IN ('order', 'my_orders', 'cancel')),
     phone         text NOT NULL,
     phone_key     bytea NOT NULL,
     browser_hash  bytea NOT NULL,
@@ -14,7 +14,7 @@ CREATE TABLE phone_checks (
     sent_at       timestamptz NOT NULL DEFAULT now(),
     expires_at    timestamptz NOT NULL,
     wrong_tries   integer NOT NULL DEFAULT 0,
-    order_form    jsonb,
+    intent        jsonb NOT NULL,
     verified_at   timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now()
 );

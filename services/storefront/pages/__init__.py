@@ -2,8 +2,14 @@
 
 from aiohttp import web
 
-from services.storefront.pages import home, ordering, phone_check, tracking
+from services.storefront.pages import cancelling, home, ordering, phone_check, tracking
 
 
 def routes() -> list[web.AbstractRouteDef]:
-    return [*home.routes, *ordering.routes, *phone_check.routes, *tracking.routes]
+    return [
+        *home.routes,
+        *ordering.routes,
+        *phone_check.routes,
+        *tracking.routes,
+        *cancelling.routes,
+    ]

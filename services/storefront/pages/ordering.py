@@ -88,7 +88,7 @@ async def send_code(request: web.Request) -> web.Response:
     if checked.errors:
         return _form_page(request, product, checked, status=400)
     hub = request.match_info["hub"]
-    order_form = {"hub": hub, "sku": product.sku, **checked.order}
+    new_order = {"hub": hub, "sku": product.sku, **checked.order}
     buyer = checked.order["buyer"]
     async with request.app[DATABASE].acquire() as conn:
         try:
@@ -101,7 +101,7 @@ async def send_code(request: web.Request) -> web.Response:
                 phone=buyer["phone"],
                 name=buyer["name"],
                 hub=hub,
-                order_form=order_form,
+                intent=new_order,
             )
         except checks.TryLater as later:
             return try_later_page(request, later.at)

@@ -1,21 +1,16 @@
-"""The code page: the buyer types the code sent to their phone. The right one places the order
-(or opens "my orders"); wrong ones count, and the fifth locks the check. A new code only after
-the wait, and within the hourly limits.
-
-The order is placed while the check's row is locked, with an Idempotency-Key derived from the
-check: a second submit of the right code waits, then finds the order the first one placed.
+"""The code page: the buyer types the code sent to their phone. The right one does what the
+check was for (`actions`), while the check's row is locked; wrong ones count, and the fifth
+locks the check. A new code only after the wait, and within the hourly limits.
 """
-
-import uuid
 
 import asyncpg
 from aiohttp import web
 
-from services.storefront import checks, codes, store
-from services.storefront.backends import BACKENDS, BackendError, Backends
+from services.storefront import actions, checks, codes, store
+from services.storefront.backends import BACKENDS
 from services.storefront.guards import NO_PAGE, form_of
 from services.storefront.pages.common import CHECK_RULES, asker, check_id_in, try_later
-from services.storefront.views import PageError, language, render
+from services.storefront.views import language, render
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -23,7 +18,6 @@ routes = web.RouteTableDef()
 CODE_PAGE = "/kode/{check_id}"
 
 WRONG = Text("Kode salah. Sisa percobaan: {left}", "Wrong code. Tries left: {left}")
-REFUSED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
 EMPTY = Text("Isi kode 6 angka dari pesan kami", "Enter the 6-digit code from our message")
 
 
@@ -42,6 +36,8 @@ def _code_page(request, check, *, error: Text | None = None, status: int = 200, 
         "phone": codes.masked(check["phone"]),
         "error": error,
         "errors": {"kode": error} if error else {},
+        "purpose": check["purpose"],
+        "cancels": codes.shown(check["intent"].get("code", "")) if check["intent"] else "",
         "state": state,
         "resent": request.query.get("dikirim") == "1",
     }
@@ -61,7 +57,9 @@ async def code_given(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn, conn.transaction():
         answered = await checks.answer(conn, rules, asker(request), check_id, given)
         if answered.answer == "right":
-            target = await _after_right_code(request, conn, answered.check)
+            target = await actions.act(
+                conn, request.app[BACKENDS], answered.check, language(request)
+            )
     if answered.answer == "right":  # redirected once the transaction is committed
         raise web.HTTPSeeOther(target)
     check = answered.check
@@ -77,50 +75,6 @@ def _wrong(left: int) -> Text:
     return Text(WRONG.id.format(left=left), WRONG.en.format(left=left))
 
 
-async def _after_right_code(
-    request: web.Request, conn: asyncpg.Connection, check: asyncpg.Record
-) -> str:
-    """Where the buyer goes next: their orders, or the new order's tracking page."""
-    if check["purpose"] == "my_orders":
-        await conn.execute(store.VERIFIED, check["id"])
-        return f"/pesanan-saya/{check['id']}"
-    code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
-    if code is None:
-        code = await _place(conn, request.app[BACKENDS], check, language(request))
-        await conn.execute(store.VERIFIED, check["id"])
-    return f"/lacak/{codes.shown(code)}?baru=1"
-
-
-async def _place(
-    conn: asyncpg.Connection, backends: Backends, check: asyncpg.Record, language: str
-) -> str:
-    """The order as the buyer checked it, placed once; its tracking code. An order the orders
-    service refuses (a buyer type this site may not declare, say) is a page saying why; the
-    check stays unanswered."""
-    try:
-        order = await backends.post(
-            "orders",
-            "/v1/orders",
-            body=check["order_form"],
-            headers={"Idempotency-Key": f"storefront:{check['id']}", "Accept-Language": language},
-        )
-    except BackendError as error:
-        if error.status in (401, 429) or error.status >= 500:
-            raise
-        why = str(error.problem.get("detail") or error.problem.get("title") or "")
-        raise PageError(error.status, REFUSED, Text(why, why)) from None
-    while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
-        code = await conn.fetchval(
-            store.TRACKING_INSERT,
-            codes.new_order_code(),
-            uuid.UUID(order["id"]),
-            check["id"],
-            check["phone_key"],
-        )
-        if code is not None:
-            return code
-
-
 @routes.post(CODE_PAGE + "/ulang")
 async def code_again(request: web.Request) -> web.Response:
     check = await _check(request)
@@ -128,8 +82,7 @@ async def code_again(request: web.Request) -> web.Response:
         return _code_page(request, check)
     if check["wrong_tries"] >= request.app[CHECK_RULES].tries:  # locked: start again
         return _code_page(request, check, status=403, state="locked")
-    form = check["order_form"]
-    buyer = form["buyer"]
+    intent = check["intent"]
     async with request.app[DATABASE].acquire() as conn:
         try:
             await checks.resend(
@@ -138,8 +91,8 @@ async def code_again(request: web.Request) -> web.Response:
                 request.app[CHECK_RULES],
                 asker(request),
                 check,
-                name=buyer["name"],
-                hub=form["hub"],
+                name=intent["buyer"]["name"],
+                hub=intent["hub"],
             )
         except checks.TryLater as later:
             return try_later(request, later.at)

@@ -50,6 +50,7 @@ STATUS = {
     "expired": Text("Kedaluwarsa (tidak diambil)", "Expired (not collected)"),
     "cancelled": Text("Dibatalkan", "Cancelled"),
 }
+CANCELLABLE = ("queued", "partially_allocated", "allocated")
 NO_PHONE = Text(
     "Isi nomor HP yang Anda pakai untuk memesan", "Enter the mobile number you ordered with"
 )
@@ -64,8 +65,8 @@ async def find_order(request: web.Request) -> web.Response:
     return render(request, "find_order.html", {})
 
 
-@routes.get("/lacak/{code}")
-async def order_page(request: web.Request) -> web.Response:
+async def known_order(request: web.Request) -> tuple[str, dict]:
+    """The path's order code as kept, and its order; the one same page for any other code."""
     code = codes.order_code_from(request.match_info["code"])
     order_id = None
     if code is not None:
@@ -73,11 +74,16 @@ async def order_page(request: web.Request) -> web.Response:
     if order_id is None:
         raise UNKNOWN_CODE
     try:
-        order = await request.app[BACKENDS].get("orders", f"/v1/orders/{order_id}")
+        return code, await request.app[BACKENDS].get("orders", f"/v1/orders/{order_id}")
     except BackendError as error:
         if error.status == 404:
             raise UNKNOWN_CODE from None
         raise
+
+
+@routes.get("/lacak/{code}")
+async def order_page(request: web.Request) -> web.Response:
+    code, order = await known_order(request)
     context = {
         "code": codes.shown(code),
         "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{codes.shown(code)}"),
@@ -86,6 +92,8 @@ async def order_page(request: web.Request) -> web.Response:
         "hub": await request.app[FIGURES].hub(order["hub"]),
         "status": STATUS[order["status"]],
         "new": request.query.get("baru") == "1",
+        "cancelled_now": request.query.get("batal") == "1",
+        "cancellable": order["status"] in CANCELLABLE,
     }
     return render(request, "order.html", context)
 
@@ -120,7 +128,7 @@ async def my_orders_code(request: web.Request) -> web.Response:
                 name=name,
                 hub=hub,
                 # What a new code for this check needs (it places nothing).
-                order_form={"hub": hub, "buyer": {"name": name}},
+                intent={"hub": hub, "buyer": {"name": name}},
             )
         except checks.TryLater as later:
             return try_later(request, later.at)
