@@ -5,11 +5,10 @@ Every value comes back as typed, so a page shown again with its errors loses not
 """
 
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from shared.events import BuyerType
 from shared.fields import MAX_ORDER_QUANTITY, EmailAddress, Name, PhoneNumber
 from shared.problems import Text
 
@@ -26,7 +25,6 @@ FIELDS = (
     "channel",
 )
 MAX_FIELD_LENGTH = 254
-BUYER_TYPES = get_args(BuyerType)
 BUYER_TYPE_NAMES = {
     "individual": Text("Perorangan", "Individual"),
     "health_facility": Text("Fasilitas kesehatan", "Health facility"),
@@ -34,6 +32,7 @@ BUYER_TYPE_NAMES = {
     "bank": Text("Bank", "Bank"),
     "business": Text("Usaha", "Business"),
 }
+BUYER_TYPES = tuple(BUYER_TYPE_NAMES)
 CHANNELS = ("", "whatsapp", "sms", "email")
 LANGUAGES = ("id", "en")
 

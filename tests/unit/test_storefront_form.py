@@ -4,6 +4,7 @@ becomes the orders API's body; nothing typed is changed on the way back."""
 import pytest
 
 from services.storefront import forms
+from shared.events import CLASS_OF_BUYER_TYPE
 
 
 def answers(**changes: str) -> dict[str, str]:
@@ -82,3 +83,7 @@ def test_an_overlong_answer_is_cut_before_it_is_checked():
 
     assert len(typed["name"]) == forms.MAX_FIELD_LENGTH and set(typed) == set(forms.FIELDS)
     assert "name" in forms.check(typed, cap=None).errors
+
+
+def test_the_form_offers_every_buyer_type_the_orders_api_knows():
+    assert set(forms.BUYER_TYPES) == set(CLASS_OF_BUYER_TYPE)
