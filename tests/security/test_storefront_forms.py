@@ -86,7 +86,10 @@ async def test_nobody_but_the_browser_that_asked_may_answer_its_check(
     assert len(await codes_sent(whatsapp, phone)) == 1
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example/"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "/\\evil.example/", "/\t/evil.example/"],
+)
 async def test_the_language_switch_sends_nobody_to_another_site(visitor, target):
     async with visitor.http.get(
         "/bahasa", params={"ke": "en", "next": target}, allow_redirects=False

@@ -3,14 +3,11 @@ knowing an order's code is enough to follow it, never to cancel it."""
 
 from aiohttp import web
 
-from services.storefront import checks
 from services.storefront.actions import NOT_CANCELLED
-from services.storefront.backends import BACKENDS
-from services.storefront.pages.common import CHECK_RULES, asker, try_later
+from services.storefront.pages.common import code_sent
 from services.storefront.pages.tracking import CANCELLABLE, known_order
 from services.storefront.views import PageError
 from shared.problems import Text
-from shared.web import DATABASE
 
 routes = web.RouteTableDef()
 
@@ -25,25 +22,8 @@ async def ask_to_cancel(request: web.Request) -> web.Response:
     code, order = await known_order(request)
     if order["status"] not in CANCELLABLE or not order["buyer"].get("phone"):
         raise PageError(409, NOT_CANCELLED, TOO_LATE)
-    buyer = order["buyer"]
-    async with request.app[DATABASE].acquire() as conn:
-        try:
-            check_id = await checks.start(
-                conn,
-                request.app[BACKENDS],
-                request.app[CHECK_RULES],
-                asker(request),
-                purpose="cancel",
-                phone=buyer["phone"],
-                name=buyer["name"],
-                hub=order["hub"],
-                intent={
-                    "hub": order["hub"],
-                    "buyer": {"name": buyer["name"]},
-                    "order_id": order["id"],
-                    "code": code,
-                },
-            )
-        except checks.TryLater as later:
-            return try_later(request, later.at)
-    raise web.HTTPSeeOther(f"/kode/{check_id}")
+    buyer, hub = order["buyer"], order["hub"]
+    intent = {"hub": hub, "buyer": {"name": buyer["name"]}, "order_id": order["id"], "code": code}
+    return await code_sent(
+        request, purpose="cancel", phone=buyer["phone"], name=buyer["name"], hub=hub, intent=intent
+    )

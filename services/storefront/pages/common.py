@@ -5,11 +5,13 @@ from datetime import datetime
 
 from aiohttp import web
 
-from services.storefront import codes
+from services.storefront import checks, codes
+from services.storefront.backends import BACKENDS
 from services.storefront.checks import Asker, CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import FORM_FIELD, NO_PAGE
 from services.storefront.views import FORM_TOKEN, language, render
+from shared.web import DATABASE
 
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
@@ -40,6 +42,29 @@ def try_later(request: web.Request, at: datetime) -> web.Response:
     response = render(request, "try_later.html", {"at": at, "seconds": seconds}, status=429)
     response.headers["Retry-After"] = str(seconds)
     return response
+
+
+async def code_sent(
+    request: web.Request, *, purpose: str, phone: str, name: str, hub: str, intent: dict
+) -> web.Response:
+    """A new phone check for `intent`, its code sent: on to the code page, or, over a limit,
+    the page that says when to try again."""
+    async with request.app[DATABASE].acquire() as conn:
+        try:
+            check_id = await checks.start(
+                conn,
+                request.app[BACKENDS],
+                request.app[CHECK_RULES],
+                asker(request),
+                purpose=purpose,
+                phone=phone,
+                name=name,
+                hub=hub,
+                intent=intent,
+            )
+        except checks.TryLater as later:
+            return try_later(request, later.at)
+    raise web.HTTPSeeOther(f"/kode/{check_id}")
 
 
 def honeypot_filled(form) -> bool:

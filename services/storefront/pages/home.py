@@ -1,5 +1,8 @@
 """The home page (each hub's products with their figures) and the language switch."""
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from services.storefront.pages.common import FIGURES
@@ -10,10 +13,15 @@ HOME = "/"
 
 
 def local(target: str | None) -> str:
-    """Only a path on this site: a link must not send anyone elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: a link must not send anyone elsewhere. Browsers drop tabs and
+    line breaks in a URL and read `\\` as `/` (`/\\t/evil.example` is `//evil.example`), so
+    any of those, or any other control character, sends home rather than being cleaned."""
+    if not target or not target.startswith("/") or target.startswith("//"):
         return HOME
-    return target
+    if "\\" in target or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in target):
+        return HOME
+    parts = urlsplit(target)
+    return HOME if parts.scheme or parts.netloc else target
 
 
 @routes.get(HOME)

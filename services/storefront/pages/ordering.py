@@ -7,14 +7,11 @@ loses nothing typed, with JavaScript on or off.
 
 from aiohttp import web
 
-from services.storefront import checks, forms
-from services.storefront.backends import BACKENDS
+from services.storefront import forms
 from services.storefront.figures import ProductFigures
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
-from services.storefront.pages.common import CHECK_RULES, FIGURES, asker, honeypot_filled
-from services.storefront.pages.common import try_later as try_later_page
+from services.storefront.pages.common import FIGURES, code_sent, honeypot_filled
 from services.storefront.views import language, render
-from shared.web import DATABASE
 
 routes = web.RouteTableDef()
 FORM = "/pesan/{hub}/{sku}"
@@ -90,19 +87,11 @@ async def send_code(request: web.Request) -> web.Response:
     hub = request.match_info["hub"]
     new_order = {"hub": hub, "sku": product.sku, **checked.order}
     buyer = checked.order["buyer"]
-    async with request.app[DATABASE].acquire() as conn:
-        try:
-            check_id = await checks.start(
-                conn,
-                request.app[BACKENDS],
-                request.app[CHECK_RULES],
-                asker(request),
-                purpose="order",
-                phone=buyer["phone"],
-                name=buyer["name"],
-                hub=hub,
-                intent=new_order,
-            )
-        except checks.TryLater as later:
-            return try_later_page(request, later.at)
-    raise web.HTTPSeeOther(f"/kode/{check_id}")
+    return await code_sent(
+        request,
+        purpose="order",
+        phone=buyer["phone"],
+        name=buyer["name"],
+        hub=hub,
+        intent=new_order,
+    )

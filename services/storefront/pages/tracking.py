@@ -13,17 +13,16 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
-from services.storefront import checks, codes, forms, store
+from services.storefront import codes, forms, store
 from services.storefront.backends import BACKENDS, BackendError
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
-    CHECK_RULES,
     FIGURES,
     PUBLIC_URL,
     asker,
     check_id_in,
+    code_sent,
     honeypot_filled,
-    try_later,
 )
 from services.storefront.views import PageError, render
 from shared.problems import Text
@@ -116,23 +115,11 @@ async def my_orders_code(request: web.Request) -> web.Response:
         return render(request, "my_orders_phone.html", context, status=400)
     hub = request.app[FIGURES].hubs[0]
     name = Text("Pembeli", "Buyer").in_language(asker(request).language)
-    async with request.app[DATABASE].acquire() as conn:
-        try:
-            check_id = await checks.start(
-                conn,
-                request.app[BACKENDS],
-                request.app[CHECK_RULES],
-                asker(request),
-                purpose="my_orders",
-                phone=phone,
-                name=name,
-                hub=hub,
-                # What a new code for this check needs (it places nothing).
-                intent={"hub": hub, "buyer": {"name": name}},
-            )
-        except checks.TryLater as later:
-            return try_later(request, later.at)
-    raise web.HTTPSeeOther(f"/kode/{check_id}")
+    # What a new code for this check needs (it places nothing).
+    intent = {"hub": hub, "buyer": {"name": name}}
+    return await code_sent(
+        request, purpose="my_orders", phone=phone, name=name, hub=hub, intent=intent
+    )
 
 
 @routes.get("/pesanan-saya/{check_id}")
