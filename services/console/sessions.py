@@ -18,6 +18,7 @@ from aiohttp import web
 from yarl import URL
 
 from services.console.accounts import Operator, Role
+from shared.page_security import SECURITY_HEADERS, security_headers  # noqa: F401 - the console's
 from shared.problems import Problem, Text
 from shared.web import DATABASE
 
@@ -134,33 +135,6 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     ):
         raise BAD_CSRF
     return await handler(request)
-
-
-# The console serves everything itself: nothing from elsewhere may run, load, frame it or be
-# told which page an operator came from (a producer's id, a search for a phone number).
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as redirect:  # a redirect is an answer too
-        redirect.headers.update(SECURITY_HEADERS)
-        raise
-    for name, value in SECURITY_HEADERS.items():
-        # Static files are versioned by content: they may be kept.
-        if not (name == "Cache-Control" and request.path.startswith("/static/")):
-            response.headers.setdefault(name, value)
-    return response
 
 
 def allowed(role: Role) -> Callable[[Handler], Handler]:

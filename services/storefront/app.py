@@ -16,11 +16,12 @@ from services.storefront import pages
 from services.storefront.backends import BACKENDS, Backend, Backends
 from services.storefront.checks import CheckRules
 from services.storefront.figures import Figures
-from services.storefront.guards import error_pages, form_token, security_headers
+from services.storefront.guards import error_pages, form_token
 from services.storefront.pages.common import ADDRESS_HEADER, CHECK_RULES, FIGURES, PUBLIC_URL
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
+from shared.page_security import security_headers
 from shared.scrape import READINGS
 from shared.web import DATABASE, SERVICE, SETTINGS, correlation_middleware, timing_middleware
 
@@ -47,6 +48,9 @@ class Settings(ServiceSettings):
     code_tries: int = Field(default=5, ge=1)
     codes_per_phone_hour: int = Field(default=5, ge=1)
     codes_per_address_hour: int = Field(default=30, ge=1)
+    # Cookies go only over HTTPS; off (SECURE_COOKIES=false) only for a site on plain HTTP on
+    # one's own machine, as the local compose stack and the tests serve it.
+    secure_cookies: bool = True
     # Behind a proxy, the header it puts the visitor's address in (its last entry is used).
     address_header: str | None = None
     # Where buyers reach the site: the QR code on an order's page links there.

@@ -13,6 +13,7 @@ from aiohttp import web
 from services.storefront.backends import BackendError
 from services.storefront.views import FORM_TOKEN, PageError, render
 from shared.problems import Text
+from shared.web import SETTINGS
 
 log = structlog.get_logger(__name__)
 
@@ -21,17 +22,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FORM_COOKIE = "sf_form"
 FORM_FIELD = "csrf"
 MACHINE_PREFIXES = ("/static/", "/health", "/ready", "/metrics")
-
-# Nothing from elsewhere may run, load, frame the site or learn which page a buyer came from.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 
 BAD_FORM = PageError(
     400,
@@ -92,24 +82,19 @@ async def form_token(request: web.Request, handler: Handler) -> web.StreamRespon
             raise STALE_FORM
     response = await handler(request)
     if fresh:
-        response.set_cookie(
-            FORM_COOKIE, request[FORM_TOKEN], httponly=True, samesite="Lax", path="/"
-        )
+        keep_cookie(request, response, FORM_COOKIE, request[FORM_TOKEN])
     return response
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as redirect:  # a redirect is an answer too
-        redirect.headers.update(SECURITY_HEADERS)
-        raise
-    for name, value in SECURITY_HEADERS.items():
-        # Static files are versioned by content: they may be kept.
-        if not (name == "Cache-Control" and request.path.startswith("/static/")):
-            response.headers.setdefault(name, value)
-    return response
+def keep_cookie(
+    request: web.Request, response: web.StreamResponse, name: str, value: str, **options
+) -> None:
+    """A cookie scripts cannot read, sent back only by this site's own pages (and only over
+    HTTPS unless the site runs without it)."""
+    secure = request.app[SETTINGS].secure_cookies
+    response.set_cookie(
+        name, value, httponly=True, samesite="Lax", path="/", secure=secure, **options
+    )
 
 
 @web.middleware
@@ -138,7 +123,5 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 def _page(request: web.Request, error: PageError) -> web.Response:
     response = render(request, "error.html", {"error": error}, status=error.status)
     if FORM_TOKEN in request and request.cookies.get(FORM_COOKIE) != request[FORM_TOKEN]:
-        response.set_cookie(
-            FORM_COOKIE, request[FORM_TOKEN], httponly=True, samesite="Lax", path="/"
-        )
+        keep_cookie(request, response, FORM_COOKIE, request[FORM_TOKEN])
     return response

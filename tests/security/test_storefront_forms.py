@@ -146,3 +146,14 @@ async def test_bodies_too_big_too_many_or_undecodable_get_a_page_and_change_noth
 
     assert 400 <= response.status < 500 and "<!doctype html>" in page
     assert await database.fetchval("SELECT count(*) FROM storefront.phone_checks") == before
+
+
+async def test_the_form_token_lives_in_a_cookie_no_script_reads_and_no_other_site_sends(site):
+    stranger = Visitor(site)
+    try:
+        async with stranger.http.get(stranger.form_path) as response:
+            cookie = response.headers["Set-Cookie"]
+    finally:
+        await stranger.close()
+
+    assert cookie.startswith("sf_form=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -53,6 +53,7 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
             "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
             "ADDRESS_HEADER": "X-Forwarded-For",
             "FIGURES_KEEP_SECONDS": "0.2",
+            "SECURE_COOKIES": "false",  # plain HTTP on loopback
         },
         log_path=log_dir / f"storefront-{hub}.log",
     )

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from services.storefront.guards import keep_cookie
 from services.storefront.pages.common import FIGURES
 from services.storefront.views import LANGUAGE_COOKIE, render
 
@@ -35,5 +36,5 @@ async def switch_language(request: web.Request) -> web.Response:
     """`?ke=en` or `?ke=id`, then back to the page the switch was on."""
     chosen = "en" if request.query.get("ke") == "en" else "id"
     response = web.HTTPSeeOther(local(request.query.get("next")))
-    response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", path="/")
+    keep_cookie(request, response, LANGUAGE_COOKIE, chosen, max_age=365 * 86400)
     raise response
