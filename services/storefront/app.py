@@ -17,7 +17,14 @@ from services.storefront.backends import BACKENDS, Backend, Backends
 from services.storefront.checks import CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import error_pages, form_token
-from services.storefront.pages.common import ADDRESS_HEADER, CHECK_RULES, FIGURES, PUBLIC_URL
+from services.storefront.order_reads import OrderReads
+from services.storefront.pages.common import (
+    ADDRESS_HEADER,
+    CHECK_RULES,
+    FIGURES,
+    ORDER_READS,
+    PUBLIC_URL,
+)
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
@@ -55,7 +62,9 @@ class Settings(ServiceSettings):
     address_header: str | None = None
     # Where buyers reach the site: the QR code on an order's page links there.
     storefront_public_url: str = "http://localhost:8086"
+    # The home page's figures, and each order as its page shows it, may be this old.
     figures_keep_seconds: float = Field(default=5, ge=0)
+    order_keep_seconds: float = Field(default=3, ge=0)
     backend_timeout_seconds: float = 10.0
 
 
@@ -116,6 +125,7 @@ def create_app(settings: Settings) -> web.Application:
                     "notifier": Backend("notifier", settings.notifier_url, operator),
                 },
             )
+            app[ORDER_READS] = OrderReads(app[BACKENDS], settings.order_keep_seconds)
             app[FIGURES] = Figures(
                 app[BACKENDS], _codes(settings.storefront_hubs), settings.figures_keep_seconds
             )

@@ -19,7 +19,7 @@ TOO_LATE = Text(
 
 @routes.post("/lacak/{code}/batal")
 async def ask_to_cancel(request: web.Request) -> web.Response:
-    code, order = await known_order(request)
+    code, order = await known_order(request, fresh=True)
     if order["status"] not in CANCELLABLE or not order["buyer"].get("phone"):
         raise PageError(409, NOT_CANCELLED, TOO_LATE)
     buyer, hub = order["buyer"], order["hub"]

@@ -10,11 +10,13 @@ from services.storefront.backends import BACKENDS
 from services.storefront.checks import Asker, CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import FORM_FIELD, NO_PAGE
+from services.storefront.order_reads import OrderReads
 from services.storefront.views import FORM_TOKEN, language, render
 from shared.web import DATABASE
 
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
+ORDER_READS = web.AppKey("order_reads", OrderReads)
 ADDRESS_HEADER = web.AppKey("address_header", str)
 PUBLIC_URL = web.AppKey("public_url", str)
 HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it

@@ -7,6 +7,7 @@ see the order, not who placed it.
 """
 
 import asyncio
+import functools
 from datetime import timedelta
 
 import segno
@@ -14,10 +15,11 @@ from aiohttp import web
 from markupsafe import Markup
 
 from services.storefront import codes, forms, store
-from services.storefront.backends import BACKENDS, BackendError
+from services.storefront.backends import BackendError
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
     FIGURES,
+    ORDER_READS,
     PUBLIC_URL,
     asker,
     check_id_in,
@@ -64,16 +66,17 @@ async def find_order(request: web.Request) -> web.Response:
     return render(request, "find_order.html", {})
 
 
-async def known_order(request: web.Request) -> tuple[str, dict]:
-    """The path's order code as kept, and its order; the one same page for any other code."""
+async def known_order(request: web.Request, *, fresh: bool = False) -> tuple[str, dict]:
+    """The path's order code as kept, and its order (read afresh when `fresh`, else perhaps a
+    few seconds old); the one same page for any other code."""
     code = codes.order_code_from(request.match_info["code"])
     order_id = None
     if code is not None:
-        order_id = await request.app[DATABASE].fetchval(store.ORDER_OF_CODE, code)
+        order_id = await request.app[ORDER_READS].id_of_code(request.app[DATABASE], code)
     if order_id is None:
         raise UNKNOWN_CODE
     try:
-        return code, await request.app[BACKENDS].get("orders", f"/v1/orders/{order_id}")
+        return code, await request.app[ORDER_READS].order(order_id, fresh=fresh)
     except BackendError as error:
         if error.status == 404:
             raise UNKNOWN_CODE from None
@@ -82,7 +85,9 @@ async def known_order(request: web.Request) -> tuple[str, dict]:
 
 @routes.get("/lacak/{code}")
 async def order_page(request: web.Request) -> web.Response:
-    code, order = await known_order(request)
+    # Right after the buyer placed or cancelled it, the page shows what they just did.
+    changed = "baru" in request.query or "batal" in request.query
+    code, order = await known_order(request, fresh=changed)
     context = {
         "code": codes.shown(code),
         "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{codes.shown(code)}"),
@@ -137,10 +142,8 @@ async def my_orders(request: web.Request) -> web.Response:
     rows = await request.app[DATABASE].fetch(
         store.CODES_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
     )
-    backends = request.app[BACKENDS]
-    orders = await asyncio.gather(
-        *(backends.get("orders", f"/v1/orders/{row['order_id']}") for row in rows)
-    )
+    reads = request.app[ORDER_READS]
+    orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
     listed = [
         {"code": codes.shown(row["code"]), "order": order, "status": STATUS[order["status"]]}
         for row, order in zip(rows, orders, strict=True)
@@ -148,7 +151,9 @@ async def my_orders(request: web.Request) -> web.Response:
     return render(request, "my_orders.html", {"listed": listed})
 
 
+@functools.lru_cache(maxsize=4096)
 def _qr(link: str) -> Markup:
-    """The link as an inline SVG QR code, for the counter's scanner to read off the screen."""
+    """The link as an inline SVG QR code, for the counter's scanner to read off the screen.
+    Kept: drawing one takes 2-3 ms, most of what an order's page costs."""
     svg = segno.make(link, error="m").svg_inline(scale=4, omitsize=True, title=link)
     return Markup(svg)  # noqa: S704 - made here from our own link, nothing a visitor typed
