@@ -25,6 +25,7 @@ from services.storefront.pages.common import (
     ORDER_READS,
     PUBLIC_URL,
 )
+from services.storefront.views import STATIC_URLS
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
@@ -133,7 +134,10 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.extend([database, backends])
     app.router.add_routes([*health.routes, *scrape.routes, *pages.routes()])
-    app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
+    static = app.router.add_static("/static/", HERE / "static", append_version=True)
+    app[STATIC_URLS] = {
+        path.name: str(static.url_for(filename=path.name)) for path in (HERE / "static").iterdir()
+    }
     return app
 
 

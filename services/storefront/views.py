@@ -12,6 +12,9 @@ from shared.problems import Text
 
 LANGUAGE_COOKIE = "sf_lang"
 FORM_TOKEN = web.RequestKey("form_token", str)
+# Each static file's versioned URL, made once: aiohttp reads and hashes the file at every
+# url_for, which cost a page under a crowd more than its template.
+STATIC_URLS = web.AppKey("static_urls", dict[str, str])
 ZONE = ZoneInfo("Asia/Jakarta")
 
 
@@ -34,7 +37,7 @@ def render(
         "csrf": request.get(FORM_TOKEN, ""),
         "path_qs": request.path_qs,
         # Versioned by content, so a browser never keeps an old stylesheet.
-        "static": lambda name: str(request.app.router["static"].url_for(filename=name)),
+        "static": request.app[STATIC_URLS].__getitem__,
         "number": lambda value: formats.number(value, lang),
         "rupiah": lambda value: formats.rupiah(value, lang),
         "day": lambda value: formats.day(value, lang),
