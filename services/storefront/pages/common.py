@@ -9,7 +9,7 @@ from services.storefront import checks, codes
 from services.storefront.backends import BACKENDS
 from services.storefront.checks import Asker, CheckRules
 from services.storefront.figures import Figures
-from services.storefront.guards import FORM_FIELD, NO_PAGE
+from services.storefront.guards import NO_PAGE
 from services.storefront.order_reads import OrderReads
 from services.storefront.views import FORM_TOKEN, language, render
 from shared.web import DATABASE
@@ -71,6 +71,3 @@ async def code_sent(
 
 def honeypot_filled(form) -> bool:
     return bool(str(form.get(HONEYPOT, "")).strip())
-
-
-__all__ = ["FORM_FIELD", "HONEYPOT"]

@@ -39,8 +39,8 @@ UNKNOWN_CODE = PageError(
     404,
     Text("Kode pesanan tidak ditemukan", "Order code not found"),
     Text(
-        "Periksa lagi kode dari pesan kami: 10 huruf dan angka, misalnya 7K3QD-M9X2A.",
-        "Check the code in our message again: 10 letters and digits, like 7K3QD-M9X2A.",
+        "Periksa lagi kode pesanan Anda: 10 huruf dan angka, misalnya 7K3QD-M9X2A.",
+        "Check your order code again: 10 letters and digits, like 7K3QD-M9X2A.",
     ),
 )
 STATUS = {
