@@ -362,3 +362,22 @@ async def test_an_order_is_cancelled_from_its_page_with_a_fresh_code_to_its_phon
     assert "Batalkan pesanan" not in page
     status, page, _ = await visitor.post(f"/lacak/{tracking}/batal", {})
     assert status == 409 and "tidak bisa dibatalkan lagi" in page
+
+
+async def test_a_delivery_shows_on_the_orders_page_with_its_units_and_the_time_to_collect_by(
+    site, visitor, whatsapp, client
+):
+    tracking = await order_through_the_site(visitor, whatsapp, new_phone())
+    producer = await client.register_producer(
+        site.hub, name="Ibu Ratna Produsen", phone=new_phone(), regency="Kapuas"
+    )
+    await client.record_delivery(site.hub, producer["id"], site.sku, 1000)
+
+    async def ready_to_collect() -> str | None:
+        _, page = await visitor.get(f"/lacak/{tracking}")
+        return page if "Siap diambil" in page else None
+
+    page = await wait_until(ready_to_collect, what="the units on the order's page")
+    assert re.search(r"Unit disiapkan</dt><dd>3\b", page)
+    assert re.search(r"Ambil paling lambat</dt><dd><strong>\d+ \w+ \d{4} \d\d:\d\d WIB", page)
+    assert "Tempat di antrean" not in page  # no longer waiting
