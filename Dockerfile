@@ -1,4 +1,6 @@
-# One image for all four services; docker-compose.yml picks the service with `command:`.
+# One image for all six services (intake, orders, allocator, notifier, the console and the
+# buyers' site);
+# docker-compose.yml picks the service with `command:`.
 FROM python:3.11.13-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
@@ -13,23 +15,25 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Dependencies only, read from pyproject.toml: this layer is rebuilt only when the dependency
-# list or the pinned closure (constraints.txt) changes, not on every code edit.
+# Dependencies only, read from pyproject.toml, and what builds the package (its build-system
+# requires): this layer is rebuilt only when the dependency list or the pinned closure
+# (constraints.txt) changes, not on every code edit.
 COPY pyproject.toml constraints.txt ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > /tmp/requirements.txt \
  && pip install --no-cache-dir -c constraints.txt -r /tmp/requirements.txt \
  && rm /tmp/requirements.txt
 
-# The code, then the package itself (migrations and templates are package data).
+# The code, then the package itself (migrations and templates are package data). Nothing is
+# fetched here: no dependencies, and the build backend installed above.
 COPY shared ./shared
 COPY services ./services
 COPY tools ./tools
-RUN pip install --no-cache-dir --no-deps . \
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
  && rm -rf build ./*.egg-info
 
 # Code stays root-owned: the services only read it.
 USER app
 
-EXPOSE 8081 8082 8083 8084
+EXPOSE 8081 8082 8083 8084 8085 8086
 # Default only; compose runs `python -m services.<name>` for each service.
 CMD ["python", "-m", "services.intake"]

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from services.orders.models import NewOrder, Order
 from shared.config import ServiceSettings
+from shared.guesses import GUESSES, Guesses
 from shared.logging import configure_logging
 from shared.operators import require_operator
 from shared.web import (
@@ -76,6 +77,7 @@ def create_app(plumbing: bool, operator_token: str) -> web.Application:
         client_max_size=MAX_BODY_BYTES, middlewares=[correlation_middleware, problem_middleware]
     )
     app[SETTINGS] = _Settings(operator_token=SecretStr(operator_token))
+    app[GUESSES] = Guesses()
     app.router.add_post("/v1/orders", plumbed)
     return app
 

@@ -33,6 +33,11 @@ from tools.stack import Stack
 HUB = "bench-kalteng"
 SKU = "masker-kain"
 OPERATOR_TOKEN = "bench-operator-token"
+# The console calls the services with the token of the signed-in operator's role.
+ROLE_TOKENS = {
+    "OPERATOR_STAFF_TOKEN": "bench-operator-staff-token",
+    "OPERATOR_VIEWER_TOKEN": "bench-operator-viewer-token",
+}
 AUTH = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 FIRST_NAMES = "Sari Rina Dewi Budi Agus Siti Wahyu Eko Yanti Hendra Rudi Nur Tri Dian Fitri"
@@ -287,7 +292,7 @@ async def run(args: argparse.Namespace) -> dict:
             database_url=box.database_url,
             amqp_url=box.amqp_url,
             log_dir=args.logs or Path(tempfile.mkdtemp(prefix="console-reads-logs-")),
-            extra_env={"OPERATOR_TOKEN": OPERATOR_TOKEN, "CLOCK_SECONDS": "3600"},
+            extra_env={"OPERATOR_TOKEN": OPERATOR_TOKEN, **ROLE_TOKENS, "CLOCK_SECONDS": "3600"},
         )
         serving = [stack["allocator"], stack["orders"]]
         try:

@@ -22,7 +22,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.console_reads import HUB, OPERATOR_TOKEN, SKU, fill
+from bench.console_reads import HUB, OPERATOR_TOKEN, ROLE_TOKENS, SKU, fill
 from services.console import accounts
 from services.console.accounts import Role
 from tools.sandbox import sandbox
@@ -96,7 +96,7 @@ async def run(args: argparse.Namespace) -> dict:
             database_url=box.database_url,
             amqp_url=box.amqp_url,
             log_dir=args.logs or Path(tempfile.mkdtemp(prefix="console-render-logs-")),
-            extra_env={"OPERATOR_TOKEN": OPERATOR_TOKEN, "CLOCK_SECONDS": "3600"},
+            extra_env={"OPERATOR_TOKEN": OPERATOR_TOKEN, **ROLE_TOKENS, "CLOCK_SECONDS": "3600"},
         )
         serving = [stack["allocator"], stack["orders"], stack["console"]]
         try:

@@ -147,18 +147,24 @@ def _seconds(retry_after: str | None, otherwise: float) -> float:
         return otherwise
 
 
-async def main() -> None:
-    arguments = _arguments()
-    host, _, port = arguments.listen.rpartition(":")
+async def print_callback(callback: dict) -> None:
+    order = callback["order"]
+    print(f"callback {callback['id']}: order {order['id']} is now {order['status']}")
 
-    async def show(callback: dict) -> None:
-        order = callback["order"]
-        print(f"callback {callback['id']}: order {order['id']} is now {order['status']}")
 
-    runner = web.AppRunner(callback_app(arguments.callback_secret, show))
+async def listening(secret: str, listen: str) -> web.AppRunner:
+    """The callback receiver, serving at `listen` (host:port) until its runner is cleaned up."""
+    host, _, port = listen.rpartition(":")
+    runner = web.AppRunner(callback_app(secret, print_callback))
     await runner.setup()
     await web.TCPSite(runner, host, int(port)).start()
-    print(f"listening for callbacks on http://{arguments.listen}/plut/callbacks")
+    print(f"listening for callbacks on http://{listen}/plut/callbacks")
+    return runner
+
+
+async def main() -> None:
+    arguments = argument_parser().parse_args()
+    runner = await listening(arguments.callback_secret, arguments.listen)
     order = {
         "hub": arguments.hub,
         "sku": arguments.sku,
@@ -174,8 +180,8 @@ async def main() -> None:
         await runner.cleanup()
 
 
-def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def argument_parser(about: str = __doc__) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=about.split("\n")[0])
     parser.add_argument("--orders-url", default="http://127.0.0.1:8082")
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--callback-secret", required=True)
@@ -185,7 +191,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--quantity", type=int, default=10)
     parser.add_argument("--buyer", default="Koperasi Contoh")
     parser.add_argument("--region", default="Palangka Raya")
-    return parser.parse_args()
+    return parser
 
 
 if __name__ == "__main__":

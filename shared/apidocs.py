@@ -1,16 +1,19 @@
 """Every service serves its API document: `GET /v1/openapi.json`, and `GET /v1/docs`, the same
-document as a page people read (made here, on the server: no script, nothing from elsewhere)."""
+document as a page people read (shared/apidocs_page.py: no script, nothing from elsewhere);
+and the whole hub's in one document, `GET /v1/openapi-all.json` (shared/openapi_merge.py)."""
 
+import functools
 import json
-from html import escape
 from importlib.metadata import version
-from typing import Any
 
 from aiohttp import web
 
+from shared.apidocs_page import page
 from shared.openapi import HTML, documented
 from shared.openapi_document import openapi_document
+from shared.openapi_merge import MERGED_PATH, with_servers
 from shared.problems import Text
+from shared.web import SETTINGS
 
 DOCUMENT = web.AppKey("openapi_document", str)
 PAGE = web.AppKey("docs_page", str)
@@ -20,8 +23,12 @@ routes = web.RouteTableDef()
 
 def publish(app: web.Application, service: str) -> None:
     """Build the document and its page once, from the app's routes as they are now."""
+    public_urls = app[SETTINGS].public_urls
+    here = public_urls.get(service, f"http://localhost:{app[SETTINGS].http_port}")
     document = openapi_document(
         app.router,
+        service=service,
+        servers=[{"url": here, "description": f"Layanan / The service {service}"}],
         title=f"PLUT {service}",
         about=Text(
             f"Layanan {service} pusat pemesanan PLUT. Setiap kesalahan dijawab sebagai "
@@ -36,171 +43,43 @@ def publish(app: web.Application, service: str) -> None:
 
 
 @routes.get("/v1/openapi.json")
-@documented(summary=Text("Dokumen OpenAPI ini", "This OpenAPI document"), answers={200: dict})
+@documented(
+    operation_id="openapi",
+    tag="system",
+    summary=Text("Dokumen OpenAPI layanan ini", "This service's OpenAPI document"),
+    answers={200: dict},
+)
 async def get_openapi(request: web.Request) -> web.Response:
     return web.Response(text=request.app[DOCUMENT], content_type="application/json")
 
 
+@routes.get("/v1/openapi-all.json")
+@documented(
+    operation_id="openapiAll",
+    tag="system",
+    summary=Text(
+        "Satu dokumen OpenAPI untuk semua layanan", "One OpenAPI document for every service"
+    ),
+    answers={200: dict},
+)
+async def get_openapi_all(request: web.Request) -> web.Response:
+    public_urls = json.dumps(request.app[SETTINGS].public_urls, sort_keys=True)
+    return web.Response(text=_merged(public_urls), content_type="application/json")
+
+
+@functools.cache
+def _merged(public_urls: str) -> str:
+    """The merged document as built from every service's routes (tools/api_documents.py: a
+    service cannot import the others'), with the servers of this deployment."""
+    return json.dumps(with_servers(json.loads(MERGED_PATH.read_text()), json.loads(public_urls)))
+
+
 @routes.get("/v1/docs")
-@documented(summary=Text("Dokumentasi API", "API documentation"), answers={200: HTML})
+@documented(
+    operation_id="docs",
+    tag="system",
+    summary=Text("Dokumentasi API", "API documentation"),
+    answers={200: HTML},
+)
 async def get_docs(request: web.Request) -> web.Response:
     return web.Response(text=request.app[PAGE], content_type=HTML)
-
-
-_STYLE = """
-body { font: 15px/1.5 system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem }
-h2 { border-top: 1px solid #ccc; padding-top: 1rem } .en { color: #555 }
-table { border-collapse: collapse; margin: .5rem 0 } td, th { border: 1px solid #ddd;
-padding: .2rem .5rem; text-align: left; vertical-align: top } code { background: #f4f4f4 }
-.method { font-weight: bold; color: #fff; background: #345; padding: 0 .4rem }
-"""
-
-
-def page(document: dict) -> str:
-    """The whole document as one HTML page: each operation, then the schemas and problem types."""
-    info = document["info"]
-    schemas = document["components"]["schemas"]
-    indonesian, _, english = info["description"].partition("\n\n")
-    parts = [
-        f"<!doctype html><html lang='id'><head><meta charset='utf-8'>"
-        f"<title>{escape(info['title'])}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{escape(info['title'])} <small>{escape(info['version'])}</small></h1>",
-        f"<p>{escape(indonesian)}</p><p class='en' lang='en'>{escape(english)}</p>",
-        "<p><a href='/v1/openapi.json'>openapi.json</a></p><ul>",
-    ]
-    operations = [
-        (method, path, operation)
-        for path, methods in document["paths"].items()
-        for method, operation in methods.items()
-    ]
-    for method, path, operation in operations:
-        parts.append(
-            f"<li><a href='#{operation['operationId']}'>{method.upper()} {escape(path)}</a>"
-            f" — {escape(operation['summary'])}</li>"
-        )
-    parts.append("</ul>")
-    for method, path, operation in operations:
-        parts.append(_operation(method, path, operation, document["components"]))
-    parts.append("<h2 id='schemas'>Skema / Schemas</h2>")
-    for name, schema in schemas.items():
-        parts.append(f"<h3 id='schema-{escape(name)}'>{escape(name)}</h3>{_fields(schema)}")
-    parts.append(_problem_types(document["x-problem-types"]))
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _operation(method: str, path: str, operation: dict, components: dict) -> str:
-    schemes = components["securitySchemes"]
-    access = " <b>atau / or</b> ".join(
-        f"<code>{name}</code> ({escape(schemes[name]['description'])})"
-        for choice in operation.get("security", [])
-        for name in choice
-    )
-    schemas = components["schemas"]
-    html = [
-        f"<h2 id='{operation['operationId']}'><span class='method'>{method.upper()}</span>"
-        f" <code>{escape(path)}</code></h2>",
-        f"<p>{escape(operation['summary'])}</p>",
-        f"<p>Akses / Access: {access or 'terbuka / open'}</p>",
-    ]
-    if operation["parameters"]:
-        html.append("<h3>Parameter / Parameters</h3>")
-        html.append(
-            _table(
-                ("nama / name", "di / in", "jenis / type", "wajib / required", "arti / notes"),
-                [
-                    (
-                        f"<code>{escape(p['name'])}</code>",
-                        p["in"],
-                        _type(p["schema"]),
-                        _yes(p["required"]),
-                        escape(p.get("description", "")),
-                    )
-                    for p in operation["parameters"]
-                ],
-            )
-        )
-    if "requestBody" in operation:
-        schema = operation["requestBody"]["content"]["application/json"]["schema"]
-        html.append(f"<h3>Isi permintaan / Request body: {_type(schema)}</h3>")
-        html.append(_fields(_resolved(schema, schemas)))
-    rows = []
-    for status, answer in operation["responses"].items():
-        content = answer.get("content", {})
-        body = [f"{escape(media)}: {_type(c['schema'])}" for media, c in content.items()]
-        kinds = [f"<code>{escape(kind)}</code>" for kind in answer.get("x-problem-types", [])]
-        rows.append((status, escape(answer["description"]), "<br>".join(body + kinds)))
-    html.append("<h3>Jawaban / Answers</h3>")
-    html.append(_table(("status", "arti / meaning", "isi / body"), rows))
-    return "\n".join(html)
-
-
-def _fields(schema: dict) -> str:
-    properties = schema.get("properties")
-    if not properties:
-        return f"<p>{_type(schema)}</p>"
-    required = set(schema.get("required", ()))
-    return _table(
-        ("kolom / field", "jenis / type", "wajib / required"),
-        [
-            (f"<code>{escape(name)}</code>", _type(field), _yes(name in required))
-            for name, field in properties.items()
-        ],
-    )
-
-
-def _type(schema: dict) -> str:
-    """A JSON schema said briefly: its type, format and limits; a reference as a link."""
-    if "$ref" in schema:
-        name = escape(schema["$ref"].rsplit("/", 1)[-1])
-        return f"<a href='#schema-{name}'>{name}</a>"
-    if "anyOf" in schema:
-        return " | ".join(_type(variant) for variant in schema["anyOf"])
-    if "enum" in schema:
-        values = (f"<code>{escape(json.dumps(value))}</code>" for value in schema["enum"])
-        return "salah satu / one of: " + ", ".join(values)
-    if "const" in schema:
-        return f"<code>{escape(json.dumps(schema['const']))}</code>"
-    if schema.get("type") == "array":
-        return f"array [{_type(schema.get('items', {}))}]"
-    said_type = schema.get("format") or schema.get("type") or "any"
-    limits = [f"{label} {_value(schema[key])}" for key, label in _LIMITS if key in schema]
-    return escape(str(said_type)) + (f" ({', '.join(limits)})" if limits else "")
-
-
-def _value(value: Any) -> str:
-    """A limit as written: a pattern or a text as it is, anything else as JSON."""
-    return f"<code>{escape(value if isinstance(value, str) else json.dumps(value))}</code>"
-
-
-_LIMITS = (
-    ("minimum", "≥"),
-    ("maximum", "≤"),
-    ("minLength", "panjang / length ≥"),
-    ("maxLength", "panjang / length ≤"),
-    ("minItems", "isi / items ≥"),
-    ("maxItems", "isi / items ≤"),
-    ("pattern", "pola / pattern"),
-    ("default", "bawaan / default"),
-)
-
-
-def _resolved(schema: dict, schemas: dict) -> dict:
-    return schemas[schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema
-
-
-def _problem_types(kinds: list[dict[str, Any]]) -> str:
-    rows = [(f"<code>{escape(k['type'])}</code>", k["status"], escape(k["title"])) for k in kinds]
-    return "<h2 id='problems'>Jenis masalah / Problem types</h2>" + _table(
-        ("type", "status", "judul / title"), rows
-    )
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    head = "".join(f"<th>{cell}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _yes(flag: bool) -> str:
-    return "ya / yes" if flag else "tidak / no"

@@ -4,10 +4,19 @@ Defaults point at a developer's own machine, so a bare `python -m services.<name
 docker compose and the tests set the environment instead.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An absolute http(s) URL without a trailing slash: paths are appended to it as they are.
+PublicUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*[^/])?$")]
+LOCAL_URLS = {
+    "intake": "http://localhost:8081",
+    "orders": "http://localhost:8082",
+    "allocator": "http://localhost:8083",
+    "notifier": "http://localhost:8084",
+}
 
 
 class ServiceSettings(BaseSettings):
@@ -22,8 +31,23 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(ge=1, le=65535)
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # The centre's operators prove who they are with this token; unset, they cannot act.
+    # The centre's operators prove who they are with a token per role: `operator_token` is the
+    # admin's (it may do everything), staff may change orders, producers and policies, viewers
+    # only read. Unset, that role has no token and cannot act; with none set, no operator can.
     operator_token: SecretStr | None = None
+    operator_staff_token: SecretStr | None = None
+    operator_viewer_token: SecretStr | None = None
+    # Addresses (or networks, comma-separated) of the reverse proxies in front of the service:
+    # only from them is X-Forwarded-For believed, to tell who guesses passwords, tokens or keys.
+    trusted_proxies: str = ""
+    # A source past its free wrong tokens or keys first waits this long, then twice as long
+    # after each further one (shared/guesses.py).
+    guess_free_failures: int = Field(default=10, ge=0)
+    guess_delay_seconds: float = Field(default=1.0, gt=0)
+    # The scraper sends it as `Authorization: Bearer ...` to GET /metrics. Unset, a service's
+    # metrics are open to whoever reaches its port, unless it requires the token (the console).
+    metrics_token: SecretStr | None = None
+    metrics_require_token: bool = False
 
     # Consumers take this many unacked messages at once, and handle up to `consumer_batch_size`
     # of them in one transaction; the relay publishes up to `outbox_batch_size` per batch.
@@ -34,3 +58,26 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # How long start-up waits for Postgres and RabbitMQ before giving up.
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Where partners reach each service's API: the `servers` of the API documents. A JSON
+    # object, PUBLIC_URLS='{"orders": "https://orders.plut.example", ...}'; by default the
+    # ports the README and compose give each service on this machine.
+    public_urls: dict[str, PublicUrl] = Field(default_factory=lambda: dict(LOCAL_URLS))
+
+    @model_validator(mode="after")
+    def _one_token_per_role(self) -> "ServiceSettings":
+        """The same secret for two roles would give the lower one the higher one's rights."""
+        given = [t.get_secret_value() for t in self.operator_tokens().values()]
+        if len(given) != len(set(given)):
+            raise ValueError(
+                "OPERATOR_TOKEN, OPERATOR_STAFF_TOKEN, OPERATOR_VIEWER_TOKEN must differ"
+            )
+        return self
+
+    def operator_tokens(self) -> dict[str, SecretStr]:
+        """The roles that have a token, by the role's name."""
+        tokens = {
+            "admin": self.operator_token,
+            "staff": self.operator_staff_token,
+            "viewer": self.operator_viewer_token,
+        }
+        return {role: token for role, token in tokens.items() if token and token.get_secret_value()}

@@ -1,23 +1,84 @@
 """Field types shared by the HTTP APIs and the event contract, so both validate alike."""
 
+import functools
+import re
+import zoneinfo
 from typing import Annotated, Any, Literal
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
+
+from shared.names import CONTROL_CLASS, looks_like_link, refused_character
 
 # Short lowercase codes: "kalteng-palangkaraya", "masker-kain".
 CODE_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HubCode = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=CODE_PATTERN)]
 Sku = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=CODE_PATTERN)]
 
-# A name a person typed: trimmed, never empty, never a novel. The pattern says so to readers of
-# the API document, where "  " would otherwise look long enough; and Postgres cannot store NUL.
-NAME_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# A name a person typed: trimmed, never empty, never a novel, never a control character nor a
+# link (shared/names.py says why). The pattern says what a JSON schema can to readers of the API
+# document, where "  " would otherwise look long enough; the validator says the rest.
+NAME_PATTERN = rf"^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}\s][^{CONTROL_CLASS}]*$"
+
+
+def _plain_name(text: str) -> str:
+    character = refused_character(text)
+    if character is not None:
+        raise PydanticCustomError(
+            "name_control_character",
+            "must not contain control characters ({character})",
+            {"character": character},
+        )
+    if looks_like_link(text):
+        raise PydanticCustomError("name_link", "must not look like a link, address or handle")
+    return text
+
+
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NAME_PATTERN),
+    AfterValidator(_plain_name),
+]
+# A name as events carry it: as checked when it was taken in, read again without the checks
+# added since, so that an event written before them stays readable (the notifier shows such a
+# name through `shared.names.harmless`).
+RECORDED_NAME_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+RecordedName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=120, pattern=RECORDED_NAME_PATTERN
+    ),
+]
+
+# A hub's time zone: a canonical IANA name, Area/Location ("Asia/Jakarta") or "UTC". The tz
+# database also holds files that are no zone of their own: "localtime" and "posixrules" (the
+# machine's own), "Factory", the "posix/" and "right/" trees, and old aliases ("US/Eastern").
+_ZONE_AREAS = "Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific"
+_CANONICAL_ZONE = re.compile(rf"^(?:UTC|(?:{_ZONE_AREAS})/[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)?)$")
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    """The tz database's names, read once: listing them walks the database's files."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def canonical_timezone(name: str) -> str:
+    if not _CANONICAL_ZONE.match(name) or name not in _zones():
+        raise PydanticCustomError(
+            "timezone_unknown", "not a time zone of the tz database, such as Asia/Jakarta"
+        )
+    return name
+
+
+TimeZone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(canonical_timezone),
+    Field(examples=["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
 ]
 
 
@@ -99,9 +160,10 @@ EmailAddress = Annotated[
 ]
 
 # How a person wants to be told: in Bahasa Indonesia (the default) or English, and on which
-# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email).
-Language = Literal["id", "en"]
-ChannelName = Literal["whatsapp", "sms", "email"]
+# channel; None is the hub's own order of channels (WhatsApp, then SMS, then email). Named
+# (TypeAliasType): the API documents then have one schema for each, not one per field.
+Language = TypeAliasType("Language", Literal["id", "en"])
+ChannelName = TypeAliasType("ChannelName", Literal["whatsapp", "sms", "email"])
 
 # The contact field each channel reaches a person at.
 _CONTACT_OF_CHANNEL = {"whatsapp": "phone", "sms": "phone", "email": "email"}

@@ -30,7 +30,12 @@ class Readiness(TypedDict):
 
 
 @routes.get("/health")
-@documented(summary=Text("Layanan hidup", "The service is alive"), answers={200: Alive})
+@documented(
+    operation_id="health",
+    tag="system",
+    summary=Text("Layanan hidup", "The service is alive"),
+    answers={200: Alive},
+)
 async def health(_request: web.Request) -> web.Response:
     """Alive: the process answers."""
     return web.json_response({"status": "ok"})
@@ -38,6 +43,8 @@ async def health(_request: web.Request) -> web.Response:
 
 @routes.get("/ready")
 @documented(
+    operation_id="ready",
+    tag="system",
     summary=Text("Database dan broker terjangkau", "Database and broker reachable"),
     answers={200: Readiness, 503: Readiness},
 )

@@ -2,12 +2,61 @@
 
 Every log line carries the service name and whatever `structlog.contextvars` holds: the
 correlation id of the request or event that caused it, and the event id being handled.
+
+No line carries a credential, whoever wrote it: aiohttp quotes the raw header line of a request
+it cannot parse, `Authorization` included, and any other library may do the same. So every
+line's text is read for credentials as it is written (`redacted`), and a request that could not
+be parsed, the client's fault, is a one-line warning rather than an error with a traceback.
 """
 
 import logging
+import re
 import sys
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
+
+# A header that carries a credential, with its value up to the line's end or the quote around it
+# (an exception quotes raw bytes: b'Authorization: Bearer ...'); a bearer token anywhere; the
+# hub's own partner keys and callback secrets, however they got into a text.
+_CREDENTIALS = (
+    (
+        re.compile(
+            r"((?:proxy-)?authorization|cookie|set-cookie|x-api-key)(\s*[:=]\s*)[^\r\n'\"]*",
+            re.IGNORECASE,
+        ),
+        r"\1\2[redacted]",
+    ),
+    (re.compile(r"\b(bearer|basic)\s+[^\s'\"]+", re.IGNORECASE), r"\1 [redacted]"),
+    (re.compile(r"\b(plut|whsec)_[A-Za-z0-9_-]+"), r"\1_[redacted]"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _CREDENTIALS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redacted(_logger, _method, event_dict):
+    """Every text of the line, the formatted exception included, without credentials."""
+    return {
+        key: redact(value) if isinstance(value, str) else value for key, value in event_dict.items()
+    }
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse at ERROR with the parser's exception, which quotes
+    the raw line. It is the client's error, not ours: a warning naming the kind of error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name == "aiohttp.server" and isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "malformed request refused (%s, status %s)"
+            record.args = (type(error).__name__, error.code)
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def configure_logging(service: str, log_format: str = "json", level: str = "INFO") -> None:
@@ -44,11 +93,13 @@ def configure_logging(service: str, log_format: str = "json", level: str = "INFO
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redacted,
             renderer,
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.addFilter(MalformedRequests())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -4,6 +4,7 @@ A handler says what it takes and answers with `@documented(...)`, under aiohttp'
 
     @routes.post("/v1/deliveries")
     @documented(
+        operation_id="recordDelivery",
         summary=Text("Catat setoran produsen", "Record a producer's delivery"),
         body=NewDelivery,
         answers={201: Delivery},
@@ -17,6 +18,7 @@ same declarations, cannot drift from what is enforced.
 """
 
 import functools
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,7 +26,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel
 
-from shared.operators import require_operator
+from shared.operators import Role, require_operator
 from shared.problems import (
     BODY_TOO_LARGE,
     INTERNAL_ERROR,
@@ -38,14 +40,16 @@ from shared.problems import (
 )
 from shared.web import read_json, read_query
 
-# "operator": the centre's operator token. "partner": a partner's API key or the operator token,
-# checked by the operation's `guard`, since the keys live in the orders service's database.
-Auth = Literal["operator", "partner"] | None
+# "operator": an operator token whose role suffices for the method (a viewer's reads, staff's
+# changes); "admin": the admin's token only. "partner": a partner's API key or an operator
+# token, checked by the operation's `guard`, since the keys live in the orders service's database.
+Auth = Literal["operator", "admin", "partner"] | None
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
 TEXT = "text/plain"  # an answer in plain text, such as Prometheus' exposition format
 _OPERATION = "openapi_operation"  # the attribute a documented handler carries its Operation in
+_OPERATION_ID = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 
 # What the shared plumbing answers (shared/web.py, shared/operators.py), one kind per status.
@@ -75,10 +79,17 @@ class Header:
     about: Text
     required: bool = False
     schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    example: str | None = None
+
+
+# Who an operation is for: a partner's tools, the centre's operators, or the machinery (health,
+# metrics, the documents). Generated clients group their methods by it.
+Tag = Literal["partner", "operator", "system"]
 
 
 @dataclass(frozen=True)
 class Operation:
+    operation_id: str  # camelCase, unique in the hub; a system one is prefixed by its service
     summary: Text
     answers: Mapping[int, Any]  # status -> a pydantic-readable type, HTML, TEXT, None (no body)
     body: type[BaseModel] | None
@@ -87,6 +98,16 @@ class Operation:
     path: Mapping[str, Any]  # path parameter -> its type; str when not named
     headers: tuple[Header, ...]
     problems: tuple[int | Kind, ...]
+    description: Text | None = None
+    tag: Tag | None = None  # None: by who may call it (see `group`)
+    examples: Mapping[int | str, Any] = field(default_factory=dict)  # "body", or a status
+
+    @property
+    def group(self) -> Tag:
+        """The tag: as declared, else the partners' when partners (or anyone) may call it."""
+        if self.tag is not None:
+            return self.tag
+        return "partner" if self.auth in ("partner", None) else "operator"
 
     def problem_kinds(self, has_path_parameters: bool) -> dict[int, list[Kind]]:
         """Every problem this operation can answer, by status."""
@@ -97,8 +118,8 @@ class Operation:
             wanted.append(422)
         if self.auth is not None:
             wanted += [401, 403]
-        if self.auth == "partner":
-            wanted.append(429)
+        if self.auth is not None:
+            wanted.append(429)  # a source that guessed credentials waits
         if has_path_parameters:
             wanted.append(404)  # a path that names nothing
         by_status: dict[int, list[Kind]] = {}
@@ -112,8 +133,11 @@ class Operation:
 
 def documented(
     *,
+    operation_id: str,
     summary: Text,
     answers: Mapping[int, Any],
+    description: Text | None = None,
+    tag: Tag | None = None,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     auth: Auth = None,
@@ -121,19 +145,38 @@ def documented(
     headers: Iterable[Header] = (),
     problems: Iterable[int | Kind] = (),
     guard: Callable[[web.Request], Awaitable[Any]] | None = None,
+    examples: Mapping[int | str, Any] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Document a handler, and enforce what the document says.
 
+    `operation_id` names the method in generated clients (`placeOrder`), so it is chosen, not
+    derived from the handler's name; `description` adds to what the document says by itself
+    (who may call, the Idempotency-Key); `tag` is derived from `auth` unless given.
+
     The caller is checked before anything else: by `guard` when given, else with
-    `auth="operator"` by the operator token. The handler is called with the request, then what
-    the guard answered (the caller), the validated `body` and the validated `query`, each only
-    when declared.
+    `auth="operator"` by an operator token of the method's role, with `auth="admin"` by the
+    admin's. The handler is called with the request, then what the guard answered (the
+    caller), the validated `body` and the validated `query`, each only when declared.
     `answers` maps a status to the type of its body (a pydantic model, a TypedDict...), `HTML`,
     `TEXT` or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing
-    answers.
+    answers. `examples` shows bodies: the request's under "body", an answer's under its status
+    (the linters check each against its schema).
     """
+    if not _OPERATION_ID.match(operation_id):
+        raise ValueError(f"operation id {operation_id!r} is not camelCase")
     operation = Operation(
-        summary, dict(answers), body, query, auth, dict(path or {}), tuple(headers), tuple(problems)
+        operation_id,
+        summary,
+        dict(answers),
+        body,
+        query,
+        auth,
+        dict(path or {}),
+        tuple(headers),
+        tuple(problems),
+        description,
+        tag,
+        dict(examples or {}),
     )
 
     def decorate(handler: Handler) -> Handler:
@@ -144,6 +187,8 @@ def documented(
                 parts.append(await guard(request))
             elif auth == "operator":
                 require_operator(request)
+            elif auth == "admin":
+                require_operator(request, Role.admin)
             if body is not None:
                 parts.append(await read_json(request, body))
             if query is not None:

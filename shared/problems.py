@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.fields import NAME_PATTERN, PRIORITY_CLASS_PATTERN
+from shared.fields import NAME_PATTERN, PRIORITY_CLASS_PATTERN, RECORDED_NAME_PATTERN
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,18 @@ _MESSAGES = {
     "rejected_exceeds_quantity": Text(
         "tidak boleh melebihi jumlah yang diantar", "cannot exceed the quantity delivered"
     ),
-    "timezone_unknown": Text("zona waktu tidak dikenal", "unknown time zone"),
+    "timezone_unknown": Text(
+        "zona waktu tidak dikenal; pakai nama IANA seperti Asia/Jakarta",
+        "unknown time zone; use an IANA name such as Asia/Jakarta",
+    ),
+    "name_control_character": Text(
+        "tidak boleh berisi karakter kendali ({character})",
+        "must not contain control characters ({character})",
+    ),
+    "name_link": Text(
+        "tidak boleh berupa tautan, alamat web atau akun (://, www., .com, @)",
+        "must not look like a link, web address or handle (://, www., .com, @)",
+    ),
     "one_of_required": Text(
         "isi order_id atau producer_id (salah satu)", "give order_id or producer_id (one of them)"
     ),
@@ -199,7 +210,13 @@ _MESSAGES = {
 }
 # A pattern other than the codes' says what it wants in its own words.
 _PATTERN_MESSAGES = {
-    NAME_PATTERN: Text("tidak boleh berisi karakter NUL", "must not contain the NUL character"),
+    NAME_PATTERN: Text(
+        "tidak boleh kosong atau berisi karakter kendali",
+        "must not be blank or hold control characters",
+    ),
+    RECORDED_NAME_PATTERN: Text(
+        "tidak boleh berisi karakter NUL", "must not contain the NUL character"
+    ),
     PRIORITY_CLASS_PATTERN: Text(
         "huruf kecil, angka dan garis bawah, diawali huruf",
         "lowercase letters, digits and underscores, starting with a letter",

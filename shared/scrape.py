@@ -4,6 +4,7 @@ between scrapes.
 """
 
 import asyncio
+import hmac
 from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
@@ -16,8 +17,8 @@ from prometheus_client.registry import Collector
 
 from shared.openapi import TEXT, documented
 from shared.outbox import backlog
-from shared.problems import Text
-from shared.web import DATABASE, SERVICE
+from shared.problems import Problem, Text
+from shared.web import DATABASE, SERVICE, SETTINGS
 
 log = structlog.get_logger(__name__)
 
@@ -59,12 +60,37 @@ class _Read(Collector):
         return self.families
 
 
+def _require_scraper(request: web.Request) -> None:
+    """With METRICS_TOKEN set, only a request bearing it; unset, anyone, unless the service
+    requires the token (the console, whose port is the operators' and so the internet's)."""
+    settings = request.app[SETTINGS]
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if not token and not settings.metrics_require_token:
+        return
+    given = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        raise Problem(
+            401,
+            "unauthorised",
+            Text("Perlu token metrik", "The metrics token is needed"),
+            Text(
+                "Kirim header 'Authorization: Bearer <METRICS_TOKEN>'",
+                "Send the header 'Authorization: Bearer <METRICS_TOKEN>'",
+            ),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 @routes.get("/metrics")
 @documented(
+    operation_id="metrics",
+    tag="system",
     summary=Text("Metrik layanan untuk Prometheus", "The service's metrics, for Prometheus"),
     answers={200: TEXT},
+    problems=(401,),
 )
 async def get_metrics(request: web.Request) -> web.Response:
+    _require_scraper(request)
     families: list[Metric] = []
     try:
         async with asyncio.timeout(READ_TIMEOUT_SECONDS):

@@ -13,6 +13,7 @@ from shared.bus import open_broker
 from shared.config import ServiceSettings
 from shared.consumer import Consumer, EventHandlers
 from shared.db import open_database, service_migrations
+from shared.guesses import GUESSES, Guesses
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
 from shared.scrape import READINGS, Reading, read_outbox
@@ -55,6 +56,7 @@ def service_app(
     )
     app[SERVICE] = service
     app[SETTINGS] = settings
+    app[GUESSES] = Guesses.of(settings)
     app[READINGS] = (read_outbox, *readings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:

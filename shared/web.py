@@ -36,6 +36,12 @@ BROKER = web.AppKey("broker", Broker)
 
 # Large enough for any order or delivery, small enough that nobody can make us buffer megabytes.
 MAX_BODY_BYTES = 16 * 1024
+# No body we take nests deeper than a few levels; parsing and validating recurse per level, and a
+# thousand of them (2 KB of brackets) would exhaust Python's stack.
+MAX_JSON_DEPTH = 32
+# A JSON string, escapes and all: its brackets are text, not nesting.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NESTING_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 CORRELATION_HEADER = "X-Correlation-Id"
 _CORRELATION_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 PROBLEM_JSON = "application/problem+json"
@@ -152,6 +158,13 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
             Text("Kirim Content-Type: application/json", "Send Content-Type: application/json")
         )
     raw = await request.read()
+    if nesting_depth(raw) > MAX_JSON_DEPTH:
+        raise MALFORMED_JSON.problem(
+            Text(
+                f"JSON bersarang lebih dari {MAX_JSON_DEPTH} tingkat",
+                f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
+            )
+        )
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -160,6 +173,17 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
         return model.model_validate(data)
     except ValidationError as error:
         raise from_validation_error(error) from None
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest, read before parsing it: the brackets
+    outside strings, counted in one pass. For a text that is no JSON the count means nothing, and
+    the parser refuses the text anyway."""
+    depth = deepest = 0
+    for byte in _JSON_STRING.sub(b"", raw):
+        depth += _NESTING_STEP.get(byte, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def read_query(request: web.Request, model: type[Model]) -> Model:

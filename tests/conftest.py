@@ -16,7 +16,7 @@ from tests.support.bus import EventTap
 from tests.support.console import Account, ConsoleSession, make_operator
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
-from tests.support.stack_env import OPERATOR_TOKEN, stack_env
+from tests.support.stack_env import OPERATOR_TOKEN, PARTNERS_BUYER_TYPES, stack_env
 from tools.client import HubClient, new_hub_code
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
@@ -99,7 +99,7 @@ async def hub(client: HubClient) -> str:
 @pytest.fixture
 async def partner(client: HubClient, hub: str) -> dict:
     """A partner that may order for `hub`, as created: with its `api_key`, shown only then."""
-    return await client.create_partner(f"Mitra {hub}", [hub])
+    return await client.create_partner(f"Mitra {hub}", [hub], buyer_types=PARTNERS_BUYER_TYPES)
 
 
 @pytest.fixture

@@ -99,7 +99,8 @@ class HubClient:
         )
 
     async def delivery(self, delivery_id: str) -> dict:
-        return await self.call("intake", "GET", f"/v1/deliveries/{delivery_id}")
+        path = f"/v1/deliveries/{delivery_id}"
+        return await self.call("intake", "GET", path, headers=self.as_operator())
 
     # orders
 
@@ -173,7 +174,7 @@ class HubClient:
 
     async def queue(self, hub: str, sku: str, limit: int = 1000) -> dict:
         path = f"/v1/hubs/{hub}/products/{sku}/queue?limit={limit}"
-        return await self.call("allocator", "GET", path)
+        return await self.call("allocator", "GET", path, headers=self.as_operator())
 
     # notifier
 
@@ -190,10 +191,12 @@ class HubClient:
         )
 
     async def draws(self, hub: str, sku: str) -> dict:
-        return await self.call("allocator", "GET", f"/v1/hubs/{hub}/products/{sku}/draws")
+        path = f"/v1/hubs/{hub}/products/{sku}/draws"
+        return await self.call("allocator", "GET", path, headers=self.as_operator())
 
     async def standing(self, order_id: str) -> dict:
-        return await self.call("allocator", "GET", f"/v1/orders/{order_id}/standing")
+        path = f"/v1/orders/{order_id}/standing"
+        return await self.call("allocator", "GET", path, headers=self.as_operator())
 
     async def messages(self, *, order_id: str | None = None, producer_id: str | None = None):
         query = f"order_id={order_id}" if order_id else f"producer_id={producer_id}"

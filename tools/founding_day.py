@@ -4,8 +4,11 @@
 every kind pre-order more than that, one after another. The allocator gives the units out in
 order; everyone hears what happened, by the channel they use and in their language.
 
-    python -m tools.founding_day                   # against the default localhost ports
-    python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 ...
+    python -m tools.founding_day                   # INTAKE_URL/ORDERS_URL, else 127.0.0.1
+    python -m tools.founding_day --hub kalteng-2 --intake http://host:8081 --orders ...
+
+The services are found as `plut` finds them: INTAKE_URL, else 127.0.0.1 at INTAKE_PORT (the
+port docker-compose.yml publishes intake on), else 8081; likewise orders.
 
 It acts as the centre's operator (registering the hub, the producers and their deliveries), so it
 needs the token the services run with: OPERATOR_TOKEN in the environment, or --operator-token.
@@ -25,9 +28,12 @@ import aiohttp
 from services.allocator.domain import Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.stack import DEFAULT_PORTS
+from tools.stack import service_url
 
 SKU = "masker-kain"
+# The day is played through these two alone (the others it only hears from by events), so it
+# runs against compose, which publishes no fixed port for the allocator's replicas.
+SERVICES_PLAYED = ("intake", "orders")
 REGENCIES = (
     "Kota Palangka Raya", "Kotawaringin Barat", "Kotawaringin Timur", "Kapuas", "Katingan",
     "Pulang Pisau", "Gunung Mas", "Barito Selatan", "Barito Utara", "Barito Timur",
@@ -37,10 +43,9 @@ BUYER_REGIONS = (
     "Palangka Raya", "Sampit", "Pangkalan Bun", "Kuala Kapuas", "Muara Teweh", "Kasongan",
     "Banjarmasin", "Pontianak", "Samarinda", "Surabaya", "Makassar", "Jakarta",
 )  # fmt: skip
-FIRST_NAMES = (
-    "Siti", "Nur", "Dewi", "Rina", "Yuli", "Sri", "Wati", "Lestari", "Ani", "Fitri",
-    "Agus", "Budi", "Hendra", "Rahmat", "Yanto", "Darmawan", "Eko", "Iwan",
-)  # fmt: skip
+WOMENS_NAMES = ("Siti", "Nur", "Dewi", "Rina", "Yuli", "Sri", "Wati", "Lestari", "Ani", "Fitri")
+MENS_NAMES = ("Agus", "Budi", "Hendra", "Rahmat", "Yanto", "Darmawan", "Eko", "Iwan")
+FIRST_NAMES = WOMENS_NAMES + MENS_NAMES  # one draw from all of them, as before the split
 LAST_NAMES = ("Rahayu", "Saputra", "Hidayat", "Nugroho", "Wulandari", "Pratama", "Lubis", "Usop")
 BUYER_KINDS = {
     # buyer type: (name pattern, smallest and largest order)
@@ -105,6 +110,11 @@ def in_queue_order(scenario: Scenario) -> list[int]:
     return shares
 
 
+def addressed(person: str) -> str:
+    """The name as a producer is called at the counter: Pak for a man, Ibu for a woman."""
+    return f"{'Pak' if person.split()[0] in MENS_NAMES else 'Ibu'} {person}"
+
+
 def _phone(rng: random.Random) -> str:
     return "0812" + "".join(rng.choice("0123456789") for _ in range(8))
 
@@ -116,7 +126,7 @@ def founding_day(seed: int = 2020, producers: int = 40, buyers: int = 50) -> Sce
     rng = random.Random(seed)
     producer_plans = tuple(
         ProducerPlan(
-            name=f"Ibu {rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            name=addressed(f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"),
             phone=_phone(rng),
             regency=rng.choice(REGENCIES),
             email=None if index % 10 == 9 else f"penjahit{index + 1}@contoh.id",
@@ -254,13 +264,12 @@ def main() -> None:
         default=os.environ.get("OPERATOR_TOKEN"),
         help="the services' OPERATOR_TOKEN (default: that variable)",
     )
-    for name, port in DEFAULT_PORTS.items():
-        parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{port}", help=f"{name} URL")
-    parser.add_argument(
-        "--operator-token",
-        default=os.environ.get("OPERATOR_TOKEN"),
-        help="the services' OPERATOR_TOKEN (default: from the environment)",
-    )
+    for name in SERVICES_PLAYED:
+        parser.add_argument(
+            f"--{name}",
+            default=service_url(name),
+            help=f"{name} URL (default: {name.upper()}_URL, else 127.0.0.1:{name.upper()}_PORT)",
+        )
     args = parser.parse_args()
     if not args.operator_token:
         parser.error("the operator token is needed: set OPERATOR_TOKEN or pass --operator-token")
@@ -268,7 +277,7 @@ def main() -> None:
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
-            urls = {name: getattr(args, name) for name in DEFAULT_PORTS}
+            urls = {name: getattr(args, name) for name in SERVICES_PLAYED}
             client = HubClient(session, urls, operator_token=args.operator_token)
             outcome = await play(client, args.hub, scenario)
             print(report(scenario, outcome))

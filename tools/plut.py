@@ -9,7 +9,8 @@ console: operator accounts, partners, demo data, played days, and the console's 
     plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
 
 The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
-...; by default on localhost (8081-8085). Changes are an operator's: OPERATOR_TOKEN or
+...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml publishes
+them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
 --operator-token. `operator create` writes the console's own schema in DATABASE_URL.
 """
 
@@ -31,11 +32,13 @@ import aiohttp
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from yarl import URL
 
 from services.console import reports
+from services.console.backends import url_path
 from tools import founding_day
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import DEFAULT_PORTS
+from tools.stack import service_url
 
 console = Console()
 SERVICES = ("intake", "orders", "allocator", "notifier")
@@ -316,11 +319,11 @@ def _fetch(client: HubClient, language: str) -> reports.Fetch:
         headers = {"Accept-Language": language}
         if client.operator_token:
             headers.update(client.as_operator())
-        url = client.urls[service] + path
+        url = URL(client.urls[service] + url_path(path), encoded=True)
         async with client.session.get(url, params=params, headers=headers) as response:
             body = await response.json(content_type=None)
             if response.status >= 400:
-                raise ApiError("GET", url, response.status, body)
+                raise ApiError("GET", str(url), response.status, body)
             return body
 
     return fetch
@@ -359,8 +362,8 @@ def _parser() -> argparse.ArgumentParser:
             f"--{name}",
             # Its own dest: `play generated --orders N` is a count, not this URL.
             dest=f"{name}_url",
-            default=os.environ.get(env, f"http://localhost:{DEFAULT_PORTS[name]}"),
-            help=f"the {name} service (default: {env} or localhost:{DEFAULT_PORTS[name]})",
+            default=service_url(name),
+            help=f"the {name} service (default: {env}, else 127.0.0.1:{name.upper()}_PORT)",
         )
     parser.add_argument("--operator-token", default=os.environ.get("OPERATOR_TOKEN"))
     commands = parser.add_subparsers(dest="command", required=True)

@@ -31,6 +31,9 @@ async def run() -> None:
             print("OPERATOR_TOKEN is unset: operators' calls, intake's writes among them, refused")
         if not os.environ.get("STOREFRONT_PARTNER_KEY"):
             print("STOREFRONT_PARTNER_KEY is unset: the buyers' site cannot place orders")
+        for role in ("STAFF", "VIEWER"):
+            if not os.environ.get(f"OPERATOR_{role}_TOKEN"):
+                print(f"OPERATOR_{role}_TOKEN is unset: the console's {role.lower()} cannot act")
         await stopping.wait()
     finally:
         stack.stop()

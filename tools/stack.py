@@ -4,6 +4,7 @@ Used by the tests, the benchmarks and `python -m tools.run_local`.
 """
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -28,21 +29,31 @@ DEFAULT_PORTS = {
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
+def service_url(name: str) -> str:
+    """Where a command on this machine finds a service: `<NAME>_URL`, else loopback at
+    `<NAME>_PORT` (the variable docker-compose.yml publishes it on), else its default port."""
+    port = os.environ.get(f"{name.upper()}_PORT") or DEFAULT_PORTS[name]
+    return os.environ.get(f"{name.upper()}_URL") or f"http://127.0.0.1:{port}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
-async def serve_locally(app: aiohttp.web.Application) -> tuple[aiohttp.web.AppRunner, int]:
-    """Serve a stand-in's `app` on a free loopback port; answer its runner (to clean up) and port.
+async def serve_locally(
+    app: aiohttp.web.Application, host: str = "127.0.0.1"
+) -> tuple[aiohttp.web.AppRunner, int]:
+    """Serve a stand-in's `app` on a free port of a loopback address (`host`); answer its runner
+    (to clean up) and port.
 
     A handler whose client hung up is cancelled, so a stand-in counts only requests still open.
     """
     runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
     await runner.setup()
-    port = free_port()
-    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    port = free_port(host)
+    await aiohttp.web.TCPSite(runner, host, port).start()
     return runner, port
 
 
@@ -149,11 +160,21 @@ class Stack:
         env = {
             "DATABASE_URL": database_url,
             "AMQP_URL": amqp_url,
+            # These processes serve plain HTTP on this machine: the console's cookies must be
+            # sent over it (production, behind TLS, leaves SECURE_COOKIES on).
+            "SECURE_COOKIES": "false",
             # The orders service asks the allocator where an order stands; the console asks all.
             **{
                 f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
                 for name in ("intake", "orders", "allocator", "notifier")
             },
+            # The API documents' servers: where these processes answer.
+            "PUBLIC_URLS": json.dumps(
+                {
+                    name: f"http://127.0.0.1:{ports[name]}"
+                    for name in ("intake", "orders", "allocator", "notifier")
+                }
+            ),
             **(extra_env or {}),
         }
         return cls(
@@ -171,10 +192,16 @@ class Stack:
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
 
-    def replica(self, name: str, log_path: Path) -> ServiceProcess:
-        """Another process of a service on its own port, with the stack's database and broker."""
+    def replica(
+        self, name: str, log_path: Path, env: dict[str, str] | None = None
+    ) -> ServiceProcess:
+        """Another process of a service on its own port, with the stack's database and broker
+        (and `env` over the stack's environment)."""
         return ServiceProcess(
-            name=name, port=free_port(), env=self.services[name].env, log_path=log_path
+            name=name,
+            port=free_port(),
+            env={**self.services[name].env, **(env or {})},
+            log_path=log_path,
         )
 
     def urls(self) -> dict[str, str]:

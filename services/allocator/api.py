@@ -1,4 +1,5 @@
-"""The allocator's read-only views: a product's queue and its stock."""
+"""The allocator's read-only views: a product's queue (every partner's orders: operators only)
+and its stock (a figure anyone may read)."""
 
 import uuid
 from datetime import date, datetime
@@ -58,9 +59,11 @@ class Stock(BaseModel):
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/queue")
 @documented(
+    operation_id="getQueue",
     summary=Text("Antrean pesanan yang menunggu", "The queue of waiting orders"),
     query=Page,
     answers={200: Queue},
+    auth="operator",
     path=PRODUCT,
     problems=(422,),
 )
@@ -100,6 +103,7 @@ async def get_queue(request: web.Request, page: Page) -> web.Response:
 
 @routes.get("/v1/hubs/{hub}/products/{sku}/stock")
 @documented(
+    operation_id="getStock",
     summary=Text("Stok produk", "A product's stock"),
     answers={200: Stock},
     path=PRODUCT,

@@ -86,6 +86,7 @@ class HubPath(BaseModel):
 
 @routes.get("/v1/hubs/{hub}/days")
 @documented(
+    operation_id="getHubDays",
     summary=Text("Hari-hari hub per produk", "A hub's days, per product"),
     query=DaysQuery,
     answers={200: HubDays},

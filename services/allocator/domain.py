@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Mode = Literal["fifo", "fair_share", "lottery"]
+from typing_extensions import TypeAliasType
+
+# Named: one schema in the API document for the policy that is set and the one answered.
+Mode = TypeAliasType("PolicyMode", Literal["fifo", "fair_share", "lottery"])
 MODES: tuple[Mode, ...] = ("fifo", "fair_share", "lottery")
 DEFAULT_HOLD_SECONDS = 48 * 3600
 

@@ -66,8 +66,10 @@ class LotAllocations(BaseModel):
 
 @routes.get("/v1/deliveries/{id}/allocations")
 @documented(
+    operation_id="getDeliveryAllocations",
     summary=Text("Alokasi dari satu setoran", "What one delivery was allocated to"),
     answers={200: LotAllocations},
+    auth="operator",
     path={"id": uuid.UUID},
     problems=(DELIVERY_UNKNOWN,),
 )

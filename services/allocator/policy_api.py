@@ -1,4 +1,5 @@
-"""Operators set how a product is shared; anyone may read the active policy and the draws."""
+"""Operators set how a product is shared; anyone may read the active policy. The draws name
+every entrant's order, whoever placed it: operators only."""
 
 from datetime import datetime
 
@@ -61,6 +62,7 @@ def product_in_path(request: web.Request) -> tuple[str, str]:
 
 @routes.put(PRODUCT_PATH + "/policy")
 @documented(
+    operation_id="setPolicy",
     summary=Text("Tetapkan cara produk dibagi", "Set how a product is shared"),
     body=PolicyRules,
     answers={200: ActivePolicy},
@@ -83,6 +85,7 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
 
 @routes.get(PRODUCT_PATH + "/policy")
 @documented(
+    operation_id="getPolicy",
     summary=Text("Cara produk dibagi saat ini", "How a product is shared now"),
     answers={200: ActivePolicy},
     path=PRODUCT,
@@ -96,8 +99,10 @@ async def get_policy(request: web.Request) -> web.Response:
 
 @routes.get(PRODUCT_PATH + "/draws")
 @documented(
+    operation_id="getDraws",
     summary=Text("Undian terakhir", "The latest lottery draws"),
     answers={200: Draws},
+    auth="operator",
     path=PRODUCT,
     problems=(422,),
 )

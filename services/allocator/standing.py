@@ -1,5 +1,6 @@
 """`GET /v1/orders/{id}/standing`: where an order stands and why, for the buyer (the orders
-service shows it on its own `GET /v1/orders/{id}`)."""
+service shows it on its own `GET /v1/orders/{id}`, to the partner that placed the order, and
+asks for it with the operator token: an order's place is no one else's to read)."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -56,8 +57,10 @@ class Standing(BaseModel):
 
 @routes.get("/v1/orders/{id}/standing")
 @documented(
+    operation_id="getOrderStanding",
     summary=Text("Posisi pesanan dan alasannya", "Where an order stands, and why"),
     answers={200: Standing},
+    auth="operator",
     path={"id": uuid.UUID},
 )
 async def get_standing(request: web.Request) -> web.Response:

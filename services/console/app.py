@@ -13,11 +13,14 @@ from aiohttp import web
 from services.console import pages
 from services.console.backends import BACKENDS, Backends
 from services.console.errors import error_pages
-from services.console.sessions import security_headers, session_middleware
+from services.console.sessions import session_middleware
+from services.console.uploads import MAX_UPLOAD_BYTES
 from services.console.views import DEFAULT_HUB
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
+from shared.guesses import GUESSES, Guesses
+from shared.page_security import security_headers
 from shared.scrape import READINGS
 from shared.web import (
     DATABASE,
@@ -29,8 +32,6 @@ from shared.web import (
 )
 
 HERE = Path(__file__).parent
-# An XLSX of thousands of producers is larger than any JSON body the APIs take.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class Settings(ServiceSettings):
@@ -42,13 +43,17 @@ class Settings(ServiceSettings):
     # The hub this console serves until an operator picks another.
     hub: str = "kalteng"
     session_hours: float = 12.0
-    # Behind HTTPS, cookies are sent only over it.
-    secure_cookies: bool = False
+    # Cookies go only over HTTPS; turned off (SECURE_COOKIES=false) only for a console on
+    # plain HTTP on the operator's own machine, as the local compose stack serves it.
+    secure_cookies: bool = True
+    # Its /metrics is for the scraper, not the internet: refused without METRICS_TOKEN.
+    metrics_require_token: bool = True
     backend_timeout_seconds: float = 10.0
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
+        # An XLSX of thousands of producers is larger than any JSON body the APIs take.
         client_max_size=MAX_UPLOAD_BYTES,
         middlewares=[
             timing_middleware,
@@ -61,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SERVICE] = "console"
     app[SETTINGS] = settings
+    app[GUESSES] = Guesses.of(settings)
     app[READINGS] = ()
     app[DEFAULT_HUB] = settings.hub
     aiohttp_jinja2.setup(
@@ -91,7 +97,7 @@ def create_app(settings: Settings) -> web.Application:
                     "allocator": settings.allocator_url,
                     "notifier": settings.notifier_url,
                 },
-                settings.operator_token,
+                settings.operator_tokens(),
             )
             yield
 

@@ -4,6 +4,7 @@ problem+json, like from every other service."""
 import structlog
 from aiohttp import web
 
+from services.console import uploads
 from services.console.backends import BackendError
 from services.console.views import language, render, text
 from shared.problems import Problem, Text
@@ -24,6 +25,11 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
             raise
         document = problem.document(language(request))
         return render(request, "error.html", {"problem": document}, status=problem.status)
+    except web.HTTPRequestEntityTooLarge:
+        if not _browser(request):
+            raise
+        too_big = {"title": text(request, uploads.TOO_BIG)}
+        return render(request, "error.html", {"problem": too_big}, status=413)
     except web.HTTPNotFound:
         if not _browser(request):
             raise

@@ -1,17 +1,15 @@
-"""The producers' file staff bring back: an XLSX or CSV read into rows to import (by its
-content, not its name; headers in either language), and the empty template to fill in. Pure."""
+"""The producers' file staff bring back: its table (read within bounds by uploads.py) as rows
+to import, headers in either language; and the empty template to fill in. Pure."""
 
-import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
+from services.console.uploads import Table, UnreadableFile
 from shared.problems import Text
 
 IMPORT_COLUMNS = {
@@ -30,23 +28,14 @@ TEMPLATE_HEADERS = {
 }
 
 
-class UnreadableFile(ValueError):
-    """The upload cannot be read as producers; `message` says why in both languages."""
-
-    def __init__(self, message: Text):
-        super().__init__(message.en)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class ImportRow:
     row: int  # as the spreadsheet numbers it: the header is row 1
     fields: dict[str, str]
 
 
-def read_producers(data: bytes) -> list[ImportRow]:
-    """An XLSX or CSV of producers, whichever it is (by its content, not its name)."""
-    table = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+def read_producers(table: Table) -> list[ImportRow]:
+    """The producers in an uploaded file's table; UnreadableFile says why there are none."""
     header_at, header = next(
         ((number, cells) for number, cells in table if any(_cell(c) for c in cells)), (0, [])
     )
@@ -108,47 +97,6 @@ def _cell(value: Any, field_name: str = "") -> str:
         digits = str(value)
         return "+" + digits if digits.startswith("62") else "0" + digits
     return str(value).strip()
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as error:
-        raise UnreadableFile(
-            Text("Berkas XLSX rusak atau bukan XLSX", "The XLSX file is damaged or not XLSX")
-        ) from error
-    try:
-        sheet = book.worksheets[0]
-        return [
-            (number, list(cells))
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    if b"\x00" in data[:4096]:
-        raise UnreadableFile(NEITHER)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows writes the ANSI code page, not UTF-8.
-        text = data.decode("cp1252", errors="replace")
-        if any(ord(c) < 32 and c not in "\r\n\t" for c in text[:4096]):
-            raise UnreadableFile(NEITHER) from None
-    try:
-        # Excel set to Indonesian separates with semicolons.
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(enumerate(csv.reader(io.StringIO(text), dialect), start=1))
-
-
-NEITHER = Text(
-    "Berkas bukan XLSX atau CSV; simpan dari Excel sebagai .xlsx atau .csv",
-    "The file is neither XLSX nor CSV; save it from Excel as .xlsx or .csv",
-)
 
 
 def template(language: str) -> bytes:

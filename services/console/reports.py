@@ -5,6 +5,7 @@ functions, so both give the same files.
 
 XLSX cells are real numbers and dates with the formats Excel shows the centre's way; CSV is for
 other programs: ISO dates, plain integers, and a BOM so that Excel still reads it as UTF-8.
+Every cell of either is written through cells.py, so no name from outside becomes a formula.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from services.console.cells import csv_value, xlsx_value
 from shared.problems import Text
 
 RUPIAH_FORMAT = '"Rp"#,##0'
@@ -110,12 +112,7 @@ def xlsx(report: Report, language: str) -> bytes:
                     value = local.replace(tzinfo=None) if local else None
                 elif column.kind == "bool":
                     value = _yes_no(value, language)
-                if column.kind in FORMATS and value is not None:
-                    cell = WriteOnlyCell(page, value=value)
-                    cell.number_format = FORMATS[column.kind]
-                    cells.append(cell)
-                else:
-                    cells.append(value)
+                cells.append(xlsx_value(page, value, FORMATS.get(column.kind)))
             page.append(cells)
     out = io.BytesIO()
     book.save(out)
@@ -150,7 +147,7 @@ def csv_text(report: Report, language: str, sheet: int = 0) -> str:
             elif column.kind == "bool":
                 line.append(_yes_no(value, language))
             else:
-                line.append(value)
+                line.append(csv_value(value))
         writer.writerow(line)
     return out.getvalue()
 
@@ -262,19 +259,20 @@ def _zone(name: str | None) -> ZoneInfo:
 
 # Gathering: the same calls for the console (its Backends) and the CLI (plain HTTP).
 
-# (service, path, query) -> the decoded JSON answer; raises on a refusal.
-Fetch = Callable[[str, str, Any], Awaitable[Any]]
+# (service, path's segments, query) -> the decoded JSON answer; raises on a refusal. The path
+# is segments, each escaped whole by the caller (services/console/backends.py's url_path).
+Fetch = Callable[[str, tuple[str, ...], Any], Awaitable[Any]]
 
 
 async def gather_day(fetch: Fetch, hub: str, day: date) -> Report:
-    days = await fetch("allocator", f"/v1/hubs/{hub}/days", {"from": day, "to": day})
-    catalog = await fetch("orders", f"/v1/hubs/{hub}/products", None)
+    days = await fetch("allocator", ("v1", "hubs", hub, "days"), {"from": day, "to": day})
+    catalog = await fetch("orders", ("v1", "hubs", hub, "products"), None)
     return day_report(days, catalog.get("products", []))
 
 
 async def gather_payouts(fetch: Fetch, hub: str, start: date, end: date) -> Report:
-    payouts = await fetch("intake", "/v1/payouts", {"hub": hub, "from": start, "to": end})
-    about = await fetch("intake", f"/v1/hubs/{hub}", None)
+    payouts = await fetch("intake", ("v1", "payouts"), {"hub": hub, "from": start, "to": end})
+    about = await fetch("intake", ("v1", "hubs", hub), None)
     return payouts_report(payouts, about.get("timezone"))
 
 
@@ -284,7 +282,7 @@ async def gather_queue(fetch: Fetch, hub: str, sku: str) -> Report:
     while True:
         page = await fetch(
             "allocator",
-            f"/v1/hubs/{hub}/products/{sku}/queue",
+            ("v1", "hubs", hub, "products", sku, "queue"),
             {"limit": QUEUE_PAGE, "offset": len(waiting)},
         )
         waiting += page["orders"]
@@ -296,9 +294,9 @@ async def gather_queue(fetch: Fetch, hub: str, sku: str) -> Report:
     async def batch(start: int) -> None:
         ids = [("id", str(row["order_id"])) for row in waiting[start : start + ORDERS_BATCH]]
         async with gate:
-            answer = await fetch("orders", "/v1/orders", ids)
+            answer = await fetch("orders", ("v1", "orders"), ids)
         orders.update({str(order["id"]): order for order in answer["orders"]})
 
     await asyncio.gather(*(batch(start) for start in range(0, len(waiting), ORDERS_BATCH)))
-    about = await fetch("intake", f"/v1/hubs/{hub}", None)
+    about = await fetch("intake", ("v1", "hubs", hub), None)
     return queue_report(waiting, orders, about.get("timezone"))

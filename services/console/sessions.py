@@ -18,7 +18,7 @@ from aiohttp import web
 from yarl import URL
 
 from services.console.accounts import Operator, Role
-from shared.page_security import SECURITY_HEADERS, security_headers  # noqa: F401 - the console's
+from services.console.redirects import see_other
 from shared.problems import Problem, Text
 from shared.web import DATABASE
 
@@ -128,7 +128,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if loaded is None:
         if wants_page(request):
             target = URL(SIGN_IN_PATH).with_query(next=request.path_qs)
-            raise web.HTTPSeeOther(str(target))
+            raise see_other(str(target))
         raise NOT_SIGNED_IN
     if request.method not in _SAFE_METHODS and not same_token(
         await sent_csrf(request), request[CSRF]

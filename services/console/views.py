@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.console import formats
 from services.console.accounts import Role
+from services.console.backends import is_code
 from services.console.sessions import CSRF, OPERATOR
 from shared.problems import Text
 
@@ -23,8 +24,10 @@ def language(request: web.Request) -> str:
 
 
 def hub_of(request: web.Request) -> str:
-    """The hub the operator works at: the one chosen in this browser, else the console's own."""
-    return request.cookies.get(HUB_COOKIE) or request.app[DEFAULT_HUB]
+    """The hub the operator works at: the one chosen in this browser, else the console's own.
+    A cookie is the browser's to write: one that is no hub's code is not used."""
+    chosen = request.cookies.get(HUB_COOKIE, "")
+    return chosen if is_code(chosen) else request.app[DEFAULT_HUB]
 
 
 def text(request: web.Request, words: Text) -> str:

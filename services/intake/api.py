@@ -1,4 +1,5 @@
-"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators."""
+"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators,
+and so are the reads of producers (their phone and email) and deliveries; a hub is public."""
 
 import uuid
 
@@ -30,10 +31,11 @@ ONE_PRODUCER = "/v1/producers/{id:[0-9A-Fa-f-]{32,36}}"
 
 @routes.post("/v1/hubs")
 @documented(
+    operation_id="registerHub",
     summary=Text("Daftarkan hub", "Register a hub"),
     body=NewHub,
     answers={201: Hub},
-    auth="operator",
+    auth="admin",  # a hub or product is set up once, by an admin
     problems=(409,),
 )
 async def post_hub(request: web.Request, new: NewHub) -> web.Response:
@@ -43,7 +45,12 @@ async def post_hub(request: web.Request, new: NewHub) -> web.Response:
 
 
 @routes.get("/v1/hubs/{code}")
-@documented(summary=Text("Satu hub", "One hub"), answers={200: Hub}, path={"code": HubCode})
+@documented(
+    operation_id="getHub",
+    summary=Text("Satu hub", "One hub"),
+    answers={200: Hub},
+    path={"code": HubCode},
+)
 async def get_hub(request: web.Request) -> web.Response:
     code = in_path(request, "code", _HUB_CODE, handlers.HUB)
     return await _one(request, store.HUB_BY_CODE, code, handlers.HUB, Hub)
@@ -51,10 +58,11 @@ async def get_hub(request: web.Request) -> web.Response:
 
 @routes.post("/v1/products")
 @documented(
+    operation_id="addProduct",
     summary=Text("Daftarkan produk di hub", "List a product in a hub"),
     body=NewProduct,
     answers={201: Product},
-    auth="operator",
+    auth="admin",  # a hub or product is set up once, by an admin
     problems=(409,),
 )
 async def post_product(request: web.Request, new: NewProduct) -> web.Response:
@@ -65,6 +73,7 @@ async def post_product(request: web.Request, new: NewProduct) -> web.Response:
 
 @routes.post("/v1/producers")
 @documented(
+    operation_id="registerProducer",
     summary=Text("Daftarkan produsen", "Register a producer"),
     body=NewProducer,
     answers={201: Producer},
@@ -79,7 +88,11 @@ async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
 
 @routes.get(ONE_PRODUCER)
 @documented(
-    summary=Text("Satu produsen", "One producer"), answers={200: Producer}, path={"id": uuid.UUID}
+    operation_id="getProducer",
+    summary=Text("Satu produsen", "One producer"),
+    answers={200: Producer},
+    auth="operator",
+    path={"id": uuid.UUID},
 )
 async def get_producer(request: web.Request) -> web.Response:
     producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
@@ -88,6 +101,7 @@ async def get_producer(request: web.Request) -> web.Response:
 
 @routes.post("/v1/deliveries")
 @documented(
+    operation_id="recordDelivery",
     summary=Text("Catat setoran produsen", "Record a producer's delivery"),
     body=NewDelivery,
     answers={201: Delivery},
@@ -101,7 +115,11 @@ async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
 
 @routes.get("/v1/deliveries/{id}")
 @documented(
-    summary=Text("Satu setoran", "One delivery"), answers={200: Delivery}, path={"id": uuid.UUID}
+    operation_id="getDelivery",
+    summary=Text("Satu setoran", "One delivery"),
+    answers={200: Delivery},
+    auth="operator",
+    path={"id": uuid.UUID},
 )
 async def get_delivery(request: web.Request) -> web.Response:
     delivery_id = uuid_in_path(request, "id", handlers.DELIVERY)

@@ -18,6 +18,7 @@ from shared import outbox
 from shared.events import Envelope, ProducerRegistered
 from shared.fields import HubCode
 from shared.openapi import Handler, documented
+from shared.openapi_schemas import REF_TEMPLATE
 from shared.problems import BODY_TOO_LARGE, Kind, Problem, Text, from_validation_error
 from shared.web import DATABASE, current_correlation_id, json_response
 
@@ -34,8 +35,10 @@ ROWS_INVALID = Kind(
 
 def _row_schema() -> dict[str, Any]:
     """A row as registration takes a producer (less the hub), its example another number than
-    registration's: a file is mostly people not yet registered."""
-    schema = ProducerDetails.model_json_schema(mode="validation")
+    registration's: a file is mostly people not yet registered. What it refers to (the named
+    language and channel) is in the document's components already, as registration's."""
+    schema = ProducerDetails.model_json_schema(mode="validation", ref_template=REF_TEMPLATE)
+    schema.pop("$defs", None)
     schema["properties"]["phone"]["examples"] = ["0813 5000 1234", "+6281350001234"]
     return schema
 
@@ -160,6 +163,7 @@ def accepting_up_to(limit: int) -> Callable[[Handler], Handler]:
 @routes.post("/v1/producers/import")
 @accepting_up_to(MAX_FILE_BYTES)
 @documented(
+    operation_id="importProducers",
     summary=Text(
         "Daftarkan banyak produsen sekaligus (semua atau tidak sama sekali)",
         "Register many producers at once (all or none)",

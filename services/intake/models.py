@@ -2,12 +2,10 @@
 
 import re
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +26,7 @@ from shared.fields import (
     PreferredChannel,
     Rupiah,
     Sku,
+    TimeZone,
     whole_number,
 )
 
@@ -45,14 +44,6 @@ def _written_as_iso_date(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_written_as_iso_date)]
 
 
-def _known_timezone(name: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError("timezone_unknown", "unknown time zone") from None
-    return name
-
-
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,11 +52,7 @@ class NewHub(Request):
     code: HubCode
     name: Name
     # Kalimantan Tengah, the founding hub, keeps Western Indonesian Time.
-    timezone: Annotated[
-        str,
-        AfterValidator(_known_timezone),
-        Field(examples=["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
-    ] = "Asia/Jakarta"
+    timezone: TimeZone = "Asia/Jakarta"
 
 
 class NewProduct(Request):

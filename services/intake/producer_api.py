@@ -50,6 +50,7 @@ class DeliveryList(BaseModel):
 
 @routes.get("/v1/producers")
 @documented(
+    operation_id="findProducers",
     summary=Text(
         "Cari produsen hub menurut nama atau nomor telepon (q), urut nama",
         "Find a hub's producers by name or phone number (q), by name",
@@ -79,6 +80,7 @@ async def get_producers(request: web.Request, search: ProducerSearch) -> web.Res
 
 @routes.patch(ONE_PRODUCER)
 @documented(
+    operation_id="updateProducer",
     summary=Text("Ubah data produsen", "Change a producer's details"),
     body=ProducerChanges,
     answers={200: Producer},
@@ -97,6 +99,7 @@ async def patch_producer(request: web.Request, changes: ProducerChanges) -> web.
 
 @routes.get("/v1/producers/{id}/deliveries")
 @documented(
+    operation_id="listProducerDeliveries",
     summary=Text("Setoran seorang produsen, terbaru dulu", "A producer's deliveries, newest first"),
     query=Page,
     answers={200: DeliveryList},

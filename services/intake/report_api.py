@@ -77,6 +77,7 @@ class Payouts(Answer):
 
 @routes.get("/v1/producers/{id}/days")
 @documented(
+    operation_id="getProducerDays",
     summary=Text(
         "Unit terjual dan pendapatan produsen per hari", "A producer's units sold and earnings"
     ),
@@ -101,6 +102,7 @@ async def get_producer_days(request: web.Request, query: DaysQuery) -> web.Respo
 
 @routes.get("/v1/payouts")
 @documented(
+    operation_id="getPayouts",
     summary=Text(
         "Pembayaran produsen hub per hari dalam rentang tanggal",
         "A hub's producers' payouts per day over a date range",

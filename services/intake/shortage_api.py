@@ -79,6 +79,7 @@ class ShortageSummary(BaseModel):
 
 @routes.post("/v1/producers/{id}/shortages")
 @documented(
+    operation_id="recordShortage",
     summary=Text("Catat kekurangan bahan baku produsen", "Record a producer's material shortage"),
     body=NewShortage,
     answers={201: Shortage},
@@ -111,6 +112,7 @@ async def post_shortage(request: web.Request, new: NewShortage) -> web.Response:
 
 @routes.post("/v1/shortages/{shortage_id}/resolve")
 @documented(
+    operation_id="resolveShortage",
     summary=Text("Tandai kekurangan sudah teratasi", "Mark a shortage resolved"),
     answers={200: Shortage},
     auth="operator",
@@ -129,6 +131,7 @@ async def post_shortage_resolved(request: web.Request) -> web.Response:
 
 @routes.get("/v1/shortages")
 @documented(
+    operation_id="listShortages",
     summary=Text("Kekurangan bahan di hub, terlama dulu", "A hub's shortages, oldest first"),
     query=ShortageQuery,
     answers={200: ShortageList},
@@ -148,6 +151,7 @@ async def get_shortages(request: web.Request, query: ShortageQuery) -> web.Respo
 
 @routes.get("/v1/shortages/summary")
 @documented(
+    operation_id="summariseShortages",
     summary=Text(
         "Kekurangan yang belum teratasi, per bahan dan kabupaten",
         "Open shortages by material and regency",

@@ -70,6 +70,7 @@ class MessageLog(BaseModel):
 
 @routes.get("/v1/messages")
 @documented(
+    operation_id="listMessages",
     summary=Text(
         "Pesan tentang satu pesanan atau untuk satu produsen (isi salah satu)",
         "Messages about one order or to one producer (give one of them)",
@@ -164,6 +165,7 @@ class OptOuts(BaseModel):
 
 @routes.post("/v1/opt-outs")
 @documented(
+    operation_id="recordOptOut",
     summary=Text(
         "Catat bahwa seseorang tidak mau dihubungi lewat satu saluran",
         "Record that a person wants no messages by one channel",
@@ -184,6 +186,7 @@ async def post_opt_out(request: web.Request, new: NewOptOut) -> web.Response:
 
 @routes.get("/v1/opt-outs")
 @documented(
+    operation_id="findOptOuts",
     summary=Text("Saluran yang ditolak seseorang", "The channels a person opted out of"),
     query=OptOutQuery,
     answers={200: OptOuts},
@@ -198,6 +201,7 @@ async def get_opt_outs(request: web.Request, query: OptOutQuery) -> web.Response
 
 @routes.delete("/v1/opt-outs/{opt_out_id}")
 @documented(
+    operation_id="removeOptOut",
     summary=Text("Hubungi lagi lewat saluran itu", "Opt back in to the channel"),
     answers={200: OptOut},
     path={"opt_out_id": uuid.UUID},

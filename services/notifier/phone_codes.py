@@ -53,6 +53,7 @@ class PhoneCodeQueued(BaseModel):
 
 @routes.post("/v1/phone-codes")
 @documented(
+    operation_id="sendPhoneCode",
     summary=Text("Kirim kode sekali pakai ke nomor HP", "Send a one-time code to a phone"),
     body=NewPhoneCode,
     answers={202: PhoneCodeQueued},

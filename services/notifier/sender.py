@@ -25,6 +25,7 @@ from services.notifier.outcomes import Attempt, announce_failed, announce_sent, 
 from services.notifier.router import OPTED_OUT_ANSWER
 from services.notifier.templates import render
 from shared.backoff import RetryPolicy
+from shared.names import harmless
 from shared.worker import Doorbell
 
 log = structlog.get_logger(__name__)
@@ -145,7 +146,8 @@ class Sender:
             message_id=message["id"],
             correlation_id=message["correlation_id"],
             address=message["address"],
-            recipient_name=message["recipient_name"],
+            # As the message shows it: an email's To header cannot hold a line break.
+            recipient_name=harmless(message["recipient_name"]),
             content=content,
         )
         try:

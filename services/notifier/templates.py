@@ -5,7 +5,8 @@ A file has three sections separated by a line `---`: the subject (one line); the
 the email's text part and the approved WhatsApp template's body; and the short SMS text.
 Placeholders are `$name` style. `$name` is the recipient's name; any other `$x` takes
 `params["x"]`, else `params["x_<language>"]` (the consumers pass dates in words in both
-languages). A placeholder with no value is an error, never a blank in a message a person reads.
+languages). Text goes in made harmless (`shared.names.harmless`): no control characters, no
+links. A placeholder with no value is an error, never a blank in a message a person reads.
 """
 
 import re
@@ -17,6 +18,7 @@ from string import Template
 from typing import Any
 
 from services.notifier.channels.base import Content
+from shared.names import harmless
 
 LANGUAGES = ("id", "en")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -107,12 +109,14 @@ def value_of(key: str, language: str, recipient_name: str, params: Mapping[str, 
 
 
 def formatted(key: str, value: Any, language: str) -> str:
-    """Whole numbers as each language groups digits; a `*_rupiah` one as money; text as it is."""
+    """Whole numbers as each language groups digits; a `*_rupiah` one as money; text as it is,
+    but harmless: names come from partners and older data, and no control character or link of
+    theirs goes out in the hub's messages (shared/names.py)."""
     if type(value) is int:  # not bool, which would read "1"
         number = f"{value:,}" if language == "en" else f"{value:,}".replace(",", ".")
         return f"Rp{number}" if key.endswith(MONEY_SUFFIX) else number
     if isinstance(value, str):
-        return value
+        return harmless(value)
     raise TypeError(f"${key} must be a whole number or text, not {value!r}")
 
 

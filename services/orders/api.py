@@ -7,7 +7,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from services.orders import handlers, idempotency, store
+from services.orders import examples, handlers, idempotency, store
 from services.orders.auth import (
     HUB_NOT_ALLOWED,
     MISSING_SCOPE,
@@ -23,6 +23,7 @@ from services.orders.idempotency import (
     KEY_IN_FLIGHT,
     KEY_REQUIRED,
     KEY_REUSED,
+    OPERATOR_IDEMPOTENCY_KEY,
     Answer,
 )
 from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, OrderWithStanding
@@ -37,24 +38,48 @@ routes = web.RouteTableDef()
 FORBIDDEN_FIELD = Kind(
     403, "forbidden-field", Text("Kolom ini khusus operator", "This field is for operators only")
 )
+BUYER_TYPE_NOT_ALLOWED = Kind(
+    403,
+    "buyer-type-not-allowed",
+    Text(
+        "Jenis pembeli tidak diizinkan untuk mitra ini", "Buyer type not allowed for this partner"
+    ),
+)
 _HUB = TypeAdapter(HubCode)
 _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 
 
 @routes.post("/v1/orders")
 @documented(
+    operation_id="placeOrder",
     summary=Text("Pesan lebih dulu", "Place a pre-order"),
+    description=Text(
+        "Pesanan masuk antrean hub untuk produk itu; unit dibagikan saat setoran datang, menurut"
+        " kelas prioritas lalu waktu pesan. Statusnya dikabarkan lewat callback mitra.",
+        "The order joins the hub's queue for the product; units are given as deliveries come,"
+        " by priority class, then by time placed. Its status changes come as the partner's"
+        " callbacks.",
+    ),
+    examples={"body": examples.NEW_ORDER, 201: examples.ORDER},
     body=NewOrder,
     answers={201: Order},
     auth="partner",
     guard=as_writer,
     headers=[IDEMPOTENCY_KEY],
-    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD),
+    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD, BUYER_TYPE_NOT_ALLOWED),
 )
 async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
     caller.require_hub(new.hub)
     if new.priority_class is not None and not caller.is_operator:
         raise _class_needs_operator()
+    if not caller.is_operator:
+        # The buyer's type gives the order's class: a partner declares only those its operator
+        # allowed it, or any partner could put its buyers ahead as health facilities.
+        allowed = await request.app[DATABASE].fetchval(
+            store.BUYER_TYPES_OF_PARTNER, caller.partner_id
+        )
+        if new.buyer.type not in (allowed or ()):
+            raise _buyer_type_not_allowed(new.buyer.type, allowed or [])
 
     key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells
@@ -75,7 +100,15 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
 
 @routes.get("/v1/orders/{order_id}")
 @documented(
+    operation_id="getOrder",
     summary=Text("Satu pesanan dan tempatnya di antrean", "One order and its place in the queue"),
+    description=Text(
+        "Hanya pesanan mitra itu sendiri (yang lain: 404). Posisi, unit di depannya dan perkiraan"
+        " tanggal ditanyakan ke alokator; kosong bila belum diketahui.",
+        "Only the partner's own orders (any other: 404). Position, units ahead and estimated"
+        " date are asked of the allocator; empty when not known yet.",
+    ),
+    examples={200: examples.ORDER_WITH_STANDING},
     answers={200: OrderWithStanding},
     auth="partner",
     guard=as_reader,
@@ -95,7 +128,14 @@ async def get_order(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.post("/v1/orders/{order_id}/cancel")
 @documented(
+    operation_id="cancelOrder",
     summary=Text("Batalkan pesanan", "Cancel an order"),
+    description=Text(
+        "Unitnya kembali ke stok untuk yang berikutnya di antrean; 409 bila semua sudah"
+        " diserahkan.",
+        "Its units go back to stock for the next in line; 409 once everything was handed over.",
+    ),
+    examples={200: examples.CANCELLED},
     answers={200: Order},
     auth="partner",
     guard=as_writer,
@@ -117,12 +157,13 @@ async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.post("/v1/orders/{order_id}/fulfil")
 @documented(
+    operation_id="fulfilOrder",
     summary=Text("Serahkan unit kepada pembeli", "Hand the held units to the buyer"),
     answers={200: Order},
     auth="operator",
     guard=as_operator,
     path={"order_id": uuid.UUID},
-    headers=[IDEMPOTENCY_KEY],
+    headers=[OPERATOR_IDEMPOTENCY_KEY],
     problems=(
         OPERATOR_ONLY,
         KEY_IN_FLIGHT,
@@ -143,7 +184,10 @@ async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
 
 @routes.get("/v1/hubs/{hub}/products")
 @documented(
+    operation_id="getCatalog",
     summary=Text("Produk yang bisa dipesan di hub", "What can be ordered in a hub"),
+    description=Text("Harga dalam rupiah utuh per unit.", "Prices in whole rupiah a unit."),
+    examples={200: examples.CATALOG},
     answers={200: Catalog},
     auth="partner",
     guard=as_reader,
@@ -168,6 +212,25 @@ def _class_needs_operator() -> Exception:
         Text(
             "Hapus priority_class, atau kirim token operator",
             "Remove priority_class, or send the operator token",
+        ),
+        errors=[error],
+    )
+
+
+def _buyer_type_not_allowed(declared: str, allowed: list[str]) -> Exception:
+    listed = ", ".join(allowed)
+    error = FieldError(
+        "buyer.type",
+        "not_allowed",
+        Text(
+            f"mitra ini tidak boleh memesan untuk pembeli '{declared}'; boleh: {listed}",
+            f"this partner may not declare '{declared}' buyers; it may declare: {listed}",
+        ),
+    )
+    return BUYER_TYPE_NOT_ALLOWED.problem(
+        Text(
+            "Operator PLUT menentukan jenis pembeli yang boleh dikirim setiap mitra",
+            "The centre's operator sets which buyer types each partner may declare",
         ),
         errors=[error],
     )

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 
 from services.orders import api, callbacks_api, lookup_api, partners_api
+from services.orders.callback_destination import Destinations
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.group_commit import order_writer
@@ -34,6 +35,18 @@ class Settings(ServiceSettings):
     callback_poll_seconds: float = Field(default=1.0, gt=0)
     callback_in_flight: int = Field(default=32, ge=1)
     callback_in_flight_per_partner: int = Field(default=4, ge=1)
+    # Callbacks go over https to public addresses only (callback_destination.py). Plain http
+    # only where the operator allows it; private networks (JSON, '["127.0.0.2/32"]') only for
+    # tests and local development: UNSAFE in production, where it opens the hub's own network
+    # to whoever names a callback_url.
+    callback_allow_http: bool = False
+    callback_unsafe_private_networks: list[IPvAnyNetwork] = []
+
+    def callback_destinations(self) -> Destinations:
+        return Destinations(
+            allow_http=self.callback_allow_http,
+            unsafe_private_networks=tuple(self.callback_unsafe_private_networks),
+        )
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -46,6 +59,7 @@ def create_app(settings: Settings) -> web.Application:
         timeout_seconds=settings.callback_timeout_seconds,
         in_flight=settings.callback_in_flight,
         per_partner=settings.callback_in_flight_per_partner,
+        destinations=settings.callback_destinations(),
     )
     return service_app(
         settings,
@@ -55,7 +69,7 @@ def create_app(settings: Settings) -> web.Application:
         handlers=handlers,
         extra_contexts=[
             order_writer,
-            allocator_client(settings.allocator_url),
+            allocator_client(settings.allocator_url, settings.operator_token),
             forgetting_old_keys(settings.idempotency_retention_hours),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],

@@ -1,19 +1,21 @@
-"""Who is calling the orders API: a partner, by its API key, or the centre's operator, by the
-operator token; and whether they may do what they ask.
+"""Who is calling the orders API: a partner, by its API key, or the centre's operator, by an
+operator token of a role (shared/operators.py); and whether they may do what they ask.
 
-Missing or bad credentials answer 401; a wrong scope or hub 403; a key over its rate 429.
+Missing or bad credentials answer 401; a wrong scope, hub or role 403; a key over its rate 429,
+and so does a source that sent too many wrong keys or tokens (shared/guesses.py), before its
+next key is even looked up.
 """
 
 import hashlib
-import math
 import uuid
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from shared.operators import is_operator
-from shared.problems import RATE_LIMITED, Kind, Problem, Text
-from shared.web import DATABASE
+from shared.guesses import GUESSES, check_source, retry_later
+from shared.operators import Role, require_operator
+from shared.problems import Kind, Problem, Text
+from shared.web import DATABASE, SETTINGS
 
 KEY_START = "plut_"
 READ = "orders:read"
@@ -92,18 +94,23 @@ class Caller:
 OPERATOR = Caller(partner_id=None, scopes=frozenset(SCOPES), hubs=None)
 
 
-async def authenticate(request: web.Request, scope: str | None) -> Caller:
-    """The caller, if its credentials are good, it holds `scope` and its key is within its rate."""
+async def authenticate(
+    request: web.Request, scope: str | None, operator_role: Role | None = None
+) -> Caller:
+    """The caller, if its credentials are good, it holds `scope` and its key is within its rate;
+    an operator's token must be of `operator_role` (by default: the method's)."""
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ") if header.startswith("Bearer ") else ""
     if not token:
         raise _unauthorised(Text("Perlu kunci API", "API key required"))
     if not token.startswith(KEY_START):
-        is_operator(request)  # refuses a wrong token itself
+        require_operator(request, operator_role)  # refuses a wrong token itself
         return OPERATOR
+    source = check_source(request, request.app[SETTINGS].trusted_proxies)
     prefix = key_prefix(token)
     row = await request.app[DATABASE].fetchrow(PARTNER_OF_KEY, prefix, key_hash(token))
     if row is None:
+        request.app[GUESSES].failed(source)
         raise _unauthorised(Text("Kunci API tidak sah", "Invalid API key"))
     if not row["within_rate"]:
         raise _rate_limited(row["requests_per_minute"], float(row["wait_seconds"] or 0))
@@ -128,6 +135,22 @@ async def as_operator(request: web.Request) -> Caller:
     return caller
 
 
+async def as_admin(request: web.Request) -> Caller:
+    """The operator with the admin's token: partners and their keys are the admin's."""
+    caller = await authenticate(request, None, Role.admin)
+    caller.require_operator()
+    return caller
+
+
+async def as_reader_or_admin(request: web.Request) -> Caller:
+    """A partner reading its own, or the admin (who sees every partner's)."""
+    return await authenticate(request, READ, Role.admin)
+
+
+async def as_writer_or_admin(request: web.Request) -> Caller:
+    return await authenticate(request, WRITE, Role.admin)
+
+
 def key_prefix(key: str) -> str | None:
     """`plut_<prefix>_<secret>` -> `<prefix>`; None when the key is not of that shape."""
     prefix, separator, secret = key.removeprefix(KEY_START).partition("_")
@@ -139,13 +162,12 @@ def key_hash(key: str) -> bytes:
 
 
 def _rate_limited(per_minute: int, wait_seconds: float) -> Problem:
-    seconds = max(1, math.ceil(wait_seconds))
-    return RATE_LIMITED.problem(
-        Text(
+    return retry_later(
+        wait_seconds,
+        lambda seconds: Text(
             f"Batas {per_minute} permintaan per menit; coba lagi dalam {seconds} detik",
             f"The limit is {per_minute} requests a minute; try again in {seconds} s",
         ),
-        headers={"Retry-After": str(seconds)},
     )
 
 

@@ -5,10 +5,12 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
+from typing_extensions import TypeAliasType
 
 from services.orders.models import OrderStatus
 
-CallbackState = Literal["pending", "delivered", "failed"]
+# Named: one schema for the state a callback is in and the one a partner asks for.
+CallbackState = TypeAliasType("CallbackState", Literal["pending", "delivered", "failed"])
 
 
 class OrderAtChange(BaseModel):

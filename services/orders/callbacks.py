@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from services.orders.callback_destination import Destinations, callback_session
 from services.orders.callback_post import Outcome, post_callback
 from shared.backoff import RetryPolicy
 from shared.web import DATABASE
@@ -114,6 +115,7 @@ class DeliveryRules:
     timeout_seconds: float
     in_flight: int  # callbacks this worker posts at once
     per_partner: int  # callbacks in flight to one partner, across all workers
+    destinations: Destinations  # where a callback may go (callback_destination.py)
 
 
 @dataclass
@@ -153,7 +155,7 @@ class CallbackSender:
         }
         with structlog.contextvars.bound_contextvars(**context):
             try:
-                outcome = await post_callback(self.session, row)
+                outcome = await post_callback(self.session, row, self.rules.destinations)
             except Exception as error:  # ours, not the partner's: still an attempt, to give up on
                 log.exception("callback attempt broke")
                 outcome = Outcome(None, type(error).__name__)
@@ -205,7 +207,7 @@ def callback_worker(
     async def context(app: web.Application) -> AsyncIterator[None]:
         doorbell = Doorbell(database_url, CHANNEL, poll_seconds)
         timeout = aiohttp.ClientTimeout(total=rules.timeout_seconds)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with callback_session(rules.destinations, timeout=timeout) as session:
             sender = CallbackSender(app[DATABASE], session, rules, doorbell)
             draining = drain_forever(
                 sender.claim_and_post, doorbell=doorbell, batch_size=1, name="callback sender"

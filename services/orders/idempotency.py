@@ -7,6 +7,7 @@ in the transaction that made the change, so a change never exists without its an
 """
 
 import asyncio
+import dataclasses
 import hashlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,16 +28,22 @@ log = structlog.get_logger(__name__)
 HEADER = "Idempotency-Key"
 _PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, as the IETF draft says
 _KEY = re.compile(_PATTERN)
+# Required in the documents, so a generated client asks for it: a partner must send one (the
+# operator token may leave it out, and may send one too).
 IDEMPOTENCY_KEY = Header(
     HEADER,
     Text(
         "Wajib bagi mitra pada POST: ulangan dengan kunci dan isi yang sama mendapat jawaban"
-        " pertama, selama paling sedikit 24 jam",
+        " pertama, selama paling sedikit 24 jam. Satu kunci baru (mis. UUID) per tindakan.",
         "Required of partners on POSTs: a retry with the same key and body gets the first"
-        " answer back, for at least 24 hours",
+        " answer back, for at least 24 hours. One new key (a UUID, say) per action.",
     ),
+    required=True,
     schema={"type": "string", "pattern": _PATTERN},
+    example="5f0c6a52-3b8e-4c1e-9a57-0f3a4c2d9b10",
 )
+# On an operator-only POST: the operator token may leave the key out.
+OPERATOR_IDEMPOTENCY_KEY = dataclasses.replace(IDEMPOTENCY_KEY, required=False)
 
 # One round trip: the key's lock, held until the transaction ends (a second request with the
 # key meanwhile is in flight), and its stored answer. The look-up reads the statement's snapshot,

@@ -75,6 +75,7 @@ class OrderList(BaseModel):
 
 @routes.get("/v1/orders")
 @documented(
+    operation_id="findOrders",
     summary=Text("Cari pesanan", "Find orders"),
     query=OrderSearch,
     answers={200: OrderList},
@@ -111,6 +112,7 @@ async def get_orders(request: web.Request, _caller: Caller, asked: OrderSearch) 
 
 @routes.get("/v1/orders/{order_id}/history")
 @documented(
+    operation_id="getOrderHistory",
     summary=Text("Riwayat pesanan", "An order's history"),
     answers={200: OrderHistory},
     auth="operator",

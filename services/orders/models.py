@@ -5,11 +5,13 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, StrictBool
+from typing_extensions import TypeAliasType
 
 from shared.events import Buyer
 from shared.fields import (
     EmailAddress,
     HubCode,
+    Name,
     OrderQuantity,
     PhoneNumber,
     PreferredChannel,
@@ -17,20 +19,20 @@ from shared.fields import (
     Sku,
 )
 
-OrderStatus = Literal[
-    "queued",
-    "partially_allocated",
-    "allocated",
-    "fulfilled",
-    "expired",
-    "cancelled",
-]
+# Named (TypeAliasType): one schema in the API documents for every status field, not one each.
+OrderStatus = TypeAliasType(
+    "OrderStatus",
+    Literal["queued", "partially_allocated", "allocated", "fulfilled", "expired", "cancelled"],
+)
 
 
 class NewBuyer(Buyer):
-    """A buyer as the API takes one: the phone number and the email are checked and normalised,
-    and the preferred channel must reach them."""
+    """A buyer as the API takes one: the names are plain names (no control characters, no links),
+    the phone number and the email are checked and normalised, and the preferred channel must
+    reach them."""
 
+    name: Name
+    region: Name
     phone: PhoneNumber | None = None
     email: EmailAddress | None = None
     channel: PreferredChannel = None

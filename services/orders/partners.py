@@ -3,25 +3,37 @@ as a hash, rotated with the old key still good for a while, revoked at once."""
 
 import secrets
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
 
 import asyncpg
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from services.orders.auth import KEY_START, key_hash
-from shared.fields import HubCode, Name, whole_number
+from services.orders.callback_destination import Destinations, require_allowed
+from services.orders.partner_models import (
+    IssuedKey,
+    KeyInfo,
+    NewKey,
+    NewPartner,
+    NewPartnerIssued,
+    Partner,
+    PartnerChanges,
+)
 from shared.problems import FieldError, Text, invalid, not_found
 
 PARTNER = Text("mitra", "partner")
 KEY = Text("kunci API", "API key")
 
-Scope = Literal["orders:write", "orders:read"]
-CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
-
 PARTNER_INSERT = """
-INSERT INTO partners (id, name, hubs, scopes, callback_url, callback_secret, requests_per_minute)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO partners
+    (id, name, hubs, scopes, callback_url, callback_secret, requests_per_minute, buyer_types)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING *
+"""
+# $2, $4: whether the field was given (a field left out keeps its value).
+PARTNER_UPDATE = """
+UPDATE partners
+SET buyer_types = CASE WHEN $2 THEN $3 ELSE buyer_types END,
+    callback_url = CASE WHEN $4 THEN $5 ELSE callback_url END
+WHERE id = $1
 RETURNING *
 """
 PARTNERS = "SELECT * FROM partners ORDER BY created_at, id"
@@ -46,66 +58,11 @@ RETURNING prefix
 HUBS_KNOWN = "SELECT array_agg(DISTINCT hub) FROM catalog WHERE hub = ANY($1::text[])"
 
 
-class NewPartner(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Name
-    hubs: list[HubCode] = Field(min_length=1, max_length=100)
-    scopes: list[Scope] = Field(min_length=1)
-    # Where status changes of its orders are posted; none: it asks instead.
-    callback_url: CallbackUrl | None = None
-    requests_per_minute: whole_number(ge=1, le=100_000) = 600
-
-
-class NewKey(BaseModel):
-    """Rotation: the keys good now stay good this long, so the partner can change over."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    previous_key_valid_seconds: whole_number(ge=0, le=30 * 86_400) = 86_400
-
-
-class KeyInfo(BaseModel):
-    """A key as it is listed: its prefix, never the key."""
-
-    prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-
-
-class Partner(BaseModel):
-    id: uuid.UUID
-    name: str
-    hubs: list[str]
-    scopes: list[str]
-    callback_url: str | None
-    requests_per_minute: int
-    created_at: datetime
-    keys: list[KeyInfo]
-
-
-class Partners(BaseModel):
-    partners: list[Partner]
-
-
-class IssuedKey(BaseModel):
-    """A new key, shown this once: only its hash is kept."""
-
-    partner_id: uuid.UUID
-    prefix: str
-    api_key: str
-
-
-class NewPartnerIssued(BaseModel):
-    """A partner as created: its first key and its callback signing secret, shown this once."""
-
-    partner: Partner
-    api_key: str
-    callback_secret: str
-
-
-async def create_partner(conn: asyncpg.Connection, new: NewPartner) -> NewPartnerIssued:
+async def create_partner(
+    conn: asyncpg.Connection, new: NewPartner, destinations: Destinations
+) -> NewPartnerIssued:
+    callback_url = None if new.callback_url is None else str(new.callback_url)
+    await require_allowed(callback_url, destinations)
     async with conn.transaction():
         await _require_known_hubs(conn, new.hubs)
         row = await conn.fetchrow(
@@ -114,9 +71,10 @@ async def create_partner(conn: asyncpg.Connection, new: NewPartner) -> NewPartne
             new.name,
             sorted(set(new.hubs)),
             sorted(set(new.scopes)),
-            None if new.callback_url is None else str(new.callback_url),
+            callback_url,
             f"whsec_{secrets.token_urlsafe(32)}",
             new.requests_per_minute,
+            sorted(set(new.buyer_types)),
         )
         issued = await _issue_key(conn, row["id"])
         partner = (await _with_keys(conn, [row]))[0]
@@ -131,6 +89,29 @@ async def partners(conn: asyncpg.Connection) -> list[Partner]:
 
 async def partner(conn: asyncpg.Connection, partner_id: uuid.UUID) -> Partner:
     row = await conn.fetchrow(PARTNER_BY_ID, partner_id)
+    if row is None:
+        raise not_found(PARTNER, partner_id)
+    return (await _with_keys(conn, [row]))[0]
+
+
+async def change_partner(
+    conn: asyncpg.Connection,
+    partner_id: uuid.UUID,
+    changes: PartnerChanges,
+    destinations: Destinations,
+) -> Partner:
+    given = changes.model_fields_set
+    callback_url = None if changes.callback_url is None else str(changes.callback_url)
+    await require_allowed(callback_url, destinations)
+    buyer_types = sorted(set(changes.buyer_types or []))
+    row = await conn.fetchrow(
+        PARTNER_UPDATE,
+        partner_id,
+        "buyer_types" in given,
+        buyer_types,
+        "callback_url" in given,
+        callback_url,
+    )
     if row is None:
         raise not_found(PARTNER, partner_id)
     return (await _with_keys(conn, [row]))[0]

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.orders import partners
 from services.orders.app import Settings
-from services.orders.partners import NewKey, NewPartner, Partners
+from services.orders.partner_models import NewKey, NewPartner, Partners
 from shared.db import open_database, service_migrations
 from shared.problems import Problem, from_validation_error
 
@@ -35,6 +35,13 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", dest="scopes", action="append", required=True)
     create.add_argument("--callback-url")
     create.add_argument("--requests-per-minute", type=int)
+    create.add_argument(
+        "--buyer-type",
+        dest="buyer_types",
+        action="append",
+        help="a buyer type its orders may declare (default: the public's: bank, business, "
+        "individual)",
+    )
     commands.add_parser("list", help="every partner and its keys (prefixes only)")
     rotate = commands.add_parser("rotate", help="a new key; the old ones expire later")
     rotate.add_argument("partner_id", type=uuid.UUID)
@@ -46,16 +53,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> BaseModel:
+    settings = Settings()
     migrations = service_migrations(Path(__file__).parent / "migrations")
-    opened = open_database(Settings().database_url, "orders", migrations, timeout=10)
+    opened = open_database(settings.database_url, "orders", migrations, timeout=10)
     async with aclosing(opened):
         async with (await anext(opened)).acquire() as conn:
-            return await _act(conn, args)
+            return await _act(conn, args, settings)
 
 
-async def _act(conn: asyncpg.Connection, args: argparse.Namespace) -> BaseModel:
+async def _act(conn: asyncpg.Connection, args: argparse.Namespace, settings: Settings) -> BaseModel:
     if args.command == "create":
-        return await partners.create_partner(conn, _given(NewPartner, args))
+        new = _given(NewPartner, args)
+        return await partners.create_partner(conn, new, settings.callback_destinations())
     if args.command == "list":
         return Partners(partners=await partners.partners(conn))
     if args.command == "rotate":

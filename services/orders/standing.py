@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import structlog
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from services.orders.models import ExplanationLine, Order, Standing
 
@@ -27,12 +27,14 @@ TIMEOUT_SECONDS = 2.0
 class AllocatorClient:
     session: aiohttp.ClientSession
     base_url: str
+    # The allocator shows an order's standing only to operators: this service asks as one.
+    headers: dict[str, str]
 
     async def standing(self, order: Order) -> Standing:
         """The order's standing, or a line saying why it cannot be given."""
         url = f"{self.base_url.rstrip('/')}/v1/orders/{order.id}/standing"
         try:
-            async with self.session.get(url) as response:
+            async with self.session.get(url, headers=self.headers) as response:
                 body = await response.json(content_type=None) if response.ok else None
                 return read_answer(order, response.status, body)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
@@ -42,13 +44,17 @@ class AllocatorClient:
 ALLOCATOR = web.AppKey("allocator", AllocatorClient)
 
 
-def allocator_client(base_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
+def allocator_client(
+    base_url: str, operator_token: SecretStr | None
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup context: one HTTP session to the allocator for the app's lifetime."""
+    token = operator_token.get_secret_value() if operator_token else ""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            app[ALLOCATOR] = AllocatorClient(session, base_url)
+            app[ALLOCATOR] = AllocatorClient(session, base_url, headers)
             yield
 
     return context

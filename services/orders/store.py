@@ -21,6 +21,8 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8
 WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
 RETURNING *
 """
+# The buyer types a partner may declare (migration 0007).
+BUYER_TYPES_OF_PARTNER = "SELECT buyer_types FROM partners WHERE id = $1"
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"

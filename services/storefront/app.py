@@ -67,6 +67,8 @@ class Settings(ServiceSettings):
     figures_keep_seconds: float = Field(default=5, ge=0)
     order_keep_seconds: float = Field(default=3, ge=0)
     backend_timeout_seconds: float = 10.0
+    # Open to the internet like the console: its metrics only for the scraper (METRICS_TOKEN).
+    metrics_require_token: bool = True
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -113,17 +115,18 @@ def create_app(settings: Settings) -> web.Application:
     async def backends(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds)
         key = _value(settings.storefront_partner_key)
-        # The notifier's phone codes and the allocator's queue summary are operators' calls (to
-        # be a narrower role's token once operators have roles).
-        operator = _value(settings.operator_token)
+        # The allocator's queue summary is a viewer's read, the notifier's phone codes a staff
+        # member's call: the site, open to the internet, holds no admin token.
+        viewer = _value(settings.operator_viewer_token)
+        staff = _value(settings.operator_staff_token)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             app[BACKENDS] = Backends(
                 session,
                 {
                     "intake": Backend("intake", settings.intake_url, ""),
-                    "allocator": Backend("allocator", settings.allocator_url, operator),
+                    "allocator": Backend("allocator", settings.allocator_url, viewer),
                     "orders": Backend("orders", settings.orders_url, key),
-                    "notifier": Backend("notifier", settings.notifier_url, operator),
+                    "notifier": Backend("notifier", settings.notifier_url, staff),
                 },
             )
             app[ORDER_READS] = OrderReads(app[BACKENDS], settings.order_keep_seconds)

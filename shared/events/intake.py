@@ -5,7 +5,7 @@ import uuid
 from pydantic import AwareDatetime, EmailStr, Field
 
 from shared.events.envelope import EventPayload
-from shared.fields import ChannelName, Language, Name, Sku, Units
+from shared.fields import ChannelName, Language, RecordedName, Sku, Units
 
 
 class HubRegistered(EventPayload):
@@ -14,7 +14,7 @@ class HubRegistered(EventPayload):
     type = "hub.registered"
     version = 1
 
-    name: Name
+    name: RecordedName
     timezone: str
 
 
@@ -24,7 +24,7 @@ class ProductListed(EventPayload):
 
     product_id: uuid.UUID
     sku: Sku
-    name: Name
+    name: RecordedName
     unit_price: int = Field(ge=1)
 
 
@@ -35,8 +35,8 @@ class ProducerRegistered(EventPayload):
     version = 2
 
     producer_id: uuid.UUID
-    name: Name
-    regency: Name
+    name: RecordedName
+    regency: RecordedName
     phone: str
     email: EmailStr | None = None
     language: Language = "id"
@@ -50,8 +50,8 @@ class ProducerRegisteredV1(EventPayload):
     version = 1
 
     producer_id: uuid.UUID
-    name: Name
-    regency: Name
+    name: RecordedName
+    regency: RecordedName
     phone: str
     email: EmailStr | None = None
 
@@ -69,8 +69,8 @@ class ProducerUpdated(EventPayload):
     version = 1
 
     producer_id: uuid.UUID
-    name: Name
-    regency: Name
+    name: RecordedName
+    regency: RecordedName
     phone: str
     email: EmailStr | None = None
     language: Language = "id"

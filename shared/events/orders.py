@@ -5,11 +5,15 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from typing_extensions import TypeAliasType
 
 from shared.events.envelope import EventPayload
-from shared.fields import ChannelName, Language, Name, PriorityClass, Sku
+from shared.fields import ChannelName, Language, PriorityClass, RecordedName, Sku
 
-BuyerType = Literal["individual", "agency", "bank", "business", "health_facility"]
+# Named (TypeAliasType), so the API documents have one schema for it, not one per model.
+BuyerType = TypeAliasType(
+    "BuyerType", Literal["individual", "agency", "bank", "business", "health_facility"]
+)
 
 # The class an order gets from its buyer's type, unless an operator names another. `program`
 # (free masks from the office's budget) is only ever given by an operator.
@@ -31,9 +35,9 @@ class BuyerV2(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Name
+    name: RecordedName
     type: BuyerType
-    region: Name
+    region: RecordedName
     phone: str | None = None
     email: EmailStr | None = None
     # The partner's own id for this buyer: the surest way to know the same buyer again.

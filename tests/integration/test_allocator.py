@@ -142,9 +142,8 @@ async def test_queue_pages(client: HubClient, amqp: AbstractRobustConnection):
         await publish_event(amqp, order)
     await wait_until(lambda: _queue_of_length(client, hub, 5), what="five orders queued")
 
-    page = await client.call(
-        "allocator", "GET", f"/v1/hubs/{hub}/products/{SKU}/queue?limit=2&offset=2"
-    )
+    path = f"/v1/hubs/{hub}/products/{SKU}/queue?limit=2&offset=2"
+    page = await client.call("allocator", "GET", path, headers=client.as_operator())
 
     assert [o["position"] for o in page["orders"]] == [3, 4]
     assert [o["order_id"] for o in page["orders"]] == [order_id(o) for o in orders[2:4]]

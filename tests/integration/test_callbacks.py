@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.orders.callback_post import COULD_NOT_CONNECT
 from tests.support.partner_endpoint import CallbackPartner
 from tools.client import HubClient, wait_until
 from tools.stack import Stack
@@ -134,7 +135,7 @@ async def test_an_endpoint_down_for_an_hour_gets_its_callback_once_it_recovers(
     await wait_until(
         lambda: database.fetchval(timed_out, hanging_id), what="a timed-out attempt recorded"
     )
-    assert await database.fetchval(timed_out, hanging_id) == "timed out"
+    assert await database.fetchval(timed_out, hanging_id) == COULD_NOT_CONNECT
 
 
 async def test_two_replicas_post_each_callback_once_within_the_partners_cap(

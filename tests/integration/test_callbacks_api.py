@@ -42,7 +42,10 @@ async def test_a_failed_callback_is_listed_and_a_replay_gives_it_a_new_day(
     assert (given_up["order_id"], given_up["status"]) == (placed["id"], "allocated")
     assert given_up["order"]["allocated"] == 1
     assert given_up["attempts"] > 1 and given_up["next_attempt_at"] is None
-    assert (given_up["last_status"], given_up["last_error"]) == (503, "HTTP 503")
+    assert (given_up["last_status"], given_up["last_error"]) == (
+        503,
+        "delivery failed (status 503)",
+    )
     assert (await bank.client.callbacks("pending"))["callbacks"] == []
 
     replayed = await bank.client.replay_callback(given_up["id"])

@@ -1,4 +1,5 @@
-"""docker-compose.yml, checked without a Docker engine.
+"""docker-compose.yml and the Dockerfile, checked without a Docker engine (tests/compose runs
+them for real).
 
 The official compose-spec schema catches misspelt keys and wrong shapes; the other tests check
 what a schema cannot: that the services are wired to each other the way the code expects.
@@ -15,14 +16,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
+from tests.compose.project import PORTS as SMOKE_PORTS
 from tests.support.compose import (
     APPS,
     COMPOSE_FILE,
     ROOT,
+    VARIABLE,
     compose_services,
     environment,
     published,
+    variables,
 )
 from tools.sandbox import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL
 
@@ -241,3 +246,58 @@ def test_the_test_command_defaults_reach_this_stack(services):
     # The tests make their vhost through the management API when rabbitmqctl is not at hand.
     assert f"{amqp.hostname}:{amqp.port}:5672" in rabbitmq["ports"]
     assert f"{amqp.hostname}:15672:15672" in rabbitmq["ports"]
+
+
+def raw_services() -> dict[str, dict]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+def test_published_ports_come_from_variables_with_todays_ports_as_defaults(services):
+    """An operator whose machine already runs a Postgres on 5432 moves ours with a variable."""
+    for name, service in raw_services().items():
+        for spec, (host, container) in zip(
+            service.get("ports", []), published(services[name]), strict=True
+        ):
+            if not host:
+                continue  # Docker picks it (the allocator, which scales)
+            found = VARIABLE.search(str(spec))
+            assert found and found[1].endswith("_PORT"), f"{name}: {spec}"
+            assert int(found[2]) == container, f"{name}: {spec} defaults to another port"
+
+
+def test_env_example_lists_every_variable_with_its_default():
+    listed = dict(re.findall(r"^#? ?([A-Z_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    assert variables().keys() <= listed.keys()
+    assert {name: listed[name] for name in variables()} == variables()
+
+
+def test_the_smoke_publishes_off_the_machines_servers_and_other_tests():
+    moved = {name for name in variables() if name.endswith("_PORT")}
+    assert SMOKE_PORTS.keys() == moved
+    ports = list(SMOKE_PORTS.values())
+    assert len(set(ports)) == len(ports) and max(ports) < 32768
+    # The machine's Postgres and RabbitMQ (and its node's 25672), the suite's services.
+    held = {int(variables()[name]) for name in moved} | {25672, *range(8081, 8086)}
+    assert not held & set(ports)
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
+
+
+def test_the_image_exposes_every_service_and_runs_them_as_a_user(services):
+    steps = dockerfile_instructions()
+    exposed = {int(port) for kind, args in steps if kind == "EXPOSE" for port in args.split()}
+    assert exposed == {int(environment(services[name])["HTTP_PORT"]) for name in APPS}
+    users = [args for kind, args in steps if kind == "USER"]
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_dependencies_are_installed_before_the_code_is_copied():
+    """So a code change rebuilds from the code on, with the installed packages from the cache."""
+    steps = dockerfile_instructions()
+    install = next(i for i, (kind, args) in enumerate(steps) if "constraints.txt -r" in args)
+    copied = [args.split()[0] for kind, args in steps[:install] if kind == "COPY"]
+    assert copied == ["pyproject.toml"], "only what names the dependencies comes before"

@@ -71,7 +71,7 @@ async def test_sign_out_ends_the_session_on_the_server(stack, operators):
         await session.close()
 
 
-async def test_five_wrong_passwords_lock_the_account_for_a_while(stack, box):
+async def test_after_five_wrong_passwords_the_source_waits_before_the_next(stack, box):
     account = await make_operator(box.database_url, Role.staff)
     session = ConsoleSession(stack["console"].url)
     try:
@@ -83,7 +83,9 @@ async def test_five_wrong_passwords_lock_the_account_for_a_while(stack, box):
         right_but_locked = await session.submit(
             "/masuk", {"username": account.username, "password": account.password}
         )
-        assert right_but_locked.status == 401
+        # Refused before its password is checked, saying how long to wait.
+        assert right_but_locked.status == 429
+        assert int(right_but_locked.headers["Retry-After"]) > 0
     finally:
         await session.close()
 

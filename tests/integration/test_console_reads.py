@@ -179,7 +179,12 @@ async def test_a_delivery_shows_what_it_was_allocated_to(
     first, second = placed(hub, 10, priority_class="agency"), placed(hub, 10, minutes=1)
     lot = supply(hub, 15)
     unknown = await refusal(
-        get(client, "allocator", f"/v1/deliveries/{lot.payload['delivery_id']}/allocations")
+        get(
+            client,
+            "allocator",
+            f"/v1/deliveries/{lot.payload['delivery_id']}/allocations",
+            **client.as_operator(),
+        )
     )
     for event in (first, second, lot):
         await publish_event(amqp, event)
@@ -187,7 +192,7 @@ async def test_a_delivery_shows_what_it_was_allocated_to(
     async def given() -> dict | None:
         path = f"/v1/deliveries/{lot.payload['delivery_id']}/allocations"
         try:
-            answer = await get(client, "allocator", path)
+            answer = await get(client, "allocator", path, **client.as_operator())
         except ApiError:
             return None
         return answer if answer["allocated"] == 15 else None
@@ -209,7 +214,9 @@ async def test_a_delivery_shows_what_it_was_allocated_to(
         (order_id(first), 10, "agency", "fifo", "held"),
         (order_id(second), 5, "public", "fifo", "held"),
     ]
-    not_an_id = await refusal(get(client, "allocator", "/v1/deliveries/nope/allocations"))
+    not_an_id = await refusal(
+        get(client, "allocator", "/v1/deliveries/nope/allocations", **client.as_operator())
+    )
     assert not_an_id.status == 404
 
 
@@ -223,7 +230,12 @@ async def test_the_counter_sees_the_allocation_a_delivery_caused(client: HubClie
 
     async def caused() -> dict | None:
         try:
-            return await get(client, "allocator", f"/v1/deliveries/{delivery['id']}/allocations")
+            return await get(
+                client,
+                "allocator",
+                f"/v1/deliveries/{delivery['id']}/allocations",
+                **client.as_operator(),
+            )
         except ApiError as error:
             assert error.status == 404  # not taken in yet
             return None
@@ -267,10 +279,15 @@ async def test_queue_pages_anywhere_in_a_long_queue_agree_with_the_whole_queue(
 
     for offset in (0, 5, 23, 24, 60, 101, 118):
         path = f"/v1/hubs/{hub}/products/{SKU}/queue?limit=9&offset={offset}"
-        page = await get(client, "allocator", path)
+        page = await get(client, "allocator", path, **client.as_operator())
         assert page["waiting"] == 119
         assert page["orders"] == whole[offset : offset + 9], offset
-    beyond = await get(client, "allocator", f"/v1/hubs/{hub}/products/{SKU}/queue?offset=500")
+    beyond = await get(
+        client,
+        "allocator",
+        f"/v1/hubs/{hub}/products/{SKU}/queue?offset=500",
+        **client.as_operator(),
+    )
     assert beyond["orders"] == []
 
     for row in (whole[0], whole[30], whole[-1]):

@@ -70,7 +70,8 @@ async def test_a_producer_says_how_to_be_told_and_the_record_and_event_keep_it(
     )
 
     assert (producer["language"], producer["channel"]) == ("en", "email")
-    assert await client.call("intake", "GET", f"/v1/producers/{producer['id']}") == producer
+    path = f"/v1/producers/{producer['id']}"
+    assert await client.call("intake", "GET", path, headers=client.as_operator()) == producer
     event = await tap.wait_for(
         lambda e: e.payload.get("producer_id") == producer["id"], what="producer.registered"
     )
@@ -148,7 +149,7 @@ async def test_intake_writes_are_for_the_operator_only(
 async def test_lookups_of_unknown_or_malformed_ids_are_404(client: HubClient):
     for path in (f"/v1/producers/{unknown_id()}", "/v1/deliveries/not-a-uuid", "/v1/hubs/nope"):
         with pytest.raises(ApiError) as refused:
-            await client.call("intake", "GET", path)
+            await client.call("intake", "GET", path, headers=client.as_operator())
         assert refused.value.status == 404
         assert refused.value.body["type"] == "/problems/not-found"
 

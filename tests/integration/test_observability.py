@@ -24,6 +24,7 @@ from tests.conftest import OPERATOR_TOKEN
 from tests.support.bus import dead_letters, publish_event, publish_raw
 from tests.support.compose import APPS, ROOT, compose_services, environment, published
 from tests.support.events import placed
+from tests.support.stack_env import SCRAPER
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.stack import Stack
 
@@ -240,7 +241,7 @@ def test_each_expression_is_well_formed():
 
 
 async def scrape(client: HubClient, service: str) -> str:
-    async with client.session.get(f"{client.urls[service]}/metrics") as response:
+    async with client.session.get(f"{client.urls[service]}/metrics", headers=SCRAPER) as response:
         assert response.status == 200
         assert response.content_type == "text/plain"
         return await response.text()

@@ -12,7 +12,8 @@ from openapi_spec_validator import validate
 from services.allocator.policies import PolicyRules
 from services.intake.models import Delivery, NewDelivery
 from shared.apidocs import DOCUMENT
-from shared.openapi_document import REF_TEMPLATE
+from shared.openapi_merge import MERGED_PATH, with_servers
+from shared.openapi_schemas import REF_TEMPLATE
 from tools.client import HubClient
 
 SERVICES = ["intake", "orders", "allocator", "notifier"]
@@ -45,7 +46,9 @@ async def test_each_service_serves_a_valid_openapi_31_document(client: HubClient
 
     assert document["openapi"] == "3.1.0"
     validate(document)  # against the OpenAPI 3.1 schema, which the version selects
-    assert document == json.loads(app_of(service)[DOCUMENT])
+    built = json.loads(app_of(service)[DOCUMENT])
+    # The same but for where it is served (PUBLIC_URLS, set by the test stack).
+    assert {**document, "servers": None} == {**built, "servers": None}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -79,17 +82,23 @@ async def test_bodies_and_answers_are_the_schemas_of_the_models_themselves(clien
     assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Delivery"
     }
-    # A model with a nested one: its definitions move to the components.
-    allocator = await client.call("allocator", "GET", "/v1/openapi.json")
+    # A model with a nested one: its definitions move to the components. ClassRule is in an
+    # answer too (ActivePolicy), open there: the body's is named ClassRuleInput.
+    schemas = (await client.call("allocator", "GET", "/v1/openapi.json"))["components"]["schemas"]
     rules = PolicyRules.model_json_schema(ref_template=REF_TEMPLATE, mode="validation")
     nested = rules.pop("$defs")
-    assert allocator["components"]["schemas"]["PolicyRules"] == rules
-    assert nested.items() <= allocator["components"]["schemas"].items()
+    rules["properties"]["classes"]["items"] = {"$ref": "#/components/schemas/ClassRuleInput"}
+    assert schemas["PolicyRules"] == rules
+    assert schemas["ClassRuleInput"] == {**nested["ClassRule"], "title": "ClassRuleInput"}
+    assert schemas["ClassRuleInput"]["additionalProperties"] is False
+    assert "additionalProperties" not in schemas["ClassRule"]
 
 
-# Intake's reads that show phone numbers or money are the operators' too.
+# Intake's reads that show phone numbers, money or deliveries are the operators' too.
 INTAKE_OPERATOR_READS = {
     "/v1/producers",
+    "/v1/producers/{id}",
+    "/v1/deliveries/{id}",
     "/v1/producers/{id}/deliveries",
     "/v1/producers/{id}/days",
     "/v1/payouts",
@@ -109,7 +118,7 @@ async def test_intake_writes_and_private_reads_need_the_operator_token_and_the_r
                 assert operation["security"] == [{"operatorToken": []}], (method, path)
                 assert {"401", "403"} <= operation["responses"].keys()
             else:
-                assert "security" not in operation, path
+                assert operation["security"] == [], path  # open, and saying so
             if "requestBody" in operation:
                 assert {"400", "413", "415", "422"} <= operation["responses"].keys()
 
@@ -132,6 +141,43 @@ async def test_every_problem_answer_names_its_types_and_the_document_lists_them(
 
 
 @pytest.mark.parametrize("service", SERVICES)
+async def test_every_operation_says_who_may_call_it_and_what_else_may_come(
+    client: HubClient, service: str
+):
+    document = await client.call(service, "GET", "/v1/openapi.json")
+
+    assert document["servers"] == [
+        {"url": client.urls[service], "description": f"Layanan / The service {service}"}
+    ]
+    assert document["info"]["license"] and document["info"]["contact"]
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            where = (method, path, operation["operationId"])
+            assert "security" in operation, where  # [] when open
+            assert operation["tags"] in (["partner"], ["operator"], ["system"]), where
+            assert operation["description"] and operation["summary"], where
+            assert "default" in operation["responses"], where
+            assert operation["operationId"][0].islower(), where
+            if "system" in operation["tags"]:
+                assert operation["operationId"].startswith(service), where
+
+
+async def test_the_merged_document_is_served_with_this_deployments_servers(client: HubClient):
+    merged = await client.call("intake", "GET", "/v1/openapi-all.json")
+    same = await client.call("notifier", "GET", "/v1/openapi-all.json")
+    expected = with_servers(json.loads(MERGED_PATH.read_text()), client.urls)
+
+    assert merged == same == json.loads(json.dumps(expected))
+    validate(merged)
+    place = merged["paths"]["/v1/orders"]
+    assert place["servers"] == [{"url": client.urls["orders"], "description": "orders"}]
+    idempotency_key = next(
+        p for p in place["post"]["parameters"] if p.get("name") == "Idempotency-Key"
+    )
+    assert idempotency_key["required"] is True and "24" in idempotency_key["description"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
 async def test_the_docs_page_is_html_naming_every_path_and_needs_nothing_else(
     client: HubClient, service: str
 ):
@@ -145,3 +191,4 @@ async def test_the_docs_page_is_html_naming_every_path_and_needs_nothing_else(
         for operation in methods.values():
             assert escape(operation["summary"]) in page
     assert "<script" not in page and "://" not in page  # nothing fetched from elsewhere
+    assert "href='/v1/openapi-all.json' download" in page

@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 
+from tests.support.stack_env import SCRAPER
 from tools.client import HubClient
 
 BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
@@ -25,7 +26,7 @@ async def post(client: HubClient, body: dict, key: str) -> tuple[int, dict]:
 
 async def group_commits(client: HubClient) -> dict[str, float]:
     """The orders service's counts of placing transactions and of the orders they held."""
-    async with client.session.get(f"{client.urls['orders']}/metrics") as response:
+    async with client.session.get(f"{client.urls['orders']}/metrics", headers=SCRAPER) as response:
         text = await response.text()
     found = re.findall(r'plut_order_group_commits_total\{[^}]*what="(\w+)"[^}]*\} (\S+)', text)
     return {what: float(value) for what, value in found}

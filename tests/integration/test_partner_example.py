@@ -8,6 +8,7 @@ import asyncpg
 from aiohttp import web
 
 from examples.partner_client import callback_app, place_order
+from tests.support.stack_env import PARTNER_HOST
 from tools.client import HubClient, wait_until
 from tools.stack import free_port
 
@@ -17,8 +18,8 @@ SKU = "masker-kain"
 async def test_the_example_partner_orders_once_and_hears_its_callback(
     client: HubClient, hub: str, database: asyncpg.Connection
 ):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/plut/callbacks"
+    port = free_port(PARTNER_HOST)
+    url = f"http://{PARTNER_HOST}:{port}/plut/callbacks"
     issued = await client.create_partner("Mitra Contoh", [hub], callback_url=url)
     heard: list[dict] = []
 
@@ -27,7 +28,7 @@ async def test_the_example_partner_orders_once_and_hears_its_callback(
 
     runner = web.AppRunner(callback_app(issued["callback_secret"], on_callback))
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.TCPSite(runner, PARTNER_HOST, port).start()
     order = {
         "hub": hub,
         "sku": SKU,

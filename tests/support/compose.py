@@ -10,8 +10,21 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 APPS = ("intake", "orders", "allocator", "notifier", "console", "storefront")
 
 
+# `${NAME:-default}`, the only form of variable docker-compose.yml uses.
+VARIABLE = re.compile(r"\$\{(\w+):-([^}]*)\}")
+
+
 def compose_services() -> dict[str, dict]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    """The services as compose reads them with no variable set: each `${NAME:-default}` as
+    its default."""
+    return yaml.safe_load(VARIABLE.sub(lambda found: found[2], COMPOSE_FILE.read_text()))[
+        "services"
+    ]
+
+
+def variables() -> dict[str, str]:
+    """Every variable docker-compose.yml reads, with its default."""
+    return dict(VARIABLE.findall(COMPOSE_FILE.read_text()))
 
 
 def environment(service: dict) -> dict[str, str]:

@@ -43,14 +43,18 @@ def csrf_in(html: str) -> str:
 
 class ConsoleSession:
     """A browser-like session: cookies kept (loopback is an IP, hence `unsafe`), HTML asked
-    for, the page's CSRF token kept from the last page read."""
+    for, the page's CSRF token kept from the last page read. `secure`: a console with Secure
+    cookies, on plain HTTP here, taken for HTTPS as a browser takes localhost; `headers` go
+    with every request (an X-Forwarded-For, say)."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, *, secure: bool = False, headers: dict | None = None):
         self.base_url = base_url
         self.http = aiohttp.ClientSession(
             base_url,
-            cookie_jar=aiohttp.CookieJar(unsafe=True),
-            headers={"Accept": "text/html"},
+            cookie_jar=aiohttp.CookieJar(
+                unsafe=True, treat_as_secure_origin=base_url if secure else None
+            ),
+            headers={"Accept": "text/html", **(headers or {})},
         )
         self.csrf = ""
 

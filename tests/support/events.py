@@ -52,6 +52,7 @@ def placed(
     buyer_key: str | None = None,
     priority_class: str = "public",
     accept_partial: bool = True,
+    name: str = "Bu Rina",
 ) -> Envelope:
     """An order placed `minutes` after a fixed morning; the sequence always grows. Each order is
     its own buyer unless `buyer_key` says otherwise."""
@@ -63,7 +64,7 @@ def placed(
             placed_at=_clock + timedelta(minutes=minutes),
             sequence=next(_sequence),
             buyer=Buyer(
-                name="Bu Rina",
+                name=name,
                 type="individual",
                 region="Sampit",
                 email=email,

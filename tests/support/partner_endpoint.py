@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from examples.partner_client import verify
+from tests.support.stack_env import PARTNER_HOST, PARTNERS_BUYER_TYPES
 from tools.client import HubClient
 from tools.stack import serve_locally
 
@@ -39,12 +40,12 @@ class PartnerEndpoint:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._port}/plut/callbacks"
+        return f"http://{PARTNER_HOST}:{self._port}/plut/callbacks"
 
     async def start(self) -> "PartnerEndpoint":
         app = web.Application()
         app.router.add_post("/plut/callbacks", self._receive)
-        self._runner, self._port = await serve_locally(app)
+        self._runner, self._port = await serve_locally(app, PARTNER_HOST)
         return self
 
     async def stop(self) -> None:
@@ -101,7 +102,9 @@ class CallbackPartner:
 async def callback_partner(operator: HubClient, hub: str) -> CallbackPartner:
     """A new partner of `hub` with an endpoint of its own (stop the endpoint after use)."""
     endpoint = await PartnerEndpoint().start()
-    issued = await operator.create_partner(f"Mitra {hub}", [hub], callback_url=endpoint.url)
+    issued = await operator.create_partner(
+        f"Mitra {hub}", [hub], callback_url=endpoint.url, buyer_types=PARTNERS_BUYER_TYPES
+    )
     endpoint.secret = issued["callback_secret"]
     return CallbackPartner(
         issued["partner"]["id"], operator.as_partner(issued["api_key"]), endpoint

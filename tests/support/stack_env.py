@@ -5,8 +5,21 @@ by the faults suite's own stacks (tests/faults/conftest.py)."""
 from tests.support.mailbox import Mailbox
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
-# The operator token the test stacks run with; `HubClient(..., operator_token=...)` sends it.
+# The operator tokens the test stacks run with, one per role; `HubClient(...,
+# operator_token=...)` sends the admin's, the console the one of whoever signed in.
 OPERATOR_TOKEN = "test-operator-token"
+# Partners' callback endpoints in the tests listen on this loopback address, the one private
+# address the test stacks' callbacks may reach: every other (127.0.0.1 and `localhost` among
+# them) stays refused, as in production, for the attacks of tests/security to meet.
+PARTNER_HOST = "127.0.0.2"
+# The buyer types the tests' partners may declare: agencies besides the public's (the tests'
+# buyers are); health facilities stay the operator's, as by default.
+PARTNERS_BUYER_TYPES = ["agency", "bank", "business", "individual"]
+OPERATOR_STAFF_TOKEN = "test-operator-staff-token"
+OPERATOR_VIEWER_TOKEN = "test-operator-viewer-token"
+# What Prometheus would send to /metrics (the console's refuses a scrape without it).
+METRICS_TOKEN = "test-metrics-token"
+SCRAPER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> dict[str, str]:
@@ -26,6 +39,13 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "MESSAGE_GIVE_UP_SECONDS": "30",
         "LOG_FORMAT": "json",
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "OPERATOR_STAFF_TOKEN": OPERATOR_STAFF_TOKEN,
+        "OPERATOR_VIEWER_TOKEN": OPERATOR_VIEWER_TOKEN,
+        "METRICS_TOKEN": METRICS_TOKEN,
+        # The whole suite calls from one address and sends wrong tokens and keys on purpose:
+        # here that source is not slowed down. tests/security's own processes put the default
+        # back (tests/support/replicas.py) and are attacked with it.
+        "GUESS_FREE_FAILURES": "1000000",
         "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
         # after a day is five seconds, and a hanging partner is dropped after one.
@@ -36,4 +56,7 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "CALLBACK_POLL_SECONDS": "0.1",
         # Few enough that two orders replicas must share a handful of partners' callbacks.
         "CALLBACK_IN_FLIGHT": "8",
+        # The partners' endpoints are local and plain http: settings for tests only.
+        "CALLBACK_ALLOW_HTTP": "true",
+        "CALLBACK_UNSAFE_PRIVATE_NETWORKS": f'["{PARTNER_HOST}/32"]',
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import aiohttp
 
+from shared.events import CLASS_OF_BUYER_TYPE
 from tests.support.stack_env import OPERATOR_TOKEN
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.provider_stubs import WhatsAppCloudStub
@@ -42,7 +43,9 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         hub = new_hub_code("site")
         await client.open_hub(hub)
-        partner = await client.create_partner(f"Situs {hub}", [hub], **partner_fields)
+        # The centre's own site may declare every buyer type, as the README has operators set.
+        fields = {"buyer_types": list(CLASS_OF_BUYER_TYPE)} | partner_fields
+        partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
     process = ServiceProcess(
         name="storefront",
         port=free_port(),
@@ -54,6 +57,7 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
             "ADDRESS_HEADER": "X-Forwarded-For",
             "FIGURES_KEEP_SECONDS": "0.2",
             "SECURE_COOKIES": "false",  # plain HTTP on loopback
+            "OPERATOR_TOKEN": "",  # the site acts with the staff's and viewers' tokens only
         },
         log_path=log_dir / f"storefront-{hub}.log",
     )

@@ -7,7 +7,7 @@ import pytest
 
 from services.console import formats
 from services.console.accounts import Operator, Role
-from services.console.pages.sign_in import _local
+from services.console.redirects import local_path
 
 
 @pytest.mark.parametrize(
@@ -58,4 +58,4 @@ def test_each_role_may_do_what_the_ones_below_it_may():
     ],
 )
 def test_after_sign_in_only_a_page_of_this_console_is_opened(target, kept):
-    assert _local(target) == kept
+    assert local_path(target) == kept

@@ -76,3 +76,20 @@ def test_below_the_configured_level_nothing_is_written(restore_logging, capsys):
     structlog.get_logger("tests.unit.logging").info("chatter")
 
     assert capsys.readouterr().out == ""
+
+
+def test_no_line_carries_a_credential_whoever_wrote_it(restore_logging, capsys):
+    configure_logging("svc", "json")
+    log = structlog.get_logger("tests.unit.logging")
+
+    log.info("called", header="Authorization: Bearer op-token-1")
+    try:
+        raise ValueError("b'Authorization: Bearer op-token-2\\x01' and Cookie: session=abc")
+    except ValueError:
+        logging.getLogger("aiohttp.web").exception("a library quoting what it read")
+    log.warning("key plut_0a1b2c_secretpart and secret whsec_abcdef in a message")
+
+    out = capsys.readouterr().out
+    for secret in ("op-token-1", "op-token-2", "session=abc", "secretpart", "abcdef"):
+        assert secret not in out
+    assert out.count("[redacted]") >= 5

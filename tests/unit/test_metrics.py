@@ -7,8 +7,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared import scrape
+from shared.config import ServiceSettings
 from shared.scrape import READINGS, read_outbox
-from shared.web import DATABASE, SERVICE, problem_middleware, timing_middleware
+from shared.web import DATABASE, SERVICE, SETTINGS, problem_middleware, timing_middleware
 
 SERVICE_NAME = "unit-metrics"  # the registry is the process's: this label keeps our series apart
 
@@ -38,6 +39,7 @@ class UnreachableDatabase:
 def make_app() -> web.Application:
     app = web.Application(middlewares=[timing_middleware, problem_middleware])
     app[SERVICE] = SERVICE_NAME
+    app[SETTINGS] = ServiceSettings(http_port=8080)
     app[DATABASE] = UnreachableDatabase()
     app[READINGS] = (read_outbox,)
     app.router.add_routes([*routes, *scrape.routes])

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import ServiceSettings
+from shared.guesses import GUESSES, Guesses
 from shared.openapi import Header, Kind, documented
 from shared.openapi_document import openapi_document
 from shared.problems import Text
@@ -36,20 +37,30 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/things")
-@documented(summary=Text("Buat", "Make"), body=NewThing, answers={201: Thing}, auth="operator")
+@documented(
+    operation_id="makeThing",
+    summary=Text("Buat", "Make"),
+    body=NewThing,
+    answers={201: Thing},
+    auth="operator",
+)
 async def post_thing(request: web.Request, new: NewThing) -> web.Response:
     return web.json_response({"id": str(uuid.uuid4()), "name": new.name}, status=201)
 
 
 @routes.get("/things")
-@documented(summary=Text("Daftar", "List"), query=Page, answers={200: None})
+@documented(
+    operation_id="listThings", summary=Text("Daftar", "List"), query=Page, answers={200: None}
+)
 async def get_things(request: web.Request, page: Page) -> web.Response:
     return web.json_response({"limit": page.limit})
 
 
 @routes.get("/things/{id}")
 @documented(
+    operation_id="getThing",
     summary=Text("Satu", "One"),
+    description=Text("Satu barang", "One thing"),
     answers={200: Thing},
     auth="partner",
     path={"id": uuid.UUID},
@@ -68,12 +79,24 @@ async def undocumented(request: web.Request) -> web.Response:
 def make_app() -> web.Application:
     app = web.Application(middlewares=[problem_middleware])
     app[SETTINGS] = ServiceSettings(http_port=8080, operator_token=TOKEN)
+    app[GUESSES] = Guesses()
     app.router.add_routes(routes)
     return app
 
 
+def document_of(router: web.UrlDispatcher) -> dict:
+    return openapi_document(
+        router,
+        service="unit",
+        title="test",
+        about=Text("uji", "test"),
+        version="0",
+        servers=[{"url": "https://unit.plut.example"}],
+    )
+
+
 def document() -> dict:
-    return openapi_document(make_app().router, title="test", about=Text("uji", "test"), version="0")
+    return document_of(make_app().router)
 
 
 async def test_the_handler_gets_the_body_the_document_declares():
@@ -115,13 +138,15 @@ def test_each_operation_lists_the_problems_it_can_answer():
     operations = document()["paths"]
 
     post = operations["/things"]["post"]["responses"]
-    assert sorted(post) == ["201", "400", "401", "403", "413", "415", "422"]
+    assert sorted(post) == ["201", "400", "401", "403", "413", "415", "422", "429", "default"]
     assert post["415"]["x-problem-types"] == ["/problems/unsupported-media-type"]
     listing = operations["/things"]["get"]["responses"]
-    assert sorted(listing) == ["200", "422"] and "content" not in listing["200"]
+    assert sorted(listing) == ["200", "422", "default"] and "content" not in listing["200"]
     one = operations["/things/{id}"]["get"]
-    assert sorted(one["responses"]) == ["200", "401", "403", "404", "409", "429"]
-    assert "Retry-After" in one["responses"]["429"]["headers"]
+    assert sorted(one["responses"]) == ["200", "401", "403", "404", "409", "429", "default"]
+    assert one["responses"]["429"]["headers"]["Retry-After"] == {
+        "$ref": "#/components/headers/RetryAfter"
+    }
     assert one["responses"]["409"]["x-problem-types"] == ["/problems/thing-busy"]
     assert one["security"] == [{"partnerKey": []}]  # a partner key or the operator token
 
@@ -130,6 +155,12 @@ def test_parameters_come_from_the_path_the_query_model_and_the_headers():
     listing = document()["paths"]["/things"]["get"]["parameters"]
     one = document()["paths"]["/things/{id}"]["get"]["parameters"]
 
+    common = [
+        {"$ref": "#/components/parameters/CorrelationId"},
+        {"$ref": "#/components/parameters/AcceptLanguage"},
+    ]
+    assert listing[2:] == common and one[2:] == common
+    listing, one = listing[:2], one[:2]
     assert [(p["name"], p["in"], p["required"]) for p in listing] == [
         ("limit", "query", False),
         ("after", "query", False),
@@ -145,10 +176,10 @@ def test_parameters_come_from_the_path_the_query_model_and_the_headers():
 def test_a_path_parameter_the_route_does_not_have_is_an_error():
     app = web.Application()
 
-    @documented(summary=Text("x", "x"), answers={200: None}, path={"code": str})
+    @documented(operation_id="x", summary=Text("x", "x"), answers={200: None}, path={"code": str})
     async def handler(request: web.Request) -> web.Response:
         return web.json_response({})
 
     app.router.add_get("/things/{id}", handler)
     with pytest.raises(ValueError, match="code"):
-        openapi_document(app.router, title="t", about=Text("t", "t"), version="0")
+        document_of(app.router)

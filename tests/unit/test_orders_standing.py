@@ -97,7 +97,7 @@ async def test_an_unreachable_allocator_makes_the_standing_unavailable_and_is_lo
     closed_port = free_port()  # bound a moment ago and released: nothing listens there
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        client = AllocatorClient(session, f"http://127.0.0.1:{closed_port}")
+        client = AllocatorClient(session, f"http://127.0.0.1:{closed_port}", {})
         with structlog.testing.capture_logs() as logs:
             standing = await client.standing(order)
 

@@ -12,10 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from services.console.accounts import Role
-from services.console.backends import BACKENDS, BackendError
+from services.console.backends import UUID, BackendError, backends_of
 from services.console.forms import as_number
 from services.console.pages.queue import orders_by_id
 from services.console.pages.today import products_of
+from services.console.redirects import see_other
 from services.console.sessions import allowed
 from services.console.views import hub_of, language, render
 
@@ -28,8 +29,8 @@ FIRST_ROWS = 20  # of a delivery's allocations, shown on its page
 async def _producer(request: web.Request, producer_id: str) -> dict[str, Any] | None:
     try:
         uuid.UUID(producer_id)
-        return await request.app[BACKENDS].get(
-            "intake", f"/v1/producers/{producer_id}", language=language(request)
+        return await backends_of(request).get(
+            "intake", ("v1", "producers", producer_id), language=language(request)
         )
     except ValueError:
         return None
@@ -52,9 +53,9 @@ async def _counter(
     found: list[dict[str, Any]] = []
     total = 0
     if query:
-        answer = await request.app[BACKENDS].get(
+        answer = await backends_of(request).get(
             "intake",
-            "/v1/producers",
+            ("v1", "producers"),
             language=lang,
             params={"hub": hub, "q": query, "limit": SEARCH_LIMIT},
         )
@@ -108,8 +109,8 @@ async def record_delivery(request: web.Request) -> web.Response:
         "rejected": as_number(entered["rejected"] or "0"),
     }
     try:
-        delivery = await request.app[BACKENDS].post(
-            "intake", "/v1/deliveries", language=language(request), json=body
+        delivery = await backends_of(request).post(
+            "intake", ("v1", "deliveries"), language=language(request), json=body
         )
     except BackendError as error:
         if error.status >= 500:
@@ -123,14 +124,16 @@ async def record_delivery(request: web.Request) -> web.Response:
             problem=error.problem,
             status=error.status,
         )
-    raise web.HTTPSeeOther(f"/loket/setoran/{delivery['id']}")
+    raise see_other(f"/loket/setoran/{delivery['id']}")
 
 
 async def _allocations(request: web.Request, delivery_id: str) -> dict[str, Any] | None:
     """The allocator's view of the delivery; None while it has not heard of it yet."""
     try:
-        return await request.app[BACKENDS].get(
-            "allocator", f"/v1/deliveries/{delivery_id}/allocations", language=language(request)
+        return await backends_of(request).get(
+            "allocator",
+            ("v1", "deliveries", delivery_id, "allocations"),
+            language=language(request),
         )
     except BackendError as error:
         if error.status == 404:
@@ -138,12 +141,12 @@ async def _allocations(request: web.Request, delivery_id: str) -> dict[str, Any]
         raise
 
 
-@routes.get("/loket/setoran/{delivery_id}")
+@routes.get("/loket/setoran/{delivery_id:" + UUID + "}")
 async def delivery_page(request: web.Request) -> web.Response:
     delivery_id = request.match_info["delivery_id"]
     lang = language(request)
-    backends = request.app[BACKENDS]
-    delivery = await backends.get("intake", f"/v1/deliveries/{delivery_id}", language=lang)
+    backends = backends_of(request)
+    delivery = await backends.get("intake", ("v1", "deliveries", delivery_id), language=lang)
     producer = await _producer(request, delivery["producer_id"])
     allocation = await _allocations(request, delivery_id)
     rows: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ import asyncio
 
 from aiohttp import web
 
-from services.console.backends import BACKENDS, BackendError
+from services.console.backends import UUID, BackendError, backends_of
 from services.console.forms import errors_by_field
 from services.console.views import hub_of, language, render
 
@@ -22,9 +22,9 @@ async def orders(request: web.Request) -> web.Response:
     found, refused = None, None
     if query:
         try:
-            found = await request.app[BACKENDS].get(
+            found = await backends_of(request).get(
                 "orders",
-                "/v1/orders",
+                ("v1", "orders"),
                 language=language(request),
                 params={"q": query, "hub": hub_of(request), "limit": PAGE_SIZE, "offset": offset},
             )
@@ -42,15 +42,15 @@ async def orders(request: web.Request) -> web.Response:
     return render(request, "orders.html", context)
 
 
-@routes.get("/pesanan/{id}")
+@routes.get("/pesanan/{id:" + UUID + "}")
 async def order_page(request: web.Request) -> web.Response:
-    backends, lang = request.app[BACKENDS], language(request)
+    backends, lang = backends_of(request), language(request)
     order_id = request.match_info["id"]
     # The order first: an unknown id is one 404, not three.
-    order = await backends.get("orders", f"/v1/orders/{order_id}", language=lang)
+    order = await backends.get("orders", ("v1", "orders", order_id), language=lang)
     history, messages = await asyncio.gather(
-        backends.get("orders", f"/v1/orders/{order_id}/history", language=lang),
-        backends.get("notifier", "/v1/messages", language=lang, params={"order_id": order_id}),
+        backends.get("orders", ("v1", "orders", order_id, "history"), language=lang),
+        backends.get("notifier", ("v1", "messages"), language=lang, params={"order_id": order_id}),
     )
     context = {
         "order": order,

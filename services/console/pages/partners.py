@@ -16,8 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from services.console.accounts import Role
-from services.console.backends import BACKENDS, BackendError
+from services.console.backends import KEY_PREFIX, UUID, BackendError, backends_of
 from services.console.forms import as_number, errors_by_field
+from services.console.redirects import see_other
 from services.console.sessions import OPERATOR, allowed
 from services.console.views import language, render
 
@@ -71,10 +72,10 @@ async def _page(
     error: BackendError | None = None,
     status: int = 200,
 ) -> web.Response:
-    backends, lang = request.app[BACKENDS], language(request)
+    backends, lang = backends_of(request), language(request)
     listed, failed = await asyncio.gather(
-        backends.get("orders", "/v1/partners", language=lang),
-        backends.get("orders", "/v1/callbacks", language=lang, params={"state": "failed"}),
+        backends.get("orders", ("v1", "partners"), language=lang),
+        backends.get("orders", ("v1", "callbacks"), language=lang, params={"state": "failed"}),
     )
     context = {
         "partners": listed["partners"],
@@ -110,8 +111,8 @@ async def create_partner(request: web.Request) -> web.Response:
     if url := str(form.get("callback_url", "")).strip():
         body["callback_url"] = url
     try:
-        made = await request.app[BACKENDS].post(
-            "orders", "/v1/partners", language=language(request), json=body
+        made = await backends_of(request).post(
+            "orders", ("v1", "partners"), language=language(request), json=body
         )
     except BackendError as error:
         if error.status != 422:
@@ -119,43 +120,46 @@ async def create_partner(request: web.Request) -> web.Response:
         return await _page(request, form, errors_by_field(error), error, status=422)
     name = made["partner"]["name"]
     ticket = _keep(request, name, made["api_key"], made["callback_secret"])
-    raise web.HTTPSeeOther(f"/mitra?kunci={ticket}")
+    raise see_other(f"/mitra?kunci={ticket}")
 
 
-@routes.post("/mitra/{id}/kunci")
+@routes.post("/mitra/{id:" + UUID + "}/kunci")
 @allowed(Role.admin)
 async def rotate_key(request: web.Request) -> web.Response:
     form = await request.post()
     given = str(form.get("grace_hours", "")).strip()
     hours = int(given) if given.isdecimal() else DEFAULT_GRACE_HOURS
-    issued = await request.app[BACKENDS].post(
+    issued = await backends_of(request).post(
         "orders",
-        f"/v1/partners/{request.match_info['id']}/keys",
+        ("v1", "partners", request.match_info["id"], "keys"),
         language=language(request),
         json={"previous_key_valid_seconds": hours * 3600},
     )
     ticket = _keep(request, str(form.get("name", "")), issued["api_key"], None)
-    raise web.HTTPSeeOther(f"/mitra?kunci={ticket}")
+    raise see_other(f"/mitra?kunci={ticket}")
 
 
-@routes.post("/mitra/{id}/kunci/{prefix}/cabut")
+@routes.post("/mitra/{id:" + UUID + "}/kunci/{prefix:" + KEY_PREFIX + "}/cabut")
 @allowed(Role.admin)
 async def revoke_key(request: web.Request) -> web.Response:
     partner_id, prefix = request.match_info["id"], request.match_info["prefix"]
-    await request.app[BACKENDS].call(
-        "orders", "DELETE", f"/v1/partners/{partner_id}/keys/{prefix}", language=language(request)
+    await backends_of(request).call(
+        "orders",
+        "DELETE",
+        ("v1", "partners", partner_id, "keys", prefix),
+        language=language(request),
     )
-    raise web.HTTPSeeOther(f"/mitra?selesai=cabut#mitra-{partner_id}")
+    raise see_other(f"/mitra?selesai=cabut#mitra-{partner_id}")
 
 
-@routes.post("/mitra/callback/{id}/ulang")
+@routes.post("/mitra/callback/{id:" + UUID + "}/ulang")
 @allowed(Role.admin)
 async def replay_callback(request: web.Request) -> web.Response:
-    await request.app[BACKENDS].post(
+    await backends_of(request).post(
         "orders",
-        f"/v1/callbacks/{request.match_info['id']}/replay",
+        ("v1", "callbacks", request.match_info["id"], "replay"),
         language=language(request),
         # A new key per press: pressing twice on purpose sends twice.
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
-    raise web.HTTPSeeOther("/mitra?selesai=ulang")
+    raise see_other("/mitra?selesai=ulang")

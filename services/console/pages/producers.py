@@ -9,8 +9,9 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from services.console.accounts import Role
-from services.console.backends import BACKENDS, BackendError
+from services.console.backends import UUID, BackendError, backends_of
 from services.console.forms import as_number, errors_by_field
+from services.console.redirects import see_other
 from services.console.sessions import allowed
 from services.console.views import hub_of, language, render
 
@@ -33,20 +34,20 @@ def _offset(request: web.Request) -> int:
 
 @routes.get("/produsen")
 async def producers(request: web.Request) -> web.Response:
-    backends, lang, hub = request.app[BACKENDS], language(request), hub_of(request)
+    backends, lang, hub = backends_of(request), language(request), hub_of(request)
     query = request.query.get("q", "").strip()
     offset = _offset(request)
     found, summary, shortages = await asyncio.gather(
         backends.get(
             "intake",
-            "/v1/producers",
+            ("v1", "producers"),
             language=lang,
             params={"hub": hub, "q": query, "limit": PAGE_SIZE, "offset": offset},
         ),
-        backends.get("intake", "/v1/shortages/summary", language=lang, params={"hub": hub}),
+        backends.get("intake", ("v1", "shortages", "summary"), language=lang, params={"hub": hub}),
         backends.get(
             "intake",
-            "/v1/shortages",
+            ("v1", "shortages"),
             language=lang,
             params={"hub": hub, "open": "true", "limit": MAX_SHORTAGES},
         ),
@@ -78,33 +79,33 @@ async def register_producer(request: web.Request) -> web.Response:
     form = await request.post()
     body = {"hub": hub_of(request), **_producer_body(form, for_edit=False)}
     try:
-        made = await request.app[BACKENDS].post(
-            "intake", "/v1/producers", language=language(request), json=body
+        made = await backends_of(request).post(
+            "intake", ("v1", "producers"), language=language(request), json=body
         )
     except BackendError as error:
         if error.status != 422 and error.status != 409:
             raise
         return _producer_form(request, None, form, errors_by_field(error), error, status=422)
-    raise web.HTTPSeeOther(f"/produsen/{made['id']}?tersimpan=baru")
+    raise see_other(f"/produsen/{made['id']}?tersimpan=baru")
 
 
-@routes.get("/produsen/{id}/ubah")
+@routes.get("/produsen/{id:" + UUID + "}/ubah")
 @allowed(Role.staff)
 async def edit_producer_form(request: web.Request) -> web.Response:
     producer = await _producer(request)
     return _producer_form(request, producer, producer, {})
 
 
-@routes.post("/produsen/{id}/ubah")
+@routes.post("/produsen/{id:" + UUID + "}/ubah")
 @allowed(Role.staff)
 async def edit_producer(request: web.Request) -> web.Response:
     producer_id = request.match_info["id"]
     form = await request.post()
     try:
-        await request.app[BACKENDS].call(
+        await backends_of(request).call(
             "intake",
             "PATCH",
-            f"/v1/producers/{producer_id}",
+            ("v1", "producers", producer_id),
             language=language(request),
             json=_producer_body(form, for_edit=True),
         )
@@ -113,7 +114,7 @@ async def edit_producer(request: web.Request) -> web.Response:
             raise
         producer = await _producer(request)
         return _producer_form(request, producer, form, errors_by_field(error), error, status=422)
-    raise web.HTTPSeeOther(f"/produsen/{producer_id}?tersimpan=ubah")
+    raise see_other(f"/produsen/{producer_id}?tersimpan=ubah")
 
 
 def _producer_body(form: MultiDictProxy, *, for_edit: bool) -> dict[str, Any]:
@@ -142,12 +143,12 @@ def _producer_form(
 
 async def _producer(request: web.Request) -> dict:
     producer_id = request.match_info["id"]
-    return await request.app[BACKENDS].get(
-        "intake", f"/v1/producers/{producer_id}", language=language(request)
+    return await backends_of(request).get(
+        "intake", ("v1", "producers", producer_id), language=language(request)
     )
 
 
-@routes.get("/produsen/{id}")
+@routes.get("/produsen/{id:" + UUID + "}")
 async def producer_page(request: web.Request) -> web.Response:
     return await _producer_page(request, {}, {})
 
@@ -159,22 +160,22 @@ async def _producer_page(
     error: BackendError | None = None,
     status: int = 200,
 ) -> web.Response:
-    backends, lang = request.app[BACKENDS], language(request)
+    backends, lang = backends_of(request), language(request)
     producer_id = request.match_info["id"]
     # The producer first: an unknown one is one 404, and its hub is where its shortages are.
     producer = await _producer(request)
     deliveries, days, messages, shortages = await asyncio.gather(
-        backends.get("intake", f"/v1/producers/{producer_id}/deliveries", language=lang),
+        backends.get("intake", ("v1", "producers", producer_id, "deliveries"), language=lang),
         # Left to intake, the window is the 30 days up to today in the hub's own zone.
-        backends.get("intake", f"/v1/producers/{producer_id}/days", language=lang),
+        backends.get("intake", ("v1", "producers", producer_id, "days"), language=lang),
         backends.get(
-            "notifier", "/v1/messages", language=lang, params={"producer_id": producer_id}
+            "notifier", ("v1", "messages"), language=lang, params={"producer_id": producer_id}
         ),
         # Intake filters shortages by hub only: the producer's are picked from the hub's open
         # ones (a hub has far fewer open shortages than this).
         backends.get(
             "intake",
-            "/v1/shortages",
+            ("v1", "shortages"),
             language=lang,
             params={"hub": producer["hub"], "open": "true", "limit": MAX_SHORTAGES},
         ),
@@ -199,7 +200,7 @@ async def _producer_page(
     return render(request, "producer.html", context, status=status)
 
 
-@routes.post("/produsen/{id}/kekurangan")
+@routes.post("/produsen/{id:" + UUID + "}/kekurangan")
 @allowed(Role.staff)
 async def report_shortage(request: web.Request) -> web.Response:
     producer_id = request.match_info["id"]
@@ -207,9 +208,9 @@ async def report_shortage(request: web.Request) -> web.Response:
     body = {field: str(form.get(field, "")).strip() or None for field in SHORTAGE_FIELDS}
     body["amount"] = as_number(str(form.get("amount", "")))
     try:
-        await request.app[BACKENDS].post(
+        await backends_of(request).post(
             "intake",
-            f"/v1/producers/{producer_id}/shortages",
+            ("v1", "producers", producer_id, "shortages"),
             language=language(request),
             json=body,
         )
@@ -217,15 +218,17 @@ async def report_shortage(request: web.Request) -> web.Response:
         if error.status != 422:
             raise
         return await _producer_page(request, form, errors_by_field(error), error, status=422)
-    raise web.HTTPSeeOther(f"/produsen/{producer_id}?tersimpan=kekurangan")
+    raise see_other(f"/produsen/{producer_id}?tersimpan=kekurangan")
 
 
-@routes.post("/kekurangan/{id}/selesai")
+@routes.post("/kekurangan/{id:" + UUID + "}/selesai")
 @allowed(Role.staff)
 async def resolve_shortage(request: web.Request) -> web.Response:
     form = await request.post()
-    await request.app[BACKENDS].post(
-        "intake", f"/v1/shortages/{request.match_info['id']}/resolve", language=language(request)
+    await backends_of(request).post(
+        "intake",
+        ("v1", "shortages", request.match_info["id"], "resolve"),
+        language=language(request),
     )
     back = str(form.get("next", ""))
-    raise web.HTTPSeeOther(back if back.startswith("/produsen") else "/produsen")
+    raise see_other(back, fallback="/produsen")

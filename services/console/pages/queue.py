@@ -9,8 +9,9 @@ from aiohttp import web
 from yarl import URL
 
 from services.console.accounts import Role
-from services.console.backends import BACKENDS, BackendError
+from services.console.backends import NO_SUCH_PAGE, UUID, BackendError, backends_of, is_code
 from services.console.pages.today import products_of
+from services.console.redirects import see_other
 from services.console.sessions import allowed
 from services.console.views import hub_of, language, render
 
@@ -26,10 +27,18 @@ async def orders_by_id(request: web.Request, ids: list[str]) -> dict[str, dict[s
     """The orders service's records of `ids` (for the buyers' names), by id; one call."""
     if not ids:
         return {}
-    answer = await request.app[BACKENDS].get(
-        "orders", "/v1/orders", language=language(request), params=[("id", i) for i in ids]
+    answer = await backends_of(request).get(
+        "orders", ("v1", "orders"), language=language(request), params=[("id", i) for i in ids]
     )
     return {order["id"]: order for order in answer["orders"]}
+
+
+def _product(value: str) -> str:
+    """A product's code as typed or sent back by a form: a code, or no page at all."""
+    sku = value.strip()
+    if sku and not is_code(sku):
+        raise NO_SUCH_PAGE
+    return sku
 
 
 def _offset(value: str) -> int:
@@ -50,9 +59,9 @@ async def _awaiting_pickup(request: web.Request, sku: str) -> list[dict[str, Any
     and the partly served ones."""
     answers = await asyncio.gather(
         *(
-            request.app[BACKENDS].get(
+            backends_of(request).get(
                 "orders",
-                "/v1/orders",
+                ("v1", "orders"),
                 language=language(request),
                 params={"hub": hub_of(request), "sku": sku, "status": status, "limit": PAGE},
             )
@@ -73,7 +82,7 @@ async def _queue_page(
     status: int = 200,
 ) -> web.Response:
     hub, lang = hub_of(request), language(request)
-    backends = request.app[BACKENDS]
+    backends = backends_of(request)
     if not sku:  # the hub's first product, by default
         products = await products_of(request)
         sku = products[0]["sku"] if products else ""
@@ -92,17 +101,17 @@ async def _queue_page(
         "products": [],
     }
     if sku:
-        path = f"/v1/hubs/{hub}/products/{sku}"
+        path = ("v1", "hubs", hub, "products", sku)
         # None of these waits for another: asked at once, the page takes as long as the slowest.
         products, queue, policy, pickup = await asyncio.gather(
             products_of(request),
             backends.get(
                 "allocator",
-                f"{path}/queue",
+                (*path, "queue"),
                 language=lang,
                 params={"limit": PAGE, "offset": offset},
             ),
-            backends.get("allocator", f"{path}/policy", language=lang),
+            backends.get("allocator", (*path, "policy"), language=lang),
             _awaiting_pickup(request, sku),
         )
         buyers = await orders_by_id(request, [row["order_id"] for row in queue["orders"]])
@@ -125,32 +134,32 @@ async def _queue_page(
 @routes.get("/antrean")
 async def queue_page(request: web.Request) -> web.Response:
     return await _queue_page(
-        request, request.query.get("sku", "").strip(), _offset(request.query.get("offset", ""))
+        request, _product(request.query.get("sku", "")), _offset(request.query.get("offset", ""))
     )
 
 
 async def _order_action(request: web.Request, action: str, done: str) -> web.Response:
     form = await request.post()
-    sku, offset = str(form.get("sku", "")), _offset(str(form.get("offset", "")))
+    sku, offset = _product(str(form.get("sku", ""))), _offset(str(form.get("offset", "")))
     order_id = request.match_info["order_id"]
     try:
-        await request.app[BACKENDS].post(
-            "orders", f"/v1/orders/{order_id}/{action}", language=language(request)
+        await backends_of(request).post(
+            "orders", ("v1", "orders", order_id, action), language=language(request)
         )
     except BackendError as error:
         if error.status >= 500:
             raise
         return await _queue_page(request, sku, offset, problem=error.problem, status=error.status)
-    raise web.HTTPSeeOther(_back_to(sku, offset, done))
+    raise see_other(_back_to(sku, offset, done))
 
 
-@routes.post("/antrean/{order_id}/diambil")
+@routes.post("/antrean/{order_id:" + UUID + "}/diambil")
 @allowed(Role.staff)
 async def mark_collected(request: web.Request) -> web.Response:
     return await _order_action(request, "fulfil", "diambil")
 
 
-@routes.post("/antrean/{order_id}/batal")
+@routes.post("/antrean/{order_id:" + UUID + "}/batal")
 @allowed(Role.staff)
 async def cancel(request: web.Request) -> web.Response:
     return await _order_action(request, "cancel", "batal")
@@ -171,10 +180,10 @@ async def set_policy(request: web.Request) -> web.Response:
         name: str(form.get(name, "")).strip()
         for name in ("mode", "per_buyer_daily_cap", "hold_hours")
     }
-    sku = str(form.get("sku", ""))
-    path = f"/v1/hubs/{hub_of(request)}/products/{sku}/policy"
+    sku = _product(str(form.get("sku", "")))
+    path = ("v1", "hubs", hub_of(request), "products", sku, "policy")
     lang = language(request)
-    backends = request.app[BACKENDS]
+    backends = backends_of(request)
     try:
         # The form sets three rules; the priority classes and their reserves stay as they are.
         current = await backends.get("allocator", path, language=lang)
@@ -192,4 +201,4 @@ async def set_policy(request: web.Request) -> web.Response:
         return await _queue_page(
             request, sku, 0, problem=error.problem, policy_entered=entered, status=error.status
         )
-    raise web.HTTPSeeOther(_back_to(sku, 0, "kebijakan"))
+    raise see_other(_back_to(sku, 0, "kebijakan"))

@@ -7,15 +7,17 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, model_validator
 
-from services.console import producer_file, reports
+from services.console import producer_file, reports, uploads
 from services.console.accounts import Role
-from services.console.backends import BACKENDS, BackendError
-from services.console.producer_file import UnreadableFile
+from services.console.backends import BackendError, backends_of
+from services.console.redirects import see_other
 from services.console.reports import Report
 from services.console.sessions import allowed
+from services.console.uploads import UnreadableFile
 from services.console.views import ZONE, hub_of, language, render, text
+from shared.fields import Sku
 from shared.problems import Text
 from shared.web import read_query
 
@@ -47,11 +49,11 @@ class PayoutsQuery(Export):
 
 
 class QueueQuery(Export):
-    produk: str = Field(min_length=1, max_length=100)
+    produk: Sku
 
 
 def _fetch(request: web.Request) -> reports.Fetch:
-    backends, lang = request.app[BACKENDS], language(request)
+    backends, lang = backends_of(request), language(request)
 
     async def fetch(service: str, path: str, query: Any) -> Any:
         items = query.items() if isinstance(query, dict) else (query or [])
@@ -83,8 +85,8 @@ async def _attachment(
 async def reports_page(request: web.Request) -> web.Response:
     hub = hub_of(request)
     try:
-        answer = await request.app[BACKENDS].get(
-            "orders", f"/v1/hubs/{hub}/products", language=language(request)
+        answer = await backends_of(request).get(
+            "orders", ("v1", "hubs", hub, "products"), language=language(request)
         )
         products = answer.get("products", [])
     except BackendError:
@@ -155,26 +157,19 @@ async def import_template(request: web.Request) -> web.Response:
     )
 
 
-NO_FILE = Text("Pilih berkas XLSX atau CSV dulu", "Choose an XLSX or CSV file first")
-
-
 @routes.post(IMPORT_PATH)
 @allowed(Role.staff)
 async def import_producers(request: web.Request) -> web.Response:
     """All rows or none: intake checks every row before writing any, and its per-row errors
     are shown with the spreadsheet's own row numbers."""
-    form = await request.post()
-    upload = form.get("berkas")
-    if not isinstance(upload, web.FileField):
-        return _import_form(request, 422, failure=text(request, NO_FILE))
     try:
-        rows = producer_file.read_producers(upload.file.read())
+        rows = producer_file.read_producers(await uploads.uploaded_table(request, "berkas"))
     except UnreadableFile as refused:
         return _import_form(request, 422, failure=text(request, refused.message))
     body = {"hub": hub_of(request), "producers": [row.fields for row in rows]}
     try:
-        answer = await request.app[BACKENDS].post(
-            "intake", "/v1/producers/import", language=language(request), json=body
+        answer = await backends_of(request).post(
+            "intake", ("v1", "producers", "import"), language=language(request), json=body
         )
     except BackendError as refused:
         if refused.status >= 500:
@@ -186,7 +181,7 @@ async def import_producers(request: web.Request) -> web.Response:
             row_errors=sheet_rows(refused.problem.get("rows", []), rows),
             field_errors=refused.field_errors,
         )
-    raise web.HTTPSeeOther(f"{IMPORT_PATH}?diimpor={answer['imported']}")
+    raise see_other(f"{IMPORT_PATH}?diimpor={answer['imported']}")
 
 
 def sheet_rows(errors: list[dict], rows: list[producer_file.ImportRow]) -> list[dict]:

@@ -1,11 +1,14 @@
 """Signing in and out, and the language switch."""
 
+import math
 import secrets
 from datetime import timedelta
 
 from aiohttp import web
 
-from services.console import accounts, sessions
+from services.console import accounts, attempts, sessions
+from services.console.backends import is_code
+from services.console.redirects import local_path, see_other
 from services.console.sessions import (
     CSRF_FIELD,
     SESSION_COOKIE,
@@ -14,17 +17,10 @@ from services.console.sessions import (
     same_token,
 )
 from services.console.views import HUB_COOKIE, LANGUAGE_COOKIE, render
+from shared.guesses import source_of, trusted_networks
 from shared.web import DATABASE, SETTINGS
 
 routes = web.RouteTableDef()
-HOME = "/"
-
-
-def _local(target: str | None) -> str:
-    """Only a path on this console: a sign-in link must not send anyone to another site."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return HOME
-    return target
 
 
 def _cookie_options(request: web.Request) -> dict:
@@ -36,19 +32,24 @@ def _cookie_options(request: web.Request) -> dict:
     }
 
 
-def _form(request: web.Request, *, failed: bool, status: int = 200) -> web.Response:
+def _form(
+    request: web.Request, *, failed: bool, status: int = 200, wait_seconds: int = 0
+) -> web.Response:
     token = secrets.token_urlsafe(32)
     response = render(
         request,
         "sign_in.html",
         {
             "sign_in_csrf": token,
-            "next": _local(request.query.get("next")),
+            "next": local_path(request.query.get("next")),
             "failed": failed,
+            "wait_seconds": wait_seconds,
         },
         status=status,
     )
     response.set_cookie(SIGN_IN_CSRF_COOKIE, token, max_age=3600, **_cookie_options(request))
+    if wait_seconds:
+        response.headers["Retry-After"] = str(wait_seconds)
     return response
 
 
@@ -62,15 +63,21 @@ async def sign_in(request: web.Request) -> web.Response:
     form = await request.post()
     if not same_token(str(form.get(CSRF_FIELD, "")), request.cookies.get(SIGN_IN_CSRF_COOKIE, "")):
         raise sessions.BAD_CSRF
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    settings = request.app[SETTINGS]
+    source = source_of(request, trusted_networks(settings.trusted_proxies))
     async with request.app[DATABASE].acquire() as conn:
-        operator = await accounts.sign_in(
-            conn, str(form.get("username", "")), str(form.get("password", ""))
-        )
+        # The attempt is counted before the password is checked: a burst cannot outrun it.
+        wait = await attempts.reserve(conn, username, source)
+        if wait:
+            return _form(request, failed=True, status=429, wait_seconds=math.ceil(wait))
+        operator = await accounts.sign_in(conn, username, password)
         if operator is None:
             return _form(request, failed=True, status=401)
+        await attempts.clear(conn, username, source)
         lasts = timedelta(hours=request.app[SETTINGS].session_hours)
         token = await sessions.start(conn, operator, lasts)
-    response = web.HTTPSeeOther(_local(str(form.get("next", ""))))
+    response = see_other(str(form.get("next", "")))
     response.set_cookie(
         SESSION_COOKIE, token, max_age=int(lasts.total_seconds()), **_cookie_options(request)
     )
@@ -82,7 +89,7 @@ async def sign_in(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         await sessions.end(conn, request.cookies[SESSION_COOKIE])
-    response = web.HTTPSeeOther(SIGN_IN_PATH)
+    response = see_other(SIGN_IN_PATH)
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
@@ -91,8 +98,8 @@ async def sign_out(request: web.Request) -> web.Response:
 async def switch_language(request: web.Request) -> web.Response:
     """`?ke=en` or `?ke=id`, then back to the page the switch was on."""
     chosen = "en" if request.query.get("ke") == "en" else "id"
-    response = web.HTTPSeeOther(_local(request.query.get("next")))
-    response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", path="/")
+    response = see_other(request.query.get("next"))
+    response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, **_cookie_options(request))
     raise response
 
 
@@ -101,7 +108,7 @@ async def switch_hub(request: web.Request) -> web.Response:
     """Work at another hub: the choice stays in this browser."""
     form = await request.post()
     hub = str(form.get("hub", "")).strip().lower()
-    response = web.HTTPSeeOther(_local(str(form.get("next", ""))))
-    if hub:
+    response = see_other(str(form.get("next", "")))
+    if is_code(hub):
         response.set_cookie(HUB_COOKIE, hub, max_age=365 * 86400, **_cookie_options(request))
     raise response

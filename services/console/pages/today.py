@@ -14,7 +14,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from services.console import charts, formats
-from services.console.backends import BACKENDS
+from services.console.backends import backends_of
 from services.console.views import ZONE, hub_of, language, render
 
 routes = web.RouteTableDef()
@@ -33,8 +33,8 @@ FIGURES = (
 async def products_of(request: web.Request) -> list[dict[str, Any]]:
     """The hub's catalog as the orders service knows it: [{sku, name, unit_price, ...}]."""
     hub = hub_of(request)
-    answer = await request.app[BACKENDS].get(
-        "orders", f"/v1/hubs/{hub}/products", language=language(request)
+    answer = await backends_of(request).get(
+        "orders", ("v1", "hubs", hub, "products"), language=language(request)
     )
     return answer["products"]
 
@@ -78,7 +78,7 @@ async def today(request: web.Request) -> web.Response:
     # By default the allocator gives the 30 days up to today in the hub's own time zone.
     products, answer = await asyncio.gather(
         products_of(request),
-        request.app[BACKENDS].get("allocator", f"/v1/hubs/{hub}/days", language=lang),
+        backends_of(request).get("allocator", ("v1", "hubs", hub, "days"), language=lang),
     )
     rows = answer["days"]
     open_days = [row["day"] for row in rows if not row["final"]]

@@ -9,12 +9,14 @@ The message is multipart/alternative (plain text, then HTML) with a Message-ID d
 message id: the same on every retry, so a receiving client shows a message sent twice once. That
 is email's only idempotency means; SMTP itself has none.
 
-Outcomes: refused before DATA, or in answer to it, with 5xx: PERMANENT; with 4xx: TEMPORARY.
+Outcomes: a message that cannot be written (the email library refuses a header): PERMANENT.
+Refused before DATA, or in answer to it, with 5xx: PERMANENT; with 4xx: TEMPORARY.
 Cannot connect, log in or be accepted as sender: TEMPORARY (nothing was sent). Disconnected or
 timed out once DATA started: UNKNOWN, the server may have queued the message.
 """
 
 import asyncio
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, parseaddr
@@ -73,7 +75,15 @@ class Email:
         return message
 
     async def send(self, outgoing: Outgoing) -> Accepted:
-        raw = self.compose(outgoing).as_bytes()
+        try:
+            raw = self.compose(outgoing).as_bytes()
+        except (ValueError, TypeError, LookupError, MessageError) as error:
+            # A header or part the email library refuses (a line break in a name from older
+            # data, say) is refused again on every retry: give up on email for this message.
+            # The error's own words may quote the name: only its type goes in the record.
+            raise SendFailure(
+                Outcome.PERMANENT, f"the email cannot be written ({type(error).__name__})"
+            ) from error
         async with self._slots:
             smtp = await self._connection()
             try:
