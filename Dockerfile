@@ -1,4 +1,5 @@
-# One image for all five services (intake, orders, allocator, notifier and the console);
+# One image for all six services (intake, orders, allocator, notifier, the console and the
+# buyers' site);
 # docker-compose.yml picks the service with `command:`.
 FROM python:3.11.13-slim-bookworm
 
@@ -33,6 +34,6 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
 # Code stays root-owned: the services only read it.
 USER app
 
-EXPOSE 8081 8082 8083 8084 8085
+EXPOSE 8081 8082 8083 8084 8085 8086
 # Default only; compose runs `python -m services.<name>` for each service.
 CMD ["python", "-m", "services.intake"]

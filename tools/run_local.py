@@ -29,6 +29,8 @@ async def run() -> None:
         print("ready:", ", ".join(f"{name} {url}" for name, url in stack.urls().items()))
         if not os.environ.get("OPERATOR_TOKEN"):
             print("OPERATOR_TOKEN is unset: operators' calls, intake's writes among them, refused")
+        if not os.environ.get("STOREFRONT_PARTNER_KEY"):
+            print("STOREFRONT_PARTNER_KEY is unset: the buyers' site cannot place orders")
         for role in ("STAFF", "VIEWER"):
             if not os.environ.get(f"OPERATOR_{role}_TOKEN"):
                 print(f"OPERATOR_{role}_TOKEN is unset: the console's {role.lower()} cannot act")

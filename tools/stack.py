@@ -17,13 +17,14 @@ from pathlib import Path
 import aiohttp
 import aiohttp.web
 
-SERVICES = ("intake", "orders", "allocator", "notifier", "console")
+SERVICES = ("intake", "orders", "allocator", "notifier", "console", "storefront")
 DEFAULT_PORTS = {
     "intake": 8081,
     "orders": 8082,
     "allocator": 8083,
     "notifier": 8084,
     "console": 8085,
+    "storefront": 8086,
 }
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,13 +13,14 @@ from aiohttp import web
 from services.console import pages
 from services.console.backends import BACKENDS, Backends
 from services.console.errors import error_pages
-from services.console.sessions import security_headers, session_middleware
+from services.console.sessions import session_middleware
 from services.console.uploads import MAX_UPLOAD_BYTES
 from services.console.views import DEFAULT_HUB
 from shared import health, scrape
 from shared.config import ServiceSettings
 from shared.db import migrations_in, open_database
 from shared.guesses import GUESSES, Guesses
+from shared.page_security import security_headers
 from shared.scrape import READINGS
 from shared.web import (
     DATABASE,

@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field, SecretStr
 
+from services.notifier import phone_codes
 from services.notifier.api import routes
 from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
@@ -114,7 +115,7 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="notifier",
         migrations=Path(__file__).parent / "migrations",
-        routes=routes,
+        routes=[*routes, *phone_codes.routes],
         handlers=handlers,
         extra_contexts=[routing, sending],
     )

@@ -70,11 +70,12 @@ LIMIT $1
 FOR UPDATE OF m SKIP LOCKED
 """
 OPTED_OUT = "SELECT channel, address FROM opt_outs WHERE address = ANY($1::text[])"
-# A batch's routed messages at once.
+# A batch's routed messages at once. Each keeps its place in its channel's line (senders take
+# the earliest due first), so a phone code, due from before anything else, goes first.
 ROUTED = """
 UPDATE messages m
 SET channel = routed.channel, address = routed.address, language = routed.language,
-    routed_at = now(), next_attempt_at = now()
+    routed_at = now(), next_attempt_at = least(m.next_attempt_at, now())
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
     AS routed(id, channel, address, language)
 WHERE m.id = routed.id

@@ -85,7 +85,10 @@ SAMPLE_PARAMS: dict[str, dict] = {
         "returned": 0,
         "earned_rupiah": 5000000,
     },
+    "phone_code": {"code": "482913"},
 }
+# Meta's own category for one-time codes: delivered first, and priced apart.
+CATEGORY = {"phone_code": "AUTHENTICATION"}
 
 
 def numbered(body: Template) -> str:
@@ -100,7 +103,7 @@ def definition(purpose: str, language: str) -> dict:
     return {
         "name": f"plut_{purpose}",
         "language": language,
-        "category": "UTILITY",
+        "category": CATEGORY.get(purpose, "UTILITY"),
         "components": [
             {
                 "type": "BODY",

@@ -32,13 +32,21 @@ PORTS = {
     "ORDERS_PORT": 19082,
     "NOTIFIER_PORT": 19084,
     "CONSOLE_PORT": 19085,
+    "STOREFRONT_PORT": 19086,
     "PROMETHEUS_PORT": 19090,
     "GRAFANA_PORT": 19030,
 }
 # Where a caller's own settings would send the commands elsewhere than this stack.
 NOT_INHERITED = re.compile(r"^(COMPOSE_\w+|\w+_URL|OPERATOR_TOKEN|DOCKER_DEFAULT_PLATFORM)$")
 LABEL = f"com.docker.compose.project={PROJECT}"
-APP_PORTS = {"intake": 8081, "orders": 8082, "allocator": 8083, "notifier": 8084, "console": 8085}
+APP_PORTS = {
+    "intake": 8081,
+    "orders": 8082,
+    "allocator": 8083,
+    "notifier": 8084,
+    "console": 8085,
+    "storefront": 8086,
+}
 
 
 # Figures the run reports at its end (conftest): the image's size, how long things took.

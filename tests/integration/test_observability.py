@@ -85,8 +85,9 @@ def expressions() -> list[str]:
     ]
 
 
-# The services with an outbox: all but the console, which acts through the others' APIs.
-PUBLISHERS = tuple(service for service in APPS if service != "console")
+# The services with an outbox: all but the console and the storefront, which act through the
+# others' APIs.
+PUBLISHERS = tuple(service for service in APPS if service not in ("console", "storefront"))
 
 
 # Prometheus' scrape configuration

@@ -7,7 +7,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-APPS = ("intake", "orders", "allocator", "notifier", "console")
+APPS = ("intake", "orders", "allocator", "notifier", "console", "storefront")
 
 
 # `${NAME:-default}`, the only form of variable docker-compose.yml uses.
@@ -41,6 +41,8 @@ def published(service: dict) -> list[tuple[str, int]]:
         if isinstance(port, dict):
             pairs.append((str(port.get("published", "")), int(port["target"])))
             continue
-        *host, container = str(port).split("/")[0].split(":")
+        # A port set by a variable (`${STOREFRONT_PORT:-8086}`) is published on its default.
+        spec = re.sub(r"\$\{\w+:-([0-9-]+)\}", r"\1", str(port))
+        *host, container = spec.split("/")[0].split(":")
         pairs.append((host[-1] if host else "", int(container)))
     return pairs

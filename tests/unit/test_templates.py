@@ -32,6 +32,8 @@ BUYER_PURPOSES = {
     "order_cancelled",
 }
 PRODUCER_PURPOSES = {"delivery_recorded", "units_sold", "units_returned", "daily_summary"}
+# What the buyers' site asks for (services/notifier/phone_codes.py).
+SITE_PURPOSES = {"phone_code"}
 EVERY = [(purpose, language) for purpose in sorted(known_templates()) for language in LANGUAGES]
 
 # What the consumers pass when there is no estimate or no deadline: longer, and worded apart.
@@ -101,11 +103,11 @@ def words(template_text: str) -> set[str]:
 
 
 def test_every_purpose_the_consumers_send_has_a_file_in_every_language():
-    assert known_templates() == BUYER_PURPOSES | PRODUCER_PURPOSES
+    assert known_templates() == BUYER_PURPOSES | PRODUCER_PURPOSES | SITE_PURPOSES
     assert set(SAMPLE_PARAMS) == known_templates()
 
 
-@pytest.mark.parametrize("purpose", sorted(BUYER_PURPOSES | PRODUCER_PURPOSES))
+@pytest.mark.parametrize("purpose", sorted(BUYER_PURPOSES | PRODUCER_PURPOSES | SITE_PURPOSES))
 def test_both_languages_use_the_same_placeholders_and_the_short_text_a_subset(purpose):
     indonesian, english = (load(purpose, language) for language in LANGUAGES)
 
@@ -316,7 +318,9 @@ def test_the_whatsapp_definitions_print_as_json_for_meta():
     assert len(definitions()) == len(EVERY)
     for definition in definitions():
         assert re.fullmatch(r"plut_[a-z_]+", definition["name"])
-        assert definition["language"] in LANGUAGES and definition["category"] == "UTILITY"
+        assert definition["language"] in LANGUAGES
+        one_time_code = definition["name"] == "plut_phone_code"
+        assert definition["category"] == ("AUTHENTICATION" if one_time_code else "UTILITY")
         (body,) = definition["components"]
         numbers = [int(n) for n in re.findall(r"\{\{(\d+)\}\}", body["text"])]
         assert sorted(set(numbers)) == list(range(1, len(body["example"]["body_text"][0]) + 1))

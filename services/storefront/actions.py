@@ -1,0 +1,70 @@
+"""What a right code does: place the order the buyer checked, open "my orders", or cancel an
+order. Each runs in the transaction that holds the check's row, with an Idempotency-Key derived
+from the check, so a second submit of the right code waits, then finds it done.
+"""
+
+import uuid
+
+import asyncpg
+
+from services.storefront import codes, store
+from services.storefront.backends import BackendError, Backends
+from services.storefront.views import PageError
+from shared.problems import Text
+
+NOT_PLACED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
+NOT_CANCELLED = Text("Pesanan tidak dapat dibatalkan", "The order could not be cancelled")
+
+
+async def act(
+    conn: asyncpg.Connection, backends: Backends, check: asyncpg.Record, language: str
+) -> str:
+    """Does what the check was for; answers where the buyer goes next."""
+    intent = check["intent"]
+    if check["purpose"] == "my_orders":
+        await conn.execute(store.VERIFIED, check["id"])
+        return f"/pesanan-saya/{check['id']}"
+    if check["purpose"] == "cancel":
+        path = f"/v1/orders/{intent['order_id']}/cancel"
+        await _asked(
+            backends, path, None, f"storefront-cancel:{check['id']}", language, NOT_CANCELLED
+        )
+        await conn.execute(store.VERIFIED, check["id"])
+        return f"/lacak/{codes.shown(intent['code'])}?batal=1"
+    code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
+    if code is None:
+        order = await _asked(
+            backends, "/v1/orders", intent, f"storefront:{check['id']}", language, NOT_PLACED
+        )
+        code = await _tracking_code(conn, check, uuid.UUID(order["id"]))
+        await conn.execute(store.VERIFIED, check["id"])
+    return f"/lacak/{codes.shown(code)}?baru=1"
+
+
+async def _asked(
+    backends: Backends, path: str, body: dict | None, key: str, language: str, failed: Text
+) -> dict:
+    """The orders service's answer; a refusal the buyer can understand (a buyer type this site
+    may not declare, an order already handed over) is a page saying why, and the check stays
+    unanswered. A refusal of the site itself (its key, its rate) is the busy page."""
+    try:
+        return await backends.post(
+            "orders",
+            path,
+            body=body,
+            headers={"Idempotency-Key": key, "Accept-Language": language},
+        )
+    except BackendError as error:
+        if error.status in (401, 429) or error.status >= 500:
+            raise
+        why = str(error.problem.get("detail") or error.problem.get("title") or "")
+        raise PageError(error.status, failed, Text(why, why)) from None
+
+
+async def _tracking_code(conn: asyncpg.Connection, check: asyncpg.Record, order_id: uuid.UUID):
+    while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
+        code = await conn.fetchval(
+            store.TRACKING_INSERT, codes.new_order_code(), order_id, check["id"], check["phone_key"]
+        )
+        if code is not None:
+            return code

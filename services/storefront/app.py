@@ -1,0 +1,156 @@
+"""The buyers' site: server-rendered pages for the public, Bahasa Indonesia first. Its own schema
+holds only its own (phone checks, the limits' state, tracking codes); it reads and places
+orders through the other services' APIs, as a partner with its own key. No broker."""
+
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from pydantic import Field, SecretStr
+
+from services.storefront import pages
+from services.storefront.backends import BACKENDS, Backend, Backends
+from services.storefront.checks import CheckRules
+from services.storefront.figures import Figures
+from services.storefront.guards import error_pages, form_token
+from services.storefront.order_reads import OrderReads
+from services.storefront.pages.common import (
+    ADDRESS_HEADER,
+    CHECK_RULES,
+    FIGURES,
+    ORDER_READS,
+    PUBLIC_URL,
+)
+from services.storefront.views import STATIC_URLS
+from shared import health, scrape
+from shared.config import ServiceSettings
+from shared.db import migrations_in, open_database
+from shared.page_security import security_headers
+from shared.scrape import READINGS
+from shared.web import DATABASE, SERVICE, SETTINGS, correlation_middleware, timing_middleware
+
+HERE = Path(__file__).parent
+# A filled-in order form is well under 2 KB; anything far larger is not one.
+MAX_FORM_BYTES = 8 * 1024
+
+
+class Settings(ServiceSettings):
+    http_port: int = 8086
+    intake_url: str = "http://localhost:8081"
+    orders_url: str = "http://localhost:8082"
+    allocator_url: str = "http://localhost:8083"
+    notifier_url: str = "http://localhost:8084"
+    # The hubs whose products the site offers, comma-separated (its partner key must be
+    # allowed them).
+    storefront_hubs: str = "kalteng"
+    # The site's own partner key (`plut partner create ...`); unset, the site takes no orders.
+    storefront_partner_key: SecretStr | None = None
+    # Signs the phone codes and phone numbers kept; set it, or codes die with each restart.
+    storefront_code_secret: SecretStr | None = None
+    code_lifetime_seconds: float = Field(default=300, gt=0)
+    code_resend_seconds: float = Field(default=60, ge=0)
+    code_tries: int = Field(default=5, ge=1)
+    codes_per_phone_hour: int = Field(default=5, ge=1)
+    codes_per_address_hour: int = Field(default=30, ge=1)
+    # Cookies go only over HTTPS; off (SECURE_COOKIES=false) only for a site on plain HTTP on
+    # one's own machine, as the local compose stack and the tests serve it.
+    secure_cookies: bool = True
+    # Behind a proxy, the header it puts the visitor's address in (its last entry is used).
+    address_header: str | None = None
+    # Where buyers reach the site: the QR code on an order's page links there.
+    storefront_public_url: str = "http://localhost:8086"
+    # The home page's figures, and each order as its page shows it, may be this old.
+    figures_keep_seconds: float = Field(default=5, ge=0)
+    order_keep_seconds: float = Field(default=3, ge=0)
+    backend_timeout_seconds: float = 10.0
+    # Open to the internet like the console: its metrics only for the scraper (METRICS_TOKEN).
+    metrics_require_token: bool = True
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        client_max_size=MAX_FORM_BYTES,
+        middlewares=[
+            timing_middleware,
+            correlation_middleware,
+            security_headers,
+            error_pages,
+            form_token,
+        ],
+    )
+    app[SERVICE] = "storefront"
+    app[SETTINGS] = settings
+    app[READINGS] = ()
+    app[ADDRESS_HEADER] = settings.address_header or ""
+    app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
+    app[CHECK_RULES] = CheckRules(
+        secret=_secret(settings.storefront_code_secret),
+        lifetime_seconds=settings.code_lifetime_seconds,
+        resend_seconds=settings.code_resend_seconds,
+        tries=settings.code_tries,
+        per_phone_hour=settings.codes_per_phone_hour,
+        per_address_hour=settings.codes_per_address_hour,
+    )
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        async for pool in open_database(
+            settings.database_url,
+            "storefront",
+            migrations_in(HERE / "migrations"),
+            timeout=settings.startup_timeout_seconds,
+        ):
+            app[DATABASE] = pool
+            yield
+
+    async def backends(app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds)
+        key = _value(settings.storefront_partner_key)
+        # The allocator's queue summary is a viewer's read, the notifier's phone codes a staff
+        # member's call: the site, open to the internet, holds no admin token.
+        viewer = _value(settings.operator_viewer_token)
+        staff = _value(settings.operator_staff_token)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            app[BACKENDS] = Backends(
+                session,
+                {
+                    "intake": Backend("intake", settings.intake_url, ""),
+                    "allocator": Backend("allocator", settings.allocator_url, viewer),
+                    "orders": Backend("orders", settings.orders_url, key),
+                    "notifier": Backend("notifier", settings.notifier_url, staff),
+                },
+            )
+            app[ORDER_READS] = OrderReads(app[BACKENDS], settings.order_keep_seconds)
+            app[FIGURES] = Figures(
+                app[BACKENDS], _codes(settings.storefront_hubs), settings.figures_keep_seconds
+            )
+            yield
+
+    app.cleanup_ctx.extend([database, backends])
+    app.router.add_routes([*health.routes, *scrape.routes, *pages.routes()])
+    static = app.router.add_static("/static/", HERE / "static", append_version=True)
+    app[STATIC_URLS] = {
+        path.name: str(static.url_for(filename=path.name)) for path in (HERE / "static").iterdir()
+    }
+    return app
+
+
+def _secret(configured: SecretStr | None) -> bytes:
+    return _value(configured).encode() or secrets.token_bytes(32)
+
+
+def _codes(listed: str) -> list[str]:
+    return [code.strip() for code in listed.split(",") if code.strip()]
+
+
+def _value(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""

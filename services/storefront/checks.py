@@ -1,0 +1,159 @@
+"""Phone checks: a 6-digit code to the phone, sent through the notifier; the right code within
+its minutes and tries proves the visitor holds the phone.
+
+Limits: a new code for the same check only after `resend_seconds`; per phone and per address
+a number of codes an hour. A visitor over a limit is told when to try again. The limits and the
+send share one transaction, so a send that fails spends nothing.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import asyncpg
+
+from services.storefront import codes, store
+from services.storefront.backends import Backends
+
+
+@dataclass(frozen=True)
+class CheckRules:
+    secret: bytes
+    lifetime_seconds: float
+    resend_seconds: float
+    tries: int
+    per_phone_hour: int
+    per_address_hour: int
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: the browser (by its form cookie), its address, and its language."""
+
+    browser: bytes
+    address: str
+    language: str
+
+
+class TryLater(Exception):
+    def __init__(self, at: datetime):
+        super().__init__(at.isoformat())
+        self.at = at
+
+
+Answer = Literal["right", "wrong", "locked", "expired", "unknown"]
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer: Answer
+    check: asyncpg.Record | None = None
+    tries_left: int = 0
+
+
+async def start(
+    conn: asyncpg.Connection,
+    backends: Backends,
+    rules: CheckRules,
+    asker: Asker,
+    *,
+    purpose: str,
+    phone: str,
+    name: str,
+    hub: str,
+    intent: dict[str, Any],
+) -> uuid.UUID:
+    """A new check with its code sent; TryLater when the phone or the address is over its limit.
+    `intent` is what the right code will do, with the hub and the name a new code needs."""
+    check_id = uuid.uuid4()
+    code = codes.new_phone_code()
+    phone_key = codes.phone_key(rules.secret, phone)
+    async with conn.transaction():
+        await _within_limits(conn, rules, phone_key, asker.address)
+        await conn.execute(
+            store.CHECK_INSERT,
+            check_id,
+            purpose,
+            phone,
+            phone_key,
+            asker.browser,
+            codes.phone_code_hash(rules.secret, str(check_id), code),
+            rules.lifetime_seconds,
+            intent,
+        )
+        await _send(backends, hub, phone, name, code, asker.language)
+    return check_id
+
+
+async def resend(
+    conn: asyncpg.Connection,
+    backends: Backends,
+    rules: CheckRules,
+    asker: Asker,
+    check: asyncpg.Record,
+    *,
+    name: str,
+    hub: str,
+) -> None:
+    """A new code for the same check, once `resend_seconds` have passed since the last."""
+    code = codes.new_phone_code()
+    async with conn.transaction():
+        free_at = check["sent_at"] + timedelta(seconds=rules.resend_seconds)
+        if check["now"] < free_at:
+            raise TryLater(free_at)
+        await _within_limits(conn, rules, check["phone_key"], asker.address)
+        await conn.execute(
+            store.CHECK_RESENT,
+            check["id"],
+            codes.phone_code_hash(rules.secret, str(check["id"]), code),
+            rules.lifetime_seconds,
+        )
+        await _send(backends, hub, check["phone"], name, code, asker.language)
+
+
+async def answer(
+    conn: asyncpg.Connection, rules: CheckRules, asker: Asker, check_id: uuid.UUID, given: str
+) -> Answered:
+    """Checks the code against the check, locked for the caller's transaction: the caller
+    places the order in it, so a double submit waits and then finds the check answered."""
+    check = await conn.fetchrow(store.CHECK_FOR_UPDATE, check_id, asker.browser)
+    if check is None:
+        return Answered("unknown")
+    if check["verified_at"] is not None:
+        return Answered("right", check)
+    if check["wrong_tries"] >= rules.tries:
+        return Answered("locked", check)
+    if check["now"] >= check["expires_at"]:
+        return Answered("expired", check)
+    if codes.same_code(given.strip(), check["code_hash"], rules.secret, str(check_id)):
+        return Answered("right", check)
+    wrong = await conn.fetchval(store.WRONG_TRY, check_id)
+    if wrong >= rules.tries:
+        return Answered("locked", check)
+    return Answered("wrong", check, rules.tries - wrong)
+
+
+async def _within_limits(
+    conn: asyncpg.Connection, rules: CheckRules, phone_key: bytes, address: str
+) -> None:
+    await conn.execute(store.SWEEP_SENT)
+    await conn.execute(store.SWEEP_CHECKS)
+    await conn.execute(store.LOCK_PHONE, phone_key)
+    row = await conn.fetchrow(
+        store.FREE_AT, phone_key, address, rules.per_phone_hour, rules.per_address_hour
+    )
+    waits = [at for at in (row["phone_free_at"], row["address_free_at"]) if at is not None]
+    if waits:
+        raise TryLater(max(waits))
+    await conn.execute(store.SENT_INSERT, phone_key, address)
+
+
+async def _send(
+    backends: Backends, hub: str, phone: str, name: str, code: str, language: str
+) -> None:
+    await backends.post(
+        "notifier",
+        "/v1/phone-codes",
+        body={"hub": hub, "phone": phone, "name": name, "code": code, "language": language},
+    )

@@ -1,0 +1,15 @@
+"""The site's pages, one module per step of the buyer's path; `routes()` gathers them."""
+
+from aiohttp import web
+
+from services.storefront.pages import cancelling, home, ordering, phone_check, tracking
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [
+        *home.routes,
+        *ordering.routes,
+        *phone_check.routes,
+        *tracking.routes,
+        *cancelling.routes,
+    ]

@@ -1,0 +1,29 @@
+"""Cancelling from an order's page: the code goes to the phone the order was placed with, so
+knowing an order's code is enough to follow it, never to cancel it."""
+
+from aiohttp import web
+
+from services.storefront.actions import NOT_CANCELLED
+from services.storefront.pages.common import code_sent
+from services.storefront.pages.tracking import CANCELLABLE, known_order
+from services.storefront.views import PageError
+from shared.problems import Text
+
+routes = web.RouteTableDef()
+
+TOO_LATE = Text(
+    "Pesanan yang sudah diserahkan, kedaluwarsa atau dibatalkan tidak bisa dibatalkan lagi.",
+    "An order handed over, expired or cancelled cannot be cancelled again.",
+)
+
+
+@routes.post("/lacak/{code}/batal")
+async def ask_to_cancel(request: web.Request) -> web.Response:
+    code, order = await known_order(request, fresh=True)
+    if order["status"] not in CANCELLABLE or not order["buyer"].get("phone"):
+        raise PageError(409, NOT_CANCELLED, TOO_LATE)
+    buyer, hub = order["buyer"], order["hub"]
+    intent = {"hub": hub, "buyer": {"name": buyer["name"]}, "order_id": order["id"], "code": code}
+    return await code_sent(
+        request, purpose="cancel", phone=buyer["phone"], name=buyer["name"], hub=hub, intent=intent
+    )

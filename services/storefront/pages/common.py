@@ -1,0 +1,73 @@
+"""What the pages share: the app's keys, who is asking, and the pages every flow may end on."""
+
+import uuid
+from datetime import datetime
+
+from aiohttp import web
+
+from services.storefront import checks, codes
+from services.storefront.backends import BACKENDS
+from services.storefront.checks import Asker, CheckRules
+from services.storefront.figures import Figures
+from services.storefront.guards import NO_PAGE
+from services.storefront.order_reads import OrderReads
+from services.storefront.views import FORM_TOKEN, language, render
+from shared.web import DATABASE
+
+CHECK_RULES = web.AppKey("check_rules", CheckRules)
+FIGURES = web.AppKey("figures", Figures)
+ORDER_READS = web.AppKey("order_reads", OrderReads)
+ADDRESS_HEADER = web.AppKey("address_header", str)
+PUBLIC_URL = web.AppKey("public_url", str)
+HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it
+
+
+def asker(request: web.Request) -> Asker:
+    header = request.app[ADDRESS_HEADER]
+    address = request.remote or "unknown"
+    if header and header in request.headers:
+        # The proxy appends what it saw: the last entry is the only one a visitor cannot forge.
+        address = request.headers[header].split(",")[-1].strip()[:64] or address
+    return Asker(codes.browser_hash(request[FORM_TOKEN]), address, language(request))
+
+
+def check_id_in(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["check_id"])
+    except ValueError:
+        raise NO_PAGE from None
+
+
+def try_later(request: web.Request, at: datetime) -> web.Response:
+    """429 with the time to come back, in the buyer's clock and as Retry-After."""
+    seconds = max(1, int((at - datetime.now(at.tzinfo)).total_seconds()) + 1)
+    response = render(request, "try_later.html", {"at": at, "seconds": seconds}, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+async def code_sent(
+    request: web.Request, *, purpose: str, phone: str, name: str, hub: str, intent: dict
+) -> web.Response:
+    """A new phone check for `intent`, its code sent: on to the code page, or, over a limit,
+    the page that says when to try again."""
+    async with request.app[DATABASE].acquire() as conn:
+        try:
+            check_id = await checks.start(
+                conn,
+                request.app[BACKENDS],
+                request.app[CHECK_RULES],
+                asker(request),
+                purpose=purpose,
+                phone=phone,
+                name=name,
+                hub=hub,
+                intent=intent,
+            )
+        except checks.TryLater as later:
+            return try_later(request, later.at)
+    raise web.HTTPSeeOther(f"/kode/{check_id}")
+
+
+def honeypot_filled(form) -> bool:
+    return bool(str(form.get(HONEYPOT, "")).strip())

@@ -1,0 +1,159 @@
+"""Following orders: `/lacak/<code>` for one order, and "my orders" for every order placed here
+with a phone, once a code sent to that phone is typed back.
+
+An unknown code, a malformed one and one that is not the site's all get the very same page, so
+the page tells nobody which codes exist. The order's page names nobody: the code is enough to
+see the order, not who placed it.
+"""
+
+import asyncio
+import functools
+from datetime import timedelta
+
+import segno
+from aiohttp import web
+from markupsafe import Markup
+
+from services.storefront import codes, forms, store
+from services.storefront.backends import BackendError
+from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
+from services.storefront.pages.common import (
+    FIGURES,
+    ORDER_READS,
+    PUBLIC_URL,
+    asker,
+    check_id_in,
+    code_sent,
+    honeypot_filled,
+)
+from services.storefront.views import PageError, render
+from shared.problems import Text
+from shared.web import DATABASE
+
+routes = web.RouteTableDef()
+# How long a typed code keeps "my orders" open in the browser that typed it.
+MY_ORDERS_OPEN = timedelta(minutes=30)
+MY_ORDERS_SHOWN = 50
+
+UNKNOWN_CODE = PageError(
+    404,
+    Text("Kode pesanan tidak ditemukan", "Order code not found"),
+    Text(
+        "Periksa lagi kode pesanan Anda: 10 huruf dan angka, misalnya 7K3QD-M9X2A.",
+        "Check your order code again: 10 letters and digits, like 7K3QD-M9X2A.",
+    ),
+)
+STATUS = {
+    "queued": Text("Menunggu dalam antrean", "Waiting in the queue"),
+    "partially_allocated": Text("Sebagian siap diambil", "Partly ready to collect"),
+    "allocated": Text("Siap diambil", "Ready to collect"),
+    "fulfilled": Text("Sudah diserahkan", "Handed over"),
+    "expired": Text("Kedaluwarsa (tidak diambil)", "Expired (not collected)"),
+    "cancelled": Text("Dibatalkan", "Cancelled"),
+}
+CANCELLABLE = ("queued", "partially_allocated", "allocated")
+NO_PHONE = Text(
+    "Isi nomor HP yang Anda pakai untuk memesan", "Enter the mobile number you ordered with"
+)
+
+
+@routes.get("/lacak")
+async def find_order(request: web.Request) -> web.Response:
+    """The box to type a code in; `?kode=` goes to its page."""
+    if "kode" in request.query:
+        code = codes.order_code_from(request.query["kode"])
+        raise web.HTTPSeeOther(f"/lacak/{codes.shown(code)}" if code else "/lacak/-")
+    return render(request, "find_order.html", {})
+
+
+async def known_order(request: web.Request, *, fresh: bool = False) -> tuple[str, dict]:
+    """The path's order code as kept, and its order (read afresh when `fresh`, else perhaps a
+    few seconds old); the one same page for any other code."""
+    code = codes.order_code_from(request.match_info["code"])
+    order_id = None
+    if code is not None:
+        order_id = await request.app[ORDER_READS].id_of_code(request.app[DATABASE], code)
+    if order_id is None:
+        raise UNKNOWN_CODE
+    try:
+        return code, await request.app[ORDER_READS].order(order_id, fresh=fresh)
+    except BackendError as error:
+        if error.status == 404:
+            raise UNKNOWN_CODE from None
+        raise
+
+
+@routes.get("/lacak/{code}")
+async def order_page(request: web.Request) -> web.Response:
+    # Right after the buyer placed or cancelled it, the page shows what they just did.
+    changed = "baru" in request.query or "batal" in request.query
+    code, order = await known_order(request, fresh=changed)
+    context = {
+        "code": codes.shown(code),
+        "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{codes.shown(code)}"),
+        "order": order,
+        "product": await request.app[FIGURES].product(order["hub"], order["sku"]),
+        "hub": await request.app[FIGURES].hub(order["hub"]),
+        "status": STATUS[order["status"]],
+        "new": request.query.get("baru") == "1",
+        "cancelled_now": request.query.get("batal") == "1",
+        "cancellable": order["status"] in CANCELLABLE,
+    }
+    return render(request, "order.html", context)
+
+
+@routes.get("/pesanan-saya")
+async def my_orders_form(request: web.Request) -> web.Response:
+    return render(request, "my_orders_phone.html", {"typed": "", "error": None, "errors": {}})
+
+
+@routes.post("/pesanan-saya")
+async def my_orders_code(request: web.Request) -> web.Response:
+    form = await form_of(request)
+    if honeypot_filled(form):
+        raise BAD_FORM
+    typed = str(form.get("phone", ""))[:64].strip()
+    phone = forms.phone_from(typed)
+    if phone is None:
+        error = NO_PHONE if not typed else forms.BAD_PHONE
+        context = {"typed": typed, "error": error, "errors": {"phone": error}}
+        return render(request, "my_orders_phone.html", context, status=400)
+    hub = request.app[FIGURES].hubs[0]
+    name = Text("Pembeli", "Buyer").in_language(asker(request).language)
+    # What a new code for this check needs (it places nothing).
+    intent = {"hub": hub, "buyer": {"name": name}}
+    return await code_sent(
+        request, purpose="my_orders", phone=phone, name=name, hub=hub, intent=intent
+    )
+
+
+@routes.get("/pesanan-saya/{check_id}")
+async def my_orders(request: web.Request) -> web.Response:
+    check = await request.app[DATABASE].fetchrow(
+        store.CHECK_READ, check_id_in(request), asker(request).browser
+    )
+    if (
+        check is None
+        or check["purpose"] != "my_orders"
+        or check["verified_at"] is None
+        or check["now"] - check["verified_at"] > MY_ORDERS_OPEN
+    ):
+        raise NO_PAGE
+    rows = await request.app[DATABASE].fetch(
+        store.CODES_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
+    )
+    reads = request.app[ORDER_READS]
+    orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
+    listed = [
+        {"code": codes.shown(row["code"]), "order": order, "status": STATUS[order["status"]]}
+        for row, order in zip(rows, orders, strict=True)
+    ]
+    return render(request, "my_orders.html", {"listed": listed})
+
+
+@functools.lru_cache(maxsize=4096)
+def _qr(link: str) -> Markup:
+    """The link as an inline SVG QR code, for the counter's scanner to read off the screen.
+    Kept: drawing one takes 2-3 ms, most of what an order's page costs."""
+    svg = segno.make(link, error="m").svg_inline(scale=4, omitsize=True, title=link)
+    return Markup(svg)  # noqa: S704 - made here from our own link, nothing a visitor typed

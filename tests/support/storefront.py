@@ -1,0 +1,151 @@
+"""The buyers' site as the tests drive it: its own process beside the shared stack, for a hub of
+its own with a partner key of its own; and a visitor without a browser, who keeps cookies,
+sends the form token back like a form would, and reads the code from the WhatsApp stand-in.
+
+Each visitor comes from an address of its own (the site trusts X-Forwarded-For here, as it
+would behind the proxy), and each test uses phones of its own, so the hourly limits of one test
+never reach another.
+"""
+
+import re
+import secrets
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from shared.events import CLASS_OF_BUYER_TYPE
+from tests.support.stack_env import OPERATOR_TOKEN
+from tools.client import HubClient, new_hub_code, wait_until
+from tools.provider_stubs import WhatsAppCloudStub
+from tools.stack import ServiceProcess, Stack, free_port
+
+_TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+_CODE_PAGE = re.compile(r"^/kode/[0-9a-f-]{36}$")
+CODE_TEMPLATE = "plut_phone_code"
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    hub: str
+    sku: str
+    process: ServiceProcess
+
+
+@asynccontextmanager
+async def running_site(stack: Stack, log_dir: Path, **partner_fields):
+    """A storefront for a new hub with one product, its partner key made as any partner's
+    (with `partner_fields` given to the orders API)."""
+    async with aiohttp.ClientSession() as session:
+        client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
+        hub = new_hub_code("site")
+        await client.open_hub(hub)
+        # The centre's own site may declare every buyer type, as the README has operators set.
+        fields = {"buyer_types": list(CLASS_OF_BUYER_TYPE)} | partner_fields
+        partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
+    process = ServiceProcess(
+        name="storefront",
+        port=free_port(),
+        env={
+            **stack["storefront"].env,
+            "STOREFRONT_HUBS": hub,
+            "STOREFRONT_PARTNER_KEY": partner["api_key"],
+            "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
+            "ADDRESS_HEADER": "X-Forwarded-For",
+            "FIGURES_KEEP_SECONDS": "0.2",
+            "SECURE_COOKIES": "false",  # plain HTTP on loopback
+            "OPERATOR_TOKEN": "",  # the site acts with the staff's and viewers' tokens only
+        },
+        log_path=log_dir / f"storefront-{hub}.log",
+    )
+    process.start()
+    try:
+        await process.wait_ready()
+        yield Site(process.url, hub, "masker-kain", process)
+    finally:
+        process.stop()
+
+
+def new_phone() -> str:
+    """A mobile number nobody else in the run uses, in E.164."""
+    return "+62812" + str(uuid.uuid4().int)[:8]
+
+
+def new_address() -> str:
+    octets = secrets.token_bytes(3)
+    return "10." + ".".join(str(b) for b in octets)
+
+
+class Visitor:
+    def __init__(self, site: Site, address: str | None = None):
+        self.site = site
+        self.address = address or new_address()
+        self.http = aiohttp.ClientSession(
+            site.url,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            headers={"Accept": "text/html", "X-Forwarded-For": self.address},
+        )
+        self.token = ""
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(path) as response:
+            return response.status, self._keep(await response.text())
+
+    async def post(self, path: str, fields: dict) -> tuple[int, str, str]:
+        """(status, page, where it redirects to) for the form posted with the page's token."""
+        async with self.http.post(
+            path, data={"csrf": self.token, **fields}, allow_redirects=False
+        ) as response:
+            page = self._keep(await response.text())
+            return response.status, page, response.headers.get("Location", "")
+
+    def _keep(self, page: str) -> str:
+        if found := _TOKEN.search(page):
+            self.token = found.group(1)
+        return page
+
+    @property
+    def form_path(self) -> str:
+        return f"/pesan/{self.site.hub}/{self.site.sku}"
+
+    async def ask_for_code(self, phone: str, **answers: str) -> str:
+        """The form filled in and checked, and the code asked for: the code page's path."""
+        fields = order_answers(phone, **answers)
+        status, page = await self.get(self.form_path)
+        assert status == 200, page
+        status, page, _ = await self.post(self.form_path, fields)
+        assert status == 200 and "Periksa pesanan Anda" in page, page
+        status, page, location = await self.post(self.form_path + "/kode", fields)
+        assert status == 303 and _CODE_PAGE.match(location), (status, page)
+        return location
+
+
+def order_answers(phone: str, **answers: str) -> dict[str, str]:
+    return {
+        "quantity": "3",
+        "accept_partial": "ya",
+        "name": "Ibu Sari Lestari",
+        "buyer_type": "individual",
+        "region": "Palangka Raya",
+        "phone": phone,
+        "email": "",
+        "language": "id",
+        "channel": "",
+        **answers,
+    }
+
+
+async def codes_sent(whatsapp: WhatsAppCloudStub, phone: str, count: int = 1) -> list[str]:
+    """The codes the phone has received by WhatsApp, oldest first, once there are `count`."""
+
+    async def arrived() -> list[str]:
+        found = [d.parameters[-1] for d in whatsapp.to(phone) if d.template == CODE_TEMPLATE]
+        return found if len(found) >= count else []
+
+    return await wait_until(arrived, what=f"{count} code(s) to {phone[:6]}…")
