@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from pydantic import Field, SecretStr
 
@@ -19,31 +17,22 @@ from services.storefront.figures import Figures
 from services.storefront.guards import error_pages, form_token
 from services.storefront.order_reads import OrderReads
 from services.storefront.pages.common import (
-    ADDRESS_HEADER,
     CHECK_RULES,
     FIGURES,
     ORDER_READS,
     PUBLIC_URL,
 )
-from services.storefront.views import STATIC_URLS
-from shared import health, scrape
-from shared.config import ServiceSettings
-from shared.db import migrations_in, open_database
 from shared.page_security import security_headers
-from shared.scrape import READINGS
-from shared.web import DATABASE, SERVICE, SETTINGS, correlation_middleware, timing_middleware
+from shared.pages import SiteSettings, site_app
+from shared.web import correlation_middleware, timing_middleware
 
 HERE = Path(__file__).parent
 # A filled-in order form is well under 2 KB; anything far larger is not one.
 MAX_FORM_BYTES = 8 * 1024
 
 
-class Settings(ServiceSettings):
+class Settings(SiteSettings):
     http_port: int = 8086
-    intake_url: str = "http://localhost:8081"
-    orders_url: str = "http://localhost:8082"
-    allocator_url: str = "http://localhost:8083"
-    notifier_url: str = "http://localhost:8084"
     # The hubs whose products the site offers, comma-separated (its partner key must be
     # allowed them).
     storefront_hubs: str = "kalteng"
@@ -56,24 +45,18 @@ class Settings(ServiceSettings):
     code_tries: int = Field(default=5, ge=1)
     codes_per_phone_hour: int = Field(default=5, ge=1)
     codes_per_address_hour: int = Field(default=30, ge=1)
-    # Cookies go only over HTTPS; off (SECURE_COOKIES=false) only for a site on plain HTTP on
-    # one's own machine, as the local compose stack and the tests serve it.
-    secure_cookies: bool = True
-    # Behind a proxy, the header it puts the visitor's address in (its last entry is used).
-    address_header: str | None = None
     # Where buyers reach the site: the QR code on an order's page links there.
     storefront_public_url: str = "http://localhost:8086"
     # The home page's figures, and each order as its page shows it, may be this old.
     figures_keep_seconds: float = Field(default=5, ge=0)
     order_keep_seconds: float = Field(default=3, ge=0)
-    backend_timeout_seconds: float = 10.0
-    # Open to the internet like the console: its metrics only for the scraper (METRICS_TOKEN).
-    metrics_require_token: bool = True
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        client_max_size=MAX_FORM_BYTES,
+    app = site_app(
+        settings,
+        service="storefront",
+        here=HERE,
         middlewares=[
             timing_middleware,
             correlation_middleware,
@@ -81,11 +64,8 @@ def create_app(settings: Settings) -> web.Application:
             error_pages,
             form_token,
         ],
+        client_max_size=MAX_FORM_BYTES,
     )
-    app[SERVICE] = "storefront"
-    app[SETTINGS] = settings
-    app[READINGS] = ()
-    app[ADDRESS_HEADER] = settings.address_header or ""
     app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
     app[CHECK_RULES] = CheckRules(
         secret=_secret(settings.storefront_code_secret),
@@ -95,22 +75,6 @@ def create_app(settings: Settings) -> web.Application:
         per_phone_hour=settings.codes_per_phone_hour,
         per_address_hour=settings.codes_per_address_hour,
     )
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-    async def database(app: web.Application) -> AsyncIterator[None]:
-        async for pool in open_database(
-            settings.database_url,
-            "storefront",
-            migrations_in(HERE / "migrations"),
-            timeout=settings.startup_timeout_seconds,
-        ):
-            app[DATABASE] = pool
-            yield
 
     async def backends(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds)
@@ -135,12 +99,8 @@ def create_app(settings: Settings) -> web.Application:
             )
             yield
 
-    app.cleanup_ctx.extend([database, backends])
-    app.router.add_routes([*health.routes, *scrape.routes, *pages.routes()])
-    static = app.router.add_static("/static/", HERE / "static", append_version=True)
-    app[STATIC_URLS] = {
-        path.name: str(static.url_for(filename=path.name)) for path in (HERE / "static").iterdir()
-    }
+    app.cleanup_ctx.append(backends)
+    app.router.add_routes(pages.routes())
     return app
 
 

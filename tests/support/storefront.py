@@ -54,7 +54,7 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
             "STOREFRONT_HUBS": hub,
             "STOREFRONT_PARTNER_KEY": partner["api_key"],
             "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
-            "ADDRESS_HEADER": "X-Forwarded-For",
+            "TRUSTED_PROXIES": "127.0.0.1",  # the tests stand in for a proxy
             "FIGURES_KEEP_SECONDS": "0.2",
             "SECURE_COOKIES": "false",  # plain HTTP on loopback
             "OPERATOR_TOKEN": "",  # the site acts with the staff's and viewers' tokens only

@@ -16,8 +16,9 @@ from services.console.redirects import see_other
 from services.console.reports import Report
 from services.console.sessions import allowed
 from services.console.uploads import UnreadableFile
-from services.console.views import ZONE, hub_of, language, render, text
+from services.console.views import hub_of, language, render, text
 from shared.fields import Sku
+from shared.pages import ZONE
 from shared.problems import Text
 from shared.web import read_query
 

@@ -13,9 +13,11 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup
 
-from services.console import charts, formats
+from services.console import charts
 from services.console.backends import backends_of
-from services.console.views import ZONE, hub_of, language, render
+from services.console.views import hub_of, language, render
+from shared import formats
+from shared.pages import ZONE
 
 routes = web.RouteTableDef()
 

@@ -12,22 +12,21 @@ from services.storefront.figures import Figures
 from services.storefront.guards import NO_PAGE
 from services.storefront.order_reads import OrderReads
 from services.storefront.views import FORM_TOKEN, language, render
-from shared.web import DATABASE
+from shared.guesses import source_of, trusted_networks
+from shared.web import DATABASE, SETTINGS
 
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
 ORDER_READS = web.AppKey("order_reads", OrderReads)
-ADDRESS_HEADER = web.AppKey("address_header", str)
 PUBLIC_URL = web.AppKey("public_url", str)
 HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it
 
 
 def asker(request: web.Request) -> Asker:
-    header = request.app[ADDRESS_HEADER]
-    address = request.remote or "unknown"
-    if header and header in request.headers:
-        # The proxy appends what it saw: the last entry is the only one a visitor cannot forge.
-        address = request.headers[header].split(",")[-1].strip()[:64] or address
+    """Who asks: this browser, and the address it comes from (behind the operator's trusted
+    proxies, the one they saw: shared/guesses.py)."""
+    proxies = trusted_networks(request.app[SETTINGS].trusted_proxies)
+    address = source_of(request, proxies)
     return Asker(codes.browser_hash(request[FORM_TOKEN]), address, language(request))
 
 

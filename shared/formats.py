@@ -1,4 +1,4 @@
-"""Numbers, money and times as the centre's staff read them, in either language. Pure."""
+"""Numbers, money and times as staff and buyers read them, in either language. Pure."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.console import formats
 from services.console.accounts import Operator, Role
 from services.console.redirects import local_path
+from shared import formats
 
 
 @pytest.mark.parametrize(
