@@ -93,12 +93,20 @@ def _ask_password() -> str:
 
 
 async def create_partner(client: HubClient, args: argparse.Namespace) -> None:
-    hubs = [hub.strip() for hub in args.hubs.split(",") if hub.strip()]
-    made = await client.create_partner(args.name, hubs)
+    fields: dict[str, Any] = {}
+    if args.buyer_types:
+        fields["buyer_types"] = _listed(args.buyer_types)
+    if args.requests_per_minute:
+        fields["requests_per_minute"] = args.requests_per_minute
+    made = await client.create_partner(args.name, _listed(args.hubs), **fields)
     console.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
     console.print("API key (shown only now, keep it safe):")
     # Plain print: a script captures exactly the key, with no colour codes around it.
     print(made["api_key"])
+
+
+def _listed(comma_separated: str) -> list[str]:
+    return [item.strip() for item in comma_separated.split(",") if item.strip()]
 
 
 # seed
@@ -383,6 +391,12 @@ def _parser() -> argparse.ArgumentParser:
     new_partner = partner.add_parser("create", help="a partner and its first key")
     new_partner.add_argument("--name", required=True)
     new_partner.add_argument("--hubs", required=True, help="hub codes, comma-separated")
+    new_partner.add_argument(
+        "--buyer-types",
+        help="buyer types its orders may declare, comma-separated (default: the public's: "
+        "bank, business, individual)",
+    )
+    new_partner.add_argument("--requests-per-minute", type=int, help="its rate (default 600)")
 
     seed_command = commands.add_parser("seed", help="a demo hub with data")
     seed_command.add_argument("--hub", help="its code (default: a new demo-... code)")

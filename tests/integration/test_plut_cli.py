@@ -7,12 +7,13 @@ import sys
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from services.console.accounts import Role
 from tests.support.console import Account, ConsoleSession
 from tests.support.stack_env import OPERATOR_TOKEN
-from tools.client import HubClient, wait_until
+from tools.client import ApiError, HubClient, wait_until
 
 
 async def plut(stack, *arguments: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -114,6 +115,21 @@ async def test_partner_create_prints_a_key_that_orders(stack, client: HubClient,
     buyer = {"name": "Budi", "type": "individual", "region": "Sampit"}
     placed = await client.as_partner(key).place_order(hub, "masker-kain", 1, buyer)
     assert placed["hub"] == hub
+
+
+async def test_partner_create_allows_the_buyer_types_it_is_given(stack, client: HubClient, hub):
+    code, output = await plut(
+        stack, "partner", "create", "--name", "Situs CLI", "--hubs", hub,
+        "--buyer-types", "health_facility, individual", "--requests-per-minute", "1000",
+    )  # fmt: skip
+    assert code == 0, output
+    partner = client.as_partner(output.strip().splitlines()[-1])
+    buyer = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
+    placed = await partner.place_order(hub, "masker-kain", 1, buyer)
+    assert placed["priority_class"] == "health"
+    with pytest.raises(ApiError) as refused:
+        await partner.place_order(hub, "masker-kain", 1, {**buyer, "type": "agency"})
+    assert refused.value.status == 403
 
 
 async def test_seed_makes_a_demo_hub(stack, client: HubClient):
