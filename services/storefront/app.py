@@ -24,7 +24,7 @@ from services.storefront.pages.common import (
 )
 from shared.page_security import security_headers
 from shared.pages import SiteSettings, site_app
-from shared.web import correlation_middleware, timing_middleware
+from shared.web import LOG_ROUTE_TEMPLATES, correlation_middleware, timing_middleware
 
 HERE = Path(__file__).parent
 # A filled-in order form is well under 2 KB; anything far larger is not one.
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
         ],
         client_max_size=MAX_FORM_BYTES,
     )
+    app[LOG_ROUTE_TEMPLATES] = True  # /lacak/{code}: a tracking code opens its order's page
     app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
     app[CHECK_RULES] = CheckRules(
         secret=_secret(settings.storefront_code_secret),

@@ -83,6 +83,18 @@ async def test_a_buyer_orders_with_a_phone_code_and_the_order_waits_in_the_queue
     assert sent.parameters[0] == "Ibu Sari Lestari"
 
 
+async def test_the_sites_logs_name_the_tracking_route_never_the_code(site, visitor, whatsapp):
+    tracking = await order_through_the_site(visitor, whatsapp, new_phone())
+    await visitor.get(f"/lacak/{tracking}")
+
+    async def logged() -> str | None:
+        text = site.process.log_path.read_text()
+        return text if '"/lacak/{code}"' in text else None
+
+    log = await wait_until(logged, what="the tracking page's request logged")
+    assert tracking not in log and tracking.replace("-", "") not in log
+
+
 def check_id_of(code_page: str) -> str:
     return code_page.rsplit("/", 1)[1]
 
