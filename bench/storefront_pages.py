@@ -109,7 +109,14 @@ async def run(clients: int, seconds: float) -> None:
     )
     async with sandbox("plut_bench") as box, aiohttp.ClientSession() as session:
         # A browser keeps the site's cookies: over plain HTTP here, only if they are not Secure.
-        env = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "LOG_LEVEL": "WARNING", "SECURE_COOKIES": "false"}
+        env = {
+            "OPERATOR_TOKEN": OPERATOR_TOKEN,
+            # The site reads as a viewer and sends phone codes as staff.
+            "OPERATOR_STAFF_TOKEN": OPERATOR_TOKEN + "-staff",
+            "OPERATOR_VIEWER_TOKEN": OPERATOR_TOKEN + "-viewer",
+            "LOG_LEVEL": "WARNING",
+            "SECURE_COOKIES": "false",
+        }
         stack = Stack.plan(
             database_url=box.database_url, amqp_url=box.amqp_url, log_dir=logs, extra_env=env
         )
