@@ -147,3 +147,18 @@ async def test_the_orders_page_says_who_took_it(console_as, operators, client, h
         hub, SKU, 1, {"name": "Ibu Lain", "type": "individual", "region": "Sampit"}
     )
     assert 'data-figure="taker"' not in await session.page(f"/pesanan/{elsewhere['id']}")
+
+
+async def test_the_products_per_buyer_cap_is_shown_and_kept(console_as, client, hub):
+    await client.set_policy(hub, SKU, per_buyer_daily_cap=2)
+    session = await console_as(Role.staff)
+    html = await session.page(FORM)
+    assert "paling banyak 2 unit per pembeli per hari" in html
+
+    async with session.http.post(
+        FORM, data={"csrf": session.csrf, "nonce": nonce_in(html), **answers(quantity="3")}
+    ) as response:
+        assert response.status == 400
+        page = await response.text()
+    assert 'href="#quantity"' in page and "dari 1 sampai 2" in page
+    assert await orders_at(client, hub) == []
