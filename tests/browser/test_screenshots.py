@@ -32,6 +32,7 @@ def main_pages(made: dict) -> dict[str, str]:
         "today": "/",
         "counter": f"/loket?q={quote(made['producer']['phone'])}",
         "delivery": f"/loket/setoran/{made['delivery']['id']}",
+        "new-order": "/loket/pesanan-baru",
         "queue": f"/antrean?sku={SKU}",
         "producers": "/produsen",
         "producer": f"/produsen/{made['producer']['id']}",

@@ -3,7 +3,7 @@ becomes the orders API's body; nothing typed is changed on the way back."""
 
 import pytest
 
-from services.storefront import forms
+from shared import order_form as forms
 from shared.events import CLASS_OF_BUYER_TYPE
 
 

@@ -4,6 +4,7 @@ from aiohttp import web
 
 from services.console.pages import (
     counter,
+    counter_orders,
     orders,
     partners,
     producers,
@@ -19,6 +20,7 @@ def routes() -> list[web.AbstractRouteDef]:
         *sign_in.routes,
         *today.routes,
         *counter.routes,
+        *counter_orders.routes,
         *queue.routes,
         *producers.routes,
         *orders.routes,

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from services.console.backends import UUID, BackendError, backends_of
 from services.console.forms import errors_by_field
+from services.console.pages.counter_orders import taker_of
 from services.console.views import hub_of, language, render
 
 routes = web.RouteTableDef()
@@ -56,5 +57,6 @@ async def order_page(request: web.Request) -> web.Response:
         "order": order,
         "events": history["events"],
         "messages": messages["messages"],
+        "taker": await taker_of(request, order_id),
     }
     return render(request, "order.html", context)

@@ -7,11 +7,11 @@ loses nothing typed, with JavaScript on or off.
 
 from aiohttp import web
 
-from services.storefront import forms
 from services.storefront.figures import ProductFigures
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import FIGURES, code_sent, honeypot_filled
 from services.storefront.views import language, render
+from shared import order_form as forms
 
 routes = web.RouteTableDef()
 FORM = "/pesan/{hub}/{sku}"

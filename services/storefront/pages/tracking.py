@@ -14,7 +14,7 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
-from services.storefront import codes, forms, store
+from services.storefront import codes, store
 from services.storefront.backends import BackendError
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
@@ -27,6 +27,7 @@ from services.storefront.pages.common import (
     honeypot_filled,
 )
 from services.storefront.views import PageError, render
+from shared import order_form as forms
 from shared.problems import Text
 from shared.web import DATABASE
 

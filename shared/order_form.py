@@ -1,5 +1,6 @@
-"""The order form: what a buyer typed, checked field by field with a message in their language
-for each mistake, and as the orders API takes it once right. Pure: no I/O.
+"""The order form, as the buyers' site and the console's counter ask it: what a buyer typed,
+checked field by field with a message in their language for each mistake, and as the orders API
+takes it once right. Pure: no I/O.
 
 Every value comes back as typed, so a page shown again with its errors loses nothing.
 """
