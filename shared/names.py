@@ -42,7 +42,10 @@ _TLDS = (
     "loan|work|fun|space|website|tech|pro|page|cloud|one|mobi|asia|wang|kim|men|ink|ooo|tokyo"
 )
 _DOMAIN = re.compile(rf"\w[\w-]*{_DOT}(?:{_TLDS})(?![\w-])", re.IGNORECASE)
-_LINK_PATTERNS = (_SCHEME, _WWW, _HANDLE, _DOMAIN)
+# A link without its scheme ("//jahat.example", also inside `<a href=//...>`): a browser or an app
+# reads it as one on whatever top-level domain; "Sari // Toko" is no host.
+_SCHEMELESS = re.compile(rf"(?<![\w/])//[\w-]+(?:{_DOT}[\w-]+)+")
+_LINK_PATTERNS = (_SCHEME, _WWW, _HANDLE, _DOMAIN, _SCHEMELESS)
 
 
 def refused_character(text: str) -> str | None:

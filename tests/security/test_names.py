@@ -43,6 +43,8 @@ LINKS = [
     "Klik promo-masker.com sekarang",
     "Hadiah di evil\uff0ecom",  # a full-width dot
     "javascript:alert(1)",
+    "Klik //jahat.example",  # no scheme, any top-level domain
+    "<a href=//jahat.example>Klik</a>",
 ]
 BAD_NAMES = CONTROL + LINKS
 GOOD_NAMES = ["Budi Santoso, S.Kom., M.Si.", "PT. Maju Jaya Tbk.", "Dr.Ir. H. Ahmad", "Hj.Siti"]

@@ -21,6 +21,7 @@ NAMES = [
     "O'Neil-Putri",
     "Dinas Kesehatan Kab. Kapuas",
     "Ni Luh Putu Ayu",
+    "Ibu Sari // Toko Masker",
 ]
 LINKS = [
     "https://promo.example",
@@ -35,6 +36,8 @@ LINKS = [
     "mailto:x",
     "javascript:alert(1)",
     "ftp://files",
+    "//jahat.example",
+    "<a href=//jahat.example>Klik</a>",
 ]
 
 
