@@ -42,6 +42,7 @@ MAX_JSON_DEPTH = 32
 # A JSON string, escapes and all: its brackets are text, not nesting.
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _NESTING_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in _NESTING_STEP)
 CORRELATION_HEADER = "X-Correlation-Id"
 _CORRELATION_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 PROBLEM_JSON = "application/problem+json"
@@ -189,7 +190,8 @@ def nesting_depth(raw: bytes) -> int:
     outside strings, counted in one pass. For a text that is no JSON the count means nothing, and
     the parser refuses the text anyway."""
     depth = deepest = 0
-    for byte in _JSON_STRING.sub(b"", raw):
+    # Only the brackets are looped over in Python; dropping the rest runs in C (every POST pays).
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET):
         depth += _NESTING_STEP.get(byte, 0)
         deepest = max(deepest, depth)
     return deepest
