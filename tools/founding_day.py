@@ -20,12 +20,15 @@ import argparse
 import asyncio
 import os
 import random
+import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 
-from services.allocator.domain import Policy
+from services.allocator.allocation import allocate
+from services.allocator.domain import Claim, Lot, Policy, total_by_lot, total_by_order
 from shared.events import CLASS_OF_BUYER_TYPE
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.stack import service_url
@@ -94,20 +97,50 @@ class Scenario:
         return sum(b.quantity for b in self.buyers)
 
 
-def in_queue_order(scenario: Scenario) -> list[int]:
-    """What each buyer gets, in the scenario's order, under the default policy: the day's units
-    go by priority class (agencies before the public), then in the order buyers placed their
-    orders (as `play` places them), first come first served."""
-    classes = [share.name for share in Policy().classes]
-    queue = sorted(
-        range(len(scenario.buyers)),
-        key=lambda i: classes.index(CLASS_OF_BUYER_TYPE[scenario.buyers[i].type]),
-    )
-    supply, shares = scenario.accepted_total, [0] * len(scenario.buyers)
-    for index in queue:
-        shares[index] = min(scenario.buyers[index].quantity, supply)
-        supply -= shares[index]
-    return shares
+def in_queue_order(scenario: Scenario, policy: Policy | None = None) -> list[int]:
+    """What each buyer gets, in the scenario's order, under `policy` (the default policy unless
+    given), computed by the allocator's own pure rules as `play` plays the day: every order is
+    placed first (queued by priority class, then in the order placed), then each delivery's
+    accepted units are given out in a fill of their own, all on one day (so the daily cap
+    counts the whole day). Units a fill leaves (a cap reached) stay on hand for the next.
+
+    `fifo` gives the same whether deliveries are filled one by one or several at once, as the
+    allocator may when their events come in a batch; `fair_share` does not, and a lottery
+    draws afresh, so only `fifo` is an expectation for a day played against the services."""
+    policy = policy or Policy()
+    claims = [
+        Claim(
+            order_id=uuid.UUID(int=index + 1),
+            requested=buyer.quantity,
+            buyer=buyer.phone,
+            priority_class=CLASS_OF_BUYER_TYPE[buyer.type],
+        )
+        for index, buyer in enumerate(scenario.buyers)
+    ]
+    given = dict.fromkeys((claim.order_id for claim in claims), 0)
+    taken_today: dict[str, int] = defaultdict(int)
+    on_hand: list[Lot] = []
+    for number, producer in enumerate(scenario.producers, start=1):
+        on_hand.append(
+            Lot(
+                uuid.UUID(int=number), uuid.UUID(int=number), producer.delivered - producer.rejected
+            )
+        )
+        queue: dict[str, list[Claim]] = defaultdict(list)
+        for claim in claims:
+            if given[claim.order_id] < claim.requested:
+                queue[claim.priority_class].append(replace(claim, allocated=given[claim.order_id]))
+        fill = allocate(on_hand, queue, policy, taken_today=taken_today, seed=number)
+        for order_id, units in total_by_order(fill.allocations).items():
+            given[order_id] += units
+            taken_today[claims[order_id.int - 1].buyer_key] += units
+        used = total_by_lot(fill.allocations)
+        on_hand = [
+            replace(lot, available=lot.available - used.get(lot.delivery_id, 0))
+            for lot in on_hand
+            if lot.available > used.get(lot.delivery_id, 0)
+        ]
+    return [given[claim.order_id] for claim in claims]
 
 
 def addressed(person: str) -> str:

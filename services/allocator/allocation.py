@@ -3,8 +3,11 @@
 One fill gives the units on hand (`lots`, in order of receipt) to the waiting orders of one
 product under the product's `Policy`:
 
-1. Reserves first: each class with a `reserve_percent` may take that share of the units (rounded
-   down) before anyone else. A share its class does not want stays in the pool at once.
+1. Reserves first: each class with a `reserve_percent` may take that share of every lot on hand
+   (each rounded down) before anyone else. A share its class does not want stays in the pool at
+   once (work-conserving), and the class may take more in its turn below. Counted per lot, a
+   reserve is the same whether the deliveries of a day are filled one by one or several at once
+   (as a batch of events, or after a restart).
 2. Then the classes in strict priority order take what is left.
 
 Within a class, the policy's mode decides who is served:
@@ -56,7 +59,7 @@ def allocate(
     left = units
 
     for name in order:
-        reserved = min(units * policy.reserve_of(name) // 100, left)
+        reserved = min(reserve(lots, policy.reserve_of(name)), left)
         if reserved:
             given = serving[name].serve(reserved, policy.mode, "reserve:")
             left -= given
@@ -83,6 +86,11 @@ def allocate(
         draw_seed=seed if policy.mode == "lottery" and drawn else None,
         drawn_classes=drawn if policy.mode == "lottery" else frozenset(),
     )
+
+
+def reserve(lots: Sequence[Lot], percent: int) -> int:
+    """A class's reserved units in one fill: `percent` of each lot, each rounded down."""
+    return sum(lot.available * percent // 100 for lot in lots) if percent else 0
 
 
 def draw(claims: Sequence[Claim], seed: int, class_name: str) -> list[Claim]:

@@ -21,12 +21,22 @@ class ClassShare:
     reserve_percent: int = 0
 
 
+# The default for a public centre: health facilities first, then programs and agencies, then
+# the public, which has 40% of every delivery reserved, so that big buyers ahead of it in class
+# order cannot take a whole day's supply. The reserve is work-conserving: what the public does
+# not want flows on to the others at once, and the public may take more in its turn.
 DEFAULT_CLASSES = (
     ClassShare("health"),
     ClassShare("program"),
     ClassShare("agency"),
-    ClassShare("public"),
+    ClassShare("public", reserve_percent=40),
 )
+# What one buyer may get of a product in a day, unless the operator sets another cap (or none).
+# An individual wants a handful and a shop a few dozen: they get their whole order. A health
+# facility, agency or bank wanting hundreds gets 100 a day and keeps its place for the rest, so
+# a day's supply (about 2,000 masks on the founding day) reaches at least 20 buyers, and the
+# public's reserve is not used up by its first few big orders (see tools/founding_day_outcome).
+DEFAULT_DAILY_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ class Policy:
     """How one product at one hub is shared; version 0 is the default nobody has set."""
 
     mode: Mode = "fifo"
-    per_buyer_daily_cap: int | None = None
+    per_buyer_daily_cap: int | None = DEFAULT_DAILY_CAP
     classes: tuple[ClassShare, ...] = DEFAULT_CLASSES
     hold_seconds: int = DEFAULT_HOLD_SECONDS
     version: int = 0

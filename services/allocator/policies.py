@@ -8,7 +8,14 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from services.allocator.domain import DEFAULT_HOLD_SECONDS, ClassShare, Mode, Policy
+from services.allocator.domain import (
+    DEFAULT_CLASSES,
+    DEFAULT_DAILY_CAP,
+    DEFAULT_HOLD_SECONDS,
+    ClassShare,
+    Mode,
+    Policy,
+)
 from shared.fields import PriorityClass, whole_number
 
 MAX_HOLD_SECONDS = 30 * 24 * 3600
@@ -39,9 +46,13 @@ class PolicyRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Mode = "fifo"
-    per_buyer_daily_cap: whole_number(ge=1, le=1_000_000) | None = None
+    # What is left out is the default policy's (None: no cap, when sent as null).
+    per_buyer_daily_cap: whole_number(ge=1, le=1_000_000) | None = DEFAULT_DAILY_CAP
     classes: list[ClassRule] = Field(
-        default_factory=lambda: [ClassRule(name=share.name) for share in Policy().classes],
+        default_factory=lambda: [
+            ClassRule(name=share.name, reserve_percent=share.reserve_percent)
+            for share in DEFAULT_CLASSES
+        ],
         min_length=1,
         max_length=20,
     )

@@ -11,7 +11,16 @@ from datetime import date
 
 import asyncpg
 
+from services.allocator.domain import Policy
 from shared.events import Envelope
+
+# The cap of a product that never had a policy set (version 0: the default).
+DEFAULT_CAP = Policy().per_buyer_daily_cap
+# The cap of the policy version a fill used, `p` being that version's row (none for version 0).
+CAP_USED = (
+    f"CASE WHEN p.version IS NULL THEN {DEFAULT_CAP or 'NULL'}::int"
+    " ELSE p.per_buyer_daily_cap END AS cap"
+)
 
 # Units an allocation still gives: held for the buyer, or handed over.
 LIVE = "a.state IN ('held', 'fulfilled')"
@@ -83,7 +92,7 @@ FROM queue WHERE state = 'waiting'
 TAKEN_ON = "SELECT hub, sku, buyer_key, units FROM buyer_days WHERE day = $1"
 # Units each buyer got in each fill (a fill is one transaction: one allocated_at), what the
 # buyer had got by the end of it that day, and the cap of the policy version the fill used.
-BUYERS_PER_FILL = """
+BUYERS_PER_FILL = f"""
 WITH per_fill AS (
     SELECT a.hub, a.sku, q.buyer_key, a.allocated_at, a.policy_version,
            (a.allocated_at AT TIME ZONE $1)::date AS day, sum(a.quantity) AS units
@@ -91,7 +100,7 @@ WITH per_fill AS (
     GROUP BY a.hub, a.sku, q.buyer_key, a.allocated_at, a.policy_version
 )
 SELECT f.sku, f.buyer_key, f.day, f.allocated_at, f.units, f.policy_version,
-       p.per_buyer_daily_cap AS cap,
+       {CAP_USED},
        sum(f.units) OVER (PARTITION BY f.hub, f.sku, f.buyer_key, f.day ORDER BY f.allocated_at)
            AS by_end_of_fill
 FROM per_fill AS f
@@ -106,13 +115,13 @@ GROUP BY 1, 2, 3, 4
 BUYER_DAYS = "SELECT hub, sku, buyer_key, day, units FROM buyer_days"
 # Each product's latest fill under fifo: the orders it served, and the orders of the same class
 # ahead of them in the queue, already queued then, still waiting for units, taking part units.
-PASSED_OVER_BY_LATEST_FIFO_FILL = """
+PASSED_OVER_BY_LATEST_FIFO_FILL = f"""
 WITH latest AS (
     SELECT DISTINCT ON (hub, sku) hub, sku, allocated_at, policy_version FROM allocations
     ORDER BY hub, sku, allocated_at DESC
 ), served AS (
     SELECT DISTINCT q.order_id, q.hub, q.sku, q.priority_class, q.placed_at, q.sequence,
-           l.allocated_at, l.policy_version, p.per_buyer_daily_cap AS cap
+           l.allocated_at, l.policy_version, {CAP_USED}
     FROM latest AS l
     JOIN allocations AS a USING (hub, sku, allocated_at)
     JOIN queue AS q USING (order_id)
@@ -208,7 +217,7 @@ async def no_stock_idles_for_an_eligible_order(conn: asyncpg.Connection, today: 
         available = stock.get(product, 0)
         if available == 0:
             continue
-        cap = caps.get(product)
+        cap = caps.get(product, DEFAULT_CAP)
         room = math.inf if cap is None else max(cap - taken.get((*product, row["buyer_key"]), 0), 0)
         if row["accept_partial"]:
             could_take = room >= 1

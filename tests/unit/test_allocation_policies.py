@@ -33,6 +33,13 @@ ORDER_BANK_3 = uuid.UUID(int=0x206)
 ORDER_DINKES = uuid.UUID(int=0x207)
 
 HEALTH_THEN_PUBLIC = (ClassShare("health"), ClassShare("public"))
+# The worked examples show one rule at a time: strict class order, no reserve and no cap unless
+# the example names them. The default policy has examples of its own, at the end.
+STRICT_CLASS_ORDER = tuple(ClassShare(share.name) for share in Policy().classes)
+
+
+def plain(**rules) -> Policy:
+    return Policy(**{"per_buyer_daily_cap": None, "classes": STRICT_CLASS_ORDER, **rules})
 
 
 def citizens(count: int, requested: int) -> list[Claim]:
@@ -56,7 +63,7 @@ def test_fifo_three_orders_two_lots_who_gets_what_from_where():
     lots = [Lot(LOT_SITI, TAILOR_SITI, 45), Lot(LOT_BUDI, TAILOR_BUDI, 50)]
     queue = [Claim(ORDER_BANK, 30), Claim(ORDER_AGENCY, 40), Claim(ORDER_CITIZEN, 50)]
 
-    fill = allocate(lots, {"public": queue}, Policy())
+    fill = allocate(lots, {"public": queue}, plain())
 
     assert fill.allocations == [
         Allocation(ORDER_BANK, LOT_SITI, TAILOR_SITI, 30, "fifo"),
@@ -82,7 +89,7 @@ def test_fifo_an_order_takes_only_what_it_still_wants():
         Claim(ORDER_CITIZEN, 20, allocated=10, forfeited=5),
     ]
 
-    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], {"public": queue}, Policy())
+    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], {"public": queue}, plain())
 
     assert total_by_order(fill.allocations) == {ORDER_AGENCY: 15, ORDER_CITIZEN: 5}
 
@@ -91,9 +98,9 @@ def test_nothing_to_give_or_nobody_waiting_gives_nothing():
     queue = {"public": [Claim(ORDER_BANK, 30), Claim(ORDER_AGENCY, 40)]}
     empty_lots = [Lot(LOT_SITI, TAILOR_SITI, 0), Lot(LOT_BUDI, TAILOR_BUDI, 0)]
 
-    assert allocate([], queue, Policy()).allocations == []
-    assert allocate(empty_lots, queue, Policy()).allocations == []
-    assert allocate([Lot(LOT_SITI, TAILOR_SITI, 45)], {}, Policy()).allocations == []
+    assert allocate([], queue, plain()).allocations == []
+    assert allocate(empty_lots, queue, plain()).allocations == []
+    assert allocate([Lot(LOT_SITI, TAILOR_SITI, 45)], {}, plain()).allocations == []
     assert total_by_order([]) == {} and total_by_lot([]) == {}
 
 
@@ -108,7 +115,7 @@ def test_fair_share_55_masks_to_ten_orders_of_100():
     """
     queue = citizens(10, 100)
 
-    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 55)], {"public": queue}, Policy(mode="fair_share"))
+    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 55)], {"public": queue}, plain(mode="fair_share"))
 
     totals = total_by_order(fill.allocations)
     assert [totals[claim.order_id] for claim in queue] == [6, 6, 6, 6, 6, 5, 5, 5, 5, 5]
@@ -124,10 +131,8 @@ def test_fair_share_fifty_buyers_each_get_some_rather_than_ten_getting_all():
     queue = citizens(50, 10)
     lots = [Lot(LOT_SITI, TAILOR_SITI, 100)]
 
-    in_turn = total_by_order(allocate(lots, {"public": queue}, Policy()).allocations)
-    shared = total_by_order(
-        allocate(lots, {"public": queue}, Policy(mode="fair_share")).allocations
-    )
+    in_turn = total_by_order(allocate(lots, {"public": queue}, plain()).allocations)
+    shared = total_by_order(allocate(lots, {"public": queue}, plain(mode="fair_share")).allocations)
 
     assert [in_turn.get(claim.order_id, 0) for claim in queue] == [10] * 10 + [0] * 40
     assert [shared[claim.order_id] for claim in queue] == [2] * 50
@@ -142,7 +147,7 @@ def test_fair_share_a_reserve_and_the_rest_are_shared_as_one():
     the first of them in the queue: 3, 3, 3, 2, as if the 11 had been shared at once.
     """
     queue = citizens(4, 10)
-    policy = Policy(mode="fair_share", classes=(ClassShare("health"), ClassShare("public", 20)))
+    policy = plain(mode="fair_share", classes=(ClassShare("health"), ClassShare("public", 20)))
     puskesmas = Claim(ORDER_PUSKESMAS, 39, priority_class="health")
 
     fill = allocate(
@@ -171,7 +176,7 @@ def test_lottery_ten_masks_among_thirty_applicants():
     """
     applicants = citizens(30, 1)
     lots = [Lot(LOT_SITI, TAILOR_SITI, 10)]
-    policy = Policy(mode="lottery")
+    policy = plain(mode="lottery")
 
     fill = allocate(lots, {"public": applicants}, policy, seed=SEED)
 
@@ -205,7 +210,7 @@ def test_health_is_served_before_public_whoever_ordered_first():
         "health": [Claim(ORDER_PUSKESMAS, 60, priority_class="health")],
     }
 
-    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], queue, Policy(classes=HEALTH_THEN_PUBLIC))
+    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], queue, plain(classes=HEALTH_THEN_PUBLIC))
 
     assert total_by_order(fill.allocations) == {ORDER_PUSKESMAS: 60, ORDER_CITIZEN: 40}
 
@@ -217,7 +222,7 @@ def test_a_20_percent_reserve_for_public_that_health_cannot_take():
     The citizen gets the reserve, 20 masks (recorded under the rule `reserve:fifo`), though
     health comes first; the puskesmas gets the other 80.
     """
-    policy = Policy(classes=(ClassShare("health"), ClassShare("public", 20)))
+    policy = plain(classes=(ClassShare("health"), ClassShare("public", 20)))
     queue = {
         "health": [Claim(ORDER_PUSKESMAS, 200, priority_class="health")],
         "public": [Claim(ORDER_CITIZEN, 30)],
@@ -238,7 +243,7 @@ def test_a_reserve_nobody_wants_goes_on_at_once_to_the_next_class():
     The citizen gets 5 and the puskesmas 95; with no citizen, the puskesmas gets all 100. No
     unit waits for a public order that has not come.
     """
-    policy = Policy(classes=(ClassShare("health"), ClassShare("public", 20)))
+    policy = plain(classes=(ClassShare("health"), ClassShare("public", 20)))
     lots = [Lot(LOT_SITI, TAILOR_SITI, 100)]
     health = [Claim(ORDER_PUSKESMAS, 200, priority_class="health")]
 
@@ -260,7 +265,7 @@ def test_a_bank_capped_at_100_a_day_gets_100_and_its_orders_keep_their_places():
     and the citizen gets the other 80. The next day Budi delivers 60: the bank's third order
     kept its place at the head of the queue and gets its 50; the citizen gets 10.
     """
-    policy = Policy(per_buyer_daily_cap=100)
+    policy = plain(per_buyer_daily_cap=100)
     bank_third = Claim(ORDER_BANK_3, 50, buyer="bank-bri")
     queue = [
         Claim(ORDER_BANK, 50, buyer="bank-bri"),
@@ -291,7 +296,7 @@ def test_what_a_buyer_took_earlier_today_counts_against_the_cap():
     The bank gets the 10 left of its cap, the dinkes nothing (skipped, `daily_cap`), and the
     citizen its 30.
     """
-    policy = Policy(per_buyer_daily_cap=100)
+    policy = plain(per_buyer_daily_cap=100)
     queue = [
         Claim(ORDER_BANK, 50, buyer="bank-bri"),
         Claim(ORDER_DINKES, 20, buyer="dinkes"),
@@ -323,7 +328,7 @@ def test_a_whole_only_order_that_does_not_fit_waits_and_the_order_behind_it_is_s
     agency = Claim(ORDER_AGENCY, 40, buyer="kecamatan", accept_partial=False)
 
     first = allocate(
-        [Lot(LOT_SITI, TAILOR_SITI, 30)], {"public": [agency, Claim(ORDER_CITIZEN, 20)]}, Policy()
+        [Lot(LOT_SITI, TAILOR_SITI, 30)], {"public": [agency, Claim(ORDER_CITIZEN, 20)]}, plain()
     )
 
     assert total_by_order(first.allocations) == {ORDER_CITIZEN: 20}
@@ -331,10 +336,85 @@ def test_a_whole_only_order_that_does_not_fit_waits_and_the_order_behind_it_is_s
     assert first.skips[0].detail == {"wanted": 40, "available": 30}
 
     on_hand = [Lot(LOT_SITI, TAILOR_SITI, 10), Lot(LOT_BUDI, TAILOR_BUDI, 50)]
-    second = allocate(on_hand, {"public": [agency]}, Policy())
+    second = allocate(on_hand, {"public": [agency]}, plain())
 
     assert second.allocations == [
         Allocation(ORDER_AGENCY, LOT_SITI, TAILOR_SITI, 10, "fifo"),
         Allocation(ORDER_AGENCY, LOT_BUDI, TAILOR_BUDI, 30, "fifo"),
     ]
     assert second.skips == []
+
+
+# --- the default: health first, the public's reserve, a daily cap -----------------------------
+
+
+def test_by_default_health_takes_all_but_the_publics_reserve():
+    """Nobody set a policy. A puskesmas wants 80 masks, the Dinas Kesehatan 100; a citizen, a
+    bank (150) and another citizen wait in the public class. Siti delivers 100.
+
+    40 of them are the public's: the first citizen's 10 and 30 for the bank, in queue order.
+    The puskesmas, first in class order, takes the other 60; the agency and the second citizen
+    wait for the next delivery."""
+    queue = {
+        "health": [Claim(ORDER_PUSKESMAS, 80, buyer="puskesmas", priority_class="health")],
+        "agency": [Claim(ORDER_DINKES, 100, buyer="dinkes", priority_class="agency")],
+        "public": [
+            Claim(ORDER_CITIZEN, 10, buyer="warga-ani"),
+            Claim(ORDER_BANK, 150, buyer="bank-bri"),
+            Claim(ORDER_BANK_2, 10, buyer="warga-eko"),
+        ],
+    }
+
+    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], queue, Policy())
+
+    assert total_by_order(fill.allocations) == {
+        ORDER_CITIZEN: 10,
+        ORDER_BANK: 30,
+        ORDER_PUSKESMAS: 60,
+    }
+    assert {a.order_id: a.rule for a in fill.allocations}[ORDER_BANK] == "reserve:fifo"
+
+
+def test_by_default_the_share_the_public_does_not_want_flows_on():
+    """Only one citizen (10) waits in the public class, behind a puskesmas (30) and the Dinas
+    Kesehatan (100). Of Siti's 100, the public's reserve of 40 is not idle: the citizen takes
+    10, the puskesmas 30, and the agency the 60 left."""
+    queue = {
+        "health": [Claim(ORDER_PUSKESMAS, 30, buyer="puskesmas", priority_class="health")],
+        "agency": [Claim(ORDER_DINKES, 100, buyer="dinkes", priority_class="agency")],
+        "public": [Claim(ORDER_CITIZEN, 10, buyer="warga-ani")],
+    }
+
+    fill = allocate([Lot(LOT_SITI, TAILOR_SITI, 100)], queue, Policy())
+
+    assert total_by_order(fill.allocations) == {
+        ORDER_CITIZEN: 10,
+        ORDER_PUSKESMAS: 30,
+        ORDER_DINKES: 60,
+    }
+
+
+def test_by_default_a_buyer_gets_at_most_100_a_day_and_keeps_its_place():
+    """The Dinas Kesehatan wants 300 masks and a citizen 20; Siti and Budi deliver 250. The
+    agency gets 100 today (the default cap) and waits for the rest in its place; the citizen
+    gets 20; 130 stay on hand for whoever orders next, and for the agency tomorrow: a later
+    fill today skips it (`daily_cap`)."""
+    queue = {
+        "agency": [Claim(ORDER_DINKES, 300, buyer="dinkes", priority_class="agency")],
+        "public": [Claim(ORDER_CITIZEN, 20, buyer="warga-ani")],
+    }
+    lots = [Lot(LOT_SITI, TAILOR_SITI, 125), Lot(LOT_BUDI, TAILOR_BUDI, 125)]
+
+    fill = allocate(lots, queue, Policy())
+
+    assert total_by_order(fill.allocations) == {ORDER_DINKES: 100, ORDER_CITIZEN: 20}
+
+    dinkes = Claim(ORDER_DINKES, 300, allocated=100, buyer="dinkes", priority_class="agency")
+    later = allocate(
+        [Lot(LOT_BUDI, TAILOR_BUDI, 130)],
+        {"agency": [dinkes]},
+        Policy(),
+        taken_today={"dinkes": 100},
+    )
+    assert later.allocations == []
+    assert later.skips == [Skip(ORDER_DINKES, "daily_cap")]

@@ -11,12 +11,12 @@ pinned with `@example`, so the failure is the same on every run.
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from services.allocator.allocation import allocate, draw
+from services.allocator.allocation import allocate, draw, reserve
 from services.allocator.domain import (
     MODES,
     Claim,
@@ -323,16 +323,16 @@ def test_no_unit_is_left_while_an_order_could_still_take_it(case):
 @PROPERTIES
 @given(case=cases())
 def test_a_class_gets_its_reserve_unless_its_orders_cannot_take_it(case):
-    """A class with reserve r% gets at least floor(units * r / 100) (bounded by what the
-    earlier classes' reserves left), or else none of its orders could take more of it."""
+    """A class with reserve r% gets at least r% of each lot, each rounded down (bounded by what
+    the earlier classes' reserves left), or else none of its orders could take more of it."""
     fill = case.fill()
     reserve_phase = units_by_class(case, fill, "reserve")
     main_phase = units_by_class(case, fill, "main")
 
     before = 0
     for share in case.policy.classes:
-        reserve = min(case.units * share.reserve_percent // 100, case.units - before)
-        short = reserve - reserve_phase[share.name] - main_phase[share.name]
+        reserved = min(reserve(case.lots, share.reserve_percent), case.units - before)
+        short = reserved - reserve_phase[share.name] - main_phase[share.name]
         if short > 0:
             for claim in case.queue.get(share.name, []):
                 assert not could_still_take(case, fill, claim, short), claim
@@ -476,3 +476,41 @@ def test_fifo_a_head_of_the_queue_that_needs_no_more_fills_as_the_whole_queue(ca
 @given(case=cases(modes=("fair_share",), lot_sizes=st.integers(0, 4)), cuts=CUTS)
 def test_fair_share_a_head_of_the_queue_that_needs_no_more_fills_as_the_whole_queue(case, cuts):
     assert_the_head_fills_as_the_whole_queue(case, cuts)
+
+
+def filled_one_lot_at_a_time(case: Case) -> dict[uuid.UUID, int]:
+    """Units per order when each lot comes in a fill of its own (what the earlier fills left
+    stays on hand), on one day: as the allocator fills deliveries whose events come one by one."""
+    claims = {claim.order_id: claim for claim in case.claims}
+    got: dict[uuid.UUID, int] = defaultdict(int)
+    taken = defaultdict(int, case.taken_today)
+    on_hand: list[Lot] = []
+    for lot in case.lots:
+        on_hand.append(lot)
+        queue = {
+            name: [replace(c, allocated=c.allocated + got[c.order_id]) for c in waiting]
+            for name, waiting in case.queue.items()
+        }
+        fill = allocate(on_hand, queue, case.policy, taken_today=taken, seed=case.seed)
+        for order_id, units in total_by_order(fill.allocations).items():
+            got[order_id] += units
+            taken[claims[order_id].buyer_key] += units
+        used = total_by_lot(fill.allocations)
+        on_hand = [
+            replace(lot, available=lot.available - used.get(lot.delivery_id, 0)) for lot in on_hand
+        ]
+    return {order_id: units for order_id, units in got.items() if units}
+
+
+@PROPERTIES
+@given(case=cases(modes=("fifo",)))
+def test_fifo_gives_the_same_whether_deliveries_are_filled_one_by_one_or_together(case):
+    """Under fifo, orders that take part units get the same from several deliveries filled at
+    once (a batch of events, or the backlog after a restart) as from each filled on its own:
+    reserves are counted per lot, so their rounding does not depend on how lots are grouped."""
+    queue = {
+        name: [replace(claim, accept_partial=True) for claim in claims]
+        for name, claims in case.queue.items()
+    }
+    case = replace(case, queue=queue)
+    assert filled_one_lot_at_a_time(case) == total_by_order(case.fill().allocations)
