@@ -4,7 +4,7 @@ the policy's mode and the buyers' daily cap (see `allocation.allocate`, which ca
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.allocator.domain import Claim, Mode, Skip
 
@@ -39,10 +39,16 @@ class ClassServing:
         self.budget = budget
         self.given: dict[uuid.UUID, int] = defaultdict(int)
         self.grants: list[Grant] = []
+        self._granted: dict[uuid.UUID, int] = {}  # order -> index of its grant in `grants`
         self.skips: dict[uuid.UUID, Skip] = {}
         self.reached = False  # whether any units came this class's way
 
     def serve(self, units: int, mode: Mode, prefix: str) -> int:
+        """Give up to `units` to this class's orders; the grants' rule is `prefix` + `mode`.
+
+        An order given units in the reserve and again in the main phase of one fill gets one
+        grant, named by the reserve it was served from first: one announcement, so one message
+        to the buyer and one line of explanation, not two for a single delivery."""
         if units <= 0:
             return 0
         self.reached = bool(self.claims)
@@ -54,7 +60,13 @@ class ClassServing:
         for claim, quantity in shares:
             self.given[claim.order_id] += quantity
             self.budget.take(claim.buyer_key, quantity)
-            self.grants.append(Grant(claim.order_id, quantity, rule))
+            earlier = self._granted.get(claim.order_id)
+            if earlier is None:
+                self._granted[claim.order_id] = len(self.grants)
+                self.grants.append(Grant(claim.order_id, quantity, rule))
+            else:
+                grant = self.grants[earlier]
+                self.grants[earlier] = replace(grant, quantity=grant.quantity + quantity)
             self.skips.pop(claim.order_id, None)
         return sum(quantity for _, quantity in shares)
 

@@ -1,11 +1,13 @@
 """The founding day, end to end over HTTP, with the four services as separate processes."""
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 
 import asyncpg
 
-from services.allocator.domain import Policy
+from services.allocator.allocation import reserve
+from services.allocator.domain import Lot, Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
 from tests.support.allocator_invariants import units_given_once
@@ -53,20 +55,47 @@ async def test_founding_day(
     }
     orders = sorted(outcome.orders, key=lambda order: order["placed_at"])
     assert orders == outcome.orders, "buyers were queued in the order they placed their orders"
-    expected = in_queue_order(scenario)
+    expected = in_queue_order(scenario)  # the allocator's pure rules under the default policy
     assert [o["allocated"] for o in orders] == expected
-    served = sum(1 for given in expected if given)
-    classes = [share.name for share in Policy().classes]
-    queue = sorted(orders, key=lambda order: classes.index(class_of(order)))
-    assert {class_of(order) for order in queue} == {"agency", "public"}
-    statuses = [o["status"] for o in queue]
-    assert 1 < served < len(orders), "the day serves some buyers and leaves others waiting"
-    assert set(statuses[: served - 1]) == {"allocated"}, "earlier orders are served in full"
-    assert statuses[served - 1] in {"allocated", "partially_allocated"}, "then one, maybe short"
-    assert set(statuses[served:]) == {"queued"}, "the rest wait, with nothing yet"
+    assert_the_default_policy_shared_the_day(scenario, orders)
 
     await assert_lots_never_overgiven(client, box, outcome, scenario)
     await assert_everyone_told(client, Providers(whatsapp, sms, mailbox), outcome, scenario)
+
+
+def assert_the_default_policy_shared_the_day(scenario: Scenario, orders: list[dict]) -> None:
+    """What the default policy promises, seen in the day's outcome: the public got its reserve
+    of every delivery, the citizens who ordered first got their masks that day, nobody got more
+    than the daily cap, and each class was served in the order its buyers ordered."""
+    policy = Policy()
+    cap = policy.per_buyer_daily_cap
+    lots = [
+        Lot(uuid.UUID(int=0), uuid.UUID(int=0), p.delivered - p.rejected)
+        for p in scenario.producers
+    ]
+    public = [o for o in orders if class_of(o) == "public"]
+    assert sum(o["allocated"] for o in public) >= reserve(lots, policy.reserve_of("public"))
+    assert sum(o["quantity"] for o in public) > sum(o["allocated"] for o in public)
+    citizens = [o for o in orders if o["buyer"]["type"] == "individual"]
+    assert citizens[0]["allocated"] == citizens[0]["quantity"], "the first citizen is served"
+    assert 1 < sum(1 for o in citizens if o["allocated"]) < len(citizens)
+    assert max(o["allocated"] for o in orders) == cap, "big orders are capped, not refused"
+    for name in {class_of(o) for o in orders}:
+        in_class = [o for o in orders if class_of(o) == name]
+        owed = [min(o["quantity"], cap) for o in in_class]
+        got = [o["allocated"] for o in in_class]
+        served = sum(1 for given in got if given)
+        assert got[: served - 1] == owed[: served - 1], f"{name}: earlier orders get all they may"
+        assert not any(got[served:]), f"{name}: the rest wait, with nothing yet"
+    for order in orders:
+        status = (
+            "queued"
+            if not order["allocated"]
+            else "allocated"
+            if order["allocated"] == order["quantity"]
+            else "partially_allocated"
+        )
+        assert order["status"] == status, order
 
 
 async def assert_lots_never_overgiven(
@@ -223,6 +252,7 @@ async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
 
     alone = await play(client, new_hub_code("alone"), scenario)
     assert [o["allocated"] for o in pair.orders] == [o["allocated"] for o in alone.orders]
+    assert [o["allocated"] for o in alone.orders] == in_queue_order(scenario)
     assert await units_given_once(box.database_url, pair.hub) == scenario.accepted_total
     handled = [
         line for line in second.log_path.read_text().splitlines() if "events handled" in line

@@ -44,7 +44,8 @@ async def test_units_not_collected_in_time_expire_and_go_to_the_next_in_line(
     )
     standing = await client.standing(order_id(first))
     assert (standing["state"], standing["allocated"], standing["forfeited"]) == ("filled", 0, 10)
-    assert [line["rule"] for line in standing["explanation"]] == ["fifo", "expired"]
+    # One grant, from the public's reserve (the default's) and what nobody else wanted.
+    assert [line["rule"] for line in standing["explanation"]] == ["reserve:fifo", "expired"]
 
 
 async def test_handed_over_units_never_expire(
@@ -105,7 +106,8 @@ async def test_the_whole_story_over_http_place_deliver_hand_over_and_expire(
     shown = await wait_until(lambda: served(citizen, "expired"), what="citizen's units expired")
 
     assert (shown["allocated"], shown["expired"], shown["waiting"]) == (0, 5, 0)
-    assert [line["rule"] for line in shown["explanation"]] == ["fifo", "expired"]
+    # The citizen's 5 came from the public's reserve, the default's 40% of the 15 delivered.
+    assert [line["rule"] for line in shown["explanation"]] == ["reserve:fifo", "expired"]
     assert "tidak diambil sebelum" in shown["explanation"][1]["id"]
     assert (await client.order(clinic["id"]))["status"] == "fulfilled"
     assert (await client.stock(hub, SKU))["available"] == 5  # back on the shelf for the next

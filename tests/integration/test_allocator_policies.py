@@ -35,9 +35,29 @@ async def test_a_product_without_a_policy_answers_the_default_as_version_0(clien
     policy = await client.policy(new_hub_code(), SKU)
 
     assert policy["version"] == 0 and policy["set_at"] is None
-    assert policy["mode"] == "fifo" and policy["per_buyer_daily_cap"] is None
-    assert [c["name"] for c in policy["classes"]] == ["health", "program", "agency", "public"]
+    assert policy["mode"] == "fifo" and policy["per_buyer_daily_cap"] == 100
+    assert policy["classes"] == [
+        {"name": "health", "reserve_percent": 0},
+        {"name": "program", "reserve_percent": 0},
+        {"name": "agency", "reserve_percent": 0},
+        {"name": "public", "reserve_percent": 40},
+    ]
     assert policy["hold_seconds"] == 172800
+
+
+async def test_what_a_policy_leaves_out_is_the_defaults_and_null_means_no_cap(client: HubClient):
+    hub = new_hub_code()
+    default = await client.policy(hub, SKU)
+
+    lottery = await client.set_policy(hub, SKU, mode="lottery")
+    uncapped = await client.set_policy(hub, SKU, per_buyer_daily_cap=None)
+
+    assert lottery["mode"] == "lottery"
+    assert (lottery["per_buyer_daily_cap"], lottery["classes"]) == (
+        default["per_buyer_daily_cap"],
+        default["classes"],
+    )
+    assert uncapped["per_buyer_daily_cap"] is None and uncapped["mode"] == "fifo"
 
 
 async def test_each_policy_set_is_a_new_version_and_the_newest_is_active(client: HubClient):
@@ -119,7 +139,8 @@ async def test_fair_share_splits_55_units_among_ten_orders_of_100(
     client: HubClient, amqp: AbstractRobustConnection, tap: EventTap
 ):
     hub = new_hub_code()
-    await client.set_policy(hub, SKU, mode="fair_share")
+    # Fair share alone: no reserve (the default's would name most grants after it).
+    await client.set_policy(hub, SKU, mode="fair_share", classes=[{"name": "public"}])
     orders = [placed(hub, 100, minutes=minute) for minute in range(10)]
     await publish_all(amqp, *orders)
     await wait_until(lambda: _waiting(client, hub, 10), what="ten orders queued")

@@ -418,3 +418,15 @@ def test_by_default_a_buyer_gets_at_most_100_a_day_and_keeps_its_place():
     )
     assert later.allocations == []
     assert later.skips == [Skip(ORDER_DINKES, "daily_cap")]
+
+
+def test_by_default_a_citizen_alone_in_the_queue_gets_one_grant_for_one_delivery():
+    """Nobody else waits: the citizen's 10 masks come 4 from the public's reserve of Siti's 10
+    and 6 from what no class above wanted; one grant, named by the reserve, so one message."""
+    fill = allocate(
+        [Lot(LOT_SITI, TAILOR_SITI, 10)], {"public": [Claim(ORDER_CITIZEN, 10)]}, Policy()
+    )
+
+    assert fill.allocations == [
+        Allocation(ORDER_CITIZEN, LOT_SITI, TAILOR_SITI, 10, "reserve:fifo")
+    ]

@@ -514,3 +514,14 @@ def test_fifo_gives_the_same_whether_deliveries_are_filled_one_by_one_or_togethe
     }
     case = replace(case, queue=queue)
     assert filled_one_lot_at_a_time(case) == total_by_order(case.fill().allocations)
+
+
+@PROPERTIES
+@given(case=cases())
+def test_an_order_gets_a_fill_s_units_under_one_rule(case):
+    """One rule per order per fill, so one announcement and one message to the buyer: units an
+    order gets in both the reserve and the main phase are one grant, named by the reserve."""
+    rules: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for allocation in case.fill().allocations:
+        rules[allocation.order_id].add(allocation.rule)
+    assert all(len(named) == 1 for named in rules.values()), rules
