@@ -210,9 +210,9 @@ async def test_a_delivery_shows_what_it_was_allocated_to(
     assert [
         (row["order_id"], row["units"], row["priority_class"], row["rule"], row["status"])
         for row in answer["allocations"]
-    ] == [
-        (order_id(first), 10, "agency", "fifo", "held"),
-        (order_id(second), 5, "public", "fifo", "held"),
+    ] == [  # by default the public has 40% of every delivery (6 of 15); the agency the rest
+        (order_id(first), 9, "agency", "fifo", "held"),
+        (order_id(second), 6, "public", "reserve:fifo", "held"),
     ]
     not_an_id = await refusal(
         get(client, "allocator", "/v1/deliveries/nope/allocations", **client.as_operator())
