@@ -12,8 +12,8 @@ from services.intake.models import (
     Delivery,
     Hub,
     HubChanges,
+    HubFilter,
     HubList,
-    HubQuery,
     NewDelivery,
     NewHub,
     NewProducer,
@@ -55,10 +55,10 @@ async def post_hub(request: web.Request, new: NewHub) -> web.Response:
         "Hub, yang terlama dulu (takes_site_orders=true: yang menerima pesanan situs)",
         "Hubs, oldest first (takes_site_orders=true: those taking the site's orders)",
     ),
-    query=HubQuery,
+    query=HubFilter,
     answers={200: HubList},
 )
-async def get_hubs(request: web.Request, query: HubQuery) -> web.Response:
+async def get_hubs(request: web.Request, query: HubFilter) -> web.Response:
     which = query.takes_site_orders
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the count, so they agree.

@@ -214,7 +214,7 @@ class Page(Query):
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
-class HubQuery(Page):
+class HubFilter(Page):
     """`?takes_site_orders=true` for the hubs the public site offers."""
 
     takes_site_orders: bool | None = None
