@@ -130,8 +130,12 @@ class Figures:
         return None if products is None else HubFigures(**vars(hub), products=products)
 
     async def hub(self, code: str) -> HubInfo | None:
-        """Any hub, offered here or not (an order's page names where to collect)."""
-        return await self._about.get(code)
+        """Any hub, offered here or not (an order's page names where to collect); None while
+        intake cannot say: the order's page goes on without it."""
+        try:
+            return await self._about.get(code)
+        except BackendError:
+            return None
 
     async def product(self, hub: str, sku: str) -> ProductFigures | None:
         figures = await self.offered(hub)

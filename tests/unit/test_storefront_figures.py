@@ -97,3 +97,9 @@ async def test_only_offered_hubs_have_products_but_any_hub_says_where_it_is():
     assert await figures.offered("papua") is None
     assert (await figures.hub("kalteng")).address == "Jl. Tjilik Riwut Km 5,5"
     assert await figures.first_hub() == "kalteng"
+
+
+async def test_an_orders_page_goes_on_without_its_hub_while_intake_is_away():
+    backends = FakeBackends()
+    backends.away = True
+    assert await Figures(backends, keep_seconds=60).hub("kalteng") is None
