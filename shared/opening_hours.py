@@ -1,6 +1,6 @@
 """A hub's opening hours: one period a weekday at most ("mon" 08:00-16:00), a day left out is
 closed. Simple enough to type in seven rows of a form, and read back to a buyer grouped:
-"Senin–Jumat 08.00–16.00 · Sabtu 08.00–12.00 · Minggu tutup".
+"Senin–Jumat: 08.00–16.00", "Sabtu: 08.00–12.00", "Minggu: tutup".
 
 Intake validates them (its API), the console fills its form from them, the buyers' site shows
 them: all through this one module, so what is taken in is what is shown.
