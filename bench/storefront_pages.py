@@ -31,7 +31,7 @@ from aiohttp import web
 
 from bench.measure import latency_summary
 from services.storefront import codes
-from tools.client import HubClient
+from tools.client import FOUNDING_HUB_DETAILS, HubClient
 from tools.sandbox import sandbox
 from tools.stack import ROOT, ServiceProcess, Stack, free_port
 
@@ -124,14 +124,13 @@ async def run(clients: int, seconds: float) -> None:
         try:
             await stack.start()
             client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
-            await client.open_hub(HUB, SKU)
+            await client.open_hub(HUB, SKU, **FOUNDING_HUB_DETAILS)
             partner = await client.create_partner("Situs bench", [HUB], requests_per_minute=100_000)
             site = ServiceProcess(
                 name="storefront",
                 port=free_port(),
                 env={
                     **stack["storefront"].env,
-                    "STOREFRONT_HUBS": HUB,
                     "STOREFRONT_PARTNER_KEY": partner["api_key"],
                     "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
                 },

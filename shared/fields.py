@@ -42,6 +42,17 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=NAME_PATTERN),
     AfterValidator(_plain_name),
 ]
+# Where a hub is, as buyers read it ("Jl. Tjilik Riwut Km 5,5, Palangka Raya"): plain text on
+# one line, held to a name's checks (no control characters, nothing that looks like a link).
+Address = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NAME_PATTERN),
+    AfterValidator(_plain_name),
+]
+# A time of day as a time input sends it: 00:00 to 23:59.
+CLOCK_PATTERN = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+ClockTime = Annotated[str, Field(pattern=CLOCK_PATTERN, examples=["08:00", "16:30"])]
+
 # A name as events carry it: as checked when it was taken in, read again without the checks
 # added since, so that an event written before them stays readable (the notifier shows such a
 # name through `shared.names.harmless`).

@@ -10,7 +10,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.fields import NAME_PATTERN, PRIORITY_CLASS_PATTERN, RECORDED_NAME_PATTERN
+from shared.fields import (
+    CLOCK_PATTERN,
+    NAME_PATTERN,
+    PRIORITY_CLASS_PATTERN,
+    RECORDED_NAME_PATTERN,
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,12 @@ _MESSAGES = {
         "isi phone untuk whatsapp atau sms, atau email untuk email",
         "give phone for whatsapp or sms, or email for email",
     ),
+    "closes_before_opens": Text("jam tutup harus setelah jam buka", "must close after it opens"),
+    "day_twice": Text("hari {day} disebut dua kali", "{day} is given twice"),
+    "needs_address_and_hours": Text(
+        "isi dulu alamat dan jam buka hub: pembeli perlu tahu di mana dan kapan",
+        "give the hub's address and opening hours first: buyers must know where and when",
+    ),
     "uuid_type": Text("harus UUID", "must be a UUID"),
     "uuid_parsing": Text("harus UUID", "must be a UUID"),
     "class_repeated": Text("setiap kelas hanya boleh muncul sekali", "each class may appear once"),
@@ -217,6 +228,7 @@ _PATTERN_MESSAGES = {
     RECORDED_NAME_PATTERN: Text(
         "tidak boleh berisi karakter NUL", "must not contain the NUL character"
     ),
+    CLOCK_PATTERN: Text("jam HH:MM, dari 00:00 sampai 23:59", "a time HH:MM, 00:00 to 23:59"),
     PRIORITY_CLASS_PATTERN: Text(
         "huruf kecil, angka dan garis bawah, diawali huruf",
         "lowercase letters, digits and underscores, starting with a letter",

@@ -63,12 +63,21 @@ class HubClient:
 
     # intake (its writes are for operators: they send the token)
 
-    async def create_hub(self, code: str, name: str, timezone: str | None = None) -> dict:
-        """A hub whose days run in `timezone` (an IANA name; intake's default when None)."""
-        body = {"code": code, "name": name}
+    async def create_hub(
+        self, code: str, name: str, timezone: str | None = None, **details: Any
+    ) -> dict:
+        """A hub whose days run in `timezone` (an IANA name; intake's default when None);
+        `details`: any of address, opening_hours and takes_site_orders."""
+        body = {"code": code, "name": name, **details}
         if timezone is not None:
             body["timezone"] = timezone
         return await self.call("intake", "POST", "/v1/hubs", json=body, headers=self.as_operator())
+
+    async def update_hub(self, code: str, **changes: Any) -> dict:
+        """Any of a hub's address, opening_hours and takes_site_orders (the admin's call)."""
+        return await self.call(
+            "intake", "PATCH", f"/v1/hubs/{code}", json=changes, headers=self.as_operator()
+        )
 
     async def list_product(self, hub: str, sku: str, name: str, unit_price: int) -> dict:
         body = {"hub": hub, "sku": sku, "name": name, "unit_price": unit_price}
@@ -217,11 +226,28 @@ class HubClient:
 
     # set-up helpers
 
-    async def open_hub(self, code: str, sku: str = "masker-kain") -> None:
-        """A hub with one product, once the orders service has heard of it."""
-        await self.create_hub(code, f"PLUT {code}")
+    async def open_hub(self, code: str, sku: str = "masker-kain", **details: Any) -> None:
+        """A hub with one product, once the orders service has heard of it; `details` as
+        create_hub's."""
+        await self.create_hub(code, f"PLUT {code}", **details)
         await self.list_product(code, sku, "Masker kain 3 lapis", 5000)
         await wait_until(lambda: self.catalog(code), what=f"catalog of {code} at orders")
+
+
+# Where and when the founding hub's buyers collect (a demo's, the quick start's and the tests'
+# site hubs): the public site offers a hub only with these set.
+FOUNDING_HUB_DETAILS: dict[str, Any] = {
+    "address": "Jl. Tjilik Riwut Km 5,5, Palangka Raya, Kalimantan Tengah",
+    "opening_hours": [
+        *(
+            {"day": day, "opens": "08:00", "closes": "15:00"}
+            for day in ("mon", "tue", "wed", "thu")
+        ),
+        {"day": "fri", "opens": "08:00", "closes": "11:30"},
+        {"day": "sat", "opens": "08:00", "closes": "12:00"},
+    ],
+    "takes_site_orders": True,
+}
 
 
 async def wait_until(

@@ -37,7 +37,7 @@ from yarl import URL
 from services.console import reports
 from services.console.backends import url_path
 from tools import founding_day
-from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
 from tools.stack import service_url
 
 console = Console()
@@ -122,7 +122,8 @@ async def seed(client: HubClient, args: argparse.Namespace) -> None:
     """A hub with two products, a dozen producers, their deliveries and some orders."""
     hub = args.hub or new_hub_code("demo")
     scenario = founding_day.founding_day(seed=7, producers=12, buyers=20)
-    await client.create_hub(hub, f"PLUT {hub} (demo)")
+    # With where and when to collect, so the buyers' site offers it (its key allowed).
+    await client.create_hub(hub, f"PLUT {hub} (demo)", **FOUNDING_HUB_DETAILS)
     for sku, name, price in DEMO_PRODUCTS:
         await client.list_product(hub, sku, name, price)
     await wait_until(lambda: client.catalog(hub), what=f"catalog of {hub} at orders")

@@ -1,5 +1,6 @@
 """Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators,
-and so are the reads of producers (their phone and email) and deliveries; a hub is public."""
+and so are the reads of producers (their phone and email) and deliveries; a hub is public (its
+name, address and opening hours are what buyers read on the public site)."""
 
 import uuid
 
@@ -10,6 +11,9 @@ from services.intake import handlers, store
 from services.intake.models import (
     Delivery,
     Hub,
+    HubChanges,
+    HubFilter,
+    HubList,
     NewDelivery,
     NewHub,
     NewProducer,
@@ -42,6 +46,46 @@ async def post_hub(request: web.Request, new: NewHub) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         hub = await handlers.register_hub(conn, new, current_correlation_id())
     return json_response(hub, status=201)
+
+
+@routes.get("/v1/hubs")
+@documented(
+    operation_id="listHubs",
+    summary=Text(
+        "Hub, yang terlama dulu (takes_site_orders=true: yang menerima pesanan situs)",
+        "Hubs, oldest first (takes_site_orders=true: those taking the site's orders)",
+    ),
+    query=HubFilter,
+    answers={200: HubList},
+)
+async def get_hubs(request: web.Request, query: HubFilter) -> web.Response:
+    which = query.takes_site_orders
+    async with request.app[DATABASE].acquire() as conn:
+        # One snapshot for the page and the count, so they agree.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            total = await conn.fetchval(store.HUBS_FOUND, which)
+            rows = await conn.fetch(store.HUBS_PAGE, which, query.limit, query.offset)
+    hubs = [Hub.model_validate(dict(row)) for row in rows]
+    return json_response(HubList(total=total, hubs=hubs))
+
+
+@routes.patch("/v1/hubs/{code}")
+@documented(
+    operation_id="updateHub",
+    summary=Text(
+        "Ubah alamat, jam buka hub dan apakah situs menerima pesanan di sana",
+        "Change a hub's address, opening hours and whether the site takes orders there",
+    ),
+    body=HubChanges,
+    answers={200: Hub},
+    auth="admin",  # as the hub's set-up
+    path={"code": HubCode},
+)
+async def patch_hub(request: web.Request, changes: HubChanges) -> web.Response:
+    code = in_path(request, "code", _HUB_CODE, handlers.HUB)
+    async with request.app[DATABASE].acquire() as conn:
+        hub = await handlers.update_hub(conn, code, changes)
+    return json_response(hub)
 
 
 @routes.get("/v1/hubs/{code}")

@@ -10,6 +10,8 @@ from services.intake import store
 from services.intake.models import (
     Delivery,
     Hub,
+    HubChanges,
+    HubDetails,
     NewDelivery,
     NewHub,
     NewProducer,
@@ -71,7 +73,9 @@ def conflict(what: Text, detail: Text) -> Problem:
 async def register_hub(conn: asyncpg.Connection, new: NewHub, correlation_id: str) -> Hub:
     """A hub opens; the other services learn its name and the time zone its days run in."""
     async with conn.transaction():
-        row = await conn.fetchrow(store.HUB_INSERT, new.code, new.name, new.timezone)
+        row = await conn.fetchrow(
+            store.HUB_INSERT, new.code, new.name, new.timezone, *hub_detail_columns(new)
+        )
         if row is None:
             raise conflict(
                 HUB, Text(f"Kode '{new.code}' sudah dipakai", f"Code '{new.code}' is taken")
@@ -80,6 +84,35 @@ async def register_hub(conn: asyncpg.Connection, new: NewHub, correlation_id: st
         event = HubRegistered(name=hub.name, timezone=hub.timezone)
         await outbox.add(conn, Envelope.wrap(event, hub=hub.code, correlation_id=correlation_id))
     return hub
+
+
+async def update_hub(conn: asyncpg.Connection, code: str, changes: HubChanges) -> Hub:
+    """An operator sets where a hub is, when it opens and whether the site takes orders there.
+    No event: no other service keeps these; the site reads them from here."""
+    async with conn.transaction():
+        row = await conn.fetchrow(store.HUB_FOR_UPDATE, code)
+        if row is None:
+            raise not_found(HUB, code)
+        current = Hub.model_validate(dict(row))
+        stored = HubDetails.model_construct(
+            address=current.address,
+            opening_hours=current.opening_hours,
+            takes_site_orders=current.takes_site_orders,
+        )
+        try:
+            details = HubDetails.model_validate(changes.applied_to(stored))
+        except ValidationError as error:
+            raise from_validation_error(error) from None
+        if details == stored:
+            return current
+        row = await conn.fetchrow(store.HUB_UPDATE, code, *hub_detail_columns(details))
+    return Hub.model_validate(dict(row))
+
+
+def hub_detail_columns(details: HubDetails) -> tuple:
+    """The details in the order of hubs' columns after the time zone."""
+    hours = [period.model_dump() for period in details.opening_hours]
+    return details.address, hours, details.takes_site_orders
 
 
 async def list_product(conn: asyncpg.Connection, new: NewProduct, correlation_id: str) -> Product:

@@ -16,6 +16,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.fields import (
+    Address,
     ChannelName,
     DeliveryQuantity,
     EmailAddress,
@@ -29,6 +30,7 @@ from shared.fields import (
     TimeZone,
     whole_number,
 )
+from shared.opening_hours import Opening, OpeningHours
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -48,11 +50,50 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NewHub(Request):
+def _left_out() -> Any:
+    """A field that may be left out but, when given, not be null: None (never validated) stands
+    for "left out", and the document shows only the field's type."""
+    return Field(default=None, json_schema_extra=lambda schema: schema.pop("default", None))
+
+
+class HubDetails(Request):
+    """What operators set of a hub and buyers read: where it is, when it is open, and whether
+    the public site takes orders there. A new hub takes none until an operator says so, and
+    never without an address and hours: a buyer must learn where and when to collect."""
+
+    address: Address | None = None
+    opening_hours: OpeningHours = []
+    takes_site_orders: Annotated[bool, Field(strict=True)] = False
+
+    @field_validator("takes_site_orders")
+    @classmethod
+    def _site_orders_need_address_and_hours(cls, takes: bool, info: ValidationInfo) -> bool:
+        # A detail that failed its own check is reported under its own name, not again here.
+        address, hours = info.data.get("address", ""), info.data.get("opening_hours", [None])
+        if takes and (address is None or not hours):
+            raise PydanticCustomError(
+                "needs_address_and_hours", "give the hub's address and opening hours first"
+            )
+        return takes
+
+
+class NewHub(HubDetails):
     code: HubCode
     name: Name
     # Kalimantan Tengah, the founding hub, keeps Western Indonesian Time.
     timezone: TimeZone = "Asia/Jakarta"
+
+
+class HubChanges(Request):
+    """Any of a hub's details; a field left out keeps its value, the address may be set to
+    null. The hub as changed is checked as a new one is."""
+
+    address: Address | None = None
+    opening_hours: OpeningHours = _left_out()
+    takes_site_orders: Annotated[bool, Field(strict=True)] = _left_out()
+
+    def applied_to(self, current: HubDetails) -> dict[str, Any]:
+        return {**current.model_dump(), **self.model_dump(include=self.model_fields_set)}
 
 
 class NewProduct(Request):
@@ -75,12 +116,6 @@ class ProducerDetails(Request):
 
 class NewProducer(ProducerDetails):
     hub: HubCode
-
-
-def _left_out() -> Any:
-    """A field that may be left out but, when given, not be null: None (never validated) stands
-    for "left out", and the document shows only the field's type."""
-    return Field(default=None, json_schema_extra=lambda schema: schema.pop("default", None))
 
 
 class ProducerChanges(Request):
@@ -121,7 +156,16 @@ class Hub(BaseModel):
     code: str
     name: str
     timezone: str
+    address: str | None
+    opening_hours: list[Opening]  # in weekday order; a day left out is closed
+    takes_site_orders: bool
     created_at: datetime
+    updated_at: datetime | None  # null until the first change
+
+
+class HubList(BaseModel):
+    total: int  # hubs that match, over all pages
+    hubs: list[Hub]
 
 
 class Product(BaseModel):
@@ -168,3 +212,9 @@ class Page(Query):
     limit: int = Field(default=100, ge=1, le=1000)
     # Bounded so the database never sees a number it cannot hold.
     offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class HubFilter(Page):
+    """`?takes_site_orders=true` for the hubs the public site offers."""
+
+    takes_site_orders: bool | None = None

@@ -7,11 +7,23 @@ from datetime import datetime
 import asyncpg
 
 HUB_INSERT = """
-INSERT INTO hubs (code, name, timezone) VALUES ($1, $2, $3)
+INSERT INTO hubs (code, name, timezone, address, opening_hours, takes_site_orders)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (code) DO NOTHING
 RETURNING *
 """
 HUB_BY_CODE = "SELECT * FROM hubs WHERE code = $1"
+HUB_FOR_UPDATE = "SELECT * FROM hubs WHERE code = $1 FOR UPDATE"
+HUB_UPDATE = """
+UPDATE hubs SET address = $2, opening_hours = $3, takes_site_orders = $4, updated_at = now()
+WHERE code = $1
+RETURNING *
+"""
+# $1: NULL for every hub, true for those the public site offers, false for the others.
+_HUBS_WHICH = "WHERE $1::bool IS NULL OR takes_site_orders = $1"
+HUBS_FOUND = f"SELECT count(*) FROM hubs {_HUBS_WHICH}"
+# Oldest first: the founding hub, then the provinces as they joined.
+HUBS_PAGE = f"SELECT * FROM hubs {_HUBS_WHICH} ORDER BY created_at, code LIMIT $2 OFFSET $3"
 
 PRODUCT_INSERT = """
 INSERT INTO products (id, hub, sku, name, unit_price) VALUES ($1, $2, $3, $4, $5)

@@ -33,9 +33,6 @@ MAX_FORM_BYTES = 8 * 1024
 
 class Settings(SiteSettings):
     http_port: int = 8086
-    # The hubs whose products the site offers, comma-separated (its partner key must be
-    # allowed them).
-    storefront_hubs: str = "kalteng"
     # The site's own partner key (`plut partner create ...`); unset, the site takes no orders.
     storefront_partner_key: SecretStr | None = None
     # Signs the phone codes and phone numbers kept; set it, or codes die with each restart.
@@ -95,9 +92,8 @@ def create_app(settings: Settings) -> web.Application:
                 },
             )
             app[ORDER_READS] = OrderReads(app[BACKENDS], settings.order_keep_seconds)
-            app[FIGURES] = Figures(
-                app[BACKENDS], _codes(settings.storefront_hubs), settings.figures_keep_seconds
-            )
+            # The hubs offered are intake's that take site orders (and the key may order in).
+            app[FIGURES] = Figures(app[BACKENDS], settings.figures_keep_seconds)
             yield
 
     app.cleanup_ctx.append(backends)
@@ -107,10 +103,6 @@ def create_app(settings: Settings) -> web.Application:
 
 def _secret(configured: SecretStr | None) -> bytes:
     return _value(configured).encode() or secrets.token_bytes(32)
-
-
-def _codes(listed: str) -> list[str]:
-    return [code.strip() for code in listed.split(",") if code.strip()]
 
 
 def _value(secret: SecretStr | None) -> str:

@@ -41,6 +41,8 @@ def main_pages(made: dict) -> dict[str, str]:
         "reports": "/laporan",
         "import": "/laporan/impor",
         "partners": "/mitra",
+        "hubs": "/pengaturan-hub",
+        "hub": f"/pengaturan-hub/{made['order']['hub']}",
     }
 
 

@@ -158,7 +158,7 @@ async def test_a_method_a_path_does_not_take_is_405_saying_which_it_does(client:
     async with client.session.delete(f"{client.urls['intake']}/v1/hubs") as response:
         problem = await response.json(content_type=None)
     assert response.status == 405 and problem["type"] == "/problems/method-not-allowed"
-    assert response.headers["Allow"] == "POST"
+    assert response.headers["Allow"] == "GET, HEAD, POST"
 
 
 async def test_duplicates_are_conflicts(client: HubClient, hub: str):

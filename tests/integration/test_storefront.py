@@ -17,7 +17,7 @@ from tests.support.storefront import (
     order_answers,
     running_site,
 )
-from tools.client import HubClient, wait_until
+from tools.client import FOUNDING_HUB_DETAILS, HubClient, wait_until
 from tools.provider_stubs import WhatsAppCloudStub
 
 TRACKING = re.compile(r"^/lacak/([0-9A-Z]{5}-[0-9A-Z]{5})\?baru=1$")
@@ -392,4 +392,7 @@ async def test_a_delivery_shows_on_the_orders_page_with_its_units_and_the_time_t
     page = await wait_until(ready_to_collect, what="the units on the order's page")
     assert re.search(r"Unit disiapkan</dt><dd>3\b", page)
     assert re.search(r"Ambil paling lambat</dt><dd><strong>\d+ \w+ \d{4} \d\d:\d\d WIB", page)
+    # Beside it, where and when: the hub's address and hours, as operators set them in intake.
+    assert FOUNDING_HUB_DETAILS["address"] in page
+    assert "Senin–Kamis: 08.00–15.00<br>Jumat: 08.00–11.30" in page
     assert "Tempat di antrean" not in page  # no longer waiting

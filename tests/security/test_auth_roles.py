@@ -117,6 +117,14 @@ async def test_staff_change_orders_but_not_the_hubs_setup(client: HubClient, hub
         "/v1/products",
         json={"hub": hub, "sku": "palsu", "name": "Palsu", "unit_price": 1},
     )
+    await refused(
+        client,
+        OPERATOR_STAFF_TOKEN,
+        "PATCH",
+        "intake",
+        f"/v1/hubs/{hub}",
+        json={"takes_site_orders": False},
+    )
     with pytest.raises(ApiError) as missing:
         await client.call("intake", "GET", "/v1/hubs/hub-palsu")
     assert missing.value.status == 404

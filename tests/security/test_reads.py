@@ -1,7 +1,8 @@
 """Reads without credentials: the allocator's queue, draws, lot allocations and an order's standing
 showed every partner's order ids, quantities and places, and intake's producer its phone and
-email. Only what a public site needs stays open (aggregate figures, a hub's name and time
-zone), without personal data or anyone's ids; the rest needs the operator token."""
+email. Only what a public site needs stays open (aggregate figures, the hubs with their names,
+time zones, addresses and hours), without personal data or anyone's ids; the rest needs the
+operator token."""
 
 import pytest
 
@@ -15,7 +16,8 @@ SERVICES = ("intake", "orders", "allocator", "notifier")
 PLUMBING = {"/health", "/ready", "/metrics", "/v1/openapi.json", "/v1/openapi-all.json", "/v1/docs"}
 # What stays open, and why: nothing in them names a person, an order or a partner.
 PUBLIC_READS = {
-    "intake": {"/v1/hubs/{code}"},  # a hub's name and time zone
+    # a hub's name, time zone, address and opening hours: what the buyers' site shows
+    "intake": {"/v1/hubs", "/v1/hubs/{code}"},
     "orders": set(),
     "allocator": {
         "/v1/hubs/{hub}/products/{sku}/stock",  # received, allocated, available
@@ -25,7 +27,16 @@ PUBLIC_READS = {
     "notifier": set(),
 }
 PUBLIC_FIELDS = {
-    "/v1/hubs/{code}": {"code", "name", "timezone", "created_at"},
+    "/v1/hubs/{code}": {
+        "code",
+        "name",
+        "timezone",
+        "address",
+        "opening_hours",
+        "takes_site_orders",
+        "created_at",
+        "updated_at",
+    },
     "/v1/hubs/{hub}/products/{sku}/stock": {"hub", "sku", "received", "allocated", "available"},
     "/v1/hubs/{hub}/days": {"hub", "timezone", "days"},
 }

@@ -18,7 +18,7 @@ import aiohttp
 
 from shared.events import CLASS_OF_BUYER_TYPE
 from tests.support.stack_env import OPERATOR_TOKEN
-from tools.client import HubClient, new_hub_code, wait_until
+from tools.client import FOUNDING_HUB_DETAILS, HubClient, new_hub_code, wait_until
 from tools.provider_stubs import WhatsAppCloudStub
 from tools.stack import ServiceProcess, Stack, free_port
 
@@ -37,12 +37,14 @@ class Site:
 
 @asynccontextmanager
 async def running_site(stack: Stack, log_dir: Path, **partner_fields):
-    """A storefront for a new hub with one product, its partner key made as any partner's
-    (with `partner_fields` given to the orders API)."""
+    """A storefront for a new hub with one product, taking the site's orders with the founding
+    hub's address and hours, its partner key made as any partner's (with `partner_fields` given
+    to the orders API). Other tests' site hubs take site orders too: this site's key may not
+    order there, so it leaves them out."""
     async with aiohttp.ClientSession() as session:
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         hub = new_hub_code("site")
-        await client.open_hub(hub)
+        await client.open_hub(hub, **FOUNDING_HUB_DETAILS)
         # The centre's own site may declare every buyer type, as the README has operators set.
         fields = {"buyer_types": list(CLASS_OF_BUYER_TYPE)} | partner_fields
         partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
@@ -51,7 +53,6 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
         port=free_port(),
         env={
             **stack["storefront"].env,
-            "STOREFRONT_HUBS": hub,
             "STOREFRONT_PARTNER_KEY": partner["api_key"],
             "STOREFRONT_CODE_SECRET": secrets.token_urlsafe(32),
             "TRUSTED_PROXIES": "127.0.0.1",  # the tests stand in for a proxy

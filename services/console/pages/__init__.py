@@ -5,6 +5,7 @@ from aiohttp import web
 from services.console.pages import (
     counter,
     counter_orders,
+    hubs,
     orders,
     partners,
     producers,
@@ -25,5 +26,6 @@ def routes() -> list[web.AbstractRouteDef]:
         *producers.routes,
         *orders.routes,
         *partners.routes,
+        *hubs.routes,
         *reports.routes,
     ]

@@ -10,16 +10,30 @@ from aiohttp import web
 from services.storefront.figures import ProductFigures
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import FIGURES, code_sent, honeypot_filled
-from services.storefront.views import language, render
+from services.storefront.views import PageError, language, render
 from shared import order_form as forms
+from shared.problems import Text
 
 routes = web.RouteTableDef()
 FORM = "/pesan/{hub}/{sku}"
+# Operators choose the hubs that take the site's orders; any other (or none such) gets this,
+# the form or a post alike.
+NOT_OFFERED = PageError(
+    404,
+    Text("Hub ini tidak menerima pesanan lewat situs", "This hub takes no orders on this site"),
+    Text(
+        "Pilih hub dan barang dari halaman depan, atau hubungi loket hub itu.",
+        "Choose a hub and a product on the home page, or call that hub's counter.",
+    ),
+)
 
 
 async def _product(request: web.Request) -> ProductFigures:
     hub, sku = request.match_info["hub"], request.match_info["sku"]
-    product = await request.app[FIGURES].product(hub, sku)
+    figures = await request.app[FIGURES].offered(hub)
+    if figures is None:
+        raise NOT_OFFERED
+    product = next((p for p in figures.products if p.sku == sku), None)
     if product is None:
         raise NO_PAGE
     return product

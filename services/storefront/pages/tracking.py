@@ -119,7 +119,9 @@ async def my_orders_code(request: web.Request) -> web.Response:
         error = NO_PHONE if not typed else forms.BAD_PHONE
         context = {"typed": typed, "error": error, "errors": {"phone": error}}
         return render(request, "my_orders_phone.html", context, status=400)
-    hub = request.app[FIGURES].hubs[0]
+    hub = await request.app[FIGURES].first_hub()
+    if hub is None:
+        raise NO_PAGE  # no hub takes the site's orders: there is nothing to list
     name = Text("Pembeli", "Buyer").in_language(asker(request).language)
     # What a new code for this check needs (it places nothing).
     intent = {"hub": hub, "buyer": {"name": name}}
