@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from services.console.cells import FORMULA_STARTS, csv_value, inert_text
-from services.console.producer_file import _cell
+from services.console.sheet_columns import cell_text, header_of, title_words
 from services.console.uploads import Table, UnreadableFile
 from shared import order_form
 from shared.problems import Text
@@ -55,8 +55,7 @@ FORMULA = Text(
 )
 
 
-def column_name(field: str) -> Text:
-    return Text(COLUMNS[field][0], COLUMNS[field][1])
+NAMES = {field: Text(titles[0], titles[1]) for field, titles in COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Products:
 def read_orders(table: Table, products: Products) -> tuple[list[OrderRow], list[RowError]]:
     """The orders of an uploaded file's table, and every error of every row; UnreadableFile
     when the file as a whole cannot be orders (no header, unknown columns, too many rows)."""
-    header_at, fields = _header(table)
+    header_at, fields = header_of(table, COLUMNS, REQUIRED, NAMES)
     if "sku" not in fields.values() and products.chosen not in products.caps:
         raise UnreadableFile(
             Text(
@@ -96,7 +95,7 @@ def read_orders(table: Table, products: Products) -> tuple[list[OrderRow], list[
     rows = []
     for number, cells in table:
         typed = {fields[index]: value for index, value in enumerate(cells) if index in fields}
-        if number > header_at and any(_cell(value) for value in typed.values()):
+        if number > header_at and any(cell_text(value) for value in typed.values()):
             rows.append((number, typed))  # blank rows (Excel keeps many) are skipped
     if not rows:
         raise UnreadableFile(Text("Berkas tidak berisi pesanan", "The file has no orders"))
@@ -116,52 +115,12 @@ def read_orders(table: Table, products: Products) -> tuple[list[OrderRow], list[
     return orders, sorted(errors, key=lambda e: (e.row, list(COLUMNS).index(e.field)))
 
 
-def _header(table: Table) -> tuple[int, dict[int, str]]:
-    """The header's row number and each known column's field, by its index."""
-    header_at, header = next(
-        ((number, cells) for number, cells in table if any(_cell(c) for c in cells)), (0, [])
-    )
-    if not header:
-        raise UnreadableFile(Text("Berkas kosong", "The file is empty"))
-    known = {_words(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
-    fields: dict[int, str] = {}
-    unknown = []
-    for index, title in enumerate(header):
-        words = _words(_cell(title))
-        if not words:
-            continue
-        if words not in known:
-            unknown.append(_cell(title))
-        elif known[words] in fields.values():
-            raise UnreadableFile(Text(f"Kolom '{words}' ada dua kali", f"Column '{words}' twice"))
-        else:
-            fields[index] = known[words]
-    if unknown:
-        names = ", ".join(f"'{inert_text(name)[:40]}'" for name in unknown)
-        raise UnreadableFile(
-            Text(
-                f"Kolom tidak dikenal: {names}; yang dikenal: "
-                + ", ".join(aliases[0] for aliases in COLUMNS.values()),
-                f"Unknown columns: {names}; known: "
-                + ", ".join(aliases[1] for aliases in COLUMNS.values()),
-            )
-        )
-    missing = [name for name in REQUIRED if name not in fields.values()]
-    if missing:
-        ids = ", ".join(COLUMNS[name][0] for name in missing)
-        ens = ", ".join(COLUMNS[name][1] for name in missing)
-        raise UnreadableFile(Text(f"Kolom wajib tidak ada: {ids}", f"Missing columns: {ens}"))
-    return header_at, fields
-
-
-def _words(title: str) -> str:
-    return " ".join(title.lower().replace("_", " ").split())
-
-
 def _checked_row(
     number: int, cells: dict[str, Any], products: Products, errors: list[RowError]
 ) -> OrderRow | None:
-    typed = {name: _cell(cells.get(name), name)[: order_form.MAX_FIELD_LENGTH] for name in COLUMNS}
+    typed = {
+        name: cell_text(cells.get(name), name)[: order_form.MAX_FIELD_LENGTH] for name in COLUMNS
+    }
     formulas = [name for name, value in typed.items() if _is_formula(value)]
     errors += [RowError(number, name, FORMULA) for name in formulas]
     sku = typed.pop("sku") or products.chosen
@@ -198,7 +157,7 @@ def _as_the_form_takes(typed: dict[str, str]) -> dict[str, str]:
     anything else is left as typed, for the form's checks to name."""
 
     def choice(field: str, *choices: dict[str, str]) -> str:
-        words = _words(typed[field])
+        words = title_words(typed[field])
         return next((c[words] for c in choices if words in c), typed[field])
 
     return {

@@ -8,9 +8,10 @@ import re
 from urllib.parse import urlencode
 
 import aiohttp
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from services.console.accounts import Role
+from tests.integration.test_console_reports import xlsx_of
 from tools.client import HubClient, wait_until
 
 PAGE = "/loket/pesanan-massal"
@@ -25,15 +26,6 @@ def agency_rows(count: int) -> list[list]:
         [SKU, 2, "yes", f"Pegawai Dinkes {n}", "Individual", "Palangka Raya", f"0812 7000 {n:04d}"]
         for n in range(1, count + 1)
     ]
-
-
-def xlsx_of(rows: list[list]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def nonce_in(html: str) -> str:

@@ -142,7 +142,7 @@ def _refused(
     shown = [
         {
             "row": error.row,
-            "column": order_file.column_name(error.field).in_language(lang),
+            "column": order_file.NAMES[error.field].in_language(lang),
             "message": error.message.in_language(lang),
         }
         for error in errors
