@@ -1,10 +1,12 @@
 """HTTP plumbing every service shares: app keys, correlation ids, problem+json, request timings,
 reading requests."""
 
+import functools
 import json
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import asyncpg
@@ -155,6 +157,26 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
     except Exception:
         log.exception("unhandled error")
         return problem_response(request, INTERNAL_ERROR.problem())
+
+
+def accepting_up_to(
+    limit: int,
+) -> Callable[[Callable[..., Awaitable[web.StreamResponse]]], Callable[..., Awaitable]]:
+    """Let one route take a larger body than the service's usual limit (a file of many rows)."""
+
+    def decorate(handler: Callable[..., Awaitable[web.StreamResponse]]):
+        @functools.wraps(handler)
+        async def larger(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request.clone(client_max_size=limit))
+            except web.HTTPRequestEntityTooLarge:
+                raise BODY_TOO_LARGE.problem(
+                    Text(f"Maksimal {limit} bita", f"At most {limit} bytes")
+                ) from None
+
+        return larger
+
+    return decorate
 
 
 def current_correlation_id() -> str:

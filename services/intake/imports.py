@@ -3,9 +3,8 @@ checked first, and either all are registered, each with its event, or none is an
 names every bad row. A file sent again after it was imported is refused (`phone_taken` on every
 row), so a retry never registers anyone twice."""
 
-import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -17,10 +16,10 @@ from services.intake.models import ProducerDetails, Request
 from shared import outbox
 from shared.events import Envelope, ProducerRegistered
 from shared.fields import HubCode
-from shared.openapi import Handler, documented
+from shared.openapi import documented
 from shared.openapi_schemas import REF_TEMPLATE
-from shared.problems import BODY_TOO_LARGE, Kind, Problem, Text, from_validation_error
-from shared.web import DATABASE, current_correlation_id, json_response
+from shared.problems import Kind, Problem, Text, from_validation_error
+from shared.web import DATABASE, accepting_up_to, current_correlation_id, json_response
 
 routes = web.RouteTableDef()
 
@@ -140,24 +139,6 @@ def taken(valid: dict[int, ProducerDetails], phones: set[str]) -> list[RowError]
         for number, details in valid.items()
         if details.phone in phones
     ]
-
-
-def accepting_up_to(limit: int) -> Callable[[Handler], Handler]:
-    """Let one route take a larger body than the service's usual limit."""
-
-    def decorate(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def larger(request: web.Request) -> web.StreamResponse:
-            try:
-                return await handler(request.clone(client_max_size=limit))
-            except web.HTTPRequestEntityTooLarge:
-                raise BODY_TOO_LARGE.problem(
-                    Text(f"Maksimal {limit} bita", f"At most {limit} bytes")
-                ) from None
-
-        return larger
-
-    return decorate
 
 
 @routes.post("/v1/producers/import")

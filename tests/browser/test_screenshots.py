@@ -40,6 +40,7 @@ def main_pages(made: dict) -> dict[str, str]:
         "order": f"/pesanan/{made['order']['id']}",
         "reports": "/laporan",
         "import": "/laporan/impor",
+        "bulk-orders": "/loket/pesanan-massal",
         "partners": "/mitra",
         "hubs": "/pengaturan-hub",
         "hub": f"/pengaturan-hub/{made['order']['hub']}",

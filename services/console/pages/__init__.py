@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from services.console.pages import (
+    bulk_orders,
     counter,
     counter_orders,
     hubs,
@@ -22,6 +23,7 @@ def routes() -> list[web.AbstractRouteDef]:
         *today.routes,
         *counter.routes,
         *counter_orders.routes,
+        *bulk_orders.routes,
         *queue.routes,
         *producers.routes,
         *orders.routes,
