@@ -7,9 +7,10 @@ import uuid
 
 import asyncpg
 
-from services.storefront import codes, store
+from services.storefront import store
 from services.storefront.backends import BackendError, Backends
 from services.storefront.views import PageError
+from shared import order_codes
 from shared.problems import Text
 
 NOT_PLACED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
@@ -30,7 +31,7 @@ async def act(
             backends, path, None, f"storefront-cancel:{check['id']}", language, NOT_CANCELLED
         )
         await conn.execute(store.VERIFIED, check["id"])
-        return f"/lacak/{codes.shown(intent['code'])}?batal=1"
+        return f"/lacak/{order_codes.shown(intent['code'])}?batal=1"
     code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
     if code is None:
         order = await _asked(
@@ -38,7 +39,7 @@ async def act(
         )
         code = await _tracking_code(conn, check, uuid.UUID(order["id"]))
         await conn.execute(store.VERIFIED, check["id"])
-    return f"/lacak/{codes.shown(code)}?baru=1"
+    return f"/lacak/{order_codes.shown(code)}?baru=1"
 
 
 async def _asked(
@@ -64,7 +65,11 @@ async def _asked(
 async def _tracking_code(conn: asyncpg.Connection, check: asyncpg.Record, order_id: uuid.UUID):
     while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
         code = await conn.fetchval(
-            store.TRACKING_INSERT, codes.new_order_code(), order_id, check["id"], check["phone_key"]
+            store.TRACKING_INSERT,
+            order_codes.new_order_code(),
+            order_id,
+            check["id"],
+            check["phone_key"],
         )
         if code is not None:
             return code

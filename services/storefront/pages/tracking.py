@@ -14,7 +14,7 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
-from services.storefront import codes, store
+from services.storefront import store
 from services.storefront.backends import BackendError
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
@@ -27,6 +27,7 @@ from services.storefront.pages.common import (
     honeypot_filled,
 )
 from services.storefront.views import PageError, render
+from shared import order_codes
 from shared import order_form as forms
 from shared.problems import Text
 from shared.web import DATABASE
@@ -62,15 +63,15 @@ NO_PHONE = Text(
 async def find_order(request: web.Request) -> web.Response:
     """The box to type a code in; `?kode=` goes to its page."""
     if "kode" in request.query:
-        code = codes.order_code_from(request.query["kode"])
-        raise web.HTTPSeeOther(f"/lacak/{codes.shown(code)}" if code else "/lacak/-")
+        code = order_codes.order_code_from(request.query["kode"])
+        raise web.HTTPSeeOther(f"/lacak/{order_codes.shown(code)}" if code else "/lacak/-")
     return render(request, "find_order.html", {})
 
 
 async def known_order(request: web.Request, *, fresh: bool = False) -> tuple[str, dict]:
     """The path's order code as kept, and its order (read afresh when `fresh`, else perhaps a
     few seconds old); the one same page for any other code."""
-    code = codes.order_code_from(request.match_info["code"])
+    code = order_codes.order_code_from(request.match_info["code"])
     order_id = None
     if code is not None:
         order_id = await request.app[ORDER_READS].id_of_code(request.app[DATABASE], code)
@@ -90,8 +91,8 @@ async def order_page(request: web.Request) -> web.Response:
     changed = "baru" in request.query or "batal" in request.query
     code, order = await known_order(request, fresh=changed)
     context = {
-        "code": codes.shown(code),
-        "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{codes.shown(code)}"),
+        "code": order_codes.shown(code),
+        "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{order_codes.shown(code)}"),
         "order": order,
         "product": await request.app[FIGURES].product(order["hub"], order["sku"]),
         "hub": await request.app[FIGURES].hub(order["hub"]),
@@ -146,7 +147,7 @@ async def my_orders(request: web.Request) -> web.Response:
     reads = request.app[ORDER_READS]
     orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
     listed = [
-        {"code": codes.shown(row["code"]), "order": order, "status": STATUS[order["status"]]}
+        {"code": order_codes.shown(row["code"]), "order": order, "status": STATUS[order["status"]]}
         for row, order in zip(rows, orders, strict=True)
     ]
     return render(request, "my_orders.html", {"listed": listed})
