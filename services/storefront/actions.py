@@ -37,7 +37,11 @@ async def act(
         order = await _asked(
             backends, "/v1/orders", intent, f"storefront:{check['id']}", language, NOT_PLACED
         )
-        code = await _tracking_code(conn, check, uuid.UUID(order["id"]))
+        # The orders service's code, as kept: what the buyer is shown, sent and asked for.
+        code = order_codes.order_code_from(order["code"])
+        await conn.execute(
+            store.TRACKING_INSERT, code, uuid.UUID(order["id"]), check["id"], check["phone_key"]
+        )
         await conn.execute(store.VERIFIED, check["id"])
     return f"/lacak/{order_codes.shown(code)}?baru=1"
 
@@ -60,16 +64,3 @@ async def _asked(
             raise
         why = str(error.problem.get("detail") or error.problem.get("title") or "")
         raise PageError(error.status, failed, Text(why, why)) from None
-
-
-async def _tracking_code(conn: asyncpg.Connection, check: asyncpg.Record, order_id: uuid.UUID):
-    while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
-        code = await conn.fetchval(
-            store.TRACKING_INSERT,
-            order_codes.new_order_code(),
-            order_id,
-            check["id"],
-            check["phone_key"],
-        )
-        if code is not None:
-            return code
