@@ -168,6 +168,8 @@ class Stack:
                 f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
                 for name in ("intake", "orders", "allocator", "notifier")
             },
+            # The notifier links buyers' messages to their order's page on the buyers' site.
+            "PUBLIC_SITE_URL": f"http://127.0.0.1:{ports['storefront']}",
             # The API documents' servers: where these processes answer.
             "PUBLIC_URLS": json.dumps(
                 {

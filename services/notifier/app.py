@@ -5,9 +5,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, StringConstraints
 
 from services.notifier import phone_codes
 from services.notifier.api import routes
@@ -54,6 +55,11 @@ class Settings(ServiceSettings):
     message_give_up_seconds: float = Field(default=86_400.0, gt=0)
     # On SIGTERM, sends under way get this long to finish; the rest come back by their lease.
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    # The buyers' site (services/storefront): buyers' messages link to their order's page on
+    # it. Empty: no link (the message says to contact PLUT).
+    public_site_url: Annotated[
+        str, StringConstraints(pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    ] = ""
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -95,6 +101,7 @@ def create_app(settings: Settings) -> web.Application:
                     # Past the provider's timeout, so a live send never loses its claim.
                     lease_seconds=2 * settings.provider_timeout_seconds + 5,
                     doorbell=doorbell,
+                    site=settings.public_site_url,
                 )
                 senders.append(sender)
                 await stack.enter_async_context(

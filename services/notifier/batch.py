@@ -84,10 +84,20 @@ class Batch:
         phone: str | None,
         language: str,
         channel: str | None,
+        order_code: str | None = None,
     ) -> None:
         """A person to tell, or their new details: the batch's last word on a key stands, as
-        when each was written in turn."""
-        self._recipients[key] = (key, kind, name, email and email.lower(), phone, language, channel)
+        when each was written in turn. A buyer's `order_code` names their order in messages."""
+        self._recipients[key] = (
+            key,
+            kind,
+            name,
+            email and email.lower(),
+            phone,
+            language,
+            channel,
+            order_code,
+        )
 
     async def producer_days(self, hub: str, sku: str, day: date) -> list[asyncpg.Record]:
         """Every producer's day for a product, with what this batch added to it."""
@@ -100,7 +110,7 @@ class Batch:
         messages, self._messages = self._messages, []
         days, self._days = self._days, {}
         if recipients:
-            await self.conn.execute(store.RECIPIENTS_UPSERT, *_columns(recipients, 7))
+            await self.conn.execute(store.RECIPIENTS_UPSERT, *_columns(recipients, 8))
         if messages:
             await self.conn.execute(store.MESSAGES_INSERT, *_columns(messages, 9))
         if days:

@@ -63,6 +63,7 @@ async def on_order_placed(batch: Batch, _event: Envelope, order: OrderPlaced) ->
         phone=_mobile(buyer.phone),
         language=buyer.language,
         channel=buyer.channel,
+        order_code=order.code,
     )
 
 

@@ -21,6 +21,7 @@ import structlog
 
 from services.notifier import store
 from services.notifier.channels.base import Channel, Outcome, Outgoing, SendFailure
+from services.notifier.links import buyer_params
 from services.notifier.outcomes import Attempt, announce_failed, announce_sent, record_attempts
 from services.notifier.router import OPTED_OUT_ANSWER
 from services.notifier.templates import render
@@ -60,8 +61,10 @@ class Sender:
         concurrency: int,
         lease_seconds: float,
         doorbell: Doorbell,
+        site: str = "",
     ) -> None:
         self.pool = pool
+        self.site = site  # the buyers' site, for the tracking links; "" for none
         self.channel = channel
         self.retry = retry
         self.concurrency = concurrency
@@ -133,12 +136,12 @@ class Sender:
     async def _send(self, message: asyncpg.Record) -> Result:
         if message["opted_out"]:  # since it was routed here
             return self._result(message, "opted_out", OPTED_OUT_ANSWER, then="reroute")
+        params = message["params"]
+        if message["order_id"] is not None:  # a buyer's
+            params = buyer_params(params, message["order_code"], self.site)
         try:
             content = render(
-                message["template"],
-                message["language"],
-                message["recipient_name"],
-                message["params"],
+                message["template"], message["language"], message["recipient_name"], params
             )
         except (LookupError, TypeError, ValueError) as error:  # no retry can mend it
             return self._result(message, "permanent", f"cannot be written: {error}", "give_up")

@@ -38,12 +38,13 @@ LEFT JOIN hubs h ON h.code = $1
 # merges), with the NOTIFY that wakes the router at commit, in the same round trip.
 RECIPIENTS_UPSERT = f"""
 WITH stored AS (
-    INSERT INTO recipients (key, kind, name, email, phone, language, channel)
+    INSERT INTO recipients (key, kind, name, email, phone, language, channel, order_code)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                         $6::text[], $7::text[])
+                         $6::text[], $7::text[], $8::text[])
     ON CONFLICT (key) DO UPDATE
     SET name = excluded.name, email = excluded.email, phone = excluded.phone,
-        language = excluded.language, channel = excluded.channel
+        language = excluded.language, channel = excluded.channel,
+        order_code = excluded.order_code
 )
 {RING_ROUTER}
 """
@@ -98,7 +99,7 @@ FROM due, recipients r
 WHERE m.id = due.id AND r.key = m.recipient_key
 RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.channel, m.params,
           m.attempts, m.language, m.address, m.routed_at, m.order_id, m.producer_id,
-          m.recipient_key, r.name AS recipient_name,
+          m.recipient_key, r.name AS recipient_name, r.order_code,
           EXISTS (SELECT 1 FROM opt_outs o WHERE o.channel = m.channel AND o.address = m.address)
               AS opted_out
 """

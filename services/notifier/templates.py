@@ -6,7 +6,8 @@ the email's text part and the approved WhatsApp template's body; and the short S
 Placeholders are `$name` style. `$name` is the recipient's name; any other `$x` takes
 `params["x"]`, else `params["x_<language>"]` (the consumers pass dates in words in both
 languages). Text goes in made harmless (`shared.names.harmless`): no control characters, no
-links. A placeholder with no value is an error, never a blank in a message a person reads.
+links, but for the one link of ours (`links.Link`: an order's tracking page). A placeholder
+with no value is an error, never a blank in a message a person reads.
 """
 
 import re
@@ -18,6 +19,7 @@ from string import Template
 from typing import Any
 
 from services.notifier.channels.base import Content
+from services.notifier.links import Link
 from shared.names import harmless
 
 LANGUAGES = ("id", "en")
@@ -115,6 +117,8 @@ def formatted(key: str, value: Any, language: str) -> str:
     if type(value) is int:  # not bool, which would read "1"
         number = f"{value:,}" if language == "en" else f"{value:,}".replace(",", ".")
         return f"Rp{number}" if key.endswith(MONEY_SUFFIX) else number
+    if isinstance(value, Link):  # ours: the buyers' site and a checked code
+        return str(value)
     if isinstance(value, str):
         return harmless(value)
     raise TypeError(f"${key} must be a whole number or text, not {value!r}")

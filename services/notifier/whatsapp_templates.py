@@ -8,10 +8,15 @@ A body placeholder becomes {{n}} in order of first appearance, the order `render
 import json
 from string import Template
 
+from services.notifier.links import Link
 from services.notifier.templates import LANGUAGES, known_templates, load, render
 
 SAMPLE_NAME = "Ibu Siti Rahayu"
-_ORDER = {"order_id": "5f0c2a9e-3b7d-4c61-9a8e-1d2f3b4c5d6e", "order_ref": "5F0C2A9E"}
+_ORDER = {
+    "order_id": "5f0c2a9e-3b7d-4c61-9a8e-1d2f3b4c5d6e",
+    "order_ref": "7K3QD-M9X2A",
+    "tracking": Link("https://plut.kalteng.go.id/lacak/7K3QD-M9X2A"),
+}
 _HOLD_UNTIL = {
     "hold_until_id": "30 November 2026 14.00 WIB",
     "hold_until_en": "30 November 2026 14:00 WIB",

@@ -110,7 +110,7 @@ def outcomes(message: dict) -> list[tuple[str, str]]:
 
 
 async def test_a_buyer_with_a_phone_hears_by_whatsapp_in_bahasa(
-    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub
+    client: HubClient, amqp: AbstractRobustConnection, whatsapp: WhatsAppCloudStub, stack: Stack
 ):
     hub, phone = new_hub_code(), new_phone()
     order = placed(hub, 10, phone=phone)
@@ -130,7 +130,9 @@ async def test_a_buyer_with_a_phone_hears_by_whatsapp_in_bahasa(
     assert (sent.message_id, sent.provider_id) == (message["id"], message["provider_id"])
     assert "10" in sent.parameters and "tanpa batas waktu" in sent.parameters
     assert hub in sent.parameters, "the pick-up place: the hub, by its code until registered"
-    assert order_id(order)[:8].upper() in sent.parameters
+    code = order.payload["code"]
+    assert code in sent.parameters, "the order named by its code"
+    assert f"{stack['storefront'].url}/lacak/{code}" in sent.parameters, "and linked"
 
 
 async def test_a_buyer_who_asked_for_english_hears_in_english(
@@ -184,7 +186,57 @@ async def test_a_number_not_on_whatsapp_falls_back_to_sms_and_says_why(
     assert "131026" in message["attempts"][0]["answer"]
     assert not whatsapp.count(message["id"])
     text = delivered(sms, message)
-    assert text.text.startswith("PLUT:") and order_id(order)[:8].upper() in text.text
+    assert text.text.startswith("PLUT:") and order.payload["code"] in text.text
+
+
+async def test_every_message_a_buyer_gets_links_to_their_orders_page_and_none_a_producer_gets(
+    client: HubClient,
+    amqp: AbstractRobustConnection,
+    whatsapp: WhatsAppCloudStub,
+    sms: SmsGatewayStub,
+    mailbox: Mailbox,
+    stack: Stack,
+):
+    hub, phone = new_hub_code(), new_phone()
+    whatsapp.not_on_whatsapp.add(digits(phone))  # so by SMS
+    by_sms = placed(hub, 3, phone=phone)
+    by_email = placed(hub, 2, email=f"{new_hub_code()}@contoh.id", channel="email", language="en")
+    maker = producer(hub, phone=new_phone())
+    for event in (maker, by_sms, by_email):
+        await publish_event(amqp, event)
+    for order in (by_sms, by_email):
+        await publish_event(
+            amqp, allocation_of(order, order.payload["quantity"], producer_id(maker))
+        )
+    link = f"{stack['storefront'].url}/lacak/{{}}"
+
+    for template in ("order_received", "order_allocated"):
+        message = await the_message(client, template, order_id=order_id(by_sms))
+        assert message["channel"] == "sms"
+        text = delivered(sms, message).text
+        assert link.format(by_sms.payload["code"]) in text, text
+        message = await the_message(client, template, order_id=order_id(by_email))
+        (email,) = mailbox.with_message_id(message["id"])
+        body = email.get_body(("plain",)).get_content()
+        assert f"Track your order: {link.format(by_email.payload['code'])}" in body
+    told = await settled_messages(client, {"units_sold"}, producer_id=producer_id(maker))
+    sold = [m for m in told if m["template"] == "units_sold" and m["status"] == "sent"]
+    assert sold and all("/lacak/" not in str(delivered(whatsapp, m).parameters) for m in sold)
+
+
+async def test_an_order_announced_before_codes_is_named_as_before_and_its_buyer_told_whom_to_ask(
+    client: HubClient, amqp: AbstractRobustConnection, sms: SmsGatewayStub
+):
+    hub, phone = new_hub_code(), new_phone()
+    newest = placed(hub, 3, phone=phone, channel="sms")
+    payload = {k: v for k, v in newest.payload.items() if k != "code"}
+    old = newest.model_copy(update={"version": 3, "payload": payload})
+    await publish_event(amqp, old)
+
+    message = await the_message(client, "order_received", order_id=order_id(old))
+    text = delivered(sms, message).text
+    assert order_id(old)[:8].upper() in text and "Lacak: hubungi PLUT" in text
+    assert "/lacak/" not in text
 
 
 async def test_every_channel_failing_ends_the_message_as_failed_and_announced(

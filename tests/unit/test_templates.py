@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.notifier.dates import NO_ESTIMATE
+from services.notifier.links import buyer_params
 from services.notifier.templates import (
     LANGUAGES,
     MissingParameter,
@@ -123,6 +124,19 @@ def test_every_body_greets_the_recipient_by_name(purpose, language):
     greeting = {"id": "Halo $name,", "en": "Hello $name,"}[language]
 
     assert load(purpose, language).body.template.startswith(greeting)
+
+
+@pytest.mark.parametrize(("purpose", "language"), EVERY)
+def test_every_buyer_message_and_sms_carries_the_tracking_link_and_no_other_does(purpose, language):
+    source = load(purpose, language)
+    linked = "tracking" in source.body.get_identifiers()
+
+    assert linked == (purpose in BUYER_PURPOSES)
+    assert ("tracking" in source.short.get_identifiers()) == linked
+    if linked:
+        content = render(purpose, language, SAMPLE_NAME, SAMPLE_PARAMS[purpose])
+        link = "https://plut.kalteng.go.id/lacak/7K3QD-M9X2A"
+        assert link in content.text and link in content.short and link in content.parameters
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -332,10 +346,18 @@ def test_the_whatsapp_definitions_print_as_json_for_meta():
 
 @pytest.mark.parametrize("values", [SAMPLE_PARAMS, {p: with_unknowns(p) for p in SAMPLE_PARAMS}])
 @pytest.mark.parametrize(("purpose", "language"), EVERY)
-def test_a_short_text_with_realistic_values_fits_one_sms(purpose, language, values):
+def test_a_short_text_with_realistic_values_fits_one_sms_or_two_with_a_tracking_link(
+    purpose, language, values
+):
+    """A buyer's SMS carries their order's tracking link (or, without one, whom to ask): two
+    segments then. The others keep to one."""
     short = render(purpose, language, SAMPLE_NAME, values[purpose]).short
 
-    assert len(short) <= ONE_SMS, short
+    assert len(short) <= (TWO_SMS if purpose in BUYER_PURPOSES else ONE_SMS), short
+    if purpose in BUYER_PURPOSES:
+        unlinked = {k: v for k, v in values[purpose].items() if k != "tracking"}
+        without = render(purpose, language, SAMPLE_NAME, buyer_params(unlinked, None, "")).short
+        assert len(without) <= TWO_SMS and set(without) <= GSM7, without
 
 
 @pytest.mark.parametrize(("purpose", "language"), EVERY)
