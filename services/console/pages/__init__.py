@@ -5,6 +5,7 @@ from aiohttp import web
 from services.console.pages import (
     counter,
     counter_orders,
+    handover,
     orders,
     partners,
     producers,
@@ -21,6 +22,7 @@ def routes() -> list[web.AbstractRouteDef]:
         *today.routes,
         *counter.routes,
         *counter_orders.routes,
+        *handover.routes,
         *queue.routes,
         *producers.routes,
         *orders.routes,
