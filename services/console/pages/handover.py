@@ -109,7 +109,7 @@ async def _page(
     problem: dict[str, Any] | None = None,
     status: int = 200,
 ) -> web.Response:
-    context: dict[str, Any] = {"order": order, "refused": refused, "problem": problem}
+    context: dict[str, Any] = {"order": order, "refused": refused, "problem": problem, "errors": {}}
     if order is not None:
         operator = request[OPERATOR]
         context |= {
