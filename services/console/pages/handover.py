@@ -13,7 +13,7 @@ order's history (the `fulfilled` entry the fulfil wrote), not worked out from tw
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -21,9 +21,10 @@ from aiohttp import web
 from services.console import handover_input
 from services.console.accounts import Role
 from services.console.backends import UUID, BackendError, backends_of
-from services.console.counter_nonces import idempotency_key, new_nonce
+from services.console.counter_nonces import new_nonce
+from services.console.pages.counter_orders import keyed_form
 from services.console.redirects import see_other
-from services.console.sessions import BAD_CSRF, CSRF, OPERATOR, allowed
+from services.console.sessions import CSRF, OPERATOR, allowed
 from services.console.views import hub_of, language, render
 from services.storefront.codes import masked
 from shared.problems import Problem, Text
@@ -53,7 +54,6 @@ WHERE h.id = $1
 """
 
 UNKNOWN = Text("Tidak ada pesanan dengan kode {code}", "No order has the code {code}")
-TOO_LARGE = Problem(413, "form-too-large", Text("Formulir terlalu besar", "The form is too large"))
 NOT_RECORDED = Problem(
     502,
     "handover-not-read",
@@ -67,6 +67,13 @@ NOT_RECORDED = Problem(
 def held(order: dict[str, Any]) -> int:
     """Units given to the order and not yet handed over: what waits at the counter."""
     return max(order["allocated"] - order["fulfilled"], 0)
+
+
+def overdue(order: dict[str, Any], now: datetime) -> bool:
+    """Held past its collect-by time: the allocator is about to take the units back (it may
+    not have yet; the orders service still hands them over until it has)."""
+    until = order["hold_until"]
+    return held(order) > 0 and until is not None and datetime.fromisoformat(until) < now
 
 
 def why_not(order: dict[str, Any], hub: str) -> str | None:
@@ -115,6 +122,7 @@ async def _page(
         context |= {
             "held": held(order),
             "why_not": why_not(order, hub_of(request)),
+            "overdue": overdue(order, datetime.now(UTC)),
             "product": await _product_name(request, order),
             "phone": masked(order["buyer"]["phone"]) if order["buyer"].get("phone") else "",
             "code": handover_input.shown(order["code"]) if order.get("code") else "",
@@ -176,13 +184,8 @@ async def _units_handed(request: web.Request, order: dict[str, Any]) -> int | No
 @routes.post(PAGE + "/{order_id:" + UUID + "}")
 @allowed(Role.staff)
 async def hand_over(request: web.Request) -> web.Response:
-    if (request.content_length or 0) > MAX_FORM_BYTES:
-        raise TOO_LARGE
-    form = await request.post()
+    _, key = await keyed_form(request, MAX_FORM_BYTES)
     operator = request[OPERATOR]
-    key = idempotency_key(str(form.get("nonce", ""))[:200], request[CSRF], operator.id)
-    if key is None:  # another session's form, or none: nothing is handed over
-        raise BAD_CSRF
     order_id = request.match_info["order_id"]
     try:
         order = await _fulfil(request, order_id, key)
