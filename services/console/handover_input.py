@@ -3,8 +3,8 @@ tracking link as a USB scanner types it from the QR (then Enter). Pure: no I/O.
 
 Only the code is taken out. The link is never followed, and nothing of what was typed is shown
 back: a page says which code it looked for (the alphabet's characters only) or that there was
-none. A link must be the tracking page's, `http(s)://<host>/lacak/<code>` (its scheme and host
-may be left off; a trailing `/`, a query or a fragment is ignored); any other scheme
+none. A link must be the tracking page's, `http(s)://<host>[/<path>]/lacak/<code>` (scheme and
+host may be left off; a trailing `/`, a query or a fragment is ignored); any other scheme
 (`javascript:`), path (`/lacak/../x`) or character (controls, escapes like `%2F`) is no code.
 """
 
@@ -20,10 +20,13 @@ from shared.problems import Text
 MAX_TYPED = 200
 
 # Case-blind: a scanner with Caps Lock on types HTTPS://…/LACAK/…. The host is checked only for
-# its characters (it is never asked for). The code's segment: what order_code_from forgives
-# (dashes and spaces, look-alikes), up to its own length limit.
+# its characters (it is never asked for); the site may sit under a path (`/pesan/lacak/…`),
+# whose segments start with no dot. The code's segment: what order_code_from forgives (dashes
+# and spaces, look-alikes), up to its own length limit.
 _LINK = re.compile(
-    r"(?:(?:https?://)?[a-z0-9.-]+(?::[0-9]{1,5})?)?/lacak/([0-9a-z -]{1,30})/?(?:[?#].*)?",
+    r"(?:(?:https?://)?[a-z0-9.-]+(?::[0-9]{1,5})?)?"
+    r"(?:/[a-z0-9_~-][a-z0-9._~-]*)*"
+    r"/lacak/([0-9a-z -]{1,30})/?(?:[?#].*)?",
     re.IGNORECASE,
 )
 

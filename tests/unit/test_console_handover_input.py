@@ -23,6 +23,7 @@ CODE = "7K3QDM9X2A"
         "https://pesan.plut.example/lacak/7K3QD-M9X2A?baru=1",
         "https://pesan.plut.example/lacak/7K3QD-M9X2A#status",
         "pesan.plut.example/lacak/7K3QD-M9X2A",
+        "https://plut.kalteng.example/pesan/lacak/7K3QD-M9X2A",  # the site under a path
         "/lacak/7K3QD-M9X2A",
     ],
 )
@@ -48,6 +49,8 @@ def test_look_alikes_are_read_as_crockford_reads_them():
         "ftp://pesan.plut.example/lacak/7K3QD-M9X2A",
         "//jahat.example/lacak/7K3QD-M9X2A",
         "https://pesan.plut.example/lacak/../v1/partners",
+        "https://pesan.plut.example/../lacak/7K3QD-M9X2A",
+        "https://pesan.plut.example/a/./lacak/7K3QD-M9X2A",
         "https://pesan.plut.example/lacak/7K3QD-M9X2A/../../v1/partners",
         "https://pesan.plut.example/pesan/7K3QD-M9X2A",
         "https://pesan.plut.example/lacak/7K3QD%2DM9X2A",
