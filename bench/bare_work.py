@@ -32,6 +32,7 @@ from services.orders import store
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import Buyer, Envelope, OrderPlaced
 from shared.logging import configure_logging
+from shared.order_codes import new_order_code, shown
 from shared.outbox import OUTBOX_INSERT
 
 SCHEMA = "bench_bare"
@@ -48,6 +49,7 @@ def envelope_body() -> bytes:
     order_id = uuid.uuid4()
     buyer = Buyer(**BUYER)
     placed = OrderPlaced(
+        code=shown(new_order_code()),
         order_id=order_id,
         sku=SKU,
         quantity=1,

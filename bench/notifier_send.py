@@ -40,6 +40,7 @@ from shared.events import (
     ProducerRegistered,
 )
 from shared.logging import configure_logging
+from shared.order_codes import new_order_code, shown
 from tools.provider_stubs import WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
 from tools.stack import ServiceProcess, free_port
@@ -63,6 +64,7 @@ def buyers(count: int, offset: int) -> list[Envelope]:
             name=f"Pembeli {n}", type="individual", region="Kapuas", phone=f"+62812{n:08d}"
         )
         placed = OrderPlaced(
+            code=shown(new_order_code()),
             order_id=order_id,
             sku=SKU,
             quantity=1,

@@ -11,6 +11,7 @@ from aio_pika.abc import AbstractExchange
 
 from shared.bus import publish
 from shared.events import CLASS_OF_BUYER_TYPE, Buyer, Envelope, OrderPlaced
+from shared.order_codes import new_order_code, shown
 
 HUB = "bench-kalteng"
 SKU = "masker-kain"
@@ -43,6 +44,7 @@ def orders_placed(count: int, skus: int, seed: int = 7) -> list[Message]:
         )
         envelope = Envelope.wrap(
             OrderPlaced(
+                code=shown(new_order_code()),
                 order_id=order_id,
                 sku=SKU if sequence % skus == 0 else f"{SKU}-{sequence % skus + 1}",
                 quantity=draw.randint(1, 50),

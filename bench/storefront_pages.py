@@ -125,7 +125,12 @@ async def run(clients: int, seconds: float) -> None:
             await stack.start()
             client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
             await client.open_hub(HUB, SKU)
-            partner = await client.create_partner("Situs bench", [HUB], requests_per_minute=100_000)
+            partner = await client.create_partner(
+                "Situs bench",
+                [HUB],
+                requests_per_minute=100_000,
+                scopes=["orders:write", "orders:read", "orders:track"],
+            )
             site = ServiceProcess(
                 name="storefront",
                 port=free_port(),

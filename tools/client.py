@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
@@ -132,6 +132,11 @@ class HubClient:
 
     async def order(self, order_id: str) -> dict:
         return await self.call("orders", "GET", f"/v1/orders/{order_id}", headers=self.to_orders())
+
+    async def order_by_code(self, code: str) -> dict:
+        """The order of a code as a person typed it (see shared/order_codes.py)."""
+        path = f"/v1/order-codes/{quote(code, safe='')}"
+        return await self.call("orders", "GET", path, headers=self.to_orders())
 
     async def cancel(self, order_id: str) -> dict:
         path = f"/v1/orders/{order_id}/cancel"

@@ -96,6 +96,8 @@ async def create_partner(client: HubClient, args: argparse.Namespace) -> None:
     fields: dict[str, Any] = {}
     if args.buyer_types:
         fields["buyer_types"] = _listed(args.buyer_types)
+    if args.scopes:
+        fields["scopes"] = _listed(args.scopes)
     if args.requests_per_minute:
         fields["requests_per_minute"] = args.requests_per_minute
     made = await client.create_partner(args.name, _listed(args.hubs), **fields)
@@ -395,6 +397,11 @@ def _parser() -> argparse.ArgumentParser:
         "--buyer-types",
         help="buyer types its orders may declare, comma-separated (default: the public's: "
         "bank, business, individual)",
+    )
+    new_partner.add_argument(
+        "--scopes",
+        help="what its key may do, comma-separated (default: orders:write,orders:read; the "
+        "centre's own site also orders:track, to open any order by its code)",
     )
     new_partner.add_argument("--requests-per-minute", type=int, help="its rate (default 600)")
 

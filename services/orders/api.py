@@ -121,6 +121,11 @@ async def get_order(request: web.Request, caller: Caller) -> web.Response:
         order = await store.order_by_id(conn, order_id, caller.partner_id)
     if order is None:  # another partner's order too: its existence is not theirs to know
         raise not_found(handlers.ORDER, order_id)
+    return await with_standing(request, order)
+
+
+async def with_standing(request: web.Request, order: Order) -> web.Response:
+    """The order and where it stands, as GET /v1/orders/{id} answers it."""
     # Asked with the database connection back in the pool: the allocator may take seconds.
     standing = await request.app[ALLOCATOR].standing(order)
     return json_response(OrderWithStanding(**order.model_dump(), **standing.model_dump()))

@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field, IPvAnyNetwork
 
-from services.orders import api, callbacks_api, lookup_api, partners_api
+from services.orders import api, callbacks_api, code_api, lookup_api, partners_api
 from services.orders.callback_destination import Destinations
 from services.orders.callbacks import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
@@ -65,7 +65,13 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*api.routes, *lookup_api.routes, *partners_api.routes, *callbacks_api.routes],
+        routes=[
+            *api.routes,
+            *code_api.routes,
+            *lookup_api.routes,
+            *partners_api.routes,
+            *callbacks_api.routes,
+        ],
         handlers=handlers,
         extra_contexts=[
             order_writer,

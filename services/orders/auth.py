@@ -20,7 +20,9 @@ from shared.web import DATABASE, SETTINGS
 KEY_START = "plut_"
 READ = "orders:read"
 WRITE = "orders:write"
-SCOPES = (WRITE, READ)
+# Reading any order by its code, as the buyer who holds the code may: the centre's own site's.
+TRACK = "orders:track"
+SCOPES = (WRITE, READ, TRACK)
 
 HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub not allowed"))
 MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
@@ -71,6 +73,11 @@ class Caller:
     def owner(self) -> str:
         """Whose idempotency keys these are."""
         return "operator" if self.partner_id is None else str(self.partner_id)
+
+    @property
+    def tracks_any(self) -> bool:
+        """Whether it may open any order by its code, not only its own."""
+        return self.is_operator or TRACK in self.scopes
 
     def require_hub(self, hub: str) -> None:
         if self.hubs is not None and hub not in self.hubs:
@@ -126,6 +133,15 @@ async def as_writer(request: web.Request) -> Caller:
 
 async def as_reader(request: web.Request) -> Caller:
     return await authenticate(request, READ)
+
+
+async def as_tracker(request: web.Request) -> Caller:
+    """An operator of any role (the counter hands over by code), a partner tracking any order
+    (`orders:track`), or one reading its own (`orders:read`)."""
+    caller = await authenticate(request, None)
+    if not caller.tracks_any and READ not in caller.scopes:
+        raise _missing_scope(READ)
+    return caller
 
 
 async def as_operator(request: web.Request) -> Caller:

@@ -16,6 +16,7 @@ NEW_ORDER = {
 }
 ORDER = {
     "id": "0d6b9a36-54f1-4c38-9a55-8e3c1f0b7a21",
+    "code": "7K3QD-M9X2A",
     "hub": "kalteng",
     "sku": "masker-kain",
     "quantity": 10,

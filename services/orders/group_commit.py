@@ -31,6 +31,10 @@ GROUP_COMMITS = Counter(
 )
 # A bound on one statement's arrays; more than this waits for the next transaction.
 MOST_IN_ONE = 256
+# A new order drew a code another order has (about 1 in 10^15 a pair): drawn again, the batch
+# goes in whole. Three draws in a row failing means something else is wrong.
+CODE_TAKEN = "orders_code_key"
+CODE_DRAWS = 3
 
 # The keys' locks, held until the transaction ends (a key locked elsewhere is in flight), and
 # their stored answers: as idempotency.CLAIM, for every keyed request of the batch at once.
@@ -41,6 +45,7 @@ FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(owner, key, i)
 LEFT JOIN idempotency_keys s ON s.owner = k.owner AND s.key = k.key
 """
 # As store.ORDER_INSERT, for many: an order whose product the catalog lacks is not inserted.
+# Each gets its code from the column's default (migration 0008), drawn afresh on each attempt.
 ORDERS_INSERT = """
 INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id)
 SELECT u.id, u.hub, u.sku, u.quantity, u.buyer::jsonb, u.accept_partial, u.priority_class,
@@ -145,13 +150,19 @@ class OrderWriter:
         acting, repeated = first_of_each_key(batch)
         for placement in repeated:
             placement.settle(in_flight())
-        for attempt in range(2):
+        stored_meanwhile = code_taken = 0
+        while True:
             try:
                 outcomes = await self._transaction(acting)
             except asyncpg.UniqueViolationError as error:
                 # A first answer committed elsewhere as this batch claimed its key: the next
                 # claim replays it (idempotency.once does the same for one request).
-                if error.constraint_name == STORED_MEANWHILE and attempt == 0:
+                if error.constraint_name == STORED_MEANWHILE and not stored_meanwhile:
+                    stored_meanwhile += 1
+                    continue
+                # A code drawn twice: the next transaction draws every code anew.
+                if error.constraint_name == CODE_TAKEN and code_taken < CODE_DRAWS - 1:
+                    code_taken += 1
                     continue
                 return await self._one_by_one(acting, error)
             except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as error:
@@ -236,6 +247,7 @@ class _Records:
         order = store.order_from(row)
         placed = OrderPlaced(
             order_id=order.id,
+            code=order.code,
             sku=order.sku,
             quantity=order.quantity,
             placed_at=order.placed_at,

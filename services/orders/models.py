@@ -18,6 +18,7 @@ from shared.fields import (
     PriorityClass,
     Sku,
 )
+from shared.order_codes import ShownOrderCode
 
 # Named (TypeAliasType): one schema in the API documents for every status field, not one each.
 OrderStatus = TypeAliasType(
@@ -57,6 +58,9 @@ class Order(BaseModel):
     `waiting` is what the order still waits for."""
 
     id: uuid.UUID
+    # What the buyer reads over the phone, types at the counter or opens as a link (the dash is
+    # optional when typed): `GET /v1/order-codes/{code}` finds the order by it.
+    code: ShownOrderCode
     hub: str
     sku: str
     quantity: int

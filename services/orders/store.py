@@ -5,6 +5,7 @@ import uuid
 import asyncpg
 
 from services.orders.models import Order
+from shared.order_codes import shown
 
 CATALOG_UPSERT = """
 INSERT INTO catalog (hub, sku, product_id, name, unit_price) VALUES ($1, $2, $3, $4, $5)
@@ -26,6 +27,8 @@ BUYER_TYPES_OF_PARTNER = "SELECT buyer_types FROM partners WHERE id = $1"
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"
+# By its code as kept (migration 0008); $2 as in ORDER_BY_ID.
+ORDER_BY_CODE = "SELECT * FROM orders WHERE code = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_CANCEL = "UPDATE orders SET cancelled_at = now() WHERE id = $1 RETURNING *"
 ORDER_FULFIL = """
 UPDATE orders SET fulfilled = allocated, fulfilled_at = now() WHERE id = $1 RETURNING *
@@ -75,7 +78,8 @@ ORDERS_EXPIRED = _ORDERS_CHANGE.format(
 
 
 def order_from(row: asyncpg.Record) -> Order:
-    return Order.model_validate(dict(row))
+    """An order as the API answers it: its code shown, as people read it."""
+    return Order.model_validate({**row, "code": shown(row["code"])})
 
 
 async def order_by_id(

@@ -7,9 +7,10 @@ import uuid
 
 import asyncpg
 
-from services.storefront import codes, store
+from services.storefront import store
 from services.storefront.backends import BackendError, Backends
 from services.storefront.views import PageError
+from shared import order_codes
 from shared.problems import Text
 
 NOT_PLACED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
@@ -30,15 +31,19 @@ async def act(
             backends, path, None, f"storefront-cancel:{check['id']}", language, NOT_CANCELLED
         )
         await conn.execute(store.VERIFIED, check["id"])
-        return f"/lacak/{codes.shown(intent['code'])}?batal=1"
+        return f"/lacak/{order_codes.shown(intent['code'])}?batal=1"
     code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
     if code is None:
         order = await _asked(
             backends, "/v1/orders", intent, f"storefront:{check['id']}", language, NOT_PLACED
         )
-        code = await _tracking_code(conn, check, uuid.UUID(order["id"]))
+        # The orders service's code, as kept: what the buyer is shown, sent and asked for.
+        code = order_codes.order_code_from(order["code"])
+        await conn.execute(
+            store.TRACKING_INSERT, code, uuid.UUID(order["id"]), check["id"], check["phone_key"]
+        )
         await conn.execute(store.VERIFIED, check["id"])
-    return f"/lacak/{codes.shown(code)}?baru=1"
+    return f"/lacak/{order_codes.shown(code)}?baru=1"
 
 
 async def _asked(
@@ -59,12 +64,3 @@ async def _asked(
             raise
         why = str(error.problem.get("detail") or error.problem.get("title") or "")
         raise PageError(error.status, failed, Text(why, why)) from None
-
-
-async def _tracking_code(conn: asyncpg.Connection, check: asyncpg.Record, order_id: uuid.UUID):
-    while True:  # 50 random bits: a clash is all but impossible, and then simply drawn again
-        code = await conn.fetchval(
-            store.TRACKING_INSERT, codes.new_order_code(), order_id, check["id"], check["phone_key"]
-        )
-        if code is not None:
-            return code

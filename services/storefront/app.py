@@ -18,10 +18,12 @@ from services.storefront.guards import error_pages, form_token
 from services.storefront.order_reads import OrderReads
 from services.storefront.pages.common import (
     CHECK_RULES,
+    CODE_GUESSES,
     FIGURES,
     ORDER_READS,
     PUBLIC_URL,
 )
+from shared.guesses import Guesses
 from shared.page_security import security_headers
 from shared.pages import SiteSettings, site_app
 from shared.web import LOG_ROUTE_TEMPLATES, correlation_middleware, timing_middleware
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[LOG_ROUTE_TEMPLATES] = True  # /lacak/{code}: a tracking code opens its order's page
     app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
+    app[CODE_GUESSES] = Guesses.of(settings)
     app[CHECK_RULES] = CheckRules(
         secret=_secret(settings.storefront_code_secret),
         lifetime_seconds=settings.code_lifetime_seconds,

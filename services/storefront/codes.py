@@ -1,40 +1,11 @@
-"""The codes a buyer handles: the 6-digit one-time code sent to their phone, and the order code
-they read over the phone to follow an order. Pure: no I/O.
-
-An order code is 10 characters of Crockford's base32 (50 random bits, about 10^15 codes), shown
-as `XXXXX-XXXXX`: short enough to read aloud, and with a few thousand orders a day nobody hits
-another's by guessing. Crockford's alphabet has no I, L, O or U, and reading it back forgives
-the look-alikes (I and L as 1, O as 0), case, spaces and dashes.
+"""The codes a buyer handles here: the 6-digit one-time code sent to their phone, and the keys
+that know a phone and a browser again without keeping them. Pure: no I/O. Order codes are the
+orders service's (shared/order_codes.py).
 """
 
 import hashlib
 import hmac
 import secrets
-
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ORDER_CODE_LENGTH = 10
-_LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
-
-
-def new_order_code() -> str:
-    """10 random characters, kept without the dash."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(ORDER_CODE_LENGTH))
-
-
-def shown(code: str) -> str:
-    """`ABCDE12345` -> `ABCDE-12345`."""
-    half = ORDER_CODE_LENGTH // 2
-    return f"{code[:half]}-{code[half:]}"
-
-
-def order_code_from(typed: str) -> str | None:
-    """The code as kept, from what a person typed or a link carried; None if it cannot be one."""
-    if len(typed) > 3 * ORDER_CODE_LENGTH:
-        return None
-    code = "".join(typed.split()).replace("-", "").upper().translate(_LOOK_ALIKES)
-    if len(code) != ORDER_CODE_LENGTH or any(c not in ALPHABET for c in code):
-        return None
-    return code
 
 
 def new_phone_code() -> str:

@@ -4,6 +4,7 @@ never a 500 or a stack trace, for whatever a visitor sends.
 """
 
 import hmac
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -122,6 +123,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def _page(request: web.Request, error: PageError) -> web.Response:
     response = render(request, "error.html", {"error": error}, status=error.status)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     if FORM_TOKEN in request and request.cookies.get(FORM_COOKIE) != request[FORM_TOKEN]:
         keep_cookie(request, response, FORM_COOKIE, request[FORM_TOKEN])
     return response

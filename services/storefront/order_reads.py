@@ -2,6 +2,11 @@
 seconds: an order's page shared in a family chat and opened by everyone at once costs the orders
 service (and the site's partner rate) one read, not one per visitor. Visitors who come while a
 read is under way wait for it. Bounded: the least recently read orders are forgotten first.
+
+Any order's code opens it, the counter's and partners' orders too: the site's key may track
+every order (scope `orders:track`) and reads one by its code. An order placed here is also read
+by its id ("my orders"), and so is one whose code this site drew itself, before codes were the
+orders service's (migration 0002).
 """
 
 import asyncio
@@ -12,7 +17,8 @@ from collections import OrderedDict
 import asyncpg
 
 from services.storefront import store
-from services.storefront.backends import Backends
+from services.storefront.backends import BackendError, Backends
+from shared.order_codes import shown
 
 MOST_KEPT = 10_000
 
@@ -21,43 +27,53 @@ class OrderReads:
     def __init__(self, backends: Backends, keep_seconds: float):
         self._backends = backends
         self._keep_seconds = keep_seconds
-        self._kept: OrderedDict[uuid.UUID, tuple[float, dict]] = OrderedDict()
-        self._reading: dict[uuid.UUID, asyncio.Task] = {}
-        self._ids: OrderedDict[str, uuid.UUID] = OrderedDict()
+        # By the path it was read at: an order's id, or its code.
+        self._kept: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._reading: dict[str, asyncio.Task] = {}
+        self._drawn_here: OrderedDict[str, uuid.UUID] = OrderedDict()
 
-    async def id_of_code(self, pool: asyncpg.Pool, code: str) -> uuid.UUID | None:
-        """The order a tracking code stands for. A code never changes its order, so a known
-        one is kept (an unknown one is asked each time: it may be placed a moment later)."""
-        order_id = self._ids.get(code)
+    async def of_code(self, pool: asyncpg.Pool, code: str, *, fresh: bool = False) -> dict | None:
+        """The order of a code (as kept), as `order` reads it; None when no order has it (an
+        unknown code is asked each time: it may be placed a moment later)."""
+        order_id = self._drawn_here.get(code)
+        if order_id is not None:
+            self._drawn_here.move_to_end(code)
+            return await self.order(order_id, fresh=fresh)
+        try:
+            return await self._read(f"/v1/order-codes/{shown(code)}", fresh)
+        except BackendError as error:
+            if error.status != 404:
+                raise
+        order_id = await pool.fetchval(store.ORDER_OF_CODE_DRAWN_HERE, code)
         if order_id is None:
-            order_id = await pool.fetchval(store.ORDER_OF_CODE, code)
-            if order_id is None:
-                return None
-            self._ids[code] = order_id
-            while len(self._ids) > MOST_KEPT:
-                self._ids.popitem(last=False)
-        self._ids.move_to_end(code)
-        return order_id
+            return None
+        self._drawn_here[code] = order_id  # a code never changes its order
+        while len(self._drawn_here) > MOST_KEPT:
+            self._drawn_here.popitem(last=False)
+        return await self.order(order_id, fresh=fresh)
 
     async def order(self, order_id: uuid.UUID, *, fresh: bool = False) -> dict:
-        """The order as the orders API answers it; `fresh` reads it again whatever is kept
-        (the page right after the buyer changed it)."""
-        kept = self._kept.get(order_id)
+        """An order placed here, as the orders API answers it; `fresh` reads it again whatever
+        is kept (the page right after the buyer changed it)."""
+        return await self._read(f"/v1/orders/{order_id}", fresh)
+
+    async def _read(self, path: str, fresh: bool) -> dict:
+        kept = self._kept.get(path)
         if kept is not None and not fresh and time.monotonic() - kept[0] < self._keep_seconds:
-            self._kept.move_to_end(order_id)
+            self._kept.move_to_end(path)
             return kept[1]
-        task = self._reading.get(order_id)
+        task = self._reading.get(path)
         if task is None or fresh:
-            task = asyncio.create_task(self._read(order_id))
-            self._reading[order_id] = task
-            task.add_done_callback(lambda _: self._reading.pop(order_id, None))
+            task = asyncio.create_task(self._asked(path))
+            self._reading[path] = task
+            task.add_done_callback(lambda _: self._reading.pop(path, None))
         # Shielded: a visitor who leaves does not cancel the read the others wait for.
         return await asyncio.shield(task)
 
-    async def _read(self, order_id: uuid.UUID) -> dict:
-        order = await self._backends.get("orders", f"/v1/orders/{order_id}")
-        self._kept[order_id] = (time.monotonic(), order)
-        self._kept.move_to_end(order_id)
+    async def _asked(self, path: str) -> dict:
+        order = await self._backends.get("orders", path)
+        self._kept[path] = (time.monotonic(), order)
+        self._kept.move_to_end(path)
         while len(self._kept) > MOST_KEPT:
             self._kept.popitem(last=False)
         return order

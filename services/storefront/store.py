@@ -1,4 +1,4 @@
-"""The storefront's SQL: phone checks, the codes sent (for the limits), tracking codes."""
+"""The storefront's SQL: phone checks, the codes sent (for the limits), the orders placed here."""
 
 # Old checks and old sends go when anyone asks for a code: no timer for tables this small.
 SWEEP_CHECKS = "DELETE FROM phone_checks WHERE created_at < now() - interval '1 day'"
@@ -48,13 +48,15 @@ WHERE id = $1
 """
 
 TRACKING_OF_CHECK = "SELECT code FROM tracking_codes WHERE phone_check_id = $1"
+# The code is the one the orders API gave the order (migration 0002).
 TRACKING_INSERT = """
 INSERT INTO tracking_codes (code, order_id, phone_check_id, phone_key) VALUES ($1, $2, $3, $4)
-ON CONFLICT (code) DO NOTHING
-RETURNING code
 """
-ORDER_OF_CODE = "SELECT order_id FROM tracking_codes WHERE code = $1"
-CODES_OF_PHONE = """
-SELECT code, order_id FROM tracking_codes WHERE phone_key = $1
+# A code this site drew before codes were the orders service's.
+ORDER_OF_CODE_DRAWN_HERE = "SELECT order_id FROM tracking_codes WHERE code = $1 AND drawn_here"
+# Whether the order was placed here: only then does the site know the phone to cancel it with.
+PLACED_HERE = "SELECT EXISTS (SELECT 1 FROM tracking_codes WHERE order_id = $1)"
+ORDERS_OF_PHONE = """
+SELECT order_id FROM tracking_codes WHERE phone_key = $1
 ORDER BY placed_at DESC LIMIT $2
 """

@@ -36,8 +36,16 @@ def render(
 class PageError(Exception):
     """A page that says what went wrong and what to do, with its status."""
 
-    def __init__(self, status: int, title: Text, detail: Text | None = None):
+    def __init__(
+        self,
+        status: int,
+        title: Text,
+        detail: Text | None = None,
+        *,
+        retry_after: float | None = None,
+    ):
         super().__init__(title.en)
         self.status = status
         self.title = title
         self.detail = detail
+        self.retry_after = retry_after

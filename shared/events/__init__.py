@@ -34,6 +34,7 @@ from shared.events.orders import (
     OrderPlaced,
     OrderPlacedV1,
     OrderPlacedV2,
+    OrderPlacedV3,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "OrderPlaced",
     "OrderPlacedV1",
     "OrderPlacedV2",
+    "OrderPlacedV3",
     "OrderQueued",
     "OrderQueuedV1",
     "OrderReleased",

@@ -9,6 +9,7 @@ from typing_extensions import TypeAliasType
 
 from shared.events.envelope import EventPayload
 from shared.fields import ChannelName, Language, PriorityClass, RecordedName, Sku
+from shared.order_codes import ShownOrderCode
 
 # Named (TypeAliasType), so the API documents have one schema for it, not one per model.
 BuyerType = TypeAliasType(
@@ -67,8 +68,29 @@ class Buyer(BuyerV2):
 
 class OrderPlaced(EventPayload):
     """`priority_class`, then `placed_at`, then `sequence` (from the orders database) order the
-    queue. `buyer_key` is the same for the same buyer across orders (see `Buyer.key`).
+    queue. `buyer_key` is the same for the same buyer across orders (see `Buyer.key`). `code` is
+    the order's code as shown (`XXXXX-XXXXX`, shared/order_codes.py), for the links in the
+    buyer's messages; None only for an order announced before codes (an upgraded v3).
     """
+
+    type = "order.placed"
+    version = 4
+
+    order_id: uuid.UUID
+    code: ShownOrderCode | None
+    sku: Sku
+    quantity: int = Field(ge=1)
+    placed_at: AwareDatetime
+    sequence: int = Field(ge=1)
+    buyer: Buyer
+    buyer_key: str = Field(min_length=1, max_length=64)
+    priority_class: PriorityClass
+    # False: serve the whole quantity at once or nothing, keeping the order's place meanwhile.
+    accept_partial: bool
+
+
+class OrderPlacedV3(EventPayload):
+    """Before orders had codes."""
 
     type = "order.placed"
     version = 3
@@ -83,6 +105,9 @@ class OrderPlaced(EventPayload):
     priority_class: PriorityClass
     # False: serve the whole quantity at once or nothing, keeping the order's place meanwhile.
     accept_partial: bool
+
+    def upgraded(self) -> OrderPlaced:
+        return OrderPlaced(**self.model_dump(), code=None)
 
 
 class OrderPlacedV2(EventPayload):
@@ -104,7 +129,7 @@ class OrderPlacedV2(EventPayload):
     def upgraded(self) -> OrderPlaced:
         # The hub's defaults: Bahasa Indonesia, on the hub's own order of channels.
         buyer = Buyer(**self.buyer.model_dump(), language="id", channel=None)
-        return OrderPlaced(**self.model_dump(exclude={"buyer"}), buyer=buyer)
+        return OrderPlacedV3(**self.model_dump(exclude={"buyer"}), buyer=buyer).upgraded()
 
 
 class OrderPlacedV1(EventPayload):

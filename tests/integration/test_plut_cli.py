@@ -132,6 +132,19 @@ async def test_partner_create_allows_the_buyer_types_it_is_given(stack, client: 
     assert refused.value.status == 403
 
 
+async def test_partner_create_gives_the_sites_key_the_track_scope(stack, client: HubClient, hub):
+    theirs = await client.place_order(
+        hub, "masker-kain", 1, {"name": "Budi", "type": "individual", "region": "Sampit"}
+    )
+    code, output = await plut(
+        stack, "partner", "create", "--name", "Situs CLI", "--hubs", hub,
+        "--scopes", "orders:write,orders:read,orders:track",
+    )  # fmt: skip
+    assert code == 0, output
+    site = client.as_partner(output.strip().splitlines()[-1])
+    assert (await site.order_by_code(theirs["code"]))["id"] == theirs["id"]
+
+
 async def test_seed_makes_a_demo_hub(stack, client: HubClient):
     hub = f"demo-{uuid.uuid4().hex[:8]}"
     code, output = await plut(stack, "seed", "--hub", hub)

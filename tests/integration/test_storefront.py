@@ -393,3 +393,70 @@ async def test_a_delivery_shows_on_the_orders_page_with_its_units_and_the_time_t
     assert re.search(r"Unit disiapkan</dt><dd>3\b", page)
     assert re.search(r"Ambil paling lambat</dt><dd><strong>\d+ \w+ \d{4} \d\d:\d\d WIB", page)
     assert "Tempat di antrean" not in page  # no longer waiting
+
+
+async def test_the_code_shown_is_the_orders_services_and_opens_the_order(
+    site, visitor, whatsapp, database
+):
+    tracking = await order_through_the_site(visitor, whatsapp, new_phone())
+
+    kept = await database.fetchval(
+        "SELECT o.code FROM orders.orders o JOIN storefront.tracking_codes t ON t.order_id = o.id"
+        " WHERE t.code = $1",
+        tracking.replace("-", ""),
+    )
+    assert kept == tracking.replace("-", "")
+
+
+async def test_a_counter_or_partners_order_opens_by_its_code_but_is_cancelled_elsewhere(
+    site, visitor, client: HubClient
+):
+    buyer = {"name": "Ibu Rina", "type": "individual", "region": "Sampit", "phone": new_phone()}
+    placed = await client.place_order(site.hub, site.sku, 2, buyer)  # as the counter does
+
+    status, page = await visitor.get(f"/lacak/{placed['code'].lower().replace('-', ' ')}")
+
+    assert status == 200 and placed["code"] in page and "Menunggu dalam antrean" in page
+    assert "Ibu Rina" not in page and "Batalkan pesanan" not in page
+    assert "hubungi loket PLUT" in page
+    await visitor.get(visitor.form_path)  # a page with a form: its token, for the post below
+    status, page, _ = await visitor.post(f"/lacak/{placed['code']}/batal", {})
+    assert status == 409 and "hubungi loket PLUT" in page
+
+
+async def test_a_code_this_site_drew_before_still_opens_its_order(
+    site, visitor, whatsapp, database
+):
+    tracking = await order_through_the_site(visitor, whatsapp, new_phone())
+    drawn_before = "7K3QDM9X2A" if tracking != "7K3QD-M9X2A" else "7K3QDM9X2B"
+    await database.execute(
+        "UPDATE storefront.tracking_codes SET code = $1, drawn_here = true WHERE code = $2",
+        drawn_before,
+        tracking.replace("-", ""),
+    )
+
+    status, page = await visitor.get("/lacak/7K3QD-" + drawn_before[5:])
+
+    assert status == 200 and tracking in page and "Batalkan pesanan" in page
+
+
+async def test_a_visitor_sending_wrong_codes_waits_and_others_go_on(
+    stack, tmp_path_factory, client: HubClient
+):
+    log_dir = tmp_path_factory.mktemp("storefront-guesses")
+    async with running_site(stack, log_dir, site_env={"GUESS_FREE_FAILURES": "3"}) as guarded:
+        buyer = {"name": "Ibu Rina", "type": "individual", "region": "Sampit"}
+        placed = await client.place_order(guarded.hub, guarded.sku, 1, buyer)
+        guessing, other = Visitor(guarded), Visitor(guarded)
+        try:
+            for n in range(4):
+                status, _ = await guessing.get(f"/lacak/ZZZZZ-{n:05d}")
+                assert status == 404
+            waited, page = await guessing.get(f"/lacak/{placed['code']}")
+            others, _ = await other.get(f"/lacak/{placed['code']}")
+        finally:
+            await guessing.close()
+            await other.close()
+
+    assert waited == 429 and "Terlalu banyak kode yang salah" in page
+    assert others == 200

@@ -19,6 +19,7 @@ from shared.events import (
     OrderPlaced,
     SupplyReceived,
 )
+from shared.order_codes import new_order_code, shown
 
 HUB = "kalteng-palangkaraya"  # registers no time zone: its days are Asia/Jakarta's
 BUYERS = ("buyer-rina", "buyer-dinkes", "buyer-bank", "buyer-camat")
@@ -133,6 +134,7 @@ class Scenario:
                 self.sequence += 1
                 order = wrap(
                     OrderPlaced(
+                        code=shown(new_order_code()),
                         order_id=uuid.uuid4(),
                         sku=self.sku(product),
                         quantity=quantity,

@@ -16,6 +16,7 @@ from shared.events import (
     OrderPlaced,
     SupplyReceived,
 )
+from shared.order_codes import new_order_code, shown
 
 SKU = "masker-kain"
 # 07.00 UTC: 14.00 WIB, 15.00 WITA.
@@ -58,6 +59,7 @@ def placed(
     its own buyer unless `buyer_key` says otherwise."""
     return Envelope.wrap(
         OrderPlaced(
+            code=shown(new_order_code()),
             order_id=uuid.uuid4(),
             sku=SKU,
             quantity=quantity,

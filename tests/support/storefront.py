@@ -36,15 +36,21 @@ class Site:
 
 
 @asynccontextmanager
-async def running_site(stack: Stack, log_dir: Path, **partner_fields):
+async def running_site(
+    stack: Stack, log_dir: Path, site_env: dict[str, str] | None = None, **partner_fields
+):
     """A storefront for a new hub with one product, its partner key made as any partner's
-    (with `partner_fields` given to the orders API)."""
+    (with `partner_fields` given to the orders API), and `site_env` over its settings."""
     async with aiohttp.ClientSession() as session:
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         hub = new_hub_code("site")
         await client.open_hub(hub)
-        # The centre's own site may declare every buyer type, as the README has operators set.
-        fields = {"buyer_types": list(CLASS_OF_BUYER_TYPE)} | partner_fields
+        # The centre's own site may declare every buyer type and open any order by its code, as
+        # the README has operators set.
+        fields = {
+            "buyer_types": list(CLASS_OF_BUYER_TYPE),
+            "scopes": ["orders:write", "orders:read", "orders:track"],
+        } | partner_fields
         partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
     process = ServiceProcess(
         name="storefront",
@@ -58,6 +64,7 @@ async def running_site(stack: Stack, log_dir: Path, **partner_fields):
             "FIGURES_KEEP_SECONDS": "0.2",
             "SECURE_COOKIES": "false",  # plain HTTP on loopback
             "OPERATOR_TOKEN": "",  # the site acts with the staff's and viewers' tokens only
+            **(site_env or {}),
         },
         log_path=log_dir / f"storefront-{hub}.log",
     )

@@ -20,6 +20,7 @@ from shared.events import (
     OrderPlaced,
     SupplyReceived,
 )
+from shared.order_codes import new_order_code, shown
 
 Product = tuple[str, str]
 
@@ -108,6 +109,7 @@ def busy_day(
         buyer = rng.choice(pool)
         order_id = new_id()
         order = OrderPlaced(
+            code=shown(new_order_code()),
             order_id=order_id,
             sku=sku,
             quantity=rng.randint(1, 20),

@@ -25,6 +25,7 @@ from shared.events import (
     OrderPlaced,
     OrderPlacedV1,
     OrderPlacedV2,
+    OrderPlacedV3,
     OrderQueued,
     OrderQueuedV1,
     OrderReleased,
@@ -100,7 +101,19 @@ SAMPLES = {
         priority_class="health",
         accept_partial=False,
     ),
-    ("order.placed", 3): OrderPlaced(
+    ("order.placed", 4): OrderPlaced(
+        order_id=uuid.uuid4(),
+        code="7K3QD-M9X2A",
+        sku="masker-kain",
+        quantity=30,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(name="Ibu Sari", type="individual", region="Palangka Raya", language="en"),
+        buyer_key="5f0c8e2a",
+        priority_class="public",
+        accept_partial=True,
+    ),
+    ("order.placed", 3): OrderPlacedV3(
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=30,
@@ -240,7 +253,29 @@ def test_an_order_placed_v2_reads_as_the_newest_told_in_the_hubs_default_way():
 
     assert isinstance(read, OrderPlaced)
     assert read.buyer == Buyer(**old.buyer.model_dump(), language="id", channel=None)
-    assert read.model_dump(exclude={"buyer"}) == old.model_dump(exclude={"buyer"})
+    assert read.model_dump(exclude={"buyer", "code"}) == old.model_dump(exclude={"buyer"})
+    assert read.code is None
+
+
+def test_an_order_placed_v3_reads_as_the_newest_without_a_code():
+    old = SAMPLES[("order.placed", 3)]
+
+    read = over_the_wire(Envelope.wrap(old, hub=HUB, correlation_id="req-1")).read()
+
+    assert read == OrderPlaced(**old.model_dump(), code=None)
+
+
+def test_the_newest_order_placed_carries_its_code_as_shown_and_refuses_another_shape():
+    sent = Envelope.wrap(SAMPLES[("order.placed", 4)], hub=HUB, correlation_id="req-1")
+    assert over_the_wire(sent).read().code == "7K3QD-M9X2A"
+
+    for wrong in ("7K3QDM9X2A", "7k3qd-m9x2a", "https://x.example/lacak/7K3QD-M9X2A"):
+        forged = sent.model_copy(update={"payload": {**sent.payload, "code": wrong}})
+        with pytest.raises(ValidationError):
+            forged.read()
+    missing = {k: v for k, v in sent.payload.items() if k != "code"}
+    with pytest.raises(ValidationError):
+        sent.model_copy(update={"payload": missing}).read()
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -253,7 +288,7 @@ def test_an_old_order_placed_refuses_a_buyer_with_the_new_fields(version):
         sent.read()
 
 
-def test_the_newest_order_placed_keeps_how_the_buyer_wants_to_be_told():
+def test_an_order_placed_v3_keeps_how_the_buyer_wants_to_be_told():
     sent = Envelope.wrap(SAMPLES[("order.placed", 3)], hub=HUB, correlation_id="req-1")
 
     buyer = over_the_wire(sent).read().buyer

@@ -18,6 +18,7 @@ PLACED_AT = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 def an_order() -> Order:
     return Order(
         id=uuid.uuid4(),
+        code="7K3QD-M9X2A",
         hub="kalteng",
         sku="masker-kain",
         quantity=10,

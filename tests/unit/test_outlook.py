@@ -7,6 +7,7 @@ from services.allocator.domain import Policy
 from services.allocator.estimates import estimated_date, place_in_queue
 from services.allocator.outlook import Outlook, places_of_new
 from shared.events import Buyer, OrderPlaced
+from shared.order_codes import new_order_code, shown
 
 TODAY = date(2026, 11, 28)
 MORNING = datetime(2026, 11, 28, 1, tzinfo=UTC)
@@ -14,6 +15,7 @@ MORNING = datetime(2026, 11, 28, 1, tzinfo=UTC)
 
 def order(quantity: int, minute: int, priority_class: str = "public") -> OrderPlaced:
     return OrderPlaced(
+        code=shown(new_order_code()),
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=quantity,

@@ -12,22 +12,27 @@ from services.storefront.figures import Figures
 from services.storefront.guards import NO_PAGE
 from services.storefront.order_reads import OrderReads
 from services.storefront.views import FORM_TOKEN, language, render
-from shared.guesses import source_of, trusted_networks
+from shared.guesses import Guesses, source_of, trusted_networks
 from shared.web import DATABASE, SETTINGS
 
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
 ORDER_READS = web.AppKey("order_reads", OrderReads)
 PUBLIC_URL = web.AppKey("public_url", str)
+# Order codes that opened nothing, per address (pages/tracking.py).
+CODE_GUESSES = web.AppKey("code_guesses", Guesses)
 HONEYPOT = "situs_web"  # hidden from people; a bot that fills every field fills it
 
 
 def asker(request: web.Request) -> Asker:
     """Who asks: this browser, and the address it comes from (behind the operator's trusted
     proxies, the one they saw: shared/guesses.py)."""
+    return Asker(codes.browser_hash(request[FORM_TOKEN]), address_of(request), language(request))
+
+
+def address_of(request: web.Request) -> str:
     proxies = trusted_networks(request.app[SETTINGS].trusted_proxies)
-    address = source_of(request, proxies)
-    return Asker(codes.browser_hash(request[FORM_TOKEN]), address, language(request))
+    return source_of(request, proxies)
 
 
 def check_id_in(request: web.Request) -> uuid.UUID:

@@ -11,6 +11,7 @@ from services.storefront.backends import BACKENDS
 from services.storefront.guards import NO_PAGE, form_of
 from services.storefront.pages.common import CHECK_RULES, asker, check_id_in, try_later
 from services.storefront.views import language, render
+from shared import order_codes
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -37,7 +38,7 @@ def _code_page(request, check, *, error: Text | None = None, status: int = 200, 
         "error": error,
         "errors": {"kode": error} if error else {},
         "purpose": check["purpose"],
-        "cancels": codes.shown(check["intent"].get("code", "")) if check["intent"] else "",
+        "cancels": order_codes.shown(check["intent"].get("code", "")) if check["intent"] else "",
         "state": state,
         "resent": request.query.get("dikirim") == "1",
     }

@@ -14,19 +14,21 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
-from services.storefront import codes, store
-from services.storefront.backends import BackendError
+from services.storefront import store
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
+    CODE_GUESSES,
     FIGURES,
     ORDER_READS,
     PUBLIC_URL,
+    address_of,
     asker,
     check_id_in,
     code_sent,
     honeypot_filled,
 )
 from services.storefront.views import PageError, render
+from shared import order_codes
 from shared import order_form as forms
 from shared.problems import Text
 from shared.web import DATABASE
@@ -53,6 +55,20 @@ STATUS = {
     "cancelled": Text("Dibatalkan", "Cancelled"),
 }
 CANCELLABLE = ("queued", "partially_allocated", "allocated")
+TOO_MANY_CODES = PageError(
+    429,
+    Text("Terlalu banyak kode yang salah", "Too many wrong codes"),
+    Text(
+        "Tunggu sebentar, lalu ketik lagi kode pesanan Anda dengan teliti.",
+        "Wait a little, then type your order code again carefully.",
+    ),
+)
+CANCEL_ELSEWHERE = Text(
+    "Pesanan ini dibuat di loket atau lewat mitra. Untuk membatalkannya, hubungi loket PLUT"
+    " atau mitra tempat Anda memesan.",
+    "This order was placed at the counter or through a partner. To cancel it, contact the"
+    " PLUT counter or the partner you ordered through.",
+)
 NO_PHONE = Text(
     "Isi nomor HP yang Anda pakai untuk memesan", "Enter the mobile number you ordered with"
 )
@@ -62,43 +78,52 @@ NO_PHONE = Text(
 async def find_order(request: web.Request) -> web.Response:
     """The box to type a code in; `?kode=` goes to its page."""
     if "kode" in request.query:
-        code = codes.order_code_from(request.query["kode"])
-        raise web.HTTPSeeOther(f"/lacak/{codes.shown(code)}" if code else "/lacak/-")
+        code = order_codes.order_code_from(request.query["kode"])
+        raise web.HTTPSeeOther(f"/lacak/{order_codes.shown(code)}" if code else "/lacak/-")
     return render(request, "find_order.html", {})
 
 
-async def known_order(request: web.Request, *, fresh: bool = False) -> tuple[str, dict]:
-    """The path's order code as kept, and its order (read afresh when `fresh`, else perhaps a
-    few seconds old); the one same page for any other code."""
-    code = codes.order_code_from(request.match_info["code"])
-    order_id = None
+async def known_order(request: web.Request, *, fresh: bool = False) -> dict:
+    """The order of the path's code (read afresh when `fresh`, else perhaps a few seconds old);
+    the one same page for any other code. Codes that open nothing slow their sender down as
+    wrong credentials do (shared/guesses.py): the orders service leaves that to the site, which
+    asks for everyone from one address."""
+    address = address_of(request)
+    guesses = request.app[CODE_GUESSES]
+    wait = guesses.wait_seconds(address)
+    if wait > 0:
+        raise PageError(429, TOO_MANY_CODES.title, TOO_MANY_CODES.detail, retry_after=wait)
+    code = order_codes.order_code_from(request.match_info["code"])
+    order = None
     if code is not None:
-        order_id = await request.app[ORDER_READS].id_of_code(request.app[DATABASE], code)
-    if order_id is None:
+        order = await request.app[ORDER_READS].of_code(request.app[DATABASE], code, fresh=fresh)
+    if order is None:
+        guesses.failed(address)
         raise UNKNOWN_CODE
-    try:
-        return code, await request.app[ORDER_READS].order(order_id, fresh=fresh)
-    except BackendError as error:
-        if error.status == 404:
-            raise UNKNOWN_CODE from None
-        raise
+    return order
 
 
 @routes.get("/lacak/{code}")
 async def order_page(request: web.Request) -> web.Response:
     # Right after the buyer placed or cancelled it, the page shows what they just did.
     changed = "baru" in request.query or "batal" in request.query
-    code, order = await known_order(request, fresh=changed)
+    order = await known_order(request, fresh=changed)
+    # The order's own code, also when a code this site drew before opened it.
+    code = order["code"]
+    open_ = order["status"] in CANCELLABLE
+    placed_here = open_ and await request.app[DATABASE].fetchval(store.PLACED_HERE, order["id"])
     context = {
-        "code": codes.shown(code),
-        "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{codes.shown(code)}"),
+        "code": code,
+        "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{code}"),
         "order": order,
         "product": await request.app[FIGURES].product(order["hub"], order["sku"]),
         "hub": await request.app[FIGURES].hub(order["hub"]),
         "status": STATUS[order["status"]],
         "new": request.query.get("baru") == "1",
         "cancelled_now": request.query.get("batal") == "1",
-        "cancellable": order["status"] in CANCELLABLE,
+        "cancellable": placed_here,
+        # Placed at the counter or by a partner: the site does not know whose phone to ask.
+        "cancel_elsewhere": CANCEL_ELSEWHERE if open_ and not placed_here else None,
     }
     return render(request, "order.html", context)
 
@@ -141,12 +166,12 @@ async def my_orders(request: web.Request) -> web.Response:
     ):
         raise NO_PAGE
     rows = await request.app[DATABASE].fetch(
-        store.CODES_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
+        store.ORDERS_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
     )
     reads = request.app[ORDER_READS]
     orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
     listed = [
-        {"code": codes.shown(row["code"]), "order": order, "status": STATUS[order["status"]]}
+        {"code": order["code"], "order": order, "status": STATUS[order["status"]]}
         for row, order in zip(rows, orders, strict=True)
     ]
     return render(request, "my_orders.html", {"listed": listed})
