@@ -12,8 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Moving to shared/order_codes.py with the orders service's codes (branch order-codes).
-from services.storefront.codes import order_code_from, shown
+from shared.order_codes import order_code_from, shown
 from shared.problems import Text
 
 # The longest link a QR of ours carries is well under this; a scanner adds nothing.

@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from services.console.accounts import Role
 from tests.browser.conftest import PHONE, TIMEOUT_MS, screenshot, sign_in
-from tests.integration.test_console_handover import held_order, shown
+from tests.integration.test_console_handover import held_order
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,11 @@ async def test_staff_hand_over_a_scanned_order_and_print_its_slip(signed_in, cli
     # A scanner is a keyboard: it types into whatever has the focus, then presses Enter.
     box = page.get_by_label("Kode pesanan atau tautan lacak")
     await expect(box).to_be_focused()
-    await page.keyboard.type(f"https://pesan.plut.example/lacak/{shown(order['code'])}")
+    await page.keyboard.type(f"https://pesan.plut.example/lacak/{order['code']}")
     await page.keyboard.press("Enter")
 
     await expect(page.get_by_role("heading", name="Ibu Lestari Pindai")).to_be_visible()
-    await expect(page.locator('[data-figure="code"]')).to_have_text(shown(order["code"]))
+    await expect(page.locator('[data-figure="code"]')).to_have_text(order["code"])
     await expect(page.locator('[data-figure="held"]')).to_have_text("3")
     await expect(page.locator('[data-figure="hold-until"]')).not_to_have_text("–")
     await expect(page.get_by_label("Kode pesanan atau tautan lacak")).to_be_focused()
@@ -46,7 +46,7 @@ async def test_staff_hand_over_a_scanned_order_and_print_its_slip(signed_in, cli
     await expect(slip.get_by_role("heading", name="Tanda terima pengambilan")).to_be_visible()
     await expect(slip.locator('[data-figure="units"]')).to_have_text("3")
     await expect(slip.locator('[data-figure="staff"]')).to_have_text("Uji staff")
-    await expect(slip.locator('[data-figure="code"]')).to_have_text(shown(order["code"]))
+    await expect(slip.locator('[data-figure="code"]')).to_have_text(order["code"])
     await expect(page.get_by_role("button", name="Cetak")).to_be_visible()
     await no_sideways_scroll(page)
     await screenshot(page, "handover-slip-phone")

@@ -26,7 +26,7 @@ from services.console.pages.counter_orders import keyed_form
 from services.console.redirects import see_other
 from services.console.sessions import CSRF, OPERATOR, allowed
 from services.console.views import hub_of, language, render
-from services.storefront.codes import masked
+from shared.order_codes import shown
 from shared.problems import Problem, Text
 from shared.web import DATABASE
 
@@ -64,6 +64,12 @@ NOT_RECORDED = Problem(
 )
 
 
+def masked(phone: str | None) -> str:
+    """`+6281234567890` -> `+62812****7890`, as the buyers' site shows it: enough to know which
+    phone, not enough to call it."""
+    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:] if phone else ""
+
+
 def held(order: dict[str, Any]) -> int:
     """Units given to the order and not yet handed over: what waits at the counter."""
     return max(order["allocated"] - order["fulfilled"], 0)
@@ -92,7 +98,7 @@ def why_not(order: dict[str, Any], hub: str) -> str | None:
 async def _by_code(request: web.Request, code: str) -> dict[str, Any] | None:
     try:
         return await backends_of(request).get(
-            "orders", ("v1", "orders", "by-code", code), language=language(request)
+            "orders", ("v1", "order-codes", shown(code)), language=language(request)
         )
     except BackendError as error:
         if error.status in (404, 422):
@@ -124,8 +130,7 @@ async def _page(
             "why_not": why_not(order, hub_of(request)),
             "overdue": overdue(order, datetime.now(UTC)),
             "product": await _product_name(request, order),
-            "phone": masked(order["buyer"]["phone"]) if order["buyer"].get("phone") else "",
-            "code": handover_input.shown(order["code"]) if order.get("code") else "",
+            "phone": masked(order["buyer"].get("phone")),
             "nonce": new_nonce(request[CSRF], operator.id) if operator.may(Role.staff) else "",
         }
     return render(request, "handover.html", context, status=status)
@@ -220,6 +225,5 @@ async def slip(request: web.Request) -> web.Response:
         "handover": dict(row),
         "order": order,
         "product": await _product_name(request, order),
-        "code": handover_input.shown(order["code"]) if order.get("code") else "",
     }
     return render(request, "handover_slip.html", context)
