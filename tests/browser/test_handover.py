@@ -48,6 +48,7 @@ async def test_staff_hand_over_a_scanned_order_and_print_its_slip(signed_in, cli
     await expect(slip.locator('[data-figure="staff"]')).to_have_text("Uji staff")
     await expect(slip.locator('[data-figure="code"]')).to_have_text(order["code"])
     await expect(page.get_by_role("button", name="Cetak")).to_be_visible()
+    await expect(page.get_by_text("Untuk mencetak, pakai menu Cetak peramban")).to_be_hidden()
     await no_sideways_scroll(page)
     await screenshot(page, "handover-slip-phone")
 
