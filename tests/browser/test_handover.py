@@ -18,6 +18,11 @@ pytestmark = pytest.mark.browser
 async def no_sideways_scroll(page) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px screen"
+    # Nor inside a card (a card scrolls sideways rather than widen the page).
+    cramped = await page.evaluate(
+        "[...document.querySelectorAll('.card')].filter(c => c.scrollWidth > c.clientWidth).length"
+    )
+    assert cramped == 0, f"{cramped} card(s) on {page.url} scroll sideways"
 
 
 async def test_staff_hand_over_a_scanned_order_and_print_its_slip(signed_in, client, hub):
