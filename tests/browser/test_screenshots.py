@@ -21,7 +21,7 @@ async def busy_hub(client, hub) -> dict:
     await making.producer(client, hub, "Pak Budi Santoso")
     served = await making.waiting_order(client, hub, "Dinas Kesehatan Kapuas", 6)
     delivery = await client.record_delivery(hub, seller["id"], SKU, 8, rejected=2)
-    await making.status_becomes(client, served["id"], "allocated")
+    served = await making.status_becomes(client, served["id"], "allocated")
     await making.waiting_order(client, hub, "Puskesmas Selat", 20)
     await client.create_partner(f"Apotek {hub}", [hub])
     return {"producer": seller, "order": served, "delivery": delivery}
@@ -33,6 +33,7 @@ def main_pages(made: dict) -> dict[str, str]:
         "counter": f"/loket?q={quote(made['producer']['phone'])}",
         "delivery": f"/loket/setoran/{made['delivery']['id']}",
         "new-order": "/loket/pesanan-baru",
+        "handover": f"/loket/serah-terima?kode={made['order']['code']}",
         "queue": f"/antrean?sku={SKU}",
         "producers": "/produsen",
         "producer": f"/produsen/{made['producer']['id']}",
@@ -59,3 +60,9 @@ async def test_screenshots_of_the_main_pages(signed_in, busy_hub, width):
             said = (await page.locator("main").inner_text()).splitlines()
             failed[path] = f"{answer.status} {' '.join(said[:3])}"
     assert not failed, failed
+
+    # Last, as it changes the hub: the served order handed over, and its pick-up slip.
+    await page.goto(main_pages(busy_hub)["handover"])
+    await page.get_by_role("button", name="Serahkan").click()
+    await expect(page.locator("article.slip")).to_be_visible()
+    await screenshot(page, f"handover-slip-{width}")

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from services.console.accounts import Role
 from services.console.backends import UUID, BackendError, backends_of
@@ -28,6 +29,8 @@ routes = web.RouteTableDef()
 FORM = "/loket/pesanan-baru"
 # The form's fields are short: anything near this size is no order.
 MAX_FORM_BYTES = 16 * 1024
+# A nonce is some 60 characters; a longer one is no nonce of ours (and is not hashed).
+MAX_NONCE = 200
 
 RECORD_TAKER = """
 INSERT INTO counter_orders (order_id, operator_id) VALUES ($1, $2)
@@ -91,16 +94,25 @@ async def new_order_form(request: web.Request) -> web.Response:
     return _form(request, products, typed, nonce, {})
 
 
+async def keyed_form(request: web.Request, max_bytes: int) -> tuple[MultiDictProxy[Any], str]:
+    """A counter form and the Idempotency-Key its nonce stands for; refused (413, 403) when
+    larger than `max_bytes` or when its nonce is another session's, or none."""
+    if (request.content_length or 0) > max_bytes:
+        raise TOO_LARGE
+    form = await request.post()
+    nonce = str(form.get("nonce", ""))
+    too_long = len(nonce) > MAX_NONCE
+    key = None if too_long else idempotency_key(nonce, request[CSRF], request[OPERATOR].id)
+    if key is None:
+        raise BAD_CSRF
+    return form, key
+
+
 @routes.post(FORM)
 @allowed(Role.staff)
 async def place_order(request: web.Request) -> web.Response:
-    if (request.content_length or 0) > MAX_FORM_BYTES:
-        raise TOO_LARGE
-    form = await request.post()
+    form, key = await keyed_form(request, MAX_FORM_BYTES)
     operator = request[OPERATOR]
-    key = idempotency_key(str(form.get("nonce", "")), request[CSRF], operator.id)
-    if key is None:  # another session's form, or none: nothing is placed
-        raise BAD_CSRF
     products = await _products(request)
     by_sku = {p["sku"]: p for p in products}
     sku = str(form.get("sku", ""))[: order_form.MAX_FIELD_LENGTH]
