@@ -91,6 +91,11 @@ async def new_page(request: pytest.FixtureRequest, browser: Browser, console_url
         return await context.new_page()
 
     yield make
+    await close_contexts(request, contexts)
+
+
+async def close_contexts(request: pytest.FixtureRequest, contexts: list[BrowserContext]) -> None:
+    """Each context closed, its pages photographed first if the test failed."""
     if request.node.stash.get(_FAILED, False):
         test = re.sub(r"[^\w.-]+", "_", request.node.name)
         for c, context in enumerate(contexts):

@@ -84,29 +84,38 @@ async def deliver_what_waits(client: HubClient, site: Site) -> int:
     return units
 
 
+async def waiting_order(client: HubClient, site: Site, quantity: int) -> dict:
+    """An agency's order through the orders API (not the site), once it waits in the queue."""
+    buyer = {
+        "name": f"Dinas Kesehatan {uuid.uuid4().hex[:6]}",
+        "type": "agency",
+        "region": "Kapuas",
+    }
+    placed = await client.place_order(site.hub, site.sku, quantity, buyer)
+
+    async def queued() -> bool:
+        waiting = (await client.queue(site.hub, site.sku))["orders"]
+        return any(o["order_id"] == placed["id"] for o in waiting)
+
+    await wait_until(queued, what=f"order {placed['id']} in the queue")
+    return placed
+
+
+async def allocated(client: HubClient, order: dict) -> None:
+    async def served() -> bool:
+        return (await client.order(order["id"]))["status"] == "allocated"
+
+    await wait_until(served, what=f"order {order['id']} allocated")
+
+
 async def served_once(stack: Stack, site: Site) -> None:
     """One order served by a delivery of its size: the hub has a week's supply to estimate new
     orders' dates by, and holds none."""
     async with aiohttp.ClientSession() as session:
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
-        placed = await client.place_order(
-            site.hub,
-            site.sku,
-            2,
-            {"name": "Dinas Kesehatan Uji", "type": "agency", "region": "Kapuas"},
-        )
-
-        async def queued() -> bool:
-            waiting = (await client.queue(site.hub, site.sku))["orders"]
-            return any(o["order_id"] == placed["id"] for o in waiting)
-
-        await wait_until(queued, what="the first order in the queue")
+        first = await waiting_order(client, site, 2)
         await deliver_what_waits(client, site)
-
-        async def served() -> bool:
-            return (await client.order(placed["id"]))["status"] == "allocated"
-
-        await wait_until(served, what="the first order served")
+        await allocated(client, first)
 
 
 def new_phone() -> str:
