@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from services.console.accounts import Role
 from tests.support.console import Account
+from tests.support.storefront import Site, new_address
 from tools.stack import Stack
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -126,3 +127,34 @@ async def signed_in(new_page, operators: dict[Role, Account]):
         return await sign_in(await new_page(viewport), operators[role], then)
 
     return make
+
+
+@pytest.fixture
+async def phone_pages(request: pytest.FixtureRequest, browser: Browser, site: Site):
+    """`await phone_pages(javascript=False)`: a phone's browser, counting the bytes each page
+    brings."""
+    contexts = []
+
+    async def make(javascript: bool) -> Page:
+        context = await browser.new_context(
+            base_url=site.url,
+            viewport=PHONE,
+            java_script_enabled=javascript,
+            locale="id-ID",
+            extra_http_headers={"X-Forwarded-For": new_address()},
+        )
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = await context.new_page()
+        page.weights = {}
+
+        async def weigh(response) -> None:
+            kind = response.request.resource_type
+            if kind in ("document", "stylesheet", "script") and not 300 <= response.status < 400:
+                page.weights[response.url] = (kind, len(await response.body()))
+
+        page.on("response", weigh)
+        return page
+
+    yield make
+    await close_contexts(request, contexts)

@@ -8,114 +8,31 @@ stylesheet and script, and none wider than the phone."""
 import re
 
 import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import expect
 
-from tests.browser.conftest import PHONE, TIMEOUT_MS, close_contexts, screenshot
+from tests.browser.buying import (
+    DAY,
+    TRACKING_CODE,
+    answers_checked,
+    code_typed,
+    figure,
+    fits,
+    order_form_sent,
+    placed,
+    reload_until,
+)
 from tests.support.storefront import (
     Site,
     allocated,
     codes_sent,
     deliver_what_waits,
-    new_address,
     new_phone,
     waiting_order,
 )
 from tools.client import wait_until
 
 pytestmark = pytest.mark.browser
-PAGE_BUDGET = 60 * 1024
 JAVASCRIPT = pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
-TRACKING_CODE = re.compile(r"[0-9A-Z]{5}-[0-9A-Z]{5}")
-DAY = re.compile(r"^\d{1,2} \w+ \d{4}$")
-
-
-@pytest.fixture
-async def phone_pages(request: pytest.FixtureRequest, browser: Browser, site: Site):
-    """`await phone_pages(javascript=False)`: a phone's browser, counting the bytes each page
-    brings."""
-    contexts = []
-
-    async def make(javascript: bool) -> Page:
-        context = await browser.new_context(
-            base_url=site.url,
-            viewport=PHONE,
-            java_script_enabled=javascript,
-            locale="id-ID",
-            extra_http_headers={"X-Forwarded-For": new_address()},
-        )
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        page = await context.new_page()
-        page.weights = {}
-
-        async def weigh(response) -> None:
-            kind = response.request.resource_type
-            if kind in ("document", "stylesheet", "script") and not 300 <= response.status < 400:
-                page.weights[response.url] = (kind, len(await response.body()))
-
-        page.on("response", weigh)
-        return page
-
-    yield make
-    await close_contexts(request, contexts)
-
-
-async def fits(page: Page, name: str) -> None:
-    """No wider than the phone, within the budget with its stylesheet and script; photographed."""
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name} is {width}px wide"
-    await page.wait_for_load_state()
-    document = page.weights.get(page.url, ("document", 0))[1]
-    # Both are kept by the browser once fetched, but a first visit brings them.
-    extras = sum(size for kind, size in page.weights.values() if kind != "document")
-    assert 0 < document and document + extras < PAGE_BUDGET, (name, document, extras)
-    await screenshot(page, f"storefront/{name}-360")
-
-
-def figure(page: Page, term: str) -> Locator:
-    """The value beside `term` in the order's summary."""
-    return page.locator(".summary div").filter(has=page.get_by_text(term, exact=True)).locator("dd")
-
-
-async def reload_until(page: Page, text: str) -> None:
-    """The page reloaded until it shows `text`: the allocator works in its own time."""
-
-    async def shown() -> bool:
-        await page.reload()
-        return await page.get_by_text(text, exact=True).count() > 0
-
-    await wait_until(shown, what=f"{text!r} on {page.url}")
-
-
-async def answers_checked(page: Page, phone: str, name: str) -> None:
-    """Every field filled in from the home page on, and the answers shown to check."""
-    await page.goto("/")
-    await page.get_by_role("link", name="Pesan Masker kain 3 lapis").click()
-    await page.get_by_label("Jumlah unit").fill("2")
-    await page.get_by_label("Ya, terima sebagian dulu").check()
-    await page.get_by_label("Nama (orang atau lembaga)").fill(name)
-    await page.get_by_label("Jenis pembeli").select_option("individual")
-    await page.get_by_label("Kabupaten/kota").fill("Kapuas")
-    await page.get_by_label("Nomor HP").fill(phone)
-    await page.get_by_label("Email (tidak wajib)").fill("yohanes@contoh.id")
-    await page.get_by_label("Bahasa pesan").select_option("id")
-    await page.get_by_label("Kabari saya lewat").select_option("whatsapp")
-    await page.get_by_role("button", name="Lanjut").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Periksa pesanan Anda")
-    await expect(page.get_by_text(name)).to_be_visible()
-    await expect(page.get_by_text("yohanes@contoh.id")).to_be_visible()
-
-
-async def order_form_sent(page: Page, phone: str, name: str) -> None:
-    """The form filled in, checked and the code asked for."""
-    await answers_checked(page, phone, name)
-    await page.get_by_role("button", name="Kirim kode ke HP saya").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Ketik kode dari HP Anda")
-
-
-async def code_typed(page: Page, code: str) -> None:
-    await page.get_by_label("Kode", exact=True).fill(code)
-    await page.get_by_role("button", name="Lanjut").click()
 
 
 @JAVASCRIPT
@@ -160,7 +77,7 @@ async def test_a_buyer_orders_follows_the_order_until_it_is_set_aside_and_cancel
     await page.get_by_label("Kode pesanan").fill(tracking.lower().replace("-", " "))
     await page.get_by_role("button", name="Lacak").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text(tracking)
-    await wait_until(lambda: _placed(page), what="the order's place and estimated date on its page")
+    await wait_until(lambda: placed(page), what="the order's place and estimated date on its page")
     await expect(figure(page, "Tempat di antrean")).to_have_text(re.compile(r"^\d+$"))
     await expect(figure(page, "Perkiraan dilayani")).to_have_text(DAY)
     await fits(page, f"{js}-tracking-queued")
@@ -189,14 +106,6 @@ async def test_a_buyer_orders_follows_the_order_until_it_is_set_aside_and_cancel
 
     await page.get_by_role("link", name="English").click()
     await expect(figure(page, "Status")).to_have_text("Cancelled")
-
-
-async def _placed(page: Page) -> bool:
-    """The page (reloaded) shows a place in the queue and an estimated date."""
-    await page.reload()
-    place = await figure(page, "Tempat di antrean").inner_text()
-    likely = await figure(page, "Perkiraan dilayani").inner_text()
-    return place.isdigit() and bool(DAY.match(likely))
 
 
 @JAVASCRIPT
