@@ -14,7 +14,8 @@ DAY = re.compile(r"^\d{1,2} \w+ \d{4}$")
 
 
 async def fits(page: Page, name: str) -> None:
-    """No wider than the phone, within the budget with its stylesheet and script; photographed."""
+    """No wider than the phone, within the budget with its stylesheet and script, nothing from
+    another site; photographed."""
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{name} is {width}px wide"
     await page.wait_for_load_state()
@@ -22,6 +23,7 @@ async def fits(page: Page, name: str) -> None:
     # Both are kept by the browser once fetched, but a first visit brings them.
     extras = sum(size for kind, size in page.weights.values() if kind != "document")
     assert 0 < document and document + extras < PAGE_BUDGET, (name, document, extras)
+    assert not page.elsewhere, f"{name} asked another site for {page.elsewhere}"
     await screenshot(page, f"storefront/{name}-360")
 
 

@@ -131,8 +131,8 @@ async def signed_in(new_page, operators: dict[Role, Account]):
 
 @pytest.fixture
 async def phone_pages(request: pytest.FixtureRequest, browser: Browser, site: Site):
-    """`await phone_pages(javascript=False)`: a phone's browser, counting the bytes each page
-    brings."""
+    """`await phone_pages(javascript=False)`: a phone's browser on the buyers' site, counting
+    the bytes each page brings and noting anything asked of another site."""
     contexts = []
 
     async def make(javascript: bool) -> Page:
@@ -146,14 +146,19 @@ async def phone_pages(request: pytest.FixtureRequest, browser: Browser, site: Si
         contexts.append(context)
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
-        page.weights = {}
+        page.weights, page.elsewhere = {}, []
 
         async def weigh(response) -> None:
             kind = response.request.resource_type
             if kind in ("document", "stylesheet", "script") and not 300 <= response.status < 400:
                 page.weights[response.url] = (kind, len(await response.body()))
 
+        def asked(request) -> None:
+            if not request.url.startswith((site.url + "/", "data:")):
+                page.elsewhere.append(request.url)
+
         page.on("response", weigh)
+        page.on("request", asked)
         return page
 
     yield make

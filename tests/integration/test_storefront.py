@@ -118,6 +118,8 @@ async def test_five_wrong_codes_lock_the_check_and_the_right_one_then_places_not
     assert (status, location) == (403, "") and "Kode salah terlalu sering" in page
     status, page, _ = await visitor.post(code_page + "/ulang", {})
     assert status == 403 and "Kode salah terlalu sering" in page
+    status, page = await visitor.get(code_page)  # opened again: no form for a code
+    assert status == 403 and "Kode salah terlalu sering" in page and 'name="kode"' not in page
     assert await placed_for(database, code_page) == 0
 
 
