@@ -1,5 +1,5 @@
 """Fixtures: a sandbox database and vhost, a real SMTP server, local WhatsApp and SMS providers,
-the four services as processes.
+the four services as processes, and the buyers' site beside them.
 
 Everything that needs Postgres or RabbitMQ fails loudly when they cannot be reached; nothing
 skips. Tests share one running stack and keep apart by using a hub each.
@@ -17,6 +17,7 @@ from tests.support.console import Account, ConsoleSession, make_operator
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tests.support.stack_env import OPERATOR_TOKEN, PARTNERS_BUYER_TYPES, stack_env
+from tests.support.storefront import Site, Visitor, running_site, served_once
 from tools.client import HubClient, new_hub_code
 from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
@@ -166,3 +167,20 @@ async def console_as(stack: Stack, operators: dict[Role, Account], hub: str):
     yield sign_in
     for session in opened:
         await session.close()
+
+
+@pytest.fixture(scope="session")
+async def site(stack: Stack, tmp_path_factory) -> Site:
+    """The buyers' site, one process for the run (each start costs seconds): its hub has had
+    supply, so new orders get an estimated date, and holds none, so they wait in the queue."""
+    async with running_site(stack, tmp_path_factory.mktemp("storefront")) as running:
+        await served_once(stack, running)
+        yield running
+
+
+@pytest.fixture
+async def visitor(site: Site) -> Visitor:
+    """A browser without a browser on the buyers' site, from an address of its own."""
+    made = Visitor(site)
+    yield made
+    await made.close()

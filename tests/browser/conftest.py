@@ -17,6 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from services.console.accounts import Role
 from tests.support.console import Account
+from tests.support.storefront import Site, new_address
 from tools.stack import Stack
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -91,6 +92,11 @@ async def new_page(request: pytest.FixtureRequest, browser: Browser, console_url
         return await context.new_page()
 
     yield make
+    await close_contexts(request, contexts)
+
+
+async def close_contexts(request: pytest.FixtureRequest, contexts: list[BrowserContext]) -> None:
+    """Each context closed, its pages photographed first if the test failed."""
     if request.node.stash.get(_FAILED, False):
         test = re.sub(r"[^\w.-]+", "_", request.node.name)
         for c, context in enumerate(contexts):
@@ -121,3 +127,39 @@ async def signed_in(new_page, operators: dict[Role, Account]):
         return await sign_in(await new_page(viewport), operators[role], then)
 
     return make
+
+
+@pytest.fixture
+async def phone_pages(request: pytest.FixtureRequest, browser: Browser, site: Site):
+    """`await phone_pages(javascript=False)`: a phone's browser on the buyers' site, counting
+    the bytes each page brings and noting anything asked of another site."""
+    contexts = []
+
+    async def make(javascript: bool) -> Page:
+        context = await browser.new_context(
+            base_url=site.url,
+            viewport=PHONE,
+            java_script_enabled=javascript,
+            locale="id-ID",
+            extra_http_headers={"X-Forwarded-For": new_address()},
+        )
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = await context.new_page()
+        page.weights, page.elsewhere = {}, []
+
+        async def weigh(response) -> None:
+            kind = response.request.resource_type
+            if kind in ("document", "stylesheet", "script") and not 300 <= response.status < 400:
+                page.weights[response.url] = (kind, len(await response.body()))
+
+        def asked(request) -> None:
+            if not request.url.startswith((site.url + "/", "data:")):
+                page.elsewhere.append(request.url)
+
+        page.on("response", weigh)
+        page.on("request", asked)
+        return page
+
+    yield make
+    await close_contexts(request, contexts)

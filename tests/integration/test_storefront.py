@@ -7,12 +7,11 @@ codes exist.
 import asyncio
 import re
 
-import pytest
-
 from tests.support.storefront import (
     Site,
     Visitor,
     codes_sent,
+    deliver_what_waits,
     new_phone,
     order_answers,
     running_site,
@@ -21,19 +20,6 @@ from tools.client import FOUNDING_HUB_DETAILS, HubClient, wait_until
 from tools.provider_stubs import WhatsAppCloudStub
 
 TRACKING = re.compile(r"^/lacak/([0-9A-Z]{5}-[0-9A-Z]{5})\?baru=1$")
-
-
-@pytest.fixture(scope="module")
-async def site(stack, tmp_path_factory) -> Site:
-    async with running_site(stack, tmp_path_factory.mktemp("storefront")) as running:
-        yield running
-
-
-@pytest.fixture
-async def visitor(site: Site) -> Visitor:
-    made = Visitor(site)
-    yield made
-    await made.close()
 
 
 async def order_through_the_site(visitor: Visitor, whatsapp: WhatsAppCloudStub, phone: str):
@@ -132,6 +118,8 @@ async def test_five_wrong_codes_lock_the_check_and_the_right_one_then_places_not
     assert (status, location) == (403, "") and "Kode salah terlalu sering" in page
     status, page, _ = await visitor.post(code_page + "/ulang", {})
     assert status == 403 and "Kode salah terlalu sering" in page
+    status, page = await visitor.get(code_page)  # opened again: no form for a code
+    assert status == 403 and "Kode salah terlalu sering" in page and 'name="kode"' not in page
     assert await placed_for(database, code_page) == 0
 
 
@@ -377,13 +365,11 @@ async def test_an_order_is_cancelled_from_its_page_with_a_fresh_code_to_its_phon
 
 
 async def test_a_delivery_shows_on_the_orders_page_with_its_units_and_the_time_to_collect_by(
-    site, visitor, whatsapp, client
+    site, visitor, whatsapp, client, database
 ):
     tracking = await order_through_the_site(visitor, whatsapp, new_phone())
-    producer = await client.register_producer(
-        site.hub, name="Ibu Ratna Produsen", phone=new_phone(), regency="Kapuas"
-    )
-    await client.record_delivery(site.hub, producer["id"], site.sku, 1000)
+    await wait_until(lambda: queued(client, site, database, tracking), what="the order")
+    await deliver_what_waits(client, site)
 
     async def ready_to_collect() -> str | None:
         _, page = await visitor.get(f"/lacak/{tracking}")

@@ -7,27 +7,12 @@ import uuid
 import pytest
 
 from tests.support.storefront import (
-    Site,
     Visitor,
     codes_sent,
     new_phone,
     order_answers,
-    running_site,
 )
 from tools.provider_stubs import WhatsAppCloudStub
-
-
-@pytest.fixture(scope="module")
-async def site(stack, tmp_path_factory) -> Site:
-    async with running_site(stack, tmp_path_factory.mktemp("storefront-attacks")) as running:
-        yield running
-
-
-@pytest.fixture
-async def visitor(site: Site) -> Visitor:
-    made = Visitor(site)
-    yield made
-    await made.close()
 
 
 async def checks_of(database, phone: str) -> int:

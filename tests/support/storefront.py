@@ -4,7 +4,8 @@ sends the form token back like a form would, and reads the code from the WhatsAp
 
 Each visitor comes from an address of its own (the site trusts X-Forwarded-For here, as it
 would behind the proxy), and each test uses phones of its own, so the hourly limits of one test
-never reach another.
+never reach another. One site serves the whole run (tests/conftest.py): its hub never keeps
+units on hand (deliveries are of exactly what waits), so every new order waits in the queue.
 """
 
 import re
@@ -75,6 +76,54 @@ async def running_site(
         yield Site(process.url, hub, "masker-kain", process)
     finally:
         process.stop()
+
+
+async def deliver_what_waits(client: HubClient, site: Site) -> int:
+    """A delivery of exactly the units the hub's queue waits for: every waiting order is served
+    and nothing is left on hand, so the next order placed waits in the queue as a new one would.
+    Call it once the order to be served shows in the queue."""
+    waiting = (await client.queue(site.hub, site.sku))["orders"]
+    units = sum(o["quantity"] - o["allocated"] - o["forfeited"] for o in waiting)
+    assert units > 0, "nothing waits in the queue"
+    producer = await client.register_producer(
+        site.hub, name="Ibu Ratna Produsen", phone=new_phone(), regency="Kapuas"
+    )
+    await client.record_delivery(site.hub, producer["id"], site.sku, units)
+    return units
+
+
+async def waiting_order(client: HubClient, site: Site, quantity: int) -> dict:
+    """An agency's order through the orders API (not the site), once it waits in the queue."""
+    buyer = {
+        "name": f"Dinas Kesehatan {uuid.uuid4().hex[:6]}",
+        "type": "agency",
+        "region": "Kapuas",
+    }
+    placed = await client.place_order(site.hub, site.sku, quantity, buyer)
+
+    async def queued() -> bool:
+        waiting = (await client.queue(site.hub, site.sku))["orders"]
+        return any(o["order_id"] == placed["id"] for o in waiting)
+
+    await wait_until(queued, what=f"order {placed['id']} in the queue")
+    return placed
+
+
+async def allocated(client: HubClient, order: dict) -> None:
+    async def served() -> bool:
+        return (await client.order(order["id"]))["status"] == "allocated"
+
+    await wait_until(served, what=f"order {order['id']} allocated")
+
+
+async def served_once(stack: Stack, site: Site) -> None:
+    """One order served by a delivery of its size: the hub has a week's supply to estimate new
+    orders' dates by, and holds none."""
+    async with aiohttp.ClientSession() as session:
+        client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
+        first = await waiting_order(client, site, 2)
+        await deliver_what_waits(client, site)
+        await allocated(client, first)
 
 
 def new_phone() -> str:

@@ -45,9 +45,16 @@ def _code_page(request, check, *, error: Text | None = None, status: int = 200, 
     return render(request, "code.html", context, status=status)
 
 
+def _locked(request: web.Request, check: asyncpg.Record) -> bool:
+    return check["verified_at"] is None and check["wrong_tries"] >= request.app[CHECK_RULES].tries
+
+
 @routes.get(CODE_PAGE)
 async def code_page(request: web.Request) -> web.Response:
-    return _code_page(request, await _check(request))
+    check = await _check(request)
+    if _locked(request, check):  # opened again (back, reload): no form that takes no code
+        return _code_page(request, check, status=403, state="locked")
+    return _code_page(request, check)
 
 
 @routes.post(CODE_PAGE)
@@ -81,7 +88,7 @@ async def code_again(request: web.Request) -> web.Response:
     check = await _check(request)
     if check["verified_at"] is not None:
         return _code_page(request, check)
-    if check["wrong_tries"] >= request.app[CHECK_RULES].tries:  # locked: start again
+    if _locked(request, check):  # start again
         return _code_page(request, check, status=403, state="locked")
     intent = check["intent"]
     async with request.app[DATABASE].acquire() as conn:
