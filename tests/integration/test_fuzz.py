@@ -94,6 +94,11 @@ BEYOND_SCHEMA = {
     # A name that holds a control character the pattern cannot list, or looks like a link.
     "name_control_character",
     "name_link",
+    # A hub's hours closing before they open, or naming a day twice; a hub taking site orders
+    # without an address and hours.
+    "closes_before_opens",
+    "day_twice",
+    "needs_address_and_hours",
     # A callback_url whose host does not resolve, or not to a public address; or that holds
     # credentials, or is plain http where the operator does not allow it.
     "callback_url_unresolved",
