@@ -49,7 +49,7 @@ class PlacedBatch(BaseModel):
     orders: list[Order]
 
 
-@routes.post("/v1/orders/batch")
+@routes.post("/v1/order-batches")
 @accepting_up_to(MAX_BATCH_BYTES)
 @documented(
     operation_id="placeOrderBatch",

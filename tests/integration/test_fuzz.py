@@ -202,6 +202,10 @@ def test_the_fuzz_reached_real_records():
         method, path = operation.split(" ", 1)
         if path == "/v1/callbacks/{callback_id}/replay":  # none made here: test_callbacks_api
             assert 404 in statuses, (operation, statuses)
+        elif path == "/v1/order-batches":
+            # Its orders name their hub and product inside the list, where the bindings above
+            # do not reach: placed in test_order_batches.
+            assert 422 in statuses, (operation, statuses)
         elif path.endswith(("/cancel", "/fulfil")):  # once done, the order's state says 409
             assert statuses & {200, 409}, (operation, statuses)
         elif method in ("POST", "DELETE"):  # made, or (a phone code) queued to be sent

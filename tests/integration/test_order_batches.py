@@ -1,4 +1,4 @@
-"""Many orders at once (`POST /v1/orders/batch`): all placed in one transaction, each announced
+"""Many orders at once (`POST /v1/order-batches`): all placed in one transaction, each announced
 and queued like a single order, or none at all, with every bad order named by its index; a
 retry under the same Idempotency-Key gets the first answer back and places nothing more."""
 
@@ -31,7 +31,7 @@ async def post_batch(
     sent = dict(headers or STAFF)
     if key is not None:
         sent["Idempotency-Key"] = key
-    url = f"{client.urls['orders']}/v1/orders/batch"
+    url = f"{client.urls['orders']}/v1/order-batches"
     async with client.session.post(url, json={"orders": orders}, headers=sent) as response:
         return response.status, dict(response.headers), await response.read()
 

@@ -113,7 +113,7 @@ async def place_bulk(request: web.Request) -> web.Response:
     try:
         answer = await backends_of(request).post(
             "orders",
-            ("v1", "orders", "batch"),
+            ("v1", "order-batches"),
             language=language(request),
             json=body,
             headers={"Idempotency-Key": key},
