@@ -96,9 +96,18 @@ async def timing_middleware(request: web.Request, handler) -> web.StreamResponse
     return response
 
 
-# A service whose paths carry secrets (the buyers' site: order tracking codes, which open an
-# order's page to whoever holds them) logs each request under its route's template instead.
-LOG_ROUTE_TEMPLATES = web.AppKey("log_route_templates", bool)
+# Paths that carry secrets (order codes, which open an order's page to whoever holds them) are
+# logged as their route's template instead: True for every route (the buyers' site), or the
+# templates of the routes that carry one.
+LOG_ROUTE_TEMPLATES = web.AppKey("log_route_templates", bool | frozenset)
+
+
+def _logged_path(request: web.Request) -> str:
+    templates = request.app.get(LOG_ROUTE_TEMPLATES)
+    if not templates:
+        return request.path
+    route = _route_of(request)
+    return route if templates is True or route in templates else request.path
 
 
 def _route_of(request: web.Request) -> str:
@@ -118,7 +127,7 @@ async def correlation_middleware(request: web.Request, handler) -> web.StreamRes
         log.info(
             "request",
             method=request.method,
-            path=_route_of(request) if request.app.get(LOG_ROUTE_TEMPLATES) else request.path,
+            path=_logged_path(request),
             status=response.status,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )

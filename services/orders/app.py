@@ -15,6 +15,7 @@ from services.orders.standing import allocator_client
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app
+from shared.web import LOG_ROUTE_TEMPLATES
 
 
 class Settings(ServiceSettings):
@@ -61,7 +62,7 @@ def create_app(settings: Settings) -> web.Application:
         per_partner=settings.callback_in_flight_per_partner,
         destinations=settings.callback_destinations(),
     )
-    return service_app(
+    app = service_app(
         settings,
         service="orders",
         migrations=Path(__file__).parent / "migrations",
@@ -81,3 +82,5 @@ def create_app(settings: Settings) -> web.Application:
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],
     )
+    app[LOG_ROUTE_TEMPLATES] = code_api.SECRET_ROUTES
+    return app

@@ -23,10 +23,13 @@ from shared.web import DATABASE, SETTINGS
 
 routes = web.RouteTableDef()
 
+BY_CODE = "/v1/order-codes/{code}"
+SECRET_ROUTES = frozenset({BY_CODE})  # logged as the template: a code opens its order
+
 ORDER_CODE = Text("kode pesanan", "order code")
 
 
-@routes.get("/v1/order-codes/{code}")
+@routes.get(BY_CODE)
 @documented(
     operation_id="getOrderByCode",
     summary=Text("Pesanan menurut kodenya", "An order by its code"),

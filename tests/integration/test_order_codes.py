@@ -16,7 +16,8 @@ from tests.support.stack_env import (
     OPERATOR_VIEWER_TOKEN,
     PARTNERS_BUYER_TYPES,
 )
-from tools.client import ApiError, HubClient
+from tools.client import ApiError, HubClient, wait_until
+from tools.stack import Stack
 
 BUYER = {"name": "Ibu Sari", "type": "individual", "region": "Palangka Raya"}
 CODE_SHAPE = r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$"
@@ -53,6 +54,20 @@ async def test_the_operators_place_orders_with_codes_too(client: HubClient, hub:
     placed = await client.place_order(hub, "masker-kain", 2, BUYER)
 
     assert (await client.order_by_code(placed["code"]))["id"] == placed["id"]
+
+
+async def test_the_orders_log_names_the_route_never_the_code(
+    client: HubClient, hub: str, stack: Stack
+):
+    placed = await client.place_order(hub, "masker-kain", 1, BUYER)
+    await client.order_by_code(placed["code"])
+
+    async def logged() -> str | None:
+        text = stack["orders"].log_path.read_text()
+        return text if '"/v1/order-codes/{code}"' in text else None
+
+    log = await wait_until(logged, what="the look-up by code logged")
+    assert placed["code"] not in log and placed["code"].replace("-", "") not in log
 
 
 @pytest.mark.parametrize("token", [OPERATOR_VIEWER_TOKEN, OPERATOR_STAFF_TOKEN])
