@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from hypothesis import event, example, given, settings
+from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from services.allocator.allocation import allocate, draw, reserve
@@ -513,7 +513,19 @@ def test_fifo_gives_the_same_whether_deliveries_are_filled_one_by_one_or_togethe
         for name, claims in case.queue.items()
     }
     case = replace(case, queue=queue)
+    # A buyer with orders in two classes under a daily cap is served first by whichever class a
+    # delivery's reserve reaches first, and the cap then moves units between everyone's orders:
+    # grouping deliveries may change that (each way is fair). A buyer's type gives one class.
+    assume(not _buyers_in_several_classes(case))
     assert filled_one_lot_at_a_time(case) == total_by_order(case.fill().allocations)
+
+
+def _buyers_in_several_classes(case: Case) -> set[str]:
+    classes = defaultdict(set)
+    for name, claims in case.queue.items():
+        for claim in claims:
+            classes[claim.buyer_key].add(name)
+    return {buyer for buyer, named in classes.items() if len(named) > 1}
 
 
 @PROPERTIES
