@@ -39,3 +39,20 @@ def moment(value: datetime | str | None, language: str, zone: ZoneInfo) -> str:
         value = datetime.fromisoformat(value)
     local = value.astimezone(zone)
     return f"{day(local.date(), language)} {local:%H:%M}"
+
+
+def mask_phone(e164: str | None) -> str:
+    """'+6281234567890' -> '+62812****7890': the country and operator prefix and the last four,
+    enough for its owner to know which phone, not enough to call it.
+
+    At least four digits (more for longer numbers) stay hidden, so a short number never shows
+    whole; the mask has one width, so it does not tell how many digits it hides.
+    """
+    if not e164:
+        return ""
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    plus = "+" if e164.strip().startswith("+") else ""
+    shown = max(0, len(digits) - max(4, len(digits) - 9))
+    tail = min(4, shown // 2)
+    head = shown - tail
+    return f"{plus}{digits[:head]}****{digits[len(digits) - tail :]}"

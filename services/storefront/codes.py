@@ -30,8 +30,3 @@ def same_code(given: str, expected_hash: bytes, secret: bytes, check_id: str) ->
     if len(given) != 6 or not given.isascii() or not given.isdigit():
         return False
     return hmac.compare_digest(phone_code_hash(secret, check_id, given), expected_hash)
-
-
-def masked(phone: str) -> str:
-    """`+6281234567890` -> `+62812****7890`: enough for the buyer to know which phone."""
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:]

@@ -12,15 +12,9 @@ NOT_OFFERED = "Hub ini tidak menerima pesanan lewat situs"
 
 @pytest.fixture(scope="module")
 async def site(stack, tmp_path_factory) -> Site:
+    """A site of its own (the run's `visitor` comes to it): these tests close its hub."""
     async with running_site(stack, tmp_path_factory.mktemp("storefront-hubs")) as running:
         yield running
-
-
-@pytest.fixture
-async def visitor(site: Site) -> Visitor:
-    made = Visitor(site)
-    yield made
-    await made.close()
 
 
 async def home_once(visitor: Visitor, shows: str) -> str | None:

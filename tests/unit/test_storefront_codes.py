@@ -15,7 +15,3 @@ def test_a_phone_code_is_six_digits_and_kept_only_as_a_keyed_hash():
     assert not codes.same_code(code, kept, b"t" * 32, "check-1")  # and to the secret
     for wrong in ("", "12345", "1234567", "١٢٣٤٥٦", "12 456"):
         assert not codes.same_code(wrong, kept, SECRET, "check-1")
-
-
-def test_a_phone_is_shown_masked():
-    assert codes.masked("+6281234567890") == "+62812****7890"

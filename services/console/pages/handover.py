@@ -26,6 +26,7 @@ from services.console.pages.counter_orders import keyed_form
 from services.console.redirects import see_other
 from services.console.sessions import CSRF, OPERATOR, allowed
 from services.console.views import hub_of, language, render
+from shared.formats import mask_phone
 from shared.order_codes import shown
 from shared.problems import Problem, Text
 from shared.web import DATABASE
@@ -62,12 +63,6 @@ NOT_RECORDED = Problem(
         "The order was handed over, but its units could not be read; open the order's page",
     ),
 )
-
-
-def masked(phone: str | None) -> str:
-    """`+6281234567890` -> `+62812****7890`, as the buyers' site shows it: enough to know which
-    phone, not enough to call it."""
-    return phone[:6] + "*" * (len(phone) - 10) + phone[-4:] if phone else ""
 
 
 def held(order: dict[str, Any]) -> int:
@@ -130,7 +125,7 @@ async def _page(
             "why_not": why_not(order, hub_of(request)),
             "overdue": overdue(order, datetime.now(UTC)),
             "product": await _product_name(request, order),
-            "phone": masked(order["buyer"].get("phone")),
+            "phone": mask_phone(order["buyer"].get("phone")),
             "nonce": new_nonce(request[CSRF], operator.id) if operator.may(Role.staff) else "",
         }
     return render(request, "handover.html", context, status=status)

@@ -6,24 +6,11 @@ or an email address there is personal data that nobody needs whole to follow a m
 
 import re
 
-HIDDEN = "****"
+from shared.formats import mask_phone
+
 # Digits in provider text long enough to be a phone number (or an id as revealing as one).
 _PHONE_LIKE = re.compile(r"\+?\d{8,}")
 _LONGEST_LINE = 300
-
-
-def mask_phone(e164: str) -> str:
-    """'+6281234567890' -> '+62812****7890': the country and operator prefix and the last four.
-
-    At least four digits (more for longer numbers) stay hidden, so a short number never shows
-    whole; the mask has one width, so it does not tell how many digits it hides.
-    """
-    digits = "".join(ch for ch in e164 if ch.isdigit())
-    plus = "+" if e164.strip().startswith("+") else ""
-    shown = max(0, len(digits) - max(4, len(digits) - 9))
-    tail = min(4, shown // 2)
-    head = shown - tail
-    return f"{plus}{digits[:head]}{HIDDEN}{digits[len(digits) - tail :]}"
 
 
 def mask_address(address: str) -> str:

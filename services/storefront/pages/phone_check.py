@@ -6,12 +6,13 @@ locks the check. A new code only after the wait, and within the hourly limits.
 import asyncpg
 from aiohttp import web
 
-from services.storefront import actions, checks, codes, store
+from services.storefront import actions, checks, store
 from services.storefront.backends import BACKENDS
 from services.storefront.guards import NO_PAGE, form_of
 from services.storefront.pages.common import CHECK_RULES, asker, check_id_in, try_later
 from services.storefront.views import language, render
 from shared import order_codes
+from shared.formats import mask_phone
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -34,7 +35,7 @@ async def _check(request: web.Request) -> asyncpg.Record:
 def _code_page(request, check, *, error: Text | None = None, status: int = 200, state: str = ""):
     context = {
         "check_id": check["id"],
-        "phone": codes.masked(check["phone"]),
+        "phone": mask_phone(check["phone"]),
         "error": error,
         "errors": {"kode": error} if error else {},
         "purpose": check["purpose"],
