@@ -41,6 +41,20 @@ def moment(value: datetime | str | None, language: str, zone: ZoneInfo) -> str:
     return f"{day(local.date(), language)} {local:%H:%M}"
 
 
+# How Indonesians name their three zones; any other by its name in the tz database.
+_ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def zone_name(zone: ZoneInfo) -> str:
+    """'Asia/Makassar' -> 'WITA': said after a time, so a buyer in another zone reads it right."""
+    return _ZONE_NAMES.get(zone.key, zone.key)
+
+
 def mask_phone(e164: str | None) -> str:
     """'+6281234567890' -> '+62812****7890': the country and operator prefix and the last four,
     enough for its owner to know which phone, not enough to call it.

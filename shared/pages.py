@@ -90,5 +90,11 @@ def page_context(request: web.Request, lang: str) -> dict[str, Any]:
         "number": lambda value: formats.number(value, lang),
         "rupiah": lambda value: formats.rupiah(value, lang),
         "day": lambda value: formats.day(value, lang),
-        "moment": lambda value: formats.moment(value, lang, ZONE),
+        # In the hub's zone (`timezone`, as intake keeps it) where the page has a hub.
+        "moment": lambda value, timezone=None: formats.moment(value, lang, _zone(timezone)),
+        "zone_name": lambda timezone=None: formats.zone_name(_zone(timezone)),
     }
+
+
+def _zone(timezone: str | None) -> ZoneInfo:
+    return ZoneInfo(timezone) if timezone else ZONE

@@ -41,6 +41,25 @@ def test_days_and_moments_in_the_hubs_zone():
     )
 
 
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("Asia/Jakarta", "WIB"),
+        ("Asia/Pontianak", "WIB"),
+        ("Asia/Makassar", "WITA"),
+        ("Asia/Jayapura", "WIT"),
+        ("Asia/Singapore", "Asia/Singapore"),
+    ],
+)
+def test_a_time_names_its_zone_as_indonesians_do(zone, said):
+    assert formats.zone_name(ZoneInfo(zone)) == said
+
+
+def test_a_phone_shows_its_prefix_and_last_four_only():
+    assert formats.mask_phone("+6281234567890") == "+62812****7890"
+    assert formats.mask_phone(None) == ""
+
+
 def test_each_role_may_do_what_the_ones_below_it_may():
     staff = Operator(id=None, username="siti", name="Siti", role=Role.staff)
     assert staff.may(Role.viewer) and staff.may(Role.staff)
