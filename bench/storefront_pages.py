@@ -30,7 +30,8 @@ import jinja2
 from aiohttp import web
 
 from bench.measure import latency_summary
-from services.storefront import codes
+from services.storefront import store
+from shared import order_codes
 from tools.client import FOUNDING_HUB_DETAILS, HubClient
 from tools.sandbox import sandbox
 from tools.stack import ROOT, ServiceProcess, Stack, free_port
@@ -85,20 +86,15 @@ async def tracked_order(client: HubClient, database_url: str) -> str:
     order = await client.place_order(
         HUB, SKU, 2, {"name": "Ibu Bench", "type": "individual", "region": "Kapuas"}
     )
-    code = codes.new_order_code()
-    conn = await asyncpg.connect(database_url)
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": "storefront"})
     try:
+        code = order_codes.order_code_from(order["code"])
         await conn.execute(
-            "INSERT INTO storefront.tracking_codes (code, order_id, phone_check_id, phone_key)"
-            " VALUES ($1, $2, $3, $4)",
-            code,
-            uuid.UUID(order["id"]),
-            uuid.uuid4(),
-            b"bench",
+            store.TRACKING_INSERT, code, uuid.UUID(order["id"]), uuid.uuid4(), b"bench"
         )
     finally:
         await conn.close()
-    return codes.shown(code)
+    return order["code"]
 
 
 async def run(clients: int, seconds: float) -> None:

@@ -23,6 +23,8 @@ from services.storefront.pages.common import (
     ORDER_READS,
     PUBLIC_URL,
 )
+from services.storefront.rendered import RenderedPages
+from services.storefront.views import RENDERED_PAGES
 from shared.guesses import Guesses
 from shared.page_security import security_headers
 from shared.pages import SiteSettings, site_app
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> web.Application:
     app[LOG_ROUTE_TEMPLATES] = True  # /lacak/{code}: a tracking code opens its order's page
     app[PUBLIC_URL] = settings.storefront_public_url.rstrip("/")
     app[CODE_GUESSES] = Guesses.of(settings)
+    app[RENDERED_PAGES] = RenderedPages()
     app[CHECK_RULES] = CheckRules(
         secret=_secret(settings.storefront_code_secret),
         lifetime_seconds=settings.code_lifetime_seconds,

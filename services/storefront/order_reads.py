@@ -13,6 +13,7 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -21,6 +22,7 @@ from services.storefront.backends import BackendError, Backends
 from shared.order_codes import shown
 
 MOST_KEPT = 10_000
+SURE_AFTER = timedelta(minutes=1)
 
 
 class OrderReads:
@@ -31,6 +33,23 @@ class OrderReads:
         self._kept: OrderedDict[str, tuple[float, dict]] = OrderedDict()
         self._reading: dict[str, asyncio.Task] = {}
         self._drawn_here: OrderedDict[str, uuid.UUID] = OrderedDict()
+        self._placed_here: OrderedDict[str, bool] = OrderedDict()
+
+    async def placed_here(self, pool: asyncpg.Pool, order: dict) -> bool:
+        """Whether this site placed the order (so it may cancel it). Kept once sure: the site
+        records an order the moment the orders service answers, so a "no" is final once the
+        order is a minute old (a link in a message may come a moment before the record)."""
+        known = self._placed_here.get(order["id"])
+        if known is None:
+            known = await pool.fetchval(store.PLACED_HERE, uuid.UUID(order["id"]))
+            placed_at = datetime.fromisoformat(order["placed_at"])
+            if known or datetime.now(UTC) - placed_at > SURE_AFTER:
+                self._placed_here[order["id"]] = known
+                while len(self._placed_here) > MOST_KEPT:
+                    self._placed_here.popitem(last=False)
+        else:
+            self._placed_here.move_to_end(order["id"])
+        return known
 
     async def of_code(self, pool: asyncpg.Pool, code: str, *, fresh: bool = False) -> dict | None:
         """The order of a code (as kept), as `order` reads it; None when no order has it (an

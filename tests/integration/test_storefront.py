@@ -343,7 +343,10 @@ async def test_an_order_is_cancelled_from_its_page_with_a_fresh_code_to_its_phon
 
     stranger = Visitor(site)  # knows the code, not the phone
     try:
-        await stranger.get(f"/lacak/{tracking}")
+        _, strangers_page = await stranger.get(f"/lacak/{tracking}")
+        # One page for both (rendered.py), each with their own form token.
+        assert stranger.token and stranger.token != visitor.token
+        assert strangers_page.replace(stranger.token, visitor.token) == page
         status, _, strangers_code_page = await stranger.post(f"/lacak/{tracking}/batal", {})
     finally:
         await stranger.close()

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from services.storefront.guards import keep_cookie
 from services.storefront.pages.common import FIGURES
-from services.storefront.views import LANGUAGE_COOKIE, render
+from services.storefront.views import LANGUAGE_COOKIE, render_shared
 
 routes = web.RouteTableDef()
 HOME = "/"
@@ -28,7 +28,7 @@ def local(target: str | None) -> str:
 @routes.get(HOME)
 async def home(request: web.Request) -> web.Response:
     hubs = await request.app[FIGURES].all()
-    return render(request, "home.html", {"hubs": hubs})
+    return render_shared(request, "home.html", {"hubs": hubs})
 
 
 @routes.get("/bahasa")

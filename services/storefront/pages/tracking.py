@@ -27,7 +27,7 @@ from services.storefront.pages.common import (
     code_sent,
     honeypot_filled,
 )
-from services.storefront.views import PageError, render
+from services.storefront.views import PageError, render, render_shared
 from shared import order_codes
 from shared import order_form as forms
 from shared.problems import Text
@@ -111,7 +111,8 @@ async def order_page(request: web.Request) -> web.Response:
     # The order's own code, also when a code this site drew before opened it.
     code = order["code"]
     open_ = order["status"] in CANCELLABLE
-    placed_here = open_ and await request.app[DATABASE].fetchval(store.PLACED_HERE, order["id"])
+    reads = request.app[ORDER_READS]
+    placed_here = open_ and await reads.placed_here(request.app[DATABASE], order)
     context = {
         "code": code,
         "qr": _qr(f"{request.app[PUBLIC_URL]}/lacak/{code}"),
@@ -125,7 +126,7 @@ async def order_page(request: web.Request) -> web.Response:
         # Placed at the counter or by a partner: the site does not know whose phone to ask.
         "cancel_elsewhere": CANCEL_ELSEWHERE if open_ and not placed_here else None,
     }
-    return render(request, "order.html", context)
+    return render_shared(request, "order.html", context)
 
 
 @routes.get("/pesanan-saya")
