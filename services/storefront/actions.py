@@ -9,16 +9,25 @@ import asyncpg
 
 from services.storefront import store
 from services.storefront.backends import BackendError, Backends
+from services.storefront.figures import Figures
 from services.storefront.views import PageError
 from shared import order_codes
 from shared.problems import Text
 
 NOT_PLACED = Text("Pesanan tidak dapat dibuat", "The order could not be placed")
 NOT_CANCELLED = Text("Pesanan tidak dapat dibatalkan", "The order could not be cancelled")
+HUB_CLOSED = Text(
+    "Hub ini berhenti menerima pesanan lewat situs sejak kode dikirim. Hubungi loket hub itu.",
+    "This hub stopped taking orders on this site after the code was sent. Call its counter.",
+)
 
 
 async def act(
-    conn: asyncpg.Connection, backends: Backends, check: asyncpg.Record, language: str
+    conn: asyncpg.Connection,
+    backends: Backends,
+    figures: Figures,
+    check: asyncpg.Record,
+    language: str,
 ) -> str:
     """Does what the check was for; answers where the buyer goes next."""
     intent = check["intent"]
@@ -34,6 +43,9 @@ async def act(
         return f"/lacak/{order_codes.shown(intent['code'])}?batal=1"
     code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
     if code is None:
+        # The hub may have closed to the site while the code was on its way.
+        if await figures.offered(intent["hub"]) is None:
+            raise PageError(409, NOT_PLACED, HUB_CLOSED)
         order = await _asked(
             backends, "/v1/orders", intent, f"storefront:{check['id']}", language, NOT_PLACED
         )

@@ -153,6 +153,8 @@ async def test_an_admin_creates_a_partner_sees_its_key_once_rotates_and_revokes(
     admin = await console_as(Role.admin)
     home = await admin.page("/mitra")
     assert 'href="/mitra"' in home
+    # Opening any order by its code is offered, never ticked for a new partner.
+    assert 'value="orders:track">' in home and 'value="orders:read" checked>' in home
     name = f"Mitra {uuid.uuid4().hex[:6]}"
     made = await admin.submit(
         "/mitra", {"name": name, "hubs": hub, "scopes": "orders:read", "requests_per_minute": "60"}

@@ -3,7 +3,14 @@ only those that take the site's orders (and its key may order in) are offered.""
 
 import pytest
 
-from tests.support.storefront import Site, Visitor, new_phone, order_answers, running_site
+from tests.support.storefront import (
+    Site,
+    Visitor,
+    codes_sent,
+    new_phone,
+    order_answers,
+    running_site,
+)
 from tools.client import FOUNDING_HUB_DETAILS, HubClient, wait_until
 from tools.provider_stubs import WhatsAppCloudStub
 
@@ -61,6 +68,9 @@ async def test_a_hub_that_takes_no_site_orders_is_not_offered_and_refuses_a_post
 ):
     status, _ = await visitor.get(visitor.form_path)
     assert status == 200
+    asked_before = new_phone()
+    code_page = await visitor.ask_for_code(asked_before)
+    [code] = await codes_sent(whatsapp, asked_before)
     await client.update_hub(site.hub, takes_site_orders=False)
     try:
         page = await wait_until(
@@ -77,6 +87,17 @@ async def test_a_hub_that_takes_no_site_orders_is_not_offered_and_refuses_a_post
             assert (status, location) == (404, ""), page
             assert NOT_OFFERED in page
         assert not whatsapp.to(phone)  # no code was sent
+        # A code sent before the hub closed places nothing after.
+        status, page, location = await visitor.post(code_page, {"kode": code})
+        assert (status, location) == (409, ""), page
+        assert "berhenti menerima pesanan lewat situs" in page
+        found = await client.call(
+            "orders",
+            "GET",
+            f"/v1/orders?hub={site.hub}&q={asked_before[-9:]}",
+            headers=client.as_operator(),
+        )
+        assert found["total"] == 0
     finally:
         await client.update_hub(site.hub, takes_site_orders=True)
     await wait_until(lambda: home_once(visitor, f"/pesan/{site.hub}/"), what="offered again")

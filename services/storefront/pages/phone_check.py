@@ -9,7 +9,13 @@ from aiohttp import web
 from services.storefront import actions, checks, store
 from services.storefront.backends import BACKENDS
 from services.storefront.guards import NO_PAGE, form_of
-from services.storefront.pages.common import CHECK_RULES, asker, check_id_in, try_later
+from services.storefront.pages.common import (
+    CHECK_RULES,
+    FIGURES,
+    asker,
+    check_id_in,
+    try_later,
+)
 from services.storefront.views import language, render
 from shared import order_codes
 from shared.formats import mask_phone
@@ -67,7 +73,7 @@ async def code_given(request: web.Request) -> web.Response:
         answered = await checks.answer(conn, rules, asker(request), check_id, given)
         if answered.answer == "right":
             target = await actions.act(
-                conn, request.app[BACKENDS], answered.check, language(request)
+                conn, request.app[BACKENDS], request.app[FIGURES], answered.check, language(request)
             )
     if answered.answer == "right":  # redirected once the transaction is committed
         raise web.HTTPSeeOther(target)
