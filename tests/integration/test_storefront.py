@@ -290,6 +290,7 @@ async def test_my_orders_lists_the_phones_orders_once_a_code_sent_to_it_is_typed
 
     status, page = await visitor.get(listing)
     assert status == 200 and tracking in page
+    assert " WIB</span>" in page, "placed when, in the hub's zone"
     stranger = Visitor(site)
     try:
         status, page = await stranger.get(listing)

@@ -171,11 +171,17 @@ async def my_orders(request: web.Request) -> web.Response:
     rows = await request.app[DATABASE].fetch(
         store.ORDERS_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
     )
-    reads = request.app[ORDER_READS]
+    reads, figures = request.app[ORDER_READS], request.app[FIGURES]
     orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
+    hubs = {code: await figures.hub(code) for code in {order["hub"] for order in orders}}
     listed = [
-        {"code": order["code"], "order": order, "status": STATUS[order["status"]]}
-        for row, order in zip(rows, orders, strict=True)
+        {
+            "code": order["code"],
+            "order": order,
+            "status": STATUS[order["status"]],
+            "zone": hubs[order["hub"]].timezone if hubs[order["hub"]] else None,
+        }
+        for order in orders
     ]
     return render(request, "my_orders.html", {"listed": listed})
 
