@@ -12,13 +12,13 @@ orders service's (migration 0002).
 import asyncio
 import time
 import uuid
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from services.storefront import store
 from services.storefront.backends import BackendError, Backends
+from services.storefront.recent import Recent
 from shared.order_codes import shown
 
 MOST_KEPT = 10_000
@@ -30,10 +30,10 @@ class OrderReads:
         self._backends = backends
         self._keep_seconds = keep_seconds
         # By the path it was read at: an order's id, or its code.
-        self._kept: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._kept: Recent[str, tuple[float, dict]] = Recent(MOST_KEPT)
         self._reading: dict[str, asyncio.Task] = {}
-        self._drawn_here: OrderedDict[str, uuid.UUID] = OrderedDict()
-        self._placed_here: OrderedDict[str, bool] = OrderedDict()
+        self._drawn_here: Recent[str, uuid.UUID] = Recent(MOST_KEPT)
+        self._placed_here: Recent[str, bool] = Recent(MOST_KEPT)
 
     async def placed_here(self, pool: asyncpg.Pool, order: dict) -> bool:
         """Whether this site placed the order (so it may cancel it). Kept once sure: the site
@@ -45,10 +45,6 @@ class OrderReads:
             placed_at = datetime.fromisoformat(order["placed_at"])
             if known or datetime.now(UTC) - placed_at > SURE_AFTER:
                 self._placed_here[order["id"]] = known
-                while len(self._placed_here) > MOST_KEPT:
-                    self._placed_here.popitem(last=False)
-        else:
-            self._placed_here.move_to_end(order["id"])
         return known
 
     async def of_code(self, pool: asyncpg.Pool, code: str, *, fresh: bool = False) -> dict | None:
@@ -56,7 +52,6 @@ class OrderReads:
         unknown code is asked each time: it may be placed a moment later)."""
         order_id = self._drawn_here.get(code)
         if order_id is not None:
-            self._drawn_here.move_to_end(code)
             return await self.order(order_id, fresh=fresh)
         try:
             return await self._read(f"/v1/order-codes/{shown(code)}", fresh)
@@ -67,8 +62,6 @@ class OrderReads:
         if order_id is None:
             return None
         self._drawn_here[code] = order_id  # a code never changes its order
-        while len(self._drawn_here) > MOST_KEPT:
-            self._drawn_here.popitem(last=False)
         return await self.order(order_id, fresh=fresh)
 
     async def order(self, order_id: uuid.UUID, *, fresh: bool = False) -> dict:
@@ -79,7 +72,6 @@ class OrderReads:
     async def _read(self, path: str, fresh: bool) -> dict:
         kept = self._kept.get(path)
         if kept is not None and not fresh and time.monotonic() - kept[0] < self._keep_seconds:
-            self._kept.move_to_end(path)
             return kept[1]
         task = self._reading.get(path)
         if task is None or fresh:
@@ -92,7 +84,4 @@ class OrderReads:
     async def _asked(self, path: str) -> dict:
         order = await self._backends.get("orders", path)
         self._kept[path] = (time.monotonic(), order)
-        self._kept.move_to_end(path)
-        while len(self._kept) > MOST_KEPT:
-            self._kept.popitem(last=False)
         return order

@@ -8,8 +8,9 @@ nothing a page shows can contain. Bounded: the least recently shown pages are fo
 """
 
 import secrets
-from collections import OrderedDict
 from typing import Any
+
+from services.storefront.recent import Recent
 
 MOST_KEPT = 2_000
 
@@ -17,21 +18,15 @@ MOST_KEPT = 2_000
 class RenderedPages:
     def __init__(self) -> None:
         self.token_mark = secrets.token_hex(16)
-        self._pages: OrderedDict[tuple, tuple[dict[str, Any], str]] = OrderedDict()
+        self._pages: Recent[tuple, tuple[dict[str, Any], str]] = Recent(MOST_KEPT)
 
     def kept(self, key: tuple, context: dict[str, Any]) -> str | None:
         """The page rendered for `key` from an equal context, if any."""
         page = self._pages.get(key)
-        if page is None or page[0] != context:
-            return None
-        self._pages.move_to_end(key)
-        return page[1]
+        return None if page is None or page[0] != context else page[1]
 
     def keep(self, key: tuple, context: dict[str, Any], body: str) -> None:
         self._pages[key] = (context, body)
-        self._pages.move_to_end(key)
-        while len(self._pages) > MOST_KEPT:
-            self._pages.popitem(last=False)
 
     def for_visitor(self, body: str, form_token: str) -> str:
         return body.replace(self.token_mark, form_token)
