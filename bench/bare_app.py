@@ -24,6 +24,7 @@ from shared.config import ServiceSettings
 from shared.guesses import GUESSES, Guesses
 from shared.logging import configure_logging
 from shared.operators import require_operator
+from shared.order_codes import new_order_code, shown
 from shared.web import (
     MAX_BODY_BYTES,
     SETTINGS,
@@ -45,6 +46,7 @@ async def plumbed(request: web.Request) -> web.Response:
     new = await read_json(request, NewOrder)
     order = Order(
         id=uuid.uuid4(),
+        code=shown(new_order_code()),
         hub=new.hub,
         sku=new.sku,
         quantity=new.quantity,

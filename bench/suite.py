@@ -518,7 +518,8 @@ async def e2e_step(
             cpu_before = {name: cpu_of(p) for name, p in pids.items()}
             infrastructure = {"rabbitmq": broker_pids(), "whatsapp stub": [stub.pid]}
             infrastructure_before = {name: cpu_of(p) for name, p in infrastructure.items()}
-            database = BackendCpu(conn)
+            # A connection of its own: the sampler's probes query `conn` meanwhile.
+            database = BackendCpu(await asyncpg.connect(box.database_url))
             await database.start()
             sampler.start()
             spies = {}
@@ -544,11 +545,12 @@ async def e2e_step(
             )
             messages = await _buyer_messages(stub, result, timeout=10.0)
             cpu = {name: cpu_of(p) - cpu_before[name] for name, p in pids.items()}
+            await sampler.stop()
             beneath = {
                 **{f"postgres for {n}": used for n, used in (await database.used()).items()},
                 **{n: cpu_of(p) - infrastructure_before[n] for n, p in infrastructure.items()},
             }
-            await sampler.stop()
+            await database.conn.close()
             profiles = {}
             for name, recording in spies.items():
                 title = f"{name}, whole system at {rate:g} orders/s"
