@@ -38,7 +38,7 @@ from services.console import reports
 from services.console.backends import url_path
 from tools import founding_day
 from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import service_url
+from tools.local_services import service_url
 
 console = Console()
 SERVICES = ("intake", "orders", "allocator", "notifier")

@@ -17,8 +17,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from services.console.accounts import Role
 from tests.support.console import Account
+from tests.support.stack import Stack
 from tests.support.storefront import Site, new_address
-from tools.stack import Stack
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # What this machine's Chromium needs to start headless in a container, and to stay off the net.

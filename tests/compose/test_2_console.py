@@ -10,7 +10,7 @@ from tests.compose.readme import on_terminal, readme_blocks
 from tests.support.console import Account, ConsoleSession
 from tools.client import HubClient, wait_until
 from tools.founding_day import founding_day, in_queue_order
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 PASSWORD = "kata-sandi-smoke-2026"
 FIGURE = re.compile(r'data-figure="(\w+)">([\d.,]+)<')

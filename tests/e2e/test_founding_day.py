@@ -12,6 +12,8 @@ from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
 from tests.support.allocator_invariants import units_given_once
 from tests.support.mailbox import Mailbox
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import (
     SKU,
@@ -23,9 +25,7 @@ from tools.founding_day import (
     in_queue_order,
     play,
 )
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox
-from tools.stack import Stack
 
 
 def class_of(order: dict) -> str:

@@ -30,7 +30,7 @@ import asyncpg
 from tests.faults.stream import Stream
 from tests.support import allocator_invariants as invariants
 from tests.support.mailbox import Mailbox
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
 PURPOSES = {

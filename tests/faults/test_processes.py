@@ -17,7 +17,7 @@ from tests.faults.stream import Stream
 from tests.faults.world import CONSUMER_TIMEOUT_MS, Faults
 from tests.support.bus import EventTap
 from tools.client import wait_until
-from tools.stack import SERVICES
+from tools.local_services import SERVICES
 
 # SIGTERM: a service finishes what it holds and is gone within this.
 GRACEFUL_EXIT_SECONDS = 10.0

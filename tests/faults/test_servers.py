@@ -8,7 +8,7 @@ from shared.fields import normalise_phone
 from tests.faults.stream import SKU, Stream
 from tests.faults.world import Faults, World
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.stack import ServiceProcess
+from tools.local_services import ServiceProcess
 
 
 async def test_the_broker_stopped_and_started_again_loses_nothing(faults: Faults):

@@ -18,12 +18,12 @@ import asyncpg
 from tests.faults.ledger import Ledger, Providers, check, sends_of_unknown_fate, settle
 from tests.faults.stream import Stream
 from tests.support.mailbox import Mailbox
+from tests.support.private_servers import PrivatePostgres, PrivateRabbit
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tests.support.stack_env import stack_env
+from tests.support.tcp_proxy import TcpProxy
 from tools.client import HubClient, new_hub_code
-from tools.private_servers import PrivatePostgres, PrivateRabbit
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
-from tools.stack import Stack
-from tools.tcp_proxy import TcpProxy
 
 DATABASE = "plut"
 # The broker takes a delivery back from a consumer that holds it unacknowledged this long.

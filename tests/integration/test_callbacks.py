@@ -15,8 +15,8 @@ import asyncpg
 
 from services.orders.callback_post import COULD_NOT_CONNECT
 from tests.support.partner_endpoint import CallbackPartner
+from tests.support.stack import Stack
 from tools.client import HubClient, wait_until
-from tools.stack import Stack
 
 SKU = "masker-kain"
 BUYER = {"name": "Koperasi Maju", "type": "business", "region": "Sampit", "reference": "po-77"}

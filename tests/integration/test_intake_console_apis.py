@@ -16,9 +16,9 @@ from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired
 from tests.support.bus import EventTap, publish_event
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.refusals import row_counts
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
 
 SKU = "masker-kain"
 WIB = ZoneInfo("Asia/Jakarta")

@@ -30,9 +30,9 @@ from tests.support.events import (
     todays_summary,
 )
 from tests.support.mailbox import Mailbox
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
-from tools.stack import Stack
 
 
 def new_phone() -> str:

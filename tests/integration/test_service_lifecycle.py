@@ -3,8 +3,9 @@
 import json
 import uuid
 
+from tests.support.stack import Stack
 from tools.client import HubClient, wait_until
-from tools.stack import SERVICES, Stack
+from tools.local_services import SERVICES
 
 
 async def test_every_service_is_alive_and_ready(client: HubClient):

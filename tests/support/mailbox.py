@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 
 class Mailbox:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from examples.partner_client import verify
+from tests.support.stack import serve_locally
 from tests.support.stack_env import PARTNER_HOST, PARTNERS_BUYER_TYPES
 from tools.client import HubClient
-from tools.stack import serve_locally
 
 
 @dataclass(frozen=True)

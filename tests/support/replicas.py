@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tools.stack import ServiceProcess, Stack
+from tests.support.stack import Stack
+from tools.local_services import ServiceProcess
 
 
 @asynccontextmanager

@@ -3,7 +3,7 @@ retries, holds and callbacks happen within a test. Used by tests/conftest.py's s
 by the faults suite's own stacks (tests/faults/conftest.py)."""
 
 from tests.support.mailbox import Mailbox
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 # The operator tokens the test stacks run with, one per role; `HubClient(...,
 # operator_token=...)` sends the admin's, the console the one of whoever signed in.

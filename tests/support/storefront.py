@@ -18,10 +18,11 @@ from pathlib import Path
 import aiohttp
 
 from shared.events import CLASS_OF_BUYER_TYPE
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import Stack, free_port
 from tests.support.stack_env import OPERATOR_TOKEN
 from tools.client import FOUNDING_HUB_DETAILS, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
-from tools.stack import ServiceProcess, Stack, free_port
+from tools.local_services import ServiceProcess
 
 _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 _CODE_PAGE = re.compile(r"^/kode/[0-9a-f-]{36}$")

@@ -11,7 +11,7 @@ from services.notifier.channels.base import Outcome, SendFailure
 from services.notifier.channels.email import Email
 from tests.support.mailbox import Mailbox
 from tests.support.outgoing import CONTENT, assert_discreet, outgoing
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 ADDRESS = "siti.aminah@contoh.id"
 SENDER = "PLUT Kalteng <pesan@plut.test>"

@@ -11,8 +11,8 @@ from services.notifier.channels.base import Outcome, SendFailure
 from services.notifier.channels.http_api import Answer
 from services.notifier.channels.sms import Sms, accepted_or_failure
 from tests.support.outgoing import assert_discreet, outgoing
-from tools.provider_stubs import SmsGatewayStub
-from tools.stack import free_port
+from tests.support.provider_stubs import SmsGatewayStub
+from tests.support.stack import free_port
 
 NUMBER = "+6281234567890"
 TIMEOUT = 0.5  # the adapter's; a hanging stub answers after 2 s

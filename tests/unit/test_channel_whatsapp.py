@@ -9,8 +9,8 @@ from services.notifier.channels.base import Outcome, SendFailure
 from services.notifier.channels.http_api import Answer
 from services.notifier.channels.whatsapp import WhatsApp, failure
 from tests.support.outgoing import assert_discreet, outgoing
-from tools.provider_stubs import WhatsAppCloudStub
-from tools.stack import free_port
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import free_port
 
 NUMBER = "+6281234567890"
 TIMEOUT = 0.5  # the adapter's; a hanging stub answers after 2 s

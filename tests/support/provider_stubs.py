@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tools.stack import serve_locally
+from tests.support.stack import serve_locally
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""The four services as plain processes, the way they run in production but without Docker.
+"""The services as plain processes on this machine, the way they run in production but without
+Docker: where a command finds each one, the environment they share, and one process's life.
 
-Used by the tests, the benchmarks and `python -m tools.run_local`.
+Used by `python -m tools.run_local`, `plut`, the founding-day command, and the tests' stack
+(tests/support/stack.py).
 """
 
 import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import aiohttp.web
 
 SERVICES = ("intake", "orders", "allocator", "notifier", "console", "storefront")
 DEFAULT_PORTS = {
@@ -36,25 +36,29 @@ def service_url(name: str) -> str:
     return os.environ.get(f"{name.upper()}_URL") or f"http://127.0.0.1:{port}"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-async def serve_locally(
-    app: aiohttp.web.Application, host: str = "127.0.0.1"
-) -> tuple[aiohttp.web.AppRunner, int]:
-    """Serve a stand-in's `app` on a free port of a loopback address (`host`); answer its runner
-    (to clean up) and port.
-
-    A handler whose client hung up is cancelled, so a stand-in counts only requests still open.
-    """
-    runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
-    await runner.setup()
-    port = free_port(host)
-    await aiohttp.web.TCPSite(runner, host, port).start()
-    return runner, port
+def services_env(*, database_url: str, amqp_url: str, ports: dict[str, int]) -> dict[str, str]:
+    """The environment every process of one system on loopback `ports` shares."""
+    return {
+        "DATABASE_URL": database_url,
+        "AMQP_URL": amqp_url,
+        # These processes serve plain HTTP on this machine: the console's cookies must be
+        # sent over it (production, behind TLS, leaves SECURE_COOKIES on).
+        "SECURE_COOKIES": "false",
+        # The orders service asks the allocator where an order stands; the console asks all.
+        **{
+            f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+            for name in ("intake", "orders", "allocator", "notifier")
+        },
+        # The notifier links buyers' messages to their order's page on the buyers' site.
+        "PUBLIC_SITE_URL": f"http://127.0.0.1:{ports['storefront']}",
+        # The API documents' servers: where these processes answer.
+        "PUBLIC_URLS": json.dumps(
+            {
+                name: f"http://127.0.0.1:{ports[name]}"
+                for name in ("intake", "orders", "allocator", "notifier")
+            }
+        ),
+    }
 
 
 @dataclass
@@ -86,7 +90,9 @@ class ServiceProcess:
             start_new_session=True,
         )
 
-    async def wait_ready(self, timeout: float = 30.0) -> None:
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        """Until /ready answers 200. The limit only ends a start-up that will never finish (a
+        busy machine starts slowly, so it is far above any start-up that will)."""
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
@@ -138,84 +144,3 @@ class ServiceProcess:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-@dataclass
-class Stack:
-    services: dict[str, ServiceProcess]
-
-    @classmethod
-    def plan(
-        cls,
-        *,
-        database_url: str,
-        amqp_url: str,
-        log_dir: Path | None,
-        extra_env: dict[str, str] | None = None,
-        ports: dict[str, int] | None = None,
-    ) -> "Stack":
-        if log_dir is not None:
-            log_dir.mkdir(parents=True, exist_ok=True)
-        ports = {name: (ports or {}).get(name) or free_port() for name in SERVICES}
-        env = {
-            "DATABASE_URL": database_url,
-            "AMQP_URL": amqp_url,
-            # These processes serve plain HTTP on this machine: the console's cookies must be
-            # sent over it (production, behind TLS, leaves SECURE_COOKIES on).
-            "SECURE_COOKIES": "false",
-            # The orders service asks the allocator where an order stands; the console asks all.
-            **{
-                f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
-                for name in ("intake", "orders", "allocator", "notifier")
-            },
-            # The notifier links buyers' messages to their order's page on the buyers' site.
-            "PUBLIC_SITE_URL": f"http://127.0.0.1:{ports['storefront']}",
-            # The API documents' servers: where these processes answer.
-            "PUBLIC_URLS": json.dumps(
-                {
-                    name: f"http://127.0.0.1:{ports[name]}"
-                    for name in ("intake", "orders", "allocator", "notifier")
-                }
-            ),
-            **(extra_env or {}),
-        }
-        return cls(
-            {
-                name: ServiceProcess(
-                    name=name,
-                    port=ports[name],
-                    env=env,
-                    log_path=log_dir / f"{name}.log" if log_dir else None,
-                )
-                for name in SERVICES
-            }
-        )
-
-    def __getitem__(self, name: str) -> ServiceProcess:
-        return self.services[name]
-
-    def replica(
-        self, name: str, log_path: Path, env: dict[str, str] | None = None
-    ) -> ServiceProcess:
-        """Another process of a service on its own port, with the stack's database and broker
-        (and `env` over the stack's environment)."""
-        return ServiceProcess(
-            name=name,
-            port=free_port(),
-            env={**self.services[name].env, **(env or {})},
-            log_path=log_path,
-        )
-
-    def urls(self) -> dict[str, str]:
-        return {name: service.url for name, service in self.services.items()}
-
-    async def start(self) -> None:
-        for service in self.services.values():
-            service.start()
-        await asyncio.gather(*(service.wait_ready() for service in self.services.values()))
-
-    def stop(self) -> dict[str, int | None]:
-        """Stop all at once (each drains its own work), answering each exit code."""
-        for service in self.services.values():
-            service.terminate()
-        return {name: service.stop() for name, service in self.services.items()}

@@ -29,7 +29,7 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 
 class ServerError(RuntimeError):
