@@ -121,8 +121,11 @@ class ServiceProcess:
             self._terminating = True
             self.process.send_signal(signal.SIGTERM)
 
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM and wait for a graceful exit; answer the exit code."""
+    def stop(self, timeout: float = 60.0) -> int | None:
+        """SIGTERM and wait for a graceful exit; answer the exit code. After `timeout` (far
+        above any graceful exit, however busy the machine) SIGKILL. It blocks: a test calls it
+        in a thread (`asyncio.to_thread`), so that the stand-ins on its event loop still
+        answer the service draining."""
         if self.process is None or self.process.poll() is not None:
             self._close_log()
             return None if self.process is None else self.process.returncode

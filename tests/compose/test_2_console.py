@@ -48,7 +48,7 @@ async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
             shown = {name: int(re.sub(r"\D", "", value)) for name, value in FIGURE.findall(page)}
             return shown if shown == expected else None
 
-        await wait_until(figures_shown, what=f"Today at {hub} showing {expected}", timeout=30)
+        await wait_until(figures_shown, what=f"Today at {hub} showing {expected}")
     finally:
         await session.close()
 

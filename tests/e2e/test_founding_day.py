@@ -248,7 +248,7 @@ async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
         await second.wait_ready()
         pair = await play(client, new_hub_code("pair"), scenario)
     finally:
-        assert second.stop() == 0, second.log_tail()
+        assert await asyncio.to_thread(second.stop) == 0, second.log_tail()
 
     alone = await play(client, new_hub_code("alone"), scenario)
     assert [o["allocated"] for o in pair.orders] == [o["allocated"] for o in alone.orders]

@@ -215,7 +215,7 @@ async def settle(
     fault: str,
     *,
     since: float,
-    timeout: float = 30.0,
+    timeout: float,
 ) -> Ledger:
     """Look until everything has drained or `timeout` seconds after `since` (time.monotonic(),
     when the fault was undone and the stream had ended); answer the books as they stand."""

@@ -28,8 +28,10 @@ from tools.client import HubClient, new_hub_code
 DATABASE = "plut"
 # The broker takes a delivery back from a consumer that holds it unacknowledged this long.
 CONSUMER_TIMEOUT_MS = 5000
-# After a fault is undone (and the stream has ended), everything has drained within this.
-DRAIN_SECONDS = 30.0
+# After a fault is undone (and the stream has ended), how long the books are looked at before
+# the test gives up on them draining: only a guard against a wait that will never end, far
+# above any drain on a loaded machine. How long it took is in the suite's summary.
+DRAIN_SECONDS = 300.0
 
 
 @dataclass
@@ -140,8 +142,8 @@ class Faults:
     ) -> tuple[Stream, Ledger]:
         """Start a stream on a new hub; `inject` waits for its moment, does the fault, undoes
         it and returns (a note for the summary, or None); then the stream places `tail` more
-        orders and ends, the backlog must drain within DRAIN_SECONDS, and everything must add
-        up.
+        orders and ends, the backlog must drain (DRAIN_SECONDS is only a guard), and everything
+        must add up.
 
         `sends_may_repeat`: the fault may interrupt a send between the provider's answer and its
         record (a notifier crash, the database lost): such a message may go twice, where the

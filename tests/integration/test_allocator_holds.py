@@ -74,7 +74,7 @@ async def test_handed_over_units_never_expire(
 
     await wait_until(handed_over, what="allocation fulfilled")
     later = await database.fetchval("SELECT now() + interval '3 seconds'")
-    await wait_until(lambda: _after(database, later), what="the hold's time to pass", timeout=10)
+    await wait_until(lambda: _after(database, later), what="the hold's time to pass")
     assert not [e for e in tap.of_hub(hub) if e.type == "order.expired"]
     assert (await client.stock(hub, SKU))["available"] == 0
 

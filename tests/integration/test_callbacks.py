@@ -158,7 +158,7 @@ async def test_two_replicas_post_each_callback_once_within_the_partners_cap(
         delivered = await first.endpoint.wait_for(15) + await second.endpoint.wait_for(15)
         await asyncio.sleep(1.5)  # the hanging partner's posts time out and are tried again
     finally:
-        replica.stop()
+        await asyncio.to_thread(replica.stop)
 
     assert len({callback["id"] for callback in delivered}) == 30
     assert len(first.endpoint.arrivals) == len(second.endpoint.arrivals) == 15, "each once"

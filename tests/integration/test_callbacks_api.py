@@ -38,7 +38,7 @@ async def test_a_failed_callback_is_listed_and_a_replay_gives_it_a_new_day(
     async def failed():
         return (await bank.client.callbacks("failed"))["callbacks"]
 
-    [given_up] = await wait_until(failed, what="the callback given up", timeout=15)
+    [given_up] = await wait_until(failed, what="the callback given up")
     assert (given_up["order_id"], given_up["status"]) == (placed["id"], "allocated")
     assert given_up["order"]["allocated"] == 1
     assert given_up["attempts"] > 1 and given_up["next_attempt_at"] is None

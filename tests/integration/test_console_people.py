@@ -229,7 +229,7 @@ async def test_an_admin_sees_a_partners_failed_callback_and_replays_it(
     async def given_up():
         return (await bank.client.callbacks("failed"))["callbacks"]
 
-    [failed] = await wait_until(given_up, what="the callback given up", timeout=15)
+    [failed] = await wait_until(given_up, what="the callback given up")
     admin = await console_as(Role.admin)
     html = await admin.page("/mitra")
     assert f"/mitra/callback/{failed['id']}/ulang" in html

@@ -32,8 +32,11 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "SMS_BASE_URL": sms.base_url,
         "SMS_API_KEY": sms.api_key,
         # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
-        # down for seconds here, and an answer later than a second is a timeout.
-        "PROVIDER_TIMEOUT_SECONDS": "1",
+        # down for seconds here. But not the providers' timeout: far above any answer of the
+        # stand-ins (in the test process) on a loaded machine, so that no answer becomes
+        # "unknown" and is sent again (a second WhatsApp message) because the machine was
+        # busy. A test of the timeout holds the answer back (`hold_next`) and waits it out.
+        "PROVIDER_TIMEOUT_SECONDS": "10",
         "MESSAGE_FIRST_RETRY_SECONDS": "0.05",
         "MESSAGE_MAX_RETRY_SECONDS": "0.5",
         "MESSAGE_GIVE_UP_SECONDS": "30",

@@ -8,6 +8,7 @@ never reach another. One site serves the whole run (tests/conftest.py): its hub 
 units on hand (deliveries are of exactly what waits), so every new order waits in the queue.
 """
 
+import asyncio
 import re
 import secrets
 import uuid
@@ -76,7 +77,7 @@ async def running_site(
         await process.wait_ready()
         yield Site(process.url, hub, "masker-kain", process)
     finally:
-        process.stop()
+        await asyncio.to_thread(process.stop)
 
 
 async def deliver_what_waits(client: HubClient, site: Site) -> int:
