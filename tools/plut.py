@@ -40,7 +40,7 @@ from tools import founding_day
 from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
 from tools.local_services import service_url
 
-console = Console()
+terminal = Console()  # where plut writes; "console" is the operators' web service
 SERVICES = ("intake", "orders", "allocator", "notifier", "console")
 # The console's exports and how it is told the hub and language a browser chose.
 EXPORT_PATHS = {
@@ -84,7 +84,7 @@ async def create_operator(args: argparse.Namespace) -> None:
         raise Refused("no console schema in that database: start the console once first") from None
     finally:
         await conn.close()
-    console.print(f"operator [bold]{operator.username}[/] ({operator.role.name}) created")
+    terminal.print(f"operator [bold]{operator.username}[/] ({operator.role.name}) created")
 
 
 def _ask_password() -> str:
@@ -108,8 +108,8 @@ async def create_partner(client: HubClient, args: argparse.Namespace) -> None:
     if args.requests_per_minute:
         fields["requests_per_minute"] = args.requests_per_minute
     made = await client.create_partner(args.name, _listed(args.hubs), **fields)
-    console.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
-    console.print("API key (shown only now, keep it safe):")
+    terminal.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
+    terminal.print("API key (shown only now, keep it safe):")
     # Plain print: a script captures exactly the key, with no colour codes around it.
     print(made["api_key"])
 
@@ -153,7 +153,7 @@ async def seed(client: HubClient, args: argparse.Namespace) -> None:
         table.add_column(column, justify="right")
     table.add_row(*(str(n) for n in (len(DEMO_PRODUCTS), len(producers), len(producers),
                                      len(scenario.buyers))))  # fmt: skip
-    console.print(table)
+    terminal.print(table)
 
 
 # play
@@ -219,7 +219,7 @@ async def play_generated(client: HubClient, args: argparse.Namespace) -> Summary
     producers: list[dict] = [{}] * args.producers
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
+        console=terminal,
     ) as progress:  # fmt: skip
         registering = progress.add_task("producers", total=args.producers)
 
@@ -287,7 +287,7 @@ async def play_generated(client: HubClient, args: argparse.Namespace) -> Summary
     summary.served_in_part = len(orders) - summary.served_in_full - summary.served_nothing
     summary.units_allocated = sum(o["allocated"] for o in orders)
     summary.seconds = time.monotonic() - started
-    console.print(_summary_table(summary))
+    terminal.print(_summary_table(summary))
     return summary
 
 
@@ -354,7 +354,7 @@ async def export(client: HubClient, args: argparse.Namespace) -> None:
             raise ApiError("GET", url, response.status, await response.json(content_type=None))
         body = await response.read()
     Path(args.out).write_bytes(body)
-    console.print(f"{args.out}: {len(body):,} bytes")
+    terminal.print(f"{args.out}: {len(body):,} bytes")
 
 
 # wiring
@@ -459,25 +459,25 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     needs_token = args.command in ("partner", "seed", "play", "export")
     if needs_token and not args.operator_token:
-        console.print("[red]set OPERATOR_TOKEN or pass --operator-token[/]")
+        terminal.print("[red]set OPERATOR_TOKEN or pass --operator-token[/]")
         return 2
     if (
         args.command == "play"
         and args.action == "generated"
         and min(args.orders, args.producers) < 1
     ):
-        console.print("[red]--orders and --producers must be at least 1[/]")
+        terminal.print("[red]--orders and --producers must be at least 1[/]")
         return 2
     try:
         asyncio.run(create_operator(args) if args.command == "operator" else _with_client(args))
     except Refused as refused:
-        console.print(f"[red]{refused}[/]")
+        terminal.print(f"[red]{refused}[/]")
         return 1
     except ApiError as error:
-        console.print(f"[red]the service refused: {error.status} {error.body}[/]")
+        terminal.print(f"[red]the service refused: {error.status} {error.body}[/]")
         return 1
     except aiohttp.ClientConnectionError as error:
-        console.print(f"[red]cannot reach a service: {error}[/]")
+        terminal.print(f"[red]cannot reach a service: {error}[/]")
         return 1
     return 0
 
