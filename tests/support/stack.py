@@ -7,6 +7,7 @@ Used by the tests and the benchmarks; `python -m tools.run_local` runs the same 
 """
 
 import asyncio
+import random
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,25 +16,38 @@ import aiohttp.web
 
 from tools.local_services import SERVICES, ServiceProcess, services_env
 
+# A port is found free here and bound later by another process, so it must not be one the
+# machine hands out meanwhile: below the kernel's ephemeral range (32768-60999 on Linux), from
+# which every outgoing connection (and every bind to port 0) draws, so a busy machine running
+# two suites at once does not take it in between. Drawn at random, two suites seldom try the
+# same one; one in use is skipped. Above the compose smoke's fixed ports (tests/compose, 19xxx).
+PORTS = range(20000, 32768)
+
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    while True:
+        port = random.choice(PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
 
 
 async def serve_locally(
     app: aiohttp.web.Application, host: str = "127.0.0.1"
 ) -> tuple[aiohttp.web.AppRunner, int]:
     """Serve a stand-in's `app` on a free port of a loopback address (`host`); answer its runner
-    (to clean up) and port.
+    (to clean up) and port. The kernel picks the port as it binds it: no other process can
+    take it first.
 
     A handler whose client hung up is cancelled, so a stand-in counts only requests still open.
     """
     runner = aiohttp.web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
     await runner.setup()
-    port = free_port(host)
-    await aiohttp.web.TCPSite(runner, host, port).start()
+    await aiohttp.web.TCPSite(runner, host, 0).start()
+    [(_, port, *_)] = runner.addresses
     return runner, port
 
 
