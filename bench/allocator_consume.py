@@ -43,8 +43,9 @@ from shared.bus import Broker, connect
 from shared.db import migrate, service_migrations
 from shared.logging import configure_logging
 from shared.topology import EXCHANGE
+from tests.support.stack import free_port
+from tools.local_services import ServiceProcess
 from tools.sandbox import Sandbox, sandbox
-from tools.stack import ServiceProcess, free_port
 
 TARGET_RATIO = 0.5
 BASELINE_QUEUE = "bench.baseline"

@@ -27,8 +27,8 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from tests.support.stack import Stack
 from tools.sandbox import sandbox
-from tools.stack import Stack
 
 HUB = "bench-kalteng"
 SKU = "masker-kain"

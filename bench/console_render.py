@@ -25,8 +25,8 @@ import asyncpg
 from bench.console_reads import HUB, OPERATOR_TOKEN, ROLE_TOKENS, SKU, fill
 from services.console import accounts
 from services.console.accounts import Role
+from tests.support.stack import Stack
 from tools.sandbox import sandbox
-from tools.stack import Stack
 
 WARM_UP = 3
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')

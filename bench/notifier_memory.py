@@ -49,9 +49,10 @@ from bench.notifier_send import (
 from shared.bus import connect
 from shared.events import ProducerRegistered
 from shared.logging import configure_logging
-from tools.provider_stubs import WhatsAppCloudStub
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import free_port
+from tools.local_services import ROOT, ServiceProcess
 from tools.sandbox import sandbox
-from tools.stack import ROOT, ServiceProcess, free_port
 
 DUMPS = "NOTIFIER_MEMORY_DUMPS"  # where `serve` writes its snapshots
 TRIM = "NOTIFIER_MEMORY_TRIM"  # set: `serve` calls malloc_trim after each snapshot

@@ -4,8 +4,8 @@
     .venv/bin/python -m bench.notifier_send --allocations 5000 --rate 200 --json out.json
 
 In one sandbox (database and vhost), the notifier runs as a real process with only WhatsApp
-configured, pointed at `tools.provider_stubs.WhatsAppCloudStub` in this process; the buyers and
-the producer it tells are known to it first (order.placed, producer.registered). Then:
+configured, pointed at `tests.support.provider_stubs.WhatsAppCloudStub` in this process; the
+buyers and the producer it tells are known to it first (order.placed, producer.registered). Then:
 
 1. throughput: M order.allocated are published at once (with confirms); each asks for two
    messages, the buyer's and the producer's (units sold). Messages per second is the number
@@ -41,9 +41,10 @@ from shared.events import (
 )
 from shared.logging import configure_logging
 from shared.order_codes import new_order_code, shown
-from tools.provider_stubs import WhatsAppCloudStub
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import free_port
+from tools.local_services import ServiceProcess
 from tools.sandbox import Sandbox, sandbox
-from tools.stack import ServiceProcess, free_port
 
 HUB = "bench-kalteng"
 SKU = "masker-kain"

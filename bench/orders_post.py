@@ -25,9 +25,9 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.support.stack import Stack
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import sandbox
-from tools.stack import Stack
 
 BUYER = {"name": "Bank Kalteng", "type": "bank", "region": "Palangka Raya"}
 

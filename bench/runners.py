@@ -18,7 +18,8 @@ from pathlib import Path
 import aiohttp
 
 from bench.measure import cpu_seconds, rss_mb
-from tools.stack import ROOT, ServiceProcess, free_port
+from tests.support.stack import free_port
+from tools.local_services import ROOT, ServiceProcess
 
 LUA = Path(__file__).with_name("wrk_orders.lua")
 WRK_MISSING = (

@@ -32,9 +32,10 @@ from aiohttp import web
 from bench.measure import latency_summary
 from services.storefront import store
 from shared import order_codes
+from tests.support.stack import Stack, free_port
 from tools.client import FOUNDING_HUB_DETAILS, HubClient
+from tools.local_services import ROOT, ServiceProcess
 from tools.sandbox import sandbox
-from tools.stack import ROOT, ServiceProcess, Stack, free_port
 
 OPERATOR_TOKEN = "bench-operator-token"
 HUB, SKU = "bench-site", "masker-kain"

@@ -48,9 +48,10 @@ from bench.runners import (
     wrk_path,
 )
 from shared.logging import configure_logging
+from tests.support.stack import Stack, free_port
 from tools.client import HubClient, new_hub_code, wait_until
+from tools.local_services import ROOT
 from tools.sandbox import sandbox
-from tools.stack import ROOT, Stack, free_port
 
 OPERATOR_TOKEN = "bench-operator-token"
 SKU = "masker-kain"

@@ -1,5 +1,5 @@
-"""The WhatsApp Cloud API stub (tools/provider_stubs.py) in a process of its own, so that taking
-thousands of messages a second does not slow the suite's own measuring, and vice versa.
+"""The WhatsApp Cloud API stub (tests/support/provider_stubs.py) in a process of its own, so that
+taking thousands of messages a second does not slow the suite's own measuring, and vice versa.
 
     python -m bench.whatsapp_stub        # prints {"base_url", "phone_number_id", ...} and serves
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tools.provider_stubs import WhatsAppCloudStub
-from tools.stack import serve_locally
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import serve_locally
 
 
 class _Forgetful(list):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
-from shared.retry import keep_trying
+from shared.startup import keep_trying
 from shared.topology import Exchanges, declare_topology
 
 

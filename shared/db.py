@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from shared.retry import keep_trying
+from shared.startup import keep_trying
 
 log = structlog.get_logger(__name__)
 

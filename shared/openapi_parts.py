@@ -16,7 +16,7 @@ from shared.web import CORRELATION_HEADER, PROBLEM_JSON
 
 def said(text: Text, between: str = " / ") -> str:
     """Both languages in one string, Indonesian first."""
-    return f"{text.id}{between}{text.en}"
+    return f"{text.indonesian}{between}{text.english}"
 
 
 class FieldProblem(TypedDict):

@@ -118,8 +118,8 @@ def from_form(form: Mapping[str, str]) -> tuple[list[dict[str, str]], dict[str, 
         if not opens or not closes:
             missing = "opens" if not opens else "closes"
             errors[f"{missing}_{day}"] = Text(
-                f"{DAY_NAMES[day].id}: isi jam buka dan jam tutup, atau kosongkan keduanya",
-                f"{DAY_NAMES[day].en}: give the opening and the closing time, or neither",
+                f"{DAY_NAMES[day].indonesian}: isi jam buka dan jam tutup, atau kosongkan keduanya",
+                f"{DAY_NAMES[day].english}: give the opening and the closing time, or neither",
             )
             continue
         periods.append({"day": day, "opens": _padded(opens), "closes": _padded(closes)})

@@ -22,11 +22,11 @@ from shared.fields import (
 class Text:
     """One message in both languages; Indonesian first."""
 
-    id: str
-    en: str
+    indonesian: str
+    english: str
 
     def in_language(self, language: str) -> str:
-        return self.en if language == "en" else self.id
+        return self.english if language == "en" else self.indonesian
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def unknown_reference(field_name: str, what: Text, value: object) -> Problem:
         FieldError(
             field_name,
             "unknown",
-            Text(f"{what.id} '{value}' tidak dikenal", f"unknown {what.en} '{value}'"),
+            Text(f"{what.indonesian} '{value}' tidak dikenal", f"unknown {what.english} '{value}'"),
         )
     )
 
@@ -119,8 +119,10 @@ def not_found(what: Text, identifier: object) -> Problem:
     return Problem(
         status=404,
         kind="not-found",
-        title=Text(f"{what.id} tidak ditemukan", f"{what.en} not found"),
-        detail=Text(f"Tidak ada {what.id} '{identifier}'", f"No {what.en} '{identifier}'"),
+        title=Text(f"{what.indonesian} tidak ditemukan", f"{what.english} not found"),
+        detail=Text(
+            f"Tidak ada {what.indonesian} '{identifier}'", f"No {what.english} '{identifier}'"
+        ),
     )
 
 
@@ -136,7 +138,7 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     if code == "string_pattern_mismatch":
         template = _PATTERN_MESSAGES.get(context.get("pattern"), template)
     try:
-        message = Text(template.id.format(**context), template.en.format(**context))
+        message = Text(template.indonesian.format(**context), template.english.format(**context))
     except (AttributeError, KeyError, IndexError):  # no template, or it needs other context
         message = Text(f"Nilai tidak valid: {item['msg']}", item["msg"])
     return FieldError(location, code, message)

@@ -16,12 +16,12 @@ from tests.support.bus import EventTap
 from tests.support.console import Account, ConsoleSession, make_operator
 from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tests.support.stack_env import OPERATOR_TOKEN, PARTNERS_BUYER_TYPES, stack_env
 from tests.support.storefront import Site, Visitor, running_site, served_once
 from tools.client import HubClient, new_hub_code
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox, sandbox
-from tools.stack import Stack
 
 # Code run inside the tests logs through structlog's default console renderer, whose rich
 # tracebacks print every frame's locals: seconds with the event loop held on a busy machine,

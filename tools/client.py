@@ -256,9 +256,10 @@ FOUNDING_HUB_DETAILS: dict[str, Any] = {
 
 
 async def wait_until(
-    probe: Callable[[], Awaitable[T]], *, what: str, timeout: float = 30.0, interval: float = 0.1
+    probe: Callable[[], Awaitable[T]], *, what: str, timeout: float = 120.0, interval: float = 0.1
 ) -> T:
-    """Poll `probe` until it answers something truthy; raise after `timeout` seconds."""
+    """Poll `probe` until it answers something truthy; raise after `timeout` seconds: only a
+    guard against a sign that will never come, far above any wait on a loaded machine."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ from services.allocator.allocation import allocate
 from services.allocator.domain import Claim, Lot, Policy, total_by_lot, total_by_order
 from shared.events import CLASS_OF_BUYER_TYPE
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.stack import service_url
+from tools.local_services import service_url
 
 SKU = "masker-kain"
 # The day is played through these two alone (the others it only hears from by events), so it

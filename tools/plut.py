@@ -8,10 +8,11 @@ console: operator accounts, partners, demo data, played days, and the console's 
     plut play generated --orders 1000 --producers 50 --rate 100
     plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
 
-The services are found by --intake/--orders/--allocator/--notifier or INTAKE_URL, ORDERS_URL,
-...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml publishes
-them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
---operator-token. `operator create` writes the console's own schema in DATABASE_URL.
+The services are found by --intake/--orders/--allocator/--notifier/--console or INTAKE_URL,
+ORDERS_URL, ...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml
+publishes them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
+--operator-token; reports are the console's files, fetched with that token. `operator create`
+writes the console's own schema in DATABASE_URL (there is no operator yet to ask it of).
 """
 
 import argparse
@@ -29,19 +30,25 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from yarl import URL
 
-from services.console import reports
-from services.console.backends import url_path
+from shared.fields import HubCode
 from tools import founding_day
 from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import service_url
+from tools.local_services import service_url
 
-console = Console()
-SERVICES = ("intake", "orders", "allocator", "notifier")
+terminal = Console()  # where plut writes; "console" is the operators' web service
+SERVICES = ("intake", "orders", "allocator", "notifier", "console")
+# The console's exports and how it is told the hub and language a browser chose.
+EXPORT_PATHS = {
+    "day": "/laporan/hari",
+    "payouts": "/laporan/pembayaran",
+    "queue": "/laporan/antrean",
+}
+HUB_COOKIE, LANGUAGE_COOKIE = "plut_hub", "plut_lang"
 
 
 class Refused(Exception):
@@ -77,7 +84,7 @@ async def create_operator(args: argparse.Namespace) -> None:
         raise Refused("no console schema in that database: start the console once first") from None
     finally:
         await conn.close()
-    console.print(f"operator [bold]{operator.username}[/] ({operator.role.name}) created")
+    terminal.print(f"operator [bold]{operator.username}[/] ({operator.role.name}) created")
 
 
 def _ask_password() -> str:
@@ -101,8 +108,8 @@ async def create_partner(client: HubClient, args: argparse.Namespace) -> None:
     if args.requests_per_minute:
         fields["requests_per_minute"] = args.requests_per_minute
     made = await client.create_partner(args.name, _listed(args.hubs), **fields)
-    console.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
-    console.print("API key (shown only now, keep it safe):")
+    terminal.print(f"partner [bold]{made.get('name', args.name)}[/] {made.get('id', '')}")
+    terminal.print("API key (shown only now, keep it safe):")
     # Plain print: a script captures exactly the key, with no colour codes around it.
     print(made["api_key"])
 
@@ -146,7 +153,7 @@ async def seed(client: HubClient, args: argparse.Namespace) -> None:
         table.add_column(column, justify="right")
     table.add_row(*(str(n) for n in (len(DEMO_PRODUCTS), len(producers), len(producers),
                                      len(scenario.buyers))))  # fmt: skip
-    console.print(table)
+    terminal.print(table)
 
 
 # play
@@ -212,7 +219,7 @@ async def play_generated(client: HubClient, args: argparse.Namespace) -> Summary
     producers: list[dict] = [{}] * args.producers
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
+        console=terminal,
     ) as progress:  # fmt: skip
         registering = progress.add_task("producers", total=args.producers)
 
@@ -280,7 +287,7 @@ async def play_generated(client: HubClient, args: argparse.Namespace) -> Summary
     summary.served_in_part = len(orders) - summary.served_in_full - summary.served_nothing
     summary.units_allocated = sum(o["allocated"] for o in orders)
     summary.seconds = time.monotonic() - started
-    console.print(_summary_table(summary))
+    terminal.print(_summary_table(summary))
     return summary
 
 
@@ -323,46 +330,42 @@ def _summary_table(summary: Summary) -> Table:
 # export
 
 
-def _fetch(client: HubClient, language: str) -> reports.Fetch:
-    async def fetch(service: str, path: str, query: Any) -> Any:
-        items = query.items() if isinstance(query, dict) else (query or [])
-        params = [(key, str(value)) for key, value in items]
-        headers = {"Accept-Language": language}
-        if client.operator_token:
-            headers.update(client.as_operator())
-        url = URL(client.urls[service] + url_path(path), encoded=True)
-        async with client.session.get(url, params=params, headers=headers) as response:
-            body = await response.json(content_type=None)
-            if response.status >= 400:
-                raise ApiError("GET", str(url), response.status, body)
-            return body
-
-    return fetch
+def _export_query(args: argparse.Namespace) -> dict[str, str]:
+    if args.report == "day":
+        return {"tanggal": (args.date or date.today()).isoformat()}
+    if args.report == "payouts":
+        if not (args.start and args.end):
+            raise Refused("payouts need --from and --to")
+        return {"dari": args.start.isoformat(), "sampai": args.end.isoformat()}
+    if not args.sku:
+        raise Refused("the queue needs --sku")
+    return {"produk": args.sku}
 
 
 async def export(client: HubClient, args: argparse.Namespace) -> None:
-    fetch = _fetch(client, args.language)
-    if args.report == "day":
-        report = await reports.gather_day(fetch, args.hub, args.date or date.today())
-    elif args.report == "payouts":
-        if not (args.start and args.end):
-            raise Refused("payouts need --from and --to")
-        report = await reports.gather_payouts(fetch, args.hub, args.start, args.end)
-    else:
-        if not args.sku:
-            raise Refused("the queue needs --sku")
-        report = await reports.gather_queue(fetch, args.hub, args.sku)
-    body = (
-        reports.xlsx(report, args.language)
-        if args.format == "xlsx"
-        else reports.csv_text(report, args.language).encode()
-    )
+    """The console's file, as an operator downloads it from its reports page."""
+    url = client.urls["console"] + EXPORT_PATHS[args.report]
+    query = {**_export_query(args), "format": args.format}
+    cookies = {HUB_COOKIE: args.hub, LANGUAGE_COOKIE: args.language}
+    async with client.session.get(
+        url, params=query, headers=client.as_operator(), cookies=cookies
+    ) as response:
+        if response.status >= 400:
+            raise ApiError("GET", url, response.status, await response.json(content_type=None))
+        body = await response.read()
     Path(args.out).write_bytes(body)
-    rows = sum(len(sheet.rows) for sheet in report.sheets)
-    console.print(f"{args.out}: {rows} rows")
+    terminal.print(f"{args.out}: {len(body):,} bytes")
 
 
 # wiring
+
+
+def _hub_code(value: str) -> str:
+    """A hub's code as the console takes it (it would open its own hub for anything else)."""
+    try:
+        return TypeAdapter(HubCode).validate_python(value)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(f"{value!r} is no hub's code") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -425,7 +428,7 @@ def _parser() -> argparse.ArgumentParser:
 
     exporting = commands.add_parser("export", help="a report, as the console gives it")
     exporting.add_argument("report", choices=("day", "payouts", "queue"))
-    exporting.add_argument("--hub", required=True)
+    exporting.add_argument("--hub", required=True, type=_hub_code)
     exporting.add_argument("--date", type=date.fromisoformat, help="day: the day (today)")
     exporting.add_argument("--from", dest="start", type=date.fromisoformat, help="payouts")
     exporting.add_argument("--to", dest="end", type=date.fromisoformat, help="payouts")
@@ -456,25 +459,25 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     needs_token = args.command in ("partner", "seed", "play", "export")
     if needs_token and not args.operator_token:
-        console.print("[red]set OPERATOR_TOKEN or pass --operator-token[/]")
+        terminal.print("[red]set OPERATOR_TOKEN or pass --operator-token[/]")
         return 2
     if (
         args.command == "play"
         and args.action == "generated"
         and min(args.orders, args.producers) < 1
     ):
-        console.print("[red]--orders and --producers must be at least 1[/]")
+        terminal.print("[red]--orders and --producers must be at least 1[/]")
         return 2
     try:
         asyncio.run(create_operator(args) if args.command == "operator" else _with_client(args))
     except Refused as refused:
-        console.print(f"[red]{refused}[/]")
+        terminal.print(f"[red]{refused}[/]")
         return 1
     except ApiError as error:
-        console.print(f"[red]the service refused: {error.status} {error.body}[/]")
+        terminal.print(f"[red]the service refused: {error.status} {error.body}[/]")
         return 1
     except aiohttp.ClientConnectionError as error:
-        console.print(f"[red]cannot reach a service: {error}[/]")
+        terminal.print(f"[red]cannot reach a service: {error}[/]")
         return 1
     return 0
 

@@ -1,32 +1,32 @@
 """The whole system as plain processes, without Docker, against a Postgres and a RabbitMQ given
-by DATABASE_URL and AMQP_URL (localhost by default), on ports 8081-8084; logs to this terminal.
+by DATABASE_URL and AMQP_URL (localhost by default), on ports 8081-8086; logs to this terminal.
 
-    python -m tools.run_local          # Ctrl-C stops all four
+    python -m tools.run_local          # Ctrl-C stops all six
 """
 
 import asyncio
 import os
 import signal
 
+from tools.local_services import DEFAULT_PORTS, SERVICES, ServiceProcess, services_env
 from tools.sandbox import base_urls
-from tools.stack import DEFAULT_PORTS, Stack
 
 
 async def run() -> None:
     database_url, amqp_url = base_urls()
-    stack = Stack.plan(
-        database_url=database_url,
-        amqp_url=amqp_url,
-        log_dir=None,
-        extra_env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "console")},
-        ports=DEFAULT_PORTS,
-    )
+    env = {
+        **services_env(database_url=database_url, amqp_url=amqp_url, ports=DEFAULT_PORTS),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "console"),
+    }
+    services = [ServiceProcess(name, DEFAULT_PORTS[name], env, log_path=None) for name in SERVICES]
     stopping = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
     try:
-        await stack.start()
-        print("ready:", ", ".join(f"{name} {url}" for name, url in stack.urls().items()))
+        for service in services:
+            service.start()
+        await asyncio.gather(*(service.wait_ready() for service in services))
+        print("ready:", ", ".join(f"{service.name} {service.url}" for service in services))
         if not os.environ.get("OPERATOR_TOKEN"):
             print("OPERATOR_TOKEN is unset: operators' calls, intake's writes among them, refused")
         if not os.environ.get("STOREFRONT_PARTNER_KEY"):
@@ -36,7 +36,10 @@ async def run() -> None:
                 print(f"OPERATOR_{role}_TOKEN is unset: the console's {role.lower()} cannot act")
         await stopping.wait()
     finally:
-        stack.stop()
+        for service in services:
+            service.terminate()
+        for service in services:
+            service.stop()
 
 
 if __name__ == "__main__":

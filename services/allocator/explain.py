@@ -39,15 +39,16 @@ def allocated(
     how = _HOW.get(mode, Text(mode, mode))
     if rule.startswith("reserve:"):
         how = Text(
-            f"dari jatah yang disisihkan untuk kelas '{priority_class}', {how.id}",
-            f"from the share reserved for class '{priority_class}', {how.en}",
+            f"dari jatah yang disisihkan untuk kelas '{priority_class}', {how.indonesian}",
+            f"from the share reserved for class '{priority_class}', {how.english}",
         )
     if seed is not None:
-        how = Text(f"{how.id} (seed undian {seed})", f"{how.en} (lottery seed {seed})")
+        how = Text(f"{how.indonesian} (seed undian {seed})", f"{how.english} (lottery seed {seed})")
     return Line(
         rule,
         Text(
-            f"Anda menerima {quantity} unit {how.id}.", f"You received {quantity} units {how.en}."
+            f"Anda menerima {quantity} unit {how.indonesian}.",
+            f"You received {quantity} units {how.english}.",
         ),
         quantity,
         at,
@@ -140,9 +141,9 @@ def waiting(
         "waiting",
         Text(
             f"Pesanan Anda di urutan ke-{position} (kelas '{priority_class}'), dengan "
-            f"{units_ahead} unit di depan Anda; {when.id}.",
+            f"{units_ahead} unit di depan Anda; {when.indonesian}.",
             f"Your order is number {position} in the queue (class '{priority_class}'), with "
-            f"{units_ahead} units ahead of it; {when.en}.",
+            f"{units_ahead} units ahead of it; {when.english}.",
         ),
         at=now,
     )

@@ -107,8 +107,8 @@ async def get_standing(request: web.Request) -> web.Response:
                     rule=line.rule,
                     quantity=line.quantity,
                     at=line.at,
-                    id=line.text.id,
-                    en=line.text.en,
+                    id=line.text.indonesian,
+                    en=line.text.english,
                 )
                 for line in lines
             ],

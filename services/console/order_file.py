@@ -43,8 +43,8 @@ _YES = {"ya": "ya", "y": "ya", "yes": "ya", "true": "ya", "1": "ya", "": "ya"}
 _NO = {"tidak": "tidak", "t": "tidak", "no": "tidak", "n": "tidak", "false": "tidak", "0": "tidak"}
 _BUYER_TYPES = {
     **{code: code for code in order_form.BUYER_TYPES},
-    **{name.id.lower(): code for code, name in order_form.BUYER_TYPE_NAMES.items()},
-    **{name.en.lower(): code for code, name in order_form.BUYER_TYPE_NAMES.items()},
+    **{name.indonesian.lower(): code for code, name in order_form.BUYER_TYPE_NAMES.items()},
+    **{name.english.lower(): code for code, name in order_form.BUYER_TYPE_NAMES.items()},
 }
 _LANGUAGES = {"": "id", "id": "id", "indonesia": "id", "bahasa indonesia": "id"}
 _LANGUAGES |= {"en": "en", "english": "en", "inggris": "en", "bahasa inggris": "en"}

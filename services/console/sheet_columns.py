@@ -56,17 +56,17 @@ def header_of(
         raise UnreadableFile(
             Text(
                 f"Kolom tidak dikenal: {listed}; yang dikenal: "
-                + ", ".join(name.id for name in names.values()),
+                + ", ".join(name.indonesian for name in names.values()),
                 f"Unknown columns: {listed}; known: "
-                + ", ".join(name.en for name in names.values()),
+                + ", ".join(name.english for name in names.values()),
             )
         )
     missing = [names[name] for name in required if name not in fields.values()]
     if missing:
         raise UnreadableFile(
             Text(
-                "Kolom wajib tidak ada: " + ", ".join(name.id for name in missing),
-                "Missing columns: " + ", ".join(name.en for name in missing),
+                "Kolom wajib tidak ada: " + ", ".join(name.indonesian for name in missing),
+                "Missing columns: " + ", ".join(name.english for name in missing),
             )
         )
     return header_at, fields

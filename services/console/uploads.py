@@ -36,7 +36,7 @@ class UnreadableFile(ValueError):
     """The upload cannot be read; `message` says why in both languages."""
 
     def __init__(self, message: Text):
-        super().__init__(message.en)
+        super().__init__(message.english)
         self.message = message
 
 

@@ -66,7 +66,10 @@ def phone_taken(phone: str) -> FieldError:
 
 def conflict(what: Text, detail: Text) -> Problem:
     return Problem(
-        409, "conflict", Text(f"{what.id} sudah ada", f"{what.en} already exists"), detail
+        409,
+        "conflict",
+        Text(f"{what.indonesian} sudah ada", f"{what.english} already exists"),
+        detail,
     )
 
 

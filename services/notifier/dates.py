@@ -50,7 +50,7 @@ def hub_zone(name: str | None) -> zoneinfo.ZoneInfo:
 def date_in_words(day: date) -> Text:
     """date(2026, 12, 1) -> '1 Desember 2026' / '1 December 2026'."""
     month = MONTHS[day.month - 1]
-    return Text(f"{day.day} {month.id} {day.year}", f"{day.day} {month.en} {day.year}")
+    return Text(f"{day.day} {month.indonesian} {day.year}", f"{day.day} {month.english} {day.year}")
 
 
 def estimate_in_words(day: date | None) -> Text:
@@ -78,8 +78,8 @@ def time_in_words(moment: datetime, timezone: str | None) -> Text:
     local = moment.astimezone(hub_zone(timezone))
     day, label = date_in_words(local.date()), zone_label(local)
     return Text(
-        f"{day.id} {local:%H.%M} {label}",
-        f"{day.en} {local:%H:%M} {label}",
+        f"{day.indonesian} {local:%H.%M} {label}",
+        f"{day.english} {local:%H:%M} {label}",
     )
 
 
@@ -96,4 +96,4 @@ def estimate_moved(estimated: date | None, previous: date | None) -> Text:
 
 def in_both(key: str, text: Text) -> dict[str, str]:
     """Template parameters `<key>_id` and `<key>_en` for a text in both languages."""
-    return {f"{key}_id": text.id, f"{key}_en": text.en}
+    return {f"{key}_id": text.indonesian, f"{key}_en": text.english}

@@ -39,7 +39,7 @@ class DestinationRefused(OSError):
     """The callback_url is not one we may post to; `reason` says why, in both languages."""
 
     def __init__(self, code: str, reason: Text) -> None:
-        super().__init__(reason.en)
+        super().__init__(reason.english)
         self.code = code
         self.reason = reason
 

@@ -71,4 +71,4 @@ async def post_callback(
 
 
 def _not_allowed(refused: DestinationRefused) -> str:
-    return f"callback_url not allowed: it {refused.reason.en}"
+    return f"callback_url not allowed: it {refused.reason.english}"

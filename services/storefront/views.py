@@ -65,7 +65,7 @@ class PageError(Exception):
         *,
         retry_after: float | None = None,
     ):
-        super().__init__(title.en)
+        super().__init__(title.english)
         self.status = status
         self.title = title
         self.detail = detail

@@ -17,8 +17,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from services.console.accounts import Role
 from tests.support.console import Account
+from tests.support.stack import Stack
 from tests.support.storefront import Site, new_address
-from tools.stack import Stack
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # What this machine's Chromium needs to start headless in a container, and to stay off the net.
@@ -37,8 +37,9 @@ DESKTOP = {"width": 1280, "height": 800}
 ARTIFACTS = Path(
     os.environ.get("ARTIFACTS_DIR", Path(__file__).parent.parent / "artifacts" / "screenshots")
 )
-# Long enough for a page that waits on four services, short enough that a hang fails fast.
-TIMEOUT_MS = 10_000
+# How long an action or an expectation waits for its sign before failing: only a guard, far
+# above a page that waits on four services on a machine busy with two suites at once.
+TIMEOUT_MS = 60_000
 HOW_TO_INSTALL = "apt-get install chromium (Debian), or set CHROMIUM_PATH to a Chromium binary"
 
 _FAILED = pytest.StashKey[bool]()

@@ -17,7 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from tools.client import HubClient
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 PROJECT = "plut-smoke"
 # Off the machine's own servers (Postgres 5432; RabbitMQ 5672, 15672 and its node's 25672), the

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from tests.compose.project import ComposeFailed, ComposeProject
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -11,7 +11,7 @@ from tests.compose.project import APP_PORTS, ComposeProject
 from tests.compose.readme import readme_blocks
 from tools.client import wait_until
 from tools.founding_day import SKU, BuyerPlan, ProducerPlan, founding_day, in_queue_order
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 SCENARIO = founding_day()  # the README's command plays the default seed
 REPORT_ROW = re.compile(r"^\s*\d+\s{2}(.{34}) (\S+)\s+(\d+)\s+(\d+)\s{2}(\S+)$", re.M)

@@ -10,7 +10,7 @@ from tests.compose.readme import on_terminal, readme_blocks
 from tests.support.console import Account, ConsoleSession
 from tools.client import HubClient, wait_until
 from tools.founding_day import founding_day, in_queue_order
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 PASSWORD = "kata-sandi-smoke-2026"
 FIGURE = re.compile(r'data-figure="(\w+)">([\d.,]+)<')
@@ -48,7 +48,7 @@ async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
             shown = {name: int(re.sub(r"\D", "", value)) for name, value in FIGURE.findall(page)}
             return shown if shown == expected else None
 
-        await wait_until(figures_shown, what=f"Today at {hub} showing {expected}", timeout=30)
+        await wait_until(figures_shown, what=f"Today at {hub} showing {expected}")
     finally:
         await session.close()
 

@@ -76,7 +76,7 @@ async def test_three_allocators_share_the_flow_with_nothing_lost_or_doubled(
             agree = all(row["orders_view"] == row["allocator_view"] for row in rows)
             return rows if agree else None
 
-        rows = await wait_until(orders_agree, what="the orders' counts to agree", timeout=30)
+        rows = await wait_until(orders_agree, what="the orders' counts to agree")
         await orders_get_what_they_asked(conn)
     finally:
         await conn.close()

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from tests.compose.project import APP_PORTS, FIGURES, ComposeProject
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 # What the Dockerfile copies in (.dockerignore leaves out the rest), and itself.
 CONTEXT = (

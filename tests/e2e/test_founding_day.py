@@ -12,6 +12,8 @@ from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
 from tests.support.allocator_invariants import units_given_once
 from tests.support.mailbox import Mailbox
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.founding_day import (
     SKU,
@@ -23,9 +25,7 @@ from tools.founding_day import (
     in_queue_order,
     play,
 )
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.sandbox import Sandbox
-from tools.stack import Stack
 
 
 def class_of(order: dict) -> str:
@@ -248,7 +248,7 @@ async def test_two_allocators_share_the_day_without_giving_a_unit_twice(
         await second.wait_ready()
         pair = await play(client, new_hub_code("pair"), scenario)
     finally:
-        assert second.stop() == 0, second.log_tail()
+        assert await asyncio.to_thread(second.stop) == 0, second.log_tail()
 
     alone = await play(client, new_hub_code("alone"), scenario)
     assert [o["allocated"] for o in pair.orders] == [o["allocated"] for o in alone.orders]

@@ -30,7 +30,7 @@ import asyncpg
 from tests.faults.stream import Stream
 from tests.support import allocator_invariants as invariants
 from tests.support.mailbox import Mailbox
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
 PURPOSES = {
@@ -215,7 +215,7 @@ async def settle(
     fault: str,
     *,
     since: float,
-    timeout: float = 30.0,
+    timeout: float,
 ) -> Ledger:
     """Look until everything has drained or `timeout` seconds after `since` (time.monotonic(),
     when the fault was undone and the stream had ended); answer the books as they stand."""

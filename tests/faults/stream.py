@@ -97,7 +97,7 @@ class Stream:
         await asyncio.gather(*requests)
         self.finished_at = time.monotonic()
 
-    async def reached(self, attempts: int, timeout: float = 60.0) -> None:
+    async def reached(self, attempts: int, timeout: float = 300.0) -> None:
         """Wait until `attempts` orders have been sent (answered or not)."""
         deadline = time.monotonic() + timeout
         while self.attempted < attempts:
@@ -110,7 +110,7 @@ class Stream:
             except TimeoutError:
                 pass
 
-    async def after(self, orders: int, timeout: float = 60.0) -> None:
+    async def after(self, orders: int, timeout: float = 300.0) -> None:
         """Wait until `orders` more orders have been sent."""
         await self.reached(self.attempted + orders, timeout)
 

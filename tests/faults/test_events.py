@@ -14,7 +14,7 @@ from tests.faults.world import Faults
 from tests.support.bus import dead_letters, publish_event, publish_raw
 from tests.support.events import placed
 from tools.client import wait_until
-from tools.stack import ServiceProcess
+from tools.local_services import ServiceProcess
 
 
 async def test_poison_events_are_dead_lettered_with_their_reason_while_the_rest_flows(

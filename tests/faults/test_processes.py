@@ -17,10 +17,12 @@ from tests.faults.stream import Stream
 from tests.faults.world import CONSUMER_TIMEOUT_MS, Faults
 from tests.support.bus import EventTap
 from tools.client import wait_until
-from tools.stack import SERVICES
+from tools.local_services import SERVICES
 
-# SIGTERM: a service finishes what it holds and is gone within this.
-GRACEFUL_EXIT_SECONDS = 10.0
+# SIGTERM: how long the test waits for a graceful exit before it kills the service (and
+# fails): only a guard, far above any exit on a loaded machine. How long each took is in the
+# suite's summary; speed belongs in bench/.
+GRACEFUL_EXIT_GUARD_SECONDS = 120.0
 # What the broker logs when a consumer held a delivery past the consumer timeout.
 TIMED_OUT = "has timed out waiting for delivery acknowledgement"
 
@@ -40,10 +42,10 @@ async def test_a_service_killed_mid_stream_and_restarted_loses_nothing(faults: F
     await faults.run(f"SIGKILL {name}", kill_and_restart, sends_may_repeat=name == "notifier")
 
 
-async def test_each_service_stopped_with_sigterm_exits_in_time_and_loses_nothing(faults: Faults):
+async def test_each_service_stopped_with_sigterm_exits_0_and_loses_nothing(faults: Faults):
     """Each in turn, mid-stream: it stops taking work, finishes what it holds (the batch in
-    hand, the sends under way) and exits 0 within 10 seconds; what came meanwhile waits for it.
-    Nothing is sent twice: no send is cut off."""
+    hand, the sends under way) and exits 0; what came meanwhile waits for it. Nothing is sent
+    twice: no send is cut off."""
     exits: dict[str, tuple[int | None, float]] = {}
     shutdown_logs: dict[str, list[dict]] = {}
 
@@ -53,7 +55,7 @@ async def test_each_service_stopped_with_sigterm_exits_in_time_and_loses_nothing
             await stream.after(20)
             logged = service.log_path.stat().st_size
             began = time.monotonic()
-            code = await asyncio.to_thread(service.stop, 15.0)
+            code = await asyncio.to_thread(service.stop, GRACEFUL_EXIT_GUARD_SECONDS)
             exits[name] = (code, time.monotonic() - began)
             with service.log_path.open() as log:
                 log.seek(logged)
@@ -65,8 +67,8 @@ async def test_each_service_stopped_with_sigterm_exits_in_time_and_loses_nothing
 
     await faults.run("SIGTERM each service", stop_each_in_turn)
     for name, (code, seconds) in exits.items():
-        assert code == 0, f"{name} exited {code}:\n{faults.world.stack[name].log_tail()}"
-        assert seconds <= GRACEFUL_EXIT_SECONDS, f"{name} took {seconds:.1f}s to exit"
+        log = faults.world.stack[name].log_tail()
+        assert code == 0, f"{name} exited {code} after {seconds:.1f}s:\n{log}"
         # Nothing was cut short on the way out: no batch or send left unfinished, no error.
         troubles = [
             line
@@ -99,7 +101,8 @@ async def test_an_allocator_frozen_past_the_consumer_timeout_catches_up(faults: 
             await wait_until(
                 broker_timed_it_out,
                 what="the broker to time out the frozen allocator's deliveries",
-                timeout=CONSUMER_TIMEOUT_MS / 1000 + 15,
+                # The broker checks consumers' timeouts now and then; a guard far above that.
+                timeout=CONSUMER_TIMEOUT_MS / 1000 + 120,
             )
         finally:
             allocator.process.send_signal(signal.SIGCONT)

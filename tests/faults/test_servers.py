@@ -8,7 +8,7 @@ from shared.fields import normalise_phone
 from tests.faults.stream import SKU, Stream
 from tests.faults.world import Faults, World
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.stack import ServiceProcess
+from tools.local_services import ServiceProcess
 
 
 async def test_the_broker_stopped_and_started_again_loses_nothing(faults: Faults):
@@ -103,11 +103,14 @@ async def test_a_send_whose_outcome_meets_a_database_cut_is_recorded_once_it_is_
     """WhatsApp takes a message; before the notifier can write so, its connections to the
     database are cut. It keeps the outcome and writes it once the database is back, within the
     claim's lease: the message is not sent again (WhatsApp has no idempotency key, so a second
-    send would reach the person twice)."""
+    send would reach the person twice).
+
+    WhatsApp's answer is held until the database is cut, so the order of events is the test's,
+    not the machine's."""
     world, whatsapp = healthy, healthy.providers.whatsapp
     hub, phone = new_hub_code("cut-send"), normalise_phone("081299990000")
     await client.open_hub(hub)
-    whatsapp.hang_next(1, seconds=0.6, to=phone)  # the answer comes a moment after it took it
+    whatsapp.hold_next(1, to=phone)
     buyer = {"name": "Pak Budi", "type": "individual", "region": "Sampit", "phone": phone}
     order = await client.place_order(hub, SKU, 2, buyer)
 
@@ -116,6 +119,7 @@ async def test_a_send_whose_outcome_meets_a_database_cut_is_recorded_once_it_is_
 
     message_id = await wait_until(taken, what="WhatsApp taking the buyer's message")
     await world.db_proxy.cut()
+    whatsapp.answer_held()
     try:
 
         async def write_failed() -> bool:

@@ -18,18 +18,20 @@ import asyncpg
 from tests.faults.ledger import Ledger, Providers, check, sends_of_unknown_fate, settle
 from tests.faults.stream import Stream
 from tests.support.mailbox import Mailbox
+from tests.support.private_servers import PrivatePostgres, PrivateRabbit
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.stack import Stack
 from tests.support.stack_env import stack_env
+from tests.support.tcp_proxy import TcpProxy
 from tools.client import HubClient, new_hub_code
-from tools.private_servers import PrivatePostgres, PrivateRabbit
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
-from tools.stack import Stack
-from tools.tcp_proxy import TcpProxy
 
 DATABASE = "plut"
 # The broker takes a delivery back from a consumer that holds it unacknowledged this long.
 CONSUMER_TIMEOUT_MS = 5000
-# After a fault is undone (and the stream has ended), everything has drained within this.
-DRAIN_SECONDS = 30.0
+# After a fault is undone (and the stream has ended), how long the books are looked at before
+# the test gives up on them draining: only a guard against a wait that will never end, far
+# above any drain on a loaded machine. How long it took is in the suite's summary.
+DRAIN_SECONDS = 300.0
 
 
 @dataclass
@@ -140,8 +142,8 @@ class Faults:
     ) -> tuple[Stream, Ledger]:
         """Start a stream on a new hub; `inject` waits for its moment, does the fault, undoes
         it and returns (a note for the summary, or None); then the stream places `tail` more
-        orders and ends, the backlog must drain within DRAIN_SECONDS, and everything must add
-        up.
+        orders and ends, the backlog must drain (DRAIN_SECONDS is only a guard), and everything
+        must add up.
 
         `sends_may_repeat`: the fault may interrupt a send between the provider's answer and its
         record (a notifier crash, the database lost): such a message may go twice, where the

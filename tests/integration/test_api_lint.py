@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tools.api_documents import write_all
-from tools.stack import ROOT
+from tools.local_services import ROOT
 
 BIN = ROOT / "node_modules" / ".bin"
 LINTERS = {

@@ -14,8 +14,8 @@ import pytest
 from services.orders.callbacks import ATTEMPT_FAILED, CLAIM, CLAIM_TURN, DELIVERED
 from services.orders.callbacks_api import CALLBACK_REPLAY
 from shared.db import migrate, service_migrations
+from tools.local_services import ROOT
 from tools.sandbox import Sandbox
-from tools.stack import ROOT
 
 MIGRATIONS = service_migrations(ROOT / "services" / "orders" / "migrations")
 LEASE_SECONDS = 40.0

@@ -4,6 +4,7 @@ import aiohttp
 
 from services.console.accounts import Role
 from tests.support.console import ConsoleSession, make_operator
+from tests.support.stack_env import OPERATOR_VIEWER_TOKEN
 
 
 async def test_a_signed_out_browser_is_sent_to_sign_in_and_a_script_gets_401(stack):
@@ -116,3 +117,24 @@ async def test_pages_forbid_framing_outside_scripts_and_referrers(stack):
         ) as redirect:
             assert redirect.status == 303
             assert redirect.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_only_the_reports_exports_take_an_operator_token_and_only_a_right_one(stack, hub):
+    """What `plut export` relies on, and no more: the exports read what the token reads at the
+    services anyway; every page and every change still needs a session."""
+    url = stack["console"].url
+    viewer = {"Authorization": f"Bearer {OPERATOR_VIEWER_TOKEN}"}
+    queue = f"{url}/laporan/antrean?produk=masker-kain"
+    async with aiohttp.ClientSession(cookies={"plut_hub": hub}) as http:
+        async with http.get(f"{queue}&format=csv", headers=viewer) as export:
+            assert export.status == 200, await export.text()
+            assert export.headers["Content-Type"].startswith("text/csv")
+        wrong = {"Authorization": "Bearer bukan-token-operator"}
+        async with http.get(queue, headers=wrong) as refused:
+            assert refused.status == 401
+            assert (await refused.json())["type"] == "/problems/unauthorised"
+        async with http.get(f"{url}/antrean", headers=viewer) as page:
+            assert page.status == 401
+            assert (await page.json())["type"] == "/problems/not-signed-in"
+        async with http.post(f"{url}/keluar", headers=viewer) as change:
+            assert change.status == 401

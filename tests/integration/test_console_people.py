@@ -218,7 +218,7 @@ async def test_an_admin_sees_a_partners_failed_callback_and_replays_it(
     console_as, client: HubClient, hub: str, partners_called_back
 ):
     bank = await partners_called_back()
-    bank.endpoint.fail_for(3600)
+    bank.endpoint.failing = True
     buyer = {"name": "Koperasi Maju", "type": "business", "region": "Sampit"}
     order = await bank.client.place_order(hub, "masker-kain", 1, buyer)
     producer = await client.register_producer(
@@ -229,13 +229,13 @@ async def test_an_admin_sees_a_partners_failed_callback_and_replays_it(
     async def given_up():
         return (await bank.client.callbacks("failed"))["callbacks"]
 
-    [failed] = await wait_until(given_up, what="the callback given up", timeout=15)
+    [failed] = await wait_until(given_up, what="the callback given up")
     admin = await console_as(Role.admin)
     html = await admin.page("/mitra")
     assert f"/mitra/callback/{failed['id']}/ulang" in html
     assert order["id"][:8] in html
 
-    bank.endpoint.fail_for(0)
+    bank.endpoint.failing = False
     replayed = await admin.submit(f"/mitra/callback/{failed['id']}/ulang", {})
     assert (replayed.status, replayed.headers["Location"]) == (303, "/mitra?selesai=ulang")
     [arrived] = await bank.endpoint.wait_for(1)

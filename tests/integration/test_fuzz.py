@@ -11,8 +11,8 @@ import schemathesis
 
 from shared.events import CLASS_OF_BUYER_TYPE
 from tests.conftest import OPERATOR_TOKEN
+from tests.support.stack import Stack
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.stack import Stack
 
 FUZZED = ["intake", "orders", "allocator", "notifier"]
 SKU = "masker-kain"

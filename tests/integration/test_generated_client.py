@@ -14,8 +14,8 @@ from types import ModuleType
 import asyncpg
 import pytest
 
+from tests.support.stack import Stack
 from tools.client import HubClient
-from tools.stack import Stack
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 

@@ -5,7 +5,6 @@ material shortages, and producers imported from a file."""
 import io
 import json
 import random
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,9 +15,9 @@ from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired
 from tests.support.bus import EventTap, publish_event
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.refusals import row_counts
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
 
 SKU = "masker-kain"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -91,7 +90,7 @@ async def test_finding_producers_is_for_operators_and_names_a_known_hub(client: 
     assert error.status == 422
 
 
-async def test_a_search_among_ten_thousand_producers_is_quick(
+async def test_a_search_among_ten_thousand_producers_finds_by_name_part_or_phone(
     client: HubClient, database: asyncpg.Connection
 ):
     hub = new_hub_code()
@@ -108,16 +107,13 @@ async def test_a_search_among_ten_thousand_producers_is_quick(
     )
     await database.execute("ANALYZE intake.producers")
 
-    timings = {}
+    # How fast is bench/'s to say, not a stopwatch's in a test on a busy machine.
     for q in ("Produsen 4321", "dusen 99", "0812 0000 4321", "4321", ""):
-        started = time.perf_counter()
         answer = await call(client, "GET", f"/v1/producers?hub={hub}&q={q}&limit=100")
-        timings[q] = time.perf_counter() - started
         assert answer["producers"], q
     assert (await call(client, "GET", f"/v1/producers?hub={hub}&q=0812%200000%204321"))[
         "total"
     ] == 1
-    assert max(timings.values()) < 0.5, timings
 
 
 # Correcting a producer
@@ -618,12 +614,9 @@ async def test_a_file_with_bad_rows_names_them_all_and_registers_nobody(
 async def test_a_file_of_five_thousand_producers_is_taken_and_no_more(client: HubClient, hub: str):
     file = rows(5000, email="produsen@contoh.id")
 
-    started = time.perf_counter()
     imported = await call(client, "POST", "/v1/producers/import", {"hub": hub, "producers": file})
-    took = time.perf_counter() - started
 
     assert imported["imported"] == 5000
-    assert took < 20, took
     found = await call(client, "GET", f"/v1/producers?hub={hub}&limit=1")
     assert found["total"] == 5001 - 1
     too_many = await refused(

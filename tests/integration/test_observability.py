@@ -24,9 +24,9 @@ from tests.conftest import OPERATOR_TOKEN
 from tests.support.bus import dead_letters, publish_event, publish_raw
 from tests.support.compose import APPS, ROOT, compose_services, environment, published
 from tests.support.events import placed
+from tests.support.stack import Stack
 from tests.support.stack_env import SCRAPER
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.stack import Stack
 
 OPS = ROOT / "ops"
 PROMETHEUS_CONFIG = OPS / "prometheus" / "prometheus.yml"

@@ -11,13 +11,13 @@ import pytest
 
 from shared.order_codes import ALPHABET, order_code_from
 from tests.support.bus import EventTap
+from tests.support.stack import Stack
 from tests.support.stack_env import (
     OPERATOR_STAFF_TOKEN,
     OPERATOR_VIEWER_TOKEN,
     PARTNERS_BUYER_TYPES,
 )
 from tools.client import ApiError, HubClient, wait_until
-from tools.stack import Stack
 
 BUYER = {"name": "Ibu Sari", "type": "individual", "region": "Palangka Raya"}
 CODE_SHAPE = r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$"

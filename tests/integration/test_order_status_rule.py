@@ -7,7 +7,7 @@ cases need neither the service nor the bus and leave the service's data alone.
 import asyncpg
 import pytest
 
-from tools.stack import Stack
+from tests.support.stack import Stack
 
 # quantity, allocated, fulfilled, expired, cancelled -> waiting, status
 CASES = [

@@ -63,7 +63,7 @@ async def after(amqp, client: HubClient, event: Envelope, **expected) -> dict:
         order = await client.order(event.payload["order_id"])
         return order if all(order[name] == value for name, value in expected.items()) else None
 
-    return await wait_until(probe, what=f"order with {expected}", timeout=10)
+    return await wait_until(probe, what=f"order with {expected}")
 
 
 async def post(client: HubClient, path: str, body: dict | None = None, token: str | None = None):

@@ -8,9 +8,9 @@ import asyncpg
 from aiohttp import web
 
 from examples.partner_client import callback_app, place_order
+from tests.support.stack import free_port
 from tests.support.stack_env import PARTNER_HOST
 from tools.client import HubClient, wait_until
-from tools.stack import free_port
 
 SKU = "masker-kain"
 

@@ -10,8 +10,9 @@ import sys
 import asyncpg
 import pytest
 
+from tests.support.stack import Stack
 from tools.client import ApiError, HubClient, new_hub_code
-from tools.stack import ROOT, Stack
+from tools.local_services import ROOT
 
 SKU = "masker-kain"
 BANK = {"name": "Bank Kalteng", "type": "bank", "region": "Palangka Raya"}

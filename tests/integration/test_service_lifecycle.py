@@ -1,10 +1,12 @@
 """Each service as an operator runs it: health, replicas, graceful stop, and its logs."""
 
+import asyncio
 import json
 import uuid
 
+from tests.support.stack import Stack
 from tools.client import HubClient, wait_until
-from tools.stack import SERVICES, Stack
+from tools.local_services import SERVICES
 
 
 async def test_every_service_is_alive_and_ready(client: HubClient):
@@ -25,7 +27,7 @@ async def test_a_second_replica_joins_and_leaves_cleanly(stack: Stack, tmp_path)
     try:
         await replica.wait_ready()
     finally:
-        exit_code = replica.stop()
+        exit_code = await asyncio.to_thread(replica.stop)
     assert exit_code == 0, replica.log_tail()
     lines = [json.loads(line) for line in replica.log_path.read_text().splitlines()]
     assert not [line for line in lines if line["event"] == "migration applied"]

@@ -7,6 +7,7 @@ codes exist.
 import asyncio
 import re
 
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.storefront import (
     Site,
     Visitor,
@@ -17,7 +18,6 @@ from tests.support.storefront import (
     running_site,
 )
 from tools.client import FOUNDING_HUB_DETAILS, HubClient, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
 
 TRACKING = re.compile(r"^/lacak/([0-9A-Z]{5}-[0-9A-Z]{5})\?baru=1$")
 

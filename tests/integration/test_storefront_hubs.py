@@ -3,6 +3,7 @@ only those that take the site's orders (and its key may order in) are offered.""
 
 import pytest
 
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.storefront import (
     Site,
     Visitor,
@@ -12,7 +13,6 @@ from tests.support.storefront import (
     running_site,
 )
 from tools.client import FOUNDING_HUB_DETAILS, HubClient, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
 
 NOT_OFFERED = "Hub ini tidak menerima pesanan lewat situs"
 

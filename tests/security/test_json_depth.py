@@ -5,9 +5,9 @@ refuses nesting beyond its limit before parsing, naming the limit."""
 import pytest
 
 from shared.web import MAX_JSON_DEPTH
+from tests.support.stack import Stack
 from tests.support.stack_env import OPERATOR_TOKEN
 from tools.client import HubClient, new_hub_code
-from tools.stack import Stack
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.stack import Stack
 from tools.client import HubClient, wait_until
-from tools.stack import Stack
 
 
 def malformed(secret: str) -> list[bytes]:

@@ -17,9 +17,9 @@ from tests.support.attacks import fields_of, refusal
 from tests.support.bus import publish_event
 from tests.support.events import allocation_of, order_id, placed
 from tests.support.mailbox import Mailbox
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.refusals import row_counts
 from tools.client import HubClient, new_hub_code
-from tools.provider_stubs import WhatsAppCloudStub
 
 CONTROL = [
     "Ibu Sari\r\nBcc: semua@contoh.id",

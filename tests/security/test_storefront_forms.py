@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.storefront import (
     Visitor,
     codes_sent,
     new_phone,
     order_answers,
 )
-from tools.provider_stubs import WhatsAppCloudStub
 
 
 async def checks_of(database, phone: str) -> int:

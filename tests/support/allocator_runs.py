@@ -17,9 +17,10 @@ import asyncpg
 
 from shared.bus import publish
 from shared.topology import EXCHANGE, QUEUES
+from tests.support.stack import free_port
 from tests.support.workload import Product, Workload
+from tools.local_services import ServiceProcess
 from tools.sandbox import sandbox
-from tools.stack import ServiceProcess, free_port
 
 # Smaller than the workload's gap between an early cancel and its order.
 PUBLISH_BATCH = 500

@@ -8,8 +8,8 @@ from typing import Literal
 
 import pytest
 
+from tests.support.stack import free_port
 from tools.client import ApiError
-from tools.stack import free_port
 
 
 async def refusal(call) -> ApiError:

@@ -5,22 +5,22 @@ import asyncio
 import email
 import email.policy
 import threading
-import time
 from collections import defaultdict
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 
 class Mailbox:
     """Messages indexed as they arrive, by SMTP recipient and by Message-ID.
 
-    Failure modes a test may set: `refused` recipients get 550 at RCPT; until `deferring_until`
-    (time.monotonic()) every RCPT gets 451; `data_delay` makes the server keep a message and
-    answer its DATA only that many seconds later; `hang_up()` closes every open connection.
+    Failure modes a test may set, each until it says otherwise (never for so many seconds: what a
+    request meets must not depend on how fast a loaded machine brings it): `refused` recipients
+    get 550 at RCPT; while `deferring` every RCPT gets 451; while `holding_data` the server keeps
+    a message and does not answer its DATA; `hang_up()` closes every open connection.
     `connections` counts the connections clients opened (one EHLO each, as there is no TLS).
     With `login` (user, password) it offers AUTH over plain TCP and takes only that login.
     """
@@ -30,8 +30,8 @@ class Mailbox:
         self._by_message_id: dict[str, list[EmailMessage]] = defaultdict(list)
         self._lock = threading.Lock()
         self.refused: set[str] = set()
-        self.deferring_until = 0.0
-        self.data_delay = 0.0
+        self.deferring = False
+        self.holding_data = False
         self.connections = 0
         self._sessions: list = []  # the server side of each connection, to hang up on
         self.port = free_port()
@@ -55,7 +55,7 @@ class Mailbox:
     async def handle_RCPT(self, _server, _session, envelope, address, options) -> str:
         if address in self.refused:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
-        if time.monotonic() < self.deferring_until:
+        if self.deferring:
             return "451 4.3.0 Mail server temporarily busy, try again later"
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
@@ -67,7 +67,8 @@ class Mailbox:
             for recipient in envelope.rcpt_tos:
                 self._by_recipient[recipient].append(message)
             self._by_message_id[message["Message-ID"]].append(message)
-        await asyncio.sleep(self.data_delay)  # kept already: a client that gives up cannot know
+        while self.holding_data:  # kept already: a client that gives up cannot know
+            await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
     def hang_up(self) -> None:

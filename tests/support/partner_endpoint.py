@@ -1,5 +1,5 @@
 """A partner's callback endpoint for the tests: records every POST as it came, and answers as
-the test says (fail until a moment, hang, or accept)."""
+the test says (fail until told otherwise, hang, or accept)."""
 
 import asyncio
 import json
@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from examples.partner_client import verify
+from tests.support.stack import serve_locally
 from tests.support.stack_env import PARTNER_HOST, PARTNERS_BUYER_TYPES
 from tools.client import HubClient
-from tools.stack import serve_locally
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,11 @@ class Arrival:
 @dataclass
 class PartnerEndpoint:
     secret: str = ""  # the partner's callback_secret, once the hub has given it out
-    failing_until: float = 0.0  # time.monotonic(): answer 503 until then
+    failing: bool = False  # answer 503 while true
     hanging: bool = False  # never answer: the hub's timeout must give up
     answer_after: float = 0.0  # seconds each answer takes
     arrivals: list[Arrival] = field(default_factory=list)
+    posts: int = 0  # every POST that came, answered or not (a hanging one is never)
     in_flight: int = 0
     most_in_flight: int = 0
     _runner: web.AppRunner | None = None
@@ -52,16 +53,14 @@ class PartnerEndpoint:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def fail_for(self, seconds: float) -> None:
-        self.failing_until = time.monotonic() + seconds
-
     async def _receive(self, request: web.Request) -> web.Response:
+        self.posts += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             body = await request.read()
             await asyncio.sleep(3600 if self.hanging else self.answer_after)
-            status = 503 if time.monotonic() < self.failing_until else 204
+            status = 503 if self.failing else 204
             signature = request.headers.get("Plut-Signature")
             self.arrivals.append(Arrival(body, signature, time.monotonic(), status))
             return web.Response(status=status)
@@ -78,8 +77,9 @@ class PartnerEndpoint:
                     taken.append(arrival.callback)
         return taken
 
-    async def wait_for(self, count: int, order_id: str | None = None, timeout: float = 15.0):
-        """Wait until `count` callbacks (of one order, if given) were taken; answer them."""
+    async def wait_for(self, count: int, order_id: str | None = None, timeout: float = 120.0):
+        """Wait until `count` callbacks (of one order, if given) were taken; answer them.
+        `timeout` only guards against a callback that will never come."""
         deadline = time.monotonic() + timeout
         while len(self.accepted(order_id)) < count:
             if time.monotonic() > deadline:

@@ -2,11 +2,13 @@
 stack's processes: settings of its own (trusted proxies, Secure cookies, a metrics token), or
 memory of its own (how many wrong tokens a source has sent)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tools.stack import ServiceProcess, Stack
+from tests.support.stack import Stack
+from tools.local_services import ServiceProcess
 
 
 @asynccontextmanager
@@ -20,4 +22,4 @@ async def own_replica(
         await replica.wait_ready()
         yield replica
     finally:
-        replica.stop()
+        await asyncio.to_thread(replica.stop)

@@ -3,7 +3,7 @@ retries, holds and callbacks happen within a test. Used by tests/conftest.py's s
 by the faults suite's own stacks (tests/faults/conftest.py)."""
 
 from tests.support.mailbox import Mailbox
-from tools.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 # The operator tokens the test stacks run with, one per role; `HubClient(...,
 # operator_token=...)` sends the admin's, the console the one of whoever signed in.
@@ -32,8 +32,11 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "SMS_BASE_URL": sms.base_url,
         "SMS_API_KEY": sms.api_key,
         # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
-        # down for seconds here, and an answer later than a second is a timeout.
-        "PROVIDER_TIMEOUT_SECONDS": "1",
+        # down for seconds here. But not the providers' timeout: far above any answer of the
+        # stand-ins (in the test process) on a loaded machine, so that no answer becomes
+        # "unknown" and is sent again (a second WhatsApp message) because the machine was
+        # busy. A test of the timeout holds the answer back (`hold_next`) and waits it out.
+        "PROVIDER_TIMEOUT_SECONDS": "10",
         "MESSAGE_FIRST_RETRY_SECONDS": "0.05",
         "MESSAGE_MAX_RETRY_SECONDS": "0.5",
         "MESSAGE_GIVE_UP_SECONDS": "30",
@@ -48,11 +51,12 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "GUESS_FREE_FAILURES": "1000000",
         "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
-        # after a day is five seconds, and a hanging partner is dropped after one.
+        # after a day is five seconds. Not the timeout, as the providers' above: a partner's
+        # answer on a busy machine must not become a timeout and a second post.
         "CALLBACK_FIRST_RETRY_SECONDS": "0.05",
         "CALLBACK_MAX_RETRY_SECONDS": "0.5",
         "CALLBACK_GIVE_UP_SECONDS": "5",
-        "CALLBACK_TIMEOUT_SECONDS": "1",
+        "CALLBACK_TIMEOUT_SECONDS": "10",
         "CALLBACK_POLL_SECONDS": "0.1",
         # Few enough that two orders replicas must share a handful of partners' callbacks.
         "CALLBACK_IN_FLIGHT": "8",

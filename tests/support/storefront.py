@@ -8,6 +8,7 @@ never reach another. One site serves the whole run (tests/conftest.py): its hub 
 units on hand (deliveries are of exactly what waits), so every new order waits in the queue.
 """
 
+import asyncio
 import re
 import secrets
 import uuid
@@ -18,10 +19,11 @@ from pathlib import Path
 import aiohttp
 
 from shared.events import CLASS_OF_BUYER_TYPE
+from tests.support.provider_stubs import WhatsAppCloudStub
+from tests.support.stack import Stack, free_port
 from tests.support.stack_env import OPERATOR_TOKEN
 from tools.client import FOUNDING_HUB_DETAILS, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
-from tools.stack import ServiceProcess, Stack, free_port
+from tools.local_services import ServiceProcess
 
 _TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 _CODE_PAGE = re.compile(r"^/kode/[0-9a-f-]{36}$")
@@ -75,7 +77,7 @@ async def running_site(
         await process.wait_ready()
         yield Site(process.url, hub, "masker-kain", process)
     finally:
-        process.stop()
+        await asyncio.to_thread(process.stop)
 
 
 async def deliver_what_waits(client: HubClient, site: Site) -> int:

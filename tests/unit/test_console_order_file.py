@@ -85,7 +85,7 @@ def test_the_product_chosen_on_the_page_serves_rows_without_one():
 )
 def test_a_formula_is_refused_in_any_column(cell):
     _, errors = read_orders([(1, HEADER), (2, row(name=cell)), (3, row(region=cell))], HUB)
-    assert [(e.row, e.field, e.message.en[:9]) for e in errors] == [
+    assert [(e.row, e.field, e.message.english[:9]) for e in errors] == [
         (2, "name", "a formula"),
         (3, "region", "a formula"),
     ]
@@ -103,8 +103,8 @@ def test_the_per_buyer_cap_holds_for_a_buyers_rows_together():
         HUB,
     )
     assert [(e.row, e.field) for e in errors] == [(4, "quantity")]
-    assert "with rows 2, this phone orders 3 units" in errors[0].message.en
-    assert "at most 2 a buyer a day" in errors[0].message.en
+    assert "with rows 2, this phone orders 3 units" in errors[0].message.english
+    assert "at most 2 a buyer a day" in errors[0].message.english
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_the_per_buyer_cap_holds_for_a_buyers_rows_together():
 def test_a_file_that_is_no_order_list_says_why(table, says):
     with pytest.raises(UnreadableFile) as refused:
         read_orders(table, HUB)
-    assert says in refused.value.message.en
+    assert says in refused.value.message.english
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
@@ -143,7 +143,7 @@ def test_the_orders_services_errors_land_on_the_spreadsheets_rows():
         {"field": "orders[9].quantity", "message": "no such order"},
         {"field": "orders", "message": "the batch as a whole"},
     ]
-    assert [(e.row, e.field, e.message.id) for e in sheet_errors(refused, orders)] == [
+    assert [(e.row, e.field, e.message.indonesian) for e in sheet_errors(refused, orders)] == [
         (7, "sku", "produk 'x' tidak dikenal"),
         (5, "phone", "bukan nomor"),
         (2, "buyer_type", "tidak boleh"),

@@ -176,14 +176,15 @@ def test_reading_a_csv_with_english_headers_any_case_and_semicolons():
 def test_unknown_headers_are_named():
     with pytest.raises(UnreadableFile) as refused:
         read_producers(read_table(b"nama,telepon,kabupaten,alamat\nA,1,K,jalan\n"))
-    assert "'alamat'" in refused.value.message.id
-    assert "'alamat'" in refused.value.message.en
+    assert "'alamat'" in refused.value.message.indonesian
+    assert "'alamat'" in refused.value.message.english
 
 
 def test_missing_required_columns_are_named():
     with pytest.raises(UnreadableFile) as refused:
         read_producers(read_table(b"nama,email\nA,a@b.id\n"))
-    assert "telepon" in refused.value.message.id and "regency" in refused.value.message.en
+    message = refused.value.message
+    assert "telepon" in message.indonesian and "regency" in message.english
 
 
 @pytest.mark.parametrize(

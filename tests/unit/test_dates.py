@@ -52,13 +52,14 @@ def test_a_time_is_shown_on_the_hubs_clock(zone, indonesian, english):
 def test_the_hubs_day_can_differ_from_the_utc_day():
     late_evening_utc = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 
-    assert time_in_words(late_evening_utc, "Asia/Jayapura").id == "1 Desember 2026 05.00 WIT"
+    in_words = time_in_words(late_evening_utc, "Asia/Jayapura")
+    assert in_words.indonesian == "1 Desember 2026 05.00 WIT"
 
 
 @pytest.mark.parametrize("zone", [None, "", "Mars/Olympus_Mons", "../etc/passwd"])
 def test_a_missing_or_unknown_zone_is_taken_as_jakarta(zone):
     assert hub_zone(zone).key == "Asia/Jakarta"
-    assert time_in_words(MOMENT, zone).id.endswith("14.00 WIB")
+    assert time_in_words(MOMENT, zone).indonesian.endswith("14.00 WIB")
 
 
 def test_a_zone_west_of_greenwich_shows_a_negative_offset():
@@ -68,10 +69,10 @@ def test_a_zone_west_of_greenwich_shows_a_negative_offset():
 
 
 def test_an_estimate_is_a_date_or_says_it_cannot_be_made_yet():
-    assert estimate_in_words(date(2026, 11, 30)).id == "30 November 2026"
+    assert estimate_in_words(date(2026, 11, 30)).indonesian == "30 November 2026"
     unknown = estimate_in_words(None)
-    assert unknown.id.startswith("belum dapat diperkirakan")
-    assert unknown.en.startswith("cannot be estimated yet")
+    assert unknown.indonesian.startswith("belum dapat diperkirakan")
+    assert unknown.english.startswith("cannot be estimated yet")
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_an_estimate_is_a_date_or_says_it_cannot_be_made_yet():
     ],
 )
 def test_which_way_an_estimate_moved(estimated, previous, indonesian):
-    assert estimate_moved(estimated, previous).id == indonesian
+    assert estimate_moved(estimated, previous).indonesian == indonesian
 
 
 def test_a_text_becomes_two_template_parameters():

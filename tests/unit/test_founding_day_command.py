@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from tools.founding_day import MENS_NAMES, WOMENS_NAMES, founding_day
-from tools.stack import ROOT, service_url
+from tools.local_services import ROOT, service_url
 
 
 def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

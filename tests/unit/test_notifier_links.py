@@ -21,7 +21,7 @@ def test_without_a_code_the_short_reference_stays_and_the_message_says_whom_to_a
     params = buyer_params(RECORDED, None, SITE)
 
     assert params["order_ref"] == "5F0C2A9E" and "tracking" not in params
-    assert (params["tracking_id"], params["tracking_en"]) == (NO_LINK.id, NO_LINK.en)
+    assert (params["tracking_id"], params["tracking_en"]) == (NO_LINK.indonesian, NO_LINK.english)
 
 
 def test_without_a_site_the_code_names_the_order_and_no_link_is_made():

@@ -84,7 +84,7 @@ def test_a_row_with_one_time_is_an_error_beside_the_missing_box():
     periods, errors = from_form({"opens_fri": "08:00", "closes_tue": "12:00"})
     assert periods == []
     assert set(errors) == {"closes_fri", "opens_tue"}
-    assert errors["closes_fri"].id.startswith("Jumat")
+    assert errors["closes_fri"].indonesian.startswith("Jumat")
 
 
 def test_what_is_typed_wrong_goes_to_the_api_as_typed_to_be_refused_by_name():

@@ -9,7 +9,7 @@ import structlog
 
 from services.orders.models import Order
 from services.orders.standing import AllocatorClient, read_answer
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 PHONE = "+6281234567890"
 PLACED_AT = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)

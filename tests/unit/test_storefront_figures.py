@@ -68,7 +68,7 @@ async def test_a_crowd_of_visitors_costs_one_read_per_hub_and_product():
     assert (masker.on_hand, masker.orders_waiting, masker.per_buyer_daily_cap) == (40, 3, 20)
     assert str(masker.estimated_date) == "2026-12-03"  # the last waiting order's
     assert hub.address == "Jl. Tjilik Riwut Km 5,5"
-    assert [line.id for line in hub.hours] == ["Senin: 08.00–15.00", "Selasa–Minggu: tutup"]
+    assert [line.indonesian for line in hub.hours] == ["Senin: 08.00–15.00", "Selasa–Minggu: tutup"]
     assert backends.calls["/v1/hubs"] == 1
     assert backends.calls["/v1/hubs/kalsel/products"] == 1  # refused, and left out
     assert backends.calls["/v1/hubs/kalteng/products/masker-kain/stock"] == 1

@@ -66,7 +66,7 @@ def test_each_mistake_is_named_by_its_field_in_both_languages(changes, field):
 
     assert set(checked.errors) == {field} and checked.order is None
     message = checked.errors[field]
-    assert message.id and message.en and message.id != message.en
+    assert message.indonesian and message.english and message.indonesian != message.english
     assert checked.typed == answers(**changes)  # given back as typed
 
 
@@ -75,7 +75,7 @@ def test_the_per_buyer_cap_bounds_the_quantity_and_says_so():
 
     error = forms.check(answers(quantity="21"), cap=20).errors["quantity"]
 
-    assert "20" in error.id and "20" in error.en
+    assert "20" in error.indonesian and "20" in error.english
 
 
 def test_an_overlong_answer_is_cut_before_it_is_checked():

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from tools.tcp_proxy import TcpProxy
+from tests.support.tcp_proxy import TcpProxy
 
 
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -39,8 +39,8 @@ EVERY = [(purpose, language) for purpose in sorted(known_templates()) for langua
 
 # What the consumers pass when there is no estimate or no deadline: longer, and worded apart.
 UNKNOWNS = {
-    "estimate_id": NO_ESTIMATE.id,
-    "estimate_en": NO_ESTIMATE.en,
+    "estimate_id": NO_ESTIMATE.indonesian,
+    "estimate_en": NO_ESTIMATE.english,
     "moved_id": "berubah",
     "moved_en": "changed",
     "hold_until_id": "tanpa batas waktu",
@@ -50,10 +50,10 @@ UNKNOWNS = {
 LONG_TEXTS = {
     "product": "Masker kain katun tiga lapis motif batik",
     "pickup": "Rumah Produksi Bersama PLUT Palangkaraya",
-    "estimate_id": NO_ESTIMATE.id,
-    "estimate_en": NO_ESTIMATE.en,
-    "previous_id": NO_ESTIMATE.id,
-    "previous_en": NO_ESTIMATE.en,
+    "estimate_id": NO_ESTIMATE.indonesian,
+    "estimate_en": NO_ESTIMATE.english,
+    "previous_id": NO_ESTIMATE.indonesian,
+    "previous_en": NO_ESTIMATE.english,
     "moved_en": "moved earlier",
     "hold_until_id": "30 September 2026 23.59 WITA",
     "hold_until_en": "30 September 2026 23:59 WITA",

@@ -14,7 +14,7 @@ from services.console.accounts import Role
 from services.console.backends import BackendError, backends_of
 from services.console.redirects import see_other
 from services.console.reports import Report
-from services.console.sessions import allowed
+from services.console.sessions import DAY_EXPORT, PAYOUTS_EXPORT, QUEUE_EXPORT, allowed
 from services.console.uploads import UnreadableFile
 from services.console.views import hub_of, language, render, text
 from shared.fields import Sku
@@ -100,7 +100,7 @@ async def reports_page(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/laporan/hari")
+@routes.get(DAY_EXPORT)
 async def day_export(request: web.Request) -> web.Response:
     query = read_query(request, DayQuery)
     hub = hub_of(request)
@@ -108,7 +108,7 @@ async def day_export(request: web.Request) -> web.Response:
     return await _attachment(request, report, query.format, hub, query.tanggal)
 
 
-@routes.get("/laporan/pembayaran")
+@routes.get(PAYOUTS_EXPORT)
 async def payouts_export(request: web.Request) -> web.Response:
     query = read_query(request, PayoutsQuery)
     hub = hub_of(request)
@@ -122,7 +122,7 @@ async def payouts_export(request: web.Request) -> web.Response:
     return await _attachment(request, report, query.format, hub, query.dari, query.sampai)
 
 
-@routes.get("/laporan/antrean")
+@routes.get(QUEUE_EXPORT)
 async def queue_export(request: web.Request) -> web.Response:
     query = read_query(request, QueueQuery)
     hub = hub_of(request)

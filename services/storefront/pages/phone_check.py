@@ -87,7 +87,7 @@ async def code_given(request: web.Request) -> web.Response:
 
 
 def _wrong(left: int) -> Text:
-    return Text(WRONG.id.format(left=left), WRONG.en.format(left=left))
+    return Text(WRONG.indonesian.format(left=left), WRONG.english.format(left=left))
 
 
 @routes.post(CODE_PAGE + "/ulang")

@@ -11,7 +11,7 @@ database or broker goes away.
 import asyncio
 from contextlib import suppress
 
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 
 class TcpProxy:

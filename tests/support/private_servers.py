@@ -29,14 +29,21 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from tools.stack import free_port
+from tests.support.stack import free_port
 
 
 class ServerError(RuntimeError):
     """A private server did not do what it was asked."""
 
 
-async def _run(*command: str, env: dict[str, str] | None = None, timeout: float = 60.0) -> str:
+# The servers' commands and start-ups are given this long before the test gives up on them:
+# only a guard, far above what a machine busy with two suites at once takes.
+GUARD_SECONDS = 300.0
+
+
+async def _run(
+    *command: str, env: dict[str, str] | None = None, timeout: float = GUARD_SECONDS
+) -> str:
     process = await asyncio.create_subprocess_exec(
         *command,
         env=env,
@@ -156,7 +163,7 @@ class PrivatePostgres:
                 str(self.root / "postgres.log"),
                 "--wait",
                 "--timeout",
-                "60",
+                str(int(GUARD_SECONDS) - 60),
                 "start",
             )
         )
@@ -270,7 +277,7 @@ class PrivateRabbit:
             "ERL_EPMD_ADDRESS": "127.0.0.1",
         }
 
-    async def start(self, timeout: float = 90.0) -> None:
+    async def start(self, timeout: float = GUARD_SECONDS) -> None:
         """Start the node and wait until it takes AMQP connections."""
         self._log = (self.root / "server.log").open("ab")
         self.process = await asyncio.create_subprocess_exec(

@@ -5,8 +5,10 @@ test scripts them to.
 
     stub = await WhatsAppCloudStub().start()
     stub.not_on_whatsapp.add("6281200000000")     # that number gets Meta's error 131026
-    stub.rate_limit_for(2.0)                      # 429, code 130429, Retry-After: 2
-    stub.hang_next(1)                             # takes the next message, answers too late
+    stub.down = True                              # Meta's 503 "temporarily unavailable"
+    stub.rate_limit_next(1, retry_after=2)        # 429, code 130429, Retry-After: 2
+    stub.hold_next(1)                             # takes the next message, holds the answer
+    stub.answer_held()                            # ...until now (or until the client gives up)
     ... WhatsApp(base_url=stub.base_url, access_token=stub.access_token, ...) ...
     assert stub.count(str(message_id)) == 1       # taken exactly once
     await stub.stop()
@@ -14,7 +16,6 @@ test scripts them to.
 
 import asyncio
 import json
-import math
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -23,7 +24,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tools.stack import serve_locally
+from tests.support.stack import serve_locally
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,28 @@ class Delivery:
 class ProviderStub(ABC):
     """The server, the record and the scripted failures both providers share.
 
-    Scripted failures, checked in this order on every request:
-    `down_until` (monotonic time): the provider's 5xx "temporarily unavailable" until then;
+    Scripted failures, checked in this order on every request, each until the test says
+    otherwise or for a number of requests (never for so many seconds: what a request meets
+    must not depend on how fast a loaded machine brings it):
+    `down`: the provider's 5xx "temporarily unavailable" while it is true;
     wrong credentials or a malformed request: the provider's 401 or 400, always;
-    `rate_limited_until`: the provider's rate-limit answer with Retry-After until then;
-    `hang_next(n)` / `slow_seconds`: the message is accepted and recorded, and the answer comes
-    only after the delay, so a client with a shorter timeout never hears that it went through.
+    `rate_limit_next(n)`: the provider's rate-limit answer with Retry-After (when: in
+    `rate_limited_at`);
+    `hold_next(n)`: the message is accepted and recorded, and the answer waits for
+    `answer_held()`; a client that gives up first (its timeout) never hears that it went
+    through. Never a delay of so many seconds: what comes first must not depend on the load.
     """
 
-    down_until: float = 0.0
-    rate_limited_until: float = 0.0
-    slow_seconds: float = 0.0
+    down: bool = False
+    rate_limited_at: list[float] = field(default_factory=list)  # time.monotonic() of each
     received: list[Received] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
-    _hanging: int = 0
-    _hang_seconds: float = 0.0
-    _hang_to: str | None = None
+    _limiting: int = 0
+    _limit_to: str | None = None
+    _retry_after: int = 1
+    _holding: int = 0
+    _hold_to: str | None = None
+    _answer: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     _port: int = 0
 
@@ -92,17 +99,21 @@ class ProviderStub(ABC):
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def down_for(self, seconds: float) -> None:
-        self.down_until = time.monotonic() + seconds
+    def rate_limit_next(self, count: int = 1, retry_after: int = 1, to: str | None = None) -> None:
+        """Answer the next `count` messages (to the number `to`, if given) with the provider's
+        rate limit, asking to wait `retry_after` seconds."""
+        self._limiting, self._retry_after = count, retry_after
+        self._limit_to = None if to is None else to.lstrip("+")
 
-    def rate_limit_for(self, seconds: float) -> None:
-        self.rate_limited_until = time.monotonic() + seconds
-
-    def hang_next(self, count: int = 1, seconds: float = 5.0, to: str | None = None) -> None:
+    def hold_next(self, count: int = 1, to: str | None = None) -> None:
         """Accept the next `count` messages (to the number `to`, if given: other tests' messages
-        may be flowing too) but answer each only after `seconds`."""
-        self._hanging, self._hang_seconds = count, seconds
-        self._hang_to = None if to is None else to.lstrip("+")
+        may be flowing too) but hold each answer until `answer_held()`."""
+        self._holding, self._answer = count, asyncio.Event()
+        self._hold_to = None if to is None else to.lstrip("+")
+
+    def answer_held(self) -> None:
+        """Send the answers held so far (to clients still waiting for them)."""
+        self._answer.set()
 
     def count(self, message_id: str) -> int:
         """How many times the message with our id `message_id` was accepted."""
@@ -114,23 +125,21 @@ class ProviderStub(ABC):
     async def _receive(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.received.append(Received(request.method, request.path, dict(request.headers), body))
-        now = time.monotonic()
-        if now < self.down_until:
+        if self.down:
             return self.unavailable()
         refusal = self.refusal(request, body)
         if refusal is not None:
             return refusal
-        if now < self.rate_limited_until:
-            wait = max(1, math.ceil(self.rate_limited_until - now))
-            return self.rate_limited(wait)
+        if self._limiting and self._limit_to in (None, *self.recipients(json.loads(body))):
+            self._limiting -= 1
+            self.rate_limited_at.append(time.monotonic())
+            return self.rate_limited(self._retry_after)
         taken = len(self.deliveries)
         answer = self.take(json.loads(body))
-        delay = self.slow_seconds
-        if self._hanging and len(self.deliveries) > taken:
-            if self._hang_to in (None, self.deliveries[-1].to):
-                self._hanging -= 1
-                delay = max(delay, self._hang_seconds)
-        await asyncio.sleep(delay)
+        if self._holding and len(self.deliveries) > taken:
+            if self._hold_to in (None, self.deliveries[-1].to):
+                self._holding -= 1
+                await self._answer.wait()
         return answer
 
     # What each provider says, in its own format.
@@ -146,6 +155,10 @@ class ProviderStub(ABC):
     @abstractmethod
     def rate_limited(self, retry_after: int) -> web.Response:
         """The provider's rate-limit answer, asking to wait `retry_after` seconds."""
+
+    @abstractmethod
+    def recipients(self, request: dict[str, Any]) -> set[str]:
+        """The numbers a well-formed request is for (digits, no "+")."""
 
     @abstractmethod
     def take(self, request: dict[str, Any]) -> web.Response:
@@ -224,6 +237,9 @@ class WhatsAppCloudStub(ProviderStub):
             title = "Required parameter is missing" if code == 131008 else "Invalid parameter"
             return _meta_error(400, code, f"(#{code}) {title}", details)
         return None
+
+    def recipients(self, request: dict[str, Any]) -> set[str]:
+        return {request["to"]}
 
     def take(self, request: dict[str, Any]) -> web.Response:
         to = request["to"]
@@ -386,6 +402,9 @@ class SmsGatewayStub(ProviderStub):
         if violations:
             return _infobip_error(400, "E400", "Request cannot be processed.", violations)
         return None
+
+    def recipients(self, request: dict[str, Any]) -> set[str]:
+        return {d["to"] for message in request["messages"] for d in message["destinations"]}
 
     def take(self, request: dict[str, Any]) -> web.Response:
         answered = []
