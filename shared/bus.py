@@ -59,14 +59,15 @@ async def publish(
     correlation_id: str,
     event_type: str | None = None,
     headers: dict | None = None,
+    content_type: str = "application/json",
 ) -> None:
     """Publish one persistent JSON message and wait for the broker's confirm.
 
-    Not mandatory: an event nobody consumes yet (notification.sent) is simply not routed.
+    Not mandatory: a message no queue is bound for is dropped by the broker.
     """
     message = aio_pika.Message(
         body,
-        content_type="application/json",
+        content_type=content_type,
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         message_id=message_id,
         correlation_id=correlation_id,

@@ -1,17 +1,26 @@
 """Consuming events: at-least-once delivery, exactly-once effect, many events per transaction.
 
-Messages are taken in batches (as many as are waiting, up to `batch_size`) and each batch is
-handled in one Postgres transaction that first records every event id in the service's inbox;
-a duplicate finds its id there and is left out. The messages are acknowledged only after that
-transaction commits. One commit for many events is what lets a consumer keep up with a busy
-bus: the commit's fsync, not the handler, is the cost of an event.
+A message carries one event or a batch of them (shared/events/batch.py); the consumer takes
+messages apart, and a batch for the handlers counts events, not messages. Messages are taken
+as they wait, until their events reach `batch_size` (a message is never split), and each batch
+is handled in one Postgres transaction that first records every event id in the service's
+inbox; a duplicate (redelivered, or twice in one batch) finds its id there and is left out.
+The messages are acknowledged only after every one of their events is committed or parked.
+One commit for many events is what lets a consumer keep up with a busy bus: the commit's
+fsync, not the handler, is the cost of an event.
 
 A batch that fails for a reason other than the infrastructure is split up, and each event is
-tried alone, so one bad event cannot hold up the others. A message that can never be handled
-(not an envelope, an unknown type, a handler that keeps failing) is copied to the service's
-dead-letter queue with the reason and acknowledged, so the consumer goes on. Losing Postgres is
-not the message's fault: the batch waits and retries for as long as it takes, and never
-dead-letters for it.
+tried alone, so one bad event cannot hold up the others. An event that can never be handled
+(not an envelope, an unknown type, a handler that keeps failing) is copied alone to the
+service's dead-letter queue, as a single-event message with the reason, and the rest of its
+message goes on. Losing Postgres is not the message's fault: the batch waits and retries for
+as long as it takes, and never dead-letters for it.
+
+Redelivery: a message not acked (a crash, a lost channel, a nack after the broker went away)
+comes back whole; the events of it already committed are skipped by the inbox, and those
+parked are parked again (parking is at least once, and a replay from the dead-letter queue
+meets the inbox too). A message that keeps killing its consumer is dead-lettered whole by the
+broker after `x-delivery-limit` deliveries (shared/topology.py), its events still in it.
 """
 
 import asyncio
@@ -28,7 +37,14 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from shared.bus import Broker, publish
-from shared.events import Envelope, EventPayload, UnknownEvent
+from shared.events import (
+    BATCH_CONTENT_TYPE,
+    Envelope,
+    EventPayload,
+    UnknownEvent,
+    Unreadable,
+    events_in,
+)
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, INBOX_DUPLICATES
 from shared.topology import QUEUES
 
@@ -127,8 +143,36 @@ RETURNING event_id
 
 @dataclass(frozen=True)
 class _Delivery:
+    """One event of a message, and how it is parked alone if it must be."""
+
     message: AbstractIncomingMessage
-    event: Event
+    event: Event | Unreadable
+    body: bytes | None  # as parked; None: the envelope's own JSON, made only if needed
+    message_id: str
+
+
+def _deliveries(message: AbstractIncomingMessage) -> list[_Delivery]:
+    """The events a message carries. A single-event message is parked as it came; an event of
+    a batch is parked as one event under its own id."""
+    batch = message.content_type == BATCH_CONTENT_TYPE
+    parts = events_in(message.body, message.content_type)
+    deliveries = []
+    for index, part in enumerate(parts):
+        if isinstance(part, Envelope):
+            try:
+                part = Event(part, part.read())
+            except (ValidationError, UnknownEvent) as error:
+                body = part.model_dump_json().encode()
+                part = Unreadable(body, str(part.id), f"unreadable event: {error}")
+        if not batch:
+            body, message_id = message.body, message.message_id or ""
+        else:
+            own_id = part.envelope.id if isinstance(part, Event) else part.event_id
+            fallback = message.message_id if len(parts) == 1 else f"{message.message_id}/{index}"
+            body = part.body if isinstance(part, Unreadable) else None
+            message_id = str(own_id) if own_id else fallback or ""
+        deliveries.append(_Delivery(message, part, body, message_id))
+    return deliveries
 
 
 class Consumer:
@@ -192,34 +236,48 @@ class Consumer:
             await self._channel.close()
 
     async def _work(self) -> None:
-        """Take what has arrived, up to a batch, and handle it, until told to stop (None).
+        """Take what has arrived, up to a batch of events, and handle it, until told to stop
+        (None). A message is never split: a batch may pass `batch_size` by less than a
+        message's events.
 
         What is left when told to stop is never acknowledged: the broker redelivers it.
         """
         while True:
-            batch = [await self._arrived.get()]
-            while len(batch) < self.batch_size and not self._arrived.empty():
-                batch.append(self._arrived.get_nowait())
-            if None in batch:
+            message = await self._arrived.get()
+            if message is None:
                 return
+            messages, deliveries = [message], _deliveries(message)
+            while len(deliveries) < self.batch_size and not self._arrived.empty():
+                message = self._arrived.get_nowait()
+                if message is None:
+                    return
+                messages.append(message)
+                deliveries.extend(_deliveries(message))
             try:
-                await self._process(batch)
+                await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
                 log.exception("batch abandoned; its messages will be redelivered")
-                for message in batch:
+                for message in messages:
                     with suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
                         await message.nack(requeue=True)
+                continue
+            # One ack for the batch: messages come and are handled in delivery order, so every
+            # earlier delivery on the channel is settled already (each of its events handled or
+            # parked). A message is acked only when all its events are.
+            await self._ack(messages[-1], multiple=True)
 
-    async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
-        deliveries = []
-        for message in messages:
-            try:
-                envelope = Envelope.model_validate_json(message.body)
-                deliveries.append(_Delivery(message, Event(envelope, envelope.read())))
-            except (ValidationError, UnknownEvent) as error:
-                await self._dead_letter(message, f"unreadable event: {error}")
-        if not deliveries:
-            return
+    async def _process(self, deliveries: list[_Delivery]) -> None:
+        """Settle every event: handled and committed, or parked with its reason."""
+        readable = []
+        for delivery in deliveries:
+            if isinstance(delivery.event, Unreadable):
+                await self._dead_letter(delivery, delivery.event.reason)
+            else:
+                readable.append(delivery)
+        if readable:
+            await self._settle(readable)
+
+    async def _settle(self, deliveries: list[_Delivery]) -> None:
         try:
             await self._handle(deliveries, attempts=1 if len(deliveries) > 1 else HANDLER_ATTEMPTS)
         except asyncio.CancelledError:
@@ -228,15 +286,11 @@ class Consumer:
             if len(deliveries) == 1:
                 with _context(deliveries[0].event.envelope):
                     log.exception("event failed; dead-lettering it")
-                await self._dead_letter(deliveries[0].message, f"{type(error).__name__}: {error}")
+                await self._dead_letter(deliveries[0], f"{type(error).__name__}: {error}")
                 return
             log.warning("batch failed; handling its events one by one", events=len(deliveries))
             for delivery in deliveries:
-                await self._process([delivery.message])
-            return
-        # One ack for the batch: messages come and are handled in delivery order, so every
-        # earlier delivery on the channel is settled already (handled, or parked and acked).
-        await self._ack(deliveries[-1].message, multiple=True)
+                await self._settle([delivery])
 
     async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
         """Handle the batch in one transaction; retry transient errors for as long as it takes."""
@@ -279,14 +333,24 @@ class Consumer:
             # The change is committed; the broker redelivers and the inbox skips it.
             log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
 
-    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
-        """Park the message with its reason in the service's dead-letter queue, then ack it."""
+    async def _dead_letter(self, delivery: _Delivery, reason: str) -> None:
+        """Park one event, as a single-event message with its reason, in the service's
+        dead-letter queue. Its message is acked with the rest of the batch, later: parking is
+        at least once (a redelivery before that ack parks it again), never lost."""
+        message = delivery.message
+        body = delivery.body
+        if body is None:
+            body = delivery.event.envelope.model_dump_json().encode()
         await publish(
             self.broker.exchanges.dead_letter,
-            body=message.body,
+            body=body,
             routing_key=self.queue_spec.name,
-            message_id=message.message_id or "",
-            correlation_id=message.correlation_id or "",
+            message_id=delivery.message_id,
+            correlation_id=(
+                delivery.event.envelope.correlation_id
+                if isinstance(delivery.event, Event)
+                else message.correlation_id or ""
+            ),
             event_type=message.type,
             headers={
                 "x-error": reason[:1000],
@@ -294,10 +358,14 @@ class Consumer:
                 "x-original-routing-key": message.routing_key or "",
             },
         )
-        await self._ack(message)
         # The queue's bindings admit only its routing keys, so they make a bounded label.
         EVENTS_DEAD_LETTERED.labels(self.queue_spec.service, message.routing_key or "").inc()
-        log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
+        log.error(
+            "event dead-lettered",
+            reason=reason[:1000],
+            routing_key=message.routing_key,
+            message_id=delivery.message_id,
+        )
 
 
 async def handle_new(
