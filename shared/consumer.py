@@ -25,93 +25,41 @@ broker after `x-delivery-limit` deliveries (shared/topology.py), its events stil
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 import asyncpg
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
-from pydantic import ValidationError
 
 from shared.bus import Broker, publish
-from shared.events import (
-    BATCH_CONTENT_TYPE,
-    Envelope,
-    EventPayload,
-    UnknownEvent,
-    Unreadable,
-    events_in,
+from shared.deliveries import Delivery, deliveries_of
+from shared.event_handlers import (
+    BatchHandler,
+    Event,
+    EventHandlers,
+    Handler,
+    UnitOfWork,
+    event_context,
+    handle_new,
 )
+from shared.events import Unreadable
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, INBOX_DUPLICATES
 from shared.topology import QUEUES
 
+# What services import from here, as before the handlers had their own module.
+__all__ = [
+    "HANDLER_ATTEMPTS",
+    "BatchHandler",
+    "Consumer",
+    "Event",
+    "EventHandlers",
+    "Handler",
+    "UnitOfWork",
+    "handle_new",
+]
+
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Event:
-    """An event as a handler gets it: its envelope, and its payload read as the newest model."""
-
-    envelope: Envelope
-    payload: EventPayload
-
-
-Handler = Callable[[asyncpg.Connection, Envelope, EventPayload], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, Sequence[Event]], Awaitable[None]]
-
-
-class UnitOfWork(Protocol):
-    """What a batch's handlers share: it holds their writes, and `flush` makes them."""
-
-    async def flush(self) -> None: ...
-
-
-Unit = TypeVar("Unit", bound=UnitOfWork)
-
-
-@dataclass(frozen=True)
-class EventHandlers:
-    """What a service does with the events it consumes: one call per batch, in its transaction.
-
-    Most services handle events one at a time (`each`); a service whose events are better
-    handled together (the allocator fills a product's queue once for a batch) gives its own.
-    """
-
-    event_types: frozenset[str]
-    handle_batch: BatchHandler
-
-    @classmethod
-    def each(cls, handlers: Mapping[str, Handler]) -> "EventHandlers":
-        """Call `handlers[type]` for each event of the batch, in the order they arrived."""
-
-        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-            for event in events:
-                with _context(event.envelope):
-                    await handlers[event.envelope.type](conn, event.envelope, event.payload)
-
-        return cls(frozenset(handlers), handle_batch)
-
-    @classmethod
-    def each_in(
-        cls,
-        begin: Callable[[asyncpg.Connection], Unit],
-        handlers: Mapping[str, Callable[[Unit, Envelope, EventPayload], Awaitable[None]]],
-    ) -> "EventHandlers":
-        """Like `each`, but the handlers add to one unit of work for the batch (`begin` makes
-        it), which is flushed after the last event: a kind of write made once per batch rather
-        than once per event. A handler that reads what is held flushes it first."""
-
-        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-            unit = begin(conn)
-            for event in events:
-                with _context(event.envelope):
-                    await handlers[event.envelope.type](unit, event.envelope, event.payload)
-            await unit.flush()
-
-        return cls(frozenset(handlers), handle_batch)
 
 
 # Errors of the infrastructure or of concurrency: retrying the same events can succeed.
@@ -130,49 +78,6 @@ TRANSIENT_ERRORS = (
 
 # A handler that fails this many times for any other reason is a bug or a bad event.
 HANDLER_ATTEMPTS = 3
-
-# Records the batch's event ids; answers those not seen before (a duplicate within the batch
-# counts once).
-INBOX_RECORD = """
-INSERT INTO inbox (event_id, event_type)
-SELECT * FROM unnest($1::uuid[], $2::text[])
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id
-"""
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    """One event of a message, and how it is parked alone if it must be."""
-
-    message: AbstractIncomingMessage
-    event: Event | Unreadable
-    body: bytes | None  # as parked; None: the envelope's own JSON, made only if needed
-    message_id: str
-
-
-def _deliveries(message: AbstractIncomingMessage) -> list[_Delivery]:
-    """The events a message carries. A single-event message is parked as it came; an event of
-    a batch is parked as one event under its own id."""
-    batch = message.content_type == BATCH_CONTENT_TYPE
-    parts = events_in(message.body, message.content_type)
-    deliveries = []
-    for index, part in enumerate(parts):
-        if isinstance(part, Envelope):
-            try:
-                part = Event(part, part.read())
-            except (ValidationError, UnknownEvent) as error:
-                body = part.model_dump_json().encode()
-                part = Unreadable(body, str(part.id), f"unreadable event: {error}")
-        if not batch:
-            body, message_id = message.body, message.message_id or ""
-        else:
-            own_id = part.envelope.id if isinstance(part, Event) else part.event_id
-            fallback = message.message_id if len(parts) == 1 else f"{message.message_id}/{index}"
-            body = part.body if isinstance(part, Unreadable) else None
-            message_id = str(own_id) if own_id else fallback or ""
-        deliveries.append(_Delivery(message, part, body, message_id))
-    return deliveries
 
 
 class Consumer:
@@ -246,13 +151,13 @@ class Consumer:
             message = await self._arrived.get()
             if message is None:
                 return
-            messages, deliveries = [message], _deliveries(message)
+            messages, deliveries = [message], deliveries_of(message)
             while len(deliveries) < self.batch_size and not self._arrived.empty():
                 message = self._arrived.get_nowait()
                 if message is None:
                     return
                 messages.append(message)
-                deliveries.extend(_deliveries(message))
+                deliveries.extend(deliveries_of(message))
             try:
                 await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
@@ -266,7 +171,7 @@ class Consumer:
             # parked). A message is acked only when all its events are.
             await self._ack(messages[-1], multiple=True)
 
-    async def _process(self, deliveries: list[_Delivery]) -> None:
+    async def _process(self, deliveries: list[Delivery]) -> None:
         """Settle every event: handled and committed, or parked with its reason."""
         readable = []
         for delivery in deliveries:
@@ -277,14 +182,14 @@ class Consumer:
         if readable:
             await self._settle(readable)
 
-    async def _settle(self, deliveries: list[_Delivery]) -> None:
+    async def _settle(self, deliveries: list[Delivery]) -> None:
         try:
             await self._handle(deliveries, attempts=1 if len(deliveries) > 1 else HANDLER_ATTEMPTS)
         except asyncio.CancelledError:
             raise  # shutting down: not acked, so the broker redelivers them
         except Exception as error:  # a bug, or an event the handler cannot take
             if len(deliveries) == 1:
-                with _context(deliveries[0].event.envelope):
+                with event_context(deliveries[0].event.envelope):
                     log.exception("event failed; dead-lettering it")
                 await self._dead_letter(deliveries[0], f"{type(error).__name__}: {error}")
                 return
@@ -292,7 +197,7 @@ class Consumer:
             for delivery in deliveries:
                 await self._settle([delivery])
 
-    async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
+    async def _handle(self, deliveries: list[Delivery], attempts: int) -> None:
         """Handle the batch in one transaction; retry transient errors for as long as it takes."""
         events = [delivery.event for delivery in deliveries]
         failures = 0
@@ -333,7 +238,7 @@ class Consumer:
             # The change is committed; the broker redelivers and the inbox skips it.
             log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
 
-    async def _dead_letter(self, delivery: _Delivery, reason: str) -> None:
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
         """Park one event, as a single-event message with its reason, in the service's
         dead-letter queue. Its message is acked with the rest of the batch, later: parking is
         at least once (a redelivery before that ack parks it again), never lost."""
@@ -366,31 +271,3 @@ class Consumer:
             routing_key=message.routing_key,
             message_id=delivery.message_id,
         )
-
-
-async def handle_new(
-    conn: asyncpg.Connection, events: Sequence[Event], handle_batch: BatchHandler
-) -> list[Event]:
-    """In the caller's transaction: record the events in the inbox, and hand those not seen
-    before to `handle_batch`, each once, in the order they arrived. Answers those."""
-    recorded = await conn.fetch(
-        INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
-    )
-    new_ids = {row["event_id"] for row in recorded}
-    fresh, taken = [], set()
-    for event in events:
-        if event.envelope.id in new_ids and event.envelope.id not in taken:
-            taken.add(event.envelope.id)
-            fresh.append(event)
-    if fresh:
-        await handle_batch(conn, fresh)
-    return fresh
-
-
-def _context(envelope: Envelope):
-    return structlog.contextvars.bound_contextvars(
-        correlation_id=envelope.correlation_id,
-        event_id=str(envelope.id),
-        event_type=envelope.type,
-        hub=envelope.hub,
-    )
