@@ -19,8 +19,10 @@ as long as it takes, and never dead-letters for it.
 Redelivery: a message not acked (a crash, a lost channel, a nack after the broker went away)
 comes back whole; the events of it already committed are skipped by the inbox, and those
 parked are parked again (parking is at least once, and a replay from the dead-letter queue
-meets the inbox too). A message that keeps killing its consumer is dead-lettered whole by the
-broker after `x-delivery-limit` deliveries (shared/topology.py), its events still in it.
+meets the inbox too). A message that came back `ONE_BY_ONE_AFTER_DELIVERIES` times is handled
+an event per transaction, so an event that kills its consumer holds back only those after it;
+such a message is dead-lettered whole by the broker after `x-delivery-limit` deliveries
+(shared/topology.py), with its events in it: parked, not lost.
 """
 
 import asyncio
@@ -75,6 +77,19 @@ TRANSIENT_ERRORS = (
     # socket closes, in a state no query can use (MagicStack/asyncpg#784); the pool replaces it.
     asyncpg.InternalClientError,
 )
+
+# A message the broker has handed out this many times before (its consumer died, or lost the
+# channel, with the message in hand each time) has its events handled one transaction each: those
+# that can be handled commit before one that takes the consumer down with it, and only that one
+# and those after it ride the message to the dead-letter queue at the queue's x-delivery-limit.
+ONE_BY_ONE_AFTER_DELIVERIES = 2
+
+
+def _came_back_often(message: AbstractIncomingMessage) -> bool:
+    """The quorum queue counts a message's earlier deliveries in `x-delivery-count`."""
+    count = (message.headers or {}).get("x-delivery-count") or 0
+    return isinstance(count, int) and count >= ONE_BY_ONE_AFTER_DELIVERIES
+
 
 # A handler that fails this many times for any other reason is a bug or a bad event.
 HANDLER_ATTEMPTS = 3
@@ -179,8 +194,12 @@ class Consumer:
                 await self._dead_letter(delivery, delivery.event.reason)
             else:
                 readable.append(delivery)
-        if readable:
-            await self._settle(readable)
+        together = [d for d in readable if not _came_back_often(d.message)]
+        if together:
+            await self._settle(together)
+        for delivery in readable:
+            if _came_back_often(delivery.message):
+                await self._settle([delivery])
 
     async def _settle(self, deliveries: list[Delivery]) -> None:
         try:

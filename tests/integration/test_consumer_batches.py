@@ -11,11 +11,11 @@ import asyncpg
 import orjson
 from aio_pika.abc import AbstractRobustConnection
 
-from shared.bus import connect
+from shared.bus import connect, publish
 from shared.consumer import HANDLER_ATTEMPTS, Consumer, Event, EventHandlers
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
 from shared.events import BATCH_CONTENT_TYPE, batch_body
-from shared.topology import QUEUES
+from shared.topology import EXCHANGE, QUEUES
 from tests.support.bus import dead_letters, publish_batch, publish_event, publish_raw
 from tests.support.events import order_id, placed
 from tools.client import wait_until
@@ -211,3 +211,30 @@ async def test_a_message_of_one_event_as_before_batches_is_read():
             return await seen_ids(pool)
 
         assert await wait_until(seen, what="the event handled") == [order_id(event)]
+
+
+async def test_a_batch_the_broker_handed_out_again_and_again_is_handled_an_event_at_a_time():
+    """A message delivered twice before (the quorum queue's count): its consumer may have died
+    on one of its events each time, so each event gets a transaction of its own."""
+    recorder = Recorder()
+    async with consuming(recorder.handle_batch) as (pool, connection, consumer):
+        events = [placed("batches", 1 + n % 5) for n in range(5)]
+        body = batch_body([e.model_dump_json().encode() for e in events])
+        async with connection.channel() as channel:
+            exchange = await channel.get_exchange(EXCHANGE)
+            await publish(
+                exchange,
+                body=body,
+                routing_key="order.placed",
+                message_id=str(events[0].id),
+                correlation_id="test",
+                headers={"x-delivery-count": 2},
+                content_type=BATCH_CONTENT_TYPE,
+            )
+        await consumer.start()
+
+        async def all_seen():
+            return await pool.fetchval("SELECT count(*) FROM seen") == len(events)
+
+        await wait_until(all_seen, what="every event handled")
+        assert recorder.batch_sizes == [1] * len(events)
