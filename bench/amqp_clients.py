@@ -231,7 +231,7 @@ def render(result: dict) -> list[str]:
             f"{row['consumed_per_second']:>9} {row['consume_cpu_us_per_event']:>10}"
         )
     lines.append("reading an event's JSON, µs per event:")
-    lines += [f"  {name:<38} {us:>6}" for name, us in result["json_us_per_event"].items()]
+    lines += [f"  {name:<42} {us:>6}" for name, us in result["json_us_per_event"].items()]
     return lines
 
 

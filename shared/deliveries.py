@@ -22,7 +22,16 @@ class Delivery:
 
 def deliveries_of(message: AbstractIncomingMessage) -> list[Delivery]:
     """The events a message carries. A single-event message is parked as it came; an event of
-    a batch is parked as one event under its own id."""
+    a batch is parked as one event under its own id. Whatever a message holds, reading it never
+    raises: that would stop the consumer."""
+    try:
+        return _read(message)
+    except Exception as error:  # noqa: BLE001 - parked with the reason, never lost
+        unreadable = Unreadable(message.body, None, f"unreadable message: {error!r}")
+        return [Delivery(message, unreadable, message.body, message.message_id or "")]
+
+
+def _read(message: AbstractIncomingMessage) -> list[Delivery]:
     batch = message.content_type == BATCH_CONTENT_TYPE
     parts = events_in(message.body, message.content_type)
     deliveries = []

@@ -3,9 +3,11 @@ old message one envelope; each event of a message is read, or found unreadable, 
 
 import json
 import uuid
+from dataclasses import dataclass
 
 import orjson
 
+from shared.deliveries import deliveries_of
 from shared.events import BATCH_CONTENT_TYPE, Envelope, Unreadable, batch_body, events_in
 from shared.events.batch import MAX_EVENTS_PER_MESSAGE, chunks
 from shared.outbox import by_routing_key
@@ -99,3 +101,46 @@ def test_only_routing_keys_some_queue_binds_are_consumed():
     assert {"order.placed", "supply.received"} <= CONSUMED_ROUTING_KEYS
     assert "notification.sent" not in CONSUMED_ROUTING_KEYS
     assert "notification.failed" not in CONSUMED_ROUTING_KEYS
+
+
+@dataclass
+class Arrived:
+    """What shared/deliveries.py reads of an AMQP message."""
+
+    body: bytes
+    content_type: str | None
+    message_id: str | None = "message-1"
+
+
+def test_an_event_of_a_batch_is_parked_under_its_own_id_and_an_old_message_as_it_came():
+    good = placed("batch", 1)
+    future = json.loads(body_of(placed("batch", 2))) | {"version": 99}
+    batch = Arrived(
+        batch_body([body_of(good), orjson.dumps(future), b'{"type": "x"}']), BATCH_CONTENT_TYPE
+    )
+    old = Arrived(body_of(good), "application/json")
+
+    read, unknown, nameless = deliveries_of(batch)
+    [alone] = deliveries_of(old)
+
+    assert read.event.envelope == good and read.event.payload.quantity == 1
+    assert (read.body, read.message_id) == (None, str(good.id))
+    assert isinstance(unknown.event, Unreadable) and "version 99" in unknown.event.reason
+    assert unknown.message_id == future["id"]
+    assert orjson.loads(unknown.body)["version"] == 99
+    assert isinstance(nameless.event, Unreadable) and nameless.message_id == "message-1/2"
+    assert (alone.body, alone.message_id) == (old.body, "message-1")
+
+
+def test_a_message_that_cannot_be_read_at_all_is_one_delivery_to_park():
+    class Broken:
+        body, message_id = b"[]", "message-1"
+
+        @property
+        def content_type(self):  # what no message should do: fail as it is read
+            raise RuntimeError("unreadable property")
+
+    [parked] = deliveries_of(Broken())
+
+    assert isinstance(parked.event, Unreadable) and "unreadable message" in parked.event.reason
+    assert (parked.body, parked.message_id) == (b"[]", "message-1")
