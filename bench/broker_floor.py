@@ -2,22 +2,25 @@
 and so the most orders a second it lets the design carry on this machine, whatever the services do.
 
     .venv/bin/python -m bench.broker_floor                  # 5,000 orders' events
-    .venv/bin/python -m bench.broker_floor --orders 20000 --json out.json
+    .venv/bin/python -m bench.broker_floor --orders 20000 --events-per-message 10 --json out.json
 
-An order in the running system puts `EVENTS_PER_ORDER` on the bus (counted in an end-to-end
-run with a queue bound to `#`): order.placed, order.queued, order.allocated and one
-notification.sent per message (the buyer's order_received and order_allocated, the producer's
-units_sold). Here they go through the services' own topology (shared/topology.py, in a sandbox
-vhost), so each is routed as in production: order.placed into two quorum queues, order.allocated
-into three, notification.sent into none.
+An order in the running system puts `EVENTS_PER_ORDER` on the bus: order.placed, order.queued
+and order.allocated. The notifier's notification.sent are no longer published (nobody consumes
+them: shared/outbox.py drops them). The events travel as the outbox relay sends them: a message
+per routing key carries a batch of events (shared/events/batch.py), here `--events-per-message`
+consecutive orders' events of one type (the relay's batch depends on what waits when it wakes:
+one at a trickle, up to MAX_EVENTS_PER_MESSAGE under load). They go through the services' own
+topology (shared/topology.py, in a sandbox vhost), so each is routed as in production:
+order.placed into two quorum queues, order.queued into one, order.allocated into three.
 
-The broker gets the cheapest work the services could give it: the events of all orders published
-`PUBLISH_CHUNK` confirms at a time (as a relay's batch), and one consumer per queue with the
-services' prefetch acking what it has in one `multiple` ack (as shared/consumer.py does). Timed
-from the first publish to the last ack; the RabbitMQ node's CPU (its beam.smp: the whole node)
-over the same time, per order, and this process's own (aio-pika publishing and consuming, as the
-services do). From them, `1000 × CPUs / ms per order`: the most orders a second this machine's
-cores could carry if the broker, and then the broker with its clients, had them all to itself.
+The broker gets the cheapest work the services could give it: the messages of all orders
+published `PUBLISH_CHUNK` confirms at a time (as a relay's claim), through shared/bus.py's
+`publish` as the relays do, and one consumer per queue with the services' prefetch acking what
+it has in one `multiple` ack (as shared/consumer.py does), taking each message apart into its
+events as the consumers do. Timed from the first publish to the last ack; the RabbitMQ node's
+CPU (its beam.smp: the whole node) over the same time, per order, and this process's own. From
+them, `1000 × CPUs / ms per order`: the most orders a second this machine's cores could carry if
+the broker, and then the broker with its clients, had them all to itself.
 """
 
 import argparse
@@ -36,16 +39,13 @@ from bench.report import render_broker_floor
 from bench.runners import broker_pids, cpu_of
 from services.allocator.app import Settings
 from shared.bus import Broker, connect, publish
+from shared.events import BATCH_CONTENT_TYPE, batch_body, events_in
 from shared.logging import configure_logging
 from shared.topology import QUEUES
 from tools.sandbox import sandbox
 
-EVENTS_PER_ORDER = (
-    "order.placed",
-    "order.queued",
-    "order.allocated",
-    *("notification.sent",) * 3,  # order_received, order_allocated, units_sold
-)
+EVENTS_PER_ORDER = ("order.placed", "order.queued", "order.allocated")
+EVENTS_PER_MESSAGE = 10  # a relay's batch under a steady load; see the docstring
 DRAIN_TIMEOUT = 300  # seconds; a run that has not drained by then is broken, not slow
 
 
@@ -55,21 +55,36 @@ def queues_of(routing_key: str) -> list[str]:
 
 
 def deliveries_per_order() -> Counter:
+    """Events each queue gets per order."""
     return Counter(name for key in EVENTS_PER_ORDER for name in queues_of(key))
+
+
+def messages_of(orders: int, bodies: list[bytes], per_message: int) -> list[tuple[str, bytes, str]]:
+    """(routing key, body, message id) of every message carrying the orders' events: for each
+    run of `per_message` orders, one message per routing key."""
+    messages = []
+    for first in range(0, orders, per_message):
+        numbers = range(first, min(first + per_message, orders))
+        for key in EVENTS_PER_ORDER:
+            body = batch_body([bodies[number % len(bodies)] for number in numbers])
+            messages.append((key, body, f"{first}-{key}"))
+    return messages
 
 
 class AckingDrain:
     """A consumer that does no work: it acks what has arrived, one `multiple` ack at a time."""
 
     def __init__(self, expected: int) -> None:
-        self.expected = expected
+        self.expected = expected  # messages
         self.received = 0
+        self.events = 0
         self.acked = 0
         self.latest: AbstractIncomingMessage | None = None
         self._arrived = asyncio.Event()
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         self.received += 1
+        self.events += len(events_in(message.body, message.content_type))
         if self.latest is None or message.delivery_tag > self.latest.delivery_tag:
             self.latest = message
         self._arrived.set()
@@ -83,21 +98,17 @@ class AckingDrain:
             self.acked = received
 
 
-async def measure(broker: Broker, orders: int, prefetch: int) -> dict:
+async def measure(broker: Broker, orders: int, prefetch: int, per_message: int) -> dict:
     bodies = [message.body for message in orders_placed(min(orders, 1_000), skus=1)]
-    expected = deliveries_per_order()
+    events = messages_of(orders, bodies, per_message)
+    expected = Counter(name for key, _, _ in events for name in queues_of(key))
     drains, channels = {}, []
     for name, count in expected.items():
         channel = await broker.connection.channel()
         await channel.set_qos(prefetch_count=prefetch)
         channels.append(channel)
-        drains[name] = AckingDrain(count * orders)
+        drains[name] = AckingDrain(count)
         await (await channel.get_queue(name)).consume(drains[name].on_message)
-    events = [
-        (key, bodies[number % len(bodies)], f"{number}-{index}")
-        for number in range(orders)
-        for index, key in enumerate(EVENTS_PER_ORDER)
-    ]
 
     broker_cpu, own_cpu = cpu_of(broker_pids()), time.process_time()
     started = time.perf_counter()
@@ -112,6 +123,7 @@ async def measure(broker: Broker, orders: int, prefetch: int) -> dict:
                     message_id=event_id,
                     correlation_id=event_id,
                     event_type=key,
+                    content_type=BATCH_CONTENT_TYPE,
                 )
                 for key, body, event_id in events[start : start + PUBLISH_CHUNK]
             )
@@ -124,11 +136,17 @@ async def measure(broker: Broker, orders: int, prefetch: int) -> dict:
     for channel in channels:  # the consumers go with them, so the next run's get every message
         await channel.close()
     cpus = os.cpu_count() or 1
+    delivered = {name: drain.events for name, drain in drains.items()}
+    assert delivered == {name: n * orders for name, n in deliveries_per_order().items()}, delivered
     return {
         "orders": orders,
-        "published_per_order": len(EVENTS_PER_ORDER),
-        "deliveries_per_order": sum(expected.values()),
-        "deliveries_by_queue": dict(expected),
+        "events_per_order": len(EVENTS_PER_ORDER),
+        "events_per_message": per_message,
+        # Messages, the broker's unit of work: a fraction of one when events share them.
+        "published_per_order": round(len(events) / orders, 3),
+        "deliveries_per_order": round(sum(expected.values()) / orders, 3),
+        "deliveries_by_queue": {name: round(n / orders, 3) for name, n in expected.items()},
+        "events_delivered_per_order": sum(deliveries_per_order().values()),
         "seconds": round(seconds, 2),
         "orders_per_second": round(orders / seconds, 1),
         "broker_cpu_ms_per_order": round(broker_ms, 3),
@@ -142,13 +160,13 @@ async def measure(broker: Broker, orders: int, prefetch: int) -> dict:
     }
 
 
-async def run(orders: int, warmup: int = 500) -> dict:
+async def run(orders: int, warmup: int = 500, per_message: int = EVENTS_PER_MESSAGE) -> dict:
     prefetch = Settings().prefetch_count  # as the services read it
     async with sandbox("plut_bench") as box:
         broker = await connect(box.amqp_url, "bench-broker-floor")
         try:
-            await measure(broker, warmup, prefetch)
-            return await measure(broker, orders, prefetch)
+            await measure(broker, warmup, prefetch, per_message)
+            return await measure(broker, orders, prefetch, per_message)
         finally:
             await broker.connection.close()
 
@@ -156,10 +174,11 @@ async def run(orders: int, warmup: int = 500) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5_000)
+    parser.add_argument("--events-per-message", type=int, default=EVENTS_PER_MESSAGE)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     configure_logging("bench", "console", "WARNING")
-    result = asyncio.run(run(args.orders))
+    result = asyncio.run(run(args.orders, per_message=args.events_per_message))
     print("\n".join(render_broker_floor(result)))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -34,6 +34,7 @@ import aio_pika
 import aiohttp
 
 from bench.measure import latency_summary
+from shared.events import events_in
 
 EXCHANGE = "plut.events"
 
@@ -210,8 +211,8 @@ async def end_to_end(spec: dict) -> dict:
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             arrived = time.monotonic()
-            order_id = json.loads(message.body)["payload"]["order_id"]
-            allocated.setdefault(order_id, arrived)
+            for event in events_in(message.body, message.content_type):  # a batch per message
+                allocated.setdefault(str(event.payload["order_id"]), arrived)
 
         await queue.consume(on_message, no_ack=True)
         outcome = await open_loop(spec)

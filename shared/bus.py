@@ -5,9 +5,13 @@ from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
+from aiormq.exceptions import ChannelInvalidStateError
+from pamqp.commands import Basic
 
 from shared.startup import keep_trying
 from shared.topology import Exchanges, declare_topology
+
+PERSISTENT = 2  # AMQP delivery mode: written to disk (a quorum queue keeps every message anyway)
 
 
 @dataclass(frozen=True)
@@ -59,18 +63,31 @@ async def publish(
     correlation_id: str,
     event_type: str | None = None,
     headers: dict | None = None,
+    content_type: str = "application/json",
 ) -> None:
-    """Publish one persistent JSON message and wait for the broker's confirm.
+    """Publish one persistent message and wait for the broker's confirm.
 
-    Not mandatory: an event nobody consumes yet (notification.sent) is simply not routed.
+    Straight on the aiormq channel under aio-pika's robust one, fetched per publish (so a
+    reconnected channel is used once it is back): aio-pika's `exchange.publish` does the same
+    after building a `Message`, which cost a tenth more client CPU a message in
+    bench/amqp_clients.py. A closed channel fails at once, as with aio-pika, so a relay's claim
+    is not held while the broker is away. Not mandatory: a message no queue is bound for is
+    dropped by the broker. A nack raises aiormq's DeliveryError.
     """
-    message = aio_pika.Message(
+    if exchange.channel.is_closed:
+        raise ChannelInvalidStateError(f"{exchange.channel!r} closed")
+    channel = await exchange.channel.get_underlay_channel()
+    await channel.basic_publish(
         body,
-        content_type="application/json",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        message_id=message_id,
-        correlation_id=correlation_id,
-        type=event_type,
-        headers=headers or {},
+        exchange=exchange.name,
+        routing_key=routing_key,
+        properties=Basic.Properties(
+            content_type=content_type,
+            delivery_mode=PERSISTENT,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            message_type=event_type,
+            headers=headers or {},
+        ),
+        mandatory=False,
     )
-    await exchange.publish(message, routing_key=routing_key, mandatory=False)

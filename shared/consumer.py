@@ -1,101 +1,67 @@
 """Consuming events: at-least-once delivery, exactly-once effect, many events per transaction.
 
-Messages are taken in batches (as many as are waiting, up to `batch_size`) and each batch is
-handled in one Postgres transaction that first records every event id in the service's inbox;
-a duplicate finds its id there and is left out. The messages are acknowledged only after that
-transaction commits. One commit for many events is what lets a consumer keep up with a busy
-bus: the commit's fsync, not the handler, is the cost of an event.
+A message carries one event or a batch of them (shared/events/batch.py); the consumer takes
+messages apart, and a batch for the handlers counts events, not messages. Messages are taken
+as they wait, until their events reach `batch_size` (a message is never split), and each batch
+is handled in one Postgres transaction that first records every event id in the service's
+inbox; a duplicate (redelivered, or twice in one batch) finds its id there and is left out.
+The messages are acknowledged only after every one of their events is committed or parked.
+One commit for many events is what lets a consumer keep up with a busy bus: the commit's
+fsync, not the handler, is the cost of an event.
 
 A batch that fails for a reason other than the infrastructure is split up, and each event is
-tried alone, so one bad event cannot hold up the others. A message that can never be handled
-(not an envelope, an unknown type, a handler that keeps failing) is copied to the service's
-dead-letter queue with the reason and acknowledged, so the consumer goes on. Losing Postgres is
-not the message's fault: the batch waits and retries for as long as it takes, and never
-dead-letters for it.
+tried alone, so one bad event cannot hold up the others. An event that can never be handled
+(not an envelope, an unknown type, a handler that keeps failing) is copied alone to the
+service's dead-letter queue, as a single-event message with the reason, and the rest of its
+message goes on. Losing Postgres is not the message's fault: the batch waits and retries for
+as long as it takes, and never dead-letters for it.
+
+Redelivery: a message not acked (a crash, a lost channel, a nack after the broker went away)
+comes back whole; the events of it already committed are skipped by the inbox, and those
+parked are parked again (parking is at least once, and a replay from the dead-letter queue
+meets the inbox too). A message that came back `ONE_BY_ONE_AFTER_DELIVERIES` times is handled
+an event per transaction, so an event that kills its consumer holds back only those after it;
+such a message is dead-lettered whole by the broker after `x-delivery-limit` deliveries
+(shared/topology.py), with its events in it: parked, not lost.
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 import asyncpg
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustChannel
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
-from pydantic import ValidationError
 
 from shared.bus import Broker, publish
-from shared.events import Envelope, EventPayload, UnknownEvent
+from shared.deliveries import Delivery, deliveries_of
+from shared.event_handlers import (
+    BatchHandler,
+    Event,
+    EventHandlers,
+    Handler,
+    UnitOfWork,
+    event_context,
+    handle_new,
+)
+from shared.events import Unreadable
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, INBOX_DUPLICATES
 from shared.topology import QUEUES
 
+# What services import from here, as before the handlers had their own module.
+__all__ = [
+    "HANDLER_ATTEMPTS",
+    "BatchHandler",
+    "Consumer",
+    "Event",
+    "EventHandlers",
+    "Handler",
+    "UnitOfWork",
+    "handle_new",
+]
+
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Event:
-    """An event as a handler gets it: its envelope, and its payload read as the newest model."""
-
-    envelope: Envelope
-    payload: EventPayload
-
-
-Handler = Callable[[asyncpg.Connection, Envelope, EventPayload], Awaitable[None]]
-BatchHandler = Callable[[asyncpg.Connection, Sequence[Event]], Awaitable[None]]
-
-
-class UnitOfWork(Protocol):
-    """What a batch's handlers share: it holds their writes, and `flush` makes them."""
-
-    async def flush(self) -> None: ...
-
-
-Unit = TypeVar("Unit", bound=UnitOfWork)
-
-
-@dataclass(frozen=True)
-class EventHandlers:
-    """What a service does with the events it consumes: one call per batch, in its transaction.
-
-    Most services handle events one at a time (`each`); a service whose events are better
-    handled together (the allocator fills a product's queue once for a batch) gives its own.
-    """
-
-    event_types: frozenset[str]
-    handle_batch: BatchHandler
-
-    @classmethod
-    def each(cls, handlers: Mapping[str, Handler]) -> "EventHandlers":
-        """Call `handlers[type]` for each event of the batch, in the order they arrived."""
-
-        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-            for event in events:
-                with _context(event.envelope):
-                    await handlers[event.envelope.type](conn, event.envelope, event.payload)
-
-        return cls(frozenset(handlers), handle_batch)
-
-    @classmethod
-    def each_in(
-        cls,
-        begin: Callable[[asyncpg.Connection], Unit],
-        handlers: Mapping[str, Callable[[Unit, Envelope, EventPayload], Awaitable[None]]],
-    ) -> "EventHandlers":
-        """Like `each`, but the handlers add to one unit of work for the batch (`begin` makes
-        it), which is flushed after the last event: a kind of write made once per batch rather
-        than once per event. A handler that reads what is held flushes it first."""
-
-        async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-            unit = begin(conn)
-            for event in events:
-                with _context(event.envelope):
-                    await handlers[event.envelope.type](unit, event.envelope, event.payload)
-            await unit.flush()
-
-        return cls(frozenset(handlers), handle_batch)
 
 
 # Errors of the infrastructure or of concurrency: retrying the same events can succeed.
@@ -112,23 +78,21 @@ TRANSIENT_ERRORS = (
     asyncpg.InternalClientError,
 )
 
+# A message the broker has handed out this many times before (its consumer died, or lost the
+# channel, with the message in hand each time) has its events handled one transaction each: those
+# that can be handled commit before one that takes the consumer down with it, and only that one
+# and those after it ride the message to the dead-letter queue at the queue's x-delivery-limit.
+ONE_BY_ONE_AFTER_DELIVERIES = 2
+
+
+def _came_back_often(message: AbstractIncomingMessage) -> bool:
+    """The quorum queue counts a message's earlier deliveries in `x-delivery-count`."""
+    count = (message.headers or {}).get("x-delivery-count") or 0
+    return isinstance(count, int) and count >= ONE_BY_ONE_AFTER_DELIVERIES
+
+
 # A handler that fails this many times for any other reason is a bug or a bad event.
 HANDLER_ATTEMPTS = 3
-
-# Records the batch's event ids; answers those not seen before (a duplicate within the batch
-# counts once).
-INBOX_RECORD = """
-INSERT INTO inbox (event_id, event_type)
-SELECT * FROM unnest($1::uuid[], $2::text[])
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id
-"""
-
-
-@dataclass(frozen=True)
-class _Delivery:
-    message: AbstractIncomingMessage
-    event: Event
 
 
 class Consumer:
@@ -192,53 +156,67 @@ class Consumer:
             await self._channel.close()
 
     async def _work(self) -> None:
-        """Take what has arrived, up to a batch, and handle it, until told to stop (None).
+        """Take what has arrived, up to a batch of events, and handle it, until told to stop
+        (None). A message is never split: a batch may pass `batch_size` by less than a
+        message's events.
 
         What is left when told to stop is never acknowledged: the broker redelivers it.
         """
         while True:
-            batch = [await self._arrived.get()]
-            while len(batch) < self.batch_size and not self._arrived.empty():
-                batch.append(self._arrived.get_nowait())
-            if None in batch:
+            message = await self._arrived.get()
+            if message is None:
                 return
+            messages, deliveries = [message], deliveries_of(message)
+            while len(deliveries) < self.batch_size and not self._arrived.empty():
+                message = self._arrived.get_nowait()
+                if message is None:
+                    return
+                messages.append(message)
+                deliveries.extend(deliveries_of(message))
             try:
-                await self._process(batch)
+                await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
                 log.exception("batch abandoned; its messages will be redelivered")
-                for message in batch:
+                for message in messages:
                     with suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
                         await message.nack(requeue=True)
+                continue
+            # One ack for the batch: messages come and are handled in delivery order, so every
+            # earlier delivery on the channel is settled already (each of its events handled or
+            # parked). A message is acked only when all its events are.
+            await self._ack(messages[-1], multiple=True)
 
-    async def _process(self, messages: list[AbstractIncomingMessage]) -> None:
-        deliveries = []
-        for message in messages:
-            try:
-                envelope = Envelope.model_validate_json(message.body)
-                deliveries.append(_Delivery(message, Event(envelope, envelope.read())))
-            except (ValidationError, UnknownEvent) as error:
-                await self._dead_letter(message, f"unreadable event: {error}")
-        if not deliveries:
-            return
+    async def _process(self, deliveries: list[Delivery]) -> None:
+        """Settle every event: handled and committed, or parked with its reason."""
+        readable = []
+        for delivery in deliveries:
+            if isinstance(delivery.event, Unreadable):
+                await self._dead_letter(delivery, delivery.event.reason)
+            else:
+                readable.append(delivery)
+        together = [d for d in readable if not _came_back_often(d.message)]
+        if together:
+            await self._settle(together)
+        for delivery in readable:
+            if _came_back_often(delivery.message):
+                await self._settle([delivery])
+
+    async def _settle(self, deliveries: list[Delivery]) -> None:
         try:
             await self._handle(deliveries, attempts=1 if len(deliveries) > 1 else HANDLER_ATTEMPTS)
         except asyncio.CancelledError:
             raise  # shutting down: not acked, so the broker redelivers them
         except Exception as error:  # a bug, or an event the handler cannot take
             if len(deliveries) == 1:
-                with _context(deliveries[0].event.envelope):
+                with event_context(deliveries[0].event.envelope):
                     log.exception("event failed; dead-lettering it")
-                await self._dead_letter(deliveries[0].message, f"{type(error).__name__}: {error}")
+                await self._dead_letter(deliveries[0], f"{type(error).__name__}: {error}")
                 return
             log.warning("batch failed; handling its events one by one", events=len(deliveries))
             for delivery in deliveries:
-                await self._process([delivery.message])
-            return
-        # One ack for the batch: messages come and are handled in delivery order, so every
-        # earlier delivery on the channel is settled already (handled, or parked and acked).
-        await self._ack(deliveries[-1].message, multiple=True)
+                await self._settle([delivery])
 
-    async def _handle(self, deliveries: list[_Delivery], attempts: int) -> None:
+    async def _handle(self, deliveries: list[Delivery], attempts: int) -> None:
         """Handle the batch in one transaction; retry transient errors for as long as it takes."""
         events = [delivery.event for delivery in deliveries]
         failures = 0
@@ -279,14 +257,24 @@ class Consumer:
             # The change is committed; the broker redelivers and the inbox skips it.
             log.warning("ack lost with the channel; expect a duplicate", error=repr(error))
 
-    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
-        """Park the message with its reason in the service's dead-letter queue, then ack it."""
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        """Park one event, as a single-event message with its reason, in the service's
+        dead-letter queue. Its message is acked with the rest of the batch, later: parking is
+        at least once (a redelivery before that ack parks it again), never lost."""
+        message = delivery.message
+        body = delivery.body
+        if body is None:
+            body = delivery.event.envelope.model_dump_json().encode()
         await publish(
             self.broker.exchanges.dead_letter,
-            body=message.body,
+            body=body,
             routing_key=self.queue_spec.name,
-            message_id=message.message_id or "",
-            correlation_id=message.correlation_id or "",
+            message_id=delivery.message_id,
+            correlation_id=(
+                delivery.event.envelope.correlation_id
+                if isinstance(delivery.event, Event)
+                else message.correlation_id or ""
+            ),
             event_type=message.type,
             headers={
                 "x-error": reason[:1000],
@@ -294,35 +282,11 @@ class Consumer:
                 "x-original-routing-key": message.routing_key or "",
             },
         )
-        await self._ack(message)
         # The queue's bindings admit only its routing keys, so they make a bounded label.
         EVENTS_DEAD_LETTERED.labels(self.queue_spec.service, message.routing_key or "").inc()
-        log.error("event dead-lettered", reason=reason[:1000], routing_key=message.routing_key)
-
-
-async def handle_new(
-    conn: asyncpg.Connection, events: Sequence[Event], handle_batch: BatchHandler
-) -> list[Event]:
-    """In the caller's transaction: record the events in the inbox, and hand those not seen
-    before to `handle_batch`, each once, in the order they arrived. Answers those."""
-    recorded = await conn.fetch(
-        INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
-    )
-    new_ids = {row["event_id"] for row in recorded}
-    fresh, taken = [], set()
-    for event in events:
-        if event.envelope.id in new_ids and event.envelope.id not in taken:
-            taken.add(event.envelope.id)
-            fresh.append(event)
-    if fresh:
-        await handle_batch(conn, fresh)
-    return fresh
-
-
-def _context(envelope: Envelope):
-    return structlog.contextvars.bound_contextvars(
-        correlation_id=envelope.correlation_id,
-        event_id=str(envelope.id),
-        event_type=envelope.type,
-        hub=envelope.hub,
-    )
+        log.error(
+            "event dead-lettered",
+            reason=reason[:1000],
+            routing_key=message.routing_key,
+            message_id=delivery.message_id,
+        )

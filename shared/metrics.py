@@ -24,6 +24,11 @@ EVENTS_PUBLISHED = Counter(
     "Events the outbox relay published (confirmed by the broker), by type.",
     ["service", "type"],
 )
+MESSAGES_PUBLISHED = Counter(
+    "plut_messages_published_total",
+    "AMQP messages the outbox relay published, by type; each carries a batch of events.",
+    ["service", "type"],
+)
 EVENTS_CONSUMED = Counter(
     "plut_events_consumed_total",
     "Events the consumer handled for the first time, by type.",

@@ -1,19 +1,33 @@
 """Transactional outbox: an event is stored in the same transaction as the change it reports,
 then a relay publishes it with a broker confirm and deletes it.
 
+An event that no queue is bound to (shared/topology.py: notification.sent and .failed today)
+is dropped by `add`, not stored: the broker would drop it anyway, and dropping it before the
+insert spares its row, the relay's publish and the delete. The topology is code deployed with
+every publisher, so a new consumer's binding and the events it needs arrive together.
+
+The relay publishes each claim as batches (shared/events/batch.py): the events waiting for one
+routing key, in the order they were stored, go as one message of at most
+MAX_EVENTS_PER_MESSAGE, confirmed by the broker. Events of different routing keys travel in
+different messages, so a consumer may see them in another order than they were stored (as it
+may anyway with several relays or a redelivery: handlers never assume order).
+
 A crash before the commit loses both the change and the event; a crash after it leaves the event
 in the table for the relay. A crash between the confirm and the delete publishes the event again,
 which consumers' inboxes absorb. Relays of several replicas share the table with SKIP LOCKED.
 """
 
 import asyncio
+from collections.abc import Sequence
 
 import asyncpg
 import structlog
 
 from shared.bus import Broker, publish
-from shared.events import Envelope
-from shared.metrics import EVENTS_PUBLISHED
+from shared.events import BATCH_CONTENT_TYPE, Envelope, batch_body
+from shared.events.batch import chunks
+from shared.metrics import EVENTS_PUBLISHED, MESSAGES_PUBLISHED
+from shared.topology import CONSUMED_ROUTING_KEYS
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +59,9 @@ FROM outbox
 
 
 async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
-    """Store events in the caller's transaction; they leave when it commits."""
+    """Store events in the caller's transaction; they leave when it commits. Those nobody
+    consumes are dropped here."""
+    events = [event for event in events if event.type in CONSUMED_ROUTING_KEYS]
     if not events:
         return
     await conn.execute(
@@ -75,30 +91,47 @@ class OutboxRelay:
         self.batch_size = batch_size
 
     async def publish_batch(self) -> int:
-        """Publish up to one batch; return how many events left the outbox."""
+        """Publish up to one claim; return how many events left the outbox."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(OUTBOX_CLAIM, self.batch_size)
             if not rows:
                 return 0
+            messages = [
+                message
+                for key_rows in by_routing_key(rows).values()
+                for message in chunks(key_rows)
+            ]
             # One channel keeps publish order; the confirms are awaited together.
-            await asyncio.gather(
-                *(
-                    publish(
-                        self.broker.exchanges.events,
-                        body=row["body"],
-                        routing_key=row["routing_key"],
-                        message_id=str(row["event_id"]),
-                        correlation_id=row["correlation_id"],
-                        event_type=row["routing_key"],
-                    )
-                    for row in rows
-                )
-            )
+            await asyncio.gather(*(self._publish(message) for message in messages))
             await conn.execute(OUTBOX_DELETE, [row["id"] for row in rows])
-        for row in rows:
-            EVENTS_PUBLISHED.labels(self.service, row["routing_key"]).inc()
-        log.debug("outbox published", count=len(rows))
+        for message in messages:
+            routing_key = message[0]["routing_key"]
+            MESSAGES_PUBLISHED.labels(self.service, routing_key).inc()
+            EVENTS_PUBLISHED.labels(self.service, routing_key).inc(len(message))
+        log.debug("outbox published", events=len(rows), messages=len(messages))
         return len(rows)
+
+    async def _publish(self, rows: Sequence[asyncpg.Record]) -> None:
+        """One batch message: its id is its first event's; its correlation id is theirs when
+        they share one (a single event's always)."""
+        correlation_ids = {row["correlation_id"] for row in rows}
+        await publish(
+            self.broker.exchanges.events,
+            body=batch_body([row["body"] for row in rows]),
+            routing_key=rows[0]["routing_key"],
+            message_id=str(rows[0]["event_id"]),
+            correlation_id=correlation_ids.pop() if len(correlation_ids) == 1 else "",
+            event_type=rows[0]["routing_key"],
+            content_type=BATCH_CONTENT_TYPE,
+        )
+
+
+def by_routing_key(rows: Sequence[asyncpg.Record]) -> dict[str, list[asyncpg.Record]]:
+    """The claimed rows per routing key, each list in the order the rows were stored."""
+    grouped: dict[str, list[asyncpg.Record]] = {}
+    for row in rows:
+        grouped.setdefault(row["routing_key"], []).append(row)
+    return grouped
 
 
 def outbox_channel(schema: str) -> str:

@@ -68,6 +68,10 @@ QUEUES = {
     )
 }
 
+# What some queue is bound to: an event of any other type reaches nobody, so it is never stored
+# in an outbox nor published (shared/outbox.py).
+CONSUMED_ROUTING_KEYS = frozenset(key for queue in QUEUES.values() for key in queue.routing_keys)
+
 
 @dataclass(frozen=True)
 class Exchanges:

@@ -14,6 +14,7 @@ from shared.events.allocator import (
     OrderQueuedV1,
     OrderReleased,
 )
+from shared.events.batch import BATCH_CONTENT_TYPE, Unreadable, batch_body, events_in
 from shared.events.envelope import Envelope, EventPayload, UnknownEvent
 from shared.events.intake import (
     HubRegistered,
@@ -38,6 +39,7 @@ from shared.events.orders import (
 )
 
 __all__ = [
+    "BATCH_CONTENT_TYPE",
     "CLASS_OF_BUYER_TYPE",
     "Buyer",
     "BuyerType",
@@ -68,4 +70,7 @@ __all__ = [
     "ProductListed",
     "SupplyReceived",
     "UnknownEvent",
+    "Unreadable",
+    "batch_body",
+    "events_in",
 ]

@@ -7,6 +7,7 @@ from contextlib import suppress
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from shared.events import events_in
 from shared.topology import EXCHANGE, QUEUES
 
 COPY_HEADER = "x-test-copy"
@@ -29,7 +30,7 @@ class Duplicator:
     key), as a relay that lost its confirms would: each consumer gets each event twice."""
 
     def __init__(self) -> None:
-        self.copies = 0
+        self.copies = 0  # events, however many messages carried them
 
     async def open(self, connection: AbstractRobustConnection) -> "Duplicator":
         self._channel = await connection.channel()  # with publisher confirms
@@ -43,7 +44,7 @@ class Duplicator:
         if not message.headers.get(COPY_HEADER):
             headers = {**message.headers, COPY_HEADER: True}
             await self._exchange.publish(_copy(message, headers), routing_key=message.routing_key)
-            self.copies += 1
+            self.copies += len(events_in(message.body, message.content_type))
         await message.ack()
 
     async def close(self) -> None:

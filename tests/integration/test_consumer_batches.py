@@ -1,18 +1,22 @@
 """The batching consumer against the real broker and database: many events per transaction, a
 bad event dead-lettered without holding up the rest, a duplicate handled once, a database that
-went away waited for rather than blamed on the event."""
+went away waited for rather than blamed on the event; messages that carry a batch of events
+taken apart, and messages of one event, as before batches, still read."""
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
+import orjson
+from aio_pika.abc import AbstractRobustConnection
 
-from shared.bus import connect
+from shared.bus import connect, publish
 from shared.consumer import HANDLER_ATTEMPTS, Consumer, Event, EventHandlers
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
-from shared.topology import QUEUES
-from tests.support.bus import dead_letters, publish_event
+from shared.events import BATCH_CONTENT_TYPE, batch_body
+from shared.topology import EXCHANGE, QUEUES
+from tests.support.bus import dead_letters, publish_batch, publish_event, publish_raw
 from tests.support.events import order_id, placed
 from tools.client import wait_until
 from tools.sandbox import sandbox
@@ -117,3 +121,120 @@ async def test_connections_a_database_restart_left_unusable_are_retried_never_de
         assert await wait_until(seen, what="the event handled") == order_id(event)
         assert failures_left == 0
         assert await dead_letters(connection, "allocator") == []
+
+
+async def seen_ids(pool: asyncpg.Pool) -> list[str]:
+    return sorted(str(row["order_id"]) for row in await pool.fetch("SELECT order_id FROM seen"))
+
+
+async def left_in_the_queue(connection: AbstractRobustConnection) -> int:
+    """Messages the allocator's queue holds (those taken and not acked come back when the
+    consumer's channel closes)."""
+    async with connection.channel() as channel:
+        queue = await channel.declare_queue("allocator.events", passive=True)
+        return queue.declaration_result.message_count
+
+
+async def test_a_batch_message_is_handled_once_per_event_though_an_event_comes_twice():
+    """One message of thirty events, one of them twice in it; then the same message again, as
+    a redelivery would bring it; then an event alone. Each event is handled once, the handler
+    sees batches counted in events, and every message is acked."""
+    recorder = Recorder()
+    async with consuming(recorder.handle_batch) as (pool, connection, consumer):
+        events = [placed("batches", 1 + n % 5) for n in range(30)]
+        await publish_batch(connection, *events[:15], events[3], *events[15:])
+        await publish_batch(connection, *events[:15], events[3], *events[15:])
+        sentinel = placed("batches", 2)
+        await publish_event(connection, sentinel)
+        await consumer.start()
+
+        async def sentinel_seen():
+            return order_id(sentinel) in await seen_ids(pool)
+
+        await wait_until(sentinel_seen, what="the event published last handled")
+        await consumer.stop()
+
+        assert await seen_ids(pool) == sorted(order_id(e) for e in [*events, sentinel])
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == len(events) + 1
+        assert max(recorder.batch_sizes) >= len(events), "a batch counts events, not messages"
+        assert await left_in_the_queue(connection) == 0
+
+
+async def test_a_poison_event_in_a_batch_is_parked_alone_while_the_rest_commit():
+    """A batch message with an event the handler cannot take and one of a version nobody
+    knows: each is parked alone, as a message of one event under its own id with its reason;
+    the other events of the batch are handled, and the message is acked."""
+    recorder = Recorder()
+    async with consuming(recorder.handle_batch) as (pool, connection, consumer):
+        good = [placed("batches", 1 + n % 5) for n in range(20)]
+        bad = placed("batches", POISON_QUANTITY)
+        future = placed("batches", 1).model_dump(mode="json") | {"version": 99}
+        bodies = [e.model_dump_json().encode() for e in good]
+        body = batch_body([*bodies[:10], bad.model_dump_json().encode(), *bodies[10:]])
+        body = body[:-1] + b"," + orjson.dumps(future) + b"]"
+        await publish_raw(connection, body, "order.placed", str(good[0].id), BATCH_CONTENT_TYPE)
+        await consumer.start()
+
+        async def all_seen():
+            return await pool.fetchval("SELECT count(*) FROM seen") == len(good)
+
+        await wait_until(all_seen, what="every good event handled")
+
+        async def both_parked():
+            parked.extend(await dead_letters(connection, "allocator"))
+            return len(parked) == 2
+
+        parked: list = []
+        await wait_until(both_parked, what="the two bad events parked")
+        await consumer.stop()
+
+        by_id = {message.message_id: message for message in parked}
+        assert set(by_id) == {str(bad.id), future["id"]}
+        assert "cannot be handled" in by_id[str(bad.id)].headers["x-error"]
+        assert "version 99" in by_id[future["id"]].headers["x-error"]
+        for message in parked:
+            assert message.content_type == "application/json", "parked as one event"
+            assert orjson.loads(message.body)["id"] == message.message_id
+            assert message.headers["x-original-routing-key"] == "order.placed"
+        assert await seen_ids(pool) == sorted(order_id(e) for e in good)
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == len(good)
+        assert await left_in_the_queue(connection) == 0
+
+
+async def test_a_message_of_one_event_as_before_batches_is_read():
+    async with consuming(Recorder().handle_batch) as (pool, connection, consumer):
+        event = placed("batches", 3)
+        await publish_raw(connection, event.model_dump_json().encode(), event.type, str(event.id))
+        await consumer.start()
+
+        async def seen():
+            return await seen_ids(pool)
+
+        assert await wait_until(seen, what="the event handled") == [order_id(event)]
+
+
+async def test_a_batch_the_broker_handed_out_again_and_again_is_handled_an_event_at_a_time():
+    """A message delivered twice before (the quorum queue's count): its consumer may have died
+    on one of its events each time, so each event gets a transaction of its own."""
+    recorder = Recorder()
+    async with consuming(recorder.handle_batch) as (pool, connection, consumer):
+        events = [placed("batches", 1 + n % 5) for n in range(5)]
+        body = batch_body([e.model_dump_json().encode() for e in events])
+        async with connection.channel() as channel:
+            exchange = await channel.get_exchange(EXCHANGE)
+            await publish(
+                exchange,
+                body=body,
+                routing_key="order.placed",
+                message_id=str(events[0].id),
+                correlation_id="test",
+                headers={"x-delivery-count": 2},
+                content_type=BATCH_CONTENT_TYPE,
+            )
+        await consumer.start()
+
+        async def all_seen():
+            return await pool.fetchval("SELECT count(*) FROM seen") == len(events)
+
+        await wait_until(all_seen, what="every event handled")
+        assert recorder.batch_sizes == [1] * len(events)

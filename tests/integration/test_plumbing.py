@@ -10,7 +10,7 @@ import pytest
 from shared import outbox
 from shared.bus import connect
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
-from shared.events import Envelope, OrderCancelled
+from shared.events import Envelope, NotificationSent, OrderCancelled
 from shared.outbox import OutboxRelay
 from shared.worker import Doorbell, drain_forever
 from tests.support.bus import EventTap
@@ -96,6 +96,32 @@ async def test_events_leave_only_when_their_transaction_commits(
         await tap.wait_for(lambda e: e.id == second.id, what="the second event")
         assert [e.id for e in tap.of_hub(hub)] == [first.id, second.id]
         assert await relay.publish_batch() == 0, "published events leave the outbox"
+    finally:
+        await broker.connection.close()
+
+
+async def test_an_event_nobody_consumes_is_never_stored_nor_published(
+    box: Sandbox, outbox_schema: asyncpg.Pool, tap: EventTap
+):
+    """notification.sent has no queue bound to it: `outbox.add` drops it, so the relay
+    publishes only the event beside it."""
+    hub = f"outbox-{uuid.uuid4().hex[:6]}"
+    unheard = Envelope.wrap(
+        NotificationSent(message_id=uuid.uuid4(), template="order_received", channel="sms"),
+        hub=hub,
+        correlation_id="outbox-test",
+    )
+    consumed = an_event(hub)
+    async with outbox_schema.acquire() as conn, conn.transaction():
+        await outbox.add(conn, unheard, consumed)
+    async with outbox_schema.acquire() as conn:
+        stored = await conn.fetch("SELECT event_id FROM outbox")
+    assert [row["event_id"] for row in stored] == [consumed.id]
+    broker = await connect(box.amqp_url, "outbox-test")
+    try:
+        relay = OutboxRelay(service="outbox-test", pool=outbox_schema, broker=broker, batch_size=10)
+        assert await relay.publish_batch() == 1
+        await tap.wait_for(lambda e: e.id == consumed.id, what="the consumed event")
     finally:
         await broker.connection.close()
 

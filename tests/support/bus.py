@@ -1,4 +1,5 @@
-"""Test access to the bus: watch every event, publish events as another service would."""
+"""Test access to the bus: watch every event, publish events as another service would (one per
+message, as before batches, or a batch per message, as the outbox relay does)."""
 
 import asyncio
 import time
@@ -7,12 +8,13 @@ from collections.abc import Callable
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from shared.bus import publish
-from shared.events import Envelope
+from shared.events import BATCH_CONTENT_TYPE, Envelope, batch_body, events_in
 from shared.topology import EXCHANGE
 
 
 class EventTap:
-    """An exclusive queue bound to every routing key: sees each event the services publish."""
+    """An exclusive queue bound to every routing key: sees each event the services publish
+    (those nobody consumes are never published), each event of a batch message apart."""
 
     def __init__(self) -> None:
         self.events: list[Envelope] = []
@@ -30,7 +32,9 @@ class EventTap:
         await self._channel.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        self.events.append(Envelope.model_validate_json(message.body))
+        for event in events_in(message.body, message.content_type):
+            if isinstance(event, Envelope):  # not the poison a test publishes
+                self.events.append(event)
         self._arrived.set()
 
     def of_hub(self, hub: str) -> list[Envelope]:
@@ -55,9 +59,13 @@ class EventTap:
 
 
 async def publish_raw(
-    connection: AbstractRobustConnection, body: bytes, routing_key: str, message_id: str = "raw"
+    connection: AbstractRobustConnection,
+    body: bytes,
+    routing_key: str,
+    message_id: str = "raw",
+    content_type: str = "application/json",
 ) -> None:
-    """Publish bytes as if they were an event, with a broker confirm."""
+    """Publish bytes as if they were an event (or a batch), with a broker confirm."""
     async with connection.channel() as channel:
         exchange = await channel.get_exchange(EXCHANGE)
         await publish(
@@ -67,11 +75,18 @@ async def publish_raw(
             message_id=message_id,
             correlation_id="test",
             event_type=routing_key,
+            content_type=content_type,
         )
 
 
 async def publish_event(connection: AbstractRobustConnection, event: Envelope) -> None:
     await publish_raw(connection, event.model_dump_json().encode(), event.type, str(event.id))
+
+
+async def publish_batch(connection: AbstractRobustConnection, *events: Envelope) -> None:
+    """Events of one type as one batch message, as the outbox relay sends them."""
+    body = batch_body([event.model_dump_json().encode() for event in events])
+    await publish_raw(connection, body, events[0].type, str(events[0].id), BATCH_CONTENT_TYPE)
 
 
 async def dead_letters(connection: AbstractRobustConnection, service: str) -> list:

@@ -101,7 +101,7 @@ def test_intake_targets_are_judged_at_the_most_clients():
 
 def test_the_broker_floor_routes_each_event_as_the_topology_does():
     # order.placed reaches the allocator and the notifier, order.allocated three services, and
-    # notification.sent nobody: six deliveries for six publishes.
+    # notification.sent nobody (so it is not published): six deliveries for three events.
     assert broker_floor.queues_of("order.placed") == ["allocator.events", "notifier.events"]
     assert broker_floor.queues_of("notification.sent") == []
     assert broker_floor.deliveries_per_order() == {
@@ -110,6 +110,13 @@ def test_the_broker_floor_routes_each_event_as_the_topology_does():
         "intake.events": 1,
         "orders.events": 1,
     }
+    messages = broker_floor.messages_of(25, [b"{}"], per_message=10)
+    assert [(key, body.count(b"{}")) for key, body, _ in messages[:3]] == [
+        ("order.placed", 10),
+        ("order.queued", 10),
+        ("order.allocated", 10),
+    ]
+    assert len(messages) == 9 and messages[-1][1].count(b"{}") == 5
 
 
 def test_the_whole_system_target_names_what_the_bus_alone_allows():
