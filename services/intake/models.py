@@ -6,15 +6,18 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from services.intake.domain import SHORTAGE_UNITS, normalise_material
 from shared.fields import (
     Address,
     ChannelName,
@@ -218,3 +221,31 @@ class HubFilter(Page):
     """`?takes_site_orders=true` for the hubs the public site offers."""
 
     takes_site_orders: bool | None = None
+
+
+Material = Annotated[Name, AfterValidator(normalise_material)]
+# Whole hundredths: what a scale or a tape shows.
+Amount = Annotated[float, Field(gt=0, le=1_000_000, multiple_of=0.01, strict=True)]
+# Checked by the use case, which says which units there are (`unit_unknown`).
+Unit = Annotated[str, WithJsonSchema({"type": "string", "enum": list(SHORTAGE_UNITS)})]
+
+
+class NewShortage(Request):
+    material: Material
+    amount: Amount
+    unit: Unit
+    since: IsoDate | None = None  # today at the hub when left out; never after today
+
+
+class Shortage(BaseModel):
+    id: uuid.UUID
+    producer_id: uuid.UUID
+    producer_name: str
+    hub: str
+    regency: str  # the producer's
+    material: str
+    amount: float
+    unit: str
+    since: date
+    reported_at: datetime
+    resolved_at: datetime | None
