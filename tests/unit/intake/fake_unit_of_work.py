@@ -37,13 +37,11 @@ class FakeProducts:
 class FakeProducers:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Producer] = {}
-        self.phone_reads = 0
 
     async def get(self, producer_id: uuid.UUID, *, for_update: bool = False) -> Producer | None:
         return self.rows.get(producer_id)
 
     async def phones_taken(self, hub: str, phones: list[str]) -> set[str]:
-        self.phone_reads += 1
         held = {p.phone for p in self.rows.values() if p.hub == hub}
         return held & set(phones)
 
