@@ -25,15 +25,12 @@ async def register_producer(uow: UnitOfWork, new: NewProducer, correlation_id: s
     await require_hub(uow, new.hub)
     if await uow.producers.phones_taken(new.hub, [new.phone]):
         raise producer_taken()
+    details = new.model_dump(include=DETAILS)
     producer = Producer(
-        id=uuid.uuid4(),
-        hub=new.hub,
-        **new.model_dump(include=DETAILS),
-        registered_at=uow.now(),
-        updated_at=None,
+        id=uuid.uuid4(), hub=new.hub, **details, registered_at=uow.now(), updated_at=None
     )
     uow.producers.add(producer)
-    event = ProducerRegistered(producer_id=producer.id, **new.model_dump(include=DETAILS))
+    event = ProducerRegistered(producer_id=producer.id, **details)
     uow.publish(Envelope.wrap(event, hub=new.hub, correlation_id=correlation_id))
     return producer
 
