@@ -1,5 +1,6 @@
 """Producers registered from a file: HTTP only (the rules are `handlers.imports`)."""
 
+import functools
 import uuid
 from typing import Annotated, Any
 
@@ -9,11 +10,10 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from services.intake.api.unit import request_unit
 from services.intake.handlers.imports import ROWS_INVALID, import_producers, lost_rows
 from services.intake.models import ProducerDetails, Request
-from services.intake.store import Taken
 from shared.fields import HubCode
 from shared.openapi import documented
 from shared.openapi_schemas import REF_TEMPLATE
-from shared.problems import Problem, Text
+from shared.problems import Text
 from shared.web import accepting_up_to, current_correlation_id, json_response
 
 routes = web.RouteTableDef()
@@ -67,11 +67,7 @@ class Imported(BaseModel):
     problems=(ROWS_INVALID,),
 )
 async def post_producer_file(request: web.Request, file: ProducerFile) -> web.Response:
-    registered = {}  # by row number, once the use case has run: what `lost` names
-
-    def lost(taken: Taken) -> Problem:
-        return lost_rows(registered, taken)
-
+    lost = functools.partial(lost_rows, file.producers)
     async with request_unit(request, on_taken=lost) as uow:
         registered = await import_producers(uow, file.hub, file.producers, current_correlation_id())
     imported = [ImportedProducer(row=row, id=producer.id) for row, producer in registered.items()]

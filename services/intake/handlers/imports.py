@@ -123,13 +123,8 @@ async def import_producers(
     }
 
 
-def lost_rows(registered: dict[int, Producer], taken: Taken) -> RowsProblem:
-    """The answer when phones were registered by someone else while the file was imported."""
-    phones = set(taken.keys)
-    return rows_invalid(
-        [
-            RowError(number, "phone", "phone_taken", phone_taken(producer.phone).message)
-            for number, producer in registered.items()
-            if producer.phone in phones
-        ]
-    )
+def lost_rows(rows: Sequence[Any], taken: Taken) -> RowsProblem:
+    """The answer when phones of the file were registered by someone else while it was
+    imported: the rows with those phones."""
+    valid, _ = checked_rows(rows)
+    return rows_invalid(taken_rows(valid, set(taken.keys)))

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services.intake.handlers.hubs import register_hub, update_hub
-from services.intake.handlers.imports import RowsProblem, import_producers
+from services.intake.handlers.imports import RowsProblem, import_producers, lost_rows
 from services.intake.handlers.producers import register_producer, update_producer
 from services.intake.handlers.sales import units_allocated, units_expired, units_released
 from services.intake.handlers.shortages import report_shortage, resolve_shortage
@@ -20,6 +20,7 @@ from services.intake.models import (
     NewShortage,
     ProducerChanges,
 )
+from services.intake.store import Taken
 from shared.consumer import Event, EventHandlers
 from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired, OrderReleased
 from shared.problems import Problem
@@ -135,6 +136,17 @@ async def test_a_file_with_a_taken_phone_registers_nobody_and_names_the_row(uow)
         (2, "phone", "phone_taken"),
     ]
     assert len(uow.producers.rows) == 1 and uow.published == []
+
+
+def test_phones_registered_while_a_file_was_imported_are_named_by_their_rows():
+    rows = [
+        {"name": "Satu", "phone": "081250000001", "regency": "Kapuas"},
+        {"name": "Dua", "phone": "0812 5000 0002", "regency": "Kapuas"},
+    ]
+
+    problem = lost_rows(rows, Taken("producer", ["+6281250000002"]))
+
+    assert [(e.row, e.code) for e in problem.rows] == [(2, "phone_taken")]
 
 
 async def test_a_correction_changing_nothing_announces_nothing(uow):
