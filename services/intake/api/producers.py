@@ -13,7 +13,8 @@ from services.intake.api.unit import request_unit
 from services.intake.domain import contains_pattern, phone_digits_query
 from services.intake.handlers.problems import PHONE_TAKEN, PRODUCER, unknown_hub
 from services.intake.handlers.producers import update_producer
-from services.intake.models import Page, Producer, ProducerChanges
+from services.intake.models import Page, ProducerChanges
+from services.intake.records import Producer
 from services.intake.store import deliveries, hubs, producers
 from shared.fields import HubCode
 from shared.openapi import documented

@@ -12,18 +12,14 @@ from services.intake.handlers.problems import DELIVERY, HUB, PRODUCER
 from services.intake.handlers.producers import register_producer
 from services.intake.handlers.supply import list_product, record_delivery
 from services.intake.models import (
-    Delivery,
-    Hub,
     HubChanges,
     HubFilter,
-    HubList,
     NewDelivery,
     NewHub,
     NewProducer,
     NewProduct,
-    Producer,
-    Product,
 )
+from services.intake.records import Delivery, Hub, HubList, Producer, Product
 from services.intake.store import deliveries, hubs, producers
 from shared.fields import HubCode
 from shared.openapi import documented

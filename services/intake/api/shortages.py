@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from services.intake.api.unit import request_unit
 from services.intake.handlers.problems import PRODUCER, SHORTAGE, unknown_hub
 from services.intake.handlers.shortages import report_shortage, resolve_shortage
-from services.intake.models import NewShortage, Page, Query, Shortage
+from services.intake.models import NewShortage, Page, Query
+from services.intake.records import Shortage
 from services.intake.store import hubs, shortages
 from shared.fields import HubCode
 from shared.openapi import documented

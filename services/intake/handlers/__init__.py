@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
-from services.intake.models import Delivery, Hub, Producer, Product, Shortage
+from services.intake.records import Delivery, Hub, Producer, Product, Shortage
 from shared.events import Envelope
 
 

@@ -5,7 +5,8 @@ from pydantic import ValidationError
 
 from services.intake.handlers import UnitOfWork
 from services.intake.handlers.problems import HUB, hub_taken, unknown_hub
-from services.intake.models import Hub, HubChanges, HubDetails, NewHub
+from services.intake.models import HubChanges, HubDetails, NewHub
+from services.intake.records import Hub
 from shared.events import Envelope, HubRegistered
 from shared.problems import from_validation_error, not_found
 

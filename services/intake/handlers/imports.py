@@ -13,7 +13,8 @@ from services.intake.handlers import UnitOfWork
 from services.intake.handlers.hubs import require_hub
 from services.intake.handlers.problems import phone_taken
 from services.intake.handlers.producers import register_producer
-from services.intake.models import NewProducer, Producer, ProducerDetails
+from services.intake.models import NewProducer, ProducerDetails
+from services.intake.records import Producer
 from services.intake.store import Taken
 from shared.problems import Kind, Problem, Text, from_validation_error
 

@@ -13,7 +13,8 @@ from services.intake.handlers.problems import (
     phone_taken,
     producer_taken,
 )
-from services.intake.models import NewProducer, Producer, ProducerChanges, ProducerDetails
+from services.intake.models import NewProducer, ProducerChanges, ProducerDetails
+from services.intake.records import Producer
 from shared.events import Envelope, ProducerRegistered, ProducerUpdated
 from shared.problems import from_validation_error, not_found
 

@@ -9,7 +9,8 @@ from services.intake.domain import SHORTAGE_UNITS, day_at
 from services.intake.handlers import UnitOfWork
 from services.intake.handlers.hubs import require_hub
 from services.intake.handlers.problems import PRODUCER, SHORTAGE
-from services.intake.models import NewShortage, Shortage
+from services.intake.models import NewShortage
+from services.intake.records import Shortage
 from shared.problems import FieldError, Text, invalid, not_found
 
 

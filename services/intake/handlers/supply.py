@@ -6,7 +6,8 @@ import uuid
 from services.intake.handlers import UnitOfWork
 from services.intake.handlers.hubs import require_hub
 from services.intake.handlers.problems import PRODUCER, PRODUCT, product_taken
-from services.intake.models import Delivery, NewDelivery, NewProduct, Product
+from services.intake.models import NewDelivery, NewProduct
+from services.intake.records import Delivery, Product
 from shared.events import Envelope, ProductListed, SupplyReceived
 from shared.problems import unknown_reference
 

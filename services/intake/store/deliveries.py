@@ -5,7 +5,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.intake.models import Delivery
+from services.intake.records import Delivery
 from services.intake.store import columns
 
 DELIVERIES_INSERT = """

@@ -3,7 +3,7 @@
 import asyncpg
 import orjson
 
-from services.intake.models import Hub
+from services.intake.records import Hub
 from services.intake.store import Taken, columns
 
 # The hours go as JSON text: a jsonb array would need the codec for each element.

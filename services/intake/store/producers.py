@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 
-from services.intake.models import Producer
+from services.intake.records import Producer
 from services.intake.store import Taken, columns
 
 # The rows inserted; a phone already taken (by a concurrent registration) is missing from the

@@ -2,7 +2,7 @@
 
 import asyncpg
 
-from services.intake.models import Product
+from services.intake.records import Product
 from services.intake.store import Taken, columns
 
 PRODUCTS_INSERT = """

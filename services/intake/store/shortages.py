@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from services.intake.models import Shortage
+from services.intake.records import Shortage
 from services.intake.store import columns
 
 SHORTAGES_INSERT = """

@@ -4,7 +4,7 @@ written is there to look at, and `flush` marks it written as the real one's comm
 import uuid
 from datetime import UTC, datetime
 
-from services.intake.models import Delivery, Hub, Producer, Product, Shortage
+from services.intake.records import Delivery, Hub, Producer, Product, Shortage
 from shared.events import Envelope
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
