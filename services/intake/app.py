@@ -4,7 +4,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.intake import api, imports, producer_api, report_api, shortage_api
+from services.intake import api
 from services.intake.consumers import handlers
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -19,12 +19,6 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="intake",
         migrations=Path(__file__).parent / "migrations",
-        routes=[
-            *api.routes,
-            *imports.routes,
-            *producer_api.routes,
-            *report_api.routes,
-            *shortage_api.routes,
-        ],
+        routes=api.routes,
         handlers=handlers,
     )

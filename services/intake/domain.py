@@ -5,7 +5,8 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from shared.events import LotShare
 
@@ -60,3 +61,8 @@ def units_by_lot(lots: Iterable[LotShare], sign: int) -> dict[uuid.UUID, int]:
     for lot in lots:
         units[lot.delivery_id] += sign * lot.quantity
     return dict(units)
+
+
+def day_at(timezone: str, moment: datetime) -> date:
+    """The calendar day `moment` falls on at a hub in `timezone`."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

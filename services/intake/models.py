@@ -1,20 +1,23 @@
-"""What intake's API takes and answers."""
+"""What intake's API takes: new records, changes, queries (what it answers: `records`)."""
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from services.intake.domain import SHORTAGE_UNITS, normalise_material
 from shared.fields import (
     Address,
     ChannelName,
@@ -30,7 +33,7 @@ from shared.fields import (
     TimeZone,
     whole_number,
 )
-from shared.opening_hours import Opening, OpeningHours
+from shared.opening_hours import OpeningHours
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -152,56 +155,6 @@ class NewDelivery(Request):
         return rejected
 
 
-class Hub(BaseModel):
-    code: str
-    name: str
-    timezone: str
-    address: str | None
-    opening_hours: list[Opening]  # in weekday order; a day left out is closed
-    takes_site_orders: bool
-    created_at: datetime
-    updated_at: datetime | None  # null until the first change
-
-
-class HubList(BaseModel):
-    total: int  # hubs that match, over all pages
-    hubs: list[Hub]
-
-
-class Product(BaseModel):
-    id: uuid.UUID
-    hub: str
-    sku: str
-    name: str
-    unit_price: int
-    listed_at: datetime
-
-
-class Producer(BaseModel):
-    id: uuid.UUID
-    hub: str
-    name: str
-    phone: str
-    regency: str
-    email: str | None
-    language: Language
-    channel: ChannelName | None
-    registered_at: datetime
-    updated_at: datetime | None  # null until the first edit
-
-
-class Delivery(BaseModel):
-    id: uuid.UUID
-    hub: str
-    producer_id: uuid.UUID
-    sku: str
-    quantity: int
-    rejected: int
-    accepted: int
-    sold: int
-    received_at: datetime
-
-
 class Query(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -218,3 +171,17 @@ class HubFilter(Page):
     """`?takes_site_orders=true` for the hubs the public site offers."""
 
     takes_site_orders: bool | None = None
+
+
+Material = Annotated[Name, AfterValidator(normalise_material)]
+# Whole hundredths: what a scale or a tape shows.
+Amount = Annotated[float, Field(gt=0, le=1_000_000, multiple_of=0.01, strict=True)]
+# Checked by the use case, which says which units there are (`unit_unknown`).
+Unit = Annotated[str, WithJsonSchema({"type": "string", "enum": list(SHORTAGE_UNITS)})]
+
+
+class NewShortage(Request):
+    material: Material
+    amount: Amount
+    unit: Unit
+    since: IsoDate | None = None  # today at the hub when left out; never after today

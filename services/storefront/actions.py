@@ -7,9 +7,9 @@ import uuid
 
 import asyncpg
 
-from services.storefront import store
 from services.storefront.backends import BackendError, Backends
 from services.storefront.figures import Figures
+from services.storefront.store import phone_checks, tracking
 from services.storefront.views import PageError
 from shared import order_codes
 from shared.problems import Text
@@ -32,16 +32,16 @@ async def act(
     """Does what the check was for; answers where the buyer goes next."""
     intent = check["intent"]
     if check["purpose"] == "my_orders":
-        await conn.execute(store.VERIFIED, check["id"])
+        await phone_checks.verified(conn, check["id"])
         return f"/pesanan-saya/{check['id']}"
     if check["purpose"] == "cancel":
         path = f"/v1/orders/{intent['order_id']}/cancel"
         await _asked(
             backends, path, None, f"storefront-cancel:{check['id']}", language, NOT_CANCELLED
         )
-        await conn.execute(store.VERIFIED, check["id"])
+        await phone_checks.verified(conn, check["id"])
         return f"/lacak/{order_codes.shown(intent['code'])}?batal=1"
-    code = await conn.fetchval(store.TRACKING_OF_CHECK, check["id"])
+    code = await tracking.code_of_check(conn, check["id"])
     if code is None:
         # The hub may have closed to the site while the code was on its way.
         if await figures.offered(intent["hub"]) is None:
@@ -51,10 +51,8 @@ async def act(
         )
         # The orders service's code, as kept: what the buyer is shown, sent and asked for.
         code = order_codes.order_code_from(order["code"])
-        await conn.execute(
-            store.TRACKING_INSERT, code, uuid.UUID(order["id"]), check["id"], check["phone_key"]
-        )
-        await conn.execute(store.VERIFIED, check["id"])
+        await tracking.add(conn, code, uuid.UUID(order["id"]), check["id"], check["phone_key"])
+        await phone_checks.verified(conn, check["id"])
     return f"/lacak/{order_codes.shown(code)}?baru=1"
 
 

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 import asyncpg
 
-from services.storefront import codes, store
+from services.storefront import codes
 from services.storefront.backends import Backends
+from services.storefront.store import codes_sent, phone_checks
 
 
 @dataclass(frozen=True)
@@ -71,16 +72,16 @@ async def start(
     phone_key = codes.phone_key(rules.secret, phone)
     async with conn.transaction():
         await _within_limits(conn, rules, phone_key, asker.address)
-        await conn.execute(
-            store.CHECK_INSERT,
+        await phone_checks.add(
+            conn,
             check_id,
-            purpose,
-            phone,
-            phone_key,
-            asker.browser,
-            codes.phone_code_hash(rules.secret, str(check_id), code),
-            rules.lifetime_seconds,
-            intent,
+            purpose=purpose,
+            phone=phone,
+            phone_key=phone_key,
+            browser=asker.browser,
+            code_hash=codes.phone_code_hash(rules.secret, str(check_id), code),
+            lifetime_seconds=rules.lifetime_seconds,
+            intent=intent,
         )
         await _send(backends, hub, phone, name, code, asker.language)
     return check_id
@@ -103,8 +104,8 @@ async def resend(
         if check["now"] < free_at:
             raise TryLater(free_at)
         await _within_limits(conn, rules, check["phone_key"], asker.address)
-        await conn.execute(
-            store.CHECK_RESENT,
+        await phone_checks.resent(
+            conn,
             check["id"],
             codes.phone_code_hash(rules.secret, str(check["id"]), code),
             rules.lifetime_seconds,
@@ -117,7 +118,7 @@ async def answer(
 ) -> Answered:
     """Checks the code against the check, locked for the caller's transaction: the caller
     places the order in it, so a double submit waits and then finds the check answered."""
-    check = await conn.fetchrow(store.CHECK_FOR_UPDATE, check_id, asker.browser)
+    check = await phone_checks.locked(conn, check_id, asker.browser)
     if check is None:
         return Answered("unknown")
     if check["verified_at"] is not None:
@@ -128,7 +129,7 @@ async def answer(
         return Answered("expired", check)
     if codes.same_code(given.strip(), check["code_hash"], rules.secret, str(check_id)):
         return Answered("right", check)
-    wrong = await conn.fetchval(store.WRONG_TRY, check_id)
+    wrong = await phone_checks.wrong_try(conn, check_id)
     if wrong >= rules.tries:
         return Answered("locked", check)
     return Answered("wrong", check, rules.tries - wrong)
@@ -137,16 +138,15 @@ async def answer(
 async def _within_limits(
     conn: asyncpg.Connection, rules: CheckRules, phone_key: bytes, address: str
 ) -> None:
-    await conn.execute(store.SWEEP_SENT)
-    await conn.execute(store.SWEEP_CHECKS)
-    await conn.execute(store.LOCK_PHONE, phone_key)
-    row = await conn.fetchrow(
-        store.FREE_AT, phone_key, address, rules.per_phone_hour, rules.per_address_hour
+    await codes_sent.sweep(conn)
+    await phone_checks.sweep(conn)
+    await codes_sent.lock_phone(conn, phone_key)
+    waits = await codes_sent.waits(
+        conn, phone_key, address, rules.per_phone_hour, rules.per_address_hour
     )
-    waits = [at for at in (row["phone_free_at"], row["address_free_at"]) if at is not None]
     if waits:
         raise TryLater(max(waits))
-    await conn.execute(store.SENT_INSERT, phone_key, address)
+    await codes_sent.add(conn, phone_key, address)
 
 
 async def _send(

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from services.storefront import store
 from services.storefront.backends import BackendError, Backends
 from services.storefront.recent import Recent
+from services.storefront.store import tracking
 from shared.order_codes import shown
 
 MOST_KEPT = 10_000
@@ -41,7 +41,7 @@ class OrderReads:
         order is a minute old (a link in a message may come a moment before the record)."""
         known = self._placed_here.get(order["id"])
         if known is None:
-            known = await pool.fetchval(store.PLACED_HERE, uuid.UUID(order["id"]))
+            known = await tracking.placed_here(pool, uuid.UUID(order["id"]))
             placed_at = datetime.fromisoformat(order["placed_at"])
             if known or datetime.now(UTC) - placed_at > SURE_AFTER:
                 self._placed_here[order["id"]] = known
@@ -58,7 +58,7 @@ class OrderReads:
         except BackendError as error:
             if error.status != 404:
                 raise
-        order_id = await pool.fetchval(store.ORDER_OF_CODE_DRAWN_HERE, code)
+        order_id = await tracking.order_of_code_drawn_here(pool, code)
         if order_id is None:
             return None
         self._drawn_here[code] = order_id  # a code never changes its order

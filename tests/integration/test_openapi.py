@@ -10,7 +10,8 @@ from aiohttp import web
 from openapi_spec_validator import validate
 
 from services.allocator.policies import PolicyRules
-from services.intake.models import Delivery, NewDelivery
+from services.intake.models import NewDelivery
+from services.intake.records import Delivery
 from shared.apidocs import DOCUMENT
 from shared.openapi_merge import MERGED_PATH, with_servers
 from shared.openapi_schemas import REF_TEMPLATE

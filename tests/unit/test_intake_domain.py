@@ -13,7 +13,7 @@ from services.intake.domain import (
     phone_digits_query,
     units_by_lot,
 )
-from services.intake.imports import checked_rows
+from services.intake.handlers.imports import checked_rows
 from shared.events import LotShare
 
 

@@ -3,12 +3,14 @@ knowing an order's code is enough to follow it, never to cancel it. Only orders 
 for the counter's and partners' the site knows no phone it checked, and its key may not cancel
 them; their page says whom to ask."""
 
+import uuid
+
 from aiohttp import web
 
-from services.storefront import store
 from services.storefront.actions import NOT_CANCELLED
 from services.storefront.pages.common import code_sent
 from services.storefront.pages.tracking import CANCEL_ELSEWHERE, CANCELLABLE, known_order
+from services.storefront.store import tracking
 from services.storefront.views import PageError
 from shared.order_codes import order_code_from
 from shared.problems import Text
@@ -27,7 +29,7 @@ async def ask_to_cancel(request: web.Request) -> web.Response:
     order = await known_order(request, fresh=True)
     if order["status"] not in CANCELLABLE or not order["buyer"].get("phone"):
         raise PageError(409, NOT_CANCELLED, TOO_LATE)
-    if not await request.app[DATABASE].fetchval(store.PLACED_HERE, order["id"]):
+    if not await tracking.placed_here(request.app[DATABASE], uuid.UUID(order["id"])):
         raise PageError(409, NOT_CANCELLED, CANCEL_ELSEWHERE)
     buyer, hub = order["buyer"], order["hub"]
     code = order_code_from(order["code"])

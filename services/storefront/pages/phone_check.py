@@ -6,7 +6,7 @@ locks the check. A new code only after the wait, and within the hourly limits.
 import asyncpg
 from aiohttp import web
 
-from services.storefront import actions, checks, store
+from services.storefront import actions, checks
 from services.storefront.backends import BACKENDS
 from services.storefront.guards import NO_PAGE, form_of
 from services.storefront.pages.common import (
@@ -16,6 +16,7 @@ from services.storefront.pages.common import (
     check_id_in,
     try_later,
 )
+from services.storefront.store import phone_checks
 from services.storefront.views import language, render
 from shared import order_codes
 from shared.formats import mask_phone
@@ -30,8 +31,8 @@ EMPTY = Text("Isi kode 6 angka dari pesan kami", "Enter the 6-digit code from ou
 
 
 async def _check(request: web.Request) -> asyncpg.Record:
-    row = await request.app[DATABASE].fetchrow(
-        store.CHECK_READ, check_id_in(request), asker(request).browser
+    row = await phone_checks.one(
+        request.app[DATABASE], check_id_in(request), asker(request).browser
     )
     if row is None:
         raise NO_PAGE

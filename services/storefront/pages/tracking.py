@@ -14,7 +14,6 @@ import segno
 from aiohttp import web
 from markupsafe import Markup
 
-from services.storefront import store
 from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
 from services.storefront.pages.common import (
     CODE_GUESSES,
@@ -27,6 +26,7 @@ from services.storefront.pages.common import (
     code_sent,
     honeypot_filled,
 )
+from services.storefront.store import phone_checks, tracking
 from services.storefront.views import PageError, render, render_shared
 from shared import order_codes
 from shared import order_form as forms
@@ -158,8 +158,8 @@ async def my_orders_code(request: web.Request) -> web.Response:
 
 @routes.get("/pesanan-saya/{check_id}")
 async def my_orders(request: web.Request) -> web.Response:
-    check = await request.app[DATABASE].fetchrow(
-        store.CHECK_READ, check_id_in(request), asker(request).browser
+    check = await phone_checks.one(
+        request.app[DATABASE], check_id_in(request), asker(request).browser
     )
     if (
         check is None
@@ -168,11 +168,11 @@ async def my_orders(request: web.Request) -> web.Response:
         or check["now"] - check["verified_at"] > MY_ORDERS_OPEN
     ):
         raise NO_PAGE
-    rows = await request.app[DATABASE].fetch(
-        store.ORDERS_OF_PHONE, check["phone_key"], MY_ORDERS_SHOWN
+    order_ids = await tracking.orders_of_phone(
+        request.app[DATABASE], check["phone_key"], MY_ORDERS_SHOWN
     )
     reads, figures = request.app[ORDER_READS], request.app[FIGURES]
-    orders = await asyncio.gather(*(reads.order(row["order_id"]) for row in rows))
+    orders = await asyncio.gather(*(reads.order(order_id) for order_id in order_ids))
     hubs = {code: await figures.hub(code) for code in {order["hub"] for order in orders}}
     listed = [
         {

@@ -8,10 +8,14 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, StringConstraints
 
-from services.intake import handlers, store
-from services.intake.api import ONE_PRODUCER
+from services.intake.api.registry import ONE_PRODUCER
+from services.intake.api.unit import request_unit
 from services.intake.domain import contains_pattern, phone_digits_query
-from services.intake.models import Page, Producer, ProducerChanges
+from services.intake.handlers.problems import PHONE_TAKEN, PRODUCER, unknown_hub
+from services.intake.handlers.producers import update_producer
+from services.intake.models import Page, ProducerChanges
+from services.intake.records import Producer
+from services.intake.store import deliveries, hubs, producers
 from shared.fields import HubCode
 from shared.openapi import documented
 from shared.problems import Text, not_found
@@ -66,16 +70,15 @@ async def get_producers(request: web.Request, search: ProducerSearch) -> web.Res
     q = (search.q or "").replace("\x00", "")
     digits = phone_digits_query(q)
     patterns = [contains_pattern(text) for text in (q, digits) if text]
-    found = store.producers_found(bool(q), bool(digits))
-    page = store.producers_page(bool(q), bool(digits))
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the count, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            await handlers.require_hub(conn, search.hub)
-            total = await conn.fetchval(found, search.hub, *patterns)
-            rows = await conn.fetch(page, search.hub, *patterns, search.limit, search.offset)
-    producers = [Producer.model_validate(dict(row)) for row in rows]
-    return json_response(ProducerList(total=total, producers=producers))
+            if await hubs.one(conn, search.hub) is None:
+                raise unknown_hub(search.hub)
+            total, found = await producers.found(
+                conn, search.hub, patterns, search.limit, search.offset
+            )
+    return json_response(ProducerList(total=total, producers=found))
 
 
 @routes.patch(ONE_PRODUCER)
@@ -86,14 +89,12 @@ async def get_producers(request: web.Request, search: ProducerSearch) -> web.Res
     answers={200: Producer},
     auth="operator",
     path={"id": uuid.UUID},
-    problems=(handlers.PHONE_TAKEN,),
+    problems=(PHONE_TAKEN,),
 )
 async def patch_producer(request: web.Request, changes: ProducerChanges) -> web.Response:
-    producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
-    async with request.app[DATABASE].acquire() as conn:
-        producer = await handlers.update_producer(
-            conn, producer_id, changes, current_correlation_id()
-        )
+    producer_id = uuid_in_path(request, "id", PRODUCER)
+    async with request_unit(request) as uow:
+        producer = await update_producer(uow, producer_id, changes, current_correlation_id())
     return json_response(producer)
 
 
@@ -107,14 +108,11 @@ async def patch_producer(request: web.Request, changes: ProducerChanges) -> web.
     path={"id": uuid.UUID},
 )
 async def get_producer_deliveries(request: web.Request, page: Page) -> web.Response:
-    producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
+    producer_id = uuid_in_path(request, "id", PRODUCER)
     async with request.app[DATABASE].acquire() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            if await conn.fetchrow(store.PRODUCER_BY_ID, producer_id) is None:
-                raise not_found(handlers.PRODUCER, producer_id)
-            total = await conn.fetchval(store.DELIVERIES_OF_PRODUCER, producer_id)
-            rows = await conn.fetch(
-                store.DELIVERIES_OF_PRODUCER_PAGE, producer_id, page.limit, page.offset
-            )
-    deliveries = [ProducerDelivery.model_validate(dict(row)) for row in rows]
-    return json_response(DeliveryList(total=total, deliveries=deliveries))
+            if await producers.one(conn, producer_id) is None:
+                raise not_found(PRODUCER, producer_id)
+            total, rows = await deliveries.of_producer(conn, producer_id, page.limit, page.offset)
+    made = [ProducerDelivery.model_validate(dict(row)) for row in rows]
+    return json_response(DeliveryList(total=total, deliveries=made))

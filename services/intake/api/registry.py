@@ -1,26 +1,26 @@
-"""Intake's HTTP API: validate, run the use case, answer. Writes are for the centre's operators,
-and so are the reads of producers (their phone and email) and deliveries; a hub is public (its
-name, address and opening hours are what buyers read on the public site)."""
+"""Hubs, products, producers and deliveries: registered, and each read by its key. A hub is
+public (its name, address and opening hours are what buyers read on the public site)."""
 
 import uuid
 
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
-from services.intake import handlers, store
+from services.intake.api.unit import request_unit
+from services.intake.handlers.hubs import register_hub, update_hub
+from services.intake.handlers.problems import DELIVERY, HUB, PRODUCER
+from services.intake.handlers.producers import register_producer
+from services.intake.handlers.supply import list_product, record_delivery
 from services.intake.models import (
-    Delivery,
-    Hub,
     HubChanges,
     HubFilter,
-    HubList,
     NewDelivery,
     NewHub,
     NewProducer,
     NewProduct,
-    Producer,
-    Product,
 )
+from services.intake.records import Delivery, Hub, HubList, Producer, Product
+from services.intake.store import deliveries, hubs, producers
 from shared.fields import HubCode
 from shared.openapi import documented
 from shared.problems import Text, not_found
@@ -43,8 +43,8 @@ ONE_PRODUCER = "/v1/producers/{id:[0-9A-Fa-f-]{32,36}}"
     problems=(409,),
 )
 async def post_hub(request: web.Request, new: NewHub) -> web.Response:
-    async with request.app[DATABASE].acquire() as conn:
-        hub = await handlers.register_hub(conn, new, current_correlation_id())
+    async with request_unit(request) as uow:
+        hub = await register_hub(uow, new, current_correlation_id())
     return json_response(hub, status=201)
 
 
@@ -59,14 +59,9 @@ async def post_hub(request: web.Request, new: NewHub) -> web.Response:
     answers={200: HubList},
 )
 async def get_hubs(request: web.Request, query: HubFilter) -> web.Response:
-    which = query.takes_site_orders
     async with request.app[DATABASE].acquire() as conn:
-        # One snapshot for the page and the count, so they agree.
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            total = await conn.fetchval(store.HUBS_FOUND, which)
-            rows = await conn.fetch(store.HUBS_PAGE, which, query.limit, query.offset)
-    hubs = [Hub.model_validate(dict(row)) for row in rows]
-    return json_response(HubList(total=total, hubs=hubs))
+        total, found = await hubs.page(conn, query.takes_site_orders, query.limit, query.offset)
+    return json_response(HubList(total=total, hubs=found))
 
 
 @routes.patch("/v1/hubs/{code}")
@@ -82,9 +77,9 @@ async def get_hubs(request: web.Request, query: HubFilter) -> web.Response:
     path={"code": HubCode},
 )
 async def patch_hub(request: web.Request, changes: HubChanges) -> web.Response:
-    code = in_path(request, "code", _HUB_CODE, handlers.HUB)
-    async with request.app[DATABASE].acquire() as conn:
-        hub = await handlers.update_hub(conn, code, changes)
+    code = in_path(request, "code", _HUB_CODE, HUB)
+    async with request_unit(request) as uow:
+        hub = await update_hub(uow, code, changes)
     return json_response(hub)
 
 
@@ -96,8 +91,9 @@ async def patch_hub(request: web.Request, changes: HubChanges) -> web.Response:
     path={"code": HubCode},
 )
 async def get_hub(request: web.Request) -> web.Response:
-    code = in_path(request, "code", _HUB_CODE, handlers.HUB)
-    return await _one(request, store.HUB_BY_CODE, code, handlers.HUB, Hub)
+    code = in_path(request, "code", _HUB_CODE, HUB)
+    async with request.app[DATABASE].acquire() as conn:
+        return _found(await hubs.one(conn, code), HUB, code)
 
 
 @routes.post("/v1/products")
@@ -110,8 +106,8 @@ async def get_hub(request: web.Request) -> web.Response:
     problems=(409,),
 )
 async def post_product(request: web.Request, new: NewProduct) -> web.Response:
-    async with request.app[DATABASE].acquire() as conn:
-        product = await handlers.list_product(conn, new, current_correlation_id())
+    async with request_unit(request) as uow:
+        product = await list_product(uow, new, current_correlation_id())
     return json_response(product, status=201)
 
 
@@ -125,8 +121,8 @@ async def post_product(request: web.Request, new: NewProduct) -> web.Response:
     problems=(409,),
 )
 async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
-    async with request.app[DATABASE].acquire() as conn:
-        producer = await handlers.register_producer(conn, new, current_correlation_id())
+    async with request_unit(request) as uow:
+        producer = await register_producer(uow, new, current_correlation_id())
     return json_response(producer, status=201)
 
 
@@ -139,8 +135,9 @@ async def post_producer(request: web.Request, new: NewProducer) -> web.Response:
     path={"id": uuid.UUID},
 )
 async def get_producer(request: web.Request) -> web.Response:
-    producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
-    return await _one(request, store.PRODUCER_BY_ID, producer_id, handlers.PRODUCER, Producer)
+    producer_id = uuid_in_path(request, "id", PRODUCER)
+    async with request.app[DATABASE].acquire() as conn:
+        return _found(await producers.one(conn, producer_id), PRODUCER, producer_id)
 
 
 @routes.post("/v1/deliveries")
@@ -152,8 +149,8 @@ async def get_producer(request: web.Request) -> web.Response:
     auth="operator",
 )
 async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
-    async with request.app[DATABASE].acquire() as conn:
-        delivery = await handlers.record_delivery(conn, new, current_correlation_id())
+    async with request_unit(request) as uow:
+        delivery = await record_delivery(uow, new, current_correlation_id())
     return json_response(delivery, status=201)
 
 
@@ -166,16 +163,13 @@ async def post_delivery(request: web.Request, new: NewDelivery) -> web.Response:
     path={"id": uuid.UUID},
 )
 async def get_delivery(request: web.Request) -> web.Response:
-    delivery_id = uuid_in_path(request, "id", handlers.DELIVERY)
-    return await _one(request, store.DELIVERY_BY_ID, delivery_id, handlers.DELIVERY, Delivery)
-
-
-async def _one(
-    request: web.Request, sql: str, key: object, what: Text, model: type[BaseModel]
-) -> web.Response:
-    """The one record `sql` finds by `key`, or 404."""
+    delivery_id = uuid_in_path(request, "id", DELIVERY)
     async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(sql, key)
-    if row is None:
+        return _found(await deliveries.one(conn, delivery_id), DELIVERY, delivery_id)
+
+
+def _found(record: Hub | Producer | Delivery | None, what: Text, key: object) -> web.Response:
+    """The record, or 404."""
+    if record is None:
         raise not_found(what, key)
-    return json_response(model.model_validate(dict(row)))
+    return json_response(record)

@@ -1,5 +1,5 @@
 """What producers sold and earned, per hub-local day: one producer's days, and a hub's payouts
-over a date range. Counted from the allocator's events as they come (store.DELIVERIES_SOLD_ADD);
+over a date range. Counted from the allocator's events as they come (handlers.sales);
 earnings are units at the product's price, in whole rupiah."""
 
 import uuid
@@ -8,9 +8,10 @@ from datetime import date
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake import handlers, store
 from services.intake.domain import MAX_REPORT_DAYS, days_in, last_days
+from services.intake.handlers.problems import PRODUCER, unknown_hub
 from services.intake.models import IsoDate, Query
+from services.intake.store import hubs, sales
 from shared.fields import HubCode
 from shared.openapi import documented
 from shared.problems import FieldError, Text, invalid, not_found
@@ -87,15 +88,15 @@ class Payouts(Answer):
     path={"id": uuid.UUID},
 )
 async def get_producer_days(request: web.Request, query: DaysQuery) -> web.Response:
-    producer_id = uuid_in_path(request, "id", handlers.PRODUCER)
+    producer_id = uuid_in_path(request, "id", PRODUCER)
     async with request.app[DATABASE].acquire() as conn:
-        producer = await conn.fetchrow(store.PRODUCER_AND_TODAY, producer_id)
-        if producer is None:
-            raise not_found(handlers.PRODUCER, producer_id)
-        end = query.end or producer["today"]
+        today = await sales.producer_today(conn, producer_id)
+        if today is None:
+            raise not_found(PRODUCER, producer_id)
+        end = query.end or today
         start = query.start or last_days(end)[0]
         check_range(start, end)
-        rows = await conn.fetch(store.PRODUCER_DAYS, producer_id, start, end)
+        rows = await sales.producer_days(conn, producer_id, start, end)
     days = [ProducerDay(**_with_earnings(row)) for row in rows]
     return json_response(ProducerDays(producer_id=producer_id, start=start, end=end, days=days))
 
@@ -116,8 +117,9 @@ async def get_payouts(request: web.Request, query: PayoutsQuery) -> web.Response
     each producer's totals."""
     check_range(query.start, query.end)
     async with request.app[DATABASE].acquire() as conn:
-        await handlers.require_hub(conn, query.hub)
-        rows = await conn.fetch(store.HUB_PAYOUTS, query.hub, query.start, query.end)
+        if await hubs.one(conn, query.hub) is None:
+            raise unknown_hub(query.hub)
+        rows = await sales.hub_payouts(conn, query.hub, query.start, query.end)
     payouts = [PayoutRow(**_with_earnings(row)) for row in rows]
     return json_response(
         Payouts(
