@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.orders.callback_post import COULD_NOT_CONNECT
+from services.orders.callbacks.post import COULD_NOT_CONNECT
 from tests.support.partner_endpoint import CallbackPartner
 from tools.client import HubClient, wait_until
 from tools.stack import Stack

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationErr
 
 from services.orders import examples, idempotency
 from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
-from services.orders.group_commit import Placement, _place_all
+from services.orders.domain import PlaceOrder
+from services.orders.group_commit import place_all
 from services.orders.idempotency import (
     IDEMPOTENCY_KEY,
     KEY_IN_FLIGHT,
@@ -85,8 +86,8 @@ async def post_order_batch(request: web.Request, caller: Caller, batch: OrderBat
     correlation_id = current_correlation_id()
 
     async def place(conn: asyncpg.Connection) -> Answer:
-        placements = [
-            Placement(
+        commands = [
+            PlaceOrder(
                 new=order,
                 partner_id=caller.partner_id,
                 correlation_id=correlation_id,
@@ -96,7 +97,7 @@ async def post_order_batch(request: web.Request, caller: Caller, batch: OrderBat
             )
             for order in orders
         ]
-        outcomes = await _place_all(conn, placements)
+        outcomes = await place_all(conn, commands)
         refused = [
             (index, outcome)
             for index, outcome in enumerate(outcomes)
