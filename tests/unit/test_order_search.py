@@ -4,7 +4,13 @@ import uuid
 
 import pytest
 
-from services.orders.store.search import conditions_of, contains, count_query, id_range, phone_digits
+from services.orders.store.search import (
+    conditions_of,
+    contains,
+    count_query,
+    id_range,
+    phone_digits,
+)
 
 
 @pytest.mark.parametrize(
