@@ -2,9 +2,9 @@
 or none. Every order is checked first, and a refusal names each bad one by its index in the
 list (`orders[3].buyer.phone`), so the console can point at the spreadsheet's rows.
 
-The orders are placed by the single order's path (group_commit.py's `_place_all`): the same
-rows, history entries and `order.placed` events through the outbox, whatever that path comes to
-add to an order. The batch has one Idempotency-Key: a retry gets the first answer back.
+The orders are placed by the single order's use case (handlers.place_order), over one unit of
+work: the same rows, history entries and `order.placed` events through the outbox, whatever
+that use case comes to add to an order. The batch has one Idempotency-Key: a retry gets the first answer back.
 """
 
 import asyncpg

@@ -38,7 +38,7 @@ class DeliveryRules:
     timeout_seconds: float
     in_flight: int  # callbacks this worker posts at once
     per_partner: int  # callbacks in flight to one partner, across all workers
-    destinations: Destinations  # where a callback may go (callback_destination.py)
+    destinations: Destinations  # where a callback may go (destination.py)
 
 
 @dataclass
