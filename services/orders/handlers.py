@@ -2,18 +2,16 @@
 
 They read and write through the unit's repositories and publish to it; how many orders share
 the transaction, and how the rows reach Postgres, is the unit's business (store/unit_of_work.py,
-or the tests' fake). `UnitOfWork` below is all they may ask of one.
+or the tests' fake). `store.UnitOfWork` is all they may ask of one.
 """
 
 import uuid
-from datetime import datetime
-from typing import Any, Protocol
 
-from services.orders.domain import Claim, PlacedOrder, PlaceOrder, priority_class_of
-from services.orders.history import Kind as HistoryKind
+from services.orders.domain import PlaceOrder, priority_class_of
 from services.orders.history import lots
 from services.orders.idempotency import Answer, in_flight, reused
-from services.orders.models import NewOrder, Order
+from services.orders.models import Order
+from services.orders.store import UnitOfWork
 from shared.events import (
     Envelope,
     OrderAllocated,
@@ -34,57 +32,6 @@ ORDER_CANCELLED = Kind(409, "order-cancelled", Text("Pesanan sudah dibatalkan", 
 NOTHING_TO_FULFIL = Kind(
     409, "nothing-to-fulfil", Text("Tidak ada unit untuk diserahkan", "Nothing to hand over")
 )
-
-
-class Orders(Protocol):
-    async def add(
-        self, order_id: uuid.UUID, new: NewOrder, priority_class: str, partner_id: uuid.UUID | None
-    ) -> PlacedOrder | None: ...
-    async def locked(self, order_id: uuid.UUID, partner_id: uuid.UUID | None) -> Order | None: ...
-    async def cancel(self, order_id: uuid.UUID) -> Order: ...
-    async def fulfil(self, order_id: uuid.UUID) -> Order: ...
-    def change(
-        self,
-        kind: str,
-        order_id: uuid.UUID,
-        units: int,
-        hold_until: datetime | None,
-        at: datetime,
-        detail: dict[str, Any],
-    ) -> None: ...
-
-
-class Keys(Protocol):
-    async def claim(self, owner: str, key: str) -> Claim: ...
-    def store(self, owner: str, key: str, request_hash: str, status: int, body: str) -> None: ...
-
-
-class Catalog(Protocol):
-    def listed(
-        self, hub: str, sku: str, product_id: uuid.UUID, name: str, unit_price: int
-    ) -> None: ...
-    async def has_hub(self, hub: str) -> bool: ...
-
-
-class History(Protocol):
-    def add(
-        self,
-        order_id: uuid.UUID,
-        at: datetime,
-        kind: HistoryKind,
-        units: int | None = None,
-        **detail: Any,
-    ) -> None: ...
-
-
-class UnitOfWork(Protocol):
-    orders: Orders
-    keys: Keys
-    catalog: Catalog
-    history: History
-
-    def publish(self, *events: Envelope) -> None: ...
-    async def flush(self) -> None: ...
 
 
 async def place_order(uow: UnitOfWork, command: PlaceOrder) -> Answer:

@@ -4,7 +4,8 @@ list (`orders[3].buyer.phone`), so the console can point at the spreadsheet's ro
 
 The orders are placed by the single order's use case (handlers.place_order), over one unit of
 work: the same rows, history entries and `order.placed` events through the outbox, whatever
-that use case comes to add to an order. The batch has one Idempotency-Key: a retry gets the first answer back.
+that use case comes to add to an order. The batch has one Idempotency-Key: a retry gets the
+first answer back.
 """
 
 import asyncpg
