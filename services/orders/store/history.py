@@ -44,8 +44,7 @@ class HistoryRows:
             (order_id, at, kind, units, orjson.dumps(as_stored(**detail)).decode())
         )
 
-    async def flush(self) -> None:
+    def take(self) -> list[list] | None:
+        """What is held, as HISTORY_INSERT's columns (None: nothing), and hold nothing."""
         entries, self._entries = self._entries, []
-        if entries:
-            columns = [[entry[n] for entry in entries] for n in range(5)]
-            await self._unit.run(lambda conn: conn.execute(HISTORY_INSERT, *columns))
+        return [[entry[n] for entry in entries] for n in range(5)] if entries else None

@@ -63,11 +63,10 @@ class KeyRows:
     def store(self, owner: str, key: str, request_hash: str, status: int, body: str) -> None:
         self._answers.append((owner, key, request_hash, status, body))
 
-    async def flush(self) -> None:
+    def take(self) -> list[list] | None:
+        """The answers held, as ANSWERS_INSERT's columns (None: none), and hold nothing."""
         answers, self._answers = self._answers, []
-        if answers:
-            columns = [[answer[n] for answer in answers] for n in range(5)]
-            await self._unit.run(lambda conn: conn.execute(ANSWERS_INSERT, *columns))
+        return [[answer[n] for answer in answers] for n in range(5)] if answers else None
 
 
 async def _claim_all(conn: asyncpg.Connection, asked: list[tuple[str, str]]) -> list[Claim]:
