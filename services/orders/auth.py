@@ -37,6 +37,8 @@ class Caller:
     partner_id: uuid.UUID | None
     scopes: frozenset[str]
     hubs: frozenset[str] | None
+    # The buyer types it may declare (migration 0007), read with its key: the operator, any.
+    buyer_types: tuple[str, ...] | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -94,7 +96,9 @@ async def authenticate(
         raise _unauthorised(Text("Kunci API tidak sah", "Invalid API key"))
     if not row["within_rate"]:
         raise _rate_limited(row["requests_per_minute"], float(row["wait_seconds"] or 0))
-    caller = Caller(row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]))
+    caller = Caller(
+        row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]), tuple(row["buyer_types"])
+    )
     if scope is not None and scope not in caller.scopes:
         raise _missing_scope(scope)
     return caller

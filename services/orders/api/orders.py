@@ -31,7 +31,6 @@ from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, Order
 from services.orders.standing import ALLOCATOR
 from services.orders.store.catalog import CATALOG_OF_HUB
 from services.orders.store.orders import order_by_id
-from services.orders.store.partners import BUYER_TYPES_OF_PARTNER
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.fields import HubCode
 from shared.openapi import documented
@@ -80,9 +79,9 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
     if not caller.is_operator:
         # The buyer's type gives the order's class: a partner declares only those its operator
         # allowed it, or any partner could put its buyers ahead as health facilities.
-        allowed = await request.app[DATABASE].fetchval(BUYER_TYPES_OF_PARTNER, caller.partner_id)
-        if new.buyer.type not in (allowed or ()):
-            raise _buyer_type_not_allowed(new.buyer.type, allowed or [])
+        allowed = caller.buyer_types or ()
+        if new.buyer.type not in allowed:
+            raise _buyer_type_not_allowed(new.buyer.type, list(allowed))
 
     key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells

@@ -34,16 +34,16 @@ WHERE partner_id = $1 AND prefix = $2
 RETURNING prefix
 """
 
-# One round trip: the key's partner, if the key is good, and whether this request is within
-# the key's rate. A rotated-out key has `expires_at` set. The rate is GCRA: each request pushes
-# the key's theoretical arrival time (tat) on by one step (a minute / requests_per_minute) and
-# is let in while tat stays within a minute of now; so a key may spend its minute at once, then
-# goes on at the steady rate. A refused request moves nothing, and `wait_seconds` says how long
-# until one step fits again. The hash is compared in SQL: it is of 256 random bits, and a
-# request with a wrong secret must not spend the key's rate.
+# One round trip: the key's partner (with the buyer types it may declare), if the key is good,
+# and whether this request is within the key's rate. A rotated-out key has `expires_at` set.
+# The rate is GCRA: each request pushes the key's theoretical arrival time (tat) on by one step
+# (a minute / requests_per_minute) and is let in while tat stays within a minute of now; so a
+# key may spend its minute at once, then goes on at the steady rate. A refused request moves
+# nothing, and `wait_seconds` says how long until one step fits again. The hash is compared in
+# SQL: it is of 256 random bits, and a request with a wrong secret must not spend the key's rate.
 PARTNER_OF_KEY = """
 WITH good AS (
-    SELECT k.prefix, p.id, p.hubs, p.scopes, p.requests_per_minute,
+    SELECT k.prefix, p.id, p.hubs, p.scopes, p.buyer_types, p.requests_per_minute,
            interval '1 minute' / p.requests_per_minute AS step
     FROM partner_keys k JOIN partners p ON p.id = k.partner_id
     WHERE k.prefix = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL
@@ -55,12 +55,9 @@ WITH good AS (
     WHERE greatest(r.tat, now()) + (excluded.tat - now()) <= now() + interval '1 minute'
     RETURNING tat
 )
-SELECT good.id, good.hubs, good.scopes, good.requests_per_minute,
+SELECT good.id, good.hubs, good.scopes, good.buyer_types, good.requests_per_minute,
        EXISTS (SELECT FROM taken) AS within_rate,
        (SELECT extract(epoch FROM r.tat + good.step - interval '1 minute' - now())
         FROM rate_limits r WHERE r.prefix = good.prefix) AS wait_seconds
 FROM good
 """
-
-# The buyer types a partner may declare (migration 0007).
-BUYER_TYPES_OF_PARTNER = "SELECT buyer_types FROM partners WHERE id = $1"
