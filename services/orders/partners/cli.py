@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace) -> BaseModel:
     settings = Settings()
-    migrations = service_migrations(Path(__file__).parent / "migrations")
+    migrations = service_migrations(Path(__file__).parents[1] / "migrations")
     opened = open_database(settings.database_url, "orders", migrations, timeout=10)
     async with aclosing(opened):
         async with (await anext(opened)).acquire() as conn:
