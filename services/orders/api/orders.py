@@ -27,9 +27,9 @@ from services.orders.idempotency import (
     OPERATOR_IDEMPOTENCY_KEY,
     Answer,
 )
-from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, OrderWithStanding
+from services.orders.models import Catalog, NewOrder, Order, OrderWithStanding
 from services.orders.standing import ALLOCATOR
-from services.orders.store.catalog import CATALOG_OF_HUB
+from services.orders.store.catalog import catalog_of_hub
 from services.orders.store.orders import order_by_id
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.fields import HubCode
@@ -209,8 +209,8 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     hub = in_path(request, "hub", _HUB, Text("hub", "hub"))
     caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(CATALOG_OF_HUB, hub)
-    return json_response(Catalog(products=[CatalogEntry.model_validate(dict(r)) for r in rows]))
+        products = await catalog_of_hub(conn, hub)
+    return json_response(Catalog(products=products))
 
 
 def _class_needs_operator() -> Exception:

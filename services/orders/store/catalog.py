@@ -3,6 +3,10 @@
 import uuid
 from typing import TYPE_CHECKING
 
+import asyncpg
+
+from services.orders.models import CatalogEntry
+
 if TYPE_CHECKING:
     from services.orders.store.unit_of_work import UnitOfWork
 
@@ -17,6 +21,10 @@ CATALOG_OF_HUB = "SELECT * FROM catalog WHERE hub = $1 ORDER BY sku"
 HUB_EXISTS = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1)"
 
 HUBS_KNOWN = "SELECT array_agg(DISTINCT hub) FROM catalog WHERE hub = ANY($1::text[])"
+
+
+async def catalog_of_hub(conn: asyncpg.Connection, hub: str) -> list[CatalogEntry]:
+    return [CatalogEntry.model_validate(dict(row)) for row in await conn.fetch(CATALOG_OF_HUB, hub)]
 
 
 class CatalogRows:
