@@ -28,7 +28,7 @@ import aio_pika
 import services.orders
 from bench.measure import latency_summary
 from bench.targets import ROUTING_KEY, declare_target, purge_target
-from services.orders import store
+from services.orders.store import orders as store
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import Buyer, Envelope, OrderPlaced
 from shared.logging import configure_logging

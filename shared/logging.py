@@ -32,7 +32,17 @@ _CREDENTIALS = (
 )
 
 
+# What each of the patterns above must find first (in any case): a text without any of these has
+# nothing to redact. Most texts of a line (its path, method, level, time) are looked at once
+# with this rather than three times, which was most of the cost of every request's log line.
+_MAY_HOLD_CREDENTIAL = re.compile(
+    r"authorization|cookie|x-api-key|bearer|basic|plut_|whsec_", re.IGNORECASE
+)
+
+
 def redact(text: str) -> str:
+    if _MAY_HOLD_CREDENTIAL.search(text) is None:
+        return text
     for pattern, replacement in _CREDENTIALS:
         text = pattern.sub(replacement, text)
     return text

@@ -30,7 +30,7 @@ UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 # Hubs and products: shared/fields.py's CODE_PATTERN, as the services take them.
 CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CODE_LENGTH = range(2, 41)
-# A partner key's prefix (services/orders/partners.py: 12 hex digits).
+# A partner key's prefix (services/orders/partners/keys.py: 12 hex digits).
 KEY_PREFIX = r"[0-9a-f]{6,32}"
 
 

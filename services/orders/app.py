@@ -5,12 +5,14 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field, IPvAnyNetwork
 
-from services.orders import api, batch_api, callbacks_api, code_api, lookup_api, partners_api
-from services.orders.callback_destination import Destinations
-from services.orders.callbacks import DeliveryRules, callback_worker
+from services.orders.api import batch, codes, lookup, orders
+from services.orders.callbacks import api as callbacks_api
+from services.orders.callbacks.destination import Destinations
+from services.orders.callbacks.worker import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
+from services.orders.partners import api as partners_api
 from services.orders.standing import allocator_client
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
@@ -25,7 +27,7 @@ class Settings(ServiceSettings):
     # A retried POST gets its first answer back for at least this long.
     idempotency_retention_hours: int = Field(default=24, ge=24)
 
-    # Status callbacks to partners (services/orders/callbacks.py): a partner that does not
+    # Status callbacks to partners (services/orders/callbacks/worker.py): a partner that does not
     # answer 2xx within the timeout is tried again after a jittered wait that doubles from the
     # first retry up to the max, until give-up after the change (or the partner's replay).
     callback_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -36,7 +38,7 @@ class Settings(ServiceSettings):
     callback_poll_seconds: float = Field(default=1.0, gt=0)
     callback_in_flight: int = Field(default=32, ge=1)
     callback_in_flight_per_partner: int = Field(default=4, ge=1)
-    # Callbacks go over https to public addresses only (callback_destination.py). Plain http
+    # Callbacks go over https to public addresses only (callbacks/destination.py). Plain http
     # only where the operator allows it; private networks (JSON, '["127.0.0.2/32"]') only for
     # tests and local development: UNSAFE in production, where it opens the hub's own network
     # to whoever names a callback_url.
@@ -67,10 +69,10 @@ def create_app(settings: Settings) -> web.Application:
         service="orders",
         migrations=Path(__file__).parent / "migrations",
         routes=[
-            *api.routes,
-            *batch_api.routes,
-            *code_api.routes,
-            *lookup_api.routes,
+            *orders.routes,
+            *batch.routes,
+            *codes.routes,
+            *lookup.routes,
             *partners_api.routes,
             *callbacks_api.routes,
         ],
@@ -82,5 +84,5 @@ def create_app(settings: Settings) -> web.Application:
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],
     )
-    app[LOG_ROUTE_TEMPLATES] = code_api.SECRET_ROUTES
+    app[LOG_ROUTE_TEMPLATES] = codes.SECRET_ROUTES
     return app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from services.orders.store.partners import PARTNER_OF_KEY
 from shared.guesses import GUESSES, check_source, retry_later
 from shared.operators import Role, require_operator
 from shared.problems import Kind, Problem, Text
@@ -28,34 +29,6 @@ HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub 
 MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
 OPERATOR_ONLY = Kind(403, "operator-only", Text("Khusus operator", "Operators only"))
 
-# One round trip: the key's partner, if the key is good, and whether this request is within
-# the key's rate. A rotated-out key has `expires_at` set. The rate is GCRA: each request pushes
-# the key's theoretical arrival time (tat) on by one step (a minute / requests_per_minute) and
-# is let in while tat stays within a minute of now; so a key may spend its minute at once, then
-# goes on at the steady rate. A refused request moves nothing, and `wait_seconds` says how long
-# until one step fits again. The hash is compared in SQL: it is of 256 random bits, and a
-# request with a wrong secret must not spend the key's rate.
-PARTNER_OF_KEY = """
-WITH good AS (
-    SELECT k.prefix, p.id, p.hubs, p.scopes, p.requests_per_minute,
-           interval '1 minute' / p.requests_per_minute AS step
-    FROM partner_keys k JOIN partners p ON p.id = k.partner_id
-    WHERE k.prefix = $1 AND k.key_hash = $2 AND k.revoked_at IS NULL
-      AND (k.expires_at IS NULL OR k.expires_at > now())
-), taken AS (
-    INSERT INTO rate_limits AS r (prefix, tat)
-    SELECT prefix, now() + step FROM good
-    ON CONFLICT (prefix) DO UPDATE SET tat = greatest(r.tat, now()) + (excluded.tat - now())
-    WHERE greatest(r.tat, now()) + (excluded.tat - now()) <= now() + interval '1 minute'
-    RETURNING tat
-)
-SELECT good.id, good.hubs, good.scopes, good.requests_per_minute,
-       EXISTS (SELECT FROM taken) AS within_rate,
-       (SELECT extract(epoch FROM r.tat + good.step - interval '1 minute' - now())
-        FROM rate_limits r WHERE r.prefix = good.prefix) AS wait_seconds
-FROM good
-"""
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -64,6 +37,8 @@ class Caller:
     partner_id: uuid.UUID | None
     scopes: frozenset[str]
     hubs: frozenset[str] | None
+    # The buyer types it may declare (migration 0007), read with its key: the operator, any.
+    buyer_types: tuple[str, ...] | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -121,7 +96,9 @@ async def authenticate(
         raise _unauthorised(Text("Kunci API tidak sah", "Invalid API key"))
     if not row["within_rate"]:
         raise _rate_limited(row["requests_per_minute"], float(row["wait_seconds"] or 0))
-    caller = Caller(row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]))
+    caller = Caller(
+        row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]), tuple(row["buyer_types"])
+    )
     if scope is not None and scope not in caller.scopes:
         raise _missing_scope(scope)
     return caller

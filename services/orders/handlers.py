@@ -1,16 +1,26 @@
-"""The orders service's use cases."""
+"""The orders service's use cases: one order, one event each, written to a unit of work.
+
+They read and write through the unit's repositories and publish to it; how many orders share
+the transaction, and how the rows reach Postgres, is the unit's business (store/unit_of_work.py,
+or the tests' fake). `store.UnitOfWork` is all they may ask of one.
+"""
 
 import uuid
 
-import asyncpg
-
-from services.orders import history, store
+from services.orders.domain import PlaceOrder, priority_class_of
+from services.orders.history import lots
+from services.orders.idempotency import Answer, in_flight, reused
 from services.orders.models import Order
-from shared import outbox
+from services.orders.store import UnitOfWork
 from shared.events import (
     Envelope,
+    OrderAllocated,
     OrderCancelled,
+    OrderExpired,
     OrderFulfilled,
+    OrderPlaced,
+    OrderReleased,
+    ProductListed,
 )
 from shared.problems import Kind, Problem, Text, not_found, unknown_reference
 
@@ -24,31 +34,72 @@ NOTHING_TO_FULFIL = Kind(
 )
 
 
+async def place_order(uow: UnitOfWork, command: PlaceOrder) -> Answer:
+    """Place the order once per idempotency key: a retry gets the first answer back, a key in
+    flight or used for another request is refused, and so is a product the catalog lacks."""
+    new = command.new
+    if command.key is not None:
+        claim = await uow.keys.claim(command.owner, command.key)
+        if not claim.locked:
+            raise in_flight()
+        if claim.request_hash is not None:
+            if claim.request_hash != command.request_hash:
+                raise reused()
+            return Answer(claim.status, claim.body, replayed=True)
+    priority_class = priority_class_of(new)
+    placed = await uow.orders.add(uuid.uuid4(), new, priority_class, command.partner_id)
+    if placed is None:
+        raise await unknown_product(uow, new.hub, new.sku)
+    order = placed.order
+    event = OrderPlaced(
+        order_id=order.id,
+        code=order.code,
+        sku=order.sku,
+        quantity=order.quantity,
+        placed_at=order.placed_at,
+        sequence=placed.sequence,
+        buyer=order.buyer,
+        buyer_key=order.buyer.key(order.id),
+        priority_class=order.priority_class,
+        accept_partial=order.accept_partial,
+    )
+    uow.publish(Envelope.wrap(event, hub=order.hub, correlation_id=command.correlation_id))
+    uow.history.add(
+        order.id,
+        order.placed_at,
+        "placed",
+        order.quantity,
+        priority_class=order.priority_class,
+        accept_partial=order.accept_partial,
+        partner_id=command.partner_id,
+    )
+    answer = Answer(201, order.model_dump_json())
+    if command.key is not None:
+        uow.keys.store(command.owner, command.key, command.request_hash, 201, answer.body)
+    return answer
+
+
 async def cancel_order(
-    conn: asyncpg.Connection,
-    order_id: uuid.UUID,
-    partner_id: uuid.UUID | None,
-    correlation_id: str,
+    uow: UnitOfWork, order_id: uuid.UUID, partner_id: uuid.UUID | None, correlation_id: str
 ) -> Order:
-    """Cancel an order of the partner's (None: any order, for the operator), in the caller's
-    transaction; cancelling it again changes nothing. Its units go back via the allocator."""
-    row = await conn.fetchrow(store.ORDER_BY_ID_FOR_UPDATE, order_id, partner_id)
-    if row is None:
+    """Cancel an order of the partner's (None: any order, for the operator); cancelling it
+    again changes nothing. Its units go back via the allocator."""
+    order = await uow.orders.locked(order_id, partner_id)
+    if order is None:
         raise not_found(ORDER, order_id)
-    if row["cancelled_at"] is not None:
-        return store.order_from(row)
-    if row["status"] == "fulfilled":
+    if order.cancelled_at is not None:
+        return order
+    if order.status == "fulfilled":
         raise ORDER_FULFILLED.problem(
             Text(
                 "Semua unit pesanan ini sudah diserahkan; pesanan tidak dapat dibatalkan",
                 "All of this order's units were handed over; it cannot be cancelled",
             ),
         )
-    order = store.order_from(await conn.fetchrow(store.ORDER_CANCEL, order_id))
+    order = await uow.orders.cancel(order_id)
     cancelled = OrderCancelled(order_id=order.id, sku=order.sku, cancelled_at=order.cancelled_at)
-    await outbox.add(conn, Envelope.wrap(cancelled, hub=order.hub, correlation_id=correlation_id))
-    await history.add(
-        conn,
+    uow.publish(Envelope.wrap(cancelled, hub=order.hub, correlation_id=correlation_id))
+    uow.history.add(
         order.id,
         order.cancelled_at,
         "cancelled",
@@ -58,40 +109,37 @@ async def cancel_order(
     return order
 
 
-async def fulfil_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlation_id: str) -> Order:
-    """An operator hands the order's held units to the buyer (picked up or shipped).
-
-    Announced with the change, in the caller's transaction, so the allocator stops holding them.
-    """
+async def fulfil_order(uow: UnitOfWork, order_id: uuid.UUID, correlation_id: str) -> Order:
+    """An operator hands the order's held units to the buyer (picked up or shipped); announced
+    with the change, so the allocator stops holding them."""
     # The row lock orders this against a cancel or an expiry of the same order.
-    row = await conn.fetchrow(store.ORDER_BY_ID_FOR_UPDATE, order_id, None)
-    if row is None:
+    held = await uow.orders.locked(order_id, None)
+    if held is None:
         raise not_found(ORDER, order_id)
-    if row["cancelled_at"] is not None:
+    if held.cancelled_at is not None:
         raise ORDER_CANCELLED.problem(
             Text(
                 "Pesanan yang dibatalkan tidak dapat diserahkan",
                 "A cancelled order cannot be handed over",
             ),
         )
-    if row["allocated"] <= row["fulfilled"]:
+    if held.allocated <= held.fulfilled:
         raise NOTHING_TO_FULFIL.problem(
             Text(
                 "Pesanan ini tidak punya unit yang sedang disimpan untuk pembeli",
                 "This order has no units held for the buyer",
             ),
         )
-    order = store.order_from(await conn.fetchrow(store.ORDER_FULFIL, order_id))
+    order = await uow.orders.fulfil(order_id)
     fulfilled = OrderFulfilled(
         order_id=order.id,
         sku=order.sku,
-        quantity=order.fulfilled - row["fulfilled"],
+        quantity=order.fulfilled - held.fulfilled,
         fulfilled_total=order.fulfilled,
         fulfilled_at=order.fulfilled_at,
     )
-    await outbox.add(conn, Envelope.wrap(fulfilled, hub=order.hub, correlation_id=correlation_id))
-    await history.add(
-        conn,
+    uow.publish(Envelope.wrap(fulfilled, hub=order.hub, correlation_id=correlation_id))
+    uow.history.add(
         order.id,
         order.fulfilled_at,
         "fulfilled",
@@ -101,8 +149,50 @@ async def fulfil_order(conn: asyncpg.Connection, order_id: uuid.UUID, correlatio
     return order
 
 
-async def unknown_product(conn: asyncpg.Connection, hub: str, sku: str) -> Problem:
+async def unknown_product(uow: UnitOfWork, hub: str, sku: str) -> Problem:
     """Which of the two is unknown: the hub, or the product in a hub we know."""
-    if not await conn.fetchval(store.HUB_EXISTS, hub):
+    if not await uow.catalog.has_hub(hub):
         return unknown_reference("hub", Text("hub", "hub"), hub)
     return unknown_reference("sku", Text("produk", "product"), sku)
+
+
+# The events this service consumes: the catalog from intake, each order's outcomes from the
+# allocator (and each in the order's history).
+
+
+async def product_listed(uow: UnitOfWork, event: Envelope, product: ProductListed) -> None:
+    uow.catalog.listed(event.hub, product.sku, product.product_id, product.name, product.unit_price)
+
+
+async def order_allocated(uow: UnitOfWork, event: Envelope, given: OrderAllocated) -> None:
+    uow.orders.change(
+        "allocated",
+        given.order_id,
+        given.quantity,
+        given.hold_until,
+        event.occurred_at,
+        {
+            "rule": given.rule,
+            "lots": lots(given.lots),
+            "hold_until": given.hold_until,
+            "allocated_total": given.allocated_total,
+            "policy_version": given.policy_version,
+        },
+    )
+
+
+async def order_released(uow: UnitOfWork, event: Envelope, back: OrderReleased) -> None:
+    uow.orders.change(
+        "released", back.order_id, back.quantity, None, event.occurred_at, {"lots": lots(back.lots)}
+    )
+
+
+async def order_expired(uow: UnitOfWork, event: Envelope, gone: OrderExpired) -> None:
+    uow.orders.change(
+        "expired",
+        gone.order_id,
+        gone.quantity,
+        None,
+        event.occurred_at,
+        {"lots": lots(gone.lots), "hold_until": gone.hold_until},
+    )

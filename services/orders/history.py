@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-import asyncpg
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
@@ -25,13 +24,6 @@ Kind = Literal[
     "callback_sent",
     "callback_failed",
 ]
-
-HISTORY_ADD = """
-INSERT INTO order_history (order_id, at, kind, units, detail) VALUES ($1, $2, $3, $4, $5)
-"""
-HISTORY_OF_ORDER = """
-SELECT at, kind, units, detail FROM order_history WHERE order_id = $1 ORDER BY at, id
-"""
 
 
 class HistoryEvent(BaseModel):
@@ -55,18 +47,6 @@ class OrderHistory(BaseModel):
     events: list[HistoryEvent]
 
 
-async def add(
-    conn: asyncpg.Connection,
-    order_id: uuid.UUID,
-    at: datetime,
-    kind: Kind,
-    units: int | None = None,
-    **detail: Any,
-) -> None:
-    """Append to the history of an order of this service's, in the caller's transaction."""
-    await conn.execute(HISTORY_ADD, order_id, at, kind, units, as_stored(**detail))
-
-
 def as_stored(**detail: Any) -> Any:
     """An entry's `detail` as stored."""
     return to_jsonable_python(detail)
@@ -74,8 +54,3 @@ def as_stored(**detail: Any) -> Any:
 
 def lots(shares: tuple[LotShare, ...]) -> list[dict]:
     return [share.model_dump(mode="json") for share in shares]
-
-
-async def of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[HistoryEvent]:
-    rows = await conn.fetch(HISTORY_OF_ORDER, order_id)
-    return [HistoryEvent.model_validate(dict(row)) for row in rows]

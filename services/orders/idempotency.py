@@ -18,6 +18,7 @@ import structlog
 from aiohttp import web
 
 from services.orders.auth import Caller
+from services.orders.store.keys import CLAIM, FORGET, STORE, STORED_MEANWHILE
 from shared.openapi import Header
 from shared.problems import FieldError, Kind, Problem, Text, invalid
 from shared.web import DATABASE
@@ -45,21 +46,6 @@ IDEMPOTENCY_KEY = Header(
 # On an operator-only POST: the operator token may leave the key out.
 OPERATOR_IDEMPOTENCY_KEY = dataclasses.replace(IDEMPOTENCY_KEY, required=False)
 
-# One round trip: the key's lock, held until the transaction ends (a second request with the
-# key meanwhile is in flight), and its stored answer. The look-up reads the statement's snapshot,
-# taken before the lock: a first request that committed in between is not seen, and storing
-# the answer again then fails on the key (`STORED_MEANWHILE`), rolling back; `once` tries again.
-CLAIM = """
-SELECT pg_try_advisory_xact_lock(hashtextextended($1 || chr(10) || $2, 0)) AS locked,
-       s.request_hash, s.status, s.response
-FROM (SELECT) AS one
-LEFT JOIN idempotency_keys s ON s.owner = $1 AND s.key = $2
-"""
-STORED_MEANWHILE = "idempotency_keys_pkey"
-STORE = """
-INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
-VALUES ($1, $2, $3, $4, $5)
-"""
 KEY_REQUIRED = Kind(
     400, "idempotency-key-required", Text("Idempotency-Key wajib", "Idempotency-Key required")
 )
@@ -73,8 +59,6 @@ KEY_REUSED = Kind(
     "idempotency-key-reused",
     Text("Idempotency-Key sudah dipakai", "Idempotency-Key already used"),
 )
-
-FORGET = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
 
 
 @dataclass(frozen=True)

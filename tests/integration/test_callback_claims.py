@@ -11,8 +11,13 @@ import uuid
 import asyncpg
 import pytest
 
-from services.orders.callbacks import ATTEMPT_FAILED, CLAIM, CLAIM_TURN, DELIVERED
-from services.orders.callbacks_api import CALLBACK_REPLAY
+from services.orders.store.callbacks import (
+    ATTEMPT_FAILED,
+    CALLBACK_REPLAY,
+    CLAIM,
+    CLAIM_TURN,
+    DELIVERED,
+)
 from shared.db import migrate, service_migrations
 from tools.local_services import ROOT
 from tools.sandbox import Sandbox

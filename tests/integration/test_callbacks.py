@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
-from services.orders.callback_post import COULD_NOT_CONNECT
+from services.orders.callbacks.post import COULD_NOT_CONNECT
 from tests.support.partner_endpoint import CallbackPartner
 from tests.support.stack import Stack
 from tools.client import HubClient, wait_until

@@ -7,6 +7,7 @@ import asyncpg
 
 from services.orders import idempotency
 from services.orders.idempotency import Answer
+from services.orders.store.keys import STORE
 from shared.db import create_pool
 
 
@@ -23,9 +24,7 @@ async def test_a_first_answer_committed_during_the_claim_is_replayed(box, client
             acted.append(1)
             # The first request's commit, landing after this one's claim found nothing.
             async with pool.acquire() as other:
-                await other.execute(
-                    idempotency.STORE, owner, key, request_hash, 201, '{"first": true}'
-                )
+                await other.execute(STORE, owner, key, request_hash, 201, '{"first": true}')
             return Answer(201, '{"second": true}')
 
         async with pool.acquire() as conn:

@@ -9,7 +9,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.orders.group_commit import OrderWriter, Placement
+from services.orders.domain import PlaceOrder
+from services.orders.group_commit import OrderWriter
 from services.orders.models import NewOrder
 from shared.db import create_pool, migrate, service_migrations
 from shared.order_codes import order_code_from
@@ -83,7 +84,7 @@ async def test_a_placement_that_draws_a_taken_code_draws_again(schema, box: Sand
     pool = await create_pool(box.database_url, name, max_size=2)
     try:
         new = NewOrder(hub="kalteng", sku="masker-kain", quantity=2, buyer=BUYER)
-        placement = Placement(
+        placement = PlaceOrder(
             new=new,
             partner_id=None,
             correlation_id="draws",

@@ -298,7 +298,7 @@ async def test_the_command_creates_a_partner_whose_key_works(
     command = [
         sys.executable,
         "-m",
-        "services.orders.partners_cli",
+        "services.orders.partners.cli",
         "create",
         "--name",
         "Bank dari baris perintah",

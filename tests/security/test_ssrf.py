@@ -12,14 +12,14 @@ import uuid
 import asyncpg
 import pytest
 
-from services.orders.callback_destination import (
+from services.orders.callbacks.destination import (
     DestinationRefused,
     Destinations,
     PublicResolver,
     callback_session,
     require_allowed,
 )
-from services.orders.callback_post import COULD_NOT_CONNECT, post_callback
+from services.orders.callbacks.post import COULD_NOT_CONNECT, post_callback
 from shared.problems import Problem
 from tests.support.attacks import Listener, fields_of, refusal
 from tests.support.stack_env import PARTNER_HOST, PARTNERS_BUYER_TYPES

@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from examples.partner_client import verify
-from services.orders.callback_destination import Destinations, callback_session
-from services.orders.callback_post import COULD_NOT_CONNECT, Outcome, post_callback
+from services.orders.callbacks.destination import Destinations, callback_session
+from services.orders.callbacks.post import COULD_NOT_CONNECT, Outcome, post_callback
 from tests.support.stack import free_port
 
 # The stand-ins here listen on plain http on loopback: allowed for these tests only.

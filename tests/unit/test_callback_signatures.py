@@ -7,7 +7,7 @@ import time
 from aiohttp.test_utils import TestClient, TestServer
 
 from examples.partner_client import SignatureRejected, callback_app, verify
-from services.orders.signatures import signature_header
+from services.orders.callbacks.signatures import signature_header
 
 SECRET = "whsec-test-0123456789"
 BODY = b'{"id":"c1","type":"order.status_changed","order":{"status":"allocated"}}'

@@ -1,10 +1,16 @@
-"""What an operator's search text may mean (services/orders/search.py)."""
+"""What an operator's search text may mean (services/orders/store/search.py)."""
 
 import uuid
 
 import pytest
 
-from services.orders.search import conditions_of, contains, count_query, id_range, phone_digits
+from services.orders.store.search import (
+    conditions_of,
+    contains,
+    count_query,
+    id_range,
+    phone_digits,
+)
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ import uuid
 
 from aiohttp import web
 
-from services.orders import partners
 from services.orders.auth import OPERATOR_ONLY, Caller, as_admin
-from services.orders.callback_destination import Destinations
-from services.orders.partner_models import (
+from services.orders.callbacks.destination import Destinations
+from services.orders.partners import keys as partners
+from services.orders.partners.models import (
     IssuedKey,
     NewKey,
     NewPartner,

@@ -11,10 +11,11 @@ person would otherwise lock out.
 
 from aiohttp import web
 
-from services.orders import examples, store
-from services.orders.api import with_standing
+from services.orders import examples
+from services.orders.api.orders import with_standing
 from services.orders.auth import MISSING_SCOPE, Caller, as_tracker
 from services.orders.models import OrderWithStanding
+from services.orders.store.orders import order_by_code
 from shared.guesses import GUESSES, check_source
 from shared.openapi import documented
 from shared.order_codes import order_code_from, shown
@@ -59,8 +60,7 @@ async def get_order_by_code(request: web.Request, caller: Caller) -> web.Respons
     if code is not None:
         partner_id = None if caller.tracks_any else caller.partner_id
         async with request.app[DATABASE].acquire() as conn:
-            row = await conn.fetchrow(store.ORDER_BY_CODE, code, partner_id)
-        order = None if row is None else store.order_from(row)
+            order = await order_by_code(conn, code, partner_id)
     if order is None:
         if not caller.tracks_any:
             request.app[GUESSES].failed(source)

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.orders import idempotency
 from services.orders.auth import MISSING_SCOPE, Caller, as_reader_or_admin, as_writer_or_admin
-from services.orders.callback_models import CallbackRecord, CallbackState
-from services.orders.callbacks import CHANNEL
+from services.orders.callbacks.models import CallbackRecord, CallbackState
+from services.orders.callbacks.worker import CHANNEL
 from services.orders.idempotency import (
     IDEMPOTENCY_KEY,
     KEY_IN_FLIGHT,
@@ -22,6 +22,7 @@ from services.orders.idempotency import (
     KEY_REUSED,
     Answer,
 )
+from services.orders.store.callbacks import CALLBACK_REPLAY, CALLBACKS_PAGE, WAKE_SENDERS
 from shared.openapi import documented
 from shared.problems import Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
@@ -29,33 +30,6 @@ from shared.web import DATABASE, json_response, uuid_in_path
 routes = web.RouteTableDef()
 
 CALLBACK = Text("callback", "callback")
-
-_RECORD_COLUMNS = """
-id, partner_id, order_id, previous_status, status, state, attempts, created_at,
-CASE WHEN state = 'pending' THEN next_attempt_at END AS next_attempt_at,
-delivered_at, last_status, last_error, order_snapshot AS "order"
-"""
-# Newest first, of one partner ($1) or of all (NULL); a page goes on from the callback named
-# by `before` ($3).
-CALLBACKS_PAGE = f"""
-SELECT {_RECORD_COLUMNS}
-FROM callbacks
-WHERE ($1::uuid IS NULL OR partner_id = $1)
-  AND state = ANY($2::text[])
-  AND ($3::uuid IS NULL OR (created_at, id) < (
-      SELECT created_at, id FROM callbacks WHERE id = $3 AND ($1::uuid IS NULL OR partner_id = $1)
-  ))
-ORDER BY created_at DESC, id DESC
-LIMIT $4
-"""
-# Due at once, and a new give-up window from now.
-CALLBACK_REPLAY = f"""
-UPDATE callbacks
-SET state = 'pending', next_attempt_at = now(), retrying_since = now()
-WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)
-RETURNING {_RECORD_COLUMNS}
-"""
-WAKE_SENDERS = "SELECT pg_notify($1, '')"
 
 
 class CallbacksQuery(BaseModel):

@@ -7,7 +7,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import TypeAdapter
 
-from services.orders import examples, handlers, idempotency, store
+from services.orders import examples, handlers, idempotency
 from services.orders.auth import (
     HUB_NOT_ALLOWED,
     MISSING_SCOPE,
@@ -17,7 +17,8 @@ from services.orders.auth import (
     as_reader,
     as_writer,
 )
-from services.orders.group_commit import ORDER_WRITER, Placement
+from services.orders.domain import PlaceOrder
+from services.orders.group_commit import ORDER_WRITER
 from services.orders.idempotency import (
     IDEMPOTENCY_KEY,
     KEY_IN_FLIGHT,
@@ -26,8 +27,11 @@ from services.orders.idempotency import (
     OPERATOR_IDEMPOTENCY_KEY,
     Answer,
 )
-from services.orders.models import Catalog, CatalogEntry, NewOrder, Order, OrderWithStanding
+from services.orders.models import Catalog, NewOrder, Order, OrderWithStanding
 from services.orders.standing import ALLOCATOR
+from services.orders.store.catalog import catalog_of_hub
+from services.orders.store.orders import order_by_id
+from services.orders.store.unit_of_work import UnitOfWork
 from shared.fields import HubCode
 from shared.openapi import documented
 from shared.problems import FieldError, Kind, Text, not_found
@@ -75,18 +79,16 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
     if not caller.is_operator:
         # The buyer's type gives the order's class: a partner declares only those its operator
         # allowed it, or any partner could put its buyers ahead as health facilities.
-        allowed = await request.app[DATABASE].fetchval(
-            store.BUYER_TYPES_OF_PARTNER, caller.partner_id
-        )
-        if new.buyer.type not in (allowed or ()):
-            raise _buyer_type_not_allowed(new.buyer.type, allowed or [])
+        allowed = caller.buyer_types or ()
+        if new.buyer.type not in allowed:
+            raise _buyer_type_not_allowed(new.buyer.type, list(allowed))
 
     key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells
     # out `accept_partial: true`, or one sent before a new optional field existed, still matches.
     fingerprint = new.model_dump_json(exclude_defaults=True)
     # Placed with the POSTs that arrive meanwhile, in one transaction (group_commit.py).
-    placement = Placement(
+    command = PlaceOrder(
         new=new,
         partner_id=caller.partner_id,
         correlation_id=current_correlation_id(),
@@ -94,7 +96,7 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
         key=key,
         request_hash=idempotency.hash_of(idempotency.what_is_asked(request, fingerprint)),
     )
-    answer = await request.app[ORDER_WRITER].place(placement)
+    answer = await request.app[ORDER_WRITER].place(command)
     return answer.response()
 
 
@@ -118,7 +120,7 @@ async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web
 async def get_order(request: web.Request, caller: Caller) -> web.Response:
     order_id = uuid_in_path(request, "order_id", handlers.ORDER)
     async with request.app[DATABASE].acquire() as conn:
-        order = await store.order_by_id(conn, order_id, caller.partner_id)
+        order = await order_by_id(conn, order_id, caller.partner_id)
     if order is None:  # another partner's order too: its existence is not theirs to know
         raise not_found(handlers.ORDER, order_id)
     return await with_standing(request, order)
@@ -152,9 +154,11 @@ async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
     order_id = uuid_in_path(request, "order_id", handlers.ORDER)
 
     async def cancel(conn: asyncpg.Connection) -> Answer:
+        uow = UnitOfWork(conn)
         order = await handlers.cancel_order(
-            conn, order_id, caller.partner_id, current_correlation_id()
+            uow, order_id, caller.partner_id, current_correlation_id()
         )
+        await uow.flush()
         return Answer(200, order.model_dump_json())
 
     return await idempotency.answered_once(request, caller, "", cancel)
@@ -181,7 +185,9 @@ async def post_fulfil(request: web.Request, caller: Caller) -> web.Response:
     order_id = uuid_in_path(request, "order_id", handlers.ORDER)
 
     async def fulfil(conn: asyncpg.Connection) -> Answer:
-        order = await handlers.fulfil_order(conn, order_id, current_correlation_id())
+        uow = UnitOfWork(conn)
+        order = await handlers.fulfil_order(uow, order_id, current_correlation_id())
+        await uow.flush()
         return Answer(200, order.model_dump_json())
 
     return await idempotency.answered_once(request, caller, "", fulfil)
@@ -203,8 +209,8 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     hub = in_path(request, "hub", _HUB, Text("hub", "hub"))
     caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(store.CATALOG_OF_HUB, hub)
-    return json_response(Catalog(products=[CatalogEntry.model_validate(dict(r)) for r in rows]))
+        products = await catalog_of_hub(conn, hub)
+    return json_response(Catalog(products=products))
 
 
 def _class_needs_operator() -> Exception:

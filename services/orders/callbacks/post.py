@@ -13,9 +13,9 @@ import aiohttp
 import asyncpg
 import structlog
 
-from services.orders.callback_destination import DestinationRefused, Destinations
-from services.orders.callback_models import StatusChanged
-from services.orders.signatures import SIGNATURE_HEADER, signature_header
+from services.orders.callbacks.destination import DestinationRefused, Destinations
+from services.orders.callbacks.models import StatusChanged
+from services.orders.callbacks.signatures import SIGNATURE_HEADER, signature_header
 from shared.web import CORRELATION_HEADER
 
 log = structlog.get_logger(__name__)

@@ -1,4 +1,4 @@
-"""What the partners' admin API takes and answers (partners.py does the work)."""
+"""What the partners' admin API takes and answers (keys.py does the work)."""
 
 import uuid
 from datetime import datetime

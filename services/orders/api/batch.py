@@ -2,9 +2,10 @@
 or none. Every order is checked first, and a refusal names each bad one by its index in the
 list (`orders[3].buyer.phone`), so the console can point at the spreadsheet's rows.
 
-The orders are placed by the single order's path (group_commit.py's `_place_all`): the same
-rows, history entries and `order.placed` events through the outbox, whatever that path comes to
-add to an order. The batch has one Idempotency-Key: a retry gets the first answer back.
+The orders are placed by the single order's use case (handlers.place_order), over one unit of
+work: the same rows, history entries and `order.placed` events through the outbox, whatever
+that use case comes to add to an order. The batch has one Idempotency-Key: a retry gets the
+first answer back.
 """
 
 import asyncpg
@@ -13,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationErr
 
 from services.orders import examples, idempotency
 from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
-from services.orders.group_commit import Placement, _place_all
+from services.orders.domain import PlaceOrder
+from services.orders.group_commit import place_all
 from services.orders.idempotency import (
     IDEMPOTENCY_KEY,
     KEY_IN_FLIGHT,
@@ -85,8 +87,8 @@ async def post_order_batch(request: web.Request, caller: Caller, batch: OrderBat
     correlation_id = current_correlation_id()
 
     async def place(conn: asyncpg.Connection) -> Answer:
-        placements = [
-            Placement(
+        commands = [
+            PlaceOrder(
                 new=order,
                 partner_id=caller.partner_id,
                 correlation_id=correlation_id,
@@ -96,7 +98,7 @@ async def post_order_batch(request: web.Request, caller: Caller, batch: OrderBat
             )
             for order in orders
         ]
-        outcomes = await _place_all(conn, placements)
+        outcomes = await place_all(conn, commands)
         refused = [
             (index, outcome)
             for index, outcome in enumerate(outcomes)

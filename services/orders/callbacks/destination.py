@@ -8,7 +8,7 @@ operator allows it) to a host whose every address is public. The URL is checked 
 given and again at every send, since the partner's DNS may have changed since; the send
 connects to the very addresses the check passed (the resolver below refuses the others), so a
 name that resolves to a public address for the check and to a private one for the connection
-(DNS rebinding) gets nowhere. Redirects are never followed (callback_post.py).
+(DNS rebinding) gets nowhere. Redirects are never followed (post.py).
 """
 
 import asyncio

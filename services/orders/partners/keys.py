@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 
 from services.orders.auth import KEY_START, key_hash
-from services.orders.callback_destination import Destinations, require_allowed
-from services.orders.partner_models import (
+from services.orders.callbacks.destination import Destinations, require_allowed
+from services.orders.partners.models import (
     IssuedKey,
     KeyInfo,
     NewKey,
@@ -17,45 +17,21 @@ from services.orders.partner_models import (
     Partner,
     PartnerChanges,
 )
+from services.orders.store.catalog import HUBS_KNOWN
+from services.orders.store.partners import (
+    KEY_INSERT,
+    KEY_REVOKE,
+    KEYS_EXPIRE,
+    KEYS_OF_PARTNERS,
+    PARTNER_BY_ID,
+    PARTNER_INSERT,
+    PARTNER_UPDATE,
+    PARTNERS,
+)
 from shared.problems import FieldError, Text, invalid, not_found
 
 PARTNER = Text("mitra", "partner")
 KEY = Text("kunci API", "API key")
-
-PARTNER_INSERT = """
-INSERT INTO partners
-    (id, name, hubs, scopes, callback_url, callback_secret, requests_per_minute, buyer_types)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING *
-"""
-# $2, $4: whether the field was given (a field left out keeps its value).
-PARTNER_UPDATE = """
-UPDATE partners
-SET buyer_types = CASE WHEN $2 THEN $3 ELSE buyer_types END,
-    callback_url = CASE WHEN $4 THEN $5 ELSE callback_url END
-WHERE id = $1
-RETURNING *
-"""
-PARTNERS = "SELECT * FROM partners ORDER BY created_at, id"
-PARTNER_BY_ID = "SELECT * FROM partners WHERE id = $1"
-KEY_INSERT = "INSERT INTO partner_keys (prefix, partner_id, key_hash) VALUES ($1, $2, $3)"
-KEYS_OF_PARTNERS = """
-SELECT partner_id, prefix, created_at, expires_at, revoked_at
-FROM partner_keys WHERE partner_id = ANY($1::uuid[])
-ORDER BY created_at, prefix
-"""
-# The partner's keys that are good now stay good for `$2` seconds more, not after.
-KEYS_EXPIRE = """
-UPDATE partner_keys
-SET expires_at = least(expires_at, now() + make_interval(secs => $2))
-WHERE partner_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-"""
-KEY_REVOKE = """
-UPDATE partner_keys SET revoked_at = coalesce(revoked_at, now())
-WHERE partner_id = $1 AND prefix = $2
-RETURNING prefix
-"""
-HUBS_KNOWN = "SELECT array_agg(DISTINCT hub) FROM catalog WHERE hub = ANY($1::text[])"
 
 
 async def create_partner(

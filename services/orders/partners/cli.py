@@ -1,10 +1,10 @@
 """The operators' command for partners, beside the admin API; prints JSON.
 
-    python -m services.orders.partners_cli create --name "Bank Kalteng" --hub plut-kalteng \\
+    python -m services.orders.partners.cli create --name "Bank Kalteng" --hub plut-kalteng \\
         --scope orders:write --scope orders:read --callback-url https://bank.example/plut
-    python -m services.orders.partners_cli list
-    python -m services.orders.partners_cli rotate <partner id> [--previous-key-valid-seconds N]
-    python -m services.orders.partners_cli revoke <partner id> <key prefix>
+    python -m services.orders.partners.cli list
+    python -m services.orders.partners.cli rotate <partner id> [--previous-key-valid-seconds N]
+    python -m services.orders.partners.cli revoke <partner id> <key prefix>
 
 Reads DATABASE_URL as the orders service does, and migrates its schema first if need be.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 import asyncpg
 from pydantic import BaseModel, ValidationError
 
-from services.orders import partners
 from services.orders.app import Settings
-from services.orders.partner_models import NewKey, NewPartner, Partners
+from services.orders.partners import keys as partners
+from services.orders.partners.models import NewKey, NewPartner, Partners
 from shared.db import open_database, service_migrations
 from shared.problems import Problem, from_validation_error
 
@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace) -> BaseModel:
     settings = Settings()
-    migrations = service_migrations(Path(__file__).parent / "migrations")
+    migrations = service_migrations(Path(__file__).parents[1] / "migrations")
     opened = open_database(settings.database_url, "orders", migrations, timeout=10)
     async with aclosing(opened):
         async with (await anext(opened)).acquire() as conn:

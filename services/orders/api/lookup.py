@@ -14,11 +14,13 @@ from pydantic import (
     ValidationError,
 )
 
-from services.orders import handlers, history, search
+from services.orders import handlers
 from services.orders.auth import OPERATOR_ONLY, Caller, as_operator
 from services.orders.history import OrderHistory
 from services.orders.models import Order, OrderStatus
-from services.orders.store import order_by_id, order_from
+from services.orders.store import search
+from services.orders.store.history import of_order
+from services.orders.store.orders import order_by_id, order_from
 from shared.fields import NAME_PATTERN, HubCode, Sku
 from shared.openapi import documented
 from shared.problems import Text, from_validation_error, not_found
@@ -128,7 +130,7 @@ async def get_history(request: web.Request, _caller: Caller) -> web.Response:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             if await order_by_id(conn, order_id, None) is None:
                 raise not_found(handlers.ORDER, order_id)
-            events = await history.of_order(conn, order_id)
+            events = await of_order(conn, order_id)
     return json_response(OrderHistory(order_id=order_id, events=events))
 
 

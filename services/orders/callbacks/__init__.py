@@ -1,0 +1,1 @@
+"""Status callbacks to partners: recorded by a trigger, signed, posted and retried by a worker."""

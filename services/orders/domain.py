@@ -1,0 +1,43 @@
+"""What the orders service's use cases decide with: plain data, no I/O."""
+
+import uuid
+from dataclasses import dataclass
+
+from services.orders.models import NewOrder, Order
+from shared.events import CLASS_OF_BUYER_TYPE
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """One order to place, as one request asked: `key` None for the operator without a key."""
+
+    new: NewOrder
+    partner_id: uuid.UUID | None
+    correlation_id: str
+    owner: str  # whose idempotency keys they are
+    key: str | None
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An idempotency key as its claim found it: `locked` False while another request holds it;
+    a first answer stored under it, if any, with the hash of the request it answered."""
+
+    locked: bool
+    request_hash: str | None = None
+    status: int | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order as stored: its answer, and its place among equal times in the queue."""
+
+    order: Order
+    sequence: int
+
+
+def priority_class_of(new: NewOrder) -> str:
+    """The operator's choice, or the class the buyer's type gives."""
+    return new.priority_class or CLASS_OF_BUYER_TYPE[new.buyer.type]

@@ -1,0 +1,1 @@
+"""Partner systems and their API keys: models, rules, the admin's HTTP API and CLI."""

@@ -1,0 +1,66 @@
+"""Every SQL statement of the orders service, a module per kind of row, and the unit of work
+(unit_of_work.py) that writes what the use cases held, a statement per kind.
+
+Below: the unit of work as the use cases (handlers.py) see it, which the real one and the tests'
+fake (tests/unit/orders) both are. Only what the use cases need.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.orders.domain import Claim, PlacedOrder
+from services.orders.history import Kind as HistoryKind
+from services.orders.models import NewOrder, Order
+from shared.events import Envelope
+
+
+class Orders(Protocol):
+    async def add(
+        self, order_id: uuid.UUID, new: NewOrder, priority_class: str, partner_id: uuid.UUID | None
+    ) -> PlacedOrder | None: ...
+    async def locked(self, order_id: uuid.UUID, partner_id: uuid.UUID | None) -> Order | None: ...
+    async def cancel(self, order_id: uuid.UUID) -> Order: ...
+    async def fulfil(self, order_id: uuid.UUID) -> Order: ...
+    def change(
+        self,
+        kind: str,
+        order_id: uuid.UUID,
+        units: int,
+        hold_until: datetime | None,
+        at: datetime,
+        detail: dict[str, Any],
+    ) -> None: ...
+
+
+class Keys(Protocol):
+    async def claim(self, owner: str, key: str) -> Claim: ...
+    def store(self, owner: str, key: str, request_hash: str, status: int, body: str) -> None: ...
+
+
+class Catalog(Protocol):
+    def listed(
+        self, hub: str, sku: str, product_id: uuid.UUID, name: str, unit_price: int
+    ) -> None: ...
+    async def has_hub(self, hub: str) -> bool: ...
+
+
+class History(Protocol):
+    def add(
+        self,
+        order_id: uuid.UUID,
+        at: datetime,
+        kind: HistoryKind,
+        units: int | None = None,
+        **detail: Any,
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    orders: Orders
+    keys: Keys
+    catalog: Catalog
+    history: History
+
+    def publish(self, *events: Envelope) -> None: ...
+    async def flush(self) -> None: ...

@@ -1,0 +1,59 @@
+"""The real unit of work gathers what use cases running side by side ask in one turn of the
+event loop into one statement; a failed statement fails every use case that waits on it, and
+every later one. Driven on a connection that records what it is sent (asyncpg's, not ours)."""
+
+import asyncio
+
+import pytest
+
+from services.orders.store.unit_of_work import UnitOfWork
+
+
+class RecordingConnection:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.sent: list[tuple] = []
+        self.error = error
+
+    async def fetch(self, statement: str, *arguments):
+        self.sent.append(arguments)
+        await asyncio.sleep(0)  # a round trip: others may ask meanwhile
+        if self.error is not None:
+            raise self.error
+        owners, _ = arguments
+        return [
+            {"i": i, "locked": True, "request_hash": None, "status": None, "response": None}
+            for i in range(1, len(owners) + 1)
+        ]
+
+
+async def test_claims_asked_in_one_turn_go_in_one_statement():
+    conn = RecordingConnection()
+    uow = UnitOfWork(conn)
+
+    claims = await asyncio.gather(*(uow.keys.claim("p1", f"k{n}") for n in range(3)))
+
+    assert conn.sent == [(["p1", "p1", "p1"], ["k0", "k1", "k2"])]
+    assert all(claim.locked for claim in claims)
+
+
+async def test_a_key_claimed_again_in_the_same_unit_is_not_asked_of_the_database():
+    conn = RecordingConnection()
+    uow = UnitOfWork(conn)
+
+    first, again = await asyncio.gather(uow.keys.claim("p1", "k"), uow.keys.claim("p1", "k"))
+
+    assert first.locked and not again.locked
+    assert conn.sent == [(["p1"], ["k"])]
+
+
+async def test_a_failed_statement_fails_its_askers_and_every_later_statement():
+    failure = OSError("connection lost")
+    uow = UnitOfWork(RecordingConnection(failure))
+
+    outcomes = await asyncio.gather(
+        uow.keys.claim("p1", "a"), uow.keys.claim("p1", "b"), return_exceptions=True
+    )
+
+    assert outcomes == [failure, failure] and uow.failed is failure
+    with pytest.raises(OSError):
+        await uow.catalog.has_hub("kalteng")
