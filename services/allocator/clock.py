@@ -16,7 +16,10 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from services.allocator import day_close, days, expiry, filling, store
+from services.allocator import day_close, days
+from services.allocator.handlers import expiry, filling
+from services.allocator.store.allocations import DUE_PRODUCTS
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope, EventPayload
 from shared.web import DATABASE
 from shared.worker import background
@@ -34,7 +37,7 @@ class Clock:
         await self.close_days()
 
     async def expire_holds(self) -> None:
-        for product in await self.pool.fetch(expiry.DUE_PRODUCTS):
+        for product in await self.pool.fetch(DUE_PRODUCTS):
             hub, sku = product["hub"], product["sku"]
             while True:
                 ended = await self._as_product(hub, sku, "expiry", expiry.expire_due)
@@ -62,7 +65,7 @@ class Clock:
             return
         for day in ended:
             ours = await self._as_product(hub, sku, "day-close", _summarise(day), lock=False)
-        await self._as_product(hub, sku, "day-close", filling.fill)
+        await self._as_product(hub, sku, "day-close", filling.refill)
         # Buyers hear once: from the replica that summarised the day. A product seen for the
         # first time told its buyers their dates just now.
         if ours and last is not None:
@@ -71,8 +74,8 @@ class Clock:
     async def _as_product(
         self, hub: str, sku: str, work: str, run: Callable, *, lock: bool = True
     ) -> Any:
-        """Run `run(conn, hub, sku, emit)` in a transaction of its own, with its own
-        correlation id, under the product's lock unless told otherwise."""
+        """Run `run(uow, hub, sku, emit)` in a transaction (a unit of work) of its own, with
+        its own correlation id, under the product's lock unless told otherwise."""
         correlation_id = f"clock-{work}-{uuid.uuid4().hex[:12]}"
 
         def emit(payload: EventPayload) -> Envelope:
@@ -82,15 +85,18 @@ class Clock:
             correlation_id=correlation_id, hub=hub, sku=sku
         ):
             async with self.pool.acquire() as conn, conn.transaction():
+                uow = UnitOfWork(conn)
                 if lock:
-                    await store.lock_products(conn, [(hub, sku)])
-                return await run(conn, hub, sku, emit)
+                    await uow.lock([(hub, sku)])
+                answer = await run(uow, hub, sku, emit)
+                await uow.flush()
+                return answer
 
 
 def _summarise(day: date) -> Callable:
-    async def summarise(conn: asyncpg.Connection, hub: str, sku: str, emit) -> bool:
+    async def summarise(uow: UnitOfWork, hub: str, sku: str, emit) -> bool:
         """True if this replica published the day's summary."""
-        if await day_close.summarise(conn, hub, sku, day, emit) is None:
+        if await day_close.summarise(uow.conn, hub, sku, day, emit) is None:
             return False
         log.info("day summarised", day=day.isoformat())
         return True
@@ -98,8 +104,8 @@ def _summarise(day: date) -> Callable:
     return summarise
 
 
-async def _retell(conn: asyncpg.Connection, hub: str, sku: str, emit) -> None:
-    moved = await day_close.retell_estimates(conn, hub, sku, emit)
+async def _retell(uow: UnitOfWork, hub: str, sku: str, emit) -> None:
+    moved = await day_close.retell_estimates(uow.conn, hub, sku, emit)
     log.info("estimates retold", moved=moved)
 
 

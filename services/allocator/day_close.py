@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.allocator import days, estimates, outlook, policies, store
-from services.allocator.filling import Emit
+from services.allocator import days, estimates, policies
+from services.allocator.handlers.filling import Emit
+from services.allocator.store import outlooks, queue
 from shared import outbox
 from shared.events import DaySummarised, OrderEstimateMoved
 
@@ -101,7 +102,7 @@ async def summarise(
 async def retell_estimates(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> int:
     """Recompute every waiting order's estimated date; tell the buyers whose date moved."""
     policy = await policies.active(conn, hub, sku)
-    view = await outlook.of_product(conn, hub, sku)
+    view = await outlooks.of_product(conn, hub, sku)
     moved, news = {}, []
     for row in await conn.fetch(WAITING_WITH_RUNNING_TOTALS, hub, sku):
         position, units_ahead = estimates.place_in_queue(
@@ -123,6 +124,6 @@ async def retell_estimates(conn: asyncpg.Connection, hub: str, sku: str, emit: E
                 )
             )
         )
-    await conn.execute(store.ESTIMATES_TOLD, list(moved), list(moved.values()))
+    await conn.execute(queue.ESTIMATES_TOLD, list(moved), list(moved.values()))
     await outbox.add(conn, *news)
     return len(news)

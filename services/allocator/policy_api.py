@@ -6,8 +6,10 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.allocator import handlers, policies
+from services.allocator import policies
+from services.allocator.handlers.policy import set_policy
 from services.allocator.policies import ActivePolicy, PolicyRules
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope
 from shared.fields import HubCode, Sku
 from shared.openapi import documented
@@ -70,7 +72,7 @@ def product_in_path(request: web.Request) -> tuple[str, str]:
     path=PRODUCT,
 )
 async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
-    """A new version of the product's policy (see `handlers.set_policy`)."""
+    """A new version of the product's policy (see `handlers.policy.set_policy`)."""
     hub, sku = product_in_path(request)
     correlation_id = current_correlation_id()
 
@@ -78,7 +80,9 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
         return Envelope.wrap(payload, hub=hub, correlation_id=correlation_id)
 
     async with request.app[DATABASE].acquire() as conn, conn.transaction():
-        await handlers.set_policy(conn, hub, sku, rules, announce)
+        uow = UnitOfWork(conn)
+        await set_policy(uow, hub, sku, rules, announce)
+        await uow.flush()
         active = await policies.active_view(conn, hub, sku)
     return json_response(active)
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.allocator import days, estimates, explain, outlook, policies, store
+from services.allocator import days, estimates, explain, policies
+from services.allocator.store import outlooks, queue
 from shared.openapi import documented
 from shared.problems import Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
@@ -68,7 +69,7 @@ async def get_standing(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot, so the place, the totals and the lines agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            order = await conn.fetchrow(store.ORDER_BY_ID, order_id)
+            order = await conn.fetchrow(queue.ORDER_BY_ID, order_id)
             if order is None:
                 raise not_found(ORDER, order_id)
             zone = await days.zone_of(conn, order["hub"])
@@ -76,9 +77,9 @@ async def get_standing(request: web.Request) -> web.Response:
             position = units_ahead = estimated = None
             if order["state"] == "waiting":
                 policy = await policies.active(conn, order["hub"], order["sku"])
-                view = await outlook.of_product(conn, order["hub"], order["sku"])
+                view = await outlooks.of_product(conn, order["hub"], order["sku"])
                 position, units_ahead = estimates.place_in_queue(
-                    policy, view.totals, order["priority_class"], await outlook.ahead(conn, order)
+                    policy, view.totals, order["priority_class"], await outlooks.ahead(conn, order)
                 )
                 wanted = order["quantity"] - order["allocated"] - order["forfeited"]
                 estimated = view.estimate(units_ahead, wanted)

@@ -1,0 +1,79 @@
+"""Settling a product after a batch of events touched it: the orders that arrived take their
+places in its queue, the queue is filled from its stock, and each new order's buyer hears
+where it stands, unless the fill served it in full at once (then order.allocated alone tells
+them: one message, not "queued" and "allocated" a moment apart)."""
+
+import uuid
+from datetime import date
+
+from services.allocator import outlook
+from services.allocator.handlers import filling
+from services.allocator.store import Product, Work
+from shared.consumer import Event
+from shared.events import Envelope, OrderPlaced, OrderQueued
+
+
+async def settle(uow: Work, product: Product, cause: Envelope) -> None:
+    hub, sku = product
+    queued = await join_queue(uow, hub, sku, uow.take_arrivals(product))
+    filled = await filling.fill(uow, hub, sku, cause.follow)
+    # Queued before allocated, in the outbox's order, for an order served only in part.
+    uow.publish(*(news for order, news in queued.items() if order not in filled.completed))
+    uow.publish(*filled.announcements)
+
+
+async def join_queue(
+    uow: Work, hub: str, sku: str, arrivals: list[Event]
+) -> dict[uuid.UUID, Envelope]:
+    """Orders take their places in the queue; answers the order.queued that tell each buyer
+    where and until when (by order), for the caller to publish.
+
+    An order whose cancel overtook it is stored as cancelled, never queued; an order that
+    arrived twice joins once.
+    """
+    if not arrivals:
+        return {}
+    first_of_each = {event.payload.order_id: event for event in reversed(arrivals)}
+    arrivals = [event for event in arrivals if first_of_each[event.payload.order_id] is event]
+    orders: list[OrderPlaced] = [event.payload for event in arrivals]
+    known = await uow.new_orders_outlook(hub, sku, {o.priority_class for o in orders})
+    policy, view = known.policy, known.view
+    already = {
+        order.order_id: (
+            view.totals.get(order.priority_class, (0, 0))
+            if outlook.at_tail(order, known)
+            else await uow.counted_ahead(hub, sku, order)
+        )
+        for order in orders
+    }
+    everyone = {order.order_id for order in orders}
+    places = outlook.places_of_new(policy, view, orders, already, joined=everyone)
+    told: dict[uuid.UUID, date | None] = {
+        o.order_id: view.estimate(places[o.order_id][1], o.quantity) for o in orders
+    }
+    queued = await uow.join(hub, sku, orders, told)
+    if queued != everyone:  # a duplicate or a cancelled order is not ahead of anyone after all
+        places = outlook.places_of_new(policy, view, orders, already, joined=queued)
+        moved = {}
+        for order in orders:
+            estimated = view.estimate(places[order.order_id][1], order.quantity)
+            if order.order_id in queued and estimated != told[order.order_id]:
+                moved[order.order_id] = told[order.order_id] = estimated
+        uow.tell_estimates(moved)
+    news = {}
+    for event in arrivals:
+        order: OrderPlaced = event.payload
+        if order.order_id not in queued:
+            continue
+        position, units_ahead = places[order.order_id]
+        queued_event = OrderQueued(
+            order_id=order.order_id,
+            sku=sku,
+            quantity=order.quantity,
+            priority_class=order.priority_class,
+            position=position,
+            units_ahead=units_ahead,
+            estimated_date=told[order.order_id],
+        )
+        news[order.order_id] = event.envelope.follow(queued_event)
+    return news
