@@ -1,6 +1,7 @@
 """Holds for pickup, hand-over and expiry, where an order stands, and each hub's day: the
 running allocator, the orders service and the notifier together."""
 
+import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, fulfilled, order_id, placed, supply
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.provider_stubs import WhatsAppCloudStub
 
 BUYER = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
 
@@ -286,3 +288,43 @@ async def test_places_hold_across_hours_and_for_an_order_that_arrives_late(
         (3, 15),
         (4, 35),
     ]
+
+
+async def test_an_order_served_at_once_is_allocated_and_its_buyer_told_once(
+    client: HubClient, whatsapp: WhatsAppCloudStub
+):
+    """With stock on hand the allocator serves an order in the transaction that queues it, and
+    announces only order.allocated: the orders service shows it allocated (no order.queued came
+    first), and the buyer gets one message, taken by the WhatsApp stand-in."""
+    hub = new_hub_code()
+    await client.open_hub(hub)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 15, 0)
+    stock = f"/v1/hubs/{hub}/products/{SKU}/stock"
+
+    async def received() -> bool:
+        return (await client.call("allocator", "GET", stock))["received"] == 15
+
+    await wait_until(received, what="the delivery's lot at the allocator")
+    phone = "+62813" + str(uuid.uuid4().int)[:8]
+    buyer = {"name": "Pak Budi", "type": "individual", "region": "Sampit", "phone": phone}
+    order = await client.place_order(hub, SKU, 5, buyer)
+
+    async def allocated() -> dict | None:
+        answer = await client.order(order["id"])
+        return answer if answer["status"] == "allocated" else None
+
+    assert (await wait_until(allocated, what="the order allocated"))["allocated"] == 5
+
+    async def told() -> list[dict] | None:
+        messages = await client.messages(order_id=order["id"])
+        sent = [m for m in messages if m["template"] == "order_allocated" and m["status"] == "sent"]
+        return messages if sent else None
+
+    # The order.queued of the old way was stored with the order.allocated, ahead of it: had it
+    # been published, its message would be recorded by the time this one is sent.
+    messages = await wait_until(told, what="the buyer told of the allocation")
+    assert [m["template"] for m in messages] == ["order_allocated"]
+    assert len(whatsapp.to(phone)) == 1
