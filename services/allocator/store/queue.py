@@ -104,6 +104,7 @@ FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS skip (order_id, rule, detail
 WHERE queue.order_id = skip.order_id
 """
 ORDER_BY_ID = "SELECT * FROM queue WHERE order_id = $1"
+ORDER_STATE = "SELECT state FROM queue WHERE order_id = $1"
 EARLY_CANCELLATIONS_INSERT = """
 INSERT INTO early_cancellations (order_id, cancelled_at)
 SELECT * FROM unnest($1::uuid[], $2::timestamptz[])

@@ -24,6 +24,7 @@ from services.allocator.store import (
     outlooks,
     queue,
 )
+from services.allocator.store.fills import columns, write_fills
 from shared import outbox
 from shared.consumer import Event
 from shared.events import Envelope, OrderPlaced, SupplyReceived
@@ -125,7 +126,7 @@ class UnitOfWork:
 
     async def order_state(self, order_id: uuid.UUID) -> str | None:
         await self.flush()
-        return await self.conn.fetchval("SELECT state FROM queue WHERE order_id = $1", order_id)
+        return await self.conn.fetchval(queue.ORDER_STATE, order_id)
 
     def remember_cancel(self, order_id: uuid.UUID, cancelled_at: datetime) -> None:
         self._early_cancels.setdefault(order_id, cancelled_at)
@@ -201,7 +202,7 @@ class UnitOfWork:
             await conn.execute(hubs.HUBS_UPSERT, list(hubs_), list(hubs_.values()))
         if self._lots:
             rows, self._lots = list(self._lots.values()), {}
-            await conn.execute(lots.LOTS_INSERT, *_columns(rows, 6))
+            await conn.execute(lots.LOTS_INSERT, *columns(rows, 6))
         if self._early_cancels:
             early, self._early_cancels = self._early_cancels, {}
             await conn.execute(queue.EARLY_CANCELLATIONS_INSERT, list(early), list(early.values()))
@@ -222,50 +223,11 @@ class UnitOfWork:
             await conn.execute(queue.ESTIMATES_TOLD, list(moved), list(moved.values()))
         if self._fills:
             fills, self._fills = self._fills, []
-            await _write_fills(conn, fills)
+            await write_fills(conn, fills)
         if self._events:
             events, self._events = self._events, []
             await outbox.add(conn, *events)
 
 
-async def _write_fills(conn: asyncpg.Connection, fills: list[FillRecord]) -> None:
-    """The skips, the allocations and the buyers' days of every fill: a statement each."""
-    skips = [skip for record in fills for skip in record.fill.skips]
-    if skips:
-        await conn.execute(
-            queue.SKIPS_RECORD,
-            [s.order_id for s in skips],
-            [s.rule for s in skips],
-            [s.detail for s in skips],
-        )
-    given = [
-        (a.order_id, a.delivery_id, a.quantity, a.rule, r.hub, r.sku, r.policy_version,
-         r.hold_until, r.draw_id)
-        for r in fills for a in r.fill.allocations
-    ]  # fmt: skip
-    if not given:
-        return
-    every = [a for record in fills for a in record.fill.allocations]
-    by_lot, by_order = total_by_lot(every), total_by_order(every)
-    await conn.execute(
-        allocations.ALLOCATIONS_RECORD,
-        *_columns(given, 9),
-        list(by_lot),
-        list(by_lot.values()),
-        list(by_order),
-        list(by_order.values()),
-    )
-    days_ = [
-        (r.hub, r.sku, r.day, buyer, units) for r in fills for buyer, units in r.by_buyer.items()
-    ]
-    if days_:
-        await conn.execute(allocations.BUYER_DAYS_ADD, *_columns(days_, 5))
-
-
 def _allocation(row: asyncpg.Record, order_id: uuid.UUID) -> Allocation:
     return Allocation(order_id, row["delivery_id"], row["producer_id"], row["quantity"])
-
-
-def _columns(rows: list[tuple], width: int) -> list[list]:
-    """Rows as the column arrays `unnest` takes."""
-    return [[row[n] for row in rows] for n in range(width)]
