@@ -30,9 +30,10 @@ from pathlib import Path
 import asyncpg
 
 import services.allocator
-from services.allocator import policies
 from services.allocator.consumers import handle_batch
+from services.allocator.rules import policies
 from services.allocator.store import outlooks
+from services.allocator.store import policies as stored_policies
 from shared.consumer import Event, handle_new
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import Envelope, SupplyReceived
@@ -112,7 +113,7 @@ async def load(pool: asyncpg.Pool, orders: int, mode: str) -> float:
     async with pool.acquire() as conn:
         await conn.execute("INSERT INTO hubs (hub, timezone) VALUES ($1, $2)", HUB, "Asia/Jakarta")
         if mode != "fifo":
-            await policies.add_version(conn, HUB, SKU, policies.PolicyRules(mode=mode))
+            await stored_policies.add_version(conn, HUB, SKU, policies.PolicyRules(mode=mode))
         async with conn.transaction():
             await conn.execute("SELECT setseed(0.5)")
             await conn.execute(LOAD_ORDERS, HUB, SKU, orders)

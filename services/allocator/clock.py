@@ -16,9 +16,11 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from services.allocator import day_close, days
-from services.allocator.handlers import expiry, filling
+from services.allocator.handlers import day_close, expiry, filling
+from services.allocator.rules import days
+from services.allocator.store import days as store_days
 from services.allocator.store.allocations import DUE_PRODUCTS
+from services.allocator.store.hubs import zone_of
 from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope, EventPayload
 from shared.web import DATABASE
@@ -45,10 +47,10 @@ class Clock:
                     break
 
     async def close_days(self) -> None:
-        for product in await self.pool.fetch(day_close.PRODUCTS):
+        for product in await self.pool.fetch(store_days.PRODUCTS):
             hub, sku = product["hub"], product["sku"]
             async with self.pool.acquire() as conn:
-                today = days.today(await days.zone_of(conn, hub))
+                today = days.today(await zone_of(conn, hub))
             if self.days_closed.get(f"{hub}/{sku}") == today:
                 continue
             await self.close_day(hub, sku, today)
@@ -59,7 +61,7 @@ class Clock:
         retell moved estimates. Only the refill takes the product's lock: the summary and the
         estimates read a long queue, and allocation must not wait for them."""
         async with self.pool.acquire() as conn:
-            last = await conn.fetchval(day_close.LAST_SUMMARISED, hub, sku)
+            last = await conn.fetchval(store_days.LAST_SUMMARISED, hub, sku)
         ended = day_close.days_to_summarise(last, today)
         if not ended:
             return
@@ -96,7 +98,7 @@ class Clock:
 def _summarise(day: date) -> Callable:
     async def summarise(uow: UnitOfWork, hub: str, sku: str, emit) -> bool:
         """True if this replica published the day's summary."""
-        if await day_close.summarise(uow.conn, hub, sku, day, emit) is None:
+        if await day_close.summarise(uow, hub, sku, day, emit) is None:
             return False
         log.info("day summarised", day=day.isoformat())
         return True
@@ -105,7 +107,7 @@ def _summarise(day: date) -> Callable:
 
 
 async def _retell(uow: UnitOfWork, hub: str, sku: str, emit) -> None:
-    moved = await day_close.retell_estimates(uow.conn, hub, sku, emit)
+    moved = await day_close.retell_estimates(uow, hub, sku, emit)
     log.info("estimates retold", moved=moved)
 
 

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aio_pika.abc import AbstractRobustConnection
 
-from services.allocator import day_close, days
+from services.allocator.handlers import day_close
+from services.allocator.rules import days
+from services.allocator.store.hubs import zone_of
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.db import create_pool
 from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
@@ -175,11 +178,13 @@ async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
     pool = await create_pool(box.database_url, "allocator")
     try:
         async with pool.acquire() as conn, conn.transaction():
-            today = days.today(await days.zone_of(conn, hub))
+            today = days.today(await zone_of(conn, hub))
             made, emit = recorder(hub)
 
-            summary = await day_close.summarise(conn, hub, SKU, today, emit)
-            again = await day_close.summarise(conn, hub, SKU, today, emit)
+            uow = UnitOfWork(conn)
+            summary = await day_close.summarise(uow, hub, SKU, today, emit)
+            again = await day_close.summarise(uow, hub, SKU, today, emit)
+            await uow.flush()
     finally:
         await pool.close()
 
@@ -247,9 +252,13 @@ async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
         made, emit = recorder(hub)
 
         async with pool.acquire() as conn, conn.transaction():
-            first = await day_close.retell_estimates(conn, hub, SKU, emit)
+            uow = UnitOfWork(conn)
+            first = await day_close.retell_estimates(uow, hub, SKU, emit)
+            await uow.flush()
         async with pool.acquire() as conn, conn.transaction():
-            second = await day_close.retell_estimates(conn, hub, SKU, emit)
+            uow = UnitOfWork(conn)
+            second = await day_close.retell_estimates(uow, hub, SKU, emit)
+            await uow.flush()
     finally:
         await pool.close()
 

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from openapi_spec_validator import validate
 
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.policies import PolicyRules
 from services.intake.models import Delivery, NewDelivery
 from shared.apidocs import DOCUMENT
 from shared.openapi_merge import MERGED_PATH, with_servers

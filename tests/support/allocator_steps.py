@@ -7,7 +7,7 @@ import asyncpg
 from services.allocator.clock import Clock
 from services.allocator.consumers import handle_batch
 from services.allocator.handlers.policy import set_policy as put_policy
-from services.allocator.policies import ClassRule, PolicyRules
+from services.allocator.rules.policies import ClassRule, PolicyRules
 from services.allocator.store.unit_of_work import UnitOfWork
 from shared.consumer import Event, handle_new
 from shared.events import Envelope, EventPayload

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.allocator.day_api import day_range
+from services.allocator.http.day_api import day_range
 from shared.problems import Problem
 
 TODAY = date(2026, 11, 28)

@@ -1,7 +1,7 @@
 """An operator sets a product's policy."""
 
 from services.allocator.handlers.filling import Emit, refill
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import Work
 
 

@@ -6,8 +6,8 @@ them: one message, not "queued" and "allocated" a moment apart)."""
 import uuid
 from datetime import date
 
-from services.allocator import outlook
 from services.allocator.handlers import filling
+from services.allocator.rules import outlook
 from services.allocator.store import Product, Work
 from shared.consumer import Event
 from shared.events import Envelope, OrderPlaced, OrderQueued

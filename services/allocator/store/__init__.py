@@ -8,10 +8,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from services.allocator.domain import Allocation, Claim, Fill, Lot, Policy
-from services.allocator.outlook import Counts, NewOrdersOutlook
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.rules.policies import PolicyRules
+from services.allocator.store.days import Waiting
 from shared.consumer import Event
-from shared.events import Envelope, OrderPlaced, SupplyReceived
+from shared.events import DaySummarised, Envelope, OrderPlaced, SupplyReceived
 
 Product = tuple[str, str]  # (hub, sku): a partition; its changes take turns under its lock
 
@@ -96,3 +97,9 @@ class Work(Protocol):
 
     # policies
     async def add_policy(self, hub: str, sku: str, rules: PolicyRules) -> None: ...
+
+    # the end of a hub's day
+    async def day_figures(self, hub: str, sku: str, day: date) -> DaySummarised: ...
+    async def record_summary(self, hub: str, summary: DaySummarised) -> bool: ...
+    async def product_outlook(self, hub: str, sku: str) -> tuple[Policy, Outlook]: ...
+    async def waiting_in_order(self, hub: str, sku: str) -> list[Waiting]: ...

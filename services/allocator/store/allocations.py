@@ -72,3 +72,21 @@ ORDER BY ended.order_id
 DUE_PRODUCTS = """
 SELECT DISTINCT hub, sku FROM allocations WHERE state = 'held' AND hold_until <= now()
 """
+# One line per fill that gave the order units, with what became of them.
+ORDER_ALLOCATIONS = """
+SELECT allocations.rule, allocations.state, sum(allocations.quantity)::int AS quantity,
+       allocations.allocated_at, allocations.hold_until, allocations.ended_at, draws.seed
+FROM allocations LEFT JOIN draws ON draws.id = allocations.draw_id
+WHERE allocations.order_id = $1
+GROUP BY allocations.rule, allocations.state, allocations.allocated_at,
+         allocations.hold_until, allocations.ended_at, draws.seed
+ORDER BY allocations.allocated_at, allocations.rule
+LIMIT 50
+"""
+CANCELLED_AT = "SELECT max(ended_at) FROM allocations WHERE order_id = $1 AND state = 'released'"
+DRAWS = """
+SELECT id, policy_version, seed, entrants, units, drawn_at
+FROM draws WHERE hub = $1 AND sku = $2
+ORDER BY drawn_at DESC, id DESC
+LIMIT 50
+"""

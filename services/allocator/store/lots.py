@@ -42,6 +42,21 @@ LEFT JOIN LATERAL (
     WHERE hub = $1 AND sku = $2 ORDER BY version DESC LIMIT 1
 ) AS policy ON true
 """
+LOT = """
+SELECT delivery_id, hub, sku, producer_id, accepted, allocated, received_at
+FROM lots WHERE delivery_id = $1
+"""
+# Oldest first: the order in which the units were given. Each order's class is looked up by
+# its id (LATERAL: a plain join may read the whole queue to match a lot's few thousand).
+LOT_ALLOCATIONS = """
+SELECT allocations.order_id, allocations.quantity AS units, queued.priority_class,
+       allocations.rule, allocations.allocated_at, allocations.state AS status
+FROM allocations,
+     LATERAL (SELECT priority_class FROM queue
+              WHERE queue.order_id = allocations.order_id LIMIT 1) AS queued
+WHERE allocations.delivery_id = $1
+ORDER BY allocations.allocated_at, allocations.id
+"""
 
 
 def lots_from(start: asyncpg.Record) -> list[Lot]:

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.allocator import policies
-from services.allocator.days import DEFAULT_TIMEZONE
-from services.allocator.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.rules.days import DEFAULT_TIMEZONE
+from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.store import policies as stored_policies
 from services.allocator.store import queue
 
 
@@ -27,7 +27,7 @@ async def for_new_orders(
             names, row["tail_placed_at"], row["tail_sequence"], strict=True
         )
     }
-    return NewOrdersOutlook(policies.from_row(row), _outlook_from(row), tails)
+    return NewOrdersOutlook(stored_policies.from_row(row), _outlook_from(row), tails)
 
 
 def _outlook_from(row: asyncpg.Record) -> Outlook:

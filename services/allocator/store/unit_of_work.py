@@ -9,25 +9,28 @@ from datetime import date, datetime
 
 import asyncpg
 
-from services.allocator import days, policies
-from services.allocator.domain import Allocation, Claim, total_by_lot, total_by_order
-from services.allocator.outlook import Counts, NewOrdersOutlook
-from services.allocator.policies import PolicyRules
+from services.allocator.domain import Allocation, Claim, Policy, total_by_lot, total_by_order
+from services.allocator.rules.days import today, zone_named
+from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import (
     ExpiredHold,
     FillRecord,
     FillStart,
     Product,
     allocations,
+    days,
     hubs,
     lots,
     outlooks,
     queue,
 )
+from services.allocator.store import policies as stored_policies
+from services.allocator.store.days import Waiting
 from services.allocator.store.fills import columns, write_fills
 from shared import outbox
 from shared.consumer import Event
-from shared.events import Envelope, OrderPlaced, SupplyReceived
+from shared.events import DaySummarised, Envelope, OrderPlaced, SupplyReceived
 
 
 class UnitOfWork:
@@ -164,8 +167,8 @@ class UnitOfWork:
         stock, totals = lots.lots_from(row), lots.totals_from(row)
         if not stock or not totals:
             return None
-        policy = policies.from_row(row, classes="class_rules")
-        return FillStart(stock, totals, policy, days.today(days.zone_named(row["timezone"])))
+        policy = stored_policies.from_row(row, classes="class_rules")
+        return FillStart(stock, totals, policy, today(zone_named(row["timezone"])))
 
     async def queue_head(
         self, hub: str, sku: str, priority_class: str, limit: int | None
@@ -191,7 +194,27 @@ class UnitOfWork:
         self._fills.append(record)
 
     async def add_policy(self, hub: str, sku: str, rules: PolicyRules) -> None:
-        await policies.add_version(self.conn, hub, sku, rules)
+        await stored_policies.add_version(self.conn, hub, sku, rules)
+
+    async def day_figures(self, hub: str, sku: str, day: date) -> DaySummarised:
+        await self.flush()
+        return await days.figures(self.conn, hub, sku, day, await hubs.zone_of(self.conn, hub))
+
+    async def record_summary(self, hub: str, summary: DaySummarised) -> bool:
+        """Store the day's summary; False when another allocator stored it first."""
+        day = await self.conn.fetchval(
+            days.SUMMARY_INSERT, hub, summary.sku, summary.day, summary.model_dump(mode="json")
+        )
+        return day is not None
+
+    async def product_outlook(self, hub: str, sku: str) -> tuple[Policy, Outlook]:
+        await self.flush()
+        policy = await stored_policies.active(self.conn, hub, sku)
+        return policy, await outlooks.of_product(self.conn, hub, sku)
+
+    async def waiting_in_order(self, hub: str, sku: str) -> list[Waiting]:
+        await self.flush()
+        return await days.waiting_in_order(self.conn, hub, sku)
 
     async def flush(self) -> None:
         """Write what is held, a statement per kind, and hold nothing (the arrivals wait for

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from services.allocator.domain import Allocation, Claim, Lot, Policy
-from services.allocator.outlook import Counts, NewOrdersOutlook, Outlook
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.days import DEFAULT_TIMEZONE
+from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import ExpiredHold, FillRecord, FillStart, Product
+from services.allocator.store.days import Waiting
 from shared.consumer import Event
-from shared.events import Envelope, OrderPlaced, SupplyReceived
+from shared.events import DaySummarised, Envelope, OrderPlaced, SupplyReceived
 
 
 @dataclass
@@ -66,6 +68,7 @@ class FakeUnitOfWork:
         self.skips: dict[uuid.UUID, str] = {}
         self.published: list[Envelope] = []
         self.fills_started: list[Product] = []
+        self.summaries: dict[tuple, DaySummarised] = {}
         self.flushed = 0
 
     async def lock(self, products: Iterable[Product]) -> None:
@@ -259,6 +262,45 @@ class FakeUnitOfWork:
     async def add_policy(self, hub: str, sku: str, rules: PolicyRules) -> None:
         version = self._policy(hub, sku).version + 1
         self.policies[(hub, sku)] = rules.as_policy(version)
+
+    async def day_figures(self, hub: str, sku: str, day: date) -> DaySummarised:
+        """The day's figures, as far as the fake keeps them (units received and given)."""
+        mine = [lot for lot in self.lots.values() if (lot.hub, lot.sku) == (hub, sku)]
+        waiting = self._totals(hub, sku).values()
+        return DaySummarised(
+            day=day,
+            timezone=DEFAULT_TIMEZONE,
+            sku=sku,
+            received=sum(lot.accepted for lot in mine),
+            allocated=sum(lot.allocated for lot in mine),
+            fulfilled=0,
+            expired=0,
+            waiting_orders=sum(orders for orders, _ in waiting),
+            waiting_units=sum(units for _, units in waiting),
+            buyers_unserved=0,
+        )
+
+    async def record_summary(self, hub: str, summary: DaySummarised) -> bool:
+        key = (hub, summary.sku, summary.day)
+        if key in self.summaries:
+            return False
+        self.summaries[key] = summary
+        return True
+
+    async def product_outlook(self, hub: str, sku: str) -> tuple[Policy, Outlook]:
+        known = await self.new_orders_outlook(hub, sku, set())
+        return known.policy, known.view
+
+    async def waiting_in_order(self, hub: str, sku: str) -> list[Waiting]:
+        answer = []
+        for name in {o.order.priority_class for o in self._waiting(hub, sku)}:
+            orders = units = 0
+            for o in self._waiting(hub, sku, name):
+                answer.append(
+                    Waiting(o.order.order_id, name, o.estimated_date, o.wanted, (orders, units))
+                )
+                orders, units = orders + 1, units + o.wanted
+        return answer
 
     def make_due(self) -> None:
         """Time passes: every held allocation's hold has run out."""

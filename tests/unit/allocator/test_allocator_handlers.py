@@ -1,10 +1,13 @@
 """The allocator's use cases on a fake unit of work: what happens to one order, one delivery,
 one cancel, one hold that ran out; no database, milliseconds each."""
 
+from datetime import date
+
+from services.allocator.handlers import day_close
 from services.allocator.handlers.events import handle_events
 from services.allocator.handlers.expiry import expire_due
 from services.allocator.handlers.policy import set_policy
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.policies import PolicyRules
 from shared.consumer import Event
 from shared.events import Envelope
 from tests.support.events import SKU, cancelled, fulfilled, order_id, placed, supply
@@ -148,3 +151,31 @@ async def test_a_new_policy_gives_out_stock_it_makes_eligible():
     await set_policy(uow, HUB, SKU, PolicyRules(per_buyer_daily_cap=None), emit)
     assert (mine.state, mine.allocated) == ("filled", 10)
     assert published(uow, order)[-1] == "order.allocated"
+
+
+def clock_emit(payload):
+    return Envelope.wrap(payload, hub=HUB, correlation_id="unit-day-close")
+
+
+async def test_a_day_is_summarised_once_however_many_allocators_try():
+    uow = FakeUnitOfWork()
+    await consume(uow, placed(HUB, 30), supply(HUB, 20))
+    today = date.today()
+    summary = await day_close.summarise(uow, HUB, SKU, today, clock_emit)
+    again = await day_close.summarise(uow, HUB, SKU, today, clock_emit)
+    assert again is None and (summary.received, summary.allocated) == (20, 20)
+    assert published(uow).count("day.summarised") == 1
+
+
+async def test_a_buyer_hears_when_the_estimated_date_moves_and_only_then():
+    uow = FakeUnitOfWork()
+    order = placed(HUB, 100)
+    await consume(uow, order)
+    assert uow.published[0].read().estimated_date is None  # no supply yet to go by
+    await consume(uow, supply(HUB, 14))
+
+    assert await day_close.retell_estimates(uow, HUB, SKU, clock_emit) == 1
+    assert await day_close.retell_estimates(uow, HUB, SKU, clock_emit) == 0
+    (moved,) = [e.read() for e in uow.published if e.type == "order.estimate_moved"]
+    assert moved.previous_date is None and moved.estimated_date is not None
+    assert uow.orders[moved.order_id].estimated_date == moved.estimated_date

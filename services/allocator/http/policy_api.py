@@ -6,9 +6,10 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.allocator import policies
 from services.allocator.handlers.policy import set_policy
-from services.allocator.policies import ActivePolicy, PolicyRules
+from services.allocator.rules.policies import ActivePolicy, PolicyRules
+from services.allocator.store import allocations
+from services.allocator.store import policies as stored_policies
 from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope
 from shared.fields import HubCode, Sku
@@ -20,13 +21,6 @@ routes = web.RouteTableDef()
 
 PRODUCT_PATH = "/v1/hubs/{hub}/products/{sku}"
 PRODUCT = {"hub": HubCode, "sku": Sku}  # the path parameters of PRODUCT_PATH
-
-DRAWS = """
-SELECT id, policy_version, seed, entrants, units, drawn_at
-FROM draws WHERE hub = $1 AND sku = $2
-ORDER BY drawn_at DESC, id DESC
-LIMIT 50
-"""
 
 
 class Draw(BaseModel):
@@ -83,7 +77,7 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
         uow = UnitOfWork(conn)
         await set_policy(uow, hub, sku, rules, announce)
         await uow.flush()
-        active = await policies.active_view(conn, hub, sku)
+        active = await stored_policies.active_view(conn, hub, sku)
     return json_response(active)
 
 
@@ -98,7 +92,7 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
 async def get_policy(request: web.Request) -> web.Response:
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        return json_response(await policies.active_view(conn, hub, sku))
+        return json_response(await stored_policies.active_view(conn, hub, sku))
 
 
 @routes.get(PRODUCT_PATH + "/draws")
@@ -114,6 +108,6 @@ async def get_draws(request: web.Request) -> web.Response:
     """The latest lottery draws, each with its seed and entrants, newest first."""
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(DRAWS, hub, sku)
+        rows = await conn.fetch(allocations.DRAWS, hub, sku)
     draws = [Draw.model_validate(dict(row)) for row in rows]
     return json_response(Draws(hub=hub, sku=sku, draws=draws))

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.allocator import estimates, policies, queue_page
-from services.allocator.policy_api import PRODUCT, product_in_path
-from services.allocator.store import lots, outlooks
+from services.allocator.http.policy_api import PRODUCT, product_in_path
+from services.allocator.rules import estimates
+from services.allocator.store import lots, outlooks, queue_page
+from services.allocator.store import policies as stored_policies
 from shared.openapi import documented
 from shared.problems import Text
 from shared.web import DATABASE, json_response
@@ -76,7 +77,7 @@ async def get_queue(request: web.Request, page: Page) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the counts, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            policy = await policies.active(conn, hub, sku)
+            policy = await stored_policies.active(conn, hub, sku)
             view = await outlooks.of_product(conn, hub, sku)
             classes = policy.class_order(view.totals)
             rows = await queue_page.read(
