@@ -90,5 +90,10 @@ async def handle_events(uow: Work, events: Sequence[Event]) -> None:
     )
     for event in events:
         await HANDLERS[event.envelope.type](uow, event.envelope, event.payload)
+    others = {
+        (event.envelope.hub, event.payload.sku)
+        for event in events
+        if event.envelope.type != "order.placed" and hasattr(event.payload, "sku")
+    }
     for product, cause in sorted(uow.touched().items()):
-        await settle(uow, product, cause)
+        await settle(uow, product, cause, only_orders=product not in others)

@@ -38,12 +38,13 @@ Tail = tuple[datetime, int] | None
 
 @dataclass(frozen=True)
 class NewOrdersOutlook:
-    """What new orders of a product need to take their places: its policy, its outlook, and
-    the tail of each of their classes."""
+    """What new orders of a product need to take their places: its policy, its outlook, the
+    tail of each of their classes, and the units on hand before they join."""
 
     policy: Policy
     view: Outlook
     tails: dict[str, Tail]
+    on_hand: int
 
 
 def at_tail(order: OrderPlaced, known: NewOrdersOutlook) -> bool:

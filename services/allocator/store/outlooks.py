@@ -27,7 +27,9 @@ async def for_new_orders(
             names, row["tail_placed_at"], row["tail_sequence"], strict=True
         )
     }
-    return NewOrdersOutlook(stored_policies.from_row(row), _outlook_from(row), tails)
+    return NewOrdersOutlook(
+        stored_policies.from_row(row), _outlook_from(row), tails, row["on_hand"]
+    )
 
 
 def _outlook_from(row: asyncpg.Record) -> Outlook:

@@ -47,11 +47,13 @@ FROM queue_totals
 GROUP BY hub, sku
 """
 # What new orders of the classes $4 need to take their places, in one round trip: the
-# product's outlook, its active policy (columns NULL when none was set), and the last waiting
+# product's outlook, its active policy (columns NULL when none was set), the last waiting
 # order of each of those classes (NULL for an empty class), which a new order placed after it
-# joins behind.
+# joins behind, and the units on hand (none: the orders' joining gives nothing to fill).
 NEW_ORDERS_OUTLOOK = f"""
-SELECT outlook.*, policy.*, tails.placed_at AS tail_placed_at, tails.sequence AS tail_sequence
+SELECT outlook.*, policy.*, tails.placed_at AS tail_placed_at, tails.sequence AS tail_sequence,
+       (SELECT coalesce(sum(accepted - allocated), 0)::int FROM lots
+        WHERE hub = $1 AND sku = $2 AND allocated < accepted) AS on_hand
 FROM ({PRODUCT_OUTLOOK}) AS outlook
 LEFT JOIN LATERAL (
     SELECT version, mode, per_buyer_daily_cap, classes, hold_seconds FROM policies

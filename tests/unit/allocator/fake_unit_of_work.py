@@ -133,7 +133,9 @@ class FakeUnitOfWork:
         for name in classes:
             waiting = self._waiting(hub, sku, name)
             tails[name] = waiting[-1].place if waiting else None
-        return NewOrdersOutlook(self._policy(hub, sku), view, tails)
+        mine = [lot for lot in self.lots.values() if (lot.hub, lot.sku) == (hub, sku)]
+        on_hand = sum(lot.accepted - lot.allocated for lot in mine)
+        return NewOrdersOutlook(self._policy(hub, sku), view, tails, on_hand)
 
     async def counted_ahead(self, hub: str, sku: str, order: OrderPlaced) -> Counts:
         ahead = [

@@ -48,6 +48,14 @@ async def test_an_order_with_no_stock_joins_the_queue_and_its_buyer_hears_where(
     assert uow.orders[queued.read().order_id].state == "waiting"
 
 
+async def test_new_orders_with_no_units_on_hand_are_not_filled():
+    uow = FakeUnitOfWork()
+    await consume(uow, placed(HUB, 5), placed(HUB, 3, minutes=1))
+    assert uow.fills_started == []  # nothing to give: not even looked at
+    await consume(uow, supply(HUB, 4))
+    assert uow.fills_started == [(HUB, SKU)]
+
+
 async def test_a_delivery_fills_the_waiting_orders_in_queue_order():
     uow = FakeUnitOfWork()
     first, second = placed(HUB, 4), placed(HUB, 4, minutes=1)
