@@ -1,4 +1,4 @@
-"""Which days `GET /v1/hubs/{hub}/days` answers for (services/allocator/day_api.py)."""
+"""Which days `GET /v1/hubs/{hub}/days` answers for (services/allocator/http/day_api.py)."""
 
 from datetime import date
 

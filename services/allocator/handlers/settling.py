@@ -1,7 +1,8 @@
-"""Settling a product after a batch of events touched it: the orders that arrived take their
-places in its queue, the queue is filled from its stock, and each new order's buyer hears
-where it stands, unless the fill served it in full at once (then order.allocated alone tells
-them: one message, not "queued" and "allocated" a moment apart).
+"""A product after a batch of events touched it: the orders that arrived take their places in
+its queue (`join_queue`); once the batch's cancels are applied, the queue is filled from its
+stock (`settle`), and each new order's buyer hears where it stands, unless the fill served it
+in full at once (then order.allocated alone tells them: one message, not "queued" and
+"allocated" a moment apart).
 
 A batch of nothing but new orders for a product with no units on hand has nothing to fill, and
 does not try: the common case while a queue waits for supply costs a round trip less."""
@@ -16,10 +17,19 @@ from shared.consumer import Event
 from shared.events import Envelope, OrderPlaced, OrderQueued
 
 
-async def settle(uow: Work, product: Product, cause: Envelope, *, only_orders: bool) -> None:
-    """`only_orders`: nothing but new orders touched the product in this unit of work."""
+async def settle(
+    uow: Work,
+    product: Product,
+    cause: Envelope,
+    queued: dict[uuid.UUID, Envelope],
+    on_hand: int | None,
+    *,
+    only_orders: bool,
+) -> None:
+    """Fill the product's queue and publish what its joining orders (`queued`, with the units
+    `on_hand` before they joined, from `join_queue`) and the fill announce. `only_orders`:
+    nothing but new orders touched the product in this unit of work."""
     hub, sku = product
-    queued, on_hand = await join_queue(uow, hub, sku, uow.take_arrivals(product))
     if only_orders and on_hand == 0:
         uow.publish(*queued.values())
         return

@@ -39,7 +39,7 @@ class UnitOfWork:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
         self._locked: set[Product] = set()
-        self._touched: dict[Product, Envelope] = {}
+        self._touched: set[Product] = set()
         self._arrivals: dict[Product, list[Event]] = defaultdict(list)
         self._hubs: dict[str, str] = {}
         self._lots: dict[uuid.UUID, tuple] = {}
@@ -61,13 +61,12 @@ class UnitOfWork:
             )
             self._locked.update(new)
 
-    def touch(self, product: Product, cause: Envelope) -> None:
-        """The product changed: it is settled (its queue filled) once, before the commit; the
-        last event to touch it is the cause its announcements name."""
-        self._touched[product] = cause
+    def touch(self, product: Product) -> None:
+        """The product changed: its queue is filled once, before the commit."""
+        self._touched.add(product)
 
-    def touched(self) -> dict[Product, Envelope]:
-        return dict(self._touched)
+    def touched(self) -> set[Product]:
+        return set(self._touched)
 
     def publish(self, *events: Envelope) -> None:
         self._events.extend(events)

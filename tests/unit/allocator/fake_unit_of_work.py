@@ -57,7 +57,7 @@ class FakeHold:
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.locks: list[Product] = []
-        self._touched: dict[Product, Envelope] = {}
+        self._touched: set[Product] = set()
         self._arrivals: dict[Product, list[Event]] = defaultdict(list)
         self.lots: dict[uuid.UUID, FakeLot] = {}
         self.orders: dict[uuid.UUID, FakeOrder] = {}
@@ -74,11 +74,11 @@ class FakeUnitOfWork:
     async def lock(self, products: Iterable[Product]) -> None:
         self.locks.extend(sorted(set(products) - set(self.locks)))
 
-    def touch(self, product: Product, cause: Envelope) -> None:
-        self._touched[product] = cause
+    def touch(self, product: Product) -> None:
+        self._touched.add(product)
 
-    def touched(self) -> dict[Product, Envelope]:
-        return dict(self._touched)
+    def touched(self) -> set[Product]:
+        return set(self._touched)
 
     def publish(self, *events: Envelope) -> None:
         self.published.extend(events)

@@ -120,6 +120,15 @@ async def test_a_cancel_that_overtakes_its_order_keeps_it_out_of_the_queue():
     assert published(uow) == []
 
 
+async def test_a_cancel_in_the_batch_of_its_order_finds_it_whichever_came_first():
+    uow = FakeUnitOfWork()
+    first, second = placed(HUB, 5), placed(HUB, 5, minutes=1)
+    await consume(uow, cancelled(second), first, second, cancelled(first), supply(HUB, 5))
+    assert {o.state for o in uow.orders.values()} == {"cancelled"}
+    assert uow.early_cancels == {}  # each cancel found its order, joined just before
+    assert "order.allocated" not in published(uow)
+
+
 async def test_a_hold_that_runs_out_goes_to_the_next_in_line():
     uow = FakeUnitOfWork()
     first, second = placed(HUB, 5), placed(HUB, 5, minutes=1)
