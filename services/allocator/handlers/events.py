@@ -36,8 +36,8 @@ async def receive_supply(uow: Work, event: Envelope, supply: SupplyReceived) -> 
 
 
 async def place_order(uow: Work, event: Envelope, order: OrderPlaced) -> None:
-    """The order joins its product's queue when the product is settled, with the other orders
-    of the batch (their places depend on each other)."""
+    """The order joins its product's queue with the other new orders of the batch, once they
+    all came (their places depend on each other: `settling.join_queue`)."""
     uow.arrive((event.hub, order.sku), Event(event, order))
     uow.touch((event.hub, order.sku))
 
@@ -46,8 +46,8 @@ async def cancel_order(uow: Work, event: Envelope, cancel: OrderCancelled) -> No
     """A cancelled order leaves the queue; its held units go back to stock for the next in line.
     Units already handed over stay handed over.
 
-    A cancel may overtake its order (on the way here, or within the batch): it is then
-    remembered, and the order is never queued.
+    A cancel may overtake its order on the way here: it is then remembered, and the order is
+    never queued. (Within a batch the new orders join first: a cancel finds its order.)
     """
     uow.touch((event.hub, cancel.sku))
     state = await uow.order_state(cancel.order_id)

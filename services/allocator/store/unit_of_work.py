@@ -172,6 +172,7 @@ class UnitOfWork:
     async def queue_head(
         self, hub: str, sku: str, priority_class: str, limit: int | None
     ) -> list[Claim]:
+        await self.flush()
         rows = await self.conn.fetch(queue.QUEUE_HEAD, hub, sku, priority_class, limit)
         return [queue.claim_from(row) for row in rows]
 
