@@ -13,7 +13,7 @@ in one statement, VACUUM ANALYZE, and then times deliveries one after another, e
 the previous ones left: one transaction that records the event in the inbox and runs the
 allocator's `handle_batch` for one supply.received (the product's lock, the lot, the fill,
 the allocations and the order.allocated events in the outbox), committed as the consumer does.
-It also times `outlook.ahead` (what `GET /v1/orders/{id}/standing` counts) for an order in the
+It also times `outlooks.ahead` (what `GET /v1/orders/{id}/standing` counts) for an order in the
 middle of the queue.
 """
 
@@ -30,8 +30,10 @@ from pathlib import Path
 import asyncpg
 
 import services.allocator
-from services.allocator import outlook, policies, store
-from services.allocator.handlers import handle_batch
+from services.allocator.consumers import handle_batch
+from services.allocator.rules import policies
+from services.allocator.store import outlooks
+from services.allocator.store import policies as stored_policies
 from shared.consumer import Event, handle_new
 from shared.db import create_pool, migrate, service_migrations
 from shared.events import Envelope, SupplyReceived
@@ -109,9 +111,9 @@ async def allocate(pool: asyncpg.Pool, event: Envelope) -> tuple[float, int]:
 async def load(pool: asyncpg.Pool, orders: int, mode: str) -> float:
     started = time.perf_counter()
     async with pool.acquire() as conn:
-        await conn.execute(store.HUB_UPSERT, HUB, "Asia/Jakarta")
+        await conn.execute("INSERT INTO hubs (hub, timezone) VALUES ($1, $2)", HUB, "Asia/Jakarta")
         if mode != "fifo":
-            await policies.add_version(conn, HUB, SKU, policies.PolicyRules(mode=mode))
+            await stored_policies.add_version(conn, HUB, SKU, policies.PolicyRules(mode=mode))
         async with conn.transaction():
             await conn.execute("SELECT setseed(0.5)")
             await conn.execute(LOAD_ORDERS, HUB, SKU, orders)
@@ -125,7 +127,7 @@ async def standing_ms(pool: asyncpg.Pool, rounds: int = 5) -> float:
         timings = []
         for _ in range(rounds):
             started = time.perf_counter()
-            await outlook.ahead(conn, order)
+            await outlooks.ahead(conn, order)
             timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 
@@ -227,7 +229,7 @@ def main() -> None:
             f"{row['max_ms']:>8} {standing:>12}"
         )
     print(
-        "served: orders given units per delivery; standing: outlook.ahead for the order in the "
+        "served: orders given units per delivery; standing: outlooks.ahead for the order in the "
         "middle of the public class (information, not part of the target)"
     )
     judged = verdict(results)

@@ -29,7 +29,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 
 from services.allocator.domain import Allocation, Claim, Fill, Lot, Mode, Policy
-from services.allocator.serving import Budget, ClassServing, Grant
+from services.allocator.rules.serving import Budget, ClassServing, Grant
 
 
 def allocate(

@@ -5,10 +5,10 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field
 
-from services.allocator import api, day_api, lot_api, policy_api, standing
 from services.allocator.clock import clock_context
 from services.allocator.consumers import handlers
-from services.allocator.queue_metrics import read_queue
+from services.allocator.http import day_api, lot_api, policy_api, queue_api, standing_api
+from services.allocator.http.queue_metrics import read_queue
 from shared.config import ServiceSettings
 from shared.service import service_app
 
@@ -25,11 +25,11 @@ def create_app(settings: Settings) -> web.Application:
         service="allocator",
         migrations=Path(__file__).parent / "migrations",
         routes=[
-            *api.routes,
+            *queue_api.routes,
             *day_api.routes,
             *lot_api.routes,
             *policy_api.routes,
-            *standing.routes,
+            *standing_api.routes,
         ],
         handlers=handlers,
         extra_contexts=[clock_context(settings.clock_seconds)],

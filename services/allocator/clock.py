@@ -16,7 +16,12 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from services.allocator import day_close, days, expiry, filling, store
+from services.allocator.handlers import day_close, expiry, filling
+from services.allocator.rules import days
+from services.allocator.store import days as store_days
+from services.allocator.store.allocations import DUE_PRODUCTS
+from services.allocator.store.hubs import zone_of
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope, EventPayload
 from shared.web import DATABASE
 from shared.worker import background
@@ -34,7 +39,7 @@ class Clock:
         await self.close_days()
 
     async def expire_holds(self) -> None:
-        for product in await self.pool.fetch(expiry.DUE_PRODUCTS):
+        for product in await self.pool.fetch(DUE_PRODUCTS):
             hub, sku = product["hub"], product["sku"]
             while True:
                 ended = await self._as_product(hub, sku, "expiry", expiry.expire_due)
@@ -42,10 +47,10 @@ class Clock:
                     break
 
     async def close_days(self) -> None:
-        for product in await self.pool.fetch(day_close.PRODUCTS):
+        for product in await self.pool.fetch(store_days.PRODUCTS):
             hub, sku = product["hub"], product["sku"]
             async with self.pool.acquire() as conn:
-                today = days.today(await days.zone_of(conn, hub))
+                today = days.today(await zone_of(conn, hub))
             if self.days_closed.get(f"{hub}/{sku}") == today:
                 continue
             await self.close_day(hub, sku, today)
@@ -56,13 +61,13 @@ class Clock:
         retell moved estimates. Only the refill takes the product's lock: the summary and the
         estimates read a long queue, and allocation must not wait for them."""
         async with self.pool.acquire() as conn:
-            last = await conn.fetchval(day_close.LAST_SUMMARISED, hub, sku)
+            last = await conn.fetchval(store_days.LAST_SUMMARISED, hub, sku)
         ended = day_close.days_to_summarise(last, today)
         if not ended:
             return
         for day in ended:
             ours = await self._as_product(hub, sku, "day-close", _summarise(day), lock=False)
-        await self._as_product(hub, sku, "day-close", filling.fill)
+        await self._as_product(hub, sku, "day-close", filling.refill)
         # Buyers hear once: from the replica that summarised the day. A product seen for the
         # first time told its buyers their dates just now.
         if ours and last is not None:
@@ -71,8 +76,8 @@ class Clock:
     async def _as_product(
         self, hub: str, sku: str, work: str, run: Callable, *, lock: bool = True
     ) -> Any:
-        """Run `run(conn, hub, sku, emit)` in a transaction of its own, with its own
-        correlation id, under the product's lock unless told otherwise."""
+        """Run `run(uow, hub, sku, emit)` in a transaction (a unit of work) of its own, with
+        its own correlation id, under the product's lock unless told otherwise."""
         correlation_id = f"clock-{work}-{uuid.uuid4().hex[:12]}"
 
         def emit(payload: EventPayload) -> Envelope:
@@ -82,15 +87,18 @@ class Clock:
             correlation_id=correlation_id, hub=hub, sku=sku
         ):
             async with self.pool.acquire() as conn, conn.transaction():
+                uow = UnitOfWork(conn)
                 if lock:
-                    await store.lock_products(conn, [(hub, sku)])
-                return await run(conn, hub, sku, emit)
+                    await uow.lock([(hub, sku)])
+                answer = await run(uow, hub, sku, emit)
+                await uow.flush()
+                return answer
 
 
 def _summarise(day: date) -> Callable:
-    async def summarise(conn: asyncpg.Connection, hub: str, sku: str, emit) -> bool:
+    async def summarise(uow: UnitOfWork, hub: str, sku: str, emit) -> bool:
         """True if this replica published the day's summary."""
-        if await day_close.summarise(conn, hub, sku, day, emit) is None:
+        if await day_close.summarise(uow, hub, sku, day, emit) is None:
             return False
         log.info("day summarised", day=day.isoformat())
         return True
@@ -98,8 +106,8 @@ def _summarise(day: date) -> Callable:
     return summarise
 
 
-async def _retell(conn: asyncpg.Connection, hub: str, sku: str, emit) -> None:
-    moved = await day_close.retell_estimates(conn, hub, sku, emit)
+async def _retell(uow: UnitOfWork, hub: str, sku: str, emit) -> None:
+    moved = await day_close.retell_estimates(uow, hub, sku, emit)
     log.info("estimates retold", moved=moved)
 
 

@@ -10,7 +10,8 @@ counts of intake and orders agreeing with them); every message owed was sent, on
 
 Messages owed, worked out from what the services did (not from the notifier's own records):
 - each delivery intake recorded: `delivery_recorded` to its producer;
-- each order the allocator queued: `order_received` to its buyer;
+- each order the allocator queued, unless it served it in full at once: `order_received` to
+  its buyer;
 - each fill of an order (one order.allocated per order, rule and fill): `order_allocated` or
   `order_partly_allocated` to its buyer, and `units_sold` to each producer whose units went.
 Any other message (a day's summary, should the hub's day end during a test) is owed as recorded.
@@ -39,7 +40,10 @@ PURPOSES = {
 }
 OWED = """
 SELECT 'buyer:' || order_id AS recipient, 'order_received' AS purpose, 1 AS owed
-FROM allocator.queue WHERE hub = $1
+FROM allocator.queue q WHERE hub = $1
+  -- served in full in the transaction that queued it: order.allocated alone tells the buyer
+  AND q.quantity > (SELECT coalesce(sum(quantity), 0) FROM allocator.allocations a
+                    WHERE a.order_id = q.order_id AND a.allocated_at = q.queued_at)
 UNION ALL
 SELECT 'buyer:' || order_id, 'allocated', count(DISTINCT (allocated_at, rule))
 FROM allocator.allocations WHERE hub = $1 GROUP BY order_id

@@ -8,12 +8,16 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from aio_pika.abc import AbstractRobustConnection
 
-from services.allocator import day_close, days
+from services.allocator.handlers import day_close
+from services.allocator.rules import days
+from services.allocator.store.hubs import zone_of
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.db import create_pool
 from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, fulfilled, order_id, placed, supply
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
+from tools.provider_stubs import WhatsAppCloudStub
 
 BUYER = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
 
@@ -195,11 +199,13 @@ async def test_a_day_is_summarised_once_with_what_happened_in_the_hubs_day(
     pool = await create_pool(box.database_url, "allocator")
     try:
         async with pool.acquire() as conn, conn.transaction():
-            today = days.today(await days.zone_of(conn, hub))
+            today = days.today(await zone_of(conn, hub))
             made, emit = recorder(hub)
 
-            summary = await day_close.summarise(conn, hub, SKU, today, emit)
-            again = await day_close.summarise(conn, hub, SKU, today, emit)
+            uow = UnitOfWork(conn)
+            summary = await day_close.summarise(uow, hub, SKU, today, emit)
+            again = await day_close.summarise(uow, hub, SKU, today, emit)
+            await uow.flush()
     finally:
         await pool.close()
 
@@ -263,9 +269,13 @@ async def test_at_the_end_of_a_day_buyers_whose_estimate_moved_are_told_once(
         made, emit = recorder(hub)
 
         async with pool.acquire() as conn, conn.transaction():
-            first = await day_close.retell_estimates(conn, hub, SKU, emit)
+            uow = UnitOfWork(conn)
+            first = await day_close.retell_estimates(uow, hub, SKU, emit)
+            await uow.flush()
         async with pool.acquire() as conn, conn.transaction():
-            second = await day_close.retell_estimates(conn, hub, SKU, emit)
+            uow = UnitOfWork(conn)
+            second = await day_close.retell_estimates(uow, hub, SKU, emit)
+            await uow.flush()
     finally:
         await pool.close()
 
@@ -304,3 +314,43 @@ async def test_places_hold_across_hours_and_for_an_order_that_arrives_late(
         (3, 15),
         (4, 35),
     ]
+
+
+async def test_an_order_served_at_once_is_allocated_and_its_buyer_told_once(
+    client: HubClient, whatsapp: WhatsAppCloudStub
+):
+    """With stock on hand the allocator serves an order in the transaction that queues it, and
+    announces only order.allocated: the orders service shows it allocated (no order.queued came
+    first), and the buyer gets one message, taken by the WhatsApp stand-in."""
+    hub = new_hub_code()
+    await client.open_hub(hub)
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 15, 0)
+    stock = f"/v1/hubs/{hub}/products/{SKU}/stock"
+
+    async def received() -> bool:
+        return (await client.call("allocator", "GET", stock))["received"] == 15
+
+    await wait_until(received, what="the delivery's lot at the allocator")
+    phone = "+62813" + str(uuid.uuid4().int)[:8]
+    buyer = {"name": "Pak Budi", "type": "individual", "region": "Sampit", "phone": phone}
+    order = await client.place_order(hub, SKU, 5, buyer)
+
+    async def allocated() -> dict | None:
+        answer = await client.order(order["id"])
+        return answer if answer["status"] == "allocated" else None
+
+    assert (await wait_until(allocated, what="the order allocated"))["allocated"] == 5
+
+    async def told() -> list[dict] | None:
+        messages = await client.messages(order_id=order["id"])
+        sent = [m for m in messages if m["template"] == "order_allocated" and m["status"] == "sent"]
+        return messages if sent else None
+
+    # The order.queued of the old way was stored with the order.allocated, ahead of it: had it
+    # been published, its message would be recorded by the time this one is sent.
+    messages = await wait_until(told, what="the buyer told of the allocation")
+    assert [m["template"] for m in messages] == ["order_allocated"]
+    assert len(whatsapp.to(phone)) == 1

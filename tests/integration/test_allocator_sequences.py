@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from services.allocator import days
+from services.allocator.rules import days
 from shared.db import create_pool, migrate, service_migrations
 from tests.support import allocator_invariants
 from tests.support.allocator_plans import (

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
-from services.allocator import day_close
+from services.allocator.store.days import figures
 from tests.support.bus import publish_event
 from tests.support.events import SKU, order_id, placed, supply
 from tests.support.partner_endpoint import CallbackPartner
@@ -127,7 +127,7 @@ async def test_buyers_unserved_follow_buyers_served_leaving_and_coming_back(
     yesterday = date.fromisoformat(today["day"]) - timedelta(days=1)
     conn = await asyncpg.connect(box.database_url, server_settings={"search_path": "allocator"})
     try:
-        before = await day_close.figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
+        before = await figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
         await conn.execute(
             "INSERT INTO buyer_days (hub, sku, day, buyer_key, units) VALUES ($1, $2, $3, $4, 1)",
             hub,
@@ -135,8 +135,8 @@ async def test_buyers_unserved_follow_buyers_served_leaving_and_coming_back(
             yesterday,
             "budi",
         )
-        after = await day_close.figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
-        still = await day_close.figures(
+        after = await figures(conn, hub, SKU, yesterday, ZoneInfo("Asia/Jakarta"))
+        still = await figures(
             conn, hub, SKU, yesterday + timedelta(days=1), ZoneInfo("Asia/Jakarta")
         )
     finally:

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from openapi_spec_validator import validate
 
-from services.allocator.policies import PolicyRules
+from services.allocator.rules.policies import PolicyRules
 from services.intake.models import NewDelivery
 from services.intake.records import Delivery
 from shared.apidocs import DOCUMENT

@@ -4,9 +4,11 @@ without the broker: the consumer's inbox transaction, the clock, the policy endp
 
 import asyncpg
 
-from services.allocator import handlers
 from services.allocator.clock import Clock
-from services.allocator.policies import ClassRule, PolicyRules
+from services.allocator.consumers import handle_batch
+from services.allocator.handlers.policy import set_policy as put_policy
+from services.allocator.rules.policies import ClassRule, PolicyRules
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.consumer import Event, handle_new
 from shared.events import Envelope, EventPayload
 from tests.support.allocator_plans import (
@@ -28,7 +30,7 @@ async def consume(pool: asyncpg.Pool, batch: list[Envelope]) -> None:
     each once, in arrival order, in the same transaction."""
     events = [Event(wire, wire.read()) for wire in map(_over_the_wire, batch)]
     async with pool.acquire() as conn, conn.transaction():
-        await handle_new(conn, events, handlers.handle_batch)
+        await handle_new(conn, events, handle_batch)
 
 
 def _over_the_wire(envelope: Envelope) -> Envelope:
@@ -60,7 +62,9 @@ async def set_policy(pool: asyncpg.Pool, sku: str, step: SetPolicy) -> None:
         return Envelope.wrap(payload, hub=HUB, correlation_id="seq-policy")
 
     async with pool.acquire() as conn, conn.transaction():
-        await handlers.set_policy(conn, HUB, sku, rules, announce)
+        uow = UnitOfWork(conn)
+        await put_policy(uow, HUB, sku, rules, announce)
+        await uow.flush()
 
 
 HOLDING = """

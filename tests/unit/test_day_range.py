@@ -1,10 +1,10 @@
-"""Which days `GET /v1/hubs/{hub}/days` answers for (services/allocator/day_api.py)."""
+"""Which days `GET /v1/hubs/{hub}/days` answers for (services/allocator/http/day_api.py)."""
 
 from datetime import date
 
 import pytest
 
-from services.allocator.day_api import day_range
+from services.allocator.http.day_api import day_range
 from shared.problems import Problem
 
 TODAY = date(2026, 11, 28)

@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from services.allocator.domain import Policy
-from services.allocator.estimates import estimated_date, place_in_queue
-from services.allocator.outlook import Outlook, places_of_new
+from services.allocator.rules.estimates import estimated_date, place_in_queue
+from services.allocator.rules.outlook import Outlook, places_of_new
 from shared.events import Buyer, OrderPlaced
 from shared.order_codes import new_order_code, shown
 

@@ -1,18 +1,14 @@
-"""The end of a hub's day: a summary of each product's day, and a fresh look at every waiting
-order's estimated date, telling buyers whose date moved."""
+"""A hub's days: the summaries of the days that ended, and the figures they are made of."""
 
-from datetime import date, timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.allocator import days, estimates, outlook, policies, store
-from services.allocator.filling import Emit
-from shared import outbox
-from shared.events import DaySummarised, OrderEstimateMoved
-
-# Days missed while no allocator ran are summarised on start, this far back at most.
-CATCH_UP_DAYS = 7
+from services.allocator.rules.days import bounds
+from shared.events import DaySummarised
 
 PRODUCTS = """
 SELECT hub, sku FROM queue_totals
@@ -65,15 +61,29 @@ FROM queue
 WHERE hub = $1 AND sku = $2 AND state = 'waiting'
 WINDOW in_class AS (PARTITION BY priority_class ORDER BY placed_at, sequence)
 """
+SUMMARIES = """
+SELECT summary FROM day_summaries
+WHERE hub = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR sku = $4)
+ORDER BY day, sku
+"""
+# The hub's products as the day's close finds them (PRODUCTS).
+HUB_PRODUCTS = """
+SELECT sku FROM queue_totals WHERE hub = $1 AND ($2::text IS NULL OR sku = $2)
+UNION
+SELECT DISTINCT sku FROM lots WHERE hub = $1 AND ($2::text IS NULL OR sku = $2)
+ORDER BY sku
+"""
 
 
-def days_to_summarise(last_summarised: date | None, today: date) -> list[date]:
-    """Each ended day not yet summarised, oldest first, going back at most CATCH_UP_DAYS; for
-    a product never summarised, yesterday alone."""
-    if last_summarised is None:
-        return [today - timedelta(days=1)]
-    first = max(today - timedelta(days=CATCH_UP_DAYS), last_summarised + timedelta(days=1))
-    return [first + timedelta(days=n) for n in range((today - first).days)]
+@dataclass(frozen=True)
+class Waiting:
+    """A waiting order with what waits before it in its class: (orders, units)."""
+
+    order_id: uuid.UUID
+    priority_class: str
+    estimated_date: date | None
+    wanted: int
+    before: tuple[int, int]
 
 
 async def figures(
@@ -81,48 +91,19 @@ async def figures(
 ) -> DaySummarised:
     """The product's figures of `day` in the hub's `zone`; the waiting ones as they stand now.
     Read for a day that ended, they are its summary; for today, the day so far."""
-    start, end = days.bounds(day, zone)
+    start, end = bounds(day, zone)
     row = await conn.fetchrow(DAY_FIGURES, hub, sku, start, end, day)
     return DaySummarised(day=day, timezone=zone.key, sku=sku, **dict(row))
 
 
-async def summarise(
-    conn: asyncpg.Connection, hub: str, sku: str, day: date, emit: Emit
-) -> DaySummarised | None:
-    """Publish the product's summary of `day`, once, however many allocators try."""
-    summary = await figures(conn, hub, sku, day, await days.zone_of(conn, hub))
-    inserted = await conn.fetchval(SUMMARY_INSERT, hub, sku, day, summary.model_dump(mode="json"))
-    if inserted is None:
-        return None
-    await outbox.add(conn, emit(summary))
-    return summary
-
-
-async def retell_estimates(conn: asyncpg.Connection, hub: str, sku: str, emit: Emit) -> int:
-    """Recompute every waiting order's estimated date; tell the buyers whose date moved."""
-    policy = await policies.active(conn, hub, sku)
-    view = await outlook.of_product(conn, hub, sku)
-    moved, news = {}, []
-    for row in await conn.fetch(WAITING_WITH_RUNNING_TOTALS, hub, sku):
-        position, units_ahead = estimates.place_in_queue(
-            policy, view.totals, row["priority_class"], (row["orders_before"], row["units_before"])
+async def waiting_in_order(conn: asyncpg.Connection, hub: str, sku: str) -> list[Waiting]:
+    return [
+        Waiting(
+            row["order_id"],
+            row["priority_class"],
+            row["estimated_date"],
+            row["wanted"],
+            (row["orders_before"], row["units_before"]),
         )
-        estimated = view.estimate(units_ahead, row["wanted"])
-        if estimated == row["estimated_date"]:
-            continue  # dates are whole days: any change is a move of a day or more
-        moved[row["order_id"]] = estimated
-        news.append(
-            emit(
-                OrderEstimateMoved(
-                    order_id=row["order_id"],
-                    sku=sku,
-                    position=position,
-                    units_ahead=units_ahead,
-                    estimated_date=estimated,
-                    previous_date=row["estimated_date"],
-                )
-            )
-        )
-    await conn.execute(store.ESTIMATES_TOLD, list(moved), list(moved.values()))
-    await outbox.add(conn, *news)
-    return len(news)
+        for row in await conn.fetch(WAITING_WITH_RUNNING_TOTALS, hub, sku)
+    ]

@@ -6,8 +6,11 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.allocator import handlers, policies
-from services.allocator.policies import ActivePolicy, PolicyRules
+from services.allocator.handlers.policy import set_policy
+from services.allocator.rules.policies import ActivePolicy, PolicyRules
+from services.allocator.store import allocations
+from services.allocator.store import policies as stored_policies
+from services.allocator.store.unit_of_work import UnitOfWork
 from shared.events import Envelope
 from shared.fields import HubCode, Sku
 from shared.openapi import documented
@@ -18,13 +21,6 @@ routes = web.RouteTableDef()
 
 PRODUCT_PATH = "/v1/hubs/{hub}/products/{sku}"
 PRODUCT = {"hub": HubCode, "sku": Sku}  # the path parameters of PRODUCT_PATH
-
-DRAWS = """
-SELECT id, policy_version, seed, entrants, units, drawn_at
-FROM draws WHERE hub = $1 AND sku = $2
-ORDER BY drawn_at DESC, id DESC
-LIMIT 50
-"""
 
 
 class Draw(BaseModel):
@@ -70,7 +66,7 @@ def product_in_path(request: web.Request) -> tuple[str, str]:
     path=PRODUCT,
 )
 async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
-    """A new version of the product's policy (see `handlers.set_policy`)."""
+    """A new version of the product's policy (see `handlers.policy.set_policy`)."""
     hub, sku = product_in_path(request)
     correlation_id = current_correlation_id()
 
@@ -78,8 +74,10 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
         return Envelope.wrap(payload, hub=hub, correlation_id=correlation_id)
 
     async with request.app[DATABASE].acquire() as conn, conn.transaction():
-        await handlers.set_policy(conn, hub, sku, rules, announce)
-        active = await policies.active_view(conn, hub, sku)
+        uow = UnitOfWork(conn)
+        await set_policy(uow, hub, sku, rules, announce)
+        await uow.flush()
+        active = await stored_policies.active_view(conn, hub, sku)
     return json_response(active)
 
 
@@ -94,7 +92,7 @@ async def put_policy(request: web.Request, rules: PolicyRules) -> web.Response:
 async def get_policy(request: web.Request) -> web.Response:
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        return json_response(await policies.active_view(conn, hub, sku))
+        return json_response(await stored_policies.active_view(conn, hub, sku))
 
 
 @routes.get(PRODUCT_PATH + "/draws")
@@ -110,6 +108,6 @@ async def get_draws(request: web.Request) -> web.Response:
     """The latest lottery draws, each with its seed and entrants, newest first."""
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(DRAWS, hub, sku)
+        rows = await conn.fetch(allocations.DRAWS, hub, sku)
     draws = [Draw.model_validate(dict(row)) for row in rows]
     return json_response(Draws(hub=hub, sku=sku, draws=draws))

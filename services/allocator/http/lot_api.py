@@ -8,6 +8,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel
 
+from services.allocator.store import lots
 from shared.openapi import documented
 from shared.problems import Kind, Text
 from shared.web import DATABASE, json_response, uuid_in_path
@@ -18,22 +19,6 @@ DELIVERY = Text("setoran", "delivery")
 DELIVERY_UNKNOWN = Kind(
     404, "delivery-unknown", Text("Setoran belum dikenal", "Delivery not known (yet)")
 )
-
-LOT = """
-SELECT delivery_id, hub, sku, producer_id, accepted, allocated, received_at
-FROM lots WHERE delivery_id = $1
-"""
-# Oldest first: the order in which the units were given. Each order's class is looked up by
-# its id (LATERAL: a plain join may read the whole queue to match a lot's few thousand).
-LOT_ALLOCATIONS = """
-SELECT allocations.order_id, allocations.quantity AS units, queued.priority_class,
-       allocations.rule, allocations.allocated_at, allocations.state AS status
-FROM allocations,
-     LATERAL (SELECT priority_class FROM queue
-              WHERE queue.order_id = allocations.order_id LIMIT 1) AS queued
-WHERE allocations.delivery_id = $1
-ORDER BY allocations.allocated_at, allocations.id
-"""
 
 
 class LotAllocation(BaseModel):
@@ -80,7 +65,7 @@ async def get_lot_allocations(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot, so the lot's counts and its allocations agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            lot = await conn.fetchrow(LOT, delivery_id)
+            lot = await conn.fetchrow(lots.LOT, delivery_id)
             if lot is None:
                 raise DELIVERY_UNKNOWN.problem(
                     Text(
@@ -88,7 +73,7 @@ async def get_lot_allocations(request: web.Request) -> web.Response:
                         f"The allocator has not taken in delivery '{delivery_id}'; try again",
                     )
                 )
-            rows = await conn.fetch(LOT_ALLOCATIONS, delivery_id)
+            rows = await conn.fetch(lots.LOT_ALLOCATIONS, delivery_id)
     return json_response(
         LotAllocations(
             **dict(lot),

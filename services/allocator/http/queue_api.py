@@ -7,8 +7,10 @@ from datetime import date, datetime
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.allocator import estimates, outlook, policies, queue_page, store
-from services.allocator.policy_api import PRODUCT, product_in_path
+from services.allocator.http.policy_api import PRODUCT, product_in_path
+from services.allocator.rules import estimates
+from services.allocator.store import lots, outlooks, queue_page
+from services.allocator.store import policies as stored_policies
 from shared.openapi import documented
 from shared.problems import Text
 from shared.web import DATABASE, json_response
@@ -75,8 +77,8 @@ async def get_queue(request: web.Request, page: Page) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot for the page and the counts, so they agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            policy = await policies.active(conn, hub, sku)
-            view = await outlook.of_product(conn, hub, sku)
+            policy = await stored_policies.active(conn, hub, sku)
+            view = await outlooks.of_product(conn, hub, sku)
             classes = policy.class_order(view.totals)
             rows = await queue_page.read(
                 conn, hub, sku, classes, view.totals, page.offset, page.limit
@@ -112,7 +114,7 @@ async def get_queue(request: web.Request, page: Page) -> web.Response:
 async def get_stock(request: web.Request) -> web.Response:
     hub, sku = product_in_path(request)
     async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.STOCK_VIEW, hub, sku)
+        row = await conn.fetchrow(lots.STOCK_VIEW, hub, sku)
     return json_response(
         Stock(
             hub=hub,

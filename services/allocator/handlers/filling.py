@@ -1,22 +1,22 @@
-"""Filling a product's queue from its stock: the one place where units are given.
+"""Filling a product's queue from its stock: the one place where units are given, a use case
+over one partition (hub, product) that the caller holds the lock of.
 
-The caller holds the product's lock. A fill reads only the lots with stock and the head of
-each class's queue (more only when the head was too short to decide), so its cost follows the
-orders it serves, not the length of the queue. A lottery is the exception: a fair draw reads
+A fill reads only the lots with stock and the head of each class's queue (more only when the
+head was too short to decide), so its cost follows the orders it serves, not the length of the
+queue. A lottery is the exception: a fair draw reads
 every entrant of its class.
 """
 
 import secrets
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
-
-from services.allocator import days, policies, store
 from services.allocator.allocation import allocate
-from services.allocator.domain import Allocation, Claim, Fill, Policy
-from shared import outbox
+from services.allocator.domain import Allocation, Claim, Fill, Policy, total_by_order
+from services.allocator.store import FillRecord, Work
 from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
 
 # Orders read from the head of each class at first; doubled while that is too few to decide.
@@ -25,30 +25,25 @@ FIRST_READ = 128
 Emit = Callable[[EventPayload], Envelope]
 
 
-async def fill(
-    conn: asyncpg.Connection,
-    hub: str,
-    sku: str,
-    emit: Emit,
-    news: list[Envelope] | None = None,
-) -> Fill | None:
-    """Give the product's stock to its queue under the active policy; record and announce it.
+@dataclass(frozen=True)
+class Filled:
+    """What a fill gave: its announcements (one order.allocated per order and rule), and the
+    orders it served in full."""
 
-    The announcements go to the outbox, or onto `news` when given, for a caller that stores
-    its own events with them in one round trip."""
-    start = await store.fill_start(conn, hub, sku)
-    lots = store.lots_from(start)
-    if not lots:
-        return None
-    totals = store.totals_from(start)
-    if not totals:
-        return None
-    policy = policies.from_row(start, classes="class_rules")
-    today = days.today(days.zone_named(start["timezone"]))
-    lottery = policy.mode == "lottery"
-    seed = secrets.randbits(62) if lottery else None
-    limits = _first_reads(policy, totals, sum_available(lots))
-    heads = {name: await _head(conn, hub, sku, name, limits[name]) for name in totals}
+    announcements: list[Envelope]
+    completed: frozenset[uuid.UUID]
+
+
+async def fill(uow: Work, hub: str, sku: str, emit: Emit) -> Filled:
+    """Give the product's stock to its queue under the active policy, and record it; answers
+    what it gave, for the caller to publish. The caller holds the product's lock."""
+    start = await uow.fill_start(hub, sku)
+    if start is None:
+        return Filled([], frozenset())
+    lots, policy = start.lots, start.policy
+    seed = secrets.randbits(62) if policy.mode == "lottery" else None
+    limits = _first_reads(policy, start.totals, sum_available(lots))
+    heads = {name: await _head(uow, hub, sku, name, limits[name]) for name in start.totals}
     while True:
         truncated = {
             n for n, limit in limits.items() if limit is not None and len(heads[n]) == limit
@@ -56,55 +51,45 @@ async def fill(
         taken = {}
         if policy.per_buyer_daily_cap is not None:
             buyers = (claim.buyer_key for claims in heads.values() for claim in claims)
-            taken = await store.taken_today(conn, hub, sku, today, buyers)
+            taken = await uow.taken_today(hub, sku, start.today, buyers)
         result = allocate(lots, heads, policy, taken_today=taken, seed=seed, truncated=truncated)
         if not result.needs_more:
             break
         for name in result.needs_more:
             limits[name] = max(limits[name] * 2, FIRST_READ)
-            heads[name] = await _head(conn, hub, sku, name, limits[name])
+            heads[name] = await _head(uow, hub, sku, name, limits[name])
 
     claims = {claim.order_id: claim for group in heads.values() for claim in group}
-    await store.record_skips(conn, result.skips)
-    if not result.allocations:
-        return result
     draw_id = None
-    if result.draw_seed is not None:
+    if result.allocations and result.draw_seed is not None:
         entrants = {n: [str(c.order_id) for c in heads[n]] for n in result.drawn_classes}
-        draw_id = await conn.fetchval(
-            store.DRAW_INSERT,
-            hub,
-            sku,
-            policy.version,
-            result.draw_seed,
-            entrants,
-            sum(a.quantity for a in result.allocations),
-        )
+        units = sum(a.quantity for a in result.allocations)
+        draw_id = await uow.add_draw(hub, sku, policy.version, result.draw_seed, entrants, units)
     hold_until = datetime.now(UTC) + timedelta(seconds=policy.hold_seconds)
-    await store.record_allocations(
-        conn,
-        result.allocations,
-        hub=hub,
-        sku=sku,
-        policy_version=policy.version,
-        hold_until=hold_until,
-        draw_id=draw_id,
-    )
     by_buyer: dict[str, int] = defaultdict(int)
     for allocation in result.allocations:
         by_buyer[claims[allocation.order_id].buyer_key] += allocation.quantity
-    await store.add_to_buyer_days(conn, hub, sku, today, by_buyer)
-    announced = [
-        emit(payload)
-        for payload in _announcements(
-            sku, claims, result, policy_version=policy.version, hold_until=hold_until
-        )
-    ]
-    if news is None:
-        await outbox.add(conn, *announced)
-    else:
-        news.extend(announced)
-    return result
+    uow.record_fill(
+        FillRecord(hub, sku, result, policy.version, hold_until, draw_id, start.today, by_buyer)
+    )
+    given = total_by_order(result.allocations)
+    completed = frozenset(
+        order_id
+        for order_id, units in given.items()
+        if claims[order_id].allocated + claims[order_id].forfeited + units
+        == claims[order_id].requested
+    )
+    payloads = _announcements(
+        sku, claims, result, policy_version=policy.version, hold_until=hold_until
+    )
+    return Filled([emit(payload) for payload in payloads], completed)
+
+
+async def refill(uow: Work, hub: str, sku: str, emit: Emit) -> None:
+    """Fill the product's queue again (units came back, a new policy, or yesterday's caps hold
+    no one back now) and announce what it gave. Caller holds the product's lock."""
+    filled = await fill(uow, hub, sku, emit)
+    uow.publish(*filled.announcements)
 
 
 def _announcements(
@@ -163,8 +148,8 @@ def _first_reads(
     return limits
 
 
-async def _head(conn: asyncpg.Connection, hub: str, sku: str, name: str, limit: int | None):
-    return [] if limit == 0 else await store.queue_head(conn, hub, sku, name, limit)
+async def _head(uow: Work, hub: str, sku: str, name: str, limit: int | None) -> list[Claim]:
+    return [] if limit == 0 else await uow.queue_head(hub, sku, name, limit)
 
 
 def sum_available(lots) -> int:

@@ -3,16 +3,8 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import asyncpg
-
-from services.allocator import store
-
 # Kalimantan Tengah, the founding case; a hub says otherwise with hub.registered.
 DEFAULT_TIMEZONE = "Asia/Jakarta"
-
-
-async def zone_of(conn: asyncpg.Connection, hub: str) -> ZoneInfo:
-    return zone_named(await conn.fetchval(store.HUB_TIMEZONE, hub))
 
 
 def zone_named(name: str | None) -> ZoneInfo:

@@ -1,6 +1,6 @@
 """`GET /v1/hubs/{hub}/days`: each product's days at a hub, for the console's Today page and its
 chart of supply against demand: the summaries of the days that ended, as `day.summarised` told
-them, and today so far, worked out as the day's close would (`day_close.figures`)."""
+them, and today so far, worked out as the day's close would (`store.days.figures`)."""
 
 import re
 from datetime import date, timedelta
@@ -10,7 +10,9 @@ from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
-from services.allocator import day_close, days
+from services.allocator.rules import days
+from services.allocator.store import days as store_days
+from services.allocator.store.hubs import zone_of
 from shared.fields import HubCode, Sku
 from shared.openapi import documented
 from shared.problems import FieldError, Text, from_validation_error, invalid
@@ -21,19 +23,6 @@ routes = web.RouteTableDef()
 # A quarter of a year at most: the chart shows a month, a report a quarter.
 MAX_DAYS = 92
 DEFAULT_DAYS = 30
-
-SUMMARIES = """
-SELECT summary FROM day_summaries
-WHERE hub = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR sku = $4)
-ORDER BY day, sku
-"""
-# The hub's products as the day's close finds them (day_close.PRODUCTS).
-HUB_PRODUCTS = """
-SELECT sku FROM queue_totals WHERE hub = $1 AND ($2::text IS NULL OR sku = $2)
-UNION
-SELECT DISTINCT sku FROM lots WHERE hub = $1 AND ($2::text IS NULL OR sku = $2)
-ORDER BY sku
-"""
 
 
 def _written_as_a_date(value: object) -> object:
@@ -101,20 +90,20 @@ async def get_days(request: web.Request, query: DaysQuery) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot, so today's figures agree with each other.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            zone = await days.zone_of(conn, hub)
+            zone = await zone_of(conn, hub)
             today = days.today(zone)
             first, last = day_range(query.from_, query.to, today)
             rows = [
                 ProductDay(**row["summary"], final=True)
-                for row in await conn.fetch(SUMMARIES, hub, first, last, query.sku)
+                for row in await conn.fetch(store_days.SUMMARIES, hub, first, last, query.sku)
             ]
             if first <= today <= last:
                 # Closed already only if the hub moved to a zone where today began earlier.
                 closed = {row.sku for row in rows if row.day == today}
-                for product in await conn.fetch(HUB_PRODUCTS, hub, query.sku):
+                for product in await conn.fetch(store_days.HUB_PRODUCTS, hub, query.sku):
                     if product["sku"] in closed:
                         continue
-                    so_far = await day_close.figures(conn, hub, product["sku"], today, zone)
+                    so_far = await store_days.figures(conn, hub, product["sku"], today, zone)
                     rows.append(ProductDay(**so_far.model_dump(), final=False))
     rows.sort(key=lambda row: (row.day, row.sku))
     return json_response(HubDays(hub=hub, timezone=zone.key, days=rows))

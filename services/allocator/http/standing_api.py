@@ -8,28 +8,16 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.allocator import days, estimates, explain, outlook, policies, store
+from services.allocator.rules import estimates, explain
+from services.allocator.store import allocations, outlooks, queue
+from services.allocator.store import policies as stored_policies
+from services.allocator.store.hubs import zone_of
 from shared.openapi import documented
 from shared.problems import Text, not_found
 from shared.web import DATABASE, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
 ORDER = Text("pesanan", "order")
-
-# One line per fill that gave the order units, with what became of them.
-ORDER_ALLOCATIONS = """
-SELECT allocations.rule, allocations.state, sum(allocations.quantity)::int AS quantity,
-       allocations.allocated_at, allocations.hold_until, allocations.ended_at, draws.seed
-FROM allocations LEFT JOIN draws ON draws.id = allocations.draw_id
-WHERE allocations.order_id = $1
-GROUP BY allocations.rule, allocations.state, allocations.allocated_at,
-         allocations.hold_until, allocations.ended_at, draws.seed
-ORDER BY allocations.allocated_at, allocations.rule
-LIMIT 50
-"""
-
-
-CANCELLED_AT = "SELECT max(ended_at) FROM allocations WHERE order_id = $1 AND state = 'released'"
 
 
 class Line(BaseModel):
@@ -68,17 +56,17 @@ async def get_standing(request: web.Request) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         # One snapshot, so the place, the totals and the lines agree.
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            order = await conn.fetchrow(store.ORDER_BY_ID, order_id)
+            order = await conn.fetchrow(queue.ORDER_BY_ID, order_id)
             if order is None:
                 raise not_found(ORDER, order_id)
-            zone = await days.zone_of(conn, order["hub"])
+            zone = await zone_of(conn, order["hub"])
             lines = await _history(conn, order, zone)
             position = units_ahead = estimated = None
             if order["state"] == "waiting":
-                policy = await policies.active(conn, order["hub"], order["sku"])
-                view = await outlook.of_product(conn, order["hub"], order["sku"])
+                policy = await stored_policies.active(conn, order["hub"], order["sku"])
+                view = await outlooks.of_product(conn, order["hub"], order["sku"])
                 position, units_ahead = estimates.place_in_queue(
-                    policy, view.totals, order["priority_class"], await outlook.ahead(conn, order)
+                    policy, view.totals, order["priority_class"], await outlooks.ahead(conn, order)
                 )
                 wanted = order["quantity"] - order["allocated"] - order["forfeited"]
                 estimated = view.estimate(units_ahead, wanted)
@@ -88,7 +76,9 @@ async def get_standing(request: web.Request) -> web.Response:
                     )
                 )
             elif order["state"] == "cancelled":
-                lines.append(explain.cancelled(await conn.fetchval(CANCELLED_AT, order_id)))
+                lines.append(
+                    explain.cancelled(await conn.fetchval(allocations.CANCELLED_AT, order_id))
+                )
     return json_response(
         Standing(
             order_id=order_id,
@@ -118,7 +108,7 @@ async def get_standing(request: web.Request) -> web.Response:
 
 async def _history(conn, order, zone) -> list[explain.Line]:
     lines = []
-    for row in await conn.fetch(ORDER_ALLOCATIONS, order["order_id"]):
+    for row in await conn.fetch(allocations.ORDER_ALLOCATIONS, order["order_id"]):
         lines.append(
             explain.allocated(
                 row["rule"],

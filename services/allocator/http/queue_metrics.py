@@ -4,7 +4,7 @@ scrape from the totals the queue's trigger keeps."""
 import asyncpg
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from services.allocator.store import waiting_by_product
+from services.allocator.store.queue import WAITING_BY_PRODUCT
 
 LABELS = ["service", "hub", "sku"]
 
@@ -21,7 +21,7 @@ async def read_queue(conn: asyncpg.Connection, service: str) -> list[Metric]:
         "take the max.",
         labels=LABELS,
     )
-    for row in await waiting_by_product(conn):
+    for row in await conn.fetch(WAITING_BY_PRODUCT):
         orders.add_metric([service, row["hub"], row["sku"]], row["orders"])
         units.add_metric([service, row["hub"], row["sku"]], row["units"])
     return [orders, units]
