@@ -24,9 +24,8 @@ from services.notifier.links import buyer_params
 from services.notifier.store import sends
 from services.notifier.store.attempts import Attempt
 from services.notifier.store.sends import Claimed, Result
-from services.notifier.templates import render
+from services.notifier.templates import render, shown
 from shared.backoff import RetryPolicy
-from shared.names import harmless
 from shared.worker import Doorbell
 
 log = structlog.get_logger(__name__)
@@ -137,7 +136,7 @@ class Sender:
             correlation_id=message.correlation_id,
             address=message.address,
             # As the message shows it: an email's To header cannot hold a line break.
-            recipient_name=harmless(message.recipient_name),
+            recipient_name=shown(message.recipient_name),
             content=content,
         )
         try:

@@ -4,7 +4,7 @@ channel the person opted out of passed over on the record; or its end, when no c
 
 import structlog
 
-from services.notifier.channel_rules import CHANNELS, Reachable, address_on, choose
+from services.notifier.channel_rules import Reachable, choose
 from services.notifier.outcomes import failed_event
 from services.notifier.store import AbstractRoutingWork
 from services.notifier.store.attempts import Attempt
@@ -21,7 +21,7 @@ def route_message(work: AbstractRoutingWork, message: Waiting, configured: froze
         person,
         configured=configured,
         failed=message.failed_channels,
-        opted_out=frozenset(c for c in CHANNELS if work.opted_out(c, address_on(c, person))),
+        opted_out=message.opted_out,
     )
     for channel in choice.opted_out:
         work.add_attempt(Attempt(message.id, channel, "opted_out", OPTED_OUT_ANSWER))

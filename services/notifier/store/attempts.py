@@ -21,13 +21,17 @@ class Attempt:
     provider_id: str | None = None
 
 
+def attempt_columns(attempts: Sequence[Attempt]) -> list[list]:
+    """The attempts as ATTEMPTS_INSERT's five arrays."""
+    return [
+        [a.message_id for a in attempts],
+        [a.channel for a in attempts],
+        [a.outcome for a in attempts],
+        [a.answer for a in attempts],
+        [a.provider_id for a in attempts],
+    ]
+
+
 async def insert_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt]) -> None:
     if attempts:
-        await conn.execute(
-            ATTEMPTS_INSERT,
-            [a.message_id for a in attempts],
-            [a.channel for a in attempts],
-            [a.outcome for a in attempts],
-            [a.answer for a in attempts],
-            [a.provider_id for a in attempts],
-        )
+        await conn.execute(ATTEMPTS_INSERT, *attempt_columns(attempts))

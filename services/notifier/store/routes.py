@@ -10,30 +10,38 @@ import asyncpg
 from services.notifier.outcomes import count_attempts, count_ended
 from services.notifier.store.attempts import Attempt, insert_attempts
 from services.notifier.store.columns import columns
-from services.notifier.store.wakeups import RING, lane_channel
 from shared import outbox
 from shared.events import Envelope
 
-# Messages waiting for a channel whose recipient is known; routers share them with SKIP LOCKED.
+# Messages waiting for a channel whose recipient is known, with the channels the recipient
+# opted out of (email by their email, the others by their phone); routers share them with SKIP
+# LOCKED.
 TO_ROUTE = """
 SELECT m.id, m.event_id, m.correlation_id, m.hub, m.template, m.failed_channels, m.order_id,
-       m.producer_id, r.phone, r.email, r.channel AS preferred, r.language
+       m.producer_id, r.phone, r.email, r.channel AS preferred, r.language,
+       ARRAY(SELECT o.channel FROM opt_outs o
+             WHERE (o.channel = 'email' AND o.address = r.email)
+                OR (o.channel IN ('whatsapp', 'sms') AND o.address = r.phone)) AS opted_out
 FROM messages m JOIN recipients r ON r.key = m.recipient_key
 WHERE m.status = 'pending' AND m.channel IS NULL AND m.next_attempt_at <= now()
 ORDER BY m.next_attempt_at
 LIMIT $1
 FOR UPDATE OF m SKIP LOCKED
 """
-OPTED_OUT = "SELECT channel, address FROM opt_outs WHERE address = ANY($1::text[])"
-# A batch's routed messages at once. Each keeps its place in its channel's line (senders take
-# the earliest due first), so a phone code, due from before anything else, goes first.
+# A batch's routed messages at once, and the sender of each channel given some woken at
+# commit. Each keeps its place in its channel's line (senders take the earliest due first), so
+# a phone code, due from before anything else, goes first.
 ROUTED = """
-UPDATE messages m
-SET channel = routed.channel, address = routed.address, language = routed.language,
-    routed_at = now(), next_attempt_at = least(m.next_attempt_at, now())
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
-    AS routed(id, channel, address, language)
-WHERE m.id = routed.id
+WITH routed AS (
+    UPDATE messages m
+    SET channel = routed.channel, address = routed.address, language = routed.language,
+        routed_at = now(), next_attempt_at = least(m.next_attempt_at, now())
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+        AS routed(id, channel, address, language)
+    WHERE m.id = routed.id
+    RETURNING m.channel
+)
+SELECT pg_notify('notifier_' || channel, '') FROM (SELECT DISTINCT channel FROM routed) AS lanes
 """
 ENDED = """
 UPDATE messages m SET status = ended.status, last_error = ended.why
@@ -58,14 +66,14 @@ class Waiting:
     email: str | None
     preferred: str | None
     language: str
+    opted_out: frozenset[str]  # the channels the recipient opted out of
 
 
 class RoutingWork:
-    """Opened on a connection in a transaction; `take` claims the batch and reads its opt-outs."""
+    """Opened on a connection in a transaction; `take` claims the batch."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
-        self._opted: set[tuple[str, str]] = set()
         self._routed: list[tuple] = []
         self._ended: list[tuple] = []
         self._attempts: list[Attempt] = []
@@ -73,15 +81,16 @@ class RoutingWork:
 
     async def take(self, limit: int) -> list[Waiting]:
         rows = await self._conn.fetch(TO_ROUTE, limit)
-        addresses = list({a for row in rows for a in (row["phone"], row["email"]) if a})
-        if addresses:
-            self._opted = {tuple(o) for o in await self._conn.fetch(OPTED_OUT, addresses)}
         return [
-            Waiting(**{**row, "failed_channels": frozenset(row["failed_channels"])}) for row in rows
+            Waiting(
+                **{
+                    **row,
+                    "failed_channels": frozenset(row["failed_channels"]),
+                    "opted_out": frozenset(row["opted_out"]),
+                }
+            )
+            for row in rows
         ]
-
-    def opted_out(self, channel: str, address: str | None) -> bool:
-        return (channel, address) in self._opted
 
     def route(self, message_id: uuid.UUID, channel: str, address: str, language: str) -> None:
         self._routed.append((message_id, channel, address, language))
@@ -96,7 +105,7 @@ class RoutingWork:
         self._events.append(event)
 
     async def flush(self) -> None:
-        """Each kind in one statement; each channel given messages is woken at commit."""
+        """Each kind in one statement."""
         conn = self._conn
         await insert_attempts(conn, self._attempts)
         if self._routed:
@@ -104,8 +113,6 @@ class RoutingWork:
         if self._ended:
             await conn.execute(ENDED, *columns(self._ended, 3))
         await outbox.add(conn, *self._events)
-        for channel in sorted({routed[1] for routed in self._routed}):
-            await conn.execute(RING, lane_channel(channel))
         count_attempts(self._attempts)
         count_ended(self._events)
         self._routed, self._ended, self._attempts, self._events = [], [], [], []

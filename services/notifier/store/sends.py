@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from services.notifier.outcomes import count_attempts, count_ended, failed_event, sent_event
-from services.notifier.store.attempts import Attempt, insert_attempts
+from services.notifier.store.attempts import Attempt, attempt_columns, insert_attempts
 from services.notifier.store.columns import columns
 from services.notifier.store.wakeups import RING_ROUTER
 from shared import outbox
@@ -40,7 +40,12 @@ RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.params, m.att
 # Each kind of result for a batch of messages (id, attempts: the claim, answer, ...), applied
 # only to those still claimed as they were; some answer which ones those were.
 _OURS = "m.id = r.id AND m.attempts = r.attempts AND m.status = 'pending'"
+# The sent ones, with every attempt of the batch (sent or not) in the same round trip.
 SENT = f"""
+WITH tried AS (
+    INSERT INTO delivery_attempts (message_id, channel, outcome, answer, provider_id)
+    SELECT * FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[])
+)
 UPDATE messages m
 SET status = 'sent', sent_at = now(), provider_id = r.provider_id, last_error = NULL
 FROM unnest($1::uuid[], $2::int[], $3::text[]) AS r(id, attempts, provider_id)
@@ -118,12 +123,15 @@ async def write_results(pool: asyncpg.Pool, channel: str, results: list[Result])
     for result in results:
         by_then.setdefault(result.then, []).append(result)
     events = []
+    attempts = [r.attempt for r in results]
     async with pool.acquire() as conn, conn.transaction():
-        await insert_attempts(conn, [r.attempt for r in results])
         if sent := by_then.get("sent"):
             rows = [(r.message.id, r.message.attempts, r.attempt.provider_id) for r in sent]
-            ours = {row[0] for row in await conn.fetch(SENT, *columns(rows, 3))}
+            tried = attempt_columns(attempts)
+            ours = {row[0] for row in await conn.fetch(SENT, *columns(rows, 3), *tried)}
             events += [sent_event(r.message, channel) for r in sent if r.message.id in ours]
+        else:
+            await insert_attempts(conn, attempts)
         if retries := by_then.get("retry"):
             rows = [_answered(r) + (r.retry_at,) for r in retries]
             await conn.execute(RETRY_AT, *columns(rows, 4))
@@ -141,7 +149,7 @@ async def write_results(pool: asyncpg.Pool, channel: str, results: list[Result])
         await outbox.add(conn, *events)
         if "fall_back" in by_then or "reroute" in by_then:
             await conn.execute(RING_ROUTER)
-        count_attempts(r.attempt for r in results)
+        count_attempts(attempts)
         count_ended(events)
 
 

@@ -77,15 +77,11 @@ class FakeUnitOfWork:
 
 
 class FakeRoutingWork:
-    def __init__(self, opted_out: set[tuple[str, str]] = frozenset()) -> None:
-        self.opted = set(opted_out)
+    def __init__(self) -> None:
         self.routed: dict[uuid.UUID, tuple[str, str, str]] = {}
         self.ended: dict[uuid.UUID, tuple[str, str]] = {}
         self.attempts: list[Attempt] = []
         self.published: list[Envelope] = []
-
-    def opted_out(self, channel: str, address: str | None) -> bool:
-        return (channel, address) in self.opted
 
     def route(self, message_id: uuid.UUID, channel: str, address: str, language: str) -> None:
         self.routed[message_id] = (channel, address, language)

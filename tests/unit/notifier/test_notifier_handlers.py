@@ -158,6 +158,7 @@ def waiting(**person) -> Waiting:
         email=person.get("email"),
         preferred=person.get("preferred"),
         language="id",
+        opted_out=frozenset(person.get("opted_out", ())),
     )
 
 
@@ -165,8 +166,8 @@ ALL = frozenset({"whatsapp", "sms", "email"})
 
 
 def test_a_message_goes_by_the_first_channel_the_person_did_not_opt_out_of():
-    work = FakeRoutingWork(opted_out={("whatsapp", PHONE)})
-    message = waiting(phone=PHONE)
+    work = FakeRoutingWork()
+    message = waiting(phone=PHONE, opted_out={"whatsapp"})
     route_message(work, message, ALL)
 
     assert work.routed == {message.id: ("sms", PHONE, "id")}
@@ -177,8 +178,8 @@ def test_a_message_goes_by_the_first_channel_the_person_did_not_opt_out_of():
 
 
 def test_a_person_opted_out_of_every_channel_they_have_is_sent_nothing():
-    work = FakeRoutingWork(opted_out={("whatsapp", PHONE), ("sms", PHONE)})
-    message = waiting(phone=PHONE)
+    work = FakeRoutingWork()
+    message = waiting(phone=PHONE, opted_out={"whatsapp", "sms"})
     route_message(work, message, ALL)
 
     assert work.routed == {}
