@@ -13,18 +13,15 @@ the next one, which takes every result that came in meanwhile, in one transactio
 """
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
-from services.notifier.channels.base import Channel, Outcome, Outgoing, SendFailure
-from services.notifier.handlers.route import OPTED_OUT_ANSWER
-from services.notifier.links import buyer_params
+from services.notifier.channels.base import Channel, Outcome, SendFailure
+from services.notifier.handlers import send
 from services.notifier.store import sends
-from services.notifier.store.attempts import Attempt
 from services.notifier.store.sends import Claimed, Result
-from services.notifier.templates import render, shown
 from shared.backoff import RetryPolicy
 from shared.worker import Doorbell
 
@@ -122,56 +119,18 @@ class Sender:
                 wait = min(wait * 2, 2.0)
 
     async def _send(self, message: Claimed) -> Result:
-        if message.opted_out:  # since it was routed here
-            return self._result(message, "opted_out", OPTED_OUT_ANSWER, then="reroute")
-        params = message.params
-        if message.order_id is not None:  # a buyer's
-            params = buyer_params(params, message.order_code, self.site)
+        name = self.channel.name
+        prepared = send.outgoing(message, name, self.site)
+        if isinstance(prepared, Result):
+            return prepared
         try:
-            content = render(message.template, message.language, message.recipient_name, params)
-        except (LookupError, TypeError, ValueError) as error:  # no retry can mend it
-            return self._result(message, "permanent", f"cannot be written: {error}", "give_up")
-        outgoing = Outgoing(
-            message_id=message.id,
-            correlation_id=message.correlation_id,
-            address=message.address,
-            # As the message shows it: an email's To header cannot hold a line break.
-            recipient_name=shown(message.recipient_name),
-            content=content,
-        )
-        try:
-            accepted = await self.channel.send(outgoing)
+            return send.accepted(message, name, await self.channel.send(prepared))
         except SendFailure as failure:
-            return self._failed(message, failure)
+            return send.failed(message, name, failure, self.retry, datetime.now(UTC))
         except Exception as error:  # a fault of ours in an adapter: keep the message, say so
-            log.exception("channel raised", **_about(message, self.channel.name))
-            return self._failed(message, SendFailure(Outcome.TEMPORARY, repr(error)))
-        return self._result(message, "accepted", accepted.answer, "sent", accepted.provider_id)
-
-    def _failed(self, message: Claimed, failure: SendFailure) -> Result:
-        outcome, answer = failure.outcome.value, failure.answer
-        if failure.outcome is Outcome.PERMANENT:
-            return self._result(message, outcome, answer, "fall_back")
-        now = datetime.now(UTC)
-        retry_at = self.retry.next_attempt(message.attempts, message.routed_at, now)
-        if retry_at is None:
-            reason = f"gave up after {message.attempts} attempts: {answer}"
-            return self._result(message, outcome, reason, "give_up")
-        if failure.retry_after is not None:
-            retry_at = max(retry_at, now + timedelta(seconds=failure.retry_after))
-        return self._result(message, outcome, answer, "retry", retry_at=retry_at)
-
-    def _result(
-        self,
-        message: Claimed,
-        outcome: str,
-        answer: str,
-        then: str,
-        provider_id: str | None = None,
-        retry_at: datetime | None = None,
-    ) -> Result:
-        attempt = Attempt(message.id, self.channel.name, outcome, answer, provider_id)
-        return Result(message, attempt, then, retry_at)
+            log.exception("channel raised", **_about(message, name))
+            failure = SendFailure(Outcome.TEMPORARY, repr(error))
+            return send.failed(message, name, failure, self.retry, datetime.now(UTC))
 
     async def _record(self, result: Result) -> None:
         """Written with whatever other results come in while the write before is under way."""
