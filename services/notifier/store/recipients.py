@@ -9,8 +9,10 @@ import asyncpg
 from services.notifier.store.columns import columns
 from services.notifier.store.wakeups import RING_ROUTER
 
-# A batch's recipients in one statement (one row per key), with the NOTIFY that wakes the
-# router at commit (messages waiting for their recipient can go now), in one round trip.
+# A batch's recipients in one statement (one row per key), waking the router at commit only
+# when messages wait for one of them (recorded before their recipient: events overtake each
+# other); an order.placed has none, and a wake-up that finds nothing to route costs a
+# transaction. A message recorded meanwhile by another replica is found by the router's poll.
 RECIPIENTS_UPSERT = f"""
 WITH stored AS (
     INSERT INTO recipients (key, kind, name, email, phone, language, channel, order_code)
@@ -20,8 +22,13 @@ WITH stored AS (
     SET name = excluded.name, email = excluded.email, phone = excluded.phone,
         language = excluded.language, channel = excluded.channel,
         order_code = excluded.order_code
+    RETURNING key
 )
 {RING_ROUTER}
+WHERE EXISTS (
+    SELECT 1 FROM messages m JOIN stored s ON s.key = m.recipient_key
+    WHERE m.status = 'pending' AND m.channel IS NULL
+)
 """
 
 
