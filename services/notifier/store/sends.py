@@ -111,7 +111,10 @@ class Result:
     retry_at: datetime | None = None
 
 
-async def claim(pool: asyncpg.Pool, channel: str, limit: int, lease_seconds: float):
+async def claim(
+    pool: asyncpg.Pool, channel: str, limit: int, lease_seconds: float
+) -> list[Claimed]:
+    """Up to `limit` due messages of a channel, each claimed for `lease_seconds`."""
     async with pool.acquire() as conn:
         rows = await conn.fetch(CLAIM, channel, limit, lease_seconds)
     return [Claimed(*row) for row in rows]
