@@ -206,11 +206,14 @@ async def latency(
         await publish_one(broker, allocation(order))
 
     def buyers_told() -> list[float]:
-        return [
-            d.at - published[d.parameters[-1]]
-            for d in stub.deliveries
-            if d.template == "plut_order_allocated" and d.parameters[-1] in published
-        ]
+        told = []
+        for d in stub.deliveries:
+            if d.template == "plut_order_allocated":
+                # The order id is one of the body's parameters (the tracking link comes last).
+                order = next((p for p in d.parameters if p in published), None)
+                if order is not None:
+                    told.append(d.at - published[order])
+        return told
 
     await until(lambda: len(buyers_told()) >= count, 120, "every buyer told")
     waits = sorted(buyers_told())

@@ -5,15 +5,17 @@ taking thousands of messages a second does not slow the suite's own measuring, a
 
 The first line on stdout is JSON: the stub's base URL and credentials (for the notifier's
 WHATSAPP_* settings) and `control_url`. `GET <control_url>/deliveries?since=N` answers the
-messages it accepted from the N-th on, each `[template, last parameter, at, to]`: `at` is
+messages it accepted from the N-th on, each `[template, order id, at, to]`: `at` is
 `time.monotonic()` when it accepted it (CLOCK_MONOTONIC, comparable across processes), and the
-last parameter of `plut_order_allocated` is the order's id. It keeps no copy of each request
-(the stub's `received`), so a long soak does not grow it beyond the deliveries themselves.
+order id is the one parameter that is a UUID (a buyer's message's; else null). It keeps no copy
+of each request (the stub's `received`), so a long soak does not grow it beyond the deliveries
+themselves.
 """
 
 import asyncio
 import json
 import signal
+import uuid
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -32,15 +34,23 @@ class LeanWhatsAppStub(WhatsAppCloudStub):
     received: list = field(default_factory=_Forgetful)
 
 
+def _order_id(parameters: tuple[str, ...]) -> str | None:
+    """The full order id among a buyer's message's parameters (the tracking link comes after
+    it, so it is not the last one), or None."""
+    for parameter in parameters:
+        try:
+            return str(uuid.UUID(parameter))
+        except ValueError:
+            continue
+    return None
+
+
 async def main() -> None:
     stub = await LeanWhatsAppStub().start()
 
     async def deliveries(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
-        rows = [
-            [d.template, d.parameters[-1] if d.parameters else None, d.at, d.to]
-            for d in stub.deliveries[since:]
-        ]
+        rows = [[d.template, _order_id(d.parameters), d.at, d.to] for d in stub.deliveries[since:]]
         return web.json_response({"total": len(stub.deliveries), "deliveries": rows})
 
     control = web.Application()

@@ -8,8 +8,8 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
-from services.notifier import store
 from services.notifier.channels.addresses import mask_address
+from services.notifier.store import message_log, opt_outs
 from shared.fields import ChannelName, EmailAddress, PhoneNumber
 from shared.openapi import documented
 from shared.problems import Text, not_found
@@ -82,14 +82,10 @@ class MessageLog(BaseModel):
 async def get_messages(request: web.Request, query: MessageQuery) -> web.Response:
     """What was sent about an order (`?order_id=`) or to a producer (`?producer_id=`): by which
     channel, when, and every answer of the providers."""
-    sql, key = (
-        (store.MESSAGES_OF_ORDER, query.order_id)
-        if query.order_id is not None
-        else (store.MESSAGES_OF_PRODUCER, query.producer_id)
-    )
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(sql, key)
-        attempts = await conn.fetch(store.ATTEMPTS_OF, [row["id"] for row in rows])
+        rows, attempts = await message_log.messages_of(
+            conn, order_id=query.order_id, producer_id=query.producer_id
+        )
     tries: dict[uuid.UUID, list[Attempt]] = {row["id"]: [] for row in rows}
     for attempt in attempts:
         tries[attempt["message_id"]].append(Attempt.model_validate(dict(attempt)))
@@ -177,11 +173,8 @@ class OptOuts(BaseModel):
 async def post_opt_out(request: web.Request, new: NewOptOut) -> web.Response:
     """Messages not sent yet pass over the channel too. Asking again answers the first one."""
     async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.OPT_OUT_INSERT, uuid.uuid4(), new.channel, new.address)
-        if row is not None:
-            return json_response(OptOut.model_validate(dict(row)), status=201)
-        row = await conn.fetchrow(store.OPT_OUT, new.channel, new.address)
-    return json_response(OptOut.model_validate(dict(row)))
+        row, new_one = await opt_outs.add(conn, new.channel, new.address)
+    return json_response(OptOut.model_validate(dict(row)), status=201 if new_one else 200)
 
 
 @routes.get("/v1/opt-outs")
@@ -195,7 +188,7 @@ async def post_opt_out(request: web.Request, new: NewOptOut) -> web.Response:
 async def get_opt_outs(request: web.Request, query: OptOutQuery) -> web.Response:
     address = query.phone or query.email.lower()
     async with request.app[DATABASE].acquire() as conn:
-        rows = await conn.fetch(store.OPT_OUTS_OF, address)
+        rows = await opt_outs.of_address(conn, address)
     return json_response(OptOuts(opt_outs=[OptOut.model_validate(dict(row)) for row in rows]))
 
 
@@ -210,7 +203,7 @@ async def get_opt_outs(request: web.Request, query: OptOutQuery) -> web.Response
 async def delete_opt_out(request: web.Request) -> web.Response:
     opt_out_id = uuid_in_path(request, "opt_out_id", OPT_OUT)
     async with request.app[DATABASE].acquire() as conn:
-        row = await conn.fetchrow(store.OPT_OUT_DELETE, opt_out_id)
+        row = await opt_outs.remove(conn, opt_out_id)
     if row is None:
         raise not_found(OPT_OUT, opt_out_id)
     return json_response(OptOut.model_validate(dict(row)))

@@ -16,7 +16,7 @@ from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
 from services.notifier.router import Router
 from services.notifier.sender import Sender
-from services.notifier.store import ROUTER_CHANNEL, lane_channel
+from services.notifier.store.wakeups import ROUTER_CHANNEL, lane_channel
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app

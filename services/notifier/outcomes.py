@@ -1,21 +1,17 @@
-"""What became of messages, written where the message log and the rest of the system see it:
-one row per attempt, and `notification.sent` / `notification.failed` through the outbox; and
-counted for `GET /metrics`.
+"""What became of messages, as the rest of the system hears it (`notification.sent` /
+`notification.failed`) and as `GET /metrics` counts it. Pure but for the counters.
 
-The counts move in the transaction that writes the rows: the rare commit that then fails counts
-an attempt the log does not keep (the lease brings the message back, and it is tried again).
-"""
+The counts move when the rows are written, in their transaction: the rare commit that then
+fails counts an attempt the log does not keep (the lease brings the message back)."""
 
 import uuid
 from collections import Counter as Tally
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import Protocol
 
-import asyncpg
 from prometheus_client import Counter
 
-from services.notifier import store
-from shared import outbox
+from services.notifier.store.attempts import Attempt
 from shared.events import Envelope, EventPayload, NotificationFailed, NotificationSent
 
 SERVICE = "notifier"
@@ -33,56 +29,52 @@ MESSAGES = Counter(
 )
 
 
-@dataclass(frozen=True)
-class Attempt:
-    message_id: uuid.UUID
-    channel: str
-    outcome: str  # accepted, temporary, unknown, permanent or opted_out
-    answer: str  # what the provider said, or why the channel was passed over
-    provider_id: str | None = None
+class Told(Protocol):
+    """What an event about a message names of it."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    correlation_id: str
+    hub: str
+    template: str
+    order_id: uuid.UUID | None
+    producer_id: uuid.UUID | None
 
 
-async def record_attempts(conn: asyncpg.Connection, attempts: Sequence[Attempt]) -> None:
-    if not attempts:
-        return
-    await conn.execute(
-        store.ATTEMPTS_INSERT,
-        [a.message_id for a in attempts],
-        [a.channel for a in attempts],
-        [a.outcome for a in attempts],
-        [a.answer for a in attempts],
-        [a.provider_id for a in attempts],
-    )
+def sent_event(message: Told, channel: str) -> Envelope:
+    return _event(message, NotificationSent, channel=channel)
+
+
+def failed_event(message: Told, channel: str | None, reason: str) -> Envelope:
+    return _event(message, NotificationFailed, channel=channel or "none", reason=reason)
+
+
+def count_attempts(attempts: Iterable[Attempt]) -> None:
     for (channel, outcome), count in Tally((a.channel, a.outcome) for a in attempts).items():
         ATTEMPTS.labels(SERVICE, channel, outcome).inc(count)
 
 
-async def announce_sent(
-    conn: asyncpg.Connection, messages: Sequence[asyncpg.Record], channel: str
-) -> None:
-    await outbox.add(conn, *(_event(m, NotificationSent, channel=channel) for m in messages))
-    MESSAGES.labels(SERVICE, channel, "sent").inc(len(messages))
+def count_ended(events: Iterable[Envelope]) -> None:
+    """Messages sent or failed for good, by the events that say so."""
+    ended = Tally(
+        (e.payload["channel"], "sent" if e.type == NotificationSent.type else "failed")
+        for e in events
+    )
+    for (channel, outcome), count in ended.items():
+        MESSAGES.labels(SERVICE, channel, outcome).inc(count)
 
 
-async def announce_failed(
-    conn: asyncpg.Connection, message: asyncpg.Record, channel: str | None, reason: str
-) -> None:
-    event = _event(message, NotificationFailed, channel=channel or "none", reason=reason)
-    await outbox.add(conn, event)
-    MESSAGES.labels(SERVICE, channel or "none", "failed").inc()
-
-
-def _event(message: asyncpg.Record, event: type[EventPayload], **fields) -> Envelope:
+def _event(message: Told, event: type[EventPayload], **fields) -> Envelope:
     payload = event(
-        message_id=message["id"],
-        template=message["template"],
-        order_id=message["order_id"],
-        producer_id=message["producer_id"],
+        message_id=message.id,
+        template=message.template,
+        order_id=message.order_id,
+        producer_id=message.producer_id,
         **fields,
     )
     return Envelope.wrap(
         payload,
-        hub=message["hub"],
-        correlation_id=message["correlation_id"],
-        causation_id=message["event_id"],
+        hub=message.hub,
+        correlation_id=message.correlation_id,
+        causation_id=message.event_id,
     )

@@ -13,20 +13,16 @@ the next one, which takes every result that came in meanwhile, in one transactio
 """
 
 import asyncio
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 
-from services.notifier import store
-from services.notifier.channels.base import Channel, Outcome, Outgoing, SendFailure
-from services.notifier.links import buyer_params
-from services.notifier.outcomes import Attempt, announce_failed, announce_sent, record_attempts
-from services.notifier.router import OPTED_OUT_ANSWER
-from services.notifier.templates import render
+from services.notifier.channels.base import Channel, Outcome, SendFailure
+from services.notifier.handlers import send
+from services.notifier.store import sends
+from services.notifier.store.sends import Claimed, Result
 from shared.backoff import RetryPolicy
-from shared.names import harmless
 from shared.worker import Doorbell
 
 log = structlog.get_logger(__name__)
@@ -39,16 +35,6 @@ DATABASE_AWAY = (
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,
 )
-
-
-@dataclass(frozen=True)
-class Result:
-    """One send's attempt, and what the message does next."""
-
-    message: asyncpg.Record
-    attempt: Attempt
-    then: str  # "sent", "retry", "fall_back" (to the router), "reroute" (opted out) or "give_up"
-    retry_at: datetime | None = None
 
 
 class Sender:
@@ -83,8 +69,7 @@ class Sender:
         free = self.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
-        async with self.pool.acquire() as conn:
-            claimed = await conn.fetch(store.CLAIM, self.channel.name, free, self.lease_seconds)
+        claimed = await sends.claim(self.pool, self.channel.name, free, self.lease_seconds)
         for message in claimed:
             task = asyncio.create_task(self._deliver(message))
             self._in_flight.add(task)
@@ -106,7 +91,7 @@ class Sender:
             await asyncio.gather(*pending, return_exceptions=True)
         await self.channel.close()
 
-    async def _deliver(self, message: asyncpg.Record) -> None:
+    async def _deliver(self, message: Claimed) -> None:
         """Send, and record the outcome; the send is logged with the others written with it."""
         lease_ends = asyncio.get_running_loop().time() + self.lease_seconds
         result = await self._send(message)
@@ -133,59 +118,19 @@ class Sender:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 2.0)
 
-    async def _send(self, message: asyncpg.Record) -> Result:
-        if message["opted_out"]:  # since it was routed here
-            return self._result(message, "opted_out", OPTED_OUT_ANSWER, then="reroute")
-        params = message["params"]
-        if message["order_id"] is not None:  # a buyer's
-            params = buyer_params(params, message["order_code"], self.site)
+    async def _send(self, message: Claimed) -> Result:
+        name = self.channel.name
+        prepared = send.outgoing(message, name, self.site)
+        if isinstance(prepared, Result):
+            return prepared
         try:
-            content = render(
-                message["template"], message["language"], message["recipient_name"], params
-            )
-        except (LookupError, TypeError, ValueError) as error:  # no retry can mend it
-            return self._result(message, "permanent", f"cannot be written: {error}", "give_up")
-        outgoing = Outgoing(
-            message_id=message["id"],
-            correlation_id=message["correlation_id"],
-            address=message["address"],
-            # As the message shows it: an email's To header cannot hold a line break.
-            recipient_name=harmless(message["recipient_name"]),
-            content=content,
-        )
-        try:
-            accepted = await self.channel.send(outgoing)
+            return send.accepted(message, name, await self.channel.send(prepared))
         except SendFailure as failure:
-            return self._failed(message, failure)
+            return send.failed(message, name, failure, self.retry, datetime.now(UTC))
         except Exception as error:  # a fault of ours in an adapter: keep the message, say so
-            log.exception("channel raised", **_about(message, self.channel.name))
-            return self._failed(message, SendFailure(Outcome.TEMPORARY, repr(error)))
-        return self._result(message, "accepted", accepted.answer, "sent", accepted.provider_id)
-
-    def _failed(self, message: asyncpg.Record, failure: SendFailure) -> Result:
-        outcome, answer = failure.outcome.value, failure.answer
-        if failure.outcome is Outcome.PERMANENT:
-            return self._result(message, outcome, answer, "fall_back")
-        now = datetime.now(UTC)
-        retry_at = self.retry.next_attempt(message["attempts"], message["routed_at"], now)
-        if retry_at is None:
-            reason = f"gave up after {message['attempts']} attempts: {answer}"
-            return self._result(message, outcome, reason, "give_up")
-        if failure.retry_after is not None:
-            retry_at = max(retry_at, now + timedelta(seconds=failure.retry_after))
-        return self._result(message, outcome, answer, "retry", retry_at=retry_at)
-
-    def _result(
-        self,
-        message: asyncpg.Record,
-        outcome: str,
-        answer: str,
-        then: str,
-        provider_id: str | None = None,
-        retry_at: datetime | None = None,
-    ) -> Result:
-        attempt = Attempt(message["id"], self.channel.name, outcome, answer, provider_id)
-        return Result(message, attempt, then, retry_at)
+            log.exception("channel raised", **_about(message, name))
+            failure = SendFailure(Outcome.TEMPORARY, repr(error))
+            return send.failed(message, name, failure, self.retry, datetime.now(UTC))
 
     async def _record(self, result: Result) -> None:
         """Written with whatever other results come in while the write before is under way."""
@@ -210,50 +155,16 @@ class Sender:
                         written.set_result(None)
 
     async def _write(self, results: list[Result]) -> None:
-        """Every result's attempt row and message update in one transaction. An update applies
-        only while the claim is still the message's (`attempts` unchanged): a claim whose lease
-        ran out and was taken again writes its attempt and changes nothing else."""
-        channel = self.channel.name
-        sent = [r for r in results if r.then == "sent"]
-        async with self.pool.acquire() as conn, conn.transaction():
-            await record_attempts(conn, [r.attempt for r in results])
-            if sent:
-                ours = {
-                    row["id"]
-                    for row in await conn.fetch(
-                        store.SENT,
-                        [r.message["id"] for r in sent],
-                        [r.message["attempts"] for r in sent],
-                        [r.attempt.provider_id for r in sent],
-                    )
-                }
-                await announce_sent(
-                    conn, [r.message for r in sent if r.message["id"] in ours], channel
-                )
-            for result in results:
-                await self._write_other(conn, result)
-            if any(r.then in ("fall_back", "reroute") for r in results):
-                await conn.execute(store.RING_ROUTER)
+        """Every result's attempt row and message update in one transaction (`store.sends`)."""
+        await sends.write_results(self.pool, self.channel.name, results)
         _log(results)
 
-    async def _write_other(self, conn: asyncpg.Connection, result: Result) -> None:
-        message, answer = result.message, result.attempt.answer
-        key = (message["id"], message["attempts"], answer)
-        if result.then == "retry":
-            await conn.fetchval(store.RETRY_AT, *key, result.retry_at)
-        elif result.then == "fall_back":
-            await conn.fetchval(store.FALL_BACK, *key)
-        elif result.then == "reroute":
-            await conn.fetchval(store.REROUTE, *key)
-        elif result.then == "give_up" and await conn.fetchval(store.GAVE_UP, *key):
-            await announce_failed(conn, message, self.channel.name, answer)
 
-
-def _about(message: asyncpg.Record, channel: str) -> dict[str, str]:
+def _about(message: Claimed, channel: str) -> dict[str, str]:
     """What a log line about one message names."""
     return {
-        "correlation_id": message["correlation_id"],
-        "message_id": str(message["id"]),
+        "correlation_id": message.correlation_id,
+        "message_id": str(message.id),
         "channel": channel,
     }
 
@@ -270,7 +181,7 @@ def _log(results: list[Result]) -> None:
             count=len(sent),
             message_ids=[str(r.attempt.message_id) for r in sent],
             provider_ids=[r.attempt.provider_id for r in sent],
-            correlation_ids=sorted({r.message["correlation_id"] for r in sent}),
+            correlation_ids=sorted({r.message.correlation_id for r in sent}),
         )
     for result in results:
         attempt = result.attempt

@@ -3,12 +3,14 @@ Postgres ended) is kept and written when it can, within the claim's lease: a mes
 provider took is not sent again for want of its record."""
 
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
-from services.notifier.outcomes import Attempt
-from services.notifier.sender import Result, Sender
+from services.notifier.sender import Sender
+from services.notifier.store.attempts import Attempt
+from services.notifier.store.sends import Claimed, Result
 from shared.backoff import RetryPolicy
 
 
@@ -32,8 +34,28 @@ def sender(lease_seconds: float) -> Sender:
     )
 
 
-def accepted(message: dict) -> Result:
-    attempt = Attempt(message["id"], "whatsapp", "accepted", "accepted", "wamid.1")
+def claimed() -> Claimed:
+    return Claimed(
+        id=uuid.uuid4(),
+        event_id=uuid.uuid4(),
+        correlation_id="c",
+        hub="kalteng",
+        template="order_allocated",
+        params={},
+        attempts=1,
+        language="id",
+        address="+6281234567890",
+        routed_at=datetime.now(UTC),
+        order_id=None,
+        producer_id=None,
+        recipient_name="Siti",
+        order_code=None,
+        opted_out=False,
+    )
+
+
+def accepted(message: Claimed) -> Result:
+    attempt = Attempt(message.id, "whatsapp", "accepted", "accepted", "wamid.1")
     return Result(message, attempt, "sent")
 
 
@@ -49,34 +71,34 @@ def accepted(message: dict) -> Result:
     ids=["refused", "closed", "ended session"],
 )
 async def test_an_outcome_the_database_could_not_take_is_written_when_it_can(failure):
-    message = {"id": uuid.uuid4(), "correlation_id": "c", "attempts": 1}
+    message = claimed()
     sending = sender(lease_seconds=30)
     sends, writes = [], []
 
-    async def send(claimed: dict) -> Result:
-        sends.append(claimed["id"])
-        return accepted(claimed)
+    async def send(message: Claimed) -> Result:
+        sends.append(message.id)
+        return accepted(message)
 
     async def write(results: list[Result]) -> None:
-        writes.append([r.message["id"] for r in results])
+        writes.append([r.message.id for r in results])
         if len(writes) <= 2:
             raise failure
 
     sending._send, sending._write = send, write
     await sending._deliver(message)
 
-    assert sends == [message["id"]], "sent once"
-    assert writes == [[message["id"]]] * 3, "written on the third try"
+    assert sends == [message.id], "sent once"
+    assert writes == [[message.id]] * 3, "written on the third try"
 
 
 async def test_an_outcome_is_given_up_before_the_lease_runs_out():
     """Past the lease another claim may send the message: the write stops trying before."""
-    message = {"id": uuid.uuid4(), "correlation_id": "c", "attempts": 1}
+    message = claimed()
     sending = sender(lease_seconds=1.5)
     writes = []
 
-    async def send(claimed: dict) -> Result:
-        return accepted(claimed)
+    async def send(message: Claimed) -> Result:
+        return accepted(message)
 
     async def write(results: list[Result]) -> None:
         writes.append(len(results))

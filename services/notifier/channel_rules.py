@@ -1,4 +1,5 @@
-"""Which channel a message goes by: pure rules, no I/O.
+"""Which channel a message goes by: the rules alone, pure, no I/O. (`handlers/route.py` applies
+them to one message; `router.py` is the background worker that feeds it the messages waiting.)
 
 A person's own preference comes first, then WhatsApp, SMS and email, as most people here live on
 WhatsApp, some only have SMS, and agencies and banks read email. A channel is passed over when

@@ -4,7 +4,7 @@ opted out of, one that failed for good, or one without a provider."""
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifier.routing import CHANNELS, Reachable, address_on, choose
+from services.notifier.channel_rules import CHANNELS, Reachable, address_on, choose
 
 ALL = frozenset(CHANNELS)
 NONE: frozenset[str] = frozenset()
