@@ -30,8 +30,9 @@ from shared.db import migrate, service_migrations
 from shared.events import Envelope, SupplyReceived
 from shared.logging import configure_logging
 from shared.topology import EXCHANGE
+from tests.support.stack import free_port
+from tools.local_services import ServiceProcess
 from tools.sandbox import sandbox
-from tools.stack import ServiceProcess, free_port
 
 IDLE_SECONDS = 5.0
 

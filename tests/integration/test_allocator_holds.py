@@ -16,8 +16,8 @@ from shared.db import create_pool
 from shared.events import Envelope
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, fulfilled, order_id, placed, supply
+from tests.support.provider_stubs import WhatsAppCloudStub
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
-from tools.provider_stubs import WhatsAppCloudStub
 
 BUYER = {"name": "Puskesmas Pahandut", "type": "health_facility", "region": "Palangka Raya"}
 
