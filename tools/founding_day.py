@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 
 import aiohttp
 
-from services.allocator.allocation import allocate
-from services.allocator.domain import Claim, Lot, Policy, total_by_lot, total_by_order
+from services.allocator.rules.allocation import allocate
+from services.allocator.rules.domain import Claim, Lot, Policy, total_by_lot, total_by_order
 from shared.events import CLASS_OF_BUYER_TYPE
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.local_services import service_url

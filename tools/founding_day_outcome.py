@@ -10,7 +10,7 @@ The old default is strict class order with no reserve and no cap, as before issu
 import argparse
 from dataclasses import dataclass
 
-from services.allocator.domain import ClassShare, Policy
+from services.allocator.rules.domain import ClassShare, Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from tools.founding_day import Scenario, founding_day, in_queue_order
 

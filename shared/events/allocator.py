@@ -1,7 +1,7 @@
 """What the allocator publishes: where orders stand, what they were given and why, and each
 day's summary.
 
-Every grant of units names the `rule` that made it (see `services/allocator/domain.py`):
+Every grant of units names the `rule` that made it (see `services/allocator/rules/domain.py`):
 `fifo`, `fair_share`, `lottery`, each optionally prefixed `reserve:` when the units came from
 a class's reserved share.
 """

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.allocator.allocation import reserve
-from services.allocator.domain import Lot, Policy
+from services.allocator.rules.allocation import reserve
+from services.allocator.rules.domain import Lot, Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
 from tests.support.allocator_invariants import units_given_once

@@ -7,8 +7,8 @@ import aiohttp
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 
-from services.allocator.allocation import draw
-from services.allocator.domain import Claim
+from services.allocator.rules.allocation import draw
+from services.allocator.rules.domain import Claim
 from tests.support.bus import EventTap, publish_event
 from tests.support.events import SKU, order_id, placed, supply
 from tools.client import ApiError, HubClient, new_hub_code, wait_until

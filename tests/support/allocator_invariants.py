@@ -11,7 +11,7 @@ from datetime import date
 
 import asyncpg
 
-from services.allocator.domain import Policy
+from services.allocator.rules.domain import Policy
 from shared.events import Envelope
 
 # The cap of a product that never had a policy set (version 0: the default).

@@ -134,7 +134,7 @@ async def wait_until_handled(
     The inbox can be complete while a second copy is still in a process's hands; each batch's
     log line counts the copies it answered, so the logs say when none is left.
     """
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a guard for a sign that never comes, not a limit
     while True:
         recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
         if recorded == len(work.distinct_ids):

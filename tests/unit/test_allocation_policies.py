@@ -7,8 +7,8 @@ who gets what, from which lot, and why. The rules hold for any product; the exam
 
 import uuid
 
-from services.allocator.allocation import allocate, draw
-from services.allocator.domain import (
+from services.allocator.rules.allocation import allocate, draw
+from services.allocator.rules.domain import (
     Allocation,
     Claim,
     ClassShare,

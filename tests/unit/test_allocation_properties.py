@@ -1,4 +1,4 @@
-"""Properties of the allocation core (`services/allocator/allocation.py`) over random fills.
+"""Properties of the allocation core (`services/allocator/rules/allocation.py`) over random fills.
 
 Each test draws whole fills at random: one to four lots from three tailors, a queue spread over
 one to four classes (sometimes one the policy does not name), buyers drawn from a small pool so
@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from services.allocator.allocation import allocate, draw, reserve
-from services.allocator.domain import (
+from services.allocator.rules.allocation import allocate, draw, reserve
+from services.allocator.rules.domain import (
     MODES,
     Claim,
     ClassShare,

@@ -1,7 +1,7 @@
 """The founding day per buyer type, played through the pure allocation: the figures issue 18
 reported under the old default, and what the default changes."""
 
-from services.allocator.domain import Policy
+from services.allocator.rules.domain import Policy
 from tools.founding_day import founding_day, in_queue_order
 from tools.founding_day_outcome import STRICT_CLASS_ORDER, by_buyer_type, table
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from services.allocator.domain import Policy
+from services.allocator.rules.domain import Policy
 from services.allocator.rules.estimates import estimated_date, place_in_queue
 from services.allocator.rules.outlook import Outlook, places_of_new
 from shared.events import Buyer, OrderPlaced

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from services.allocator.allocation import allocate
-from services.allocator.domain import Allocation, Claim, Fill, Policy, total_by_order
+from services.allocator.rules.allocation import allocate
+from services.allocator.rules.domain import Allocation, Claim, Fill, Policy, total_by_order
 from services.allocator.store import FillRecord, Work
 from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
 

@@ -24,8 +24,9 @@ PRODUCT = {"hub": HubCode, "sku": Sku}  # the path parameters of PRODUCT_PATH
 
 
 class Draw(BaseModel):
-    """A lottery's result can be checked by anyone: `services.allocator.allocation.draw` over each
-    class's entrants (in queue order) with this seed gives the order in which they were served.
+    """A lottery's result can be checked by anyone: `services.allocator.rules.allocation.draw`
+    over each class's entrants (in queue order) with this seed gives the order in which they were
+    served.
     """
 
     id: int

@@ -5,7 +5,7 @@ import math
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from services.allocator.domain import Policy
+from services.allocator.rules.domain import Policy
 
 SUPPLY_WINDOW_DAYS = 7
 

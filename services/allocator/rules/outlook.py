@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.allocator.domain import Policy
 from services.allocator.rules import estimates
+from services.allocator.rules.domain import Policy
 from shared.events import OrderPlaced
 
 Counts = tuple[int, int]  # (orders, units)

@@ -8,7 +8,7 @@ next fill only: units already allocated stay where they are.
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from services.allocator.domain import (
+from services.allocator.rules.domain import (
     DEFAULT_CLASSES,
     DEFAULT_DAILY_CAP,
     DEFAULT_HOLD_SECONDS,

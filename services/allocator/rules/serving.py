@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from services.allocator.domain import Claim, Mode, Skip
+from services.allocator.rules.domain import Claim, Mode, Skip
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from services.allocator.domain import Allocation, Claim, Fill, Lot, Policy
+from services.allocator.rules.domain import Allocation, Claim, Fill, Lot, Policy
 from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
 from services.allocator.rules.policies import PolicyRules
 from services.allocator.store.days import Waiting

@@ -2,7 +2,7 @@
 
 import asyncpg
 
-from services.allocator.domain import total_by_lot, total_by_order
+from services.allocator.rules.domain import total_by_lot, total_by_order
 from services.allocator.store import FillRecord, allocations, queue
 
 

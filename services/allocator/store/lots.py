@@ -2,7 +2,7 @@
 
 import asyncpg
 
-from services.allocator.domain import Lot
+from services.allocator.rules.domain import Lot
 
 LOTS_INSERT = """
 INSERT INTO lots (delivery_id, hub, sku, producer_id, accepted, received_at)

@@ -2,7 +2,7 @@
 
 import asyncpg
 
-from services.allocator.domain import ClassShare, Policy
+from services.allocator.rules.domain import ClassShare, Policy
 from services.allocator.rules.policies import ActivePolicy, ClassRule, PolicyRules
 
 ACTIVE_POLICY = """

@@ -3,7 +3,7 @@ totals per class that the queue's triggers keep, and early cancellations."""
 
 import asyncpg
 
-from services.allocator.domain import Claim
+from services.allocator.rules.domain import Claim
 
 # Everything a product's outlook needs, in one round trip: the hub's zone and day, the units
 # accepted over the last week and since the day began there, and the waiting totals per class.

@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import asyncpg
 
-from services.allocator.domain import Allocation, Claim, Policy, total_by_lot, total_by_order
 from services.allocator.rules.days import today, zone_named
+from services.allocator.rules.domain import Allocation, Claim, Policy, total_by_lot, total_by_order
 from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
 from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import (

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from services.allocator.domain import Allocation, Claim, Lot, Policy
 from services.allocator.rules.days import DEFAULT_TIMEZONE
+from services.allocator.rules.domain import Allocation, Claim, Lot, Policy
 from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
 from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import ExpiredHold, FillRecord, FillStart, Product

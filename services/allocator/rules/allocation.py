@@ -28,7 +28,7 @@ the orders behind it.
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
-from services.allocator.domain import Allocation, Claim, Fill, Lot, Mode, Policy
+from services.allocator.rules.domain import Allocation, Claim, Fill, Lot, Mode, Policy
 from services.allocator.rules.serving import Budget, ClassServing, Grant
 
 
