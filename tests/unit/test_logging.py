@@ -2,6 +2,8 @@
 
 import json
 import logging
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 import structlog
@@ -93,3 +95,20 @@ def test_no_line_carries_a_credential_whoever_wrote_it(restore_logging, capsys):
     for secret in ("op-token-1", "op-token-2", "session=abc", "secretpart", "abcdef"):
         assert secret not in out
     assert out.count("[redacted]") >= 5
+
+
+def test_a_line_names_its_logger_and_writes_ids_times_and_keys_that_are_not_text(
+    restore_logging, capsys
+):
+    configure_logging("svc", "json")
+    order_id = uuid.uuid4()
+
+    structlog.get_logger("services.orders").info(
+        "counted", order_id=order_id, at=datetime(2026, 12, 5, tzinfo=UTC), by_id={order_id: 2}
+    )
+
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["logger"] == "services.orders"
+    assert line["order_id"] == str(order_id)
+    assert line["at"].startswith("2026-12-05T00:00:00")
+    assert line["by_id"] == {str(order_id): 2}
