@@ -75,6 +75,10 @@ def tell_producer(
     )
 
 
+# What adds up when a batch's units of a producer are told of in one message.
+SUMS = ("quantity", "earned_rupiah")
+
+
 def tell_producer_of_units(
     uow: AbstractUnitOfWork,
     event: Envelope,
@@ -91,10 +95,6 @@ def tell_producer_of_units(
         event, producer_key(producer_id), template, params, producer_id=producer_id
     )
     uow.messages.add_up(message, sums=tuple(p for p in SUMS if p in params), over=(sku, day))
-
-
-# What adds up when a producer's units are told of in one message.
-SUMS = ("quantity", "earned_rupiah")
 
 
 def units_returned(
