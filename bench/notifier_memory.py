@@ -9,7 +9,8 @@ The notifier runs as a process (only WhatsApp configured, pointed at a local stu
 (`--frames`, 0 for off: with 25 frames the service is ten times slower and tracemalloc's own
 tables grow its RSS) and dumps the process's state whenever it gets SIGUSR1, then runs the
 service's own `__main__` untouched. Each round publishes M order.placed and their
-order.allocated (two messages each, the buyer's and the producer's), waits until the stub took
+order.allocated (the buyer's message each, and the producer's units sold, a message a consumed
+batch), waits until the stub took
 every message and the notifier has nothing left (no pending message, an empty outbox), then
 dumps: RSS; malloc's bytes in use and free in its arenas (glibc `mallinfo2`: native memory
 tracemalloc does not see, and free memory it keeps); pymalloc's blocks; gc-tracked objects by
@@ -42,6 +43,7 @@ from bench.notifier_send import (
     allocation,
     buyers,
     envelope,
+    everyone_told,
     notifier_env,
     publish_events,
     until,
@@ -194,13 +196,14 @@ async def run(args: argparse.Namespace) -> list[dict]:
                     chunk = orders[start : start + args.chunk]
                     await publish_events(broker, [allocation(order) for order in chunk])
                     await asyncio.sleep(len(chunk) / args.rate)
-                await until(lambda: len(stub.deliveries) >= 2 * args.allocations, 900, "all sent")
+                await until(lambda: everyone_told(stub, 0, args.allocations), 900, "all sent")
+                sent = len(stub.deliveries)
                 stub.deliveries.clear()  # the stub's own record is this process's memory
                 await quiet(box.database_url)
                 await asyncio.sleep(args.settle)
                 taken.append(await snapshot(service, work, round_ + 2))
                 print(
-                    f"round {round_ + 1}: {2 * args.allocations} messages in "
+                    f"round {round_ + 1}: {sent} messages in "
                     f"{time.monotonic() - started:.0f} s, RSS {taken[-1]['rss_mb']:.1f} MB",
                     flush=True,
                 )
@@ -212,16 +215,16 @@ async def run(args: argparse.Namespace) -> list[dict]:
     return taken
 
 
-def report(taken: list[dict], messages_per_round: int, top: int, frames: int) -> str:
+def report(taken: list[dict], allocations_per_round: int, top: int, frames: int) -> str:
     lines = [
-        "round  messages   RSS MB  trimmed  malloc in use/free MB  pymalloc blocks  objects  "
+        "round  allocs     RSS MB  trimmed  malloc in use/free MB  pymalloc blocks  objects  "
         "traced MB"
     ]
     for n, t in enumerate(taken):
         trimmed = t.get("trimmed_rss_mb")
         traced = t["snapshot"] and sum(s.size for s in t["snapshot"].statistics("filename"))
         lines.append(
-            f"{n:>5}  {n * messages_per_round:>8}  {t['rss_mb']:>7.1f}  "
+            f"{n:>5}  {n * allocations_per_round:>8}  {t['rss_mb']:>7.1f}  "
             + (f"{trimmed:>7.1f}  " if trimmed else "      -  ")
             + f"{t['malloc']['in_use'] / 2**20:>10.1f} / {t['malloc']['free'] / 2**20:<8.1f}  "
             f"{t['blocks']:>15}  {sum(t['types'].values()):>7}  "
@@ -264,4 +267,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     configure_logging("bench", "console", "WARNING")
     snapshots = asyncio.run(run(args))
-    print(report(snapshots, 2 * args.allocations, args.top, args.frames))
+    print(report(snapshots, args.allocations, args.top, args.frames))

@@ -61,6 +61,7 @@ async def test_founding_day(
 
     await assert_lots_never_overgiven(client, box, outcome, scenario)
     await assert_everyone_told(client, Providers(whatsapp, sms, mailbox), outcome, scenario)
+    await assert_producers_told_every_unit_sold_once(client, box, outcome)
 
 
 def assert_the_default_policy_shared_the_day(scenario: Scenario, orders: list[dict]) -> None:
@@ -163,6 +164,32 @@ class Providers:
         others = {"whatsapp": self.whatsapp, "sms": self.sms}
         others.pop(message["channel"], None)
         assert not any(stub.count(message["id"]) for stub in others.values())
+
+
+async def assert_producers_told_every_unit_sold_once(
+    client: HubClient, box: Sandbox, outcome: Outcome
+) -> None:
+    """The units_sold messages a producer was sent (a batch's sales of their units are one
+    message) add up to what their delivery sold: no unit untold, none told twice."""
+    conn = await asyncpg.connect(box.database_url)
+    try:
+        rows = await conn.fetch(
+            """
+            SELECT producer_id, sum((params->>'quantity')::int) AS told
+            FROM notifier.messages
+            WHERE hub = $1 AND template = 'units_sold' AND status = 'sent'
+            GROUP BY producer_id
+            """,
+            outcome.hub,
+        )
+    finally:
+        await conn.close()
+    told = {str(row["producer_id"]): row["told"] for row in rows}
+    sold = {
+        producer["id"]: (await client.delivery(delivery["id"]))["sold"]
+        for producer, delivery in zip(outcome.producers, outcome.deliveries, strict=True)
+    }
+    assert told == {producer: units for producer, units in sold.items() if units}
 
 
 def expected_channel(plan: ProducerPlan | BuyerPlan, on_whatsapp: bool) -> str:

@@ -13,7 +13,11 @@ Messages owed, worked out from what the services did (not from the notifier's ow
 - each order the allocator queued, unless it served it in full at once: `order_received` to
   its buyer;
 - each fill of an order (one order.allocated per order, rule and fill): `order_allocated` or
-  `order_partly_allocated` to its buyer, and `units_sold` to each producer whose units went.
+  `order_partly_allocated` to its buyer;
+- each unit allocated from a producer's lots: told once in a `units_sold` message to the
+  producer. The notifier adds up a batch's sales of one producer in one message, so how many
+  messages depends on the batches: for these the books count units, not messages (the quantity
+  of every such message recorded, and of those a provider took, against the units allocated).
 Any other message (a day's summary, should the hub's day end during a test) is owed as recorded.
 """
 
@@ -34,6 +38,7 @@ from tests.support.mailbox import Mailbox
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
+UNITS_SOLD = "units_sold"
 PURPOSES = {
     "order_allocated": "allocated",
     "order_partly_allocated": "allocated",
@@ -48,8 +53,7 @@ UNION ALL
 SELECT 'buyer:' || order_id, 'allocated', count(DISTINCT (allocated_at, rule))
 FROM allocator.allocations WHERE hub = $1 GROUP BY order_id
 UNION ALL
-SELECT 'producer:' || l.producer_id, 'units_sold',
-       count(DISTINCT (a.order_id, a.rule, a.allocated_at))
+SELECT 'producer:' || l.producer_id, 'units_sold', sum(a.quantity)
 FROM allocator.allocations a JOIN allocator.lots l USING (delivery_id)
 WHERE a.hub = $1 GROUP BY l.producer_id
 UNION ALL
@@ -90,15 +94,18 @@ class Ledger:
     orders_sent: int = 0
     orders_201: int = 0
     deliveries_201: int = 0
-    owed: int = 0
+    owed: int = 0  # messages, units_sold as recorded
     sent: int = 0
-    lost: int = 0
+    lost: int = 0  # messages owed and not sent, units_sold apart
+    units_owed: int = 0  # units allocated from producers' lots, to be told in units_sold
+    units_told: int = 0  # units in units_sold messages a provider took
+    units_lost: int = 0  # units owed and in no units_sold message a provider took
     duplicated: int = 0
     drain_seconds: float | None = None  # None: not drained by the deadline
     waiting_for: list[str] = field(default_factory=list)  # why it is not settled yet
     dead_lettered: dict[str, int] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)  # message ids taken more than once
-    surplus: int = 0  # messages recorded beyond those owed
+    surplus: int = 0  # messages recorded beyond those owed (units_sold: units beyond)
     note: str = ""
 
     @property
@@ -111,6 +118,7 @@ class Ledger:
             f"{self.fault:<42} orders {self.orders_201:>3}/{self.orders_sent:<3} "
             f"deliveries {self.deliveries_201:>2}  messages owed {self.owed:>4} "
             f"sent {self.sent:>4} lost {self.lost:>2} duplicated {self.duplicated:>2}  "
+            f"units sold {self.units_owed:>4} told {self.units_told:>4}  "
             f"drained in {drain}" + (f"  ({self.note})" if self.note else "")
         )
 
@@ -175,30 +183,43 @@ async def account(
         await conn.close()
 
     taken = providers.counts([str(m["id"]) for m in messages])
+    # What is recorded and what reached a provider, per recipient and purpose: messages, or for
+    # units_sold the units they tell of.
     rows: dict[tuple, int] = defaultdict(int)
     reached: dict[tuple, int] = defaultdict(int)
-    pending = 0
+    units_sold_messages = pending = 0
     for message in messages:
         key = (message["recipient_key"], PURPOSES.get(message["template"], message["template"]))
-        rows[key] += 1
+        told = message["units"] if key[1] == UNITS_SOLD else 1
+        units_sold_messages += key[1] == UNITS_SOLD
+        rows[key] += told
         times = taken[str(message["id"])]
-        reached[key] += times >= 1
+        reached[key] += told if times >= 1 else 0
         pending += message["status"] == "pending"
         if times > 1:
             ledger.duplicates.append(str(message["id"]))
         if message["status"] == "sent" and times == 0:
             waiting.append(f"message {message['id']} recorded sent, taken by no provider")
     for key, count in rows.items():
-        owed.setdefault(key, count)  # a purpose the books cannot work out is owed as recorded
-    ledger.owed = sum(owed.values())
+        # A purpose the books cannot work out is owed as recorded; units sold that no lot gave
+        # are owed nothing.
+        owed.setdefault(key, 0 if key[1] == UNITS_SOLD else count)
+    lost = {key: max(count - reached[key], 0) for key, count in owed.items()}
+    in_units = [key for key in owed if key[1] == UNITS_SOLD]
+    ledger.units_owed = sum(owed[key] for key in in_units)
+    ledger.units_told = sum(reached[key] for key in in_units)
+    ledger.units_lost = sum(lost.pop(key) for key in in_units)
+    ledger.owed = sum(owed.values()) - ledger.units_owed + units_sold_messages
     ledger.sent = sum(1 for times in taken.values() if times >= 1)
-    ledger.lost = sum(max(count - reached[key], 0) for key, count in owed.items())
+    ledger.lost = sum(lost.values())
     ledger.surplus = sum(max(count - owed[key], 0) for key, count in rows.items())
     ledger.duplicated = sum(max(times - 1, 0) for times in taken.values()) + ledger.surplus
     if pending:
         waiting.append(f"{pending} messages pending")
     if ledger.lost:
         waiting.append(f"{ledger.lost} messages owed and not sent")
+    if ledger.units_lost:
+        waiting.append(f"{ledger.units_lost} units sold not yet told to their producers")
 
     try:
         depths = await queue_depths(amqp_url)
@@ -238,6 +259,8 @@ async def check(database_url: str, stream: Stream, ledger: Ledger) -> None:
     """What must hold after any fault, once the backlog drained (see the module's doc)."""
     assert ledger.settled, f"{ledger.fault}: not drained in time: {ledger.waiting_for}"
     assert ledger.lost == 0, f"{ledger.fault}: {ledger.lost} messages lost"
+    assert ledger.units_lost == 0, f"{ledger.fault}: {ledger.units_lost} units sold never told"
+    assert ledger.units_told == ledger.units_owed, (ledger.units_told, ledger.units_owed)
     assert ledger.surplus == 0, f"{ledger.fault}: {ledger.surplus} messages beyond those owed"
     assert not ledger.dead_lettered, f"{ledger.fault}: dead-lettered {ledger.dead_lettered}"
     conn = await asyncpg.connect(database_url)
@@ -307,7 +330,8 @@ FROM allocator.queue WHERE hub = $1
 DELIVERIES_OF_HUB = "SELECT id, producer_id, accepted, sold FROM intake.deliveries WHERE hub = $1"
 LOTS_OF_HUB = "SELECT delivery_id, accepted, allocated FROM allocator.lots WHERE hub = $1"
 MESSAGES_OF_HUB = """
-SELECT id, recipient_key, template, status, channel FROM notifier.messages WHERE hub = $1
+SELECT id, recipient_key, template, status, channel, (params->>'quantity')::int AS units
+FROM notifier.messages WHERE hub = $1
 """
 
 

@@ -11,7 +11,7 @@ import uuid
 from services.notifier.dates import estimate_in_words, estimate_moved, in_both, time_in_words
 from services.notifier.handlers.producers import (
     day_in,
-    tell_producer,
+    tell_producer_of_units,
     units_by_producer,
     units_returned,
 )
@@ -52,7 +52,8 @@ async def on_order_allocated(
     uow: AbstractUnitOfWork, event: Envelope, given: OrderAllocated
 ) -> None:
     """The buyer hears what they got, where and until when to collect it; each producer whose
-    units went hears that they sold, and what they earned."""
+    units went hears that they sold, and what they earned (with the rest of the batch's sales
+    of their units that day)."""
     place = await uow.places.get(event.hub, given.sku)
     product, hub = place.product, place.hub
     hold_until = (
@@ -78,11 +79,13 @@ async def on_order_allocated(
         earned = quantity * price
         counts = DayCounts(sold=quantity, earned=earned)
         uow.producer_days.add(event.hub, given.sku, day, producer_id, counts)
-        tell_producer(
+        tell_producer_of_units(
             uow,
             event,
             producer_id,
             "units_sold",
+            day,
+            given.sku,
             product=product.name,
             quantity=quantity,
             unit_price_rupiah=price,
@@ -103,12 +106,15 @@ async def on_order_expired(uow: AbstractUnitOfWork, event: Envelope, expiry: Ord
         quantity=expiry.quantity,
         **in_both("hold_until", time_in_words(expiry.hold_until, place.hub.timezone)),
     )
+    day = day_in(place.hub, event.occurred_at)
     for producer_id, quantity in units_returned(uow, event, expiry, place).items():
-        tell_producer(
+        tell_producer_of_units(
             uow,
             event,
             producer_id,
             "units_returned",
+            day,
+            expiry.sku,
             product=place.product.name,
             quantity=quantity,
         )

@@ -75,6 +75,28 @@ def tell_producer(
     )
 
 
+# What adds up when a batch's units of a producer are told of in one message.
+SUMS = ("quantity", "earned_rupiah")
+
+
+def tell_producer_of_units(
+    uow: AbstractUnitOfWork,
+    event: Envelope,
+    producer_id: uuid.UUID,
+    template: str,
+    day: date,
+    sku: str,
+    **params,
+) -> None:
+    """Units of one product sold or back in stock: a producer hears of a batch's units of one
+    day as one message, its `quantity` (and `earned_rupiah`) the batch's totals, rather than a
+    message per order (50 buyers of a tailor's 50 masks are not 50 messages)."""
+    message = Message.about(
+        event, producer_key(producer_id), template, params, producer_id=producer_id
+    )
+    uow.messages.add_up(message, sums=tuple(p for p in SUMS if p in params), over=(sku, day))
+
+
 def units_returned(
     uow: AbstractUnitOfWork,
     event: Envelope,

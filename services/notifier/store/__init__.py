@@ -33,6 +33,7 @@ class RecipientsRepository(Protocol):
 
 class MessagesRepository(Protocol):
     def add(self, message: Message) -> None: ...
+    def add_up(self, message: Message, sums: tuple[str, ...], over: tuple = ()) -> None: ...
 
 
 class ProducerDaysRepository(Protocol):

@@ -2,7 +2,8 @@
 batch's transaction; the router and the senders take them after it commits."""
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -55,18 +56,63 @@ class Message:
         return (self.event_id, self.recipient_key, self.template)
 
 
+class HeldMessages:
+    """A unit of work's messages before they are written: the first of each key, and those that
+    add up (what one batch sold of one producer's units) as one message.
+
+    A message that adds up with others keeps the id, key and correlation id of the first one
+    held, and carries the totals of all. Exactly once still holds: its events are recorded in
+    the inbox in the transaction that writes it, so each of them is handled once, in this batch
+    or never; a redelivered one is skipped by the inbox and adds to nothing. Its unique key
+    (first event, recipient, template) is the backstop for the first event only: the others'
+    redeliveries rely on the inbox alone, which keeps every event id."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple, Message] = {}
+        self._totals: dict[tuple, Message] = {}
+        self._counted: set[tuple] = set()
+
+    def add(self, message: Message) -> None:
+        self._first.setdefault(message.key, message)
+
+    def add_up(self, message: Message, sums: tuple[str, ...], over: tuple = ()) -> None:
+        """Hold `message`, or add its `sums` params to those of the one held for the same person
+        and template, `over` (what the params do not say, as the day) and other params."""
+        if message.key in self._counted:
+            return
+        self._counted.add(message.key)
+        same = sorted((name, value) for name, value in message.params.items() if name not in sums)
+        group = (message.hub, message.recipient_key, message.template, over, *same)
+        held = self._totals.get(group)
+        if held is None:  # a copy of the params, ours to add to
+            self._totals[group] = replace(message, params=dict(message.params))
+            return
+        for name in sums:
+            held.params[name] += message.params[name]
+
+    def __iter__(self) -> Iterator[Message]:
+        yield from self._first.values()
+        yield from self._totals.values()
+
+    def __len__(self) -> int:
+        return len(self._first) + len(self._totals)
+
+
 class Messages:
-    """A batch's messages, the first of each key."""
+    """A batch's messages (`HeldMessages`), written in one statement."""
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
-        self._held: dict[tuple, Message] = {}
+        self._held = HeldMessages()
 
     def add(self, message: Message) -> None:
-        self._held.setdefault(message.key, message)
+        self._held.add(message)
+
+    def add_up(self, message: Message, sums: tuple[str, ...], over: tuple = ()) -> None:
+        self._held.add_up(message, sums, over)
 
     async def flush(self) -> None:
-        held, self._held = list(self._held.values()), {}
+        held, self._held = self._held, HeldMessages()
         if held:
             rows = [
                 (

@@ -6,7 +6,7 @@ from datetime import date
 from services.notifier.consumers import USE_CASES
 from services.notifier.dates import DEFAULT_TIMEZONE
 from services.notifier.store.attempts import Attempt
-from services.notifier.store.messages import Message
+from services.notifier.store.messages import HeldMessages, Message
 from services.notifier.store.places import Hub, Place, Product
 from services.notifier.store.producer_days import DayCounts, ProducerDay
 from services.notifier.store.recipients import Recipient
@@ -36,14 +36,12 @@ class FakeRecipients(dict[str, Recipient]):
         self[recipient.key] = recipient
 
 
-class FakeMessages(dict[tuple, Message]):
-    """The first message of each (event, recipient, template), as the table keeps them."""
-
-    def add(self, message: Message) -> None:
-        self.setdefault(message.key, message)
+class FakeMessages(HeldMessages):
+    """What the real unit of work holds and writes (`HeldMessages`: the first of each key, a
+    batch's units of a producer added up), kept here."""
 
     def to(self, recipient_key: str) -> list[Message]:
-        return [m for m in self.values() if m.recipient_key == recipient_key]
+        return [m for m in self if m.recipient_key == recipient_key]
 
 
 class FakeProducerDays(dict[tuple, DayCounts]):

@@ -8,7 +8,14 @@ from services.notifier.links import buyer_params
 from services.notifier.store.recipients import buyer_key, producer_key
 from services.notifier.store.routes import Waiting
 from services.notifier.templates import render
-from shared.events import Envelope, HubRegistered, ProducerRegistered, ProductListed
+from shared.events import (
+    Envelope,
+    HubRegistered,
+    LotShare,
+    OrderExpired,
+    ProducerRegistered,
+    ProductListed,
+)
 from tests.support.events import HOLD_UNTIL, SKU, allocation_of, placed, supply, todays_summary
 from tests.unit.notifier.fake_unit_of_work import FakeRoutingWork, FakeUnitOfWork
 
@@ -20,6 +27,15 @@ PHONE = "+6281234567890"
 
 def event(payload) -> Envelope:
     return Envelope.wrap(payload, hub=HUB, correlation_id="test-handlers")
+
+
+def expiry_of(order: Envelope, quantity: int, producer_id: uuid.UUID) -> Envelope:
+    lot = LotShare(delivery_id=uuid.uuid4(), producer_id=producer_id, quantity=quantity)
+    expired = OrderExpired(
+        order_id=order.payload["order_id"], sku=SKU, quantity=quantity, lots=(lot,),
+        hold_until=HOLD_UNTIL,
+    )  # fmt: skip
+    return order.follow(expired)
 
 
 def known_places() -> list[Envelope]:
@@ -79,6 +95,43 @@ async def test_the_producer_hears_what_sold_and_what_it_earned():
     assert sold.producer_id == MAKER and sold.order_id is None
 
 
+async def test_a_batch_of_sales_of_a_producers_units_is_one_message_with_the_totals():
+    """50 buyers of a tailor's masks in one batch are one message to the tailor, not 50; its
+    key is the batch's first sale (the inbox keeps the others from coming back)."""
+    uow = FakeUnitOfWork()
+    other = uuid.UUID(int=8, version=4)
+    orders = [placed(HUB, 2) for _ in range(4)]
+    makers = [MAKER, other, MAKER, MAKER]
+    allocations = [
+        allocation_of(order, 2, maker, HOLD_UNTIL)
+        for order, maker in zip(orders, makers, strict=True)
+    ]
+    maker = ProducerRegistered(producer_id=MAKER, name="Ibu Wati", regency="Kapuas", phone=PHONE)
+    await uow.handle(*known_places(), event(maker), *orders, *allocations)
+
+    [sold] = uow.messages.to(producer_key(MAKER))
+    assert (sold.params["quantity"], sold.params["earned_rupiah"]) == (6, 30000)
+    assert sold.params["unit_price_rupiah"] == 5000
+    assert sold.event_id == allocations[0].id
+    [to_other] = uow.messages.to(producer_key(other))
+    assert (to_other.params["quantity"], to_other.event_id) == (2, allocations[1].id)
+    assert "30.000" in as_sent(uow, sold)
+    for order in orders:  # each buyer still hears of their own order
+        assert len(uow.messages.to(buyer_key(order.payload["order_id"]))) == 1
+
+
+async def test_units_back_in_stock_in_a_batch_are_one_message_with_the_total():
+    uow = FakeUnitOfWork()
+    orders = [placed(HUB, 3) for _ in range(2)]
+    expiries = [expiry_of(order, 3, MAKER) for order in orders]
+    await uow.handle(*known_places(), *orders, *expiries)
+
+    [returned] = uow.messages.to(producer_key(MAKER))
+    assert (returned.template, returned.params["quantity"]) == ("units_returned", 6)
+    [day] = uow.producer_days.values()
+    assert (day.returned, day.earned) == (6, -30000)
+
+
 async def test_a_producers_delivery_tells_the_producer_and_counts_in_their_day():
     uow = FakeUnitOfWork()
     registered = ProducerRegistered(
@@ -121,7 +174,8 @@ async def test_a_duplicate_event_gives_one_message():
     await uow.handle(order, given, given)
 
     assert len(uow.messages.to(buyer_key(order.payload["order_id"]))) == 1
-    assert len(uow.messages.to(producer_key(MAKER))) == 1
+    [sold] = uow.messages.to(producer_key(MAKER))
+    assert sold.params["quantity"] == 3
 
 
 async def test_the_last_word_on_a_person_stands_and_an_email_is_kept_in_lower_case():
