@@ -9,6 +9,11 @@ The messages are acknowledged only after every one of their events is committed 
 One commit for many events is what lets a consumer keep up with a busy bus: the commit's
 fsync, not the handler, is the cost of an event.
 
+At a low rate messages come one at a time, and each would pay a transaction alone: so after the
+first message of a batch the consumer lingers up to `linger_seconds` for more (as Kafka's
+linger.ms), and stops lingering as soon as the batch is full. Nothing is acked before its
+commit, so lingering delays an event, never loses one.
+
 A batch that fails for a reason other than the infrastructure is split up, and each event is
 tried alone, so one bad event cannot hold up the others. An event that can never be handled
 (not an envelope, an unknown type, a handler that keeps failing) is copied alone to the
@@ -107,6 +112,7 @@ class Consumer:
         handlers: EventHandlers,
         prefetch_count: int,
         batch_size: int = 100,
+        linger_seconds: float = 0.0,
         retry_delay: float = 0.5,
     ) -> None:
         self.queue_spec = QUEUES[service]
@@ -120,6 +126,7 @@ class Consumer:
         self.handlers = handlers
         self.prefetch_count = prefetch_count
         self.batch_size = batch_size
+        self.linger_seconds = linger_seconds
         self.retry_delay = retry_delay
         self._channel: AbstractRobustChannel | None = None
         self._queue: AbstractQueue | None = None
@@ -166,13 +173,10 @@ class Consumer:
             message = await self._arrived.get()
             if message is None:
                 return
-            messages, deliveries = [message], deliveries_of(message)
-            while len(deliveries) < self.batch_size and not self._arrived.empty():
-                message = self._arrived.get_nowait()
-                if message is None:
-                    return
-                messages.append(message)
-                deliveries.extend(deliveries_of(message))
+            gathered = await self._gather(message)
+            if gathered is None:
+                return
+            messages, deliveries = gathered
             try:
                 await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
@@ -185,6 +189,31 @@ class Consumer:
             # earlier delivery on the channel is settled already (each of its events handled or
             # parked). A message is acked only when all its events are.
             await self._ack(messages[-1], multiple=True)
+
+    async def _gather(
+        self, first: AbstractIncomingMessage
+    ) -> tuple[list[AbstractIncomingMessage], list[Delivery]] | None:
+        """The messages of a batch and their events: `first`, those waiting, and those that
+        come within the linger, until the events reach `batch_size`. None: told to stop."""
+        messages, deliveries = [first], deliveries_of(first)
+        deadline = asyncio.get_running_loop().time() + self.linger_seconds
+        while len(deliveries) < self.batch_size:
+            if self._arrived.empty():
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(left):
+                        message = await self._arrived.get()
+                except TimeoutError:
+                    break
+            else:
+                message = self._arrived.get_nowait()
+            if message is None:
+                return None
+            messages.append(message)
+            deliveries.extend(deliveries_of(message))
+        return messages, deliveries
 
     async def _process(self, deliveries: list[Delivery]) -> None:
         """Settle every event: handled and committed, or parked with its reason."""

@@ -1,5 +1,10 @@
 """Background workers that drain a table in batches: woken by Postgres NOTIFY, polling as the
 fallback, so a notification missed while the listener reconnects delays work by one poll at most.
+
+A worker rung awake may linger (as Kafka's linger.ms) before it claims: at a low rate each
+commit rings alone, and a few milliseconds let the next few join the same claim, so the claim's
+fixed cost (its transaction, the publish, the confirm) is paid once for them all. A worker whose
+last claim was full never waits: a full batch goes at once.
 """
 
 import asyncio
@@ -22,13 +27,20 @@ class Doorbell:
         self._rung = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
 
-    async def wait(self) -> None:
+    async def wait(self) -> bool:
+        """Answers whether the bell rang (False: the poll period passed)."""
         await self._ensure_listener()
         # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes as the bell
         # rings, and a worker cancelled at shutdown then waits on forever (the process with it).
         with suppress(TimeoutError):
             async with asyncio.timeout(self.poll_seconds):
                 await self._rung.wait()
+        rung = self._rung.is_set()
+        self._rung.clear()
+        return rung
+
+    def hush(self) -> None:
+        """Forget rings heard so far: the claim about to be made sees what they announced."""
         self._rung.clear()
 
     def ring(self) -> None:
@@ -51,9 +63,15 @@ class Doorbell:
 
 
 async def drain_forever(
-    work: Callable[[], Awaitable[int]], *, doorbell: Doorbell, batch_size: int, name: str
+    work: Callable[[], Awaitable[int]],
+    *,
+    doorbell: Doorbell,
+    batch_size: int,
+    name: str,
+    linger_seconds: float = 0.0,
 ) -> None:
-    """Run `work` (which answers how many rows it handled) whenever there may be work."""
+    """Run `work` (which answers how many rows it handled) whenever there may be work; when
+    rung awake, first linger for others to join (0: never)."""
     try:
         while True:
             try:
@@ -63,8 +81,9 @@ async def drain_forever(
             except Exception as error:  # broker or database away: the rows wait for the next turn
                 log.warning("worker failed; retrying", worker=name, error=repr(error))
                 handled = 0
-            if handled < batch_size:
-                await doorbell.wait()
+            if handled < batch_size and await doorbell.wait() and linger_seconds > 0:
+                await asyncio.sleep(linger_seconds)
+                doorbell.hush()
     finally:
         await doorbell.close()
 
@@ -78,10 +97,14 @@ async def draining(
     poll_seconds: float,
     batch_size: int,
     name: str,
+    linger_seconds: float = 0.0,
 ) -> AsyncIterator[None]:
     """`drain_forever` in the background for the length of an `async with`."""
     doorbell = Doorbell(database_url, channel, poll_seconds)
-    async with background(drain_forever(work, doorbell=doorbell, batch_size=batch_size, name=name)):
+    draining = drain_forever(
+        work, doorbell=doorbell, batch_size=batch_size, name=name, linger_seconds=linger_seconds
+    )
+    async with background(draining):
         yield
 
 

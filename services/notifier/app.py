@@ -83,6 +83,7 @@ def create_app(settings: Settings) -> web.Application:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.route_batch_size,
             name="router",
+            linger_seconds=settings.outbox_linger_ms / 1000,
         ):
             yield
 
