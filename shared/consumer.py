@@ -131,7 +131,8 @@ class Consumer:
         self._channel: AbstractRobustChannel | None = None
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
-        self._arrived: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        # Each message with when it came, by the event loop's clock; None: stop.
+        self._arrived: asyncio.Queue[tuple[float, AbstractIncomingMessage] | None] = asyncio.Queue()
         self._worker: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -139,7 +140,7 @@ class Consumer:
         await self._channel.set_qos(prefetch_count=self.prefetch_count)
         self._queue = await self._channel.get_queue(self.queue_spec.name)
         self._worker = asyncio.create_task(self._work(), name=f"{self.queue_spec.name} consumer")
-        self._consumer_tag = await self._queue.consume(self._arrived.put)
+        self._consumer_tag = await self._queue.consume(self._arrive)
         log.info("consuming", queue=self.queue_spec.name, batch_size=self.batch_size)
 
     async def stop(self) -> None:
@@ -170,10 +171,10 @@ class Consumer:
         What is left when told to stop is never acknowledged: the broker redelivers it.
         """
         while True:
-            message = await self._arrived.get()
-            if message is None:
+            arrival = await self._arrived.get()
+            if arrival is None:
                 return
-            gathered = await self._gather(message)
+            gathered = await self._gather(*arrival)
             if gathered is None:
                 return
             messages, deliveries = gathered
@@ -190,13 +191,19 @@ class Consumer:
             # parked). A message is acked only when all its events are.
             await self._ack(messages[-1], multiple=True)
 
+    async def _arrive(self, message: AbstractIncomingMessage) -> None:
+        self._arrived.put_nowait((asyncio.get_running_loop().time(), message))
+
     async def _gather(
-        self, first: AbstractIncomingMessage
+        self, came_at: float, first: AbstractIncomingMessage
     ) -> tuple[list[AbstractIncomingMessage], list[Delivery]] | None:
         """The messages of a batch and their events: `first`, those waiting, and those that
-        come within the linger, until the events reach `batch_size`. None: told to stop."""
+        come within the linger, until the events reach `batch_size`. None: told to stop.
+
+        The linger counts from when `first` came, not from when it is taken: a message that
+        waited while the batch before was handled (a busy consumer) waits no longer."""
         messages, deliveries = [first], deliveries_of(first)
-        deadline = asyncio.get_running_loop().time() + self.linger_seconds
+        deadline = came_at + self.linger_seconds
         while len(deliveries) < self.batch_size:
             if self._arrived.empty():
                 left = deadline - asyncio.get_running_loop().time()
@@ -204,13 +211,14 @@ class Consumer:
                     break
                 try:
                     async with asyncio.timeout(left):
-                        message = await self._arrived.get()
+                        arrival = await self._arrived.get()
                 except TimeoutError:
                     break
             else:
-                message = self._arrived.get_nowait()
-            if message is None:
+                arrival = self._arrived.get_nowait()
+            if arrival is None:
                 return None
+            message = arrival[1]
             messages.append(message)
             deliveries.extend(deliveries_of(message))
         return messages, deliveries

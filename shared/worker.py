@@ -25,6 +25,7 @@ class Doorbell:
         self.channel = channel
         self.poll_seconds = poll_seconds
         self._rung = asyncio.Event()
+        self.first_rung_at = 0.0  # the event loop's time of the first ring since the last hush
         self._listener: asyncpg.Connection | None = None
 
     async def wait(self) -> bool:
@@ -43,9 +44,14 @@ class Doorbell:
         """Forget rings heard so far: the claim about to be made sees what they announced."""
         self._rung.clear()
 
+    def _heard(self, *_) -> None:
+        if not self._rung.is_set():
+            self.first_rung_at = asyncio.get_running_loop().time()
+        self._rung.set()
+
     def ring(self) -> None:
         """Wake `wait` now, as a notification would: this process knows of work itself."""
-        self._rung.set()
+        self._heard()
 
     async def close(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
@@ -56,7 +62,7 @@ class Doorbell:
             return
         try:
             self._listener = await asyncpg.connect(self.database_url)
-            await self._listener.add_listener(self.channel, lambda *_: self._rung.set())
+            await self._listener.add_listener(self.channel, self._heard)
         except (OSError, asyncpg.PostgresError) as error:
             self._listener = None
             log.warning("listener unavailable; polling", channel=self.channel, error=repr(error))
@@ -82,7 +88,10 @@ async def drain_forever(
                 log.warning("worker failed; retrying", worker=name, error=repr(error))
                 handled = 0
             if handled < batch_size and await doorbell.wait() and linger_seconds > 0:
-                await asyncio.sleep(linger_seconds)
+                # From the first ring: one that came while the last claim was under way (a busy
+                # worker) has waited already.
+                loop = asyncio.get_running_loop()
+                await asyncio.sleep(doorbell.first_rung_at + linger_seconds - loop.time())
                 doorbell.hush()
     finally:
         await doorbell.close()

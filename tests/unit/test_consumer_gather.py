@@ -30,6 +30,10 @@ def consumer(batch_size: int, linger_seconds: float) -> Consumer:
     )
 
 
+def now() -> float:
+    return asyncio.get_running_loop().time()
+
+
 def single() -> Arrived:
     return Arrived(body_of(placed("gather", 1)), "application/json")
 
@@ -42,9 +46,9 @@ def batch(events: int) -> Arrived:
 async def test_without_a_linger_a_batch_is_what_already_waits():
     taking = consumer(batch_size=10, linger_seconds=0)
     first, waiting = single(), single()
-    taking._arrived.put_nowait(waiting)
+    await taking._arrive(waiting)
 
-    messages, deliveries = await taking._gather(first)
+    messages, deliveries = await taking._gather(now(), first)
 
     assert messages == [first, waiting] and len(deliveries) == 2
 
@@ -54,21 +58,21 @@ async def test_a_full_batch_goes_at_once_however_long_the_linger():
     taking = consumer(batch_size=5, linger_seconds=HOUR)
     first, second, left = batch(3), batch(3), single()
     for message in (second, left):
-        taking._arrived.put_nowait(message)
+        await taking._arrive(message)
 
-    messages, deliveries = await asyncio.wait_for(taking._gather(first), 60)
+    messages, deliveries = await asyncio.wait_for(taking._gather(now(), first), 60)
 
     assert messages == [first, second] and len(deliveries) == 6
-    assert taking._arrived.get_nowait() is left, "the next batch's"
+    assert taking._arrived.get_nowait()[1] is left, "the next batch's"
 
 
 async def test_a_linger_takes_what_arrives_during_it():
     taking = consumer(batch_size=3, linger_seconds=HOUR)
-    gathering = asyncio.create_task(taking._gather(single()))
+    gathering = asyncio.create_task(taking._gather(now(), single()))
     later = [single(), single()]
     for message in later:
         await asyncio.sleep(0)
-        taking._arrived.put_nowait(message)
+        await taking._arrive(message)
 
     messages, _ = await asyncio.wait_for(gathering, 60)
 
@@ -77,8 +81,18 @@ async def test_a_linger_takes_what_arrives_during_it():
 
 async def test_a_stop_met_while_lingering_ends_the_batch_unhandled():
     taking = consumer(batch_size=3, linger_seconds=HOUR)
-    gathering = asyncio.create_task(taking._gather(single()))
+    gathering = asyncio.create_task(taking._gather(now(), single()))
     await asyncio.sleep(0)
     taking._arrived.put_nowait(None)
 
     assert await asyncio.wait_for(gathering, 60) is None
+
+
+async def test_a_message_that_waited_its_linger_out_before_it_was_taken_waits_no_more():
+    """A busy consumer takes a message late: the linger ran from when it came."""
+    taking = consumer(batch_size=10, linger_seconds=HOUR)
+    first = single()
+
+    messages, _ = await asyncio.wait_for(taking._gather(now() - HOUR, first), 60)
+
+    assert messages == [first]
