@@ -17,9 +17,6 @@ class Settings(ServiceSettings):
     http_port: int = 8083
     # How often the clock looks for holds that ran out and days that ended.
     clock_seconds: float = Field(default=5.0, gt=0)
-    # Each order's allocation costs a transaction of several statements whatever the batch: so
-    # its consumer lingers a little longer than the stages around it (shared/config.py).
-    consumer_linger_ms: float = Field(default=25.0, ge=0, le=1000)
 
 
 def create_app(settings: Settings) -> web.Application:
