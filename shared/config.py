@@ -56,6 +56,14 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=200, ge=1)
     # The relay is woken by NOTIFY; polling is the fallback for a missed notification.
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Background stages wait this long for more work to join the first before they start, so
+    # at a low rate several events share one transaction and one message rather than paying
+    # each alone; a full batch never waits. 0: off. The relays (and the notifier's router)
+    # linger after a commit rings, the consumers after a batch's first message.
+    # Each stage on the way to an allocation lingers (orders' relay, the allocator's consumer
+    # and relay), so theirs are short; the notifier's are longer (services/notifier/app.py).
+    outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
+    consumer_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     # How long start-up waits for Postgres and RabbitMQ before giving up.
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
     # Where partners reach each service's API: the `servers` of the API documents. A JSON

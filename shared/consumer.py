@@ -9,6 +9,11 @@ The messages are acknowledged only after every one of their events is committed 
 One commit for many events is what lets a consumer keep up with a busy bus: the commit's
 fsync, not the handler, is the cost of an event.
 
+At a low rate messages come one at a time, and each would pay a transaction alone: so after the
+first message of a batch the consumer lingers up to `linger_seconds` for more (as Kafka's
+linger.ms), and stops lingering as soon as the batch is full. Nothing is acked before its
+commit, so lingering delays an event, never loses one.
+
 A batch that fails for a reason other than the infrastructure is split up, and each event is
 tried alone, so one bad event cannot hold up the others. An event that can never be handled
 (not an envelope, an unknown type, a handler that keeps failing) is copied alone to the
@@ -107,6 +112,7 @@ class Consumer:
         handlers: EventHandlers,
         prefetch_count: int,
         batch_size: int = 100,
+        linger_seconds: float = 0.0,
         retry_delay: float = 0.5,
     ) -> None:
         self.queue_spec = QUEUES[service]
@@ -120,11 +126,13 @@ class Consumer:
         self.handlers = handlers
         self.prefetch_count = prefetch_count
         self.batch_size = batch_size
+        self.linger_seconds = linger_seconds
         self.retry_delay = retry_delay
         self._channel: AbstractRobustChannel | None = None
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
-        self._arrived: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        # Each message with when it came, by the event loop's clock; None: stop.
+        self._arrived: asyncio.Queue[tuple[float, AbstractIncomingMessage] | None] = asyncio.Queue()
         self._worker: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -132,7 +140,7 @@ class Consumer:
         await self._channel.set_qos(prefetch_count=self.prefetch_count)
         self._queue = await self._channel.get_queue(self.queue_spec.name)
         self._worker = asyncio.create_task(self._work(), name=f"{self.queue_spec.name} consumer")
-        self._consumer_tag = await self._queue.consume(self._arrived.put)
+        self._consumer_tag = await self._queue.consume(self._arrive)
         log.info("consuming", queue=self.queue_spec.name, batch_size=self.batch_size)
 
     async def stop(self) -> None:
@@ -163,16 +171,13 @@ class Consumer:
         What is left when told to stop is never acknowledged: the broker redelivers it.
         """
         while True:
-            message = await self._arrived.get()
-            if message is None:
+            arrival = await self._arrived.get()
+            if arrival is None:
                 return
-            messages, deliveries = [message], deliveries_of(message)
-            while len(deliveries) < self.batch_size and not self._arrived.empty():
-                message = self._arrived.get_nowait()
-                if message is None:
-                    return
-                messages.append(message)
-                deliveries.extend(deliveries_of(message))
+            gathered = await self._gather(*arrival)
+            if gathered is None:
+                return
+            messages, deliveries = gathered
             try:
                 await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
@@ -185,6 +190,38 @@ class Consumer:
             # earlier delivery on the channel is settled already (each of its events handled or
             # parked). A message is acked only when all its events are.
             await self._ack(messages[-1], multiple=True)
+
+    async def _arrive(self, message: AbstractIncomingMessage) -> None:
+        self._arrived.put_nowait((asyncio.get_running_loop().time(), message))
+
+    async def _gather(
+        self, came_at: float, first: AbstractIncomingMessage
+    ) -> tuple[list[AbstractIncomingMessage], list[Delivery]] | None:
+        """The messages of a batch and their events: `first`, those waiting, and those that
+        come within the linger, until the events reach `batch_size`. None: told to stop.
+
+        The linger counts from when `first` came, not from when it is taken: a message that
+        waited while the batch before was handled (a busy consumer) waits no longer."""
+        messages, deliveries = [first], deliveries_of(first)
+        deadline = came_at + self.linger_seconds
+        while len(deliveries) < self.batch_size:
+            if self._arrived.empty():
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(left):
+                        arrival = await self._arrived.get()
+                except TimeoutError:
+                    break
+            else:
+                arrival = self._arrived.get_nowait()
+            if arrival is None:
+                return None
+            message = arrival[1]
+            messages.append(message)
+            deliveries.extend(deliveries_of(message))
+        return messages, deliveries
 
     async def _process(self, deliveries: list[Delivery]) -> None:
         """Settle every event: handled and committed, or parked with its reason."""

@@ -19,6 +19,7 @@ which consumers' inboxes absorb. Relays of several replicas share the table with
 
 import asyncio
 from collections.abc import Sequence
+from operator import itemgetter
 
 import asyncpg
 import structlog
@@ -40,16 +41,22 @@ WITH stored AS (
 )
 SELECT pg_notify(current_schema() || '_outbox', '')
 """
+# The claim deletes what it takes, in the transaction that commits only after the broker
+# confirmed the publish: a failed publish rolls the delete back, and the rows wait for the next
+# claim. One statement rather than a select and a delete spares a round trip per claim.
 # Forgetting a delete in a crash only publishes the events again, which consumers' inboxes
 # absorb: so the relay's commit need not wait for the disk, said in the claim's own round trip.
 OUTBOX_CLAIM = """
-SELECT id, event_id, routing_key, correlation_id, body
-FROM outbox, (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
-ORDER BY id
-LIMIT $1
-FOR UPDATE OF outbox SKIP LOCKED
+DELETE FROM outbox
+WHERE id IN (
+    SELECT id
+    FROM outbox, (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
+    ORDER BY id
+    LIMIT $1
+    FOR UPDATE OF outbox SKIP LOCKED
+)
+RETURNING id, event_id, routing_key, correlation_id, body
 """
-OUTBOX_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 # The outbox holds only what is not yet published, so it is small while the relay keeps up.
 OUTBOX_BACKLOG = """
 SELECT count(*) AS events,
@@ -93,7 +100,8 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish up to one claim; return how many events left the outbox."""
         async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(OUTBOX_CLAIM, self.batch_size)
+            # DELETE ... RETURNING answers in no set order: the rows' ids are the stored order.
+            rows = sorted(await conn.fetch(OUTBOX_CLAIM, self.batch_size), key=itemgetter("id"))
             if not rows:
                 return 0
             messages = [
@@ -103,7 +111,6 @@ class OutboxRelay:
             ]
             # One channel keeps publish order; the confirms are awaited together.
             await asyncio.gather(*(self._publish(message) for message in messages))
-            await conn.execute(OUTBOX_DELETE, [row["id"] for row in rows])
         for message in messages:
             routing_key = message[0]["routing_key"]
             MESSAGES_PUBLISHED.labels(self.service, routing_key).inc()

@@ -90,6 +90,7 @@ def service_app(
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
             name="outbox relay",
+            linger_seconds=settings.outbox_linger_ms / 1000,
         ):
             yield
 
@@ -101,6 +102,7 @@ def service_app(
             handlers=handlers,
             prefetch_count=settings.prefetch_count,
             batch_size=settings.consumer_batch_size,
+            linger_seconds=settings.consumer_linger_ms / 1000,
         )
         await event_consumer.start()
         yield

@@ -26,6 +26,10 @@ from shared.worker import Doorbell, background, drain_forever, draining
 
 class Settings(ServiceSettings):
     http_port: int = 8084
+    # The notifier is the end of the chain, where only the buyer's message waits (its budget is
+    # a second, not the quarter second to allocation): it lingers longer, for larger batches.
+    outbox_linger_ms: float = Field(default=50.0, ge=0, le=1000)
+    consumer_linger_ms: float = Field(default=50.0, ge=0, le=1000)
     # WhatsApp Business Cloud API: on when the phone-number id and the token are set.
     whatsapp_base_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"
@@ -83,6 +87,7 @@ def create_app(settings: Settings) -> web.Application:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.route_batch_size,
             name="router",
+            linger_seconds=settings.outbox_linger_ms / 1000,
         ):
             yield
 

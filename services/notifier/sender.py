@@ -58,18 +58,23 @@ class Sender:
         self.doorbell = doorbell
         self._in_flight: set[asyncio.Task] = set()
         self._refill = max(1, concurrency // 4)
+        self._more_may_wait = False
         self._to_write: list[tuple[Result, asyncio.Future]] = []
         self._writing: asyncio.Task | None = None
 
     async def send_batch(self) -> int:
         """Claim as many due messages as there are free slots and start sending them; return
-        how many were claimed. Finished sends ring the doorbell once a quarter of the slots are
-        free, so slots are refilled a few at a time: a claim per message cost as much as the
-        message's send."""
+        how many were claimed. When the slots cut a claim short, finished sends ring the doorbell
+        once a quarter of them are free, so slots are refilled a few at a time: a claim per
+        message cost as much as the message's send."""
         free = self.concurrency - len(self._in_flight)
+        # Only a claim the free slots cut short may have left messages waiting: else a finished
+        # send would ring for an empty claim, one per message at a low rate.
+        self._more_may_wait = free <= 0
         if free <= 0:
             return 0
         claimed = await sends.claim(self.pool, self.channel.name, free, self.lease_seconds)
+        self._more_may_wait = len(claimed) == free
         for message in claimed:
             task = asyncio.create_task(self._deliver(message))
             self._in_flight.add(task)
@@ -78,7 +83,8 @@ class Sender:
 
     def _finished(self, task: asyncio.Task) -> None:
         self._in_flight.discard(task)
-        if self.concurrency - len(self._in_flight) >= self._refill:
+        if self._more_may_wait and self.concurrency - len(self._in_flight) >= self._refill:
+            self._more_may_wait = False
             self.doorbell.ring()
 
     async def close(self, grace_seconds: float) -> None:

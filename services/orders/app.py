@@ -22,6 +22,9 @@ from shared.web import LOG_ROUTE_TEMPLATES
 
 class Settings(ServiceSettings):
     http_port: int = 8082
+    # What it consumes lies on no one's wait (an allocation's effects here come after the
+    # allocation itself): its consumer lingers longer, for larger batches. Its relay does not.
+    consumer_linger_ms: float = Field(default=100.0, ge=0, le=1000)
     # Asked where an order stands in the queue, which the allocator owns.
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.

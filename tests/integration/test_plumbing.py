@@ -12,8 +12,9 @@ from shared.bus import connect
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
 from shared.events import Envelope, NotificationSent, OrderCancelled
 from shared.outbox import OutboxRelay
-from shared.worker import Doorbell, drain_forever
+from shared.worker import Doorbell, drain_forever, draining
 from tests.support.bus import EventTap
+from tools.client import wait_until
 from tools.sandbox import Sandbox
 
 
@@ -174,3 +175,65 @@ async def test_a_worker_cancelled_as_its_doorbell_rings_stops(box: Sandbox):
     worker.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(worker, 5)
+
+
+async def test_a_worker_whose_claims_come_full_claims_again_at_once(box: Sandbox):
+    """A full claim means more may wait: the worker claims again without waiting for its bell,
+    and without lingering, though both are an hour: the test ends only if it does."""
+    doorbell = Doorbell(box.database_url, new_schema(), poll_seconds=3600)
+    claims = 0
+    third = asyncio.Event()
+
+    async def full_twice() -> int:
+        nonlocal claims
+        claims += 1
+        if claims == 3:
+            third.set()
+        return 10 if claims < 3 else 0
+
+    worker = asyncio.create_task(
+        drain_forever(
+            full_twice, doorbell=doorbell, batch_size=10, name="test", linger_seconds=3600
+        )
+    )
+    try:
+        await asyncio.wait_for(third.wait(), 60)  # only a guard against a wait that never ends
+    finally:
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await worker
+
+
+async def test_a_lingering_relay_publishes_every_event_once(
+    box: Sandbox, outbox_schema: asyncpg.Pool, tap: EventTap
+):
+    """Commits one at a time, each ringing the relay, which lingers before it claims: every
+    event still leaves the outbox, and reaches the bus once."""
+    hub = f"outbox-{uuid.uuid4().hex[:6]}"
+    events = [an_event(hub) for _ in range(20)]
+    schema = await outbox_schema.fetchval("SELECT current_schema()")
+    broker = await connect(box.amqp_url, "outbox-test")
+    relay = OutboxRelay(service="outbox-test", pool=outbox_schema, broker=broker, batch_size=100)
+    try:
+        async with draining(
+            relay.publish_batch,
+            database_url=box.database_url,
+            channel=outbox.outbox_channel(schema),
+            poll_seconds=0.5,  # rings before its LISTEN began are polled for
+            batch_size=100,
+            name="outbox relay",
+            linger_seconds=0.02,
+        ):
+            for event in events:
+                async with outbox_schema.acquire() as conn, conn.transaction():
+                    await outbox.add(conn, event)
+
+            async def outbox_empty():
+                return await outbox_schema.fetchval("SELECT count(*) FROM outbox") == 0
+
+            await wait_until(outbox_empty, what="every event published")
+            for event in events:
+                await tap.wait_for(lambda e, event=event: e.id == event.id, what="every event")
+    finally:
+        await broker.connection.close()
+    assert sorted(e.id for e in tap.of_hub(hub)) == sorted(e.id for e in events)

@@ -110,8 +110,12 @@ async def handle_events(uow: Work, events: Sequence[Event]) -> None:
         for e in events
         if e.envelope.type != "order.placed" and hasattr(e.payload, "sku")
     }
+    # An order cancelled in its own batch is never announced as queued, as when its cancel
+    # overtook it (a consumer's linger puts both in one batch more often than before).
+    cancelled_here = {e.payload.order_id for e in events if e.envelope.type == "order.cancelled"}
     for product in sorted(uow.touched()):
         news, on_hand = queued.get(product, ({}, None))
+        news = {order: n for order, n in news.items() if order not in cancelled_here}
         only_orders = product not in stock_may_move
         await settle(uow, product, last_about[product], news, on_hand, only_orders=only_orders)
 

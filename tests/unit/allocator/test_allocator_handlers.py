@@ -129,6 +129,16 @@ async def test_a_cancel_in_the_batch_of_its_order_finds_it_whichever_came_first(
     assert "order.allocated" not in published(uow)
 
 
+async def test_an_order_cancelled_in_its_own_batch_is_never_announced():
+    for batch in (["cancel", "order"], ["order", "cancel"]):
+        uow = FakeUnitOfWork()
+        order = placed(HUB, 20)
+        events = {"cancel": cancelled(order), "order": order}
+        await consume(uow, *(events[name] for name in batch), supply(HUB, 10))
+        assert published(uow) == [], batch
+        assert uow.orders[order.read().order_id].state == "cancelled"
+
+
 async def test_a_hold_that_runs_out_goes_to_the_next_in_line():
     uow = FakeUnitOfWork()
     first, second = placed(HUB, 5), placed(HUB, 5, minutes=1)
