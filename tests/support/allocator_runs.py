@@ -24,8 +24,8 @@ from tools.sandbox import sandbox
 
 # Smaller than the workload's gap between an early cancel and its order.
 PUBLISH_BATCH = 500
-RETRIED = '"event": "event handling interrupted; retrying"'
-ERROR = '"level": "error"'
+RETRIED = {"event": "event handling interrupted; retrying"}
+ERROR = {"level": "error"}
 QUEUE = QUEUES["allocator"]
 
 
@@ -149,16 +149,32 @@ async def wait_until_handled(
         await asyncio.sleep(0.25)
 
 
-def count(log_path: Path, text: str) -> int:
-    return log_path.read_text(errors="replace").count(text)
+def log_entries(log_path: Path) -> list[dict]:
+    """The JSON lines of a service's log, read as what they say rather than how they are spelt."""
+    entries = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line a dying process cut short
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def count(log_path: Path, fields: dict) -> int:
+    """The lines that say all of `fields`."""
+    return sum(
+        all(entry.get(key) == value for key, value in fields.items())
+        for entry in log_entries(log_path)
+    )
 
 
 def answered(log_path: Path) -> tuple[int, int]:
     """(events handled, duplicates skipped), from the consumer's line per batch."""
     handled = duplicates = 0
-    for line in log_path.read_text(errors="replace").splitlines():
-        if '"event": "events handled"' in line:
-            entry = json.loads(line)
+    for entry in log_entries(log_path):
+        if entry.get("event") == "events handled":
             handled += entry["handled"]
             duplicates += entry["duplicates"]
     return handled, duplicates
