@@ -9,6 +9,7 @@ line's text is read for credentials as it is written (`redacted`), and a request
 be parsed, the client's fault, is a one-line warning rather than an error with a traceback.
 """
 
+import json
 import logging
 import re
 import sys
@@ -78,12 +79,15 @@ class _NamedWriteLogger(structlog.WriteLogger):
         self.name = name or ""
 
 
-def _orjson_text(event_dict, **kwargs) -> str:
-    # orjson writes a line several times faster than the json module; keys that are not
-    # text (a dict of ids to counts) are written as text rather than refused.
-    return orjson.dumps(
-        event_dict, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS
-    ).decode()
+def _json_line(event_dict, **kwargs) -> str:
+    # orjson writes a line several times faster than the json module; keys that are not text
+    # (a dict of ids to counts) are written as text rather than refused.
+    line = orjson.dumps(event_dict, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS)
+    if line.isascii():
+        return line.decode()
+    # Beyond ASCII, escaped as the json module does: a raw U+2028 or U+0085 (a typed path, a
+    # name) is a line break to many readers, and one line must stay one line.
+    return json.dumps(orjson.loads(line))
 
 
 def configure_logging(service: str, log_format: str = "json", level: str = "INFO") -> None:
@@ -107,7 +111,7 @@ def configure_logging(service: str, log_format: str = "json", level: str = "INFO
     ]
     json_lines = log_format == "json"
     renderer = (
-        structlog.processors.JSONRenderer(serializer=_orjson_text)
+        structlog.processors.JSONRenderer(serializer=_json_line)
         if json_lines
         # Plain tracebacks: the default (rich, every frame's locals) holds the loop for seconds.
         else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)

@@ -584,6 +584,8 @@ async def test_a_file_with_bad_rows_names_them_all_and_registers_nobody(
     client: HubClient, hub: str, database: asyncpg.Connection, tap: EventTap
 ):
     existing = await add_producer(client, hub, "Ibu Lama")
+    # Counted from after its own event, which the relay may still be sending.
+    await tap.wait_for(lambda e: e.payload.get("producer_id") == existing["id"], what="existing")
     file = rows(6)
     file[1]["phone"] = "0536 3221234"  # a landline
     file[2]["phone"] = file[0]["phone"]  # the same as row 1

@@ -8,6 +8,7 @@ formula starts with `'` and, in XLSX, is typed as text; numbers stay numbers.
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -76,8 +77,9 @@ async def test_producer_names_are_text_in_the_payouts(console_as, client: HubCli
     await client.record_delivery(hub, producer["id"], "masker-kain", 5)
     await wait_allocated(client, order["id"], 5)
     session = await console_as(Role.viewer)
+    # A day either side: the hub's date is not the machine's for hours each day (UTC+7..+9).
     today = reports.datetime.now().date()
-    span = f"dari={today.replace(day=1)}&sampai={today}"
+    span = f"dari={today - timedelta(days=1)}&sampai={today + timedelta(days=1)}"
     body, _ = await download(session, f"/laporan/pembayaran?{span}&format=xlsx")
     book = load_workbook(io.BytesIO(body))
     for sheet in book.worksheets:

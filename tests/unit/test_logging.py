@@ -112,3 +112,13 @@ def test_a_line_names_its_logger_and_writes_ids_times_and_keys_that_are_not_text
     assert line["order_id"] == str(order_id)
     assert line["at"].startswith("2026-12-05T00:00:00")
     assert line["by_id"] == {str(order_id): 2}
+
+
+def test_a_line_with_a_line_separator_in_a_value_stays_one_line(restore_logging, capsys):
+    configure_logging("svc", "json")
+
+    structlog.get_logger("shared.web").info("request", path="/v1/partners/a\u2028b\x85c", name="É")
+
+    (line,) = json_lines(capsys.readouterr().out)
+    assert line["path"] == "/v1/partners/a\u2028b\x85c"
+    assert line["name"] == "É"
