@@ -52,7 +52,13 @@ async def test_days_are_the_stored_summaries_and_today_so_far(
     for event in (first, second, supply(hub, 6)):
         await publish_event(amqp, event)
     await wait_until(lambda: queue_of_length(client, hub, 2), what="two orders waiting")
-    today = (await get(client, "allocator", f"/v1/hubs/{hub}/days"))["days"][-1]["day"]
+
+    # The orders and the delivery are separate messages: the orders may wait before it comes.
+    async def delivery_given() -> dict | None:
+        so_far = (await get(client, "allocator", f"/v1/hubs/{hub}/days"))["days"][-1]
+        return so_far if so_far["allocated"] == 6 else None
+
+    today = (await wait_until(delivery_given, what="the delivery taken and given"))["day"]
     today = date.fromisoformat(today)
     older = today - timedelta(days=3)
     await database.execute(
