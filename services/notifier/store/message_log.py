@@ -11,7 +11,7 @@ SELECT m.id, m.template, m.channel, m.language, m.status, m.attempts, m.last_err
        r.kind AS recipient_kind, r.name AS recipient_name, m.address
 FROM messages m LEFT JOIN recipients r ON r.key = m.recipient_key
 WHERE {column} = $1
-ORDER BY m.created_at, m.id
+ORDER BY m.seq
 """
 MESSAGES_OF_ORDER = MESSAGES_OF.format(column="m.order_id")
 MESSAGES_OF_PRODUCER = MESSAGES_OF.format(column="m.producer_id")

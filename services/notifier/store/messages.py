@@ -22,9 +22,10 @@ WITH stored AS (
     SELECT id, event_id, correlation_id, hub, recipient_key, template, params::jsonb,
            order_id, producer_id
     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
-                $7::text[], $8::uuid[], $9::uuid[])
+                $7::text[], $8::uuid[], $9::uuid[]) WITH ORDINALITY
         AS m(id, event_id, correlation_id, hub, recipient_key, template, params, order_id,
-             producer_id)
+             producer_id, listed)
+    ORDER BY listed
     ON CONFLICT (event_id, recipient_key, template) DO NOTHING
 )
 {RING_ROUTER}
