@@ -112,8 +112,13 @@ async def test_replaying_needs_the_write_scope_and_an_idempotency_key(
 async def test_the_list_pages_newest_first(client: HubClient, hub: str, partners_called_back):
     bank = await partners_called_back()
     await allocated_orders(client, bank, hub, 3)
-    await bank.endpoint.wait_for(3)
 
+    async def three_delivered():
+        # The partner has the callback before the orders service records its answer: wait for
+        # the record, not for the arrival.
+        return len((await bank.client.callbacks("delivered", limit=3))["callbacks"]) == 3
+
+    await wait_until(three_delivered, what="three callbacks recorded as delivered")
     first = await bank.client.callbacks("delivered", limit=2)
     path = first["next"]
     second = await bank.client.call("orders", "GET", path, headers=bank.client.to_orders())
