@@ -15,7 +15,8 @@ from services.notifier.api import routes
 from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
 from services.notifier.inbound import api as inbound_api
-from services.notifier.inbound.store import INBOUND_CHANNEL
+from services.notifier.inbound.statuses import StatusWorker
+from services.notifier.inbound.store import INBOUND_CHANNEL, STATUSES_CHANNEL
 from services.notifier.inbound.worker import InboundWorker
 from services.notifier.router import Router
 from services.notifier.sender import Sender
@@ -159,11 +160,23 @@ def create_app(settings: Settings) -> web.Application:
         ):
             yield
 
+    async def reporting(app: web.Application) -> AsyncIterator[None]:
+        worker = StatusWorker(pool=app[DATABASE], batch_size=settings.route_batch_size)
+        async with draining(
+            worker.apply_batch,
+            database_url=settings.database_url,
+            channel=STATUSES_CHANNEL,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.route_batch_size,
+            name="whatsapp statuses",
+        ):
+            yield
+
     return service_app(
         settings,
         service="notifier",
         migrations=Path(__file__).parent / "migrations",
         routes=[*routes, *phone_codes.routes, *inbound_api.routes],
         handlers=handlers,
-        extra_contexts=[routing, sending, answering],
+        extra_contexts=[routing, sending, answering, reporting],
     )

@@ -151,11 +151,18 @@ class ProviderStub(ABC):
             return self.rate_limited(self._retry_after)
         taken = len(self.deliveries)
         answer = self.take(json.loads(body))
+        if len(self.deliveries) > taken and await self.taken(self.deliveries[-1]):
+            request.transport.close()  # taken, and the answer lost on its way back
+            return answer
         if self._holding and len(self.deliveries) > taken:
             if self._hold_to in (None, self.deliveries[-1].to):
                 self._holding -= 1
                 await self._answer.wait()
         return answer
+
+    async def taken(self, delivery: Delivery) -> bool:
+        """After a message was accepted: whether its answer is lost on the way back."""
+        return False
 
     # What each provider says, in its own format.
 
@@ -210,6 +217,13 @@ class WhatsAppCloudStub(ProviderStub):
     documents; and Meta's webhooks to `webhook_url`, signed with `app_secret`.
 
     `not_on_whatsapp`: numbers (digits) answered with code 131026, Message undeliverable.
+
+    With a `webhook_url`, each message accepted is reported as Meta reports it, in its own
+    notifications: `sent`, then `delivered`; or, for the numbers in `fail_later`, accepted and
+    then `failed` with 131026 (a number WhatsApp finds it cannot reach after all). Numbers in
+    `silent` get no statuses but those a test sends itself (`send_statuses`).
+    `lose_answer_next(n)`: the next messages are accepted and reported, and then the connection
+    drops before the answer: the sender cannot know they went (its attempt is `unknown`).
     """
 
     access_token: str = "test-whatsapp-token"
@@ -221,12 +235,60 @@ class WhatsAppCloudStub(ProviderStub):
     verify_token: str = "test-whatsapp-verify-token"
     # When each number last wrote (time.monotonic()): its 24-hour window for free-form messages.
     wrote_at: dict[str, float] = field(default_factory=dict)
+    fail_later: set[str] = field(default_factory=set)
+    silent: set[str] = field(default_factory=set)
+    _losing: int = 0
+    _lose_to: str | None = None
+    _reporting: set[asyncio.Task] = field(default_factory=set)
     _session: aiohttp.ClientSession | None = None
 
     async def stop(self) -> None:
+        for task in self._reporting:
+            task.cancel()
+        await asyncio.gather(*self._reporting, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
         await super().stop()
+
+    def lose_answer_next(self, count: int = 1, to: str | None = None) -> None:
+        """Accept (and report) the next `count` messages (to the number `to`, if given), then
+        drop each connection before its answer."""
+        self._losing, self._lose_to = count, None if to is None else to.lstrip("+")
+
+    async def taken(self, delivery: Delivery) -> bool:
+        lose = bool(self._losing) and self._lose_to in (None, delivery.to)
+        statuses = self._statuses_of(delivery)
+        if lose:
+            self._losing -= 1
+            # Reported before the answer is lost: what the test is about is the notifier
+            # knowing from the statuses what the lost answer would have said.
+            await self._report(statuses)
+        elif statuses:
+            task = asyncio.create_task(self._report(statuses))
+            self._reporting.add(task)
+            task.add_done_callback(self._reporting.discard)
+        return lose
+
+    def _statuses_of(self, delivery: Delivery) -> list[dict[str, Any]]:
+        if self.webhook_url is None or delivery.to in self.silent:
+            return []
+        said = (delivery.provider_id, delivery.to)
+        if delivery.to in self.fail_later:
+            return [meta.status(*said, "failed", delivery.message_id, error_code=131026)]
+        return [meta.status(*said, state, delivery.message_id) for state in ("sent", "delivered")]
+
+    async def _report(self, statuses: list[dict[str, Any]]) -> None:
+        """Each status in a notification of its own, as Meta sends them; one the webhook does
+        not take (the notifier restarting in a fault test) is tried again a few times."""
+        for piece in statuses:
+            for wait in (0.1, 0.5, 2.0, None):
+                try:
+                    await self.send_statuses(piece)
+                    break
+                except (aiohttp.ClientError, AssertionError):
+                    if wait is None:
+                        break
+                    await asyncio.sleep(wait)
 
     # Meta's webhooks.
 

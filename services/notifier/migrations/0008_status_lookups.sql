@@ -1,0 +1,4 @@
+-- WhatsApp's statuses name our message by its id (biz_opaque_callback_data) and, failing that,
+-- by the wamid Meta answered a send with: found among the WhatsApp attempts.
+CREATE INDEX delivery_attempts_by_wamid ON delivery_attempts (provider_id)
+    WHERE channel = 'whatsapp' AND provider_id IS NOT NULL;
