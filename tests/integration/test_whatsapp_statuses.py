@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 
 import asyncpg
+import pytest
 from aio_pika.abc import AbstractRobustConnection
 
 from tests.support import whatsapp_webhooks as meta
@@ -15,6 +16,9 @@ from tests.support.bus import publish_event
 from tests.support.events import allocation_of, order_id, placed
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tools.client import HubClient, new_hub_code, wait_until
+
+# The stand-ins' webhooks point at the stack's notifier once it is planned.
+pytestmark = pytest.mark.usefixtures("stack")
 
 
 def new_phone() -> str:

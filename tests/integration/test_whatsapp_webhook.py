@@ -17,6 +17,9 @@ from tests.support.replicas import own_replica
 from tests.support.stack import Stack
 from tools.client import wait_until
 
+# The stand-ins' webhooks point at the stack's notifier once it is planned.
+pytestmark = pytest.mark.usefixtures("stack")
+
 
 def new_phone() -> str:
     return "+62813" + "".join(random.choices("0123456789", k=8))
@@ -231,3 +234,11 @@ async def test_a_notifier_without_the_secrets_refuses_every_notification(
             query = {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"}
             async with session.get(replica.url + "/v1/whatsapp/webhook", params=query) as response:
                 assert response.status == 503
+
+
+async def test_a_notification_past_a_megabyte_is_refused_before_it_is_read(
+    whatsapp: WhatsAppCloudStub,
+):
+    body = b'{"object": "whatsapp_business_account", "entry": [], "x": "' + b"a" * 1_100_000
+    status, answer = await whatsapp.post_webhook(None, body=body + b'"}')
+    assert status == 413 and answer["type"] == "/problems/body-too-large"
