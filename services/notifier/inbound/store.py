@@ -46,14 +46,19 @@ WHERE i.handled_at IS NULL AND i.next_attempt_at <= now()
 ORDER BY i.seq
 LIMIT $1
 """
-# One of them, locked for the transaction that answers it; None when another worker has it.
+# One of them, marked handled in the transaction that answers it (the mark commits with the
+# answer, or neither does); None when another worker has it, or had it.
 TAKE = """
-SELECT seq, provider_id, channel, phone, name, text, reply_id, sent_at, correlation_id, failures
-FROM inbound_messages
-WHERE seq = $1 AND handled_at IS NULL
-FOR UPDATE SKIP LOCKED
+WITH free AS (
+    SELECT seq FROM inbound_messages WHERE seq = $1 AND handled_at IS NULL
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE inbound_messages i SET handled_at = now()
+FROM free
+WHERE i.seq = free.seq
+RETURNING i.seq, i.provider_id, i.channel, i.phone, i.name, i.text, i.reply_id, i.sent_at,
+          i.correlation_id, i.failures
 """
-HANDLED = "UPDATE inbound_messages SET handled_at = now(), last_error = $2 WHERE seq = $1"
 # An answer that failed: again after `$3` seconds; given up on (handled, with the error) when
 # `$4` is true.
 ANSWER_FAILED = """
@@ -101,6 +106,7 @@ async def to_answer(pool: asyncpg.Pool, limit: int) -> list[int]:
 
 
 async def take(conn: asyncpg.Connection, seq: int) -> Taken | None:
+    """The message, marked handled: call it in the transaction that answers it."""
     row = await conn.fetchrow(TAKE, seq)
     if row is None:
         return None
@@ -114,10 +120,6 @@ async def take(conn: asyncpg.Connection, seq: int) -> Taken | None:
         at=row["sent_at"],
     )
     return Taken(row["seq"], row["correlation_id"], row["failures"], message)
-
-
-async def handled(conn: asyncpg.Connection, seq: int) -> None:
-    await conn.execute(HANDLED, seq, None)
 
 
 async def answer_failed(

@@ -53,7 +53,6 @@ class InboundWorker:
                         correlation_id=taken.correlation_id
                     ):
                         await conversations.answer(conn, taken.message)
-                    await store.handled(conn, seq)
                 return True
             except asyncio.CancelledError:
                 raise
