@@ -1,12 +1,14 @@
 """What WhatsApp's statuses do to our messages, applied by a worker after the webhook's commit.
 
 - `sent`, `delivered` or `read` of a message still pending on WhatsApp (its send's answer was
-  lost, or has not been written yet): the message is sent. Its claim, if a send is under way,
-  is spent (`attempts` moves on), so a retry's result changes nothing; and the senders never
-  claim again a WhatsApp message with such a status (store/sends.py), so it is not sent twice.
+  lost, or has not been written yet): the message is sent. A send under way finds it no longer
+  pending, so its result changes nothing but its attempt row; and the senders never claim again
+  a WhatsApp message with such a status (store/sends.py), so it is not sent twice.
 - `failed` of the send the message stands on (its wamid, or a pending message's): WhatsApp did
   not deliver it, so it goes back to the router at once, WhatsApp among its failed channels, and
   the next channel takes it. Not after a `delivered` or `read` of that send: it got through.
+  The failure is an attempt of its own (`permanent`), counted in `attempts` as a claim is, so a
+  send under way (its claim's count now stale) changes nothing but its attempt row.
 - Anything else (a message we do not know, a status late or out of order: `sent` after
   `delivered`, `read` after `failed`) is kept for the log and moves nothing backwards.
 """
@@ -44,8 +46,7 @@ RETURNING s.id, s.provider_id, s.status, s.error_code, s.error_title, s.message_
 """
 REPORTED_SENT = """
 UPDATE messages m
-SET status = 'sent', sent_at = now(), provider_id = told.provider_id, last_error = NULL,
-    attempts = m.attempts + 1
+SET status = 'sent', sent_at = now(), provider_id = told.provider_id, last_error = NULL
 FROM unnest($1::uuid[], $2::text[]) AS told(id, provider_id)
 WHERE m.id = told.id AND m.status = 'pending' AND m.channel = 'whatsapp'
 RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.order_id, m.producer_id
