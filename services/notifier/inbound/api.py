@@ -21,7 +21,7 @@ from services.notifier.inbound.notifications import Malformed, Notification, rea
 from services.notifier.inbound.signature import HEADER, is_signed
 from shared.guesses import GUESSES, check_source
 from shared.openapi import TEXT, Header, documented
-from shared.problems import MALFORMED_JSON, Kind, Text
+from shared.problems import MALFORMED_JSON, Kind, Problem, Text
 from shared.web import (
     DATABASE,
     MAX_JSON_DEPTH,
@@ -75,6 +75,7 @@ class Recorded(BaseModel):
 
 
 def _secret(request: web.Request, name: str, what: Text) -> str:
+    """The setting `name`'s secret; 503 without it: nothing is taken unchecked."""
     secret = getattr(request.app[SETTINGS], name, None)
     if secret is None or not secret.get_secret_value():
         raise NOT_CONFIGURED.problem(
@@ -84,6 +85,17 @@ def _secret(request: web.Request, name: str, what: Text) -> str:
             )
         )
     return secret.get_secret_value()
+
+
+def _checked_source(request: web.Request) -> str:
+    """Who sent the request, refused (429) while it must wait for its wrong guesses."""
+    return check_source(request, request.app[SETTINGS].trusted_proxies)
+
+
+def _refused(request: web.Request, source: str, problem: Problem) -> Problem:
+    """A wrong signature or password, counted against its source as a wrong token is."""
+    request.app[GUESSES].failed(source)
+    return problem
 
 
 @routes.get("/v1/whatsapp/webhook")
@@ -145,17 +157,14 @@ async def get_whatsapp_webhook(request: web.Request, handshake: Handshake) -> we
 )
 async def post_whatsapp_webhook(request: web.Request) -> web.Response:
     secret = _secret(request, "whatsapp_app_secret", Text("notifikasi", "notifications"))
-    settings = request.app[SETTINGS]
-    source = check_source(request, settings.trusted_proxies)
+    source = _checked_source(request)
     body = await request.read()
     if not is_signed(secret, body, request.headers.get(HEADER)):
-        request.app[GUESSES].failed(source)
-        raise BAD_SIGNATURE.problem(
-            Text(
-                f"{HEADER} tidak ada atau tidak cocok dengan isi",
-                f"{HEADER} is missing or does not match the body",
-            )
+        said = Text(
+            f"{HEADER} tidak ada atau tidak cocok dengan isi",
+            f"{HEADER} is missing or does not match the body",
         )
+        raise _refused(request, source, BAD_SIGNATURE.problem(said))
     return await _record(request, _parsed(body, read_notification))
 
 
@@ -175,15 +184,14 @@ async def post_whatsapp_webhook(request: web.Request) -> web.Response:
 )
 async def post_inbound_sms(request: web.Request) -> web.Response:
     secret = _secret(request, "sms_inbound_secret", Text("SMS masuk", "inbound SMS"))
-    settings = request.app[SETTINGS]
-    source = check_source(request, settings.trusted_proxies)
-    expected = f"{settings.sms_inbound_user}:{secret}".encode()
+    source = _checked_source(request)
+    expected = f"{request.app[SETTINGS].sms_inbound_user}:{secret}".encode()
     if not hmac.compare_digest(_basic(request.headers.get("Authorization")), expected):
-        request.app[GUESSES].failed(source)
-        raise BAD_CREDENTIALS.problem(
+        problem = BAD_CREDENTIALS.problem(
             Text("Kirim Basic auth yang diatur", "Send the configured Basic auth"),
             headers={"WWW-Authenticate": 'Basic realm="inbound-sms"'},
         )
+        raise _refused(request, source, problem)
     return await _record(request, _parsed(await request.read(), read_inbound_sms))
 
 
