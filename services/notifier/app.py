@@ -70,10 +70,12 @@ class Settings(ServiceSettings):
     message_first_retry_seconds: float = Field(default=30.0, gt=0)
     message_max_retry_seconds: float = Field(default=600.0, gt=0)
     message_give_up_seconds: float = Field(default=86_400.0, gt=0)
-    # What people send is answered a few numbers at a time; an answer that fails is tried again
-    # after the retry seconds (doubling), and given up on after so many failures.
+    # What people send is answered a few numbers at a time, each answer holding a pooled
+    # connection for its transaction (the pool has ten: the webhooks, the router and the
+    # senders need theirs); an answer that fails is tried again after the retry seconds
+    # (doubling), and given up on after so many failures.
     inbound_batch_size: int = Field(default=32, ge=1)
-    inbound_concurrency: int = Field(default=8, ge=1)
+    inbound_concurrency: int = Field(default=4, ge=1)
     inbound_retry_seconds: float = Field(default=5.0, gt=0)
     inbound_max_failures: int = Field(default=5, ge=1)
     # On SIGTERM, sends under way get this long to finish; the rest come back by their lease.
