@@ -49,6 +49,16 @@ class Attempt(BaseModel):
     at: datetime
 
 
+class DeliveryStatus(BaseModel):
+    """What WhatsApp reported of a send (its status webhook), named by the send's wamid."""
+
+    provider_id: str
+    status: Literal["sent", "delivered", "read", "failed"]
+    error_code: int | None
+    error_title: str | None
+    at: datetime
+
+
 class Message(BaseModel):
     id: uuid.UUID
     recipient: Recipient
@@ -62,6 +72,7 @@ class Message(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     attempts: list[Attempt]
+    statuses: list[DeliveryStatus]  # WhatsApp's, as reported, oldest first
 
 
 class MessageLog(BaseModel):
@@ -81,14 +92,17 @@ class MessageLog(BaseModel):
 )
 async def get_messages(request: web.Request, query: MessageQuery) -> web.Response:
     """What was sent about an order (`?order_id=`) or to a producer (`?producer_id=`): by which
-    channel, when, and every answer of the providers."""
+    channel, when, every answer of the providers, and what WhatsApp reported of each send."""
     async with request.app[DATABASE].acquire() as conn:
-        rows, attempts = await message_log.messages_of(
+        rows, attempts, statuses = await message_log.messages_of(
             conn, order_id=query.order_id, producer_id=query.producer_id
         )
     tries: dict[uuid.UUID, list[Attempt]] = {row["id"]: [] for row in rows}
     for attempt in attempts:
         tries[attempt["message_id"]].append(Attempt.model_validate(dict(attempt)))
+    reported: dict[uuid.UUID, list[DeliveryStatus]] = {row["id"]: [] for row in rows}
+    for status in statuses:
+        reported[status["message_id"]].append(DeliveryStatus.model_validate(dict(status)))
     messages = [
         Message(
             id=row["id"],
@@ -105,6 +119,7 @@ async def get_messages(request: web.Request, query: MessageQuery) -> web.Respons
             created_at=row["created_at"],
             sent_at=row["sent_at"],
             attempts=tries[row["id"]],
+            statuses=reported[row["id"]],
         )
         for row in rows
     ]

@@ -12,9 +12,18 @@ test scripts them to.
     ... WhatsApp(base_url=stub.base_url, access_token=stub.access_token, ...) ...
     assert stub.count(str(message_id)) == 1       # taken exactly once
     await stub.stop()
+
+The WhatsApp stand-in also plays Meta's webhooks, signed with its `app_secret`, to its
+`webhook_url` (the test stack's notifier):
+
+    wamid = await stub.inbound_text("+6281234567890", "STATUS", name="Sari")
+    await stub.button_reply("+6281234567890", "confirm", "Ya")
+    (reply,) = stub.replies_to("+6281234567890")  # text, buttons, list rows
 """
 
 import asyncio
+import base64
+import io
 import json
 import time
 import uuid
@@ -22,9 +31,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
+from services.notifier.inbound.signature import HEADER as SIGNATURE_HEADER
+from services.notifier.inbound.signature import sign
+from tests.support import whatsapp_webhooks as meta
 from tests.support.stack import serve_locally
+from tests.support.whatsapp_webhooks import Reply
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class Delivery:
     parameters: tuple[str, ...] = ()
     text: str | None = None
     sender: str | None = None
+    kind: str = "template"  # WhatsApp: template, text or interactive
+    reply: Reply | None = None  # a free-form WhatsApp message as the person sees it
 
 
 @dataclass
@@ -136,11 +152,18 @@ class ProviderStub(ABC):
             return self.rate_limited(self._retry_after)
         taken = len(self.deliveries)
         answer = self.take(json.loads(body))
+        if len(self.deliveries) > taken and await self.taken(self.deliveries[-1]):
+            request.transport.close()  # taken, and the answer lost on its way back
+            return answer
         if self._holding and len(self.deliveries) > taken:
             if self._hold_to in (None, self.deliveries[-1].to):
                 self._holding -= 1
                 await self._answer.wait()
         return answer
+
+    async def taken(self, delivery: Delivery) -> bool:
+        """After a message was accepted: whether its answer is lost on the way back."""
+        return False
 
     # What each provider says, in its own format.
 
@@ -180,21 +203,154 @@ WHATSAPP_KEYS = {
     "to",
     "type",
     "template",
+    "text",
+    "interactive",
+    "context",
     "biz_opaque_callback_data",
 }
+FREEFORM_TYPES = ("text", "interactive")
 
 
 @dataclass
 class WhatsAppCloudStub(ProviderStub):
-    """POST /{api_version}/{phone_number_id}/messages with a template message, as Meta documents.
+    """POST /{api_version}/{phone_number_id}/messages with a template message, or a free-form
+    one (text, reply buttons, a list) inside the 24 hours after the person last wrote, as Meta
+    documents; and Meta's webhooks to `webhook_url`, signed with `app_secret`.
 
     `not_on_whatsapp`: numbers (digits) answered with code 131026, Message undeliverable.
+
+    With a `webhook_url`, each message accepted is reported as Meta reports it, in its own
+    notifications: `sent`, then `delivered`; or, for the numbers in `fail_later`, accepted and
+    then `failed` with 131026 (a number WhatsApp finds it cannot reach after all). Numbers in
+    `silent` get no statuses but those a test sends itself (`send_statuses`).
+    `lose_answer_next(n)`: the next messages are accepted and reported, and then the connection
+    drops before the answer: the sender cannot know they went (its attempt is `unknown`).
     """
 
     access_token: str = "test-whatsapp-token"
     phone_number_id: str = "106540352242922"
     api_version: str = "v21.0"
     not_on_whatsapp: set[str] = field(default_factory=set)
+    webhook_url: str | None = None
+    app_secret: str = "test-whatsapp-app-secret"
+    verify_token: str = "test-whatsapp-verify-token"
+    # When each number last wrote (time.monotonic()): its 24-hour window for free-form messages.
+    wrote_at: dict[str, float] = field(default_factory=dict)
+    fail_later: set[str] = field(default_factory=set)
+    silent: set[str] = field(default_factory=set)
+    _losing: int = 0
+    _lose_to: str | None = None
+    _reporting: set[asyncio.Task] = field(default_factory=set)
+    _session: aiohttp.ClientSession | None = None
+
+    async def stop(self) -> None:
+        for task in self._reporting:
+            task.cancel()
+        await asyncio.gather(*self._reporting, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+        await super().stop()
+
+    def lose_answer_next(self, count: int = 1, to: str | None = None) -> None:
+        """Accept (and report) the next `count` messages (to the number `to`, if given), then
+        drop each connection before its answer."""
+        self._losing, self._lose_to = count, None if to is None else to.lstrip("+")
+
+    async def taken(self, delivery: Delivery) -> bool:
+        lose = bool(self._losing) and self._lose_to in (None, delivery.to)
+        statuses = self._statuses_of(delivery)
+        if lose:
+            self._losing -= 1
+            # Reported before the answer is lost: what the test is about is the notifier
+            # knowing from the statuses what the lost answer would have said.
+            await self._report(statuses)
+        elif statuses:
+            task = asyncio.create_task(self._report(statuses))
+            self._reporting.add(task)
+            task.add_done_callback(self._reporting.discard)
+        return lose
+
+    def _statuses_of(self, delivery: Delivery) -> list[dict[str, Any]]:
+        if self.webhook_url is None or delivery.to in self.silent:
+            return []
+        said = (delivery.provider_id, delivery.to)
+        if delivery.to in self.fail_later:
+            return [meta.status(*said, "failed", delivery.message_id, error_code=131026)]
+        return [meta.status(*said, state, delivery.message_id) for state in ("sent", "delivered")]
+
+    async def _report(self, statuses: list[dict[str, Any]]) -> None:
+        """Each status in a notification of its own, as Meta sends them; one the webhook does
+        not take (the notifier restarting in a fault test) is tried again a few times."""
+        for piece in statuses:
+            for wait in (0.1, 0.5, 2.0, None):
+                try:
+                    await self.send_statuses(piece)
+                    break
+                except (aiohttp.ClientError, AssertionError):
+                    if wait is None:
+                        break
+                    await asyncio.sleep(wait)
+
+    # Meta's webhooks.
+
+    async def inbound_text(self, phone: str, text: str, name: str = "Pembeli") -> str:
+        """The person at `phone` writes `text`; answers the wamid of their message."""
+        return await self._inbound(phone, name, "text", text={"body": text})
+
+    async def button_reply(
+        self, phone: str, reply_id: str, title: str, name: str = "Pembeli"
+    ) -> str:
+        """The person taps the reply button `reply_id` of one of our interactive messages."""
+        chosen = {"type": "button_reply", "button_reply": {"id": reply_id, "title": title}}
+        return await self._inbound(phone, name, "interactive", interactive=chosen)
+
+    async def list_reply(self, phone: str, reply_id: str, title: str, name: str = "Pembeli") -> str:
+        """The person picks the row `reply_id` of one of our list messages."""
+        chosen = {"type": "list_reply", "list_reply": {"id": reply_id, "title": title}}
+        return await self._inbound(phone, name, "interactive", interactive=chosen)
+
+    async def _inbound(self, phone: str, name: str, kind: str, **content: Any) -> str:
+        digits, wamid = phone.lstrip("+"), meta.new_wamid()
+        if kind == "interactive":  # a reply names the message it answers
+            ours = [d for d in self.to(digits) if d.kind == "interactive"]
+            if ours:
+                content["context"] = {"from": meta.DISPLAY_NUMBER, "id": ours[-1].provider_id}
+        self.wrote_at[digits] = time.monotonic()
+        await self.notify(meta.inbound(digits, name, wamid, kind, **content))
+        return wamid
+
+    async def send_statuses(self, *statuses: dict[str, Any]) -> None:
+        """Report statuses (`whatsapp_webhooks.status(...)`) in one notification."""
+        await self.notify({"statuses": list(statuses)})
+
+    async def notify(self, value: dict[str, Any]) -> None:
+        """One signed notification with `value`; the webhook must answer 200."""
+        status, answer = await self.post_webhook(meta.notification(self.phone_number_id, **value))
+        if status != 200:
+            raise AssertionError(f"the webhook answered {status}: {answer}")
+
+    async def post_webhook(
+        self, document: Any, *, body: bytes | None = None, signature: str | None = None
+    ) -> tuple[int, Any]:
+        """POST a notification as Meta does (`body` as given, else `document` as JSON), signed
+        (`signature` instead, "" for none); answers the status and the JSON answered."""
+        if self.webhook_url is None:
+            raise RuntimeError("the stand-in has no webhook_url to notify")
+        raw = body if body is not None else json.dumps(document).encode()
+        signed = sign(self.app_secret, raw) if signature is None else signature
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            headers[SIGNATURE_HEADER] = signed
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        # aiohttp warns of a large body given as bytes (it is written in one go): a stream.
+        data = io.BytesIO(raw) if len(raw) > 2**20 else raw
+        async with self._session.post(self.webhook_url, data=data, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    def replies_to(self, phone: str) -> list[Reply]:
+        """The free-form messages (text, buttons, lists) the number was sent, oldest first."""
+        return [d.reply for d in self.to(phone) if d.reply is not None]
 
     def unavailable(self) -> web.Response:
         return _meta_error(
@@ -247,20 +403,35 @@ class WhatsAppCloudStub(ProviderStub):
             return _meta_error(
                 400, 131026, "(#131026) Message undeliverable", "Message Undeliverable."
             )
-        template = request["template"]
-        [body] = template["components"]
-        wamid = f"wamid.{uuid.uuid4().hex}"
-        self.deliveries.append(
-            Delivery(
-                to=to,
-                message_id=request.get("biz_opaque_callback_data", ""),
-                provider_id=wamid,
-                at=time.monotonic(),
-                template=template["name"],
-                language=template["language"]["code"],
-                parameters=tuple(p["text"] for p in body["parameters"]),
+        wamid = meta.new_wamid()
+        message_id = request.get("biz_opaque_callback_data", "")
+        if request["type"] in FREEFORM_TYPES:
+            wrote_at = self.wrote_at.get(to)
+            if wrote_at is None or time.monotonic() - wrote_at > 24 * 3600:
+                return _meta_error(
+                    400,
+                    131047,
+                    "(#131047) Re-engagement message",
+                    "More than 24 hours have passed since the recipient last replied.",
+                )
+            reply = meta.reply_of(request["type"], request)
+            self.deliveries.append(
+                Delivery(to, message_id, wamid, time.monotonic(), kind=request["type"], reply=reply)
             )
-        )
+        else:
+            template = request["template"]
+            [body] = template["components"]
+            self.deliveries.append(
+                Delivery(
+                    to=to,
+                    message_id=message_id,
+                    provider_id=wamid,
+                    at=time.monotonic(),
+                    template=template["name"],
+                    language=template["language"]["code"],
+                    parameters=tuple(p["text"] for p in body["parameters"]),
+                )
+            )
         return web.json_response(
             {
                 "messaging_product": "whatsapp",
@@ -295,7 +466,7 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
         return 100, "The request body must be a JSON object"
     if unknown := set(body) - WHATSAPP_KEYS:
         return 100, f"Unexpected key(s): {', '.join(sorted(unknown))}"
-    if missing := {"messaging_product", "to", "type", "template"} - set(body):
+    if missing := {"messaging_product", "to", "type"} - set(body):
         return 131008, f"Missing: {', '.join(sorted(missing))}"
     if body["messaging_product"] != "whatsapp" or body.get("recipient_type", "individual") != (
         "individual"
@@ -303,11 +474,18 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
         return 100, "messaging_product must be whatsapp, recipient_type individual"
     if not (isinstance(body["to"], str) and body["to"].isdigit() and 8 <= len(body["to"]) <= 15):
         return 131009, "to must be a phone number in international format, digits only"
-    if body["type"] != "template":
-        return 100, "type must be template for a business-initiated message"
     callback = body.get("biz_opaque_callback_data", "")
     if not isinstance(callback, str) or len(callback) > 512:
         return 131009, "biz_opaque_callback_data must be a string of at most 512 characters"
+    kind = body["type"]
+    if kind not in ("template", *FREEFORM_TYPES) or set(body) & (
+        {"template", *FREEFORM_TYPES} - {kind}
+    ):
+        return 100, "type must be template, text or interactive, with that object alone"
+    if kind in FREEFORM_TYPES:
+        return meta.freeform_problem(body)
+    if "template" not in body:
+        return 131008, "Missing: template"
     return _template_problem(body["template"])
 
 
@@ -384,6 +562,50 @@ class SmsGatewayStub(ProviderStub):
     api_key: str = "test-sms-key"
     invalid_numbers: set[str] = field(default_factory=set)
     out_of_credit: bool = False
+    # Infobip's forwarding of inbound SMS to us, with Basic auth.
+    inbound_url: str | None = None
+    inbound_user: str = "infobip"
+    inbound_secret: str = "test-sms-inbound-secret"
+    _session: aiohttp.ClientSession | None = None
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        await super().stop()
+
+    async def inbound(self, phone: str, text: str) -> str:
+        """The person at `phone` texts `text` to our number; answers Infobip's messageId."""
+        message_id = uuid.uuid4().hex
+        result = {
+            "messageId": message_id,
+            "from": phone.lstrip("+"),
+            "to": "628999000111",
+            "text": text,
+            "cleanText": text.partition(" ")[2],
+            "keyword": text.partition(" ")[0].upper(),
+            "receivedAt": time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime()),
+            "smsCount": 1,
+            "price": {"pricePerMessage": 0, "currency": "IDR"},
+        }
+        status, answer = await self.forward({"results": [result], "messageCount": 1})
+        if status != 200:
+            raise AssertionError(f"the inbound SMS URL answered {status}: {answer}")
+        return message_id
+
+    async def forward(
+        self, body: dict[str, Any], authorization: str | None = None
+    ) -> tuple[int, Any]:
+        """POST an inbound forward with Basic auth (`authorization` instead, "" for none)."""
+        if self.inbound_url is None:
+            raise RuntimeError("the stand-in has no inbound_url to forward to")
+        if authorization is None:
+            pair = f"{self.inbound_user}:{self.inbound_secret}".encode()
+            authorization = "Basic " + base64.b64encode(pair).decode()
+        headers = {"Authorization": authorization} if authorization else {}
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.post(self.inbound_url, json=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
 
     def unavailable(self) -> web.Response:
         return _infobip_error(500, "E500", "Something went wrong. Please contact support.")

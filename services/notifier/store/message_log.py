@@ -1,5 +1,5 @@
-"""The message log as operators read it: an order's or a producer's messages, and every
-attempt at each."""
+"""The message log as operators read it: an order's or a producer's messages, every attempt at
+each, and the statuses WhatsApp reported of them."""
 
 import uuid
 
@@ -21,14 +21,21 @@ WHERE message_id = ANY($1::uuid[])
 ORDER BY at, id
 """
 
+STATUSES_OF = """
+SELECT message_id, provider_id, status, error_code, error_title, at FROM whatsapp_statuses
+WHERE message_id = ANY($1::uuid[])
+ORDER BY at, id
+"""
+
 
 async def messages_of(
     conn: asyncpg.Connection, *, order_id: uuid.UUID | None, producer_id: uuid.UUID | None
-) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
-    """The messages about an order or to a producer, oldest first, and their attempts."""
+) -> tuple[list[asyncpg.Record], list[asyncpg.Record], list[asyncpg.Record]]:
+    """The messages about an order or to a producer, oldest first, their attempts, and what
+    WhatsApp reported of them."""
     if order_id is not None:
         rows = await conn.fetch(MESSAGES_OF_ORDER, order_id)
     else:
         rows = await conn.fetch(MESSAGES_OF_PRODUCER, producer_id)
-    attempts = await conn.fetch(ATTEMPTS_OF, [row["id"] for row in rows])
-    return rows, attempts
+    ids = [row["id"] for row in rows]
+    return rows, await conn.fetch(ATTEMPTS_OF, ids), await conn.fetch(STATUSES_OF, ids)

@@ -18,11 +18,16 @@ from services.notifier.store.columns import columns
 from services.notifier.store.wakeups import RING_ROUTER
 from shared import outbox
 
-# Due messages of one channel, claimed for a lease, earliest due first.
+# Due messages of one channel, claimed for a lease, earliest due first. A WhatsApp message tried
+# before that WhatsApp reports sent, delivered or read (its answer was lost) is not sent again:
+# the status worker marks it sent (services/notifier/inbound/statuses.py).
 CLAIM = """
 WITH due AS (
     SELECT id FROM messages
     WHERE status = 'pending' AND channel = $1 AND next_attempt_at <= now()
+      AND ($1 <> 'whatsapp' OR attempts = 0 OR NOT EXISTS (
+          SELECT 1 FROM whatsapp_statuses s
+          WHERE s.message_id = messages.id AND s.status IN ('sent', 'delivered', 'read')))
     ORDER BY next_attempt_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
