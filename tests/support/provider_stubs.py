@@ -54,6 +54,7 @@ class Delivery:
     parameters: tuple[str, ...] = ()
     text: str | None = None
     sender: str | None = None
+    session: dict[str, Any] | None = None  # a WhatsApp session message: {"type", <type>: {...}}
 
 
 @dataclass
@@ -174,12 +175,16 @@ def _json_object(body: bytes) -> Any:
 
 # WhatsApp Business Cloud API (Meta Graph API).
 
+# Free-form messages, sent within 24 hours of the person's last message to us.
+SESSION_TYPES = {"text", "interactive"}
 WHATSAPP_KEYS = {
     "messaging_product",
     "recipient_type",
     "to",
     "type",
     "template",
+    "text",
+    "interactive",
     "biz_opaque_callback_data",
 }
 
@@ -247,9 +252,24 @@ class WhatsAppCloudStub(ProviderStub):
             return _meta_error(
                 400, 131026, "(#131026) Message undeliverable", "Message Undeliverable."
             )
+        wamid = f"wamid.{uuid.uuid4().hex}"
+        if request["type"] in SESSION_TYPES:
+            self.deliveries.append(
+                Delivery(
+                    to=to,
+                    message_id=request.get("biz_opaque_callback_data", ""),
+                    provider_id=wamid,
+                    at=time.monotonic(),
+                    text=_session_text(request),
+                    session={
+                        "type": request["type"],
+                        **{request["type"]: request[request["type"]]},
+                    },
+                )
+            )
+            return _wamid_answer(to, wamid)
         template = request["template"]
         [body] = template["components"]
-        wamid = f"wamid.{uuid.uuid4().hex}"
         self.deliveries.append(
             Delivery(
                 to=to,
@@ -261,13 +281,23 @@ class WhatsAppCloudStub(ProviderStub):
                 parameters=tuple(p["text"] for p in body["parameters"]),
             )
         )
-        return web.json_response(
-            {
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": to, "wa_id": to}],
-                "messages": [{"id": wamid, "message_status": "accepted"}],
-            }
-        )
+        return _wamid_answer(to, wamid)
+
+
+def _wamid_answer(to: str, wamid: str) -> web.Response:
+    return web.json_response(
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": to}],
+            "messages": [{"id": wamid, "message_status": "accepted"}],
+        }
+    )
+
+
+def _session_text(request: dict[str, Any]) -> str:
+    if request["type"] == "text":
+        return request["text"]["body"]
+    return request["interactive"]["body"]["text"]
 
 
 def _meta_error(
@@ -295,6 +325,8 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
         return 100, "The request body must be a JSON object"
     if unknown := set(body) - WHATSAPP_KEYS:
         return 100, f"Unexpected key(s): {', '.join(sorted(unknown))}"
+    if body.get("type") in SESSION_TYPES:
+        return _session_problem(body)
     if missing := {"messaging_product", "to", "type", "template"} - set(body):
         return 131008, f"Missing: {', '.join(sorted(missing))}"
     if body["messaging_product"] != "whatsapp" or body.get("recipient_type", "individual") != (
@@ -309,6 +341,66 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
     if not isinstance(callback, str) or len(callback) > 512:
         return 131009, "biz_opaque_callback_data must be a string of at most 512 characters"
     return _template_problem(body["template"])
+
+
+def _session_problem(body: dict[str, Any]) -> tuple[int, str] | None:
+    """A free-form (session) message, text or interactive (reply buttons, a list), with
+    Meta's documented limits."""
+    if body["messaging_product"] != "whatsapp" or not (
+        isinstance(body.get("to"), str) and body["to"].isdigit()
+    ):
+        return 131009, "messaging_product must be whatsapp, to digits only"
+    kind = body["type"]
+    if set(body) & {"template", "interactive", "text"} != {kind}:
+        return 131009, f"a {kind} message carries {kind} alone"
+    if kind == "text":
+        text = body["text"]
+        if not (isinstance(text, dict) and isinstance(text.get("body"), str)):
+            return 131008, "text.body is required"
+        if not 1 <= len(text["body"]) <= 4096 or set(text) - {"body", "preview_url"}:
+            return 131009, "text.body must be 1-4096 characters; text has body, preview_url"
+        return None
+    interactive = body["interactive"]
+    if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
+        return 131009, "interactive.type must be button or list"
+    text = (interactive.get("body") or {}).get("text")
+    if not (isinstance(text, str) and 1 <= len(text) <= 1024):
+        return 131009, "interactive.body.text must be 1-1024 characters"
+    action = interactive.get("action") or {}
+    if interactive["type"] == "button":
+        buttons = action.get("buttons")
+        if not (isinstance(buttons, list) and 1 <= len(buttons) <= 3):
+            return 131009, "action.buttons must hold 1-3 buttons"
+        for button in buttons:
+            reply = button.get("reply") if isinstance(button, dict) else None
+            if not (
+                button.get("type") == "reply"
+                and isinstance(reply, dict)
+                and isinstance(reply.get("id"), str)
+                and 1 <= len(reply["id"]) <= 256
+                and isinstance(reply.get("title"), str)
+                and 1 <= len(reply["title"]) <= 20
+            ):
+                return 131009, "a button is {type: reply, reply: {id (256), title (20)}}"
+        return None
+    label, sections = action.get("button"), action.get("sections")
+    if not (isinstance(label, str) and 1 <= len(label) <= 20):
+        return 131009, "action.button must be 1-20 characters"
+    if not (isinstance(sections, list) and 1 <= len(sections) <= 10):
+        return 131009, "action.sections must hold 1-10 sections"
+    rows = [row for section in sections for row in section.get("rows", [])]
+    if not 1 <= len(rows) <= 10:
+        return 131009, "a list holds 1-10 rows in all"
+    for row in rows:
+        if not (
+            isinstance(row.get("id"), str)
+            and 1 <= len(row["id"]) <= 200
+            and isinstance(row.get("title"), str)
+            and 1 <= len(row["title"]) <= 24
+            and len(row.get("description", "")) <= 72
+        ):
+            return 131009, "a row is {id (200), title (24), description (72)}"
+    return None
 
 
 def _template_problem(template: Any) -> tuple[int, str] | None:
