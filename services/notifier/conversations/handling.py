@@ -102,6 +102,7 @@ class OrdersApi(Protocol):
 class Rules:
     site: str = ""  # the buyers' site, for tracking links
     most_per_minute: int = 10  # messages handled per number a minute
+    hubs: frozenset[str] = frozenset()  # the hubs a chat may order in; empty: every hub known
 
 
 async def handle(
@@ -286,13 +287,20 @@ class Chat:
 
     # PESAN
 
-    async def begin_order(self, conversation: Conversation) -> Conversation:
+    async def ordering_hubs(self) -> list[Hub]:
+        """The hubs a chat may order in: those of the rules, else every hub known."""
         hubs = await self.store.hubs()
+        if not self.rules.hubs:
+            return hubs
+        return [hub for hub in hubs if hub.code in self.rules.hubs]
+
+    async def begin_order(self, conversation: Conversation) -> Conversation:
+        hubs = await self.ordering_hubs()
         await self.say(texts.hub_list([(h.code, h.name) for h in hubs[:10]], self.language))
         return conversation.at(Step.HUB if hubs else None, self.now)
 
     async def choose_product(self, conversation: Conversation, hub_code: str) -> Conversation:
-        hubs = {hub.code: hub for hub in await self.store.hubs()}
+        hubs = {hub.code: hub for hub in await self.ordering_hubs()}
         hub = hubs.get(hub_code)
         if hub is None:
             await self.tell(texts.EXPIRED)
@@ -318,7 +326,7 @@ class Chat:
 
     async def confirm_order(self, conversation: Conversation, quantity: int) -> Conversation:
         hub_code, sku = conversation.choices["hub"], conversation.choices["sku"]
-        hubs = {hub.code: hub for hub in await self.store.hubs()}
+        hubs = {hub.code: hub for hub in await self.ordering_hubs()}
         products = await self.store.products(hub_code)
         hub = hubs.get(hub_code)
         if hub is None or sku not in products:
@@ -334,7 +342,7 @@ class Chat:
 
     async def place(self, conversation: Conversation) -> Conversation:
         choices = conversation.choices
-        hubs = {hub.code: hub for hub in await self.store.hubs()}
+        hubs = {hub.code: hub for hub in await self.ordering_hubs()}
         hub = hubs.get(choices["hub"])
         if hub is None:
             await self.tell(texts.EXPIRED)

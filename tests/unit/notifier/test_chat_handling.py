@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.notifier.conversations.handling import Rules, handle
+from services.notifier.conversations.handling import Hub, Rules, handle
 from services.notifier.conversations.state import Conversation, Step
 from tests.unit.notifier.fake_chat import NOW, FakeChatStore, FakeOrders, Inbound
 
@@ -260,3 +260,12 @@ async def test_a_number_handled_under_the_limit_is_never_slowed(store, orders):
             now = NOW + timedelta(minutes=minute, seconds=n)
             await say(store, orders, inbound("halo"), now=now, rules=rules)
     assert all("terlalu banyak" not in r.text for r in store.said_to(PHONE))
+
+
+async def test_a_chat_orders_only_in_the_hubs_it_is_given(store, orders):
+    store.hubs_known.append(Hub("other", "Hub Lain", "Asia/Makassar"))
+    rules = Rules(site=SITE, hubs=frozenset({"other"}))
+    hubs = await say(store, orders, inbound("pesan"), rules=rules)
+    assert [r.id for r in hubs.rows] == ["hub:other"]
+    stale = await say(store, orders, inbound(reply_id="hub:kalteng"), rules=rules)
+    assert "kedaluwarsa" in stale.text
