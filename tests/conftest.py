@@ -18,7 +18,12 @@ from tests.support.mailbox import Mailbox
 from tests.support.partner_endpoint import CallbackPartner, callback_partner
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
-from tests.support.stack_env import OPERATOR_TOKEN, PARTNERS_BUYER_TYPES, stack_env
+from tests.support.stack_env import (
+    OPERATOR_TOKEN,
+    PARTNERS_BUYER_TYPES,
+    connect_webhooks,
+    stack_env,
+)
 from tests.support.storefront import Site, Visitor, running_site, served_once
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
@@ -76,6 +81,7 @@ async def stack(
         log_dir=tmp_path_factory.mktemp("service-logs"),
         extra_env=stack_env(mailbox, whatsapp, sms),
     )
+    connect_webhooks(running["notifier"].url, whatsapp, sms)
     try:
         await running.start()
         yield running

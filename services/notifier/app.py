@@ -14,6 +14,9 @@ from services.notifier import conversations, phone_codes
 from services.notifier.api import routes
 from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
+from services.notifier.inbound import api as inbound_api
+from services.notifier.inbound.store import INBOUND_CHANNEL
+from services.notifier.inbound.worker import InboundWorker
 from services.notifier.router import Router
 from services.notifier.sender import Sender
 from services.notifier.store.wakeups import ROUTER_CHANNEL, lane_channel
@@ -36,10 +39,19 @@ class Settings(ServiceSettings):
     whatsapp_phone_number_id: str | None = None
     whatsapp_access_token: SecretStr | None = None
     whatsapp_template_prefix: str = "plut_"
+    # Meta's webhook (POST /v1/whatsapp/webhook): notifications are signed with the app's
+    # secret, and refused unsigned; without it, refused altogether. The verify token is the
+    # one typed into the app's dashboard beside the callback URL, for the GET handshake.
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
     # The SMS gateway: on when its URL and key are set.
     sms_base_url: str | None = None
     sms_api_key: SecretStr | None = None
     sms_sender_id: str = "PLUT"
+    # Infobip's inbound SMS forwarding (POST /v1/sms/inbound) with Basic auth as this user and
+    # secret; without the secret, inbound SMS are refused.
+    sms_inbound_user: str = "infobip"
+    sms_inbound_secret: SecretStr | None = None
     # Email over SMTP: on when a host is set.
     smtp_host: str | None = "localhost"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
@@ -57,6 +69,12 @@ class Settings(ServiceSettings):
     message_first_retry_seconds: float = Field(default=30.0, gt=0)
     message_max_retry_seconds: float = Field(default=600.0, gt=0)
     message_give_up_seconds: float = Field(default=86_400.0, gt=0)
+    # What people send is answered a few numbers at a time; an answer that fails is tried again
+    # after the retry seconds (doubling), and given up on after so many failures.
+    inbound_batch_size: int = Field(default=32, ge=1)
+    inbound_concurrency: int = Field(default=8, ge=1)
+    inbound_retry_seconds: float = Field(default=5.0, gt=0)
+    inbound_max_failures: int = Field(default=5, ge=1)
     # On SIGTERM, sends under way get this long to finish; the rest come back by their lease.
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
     # The buyers' site (services/storefront): buyers' messages link to their order's page on
@@ -148,11 +166,29 @@ def create_app(settings: Settings) -> web.Application:
         ):
             yield
 
+    async def answering(app: web.Application) -> AsyncIterator[None]:
+        worker = InboundWorker(
+            pool=app[DATABASE],
+            batch_size=settings.inbound_batch_size,
+            concurrency=settings.inbound_concurrency,
+            retry_seconds=settings.inbound_retry_seconds,
+            max_failures=settings.inbound_max_failures,
+        )
+        async with draining(
+            worker.answer_batch,
+            database_url=settings.database_url,
+            channel=INBOUND_CHANNEL,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.inbound_batch_size,
+            name="inbound",
+        ):
+            yield
+
     return service_app(
         settings,
         service="notifier",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*routes, *phone_codes.routes],
+        routes=[*routes, *phone_codes.routes, *inbound_api.routes],
         handlers=handlers,
-        extra_contexts=[conversing, routing, sending],
+        extra_contexts=[conversing, routing, sending, answering],
     )

@@ -4,7 +4,6 @@ router), and that one number's messages answered at once are counted one after t
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,25 +11,16 @@ import pytest
 
 from services.notifier import conversations
 from services.notifier.conversations.replies import TEMPLATE
+from services.notifier.inbound.notifications import InboundMessage
 from shared.db import create_pool, migrate, service_migrations
 from tools.sandbox import Sandbox
 
 NOTIFIER_MIGRATIONS = Path(conversations.__file__).parents[1] / "migrations"
 
 
-@dataclass(frozen=True)
-class Written:
-    provider_id: str
-    phone: str
-    text: str | None = None
-    reply_id: str | None = None
-    channel: str = "whatsapp"
-    name: str | None = "Siti Aminah"
-    at: datetime = datetime.now(UTC)
-
-
-def written(phone: str, text: str, **more) -> Written:
-    return Written(f"wamid.{uuid.uuid4().hex}", phone, text, **more)
+def written(phone: str, text: str, channel: str = "whatsapp") -> InboundMessage:
+    wamid = f"wamid.{uuid.uuid4().hex}"
+    return InboundMessage(wamid, channel, phone, "Siti Aminah", text, None, datetime.now(UTC))
 
 
 @pytest.fixture
@@ -45,7 +35,7 @@ async def pool(box: Sandbox):
     await made.close()
 
 
-async def answer(pool, message: Written) -> None:
+async def answer(pool, message: InboundMessage) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await conversations.answer(conn, message)
 

@@ -12,9 +12,17 @@ test scripts them to.
     ... WhatsApp(base_url=stub.base_url, access_token=stub.access_token, ...) ...
     assert stub.count(str(message_id)) == 1       # taken exactly once
     await stub.stop()
+
+The WhatsApp stand-in also plays Meta's webhooks, signed with its `app_secret`, to its
+`webhook_url` (the test stack's notifier):
+
+    wamid = await stub.inbound_text("+6281234567890", "STATUS", name="Sari")
+    await stub.button_reply("+6281234567890", "confirm", "Ya")
+    (reply,) = stub.replies_to("+6281234567890")  # text, buttons, list rows
 """
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -22,9 +30,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
+from services.notifier.inbound.signature import HEADER as SIGNATURE_HEADER
+from services.notifier.inbound.signature import sign
+from tests.support import whatsapp_webhooks as meta
 from tests.support.stack import serve_locally
+from tests.support.whatsapp_webhooks import Reply
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,8 @@ class Delivery:
     parameters: tuple[str, ...] = ()
     text: str | None = None
     sender: str | None = None
-    session: dict[str, Any] | None = None  # a WhatsApp session message: {"type", <type>: {...}}
+    kind: str = "template"  # WhatsApp: template, text or interactive
+    reply: Reply | None = None  # a free-form WhatsApp message as the person sees it
 
 
 @dataclass
@@ -175,8 +189,6 @@ def _json_object(body: bytes) -> Any:
 
 # WhatsApp Business Cloud API (Meta Graph API).
 
-# Free-form messages, sent within 24 hours of the person's last message to us.
-SESSION_TYPES = {"text", "interactive"}
 WHATSAPP_KEYS = {
     "messaging_product",
     "recipient_type",
@@ -185,13 +197,17 @@ WHATSAPP_KEYS = {
     "template",
     "text",
     "interactive",
+    "context",
     "biz_opaque_callback_data",
 }
+FREEFORM_TYPES = ("text", "interactive")
 
 
 @dataclass
 class WhatsAppCloudStub(ProviderStub):
-    """POST /{api_version}/{phone_number_id}/messages with a template message, as Meta documents.
+    """POST /{api_version}/{phone_number_id}/messages with a template message, or a free-form
+    one (text, reply buttons, a list) inside the 24 hours after the person last wrote, as Meta
+    documents; and Meta's webhooks to `webhook_url`, signed with `app_secret`.
 
     `not_on_whatsapp`: numbers (digits) answered with code 131026, Message undeliverable.
     """
@@ -200,6 +216,76 @@ class WhatsAppCloudStub(ProviderStub):
     phone_number_id: str = "106540352242922"
     api_version: str = "v21.0"
     not_on_whatsapp: set[str] = field(default_factory=set)
+    webhook_url: str | None = None
+    app_secret: str = "test-whatsapp-app-secret"
+    verify_token: str = "test-whatsapp-verify-token"
+    # When each number last wrote (time.monotonic()): its 24-hour window for free-form messages.
+    wrote_at: dict[str, float] = field(default_factory=dict)
+    _session: aiohttp.ClientSession | None = None
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        await super().stop()
+
+    # Meta's webhooks.
+
+    async def inbound_text(self, phone: str, text: str, name: str = "Pembeli") -> str:
+        """The person at `phone` writes `text`; answers the wamid of their message."""
+        return await self._inbound(phone, name, "text", text={"body": text})
+
+    async def button_reply(
+        self, phone: str, reply_id: str, title: str, name: str = "Pembeli"
+    ) -> str:
+        """The person taps the reply button `reply_id` of one of our interactive messages."""
+        chosen = {"type": "button_reply", "button_reply": {"id": reply_id, "title": title}}
+        return await self._inbound(phone, name, "interactive", interactive=chosen)
+
+    async def list_reply(self, phone: str, reply_id: str, title: str, name: str = "Pembeli") -> str:
+        """The person picks the row `reply_id` of one of our list messages."""
+        chosen = {"type": "list_reply", "list_reply": {"id": reply_id, "title": title}}
+        return await self._inbound(phone, name, "interactive", interactive=chosen)
+
+    async def _inbound(self, phone: str, name: str, kind: str, **content: Any) -> str:
+        digits, wamid = phone.lstrip("+"), meta.new_wamid()
+        if kind == "interactive":  # a reply names the message it answers
+            ours = [d for d in self.to(digits) if d.kind == "interactive"]
+            if ours:
+                content["context"] = {"from": meta.DISPLAY_NUMBER, "id": ours[-1].provider_id}
+        self.wrote_at[digits] = time.monotonic()
+        await self.notify(meta.inbound(digits, name, wamid, kind, **content))
+        return wamid
+
+    async def send_statuses(self, *statuses: dict[str, Any]) -> None:
+        """Report statuses (`whatsapp_webhooks.status(...)`) in one notification."""
+        await self.notify({"statuses": list(statuses)})
+
+    async def notify(self, value: dict[str, Any]) -> None:
+        """One signed notification with `value`; the webhook must answer 200."""
+        status, answer = await self.post_webhook(meta.notification(self.phone_number_id, **value))
+        if status != 200:
+            raise AssertionError(f"the webhook answered {status}: {answer}")
+
+    async def post_webhook(
+        self, document: Any, *, body: bytes | None = None, signature: str | None = None
+    ) -> tuple[int, Any]:
+        """POST a notification as Meta does (`body` as given, else `document` as JSON), signed
+        (`signature` instead, "" for none); answers the status and the JSON answered."""
+        if self.webhook_url is None:
+            raise RuntimeError("the stand-in has no webhook_url to notify")
+        raw = body if body is not None else json.dumps(document).encode()
+        signed = sign(self.app_secret, raw) if signature is None else signature
+        headers = {"Content-Type": "application/json"}
+        if signed:
+            headers[SIGNATURE_HEADER] = signed
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.post(self.webhook_url, data=raw, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    def replies_to(self, phone: str) -> list[Reply]:
+        """The free-form messages (text, buttons, lists) the number was sent, oldest first."""
+        return [d.reply for d in self.to(phone) if d.reply is not None]
 
     def unavailable(self) -> web.Response:
         return _meta_error(
@@ -252,52 +338,42 @@ class WhatsAppCloudStub(ProviderStub):
             return _meta_error(
                 400, 131026, "(#131026) Message undeliverable", "Message Undeliverable."
             )
-        wamid = f"wamid.{uuid.uuid4().hex}"
-        if request["type"] in SESSION_TYPES:
+        wamid = meta.new_wamid()
+        message_id = request.get("biz_opaque_callback_data", "")
+        if request["type"] in FREEFORM_TYPES:
+            wrote_at = self.wrote_at.get(to)
+            if wrote_at is None or time.monotonic() - wrote_at > 24 * 3600:
+                return _meta_error(
+                    400,
+                    131047,
+                    "(#131047) Re-engagement message",
+                    "More than 24 hours have passed since the recipient last replied.",
+                )
+            reply = meta.reply_of(request["type"], request)
+            self.deliveries.append(
+                Delivery(to, message_id, wamid, time.monotonic(), kind=request["type"], reply=reply)
+            )
+        else:
+            template = request["template"]
+            [body] = template["components"]
             self.deliveries.append(
                 Delivery(
                     to=to,
-                    message_id=request.get("biz_opaque_callback_data", ""),
+                    message_id=message_id,
                     provider_id=wamid,
                     at=time.monotonic(),
-                    text=_session_text(request),
-                    session={
-                        "type": request["type"],
-                        **{request["type"]: request[request["type"]]},
-                    },
+                    template=template["name"],
+                    language=template["language"]["code"],
+                    parameters=tuple(p["text"] for p in body["parameters"]),
                 )
             )
-            return _wamid_answer(to, wamid)
-        template = request["template"]
-        [body] = template["components"]
-        self.deliveries.append(
-            Delivery(
-                to=to,
-                message_id=request.get("biz_opaque_callback_data", ""),
-                provider_id=wamid,
-                at=time.monotonic(),
-                template=template["name"],
-                language=template["language"]["code"],
-                parameters=tuple(p["text"] for p in body["parameters"]),
-            )
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": wamid, "message_status": "accepted"}],
+            }
         )
-        return _wamid_answer(to, wamid)
-
-
-def _wamid_answer(to: str, wamid: str) -> web.Response:
-    return web.json_response(
-        {
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to, "wa_id": to}],
-            "messages": [{"id": wamid, "message_status": "accepted"}],
-        }
-    )
-
-
-def _session_text(request: dict[str, Any]) -> str:
-    if request["type"] == "text":
-        return request["text"]["body"]
-    return request["interactive"]["body"]["text"]
 
 
 def _meta_error(
@@ -325,9 +401,7 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
         return 100, "The request body must be a JSON object"
     if unknown := set(body) - WHATSAPP_KEYS:
         return 100, f"Unexpected key(s): {', '.join(sorted(unknown))}"
-    if body.get("type") in SESSION_TYPES:
-        return _session_problem(body)
-    if missing := {"messaging_product", "to", "type", "template"} - set(body):
+    if missing := {"messaging_product", "to", "type"} - set(body):
         return 131008, f"Missing: {', '.join(sorted(missing))}"
     if body["messaging_product"] != "whatsapp" or body.get("recipient_type", "individual") != (
         "individual"
@@ -335,72 +409,19 @@ def _whatsapp_problem(body: Any) -> tuple[int, str] | None:
         return 100, "messaging_product must be whatsapp, recipient_type individual"
     if not (isinstance(body["to"], str) and body["to"].isdigit() and 8 <= len(body["to"]) <= 15):
         return 131009, "to must be a phone number in international format, digits only"
-    if body["type"] != "template":
-        return 100, "type must be template for a business-initiated message"
     callback = body.get("biz_opaque_callback_data", "")
     if not isinstance(callback, str) or len(callback) > 512:
         return 131009, "biz_opaque_callback_data must be a string of at most 512 characters"
-    return _template_problem(body["template"])
-
-
-def _session_problem(body: dict[str, Any]) -> tuple[int, str] | None:
-    """A free-form (session) message, text or interactive (reply buttons, a list), with
-    Meta's documented limits."""
-    if body["messaging_product"] != "whatsapp" or not (
-        isinstance(body.get("to"), str) and body["to"].isdigit()
-    ):
-        return 131009, "messaging_product must be whatsapp, to digits only"
     kind = body["type"]
-    if set(body) & {"template", "interactive", "text"} != {kind}:
-        return 131009, f"a {kind} message carries {kind} alone"
-    if kind == "text":
-        text = body["text"]
-        if not (isinstance(text, dict) and isinstance(text.get("body"), str)):
-            return 131008, "text.body is required"
-        if not 1 <= len(text["body"]) <= 4096 or set(text) - {"body", "preview_url"}:
-            return 131009, "text.body must be 1-4096 characters; text has body, preview_url"
-        return None
-    interactive = body["interactive"]
-    if not isinstance(interactive, dict) or interactive.get("type") not in ("button", "list"):
-        return 131009, "interactive.type must be button or list"
-    text = (interactive.get("body") or {}).get("text")
-    if not (isinstance(text, str) and 1 <= len(text) <= 1024):
-        return 131009, "interactive.body.text must be 1-1024 characters"
-    action = interactive.get("action") or {}
-    if interactive["type"] == "button":
-        buttons = action.get("buttons")
-        if not (isinstance(buttons, list) and 1 <= len(buttons) <= 3):
-            return 131009, "action.buttons must hold 1-3 buttons"
-        for button in buttons:
-            reply = button.get("reply") if isinstance(button, dict) else None
-            if not (
-                button.get("type") == "reply"
-                and isinstance(reply, dict)
-                and isinstance(reply.get("id"), str)
-                and 1 <= len(reply["id"]) <= 256
-                and isinstance(reply.get("title"), str)
-                and 1 <= len(reply["title"]) <= 20
-            ):
-                return 131009, "a button is {type: reply, reply: {id (256), title (20)}}"
-        return None
-    label, sections = action.get("button"), action.get("sections")
-    if not (isinstance(label, str) and 1 <= len(label) <= 20):
-        return 131009, "action.button must be 1-20 characters"
-    if not (isinstance(sections, list) and 1 <= len(sections) <= 10):
-        return 131009, "action.sections must hold 1-10 sections"
-    rows = [row for section in sections for row in section.get("rows", [])]
-    if not 1 <= len(rows) <= 10:
-        return 131009, "a list holds 1-10 rows in all"
-    for row in rows:
-        if not (
-            isinstance(row.get("id"), str)
-            and 1 <= len(row["id"]) <= 200
-            and isinstance(row.get("title"), str)
-            and 1 <= len(row["title"]) <= 24
-            and len(row.get("description", "")) <= 72
-        ):
-            return 131009, "a row is {id (200), title (24), description (72)}"
-    return None
+    if kind not in ("template", *FREEFORM_TYPES) or set(body) & (
+        {"template", *FREEFORM_TYPES} - {kind}
+    ):
+        return 100, "type must be template, text or interactive, with that object alone"
+    if kind in FREEFORM_TYPES:
+        return meta.freeform_problem(body)
+    if "template" not in body:
+        return 131008, "Missing: template"
+    return _template_problem(body["template"])
 
 
 def _template_problem(template: Any) -> tuple[int, str] | None:
@@ -476,6 +497,50 @@ class SmsGatewayStub(ProviderStub):
     api_key: str = "test-sms-key"
     invalid_numbers: set[str] = field(default_factory=set)
     out_of_credit: bool = False
+    # Infobip's forwarding of inbound SMS to us, with Basic auth.
+    inbound_url: str | None = None
+    inbound_user: str = "infobip"
+    inbound_secret: str = "test-sms-inbound-secret"
+    _session: aiohttp.ClientSession | None = None
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        await super().stop()
+
+    async def inbound(self, phone: str, text: str) -> str:
+        """The person at `phone` texts `text` to our number; answers Infobip's messageId."""
+        message_id = uuid.uuid4().hex
+        result = {
+            "messageId": message_id,
+            "from": phone.lstrip("+"),
+            "to": "628999000111",
+            "text": text,
+            "cleanText": text.partition(" ")[2],
+            "keyword": text.partition(" ")[0].upper(),
+            "receivedAt": time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime()),
+            "smsCount": 1,
+            "price": {"pricePerMessage": 0, "currency": "IDR"},
+        }
+        status, answer = await self.forward({"results": [result], "messageCount": 1})
+        if status != 200:
+            raise AssertionError(f"the inbound SMS URL answered {status}: {answer}")
+        return message_id
+
+    async def forward(
+        self, body: dict[str, Any], authorization: str | None = None
+    ) -> tuple[int, Any]:
+        """POST an inbound forward with Basic auth (`authorization` instead, "" for none)."""
+        if self.inbound_url is None:
+            raise RuntimeError("the stand-in has no inbound_url to forward to")
+        if authorization is None:
+            pair = f"{self.inbound_user}:{self.inbound_secret}".encode()
+            authorization = "Basic " + base64.b64encode(pair).decode()
+        headers = {"Authorization": authorization} if authorization else {}
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        async with self._session.post(self.inbound_url, json=body, headers=headers) as response:
+            return response.status, await response.json(content_type=None)
 
     def unavailable(self) -> web.Response:
         return _infobip_error(500, "E500", "Something went wrong. Please contact support.")

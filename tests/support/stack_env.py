@@ -29,8 +29,12 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "WHATSAPP_BASE_URL": whatsapp.base_url,
         "WHATSAPP_PHONE_NUMBER_ID": whatsapp.phone_number_id,
         "WHATSAPP_ACCESS_TOKEN": whatsapp.access_token,
+        "WHATSAPP_APP_SECRET": whatsapp.app_secret,
+        "WHATSAPP_VERIFY_TOKEN": whatsapp.verify_token,
         "SMS_BASE_URL": sms.base_url,
         "SMS_API_KEY": sms.api_key,
+        "SMS_INBOUND_USER": sms.inbound_user,
+        "SMS_INBOUND_SECRET": sms.inbound_secret,
         # Messages' time shrunk as the callbacks' below: a provider down for "an hour" is
         # down for seconds here. But not the providers' timeout: far above any answer of the
         # stand-ins (in the test process) on a loaded machine, so that no answer becomes
@@ -64,3 +68,9 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "CALLBACK_ALLOW_HTTP": "true",
         "CALLBACK_UNSAFE_PRIVATE_NETWORKS": f'["{PARTNER_HOST}/32"]',
     }
+
+
+def connect_webhooks(notifier_url: str, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub) -> None:
+    """Point the stand-ins' webhooks (Meta's notifications, Infobip's inbound SMS) at a notifier."""
+    whatsapp.webhook_url = f"{notifier_url}/v1/whatsapp/webhook"
+    sms.inbound_url = f"{notifier_url}/v1/sms/inbound"

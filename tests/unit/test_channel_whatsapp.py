@@ -1,6 +1,7 @@
 """The WhatsApp adapter against a local stand-in for Meta's Cloud API: the exact request Meta
 would get, and what each of Meta's answers means for the dispatcher."""
 
+import time
 import uuid
 
 import pytest
@@ -319,6 +320,7 @@ async def test_a_chat_reply_goes_as_a_session_message_text_buttons_or_list(whats
         "text": "Pilih hub",
         "list": {"button": "Hub", "rows": [{"id": "hub:a", "title": "A", "description": "a"}]},
     }
+    meta.wrote_at[NUMBER.lstrip("+")] = time.monotonic()  # the person wrote: a window is open
     for session in (text, buttons, listed):
         await whatsapp.send(outgoing(NUMBER, session=session))
 
@@ -350,4 +352,4 @@ async def test_a_chat_reply_goes_as_a_session_message_text_buttons_or_list(whats
             ],
         },
     }
-    assert [d.text for d in meta.deliveries] == ["Halo", "Batalkan pesanan?", "Pilih hub"]
+    assert [d.reply.text for d in meta.deliveries] == ["Halo", "Batalkan pesanan?", "Pilih hub"]

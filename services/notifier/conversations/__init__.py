@@ -1,6 +1,5 @@
-"""Conversations by chat (issue 20): the answer to each message a person writes to the hub on
-WhatsApp or by SMS. The inbound worker (`services.notifier.inbound`) calls `answer` once per
-message, in the transaction that marks the message handled.
+"""Conversations by chat (issue 20): what the hub answers to each message a person writes to it
+on WhatsApp or by SMS (keywords, STATUS, BATAL, PESAN).
 
 - `keywords`: what a message asks for (pure);
 - `state`: where a number's conversation stands, the flood and help limits (pure);
@@ -8,19 +7,34 @@ message, in the transaction that marks the message handled.
 - `handling`: the use case, over the ports `ChatStore` and `OrdersApi`;
 - `store`: the notifier's records (`ChatStore`); `orders_api`: the orders service (`OrdersApi`).
 
+The contract with the inbound worker (`services/notifier/inbound/worker.py`):
+
+- `answer(conn, inbound)` is called once per message a person sent (WhatsApp or SMS), after
+  the webhook that brought it was recorded and answered: never inside the provider's request.
+- `conn` is an asyncpg connection in a transaction the worker opened; the same transaction
+  marks the message handled. Everything `answer` writes with `conn` commits with that mark, or
+  not at all. Whatever it does outside `conn` (an HTTP call) is not undone by a rollback: the
+  orders service's writes carry an Idempotency-Key drawn from the message's id.
+- A number's messages come one at a time, oldest first (by when they were recorded), whichever
+  replica takes them; different numbers' may be answered at the same time.
+- The same message comes again only if its transaction did not commit: `answer` raised (the
+  worker logs it and tries again later, giving up after a few failures), or the process or the
+  database went away before the commit. A webhook Meta or Infobip sends twice is recorded once.
+- `inbound.phone` is E.164 with +: log it only masked (`channels.addresses.mask_address`).
+
 `running` sets up the orders client once, in the app's cleanup context; `answer` uses it.
 """
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 import asyncpg
 
-from services.notifier.conversations.handling import Inbound, OrdersApi, Rules, handle
+from services.notifier.conversations.handling import OrdersApi, Rules, handle
 from services.notifier.conversations.orders_api import NoOrders, OrdersHttp
 from services.notifier.conversations.store import ChatRecords
+from services.notifier.inbound.notifications import InboundMessage
 
 
 class _Wired:
@@ -28,10 +42,9 @@ class _Wired:
     rules: Rules = Rules()
 
 
-async def answer(uow_or_conn: Any, inbound: Inbound) -> None:
-    """Answers one inbound message on the handling's connection (or a unit of work holding it
-    as `conn`), inside its transaction; the replies go after commit."""
-    conn: asyncpg.Connection = getattr(uow_or_conn, "conn", uow_or_conn)
+async def answer(conn: asyncpg.Connection, inbound: InboundMessage) -> None:
+    """Answers one message a person sent, on the worker's connection and in its transaction;
+    the replies are recorded as messages, sent after commit."""
     await handle(ChatRecords(conn), _Wired.orders, inbound, _Wired.rules, datetime.now(UTC))
 
 

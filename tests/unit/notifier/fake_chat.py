@@ -9,19 +9,22 @@ from typing import Any
 from services.notifier.conversations.handling import Hub, KnownOrder, OrdersError
 from services.notifier.conversations.replies import Reply
 from services.notifier.conversations.state import Conversation
+from services.notifier.inbound.notifications import InboundMessage
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Inbound:
-    provider_id: str
-    phone: str
-    text: str | None = None
-    reply_id: str | None = None
-    channel: str = "whatsapp"
-    name: str | None = "Siti Aminah"
-    at: datetime = NOW
+def written(
+    provider_id: str,
+    phone: str,
+    text: str | None = None,
+    reply_id: str | None = None,
+    *,
+    channel: str = "whatsapp",
+    name: str | None = "Siti Aminah",
+) -> InboundMessage:
+    """A message a person wrote, as the inbound worker hands it over."""
+    return InboundMessage(provider_id, channel, phone, name, text, reply_id, NOW)
 
 
 @dataclass

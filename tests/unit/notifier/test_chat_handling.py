@@ -8,7 +8,7 @@ import pytest
 
 from services.notifier.conversations.handling import Hub, Rules, handle
 from services.notifier.conversations.state import Conversation, Step
-from tests.unit.notifier.fake_chat import NOW, FakeChatStore, FakeOrders, Inbound
+from tests.unit.notifier.fake_chat import NOW, FakeChatStore, FakeOrders, written
 
 PHONE = "+6281234567890"
 STRANGER = "+6281399990000"
@@ -16,8 +16,8 @@ SITE = "https://plut.example"
 _count = iter(range(1_000_000))
 
 
-def inbound(text=None, reply_id=None, phone=PHONE, **more) -> Inbound:
-    return Inbound(f"wamid.{next(_count)}", phone, text, reply_id, **more)
+def inbound(text=None, reply_id=None, phone=PHONE, **more):
+    return written(f"wamid.{next(_count)}", phone, text, reply_id, **more)
 
 
 @pytest.fixture
