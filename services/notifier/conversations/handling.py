@@ -92,7 +92,7 @@ class OrdersError(Exception):
 
 
 class OrdersApi(Protocol):
-    async def order(self, order_id: uuid.UUID) -> dict[str, Any]: ...
+    async def order(self, code: str) -> dict[str, Any]: ...  # any order, by its code
     async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]: ...
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]: ...
     async def daily_cap(self, hub: str, sku: str) -> int | None: ...
@@ -210,7 +210,7 @@ class Chat:
     async def status(self) -> None:
         known = await self.store.orders_of(self.inbound.phone)
         try:
-            read = await asyncio.gather(*(self._facts(o.order_id) for o in known))
+            read = await asyncio.gather(*(self._facts(o.code) for o in known if o.code))
         except OrdersError as error:
             log.warning("chat status unread", status=error.status, why=error.why)
             await self.tell(texts.ORDERS_AWAY)
@@ -218,9 +218,9 @@ class Chat:
         open_orders = [facts for facts in read if facts is not None and facts.status in texts.OPEN]
         await self.say(texts.status_reply(open_orders, self.rules.site, self.language))
 
-    async def _facts(self, order_id: uuid.UUID) -> texts.OrderFacts | None:
+    async def _facts(self, code: str) -> texts.OrderFacts | None:
         try:
-            order = await self.orders.order(order_id)
+            order = await self.orders.order(code)
         except OrdersError as error:
             if error.status == 404:
                 return None
@@ -248,9 +248,9 @@ class Chat:
         if not mine:
             await self.tell(texts.NOT_FOUND, code=shown(code))
             return conversation
-        order_id = mine[0].order_id
+        order_id, shown_code = mine[0].order_id, mine[0].code
         try:
-            order = await self.orders.order(order_id)
+            order = await self.orders.order(shown_code)
         except OrdersError as error:
             if error.status != 404:
                 await self.tell(texts.ORDERS_AWAY)
@@ -280,6 +280,9 @@ class Chat:
         except OrdersError as error:
             if error.status >= 500 or error.status in (401, 429):
                 raise  # the handling is tried again, with the same key
+            if error.status == 404:  # the orders service lets a key cancel its own orders only
+                await self.tell(texts.NOT_PLACED_BY_CHAT, code=code)
+                return conversation.at(None, self.now)
             await self.tell(texts.NOT_CANCELLED, code=code, why=error.why)
             return conversation.at(None, self.now)
         await self.tell(texts.CANCELLED, code=code)
@@ -360,7 +363,7 @@ class Chat:
             await self.tell(texts.NOT_PLACED, hub.code, why=error.why)
             return conversation.at(None, self.now)
         try:
-            placed = await self.orders.order(uuid.UUID(placed["id"]))  # with its standing
+            placed = await self.orders.order(placed["code"])  # with its standing
         except OrdersError:
             pass  # the answer to the POST tells the code; the tracking page tells the rest
         facts = await self._facts_of(placed)

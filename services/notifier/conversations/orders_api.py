@@ -1,5 +1,6 @@
 """The orders service as a conversation calls it (`handling.OrdersApi`): with the notifier's own
-partner key (scopes orders:write, orders:read, orders:track, as the buyers' site holds), the
+partner key (scopes orders:write, orders:read, orders:track, as the buyers' site holds: any
+order is read by its code, and only the key's own orders may be cancelled), the
 correlation id along, and each write with its Idempotency-Key; and the allocator's public read
 of a product's policy, for the per-buyer daily cap. Any answer of 400 or more, or none, is an
 `OrdersError` (503 for none)."""
@@ -7,6 +8,7 @@ of a product's policy, for the per-buyer daily cap. Any answer of 400 or more, o
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -28,8 +30,9 @@ class OrdersHttp:
         self._allocator = allocator_url.rstrip("/")
         self._key = key
 
-    async def order(self, order_id: uuid.UUID) -> dict[str, Any]:
-        return await self._call("GET", f"{self._orders}/v1/orders/{order_id}")
+    async def order(self, code: str) -> dict[str, Any]:
+        """Any order, by its code (the key's `orders:track`), with its standing."""
+        return await self._call("GET", f"{self._orders}/v1/order-codes/{quote(code, safe='')}")
 
     async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:
         url = f"{self._orders}/v1/orders/{order_id}/cancel"
@@ -78,7 +81,7 @@ class NoOrders:
     """The notifier without an orders key: STOP, MULAI and help work; orders cannot be read
     or placed, and the chat says so (a 403, not retried)."""
 
-    async def order(self, order_id: uuid.UUID) -> dict[str, Any]:
+    async def order(self, code: str) -> dict[str, Any]:
         raise OrdersError(403, NOT_SET_UP)
 
     async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:

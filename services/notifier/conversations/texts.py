@@ -72,6 +72,12 @@ NOT_CANCELLED = Text(
     "Maaf, pesanan {code} tidak dapat dibatalkan: {why}",
     "Sorry, order {code} could not be cancelled: {why}",
 )
+NOT_PLACED_BY_CHAT = Text(
+    "Pesanan {code} tidak dibuat lewat chat; batalkan di tempat Anda memesannya (situs atau "
+    "loket PLUT).",
+    "Order {code} was not placed by chat; cancel it where you placed it (the site or the PLUT "
+    "counter).",
+)
 NOTHING_CHANGED = Text("Baik, tidak ada yang diubah.", "All right, nothing was changed.")
 EXPIRED = Text(
     "Pilihan itu sudah kedaluwarsa. Balas PESAN untuk memesan dari awal.",

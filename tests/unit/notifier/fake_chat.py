@@ -100,18 +100,21 @@ class FakeOrders:
         }
         return order_id, KnownOrder(order_id, code)
 
-    async def order(self, order_id: uuid.UUID) -> dict[str, Any]:
+    async def order(self, code: str) -> dict[str, Any]:
         if self.away:
             raise OrdersError(503, {"title": "away"})
-        if order_id not in self.orders:
-            raise OrdersError(404, {"title": "Not found"})
-        return self.orders[order_id]
+        for order in self.orders.values():
+            if order["code"] == code:
+                return order
+        raise OrdersError(404, {"title": "Not found"})
 
     async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:
         if self.away:
             raise OrdersError(503, {"title": "away"})
         self.cancel_keys.append(key)
         order = self.orders[order_id]
+        if not order.get("placed"):  # a key cancels its own orders only
+            raise OrdersError(404, {"title": "Not found"})
         if order["status"] not in ("queued", "partially_allocated", "allocated"):
             raise OrdersError(409, {"title": "Not cancellable", "detail": "already collected"})
         order["status"] = "cancelled"

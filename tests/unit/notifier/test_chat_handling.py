@@ -105,7 +105,7 @@ async def test_status_when_orders_cannot_be_read_says_so(store, orders):
 
 
 async def test_batal_asks_to_confirm_then_cancels_through_the_orders_api(store, orders):
-    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A")
+    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A", placed={"by": "chat"})
     store.buyers[PHONE] = [known]
 
     confirm = await say(store, orders, inbound("batal 7k3qdm9x2a"))
@@ -117,6 +117,17 @@ async def test_batal_asks_to_confirm_then_cancels_through_the_orders_api(store, 
     assert "dibatalkan" in done.text
     assert orders.cancel_keys[0].startswith("notifier-chat-cancel:wamid.")
     assert store.conversations[PHONE].step is None
+
+
+async def test_an_order_placed_elsewhere_is_cancelled_where_it_was_placed(store, orders):
+    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A")  # the site's or the counter's
+    store.buyers[PHONE] = [known]
+    await say(store, orders, inbound("batal 7K3QD-M9X2A"))
+
+    told = await say(store, orders, inbound(reply_id=f"cancel:{order_id}"))
+
+    assert "tidak dibuat lewat chat" in told.text
+    assert orders.orders[order_id]["status"] == "queued"
 
 
 async def test_a_strangers_batal_changes_nothing_and_reads_as_an_unknown_code(store, orders):
