@@ -160,6 +160,11 @@ async def test_cancel_by_chat_after_the_confirm_button(
 
     assert done.text == f"Pesanan {code} dibatalkan."
     assert (await client.order(order["id"]))["status"] == "cancelled"
+    logged = [
+        m for m in await client.messages(order_id=order["id"]) if m["template"] == "chat_reply"
+    ]
+    assert len(logged) == 3, "the order's log shows the chat: placed, confirm, cancelled"
+    assert {m["channel"] for m in logged} == {"whatsapp"}
 
 
 async def test_a_strangers_batal_changes_nothing_and_reads_as_an_unknown_code(

@@ -75,7 +75,14 @@ class ChatStore(Protocol):
     async def orders_of(self, phone: str) -> list[KnownOrder]: ...
     async def hubs(self) -> list[Hub]: ...
     async def products(self, hub: str) -> dict[str, str]: ...  # sku -> name
-    async def reply(self, to: Inbound, reply: Reply, language: str, hub: str | None) -> None: ...
+    async def reply(
+        self,
+        to: Inbound,
+        reply: Reply,
+        language: str,
+        hub: str | None,
+        order_id: uuid.UUID | None = None,
+    ) -> None: ...
 
 
 class OrdersError(Exception):
@@ -145,11 +152,20 @@ class Chat:
         self.now = now
         self.language = language
 
-    async def say(self, reply: Reply, hub: str | None = None) -> None:
-        await self.store.reply(self.inbound, reply, self.language, hub)
+    async def say(
+        self, reply: Reply, hub: str | None = None, order_id: uuid.UUID | None = None
+    ) -> None:
+        """Records the reply; one about an order shows in that order's message log."""
+        await self.store.reply(self.inbound, reply, self.language, hub, order_id)
 
-    async def tell(self, text: texts.Text, hub: str | None = None, **facts: object) -> None:
-        await self.say(texts.reply(text, self.language, **facts), hub)
+    async def tell(
+        self,
+        text: texts.Text,
+        hub: str | None = None,
+        order_id: uuid.UUID | None = None,
+        **facts: object,
+    ) -> None:
+        await self.say(texts.reply(text, self.language, **facts), hub, order_id)
 
     async def answer(self, conversation: Conversation) -> Conversation:
         inbound = self.inbound
@@ -261,10 +277,15 @@ class Chat:
         if facts.status not in texts.OPEN:
             status = texts.STATUS_WORDS.get(facts.status, texts.Text(facts.status, facts.status))
             await self.tell(
-                texts.NOT_CANCELLABLE, code=facts.code, status=status.in_language(self.language)
+                texts.NOT_CANCELLABLE,
+                order["hub"],
+                order_id,
+                code=facts.code,
+                status=status.in_language(self.language),
             )
             return conversation.at(None, self.now)
-        await self.say(texts.confirm_cancel(facts, str(order_id), self.language), order["hub"])
+        reply = texts.confirm_cancel(facts, str(order_id), self.language)
+        await self.say(reply, order["hub"], order_id)
         return conversation.at(Step.CONFIRM_CANCEL, self.now, order_id=str(order_id))
 
     async def cancel(self, conversation: Conversation, order_id: str) -> Conversation:
@@ -281,11 +302,11 @@ class Chat:
             if error.status >= 500 or error.status in (401, 429):
                 raise  # the handling is tried again, with the same key
             if error.status == 404:  # the orders service lets a key cancel its own orders only
-                await self.tell(texts.NOT_PLACED_BY_CHAT, code=code)
+                await self.tell(texts.NOT_PLACED_BY_CHAT, None, known.order_id, code=code)
                 return conversation.at(None, self.now)
-            await self.tell(texts.NOT_CANCELLED, code=code, why=error.why)
+            await self.tell(texts.NOT_CANCELLED, None, known.order_id, code=code, why=error.why)
             return conversation.at(None, self.now)
-        await self.tell(texts.CANCELLED, code=code)
+        await self.tell(texts.CANCELLED, None, known.order_id, code=code)
         return conversation.at(None, self.now)
 
     # PESAN
@@ -367,7 +388,8 @@ class Chat:
         except OrdersError:
             pass  # the answer to the POST tells the code; the tracking page tells the rest
         facts = await self._facts_of(placed)
-        await self.say(texts.placed(facts, self.rules.site, self.language), hub.code)
+        reply = texts.placed(facts, self.rules.site, self.language)
+        await self.say(reply, hub.code, uuid.UUID(placed["id"]))
         return conversation.at(None, self.now)
 
 

@@ -44,16 +44,17 @@ HUBS = "SELECT code, name, timezone FROM hubs ORDER BY name, code"
 PRODUCTS = "SELECT sku, name FROM products WHERE hub = $1 ORDER BY name, sku"
 # A reply: its own recipient (the number, by the channel it wrote on) and its message, due
 # before the notifications waiting (a person is waiting on the other side). Its hub is the one
-# the conversation is about, else any the notifier knows: an event must name one.
+# the conversation is about, else any the notifier knows: an event must name one. A reply about
+# an order names it, so the order's message log shows the chat.
 REPLY_INSERT = f"""
 WITH recipient AS (
     INSERT INTO recipients (key, kind, name, phone, language, channel)
     VALUES ($2, '{CHAT}', $3, $4, $5, $6)
 ), message AS (
     INSERT INTO messages (id, event_id, correlation_id, hub, recipient_key, template, params,
-                          next_attempt_at)
+                          order_id, next_attempt_at)
     VALUES ($1, $1, $7, coalesce($8, (SELECT min(code) FROM hubs), 'plut'), $2,
-            '{replies.TEMPLATE}', $9::jsonb, now() - interval '1 day')
+            '{replies.TEMPLATE}', $9::jsonb, $10, now() - interval '1 day')
 )
 {RING_ROUTER}
 """
@@ -108,7 +109,14 @@ class ChatRecords:
     async def products(self, hub: str) -> dict[str, str]:
         return {row["sku"]: row["name"] for row in await self._conn.fetch(PRODUCTS, hub)}
 
-    async def reply(self, to: Inbound, reply: Reply, language: str, hub: str | None) -> None:
+    async def reply(
+        self,
+        to: Inbound,
+        reply: Reply,
+        language: str,
+        hub: str | None,
+        order_id: uuid.UUID | None = None,
+    ) -> None:
         message_id = uuid.uuid4()
         await self._conn.execute(
             REPLY_INSERT,
@@ -121,4 +129,5 @@ class ChatRecords:
             current_correlation_id(),  # the inbound message's, as the worker binds it
             hub,
             reply.as_params(),
+            order_id,
         )

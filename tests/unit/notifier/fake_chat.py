@@ -65,7 +65,7 @@ class FakeChatStore:
     async def products(self, hub: str) -> dict[str, str]:
         return self.products_known.get(hub, {})
 
-    async def reply(self, to, reply: Reply, language: str, hub: str | None) -> None:
+    async def reply(self, to, reply: Reply, language: str, hub: str | None, order_id=None) -> None:
         self.replies.append((to.phone, to.channel, reply, language))
 
     def said_to(self, phone: str) -> list[Reply]:
