@@ -218,3 +218,18 @@ async def test_a_flood_from_one_number_is_answered_once_and_not_read(
         return len(replies(whatsapp, phone)) == 2
 
     await wait_until(both_sent, what="both answers sent")
+
+
+async def test_status_by_sms_is_answered_by_sms(
+    shop: ChatHub, client: HubClient, sms: SmsGatewayStub, whatsapp: WhatsAppCloudStub
+):
+    phone = new_phone()
+    order = await order_for(client, shop, phone, quantity=2)
+    await sms.inbound(phone, "Status")
+
+    async def answered():
+        return [d for d in sms.to(phone) if order["code"] in (d.text or "")]
+
+    [reply] = await wait_until(answered, what="the SMS answer to STATUS")
+    assert f"{order['code']}: 2 {shop.product}" in reply.text
+    assert replies(whatsapp, phone) == [], "answered only by the channel written on"
