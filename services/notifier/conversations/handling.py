@@ -99,6 +99,8 @@ class OrdersError(Exception):
 
 
 class OrdersApi(Protocol):
+    open: bool  # False: this notifier has no orders key, and a chat has no orders
+
     async def order(self, code: str) -> dict[str, Any]: ...  # any order, by its code
     async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]: ...
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]: ...
@@ -224,6 +226,9 @@ class Chat:
     # STATUS
 
     async def status(self) -> None:
+        if not self.orders.open:
+            await self.tell(texts.ORDERS_CLOSED)
+            return
         known = await self.store.orders_of(self.inbound.phone)
         try:
             read = await asyncio.gather(*(self._facts(o.code) for o in known if o.code))
@@ -252,6 +257,9 @@ class Chat:
     # BATAL <code>
 
     async def ask_cancel(self, conversation: Conversation, code: str | None) -> Conversation:
+        if not self.orders.open:
+            await self.tell(texts.ORDERS_CLOSED)
+            return conversation
         if code is None:
             await self.tell(texts.CODE_WANTED)
             return conversation
@@ -319,6 +327,9 @@ class Chat:
         return [hub for hub in hubs if hub.code in self.rules.hubs]
 
     async def begin_order(self, conversation: Conversation) -> Conversation:
+        if not self.orders.open:
+            await self.tell(texts.ORDERS_CLOSED)
+            return conversation.at(None, self.now)
         hubs = await self.ordering_hubs()
         await self.say(texts.hub_list([(h.code, h.name) for h in hubs[:10]], self.language))
         return conversation.at(Step.HUB if hubs else None, self.now)

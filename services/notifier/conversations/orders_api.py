@@ -22,6 +22,8 @@ NOT_SET_UP = {
 
 
 class OrdersHttp:
+    open = True
+
     def __init__(
         self, session: aiohttp.ClientSession, orders_url: str, key: str, allocator_url: str
     ) -> None:
@@ -80,6 +82,8 @@ class OrdersHttp:
 class NoOrders:
     """The notifier without an orders key: STOP, MULAI and help work; orders cannot be read
     or placed, and the chat says so (a 403, not retried)."""
+
+    open = False
 
     async def order(self, code: str) -> dict[str, Any]:
         raise OrdersError(403, NOT_SET_UP)

@@ -51,6 +51,10 @@ ORDERS_AWAY = Text(
     "Maaf, data pesanan sedang tidak bisa dibaca. Coba lagi beberapa menit lagi.",
     "Sorry, orders cannot be read just now. Try again in a few minutes.",
 )
+ORDERS_CLOSED = Text(
+    "Maaf, pesanan belum bisa dilihat atau dibuat lewat chat. Hubungi PLUT atau buka situs PLUT.",
+    "Sorry, orders cannot be seen or placed by chat yet. Contact PLUT or use the PLUT site.",
+)
 CODE_WANTED = Text(
     "Tulis BATAL lalu kode pesanan Anda, misalnya: BATAL 7K3QD-M9X2A",
     "Write CANCEL and your order's code, for example: CANCEL 7K3QD-M9X2A",

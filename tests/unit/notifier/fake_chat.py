@@ -79,6 +79,7 @@ class FakeOrders:
     cancel_keys: list[str] = field(default_factory=list)
     cap: int | None = 50
     away: bool = False
+    open: bool = True
 
     def add(self, phone: str, *, status: str = "queued", code: str = "7K3QD-M9X2A", **more):
         order_id = uuid.uuid4()

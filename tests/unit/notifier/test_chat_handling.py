@@ -280,3 +280,11 @@ async def test_a_chat_orders_only_in_the_hubs_it_is_given(store, orders):
     assert [r.id for r in hubs.rows] == ["hub:other"]
     stale = await say(store, orders, inbound(reply_id="hub:kalteng"), rules=rules)
     assert "kedaluwarsa" in stale.text
+
+
+@pytest.mark.parametrize("text", ["STATUS", "PESAN", "BATAL 7K3QD-M9X2A"])
+async def test_a_notifier_without_an_orders_key_says_orders_are_not_by_chat(store, orders, text):
+    orders.open = False
+    reply = await say(store, orders, inbound(text))
+    assert "belum bisa dilihat atau dibuat lewat chat" in reply.text
+    assert not reply.rows and not reply.buttons
