@@ -10,7 +10,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, SecretStr, StringConstraints
 
-from services.notifier import phone_codes
+from services.notifier import conversations, phone_codes
 from services.notifier.api import routes
 from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
@@ -85,6 +85,18 @@ class Settings(ServiceSettings):
     public_site_url: Annotated[
         str, StringConstraints(pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
     ] = ""
+    # Conversations by chat read, cancel and place orders with the notifier's own partner key
+    # (`plut partner create ... --scopes orders:write,orders:read,orders:track`); unset, a chat
+    # has STOP, MULAI and help but no orders. The allocator's policy read gives the daily cap.
+    orders_url: str = "http://localhost:8082"
+    allocator_url: str = "http://localhost:8083"
+    notifier_orders_key: SecretStr | None = None
+    orders_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A number's messages handled a minute; the rest are kept, not answered (one "slow down").
+    chat_messages_per_minute: int = Field(default=10, ge=1)
+    # The hubs a chat may order in, comma-separated (those the key may order in); empty: every
+    # hub the notifier knows, the first ten by name (a WhatsApp list holds ten rows).
+    chat_hubs: str = ""
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -144,6 +156,19 @@ def create_app(settings: Settings) -> web.Application:
         # Claiming has stopped; what is under way may finish.
         await asyncio.gather(*(s.close(settings.shutdown_grace_seconds) for s in senders))
 
+    async def conversing(app: web.Application) -> AsyncIterator[None]:
+        key = settings.notifier_orders_key
+        async for _ in conversations.running(
+            orders_url=settings.orders_url,
+            allocator_url=settings.allocator_url,
+            orders_key=key.get_secret_value() if key else None,
+            site=settings.public_site_url,
+            most_per_minute=settings.chat_messages_per_minute,
+            timeout_seconds=settings.orders_timeout_seconds,
+            hubs=frozenset(filter(None, (h.strip() for h in settings.chat_hubs.split(",")))),
+        ):
+            yield
+
     async def answering(app: web.Application) -> AsyncIterator[None]:
         worker = InboundWorker(
             pool=app[DATABASE],
@@ -180,5 +205,5 @@ def create_app(settings: Settings) -> web.Application:
         migrations=Path(__file__).parent / "migrations",
         routes=[*routes, *phone_codes.routes, *inbound_api.routes],
         handlers=handlers,
-        extra_contexts=[routing, sending, answering, reporting],
+        extra_contexts=[conversing, routing, sending, answering, reporting],
     )

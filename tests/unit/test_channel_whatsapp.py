@@ -1,6 +1,7 @@
 """The WhatsApp adapter against a local stand-in for Meta's Cloud API: the exact request Meta
 would get, and what each of Meta's answers means for the dispatcher."""
 
+import time
 import uuid
 
 import pytest
@@ -307,3 +308,48 @@ def test_meta_s_text_is_kept_for_the_log_without_the_number_in_it():
         "recipient cannot receive WhatsApp: HTTP 400, code 131030: "
         "Recipient 62812****7890 not in allowed list"
     )
+
+
+async def test_a_chat_reply_goes_as_a_session_message_text_buttons_or_list(whatsapp, meta):
+    text = {"text": "Halo"}
+    buttons = {
+        "text": "Batalkan pesanan?",
+        "buttons": [{"id": "cancel:1", "title": "Ya"}, {"id": "keep", "title": "Tidak"}],
+    }
+    listed = {
+        "text": "Pilih hub",
+        "list": {"button": "Hub", "rows": [{"id": "hub:a", "title": "A", "description": "a"}]},
+    }
+    meta.wrote_at[NUMBER.lstrip("+")] = time.monotonic()  # the person wrote: a window is open
+    for session in (text, buttons, listed):
+        await whatsapp.send(outgoing(NUMBER, session=session))
+
+    bodies = [request.json for request in meta.received]
+    assert {k: v for k, v in bodies[0].items() if k != "biz_opaque_callback_data"} == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "6281234567890",
+        "type": "text",
+        "text": {"preview_url": False, "body": "Halo"},
+    }
+    assert bodies[1]["interactive"] == {
+        "type": "button",
+        "body": {"text": "Batalkan pesanan?"},
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "cancel:1", "title": "Ya"}},
+                {"type": "reply", "reply": {"id": "keep", "title": "Tidak"}},
+            ]
+        },
+    }
+    assert bodies[2]["interactive"] == {
+        "type": "list",
+        "body": {"text": "Pilih hub"},
+        "action": {
+            "button": "Hub",
+            "sections": [
+                {"title": "Hub", "rows": [{"id": "hub:a", "title": "A", "description": "a"}]}
+            ],
+        },
+    }
+    assert [d.reply.text for d in meta.deliveries] == ["Halo", "Batalkan pesanan?", "Pilih hub"]

@@ -6,10 +6,11 @@ message may already have gone, or give up on this channel for this person and fa
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from services.notifier.channels.page import as_html
 
@@ -24,6 +25,9 @@ class Content:
     text: str  # the full message: the email's plain-text part
     short: str  # the SMS text
     parameters: tuple[str, ...]  # the values of the body's placeholders in order: {{1}}..{{n}}
+    # A reply in a chat: WhatsApp sends it as a session message, not a template
+    # (`channels.whatsapp.session_body`); SMS sends `short` as ever.
+    session: Mapping[str, Any] | None = None
 
     @cached_property
     def html(self) -> str:

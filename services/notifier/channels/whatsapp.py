@@ -1,4 +1,5 @@
-"""WhatsApp through Meta's WhatsApp Business Cloud API: one approved template message per send.
+"""WhatsApp through Meta's WhatsApp Business Cloud API: one approved template message per send,
+or a session message (text, reply buttons, a list) when the message is a reply in a chat.
 
 The request, as Meta documents template messages:
 
@@ -19,11 +20,17 @@ https://developers.facebook.com/documentation/business-messaging/whatsapp/suppor
 and, for the Graph API's own codes (0-299), at
 https://developers.facebook.com/docs/graph-api/guides/error-handling
 
+A reply in a chat, within the 24 hours after the person wrote, goes as a session message
+(`Content.session`, the params of `conversations.replies.Reply`): `"type": "text"` with
+`{"body", "preview_url"}`, or `"type": "interactive"` with a `"button"` (up to 3 reply buttons)
+or a `"list"` (rows in a section, opened by a button), as Meta documents them.
+
 The Cloud API takes no idempotency key: a retry after an UNKNOWN outcome can send the message
 twice. Our message id goes out as `biz_opaque_callback_data`, which Meta echoes in the status
 webhooks, so a later reconciliation can match a wamid (and its delivery status) to our message.
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from services.notifier.channels.addresses import redact
@@ -87,6 +94,14 @@ class WhatsApp:
 
     def request_body(self, outgoing: Outgoing) -> dict[str, Any]:
         content = outgoing.content
+        if content.session is not None:
+            return {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": outgoing.address.lstrip("+"),
+                **session_body(content.session),
+                "biz_opaque_callback_data": str(outgoing.message_id),
+            }
         return {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -118,6 +133,38 @@ class WhatsApp:
 
     async def close(self) -> None:
         await self._api.close()
+
+
+def session_body(session: Mapping[str, Any]) -> dict[str, Any]:
+    """A chat reply (`{"text", "buttons"?: [{"id", "title"}], "list"?: {"button", "rows":
+    [{"id", "title", "description"}]}}`) as the session message's `type` and its object."""
+    text = session["text"]
+    if buttons := session.get("buttons"):
+        action: dict[str, Any] = {
+            "buttons": [
+                {"type": "reply", "reply": {"id": b["id"], "title": b["title"]}} for b in buttons
+            ]
+        }
+        return _interactive("button", text, action)
+    if listed := session.get("list"):
+        rows = [
+            {"id": r["id"], "title": r["title"]}
+            | ({"description": r["description"]} if r.get("description") else {})
+            for r in listed["rows"]
+        ]
+        action = {
+            "button": listed["button"],
+            "sections": [{"title": listed["button"], "rows": rows}],
+        }
+        return _interactive("list", text, action)
+    return {"type": "text", "text": {"preview_url": False, "body": text}}
+
+
+def _interactive(kind: str, text: str, action: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "interactive",
+        "interactive": {"type": kind, "body": {"text": text}, "action": action},
+    }
 
 
 def failure(answer: Answer, address: str) -> SendFailure:

@@ -1,4 +1,11 @@
-"""Conversations: what the hub answers to what people send it (keywords, STATUS, BATAL, PESAN).
+"""Conversations by chat (issue 20): what the hub answers to each message a person writes to it
+on WhatsApp or by SMS (keywords, STATUS, BATAL, PESAN).
+
+- `keywords`: what a message asks for (pure);
+- `state`: where a number's conversation stands, the flood and help limits (pure);
+- `replies`, `texts`: what the hub answers, in both languages (pure);
+- `handling`: the use case, over the ports `ChatStore` and `OrdersApi`;
+- `store`: the notifier's records (`ChatStore`); `orders_api`: the orders service (`OrdersApi`).
 
 The contract with the inbound worker (`services/notifier/inbound/worker.py`):
 
@@ -6,30 +13,61 @@ The contract with the inbound worker (`services/notifier/inbound/worker.py`):
   the webhook that brought it was recorded and answered: never inside the provider's request.
 - `conn` is an asyncpg connection in a transaction the worker opened; the same transaction
   marks the message handled. Everything `answer` writes with `conn` commits with that mark, or
-  not at all. Whatever it does outside `conn` (an HTTP call) is not undone by a rollback.
+  not at all. Whatever it does outside `conn` (an HTTP call) is not undone by a rollback: the
+  orders service's writes carry an Idempotency-Key drawn from the message's id.
 - A number's messages come one at a time, oldest first (by when they were recorded), whichever
   replica takes them; different numbers' may be answered at the same time.
 - The same message comes again only if its transaction did not commit: `answer` raised (the
   worker logs it and tries again later, giving up after a few failures), or the process or the
   database went away before the commit. A webhook Meta or Infobip sends twice is recorded once.
 - `inbound.phone` is E.164 with +: log it only masked (`channels.addresses.mask_address`).
+
+`running` sets up the orders client once, in the app's cleanup context; `answer` uses it.
 """
 
-import asyncpg
-import structlog
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
-from services.notifier.channels.addresses import mask_address
+import aiohttp
+import asyncpg
+
+from services.notifier.conversations.handling import OrdersApi, Rules, handle
+from services.notifier.conversations.orders_api import NoOrders, OrdersHttp
+from services.notifier.conversations.store import ChatRecords
 from services.notifier.inbound.notifications import InboundMessage
 
-log = structlog.get_logger(__name__)
+
+class _Wired:
+    orders: OrdersApi = NoOrders()
+    rules: Rules = Rules()
 
 
 async def answer(conn: asyncpg.Connection, inbound: InboundMessage) -> None:
-    """Answer one message a person sent (for now: only say it came)."""
-    log.info(
-        "inbound received",
-        channel=inbound.channel,
-        phone=mask_address(inbound.phone),
-        provider_id=inbound.provider_id,
-        reply_id=inbound.reply_id,
-    )
+    """Answers one message a person sent, on the worker's connection and in its transaction;
+    the replies are recorded as messages, sent after commit."""
+    await handle(ChatRecords(conn), _Wired.orders, inbound, _Wired.rules, datetime.now(UTC))
+
+
+async def running(
+    *,
+    orders_url: str,
+    allocator_url: str,
+    orders_key: str | None,
+    site: str,
+    most_per_minute: int,
+    timeout_seconds: float,
+    hubs: frozenset[str] = frozenset(),
+) -> AsyncIterator[None]:
+    """The orders client `answer` uses, for the app's lifetime (none without a key)."""
+    _Wired.rules = Rules(site=site, most_per_minute=most_per_minute, hubs=hubs)
+    if not orders_key:
+        _Wired.orders = NoOrders()
+        yield
+        return
+    timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        _Wired.orders = OrdersHttp(session, orders_url, orders_key, allocator_url)
+        try:
+            yield
+        finally:
+            _Wired.orders = NoOrders()

@@ -1,6 +1,6 @@
 """Routing one message: the channel it goes by, by the rules of `channel_rules`, with every
 channel the person opted out of passed over on the record; or its end, when no channel is left
-(a failure is announced)."""
+(a failure is announced). A reply in a chat goes by the channel the person wrote on only."""
 
 import structlog
 
@@ -12,10 +12,13 @@ from services.notifier.store.routes import Waiting
 
 log = structlog.get_logger(__name__)
 
+CHAT = "chat"  # the recipient kind of a reply in a conversation
 OPTED_OUT_ANSWER = "recipient opted out of this channel"
 
 
 def route_message(work: AbstractRoutingWork, message: Waiting, configured: frozenset[str]) -> None:
+    if message.kind == CHAT:  # a reply goes back the way the person wrote, or not at all
+        configured = configured & {message.preferred}
     person = Reachable(message.phone, message.email, message.preferred)
     choice = choose(
         person,

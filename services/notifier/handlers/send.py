@@ -4,7 +4,8 @@ the sender (`sender.py`) does the sending and writes the results."""
 
 from datetime import datetime, timedelta
 
-from services.notifier.channels.base import Accepted, Outcome, Outgoing, SendFailure
+from services.notifier.channels.base import Accepted, Content, Outcome, Outgoing, SendFailure
+from services.notifier.conversations import replies
 from services.notifier.handlers.route import OPTED_OUT_ANSWER
 from services.notifier.links import buyer_params
 from services.notifier.store.attempts import Attempt
@@ -16,9 +17,18 @@ from shared.backoff import RetryPolicy
 def outgoing(message: Claimed, channel: str, site: str) -> Outgoing | Result:
     """The message as the provider takes it, or its result when it cannot go: the person opted
     out of the channel since it was routed here (back to the router), or it cannot be written
-    (no retry can mend that). `site` is the buyers' site, for the tracking links."""
-    if message.opted_out:
+    (no retry can mend that). `site` is the buyers' site, for the tracking links. A reply in a
+    chat goes whatever the person's opt-outs: it answers what they just wrote on that channel."""
+    if message.opted_out and message.template != replies.TEMPLATE:
         return result(message, channel, "opted_out", OPTED_OUT_ANSWER, "reroute")
+    if message.template == replies.TEMPLATE:
+        return Outgoing(
+            message_id=message.id,
+            correlation_id=message.correlation_id,
+            address=message.address,
+            recipient_name=shown(message.recipient_name),
+            content=reply_content(message.params, message.language),
+        )
     params = message.params
     if message.order_id is not None:  # a buyer's
         params = buyer_params(params, message.order_code, site)
@@ -33,6 +43,21 @@ def outgoing(message: Claimed, channel: str, site: str) -> Outgoing | Result:
         # As the message shows it: an email's To header cannot hold a line break.
         recipient_name=shown(message.recipient_name),
         content=content,
+    )
+
+
+def reply_content(params: dict, language: str) -> Content:
+    """A chat reply: its text as is (written by `conversations`, names in it made harmless
+    there), the session message WhatsApp sends, the text and choices SMS sends."""
+    reply = replies.from_params(params)
+    return Content(
+        template=replies.TEMPLATE,
+        language=language,
+        subject=reply.text.split("\n", 1)[0],
+        text=reply.text,
+        short=reply.as_sms(),
+        parameters=(),
+        session=reply.as_params(),
     )
 
 

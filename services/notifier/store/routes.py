@@ -14,14 +14,16 @@ from shared import outbox
 from shared.events import Envelope
 
 # Messages waiting for a channel whose recipient is known, with the channels the recipient
-# opted out of (email by their email, the others by their phone); routers share them with SKIP
-# LOCKED.
+# opted out of (email by their email, the others by their phone; none for a chat's reply, which
+# answers what the person just wrote); routers share them with SKIP LOCKED.
 TO_ROUTE = """
 SELECT m.id, m.event_id, m.correlation_id, m.hub, m.template, m.failed_channels, m.order_id,
        m.producer_id, r.phone, r.email, r.channel AS preferred, r.language,
        ARRAY(SELECT o.channel FROM opt_outs o
-             WHERE (o.channel = 'email' AND o.address = r.email)
-                OR (o.channel IN ('whatsapp', 'sms') AND o.address = r.phone)) AS opted_out
+             WHERE r.kind <> 'chat'
+               AND ((o.channel = 'email' AND o.address = r.email)
+                    OR (o.channel IN ('whatsapp', 'sms') AND o.address = r.phone))) AS opted_out,
+       r.kind
 FROM messages m JOIN recipients r ON r.key = m.recipient_key
 WHERE m.status = 'pending' AND m.channel IS NULL AND m.next_attempt_at <= now()
 ORDER BY m.next_attempt_at
@@ -67,6 +69,7 @@ class Waiting:
     preferred: str | None
     language: str
     opted_out: frozenset[str]  # the channels the recipient opted out of
+    kind: str = "buyer"  # the recipient's: a 'chat' reply goes only by the channel written on
 
 
 class RoutingWork:

@@ -213,10 +213,22 @@ def waiting(**person) -> Waiting:
         preferred=person.get("preferred"),
         language="id",
         opted_out=frozenset(person.get("opted_out", ())),
+        kind=person.get("kind", "buyer"),
     )
 
 
 ALL = frozenset({"whatsapp", "sms", "email"})
+
+
+def test_a_reply_in_a_chat_goes_only_by_the_channel_the_person_wrote_on():
+    work = FakeRoutingWork()
+    by_sms = waiting(phone=PHONE, preferred="sms", kind="chat")
+    on_whatsapp = waiting(phone=PHONE, preferred="whatsapp", kind="chat", failed={"whatsapp"})
+    route_message(work, by_sms, ALL)
+    route_message(work, on_whatsapp, ALL)
+
+    assert work.routed == {by_sms.id: ("sms", PHONE, "id")}
+    assert work.ended[on_whatsapp.id][0] == "failed", "never by SMS for a WhatsApp message"
 
 
 def test_a_message_goes_by_the_first_channel_the_person_did_not_opt_out_of():

@@ -48,6 +48,17 @@ def test_a_message_to_a_person_who_opted_out_since_goes_back_to_the_router():
     assert (result.then, result.attempt.outcome) == ("reroute", "opted_out")
 
 
+def test_a_chat_reply_goes_as_a_session_message_whatever_the_opt_outs():
+    reply = {"text": "Batalkan?", "buttons": [{"id": "cancel:1", "title": "Ya, batalkan"}]}
+    message = claimed(template="chat_reply", params=reply, order_id=None, opted_out=True)
+
+    prepared = send.outgoing(message, "whatsapp", SITE)
+
+    assert isinstance(prepared, Outgoing)
+    assert prepared.content.session == reply
+    assert prepared.content.short == "Batalkan?\n- Ya, batalkan"
+
+
 def test_a_message_that_cannot_be_written_is_given_up():
     result = send.outgoing(claimed(params={}), "whatsapp", SITE)
 
