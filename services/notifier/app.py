@@ -156,9 +156,9 @@ def create_app(settings: Settings) -> web.Application:
         # Claiming has stopped; what is under way may finish.
         await asyncio.gather(*(s.close(settings.shutdown_grace_seconds) for s in senders))
 
-    async def conversing(app: web.Application) -> AsyncIterator[None]:
+    async def answering(app: web.Application) -> AsyncIterator[None]:
         key = settings.notifier_orders_key
-        async for _ in conversations.running(
+        async with conversations.running(
             orders_url=settings.orders_url,
             allocator_url=settings.allocator_url,
             orders_key=key.get_secret_value() if key else None,
@@ -166,26 +166,24 @@ def create_app(settings: Settings) -> web.Application:
             most_per_minute=settings.chat_messages_per_minute,
             timeout_seconds=settings.orders_timeout_seconds,
             hubs=frozenset(filter(None, (h.strip() for h in settings.chat_hubs.split(",")))),
-        ):
-            yield
-
-    async def answering(app: web.Application) -> AsyncIterator[None]:
-        worker = InboundWorker(
-            pool=app[DATABASE],
-            batch_size=settings.inbound_batch_size,
-            concurrency=settings.inbound_concurrency,
-            retry_seconds=settings.inbound_retry_seconds,
-            max_failures=settings.inbound_max_failures,
-        )
-        async with draining(
-            worker.answer_batch,
-            database_url=settings.database_url,
-            channel=INBOUND_CHANNEL,
-            poll_seconds=settings.outbox_poll_seconds,
-            batch_size=settings.inbound_batch_size,
-            name="inbound",
-        ):
-            yield
+        ) as chat:
+            worker = InboundWorker(
+                pool=app[DATABASE],
+                answer=chat.answer,
+                batch_size=settings.inbound_batch_size,
+                concurrency=settings.inbound_concurrency,
+                retry_seconds=settings.inbound_retry_seconds,
+                max_failures=settings.inbound_max_failures,
+            )
+            async with draining(
+                worker.answer_batch,
+                database_url=settings.database_url,
+                channel=INBOUND_CHANNEL,
+                poll_seconds=settings.outbox_poll_seconds,
+                batch_size=settings.inbound_batch_size,
+                name="inbound",
+            ):
+                yield
 
     async def reporting(app: web.Application) -> AsyncIterator[None]:
         worker = StatusWorker(pool=app[DATABASE], batch_size=settings.route_batch_size)
@@ -205,5 +203,5 @@ def create_app(settings: Settings) -> web.Application:
         migrations=Path(__file__).parent / "migrations",
         routes=[*routes, *phone_codes.routes, *inbound_api.routes],
         handlers=handlers,
-        extra_contexts=[conversing, routing, sending, answering, reporting],
+        extra_contexts=[routing, sending, answering, reporting],
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.notifier import conversations
+from services.notifier.conversations.handling import Rules
+from services.notifier.conversations.orders_api import NoOrders
 from services.notifier.conversations.replies import TEMPLATE
 from services.notifier.inbound.notifications import InboundMessage
 from shared.db import create_pool, migrate, service_migrations
@@ -37,7 +39,7 @@ async def pool(box: Sandbox):
 
 async def answer(pool, message: InboundMessage) -> None:
     async with pool.acquire() as conn, conn.transaction():
-        await conversations.answer(conn, message)
+        await conversations.Conversations(NoOrders(), Rules()).answer(conn, message)
 
 
 def new_phone() -> str:

@@ -1,5 +1,5 @@
-"""The inbound worker against a real database, in this process, with `conversations.answer`
-replaced: a number's messages in order, one at a time; a failed answer rolled back whole and
+"""The inbound worker against a real database, in this process, with an `answer` of
+its own: a number's messages in order, one at a time; a failed answer rolled back whole and
 tried again later, the number's later messages waiting behind it; given up on after so many."""
 
 import uuid
@@ -9,7 +9,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-import services.notifier.conversations as conversations
 from services.notifier.inbound import store
 from services.notifier.inbound.notifications import InboundMessage
 from services.notifier.inbound.worker import InboundWorker
@@ -54,7 +53,7 @@ async def all_handled(worker: InboundWorker, pool: asyncpg.Pool) -> dict[str, as
 
 
 async def test_a_failed_answer_is_rolled_back_retried_and_holds_up_only_its_number(
-    pool: asyncpg.Pool, monkeypatch
+    pool: asyncpg.Pool,
 ):
     heard: list[str] = []
     fail = {"A1"}
@@ -70,13 +69,12 @@ async def test_a_failed_answer_is_rolled_back_retried_and_holds_up_only_its_numb
             fail.discard(inbound.text)
             raise RuntimeError("the conversation broke")
 
-    monkeypatch.setattr(conversations, "answer", answer)
     messages = [text("+6281100000001", "A1"), text("+6281100000001", "A2")]
     messages.append(text("+6281100000002", "B1"))
     async with pool.acquire() as conn:
         assert await store.record(conn, [], messages, "test") == (0, 3)
     worker = InboundWorker(
-        pool=pool, batch_size=10, concurrency=4, retry_seconds=0.001, max_failures=3
+        pool=pool, answer=answer, batch_size=10, concurrency=4, retry_seconds=0.001, max_failures=3
     )
 
     assert await worker.answer_batch() == 1, "A1 failed, B1 answered; A2 waits behind A1"
@@ -94,19 +92,18 @@ async def test_a_failed_answer_is_rolled_back_retried_and_holds_up_only_its_numb
 
 
 async def test_an_answer_that_keeps_failing_is_given_up_on_and_the_next_goes(
-    pool: asyncpg.Pool, monkeypatch
+    pool: asyncpg.Pool,
 ):
     async def answer(conn: asyncpg.Connection, inbound: InboundMessage) -> None:
         if inbound.text == "bad":
             raise ValueError("cannot answer this")
 
-    monkeypatch.setattr(conversations, "answer", answer)
     async with pool.acquire() as conn:
         await store.record(
             conn, [], [text("+6281100000003", "bad"), text("+6281100000003", "good")], "test"
         )
     worker = InboundWorker(
-        pool=pool, batch_size=10, concurrency=2, retry_seconds=0.001, max_failures=2
+        pool=pool, answer=answer, batch_size=10, concurrency=2, retry_seconds=0.001, max_failures=2
     )
     found = await all_handled(worker, pool)
     assert found["bad"]["failures"] == 2 and "cannot answer this" in found["bad"]["last_error"]

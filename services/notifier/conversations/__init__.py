@@ -9,8 +9,9 @@ on WhatsApp or by SMS (keywords, STATUS, BATAL, PESAN).
 
 The contract with the inbound worker (`services/notifier/inbound/worker.py`):
 
-- `answer(conn, inbound)` is called once per message a person sent (WhatsApp or SMS), after
-  the webhook that brought it was recorded and answered: never inside the provider's request.
+- `Conversations.answer(conn, inbound)` is called once per message a person sent (WhatsApp or
+  SMS), after the webhook that brought it was recorded and answered: never inside the
+  provider's request.
 - `conn` is an asyncpg connection in a transaction the worker opened; the same transaction
   marks the message handled. Everything `answer` writes with `conn` commits with that mark, or
   not at all. Whatever it does outside `conn` (an HTTP call) is not undone by a rollback: the
@@ -22,10 +23,11 @@ The contract with the inbound worker (`services/notifier/inbound/worker.py`):
   database went away before the commit. A webhook Meta or Infobip sends twice is recorded once.
 - `inbound.phone` is E.164 with +: log it only masked (`channels.addresses.mask_address`).
 
-`running` sets up the orders client once, in the app's cleanup context; `answer` uses it.
+`running` opens the conversations with their orders client for the app's lifetime.
 """
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import aiohttp
@@ -37,17 +39,21 @@ from services.notifier.conversations.store import ChatRecords
 from services.notifier.inbound.notifications import InboundMessage
 
 
-class _Wired:
-    orders: OrdersApi = NoOrders()
-    rules: Rules = Rules()
+class Conversations:
+    """What answers the messages people write, for the app's lifetime: the orders client and
+    the rules. `answer` is what the inbound worker calls, per message."""
+
+    def __init__(self, orders: OrdersApi, rules: Rules) -> None:
+        self.orders = orders
+        self.rules = rules
+
+    async def answer(self, conn: asyncpg.Connection, inbound: InboundMessage) -> None:
+        """Answers one message a person sent, on the worker's connection and in its
+        transaction; the replies are recorded as messages, sent after commit."""
+        await handle(ChatRecords(conn), self.orders, inbound, self.rules, datetime.now(UTC))
 
 
-async def answer(conn: asyncpg.Connection, inbound: InboundMessage) -> None:
-    """Answers one message a person sent, on the worker's connection and in its transaction;
-    the replies are recorded as messages, sent after commit."""
-    await handle(ChatRecords(conn), _Wired.orders, inbound, _Wired.rules, datetime.now(UTC))
-
-
+@asynccontextmanager
 async def running(
     *,
     orders_url: str,
@@ -57,17 +63,12 @@ async def running(
     most_per_minute: int,
     timeout_seconds: float,
     hubs: frozenset[str] = frozenset(),
-) -> AsyncIterator[None]:
-    """The orders client `answer` uses, for the app's lifetime (none without a key)."""
-    _Wired.rules = Rules(site=site, most_per_minute=most_per_minute, hubs=hubs)
+) -> AsyncIterator[Conversations]:
+    """The conversations with their orders client (none without a key), open while in use."""
+    rules = Rules(site=site, most_per_minute=most_per_minute, hubs=hubs)
     if not orders_key:
-        _Wired.orders = NoOrders()
-        yield
+        yield Conversations(NoOrders(), rules)
         return
     timeout = aiohttp.ClientTimeout(total=timeout_seconds)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        _Wired.orders = OrdersHttp(session, orders_url, orders_key, allocator_url)
-        try:
-            yield
-        finally:
-            _Wired.orders = NoOrders()
+        yield Conversations(OrdersHttp(session, orders_url, orders_key, allocator_url), rules)

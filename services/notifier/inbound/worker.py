@@ -1,5 +1,5 @@
 """The inbound worker: takes the messages people sent, each number's oldest first, and hands
-each to `conversations.answer` in a transaction that also marks it handled, so a message is
+each to the conversations' `answer` in a transaction that also marks it handled, so a message is
 answered once however often the worker is woken, and again only if that transaction did not
 commit. Several numbers are answered at once; one number's messages one at a time, in order.
 
@@ -8,15 +8,19 @@ it kept); after a few failures the message is given up on, with the error kept o
 one message that cannot be answered does not hold up its number's later ones for ever."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
 
-from services.notifier import conversations
 from services.notifier.channels.addresses import mask_address
 from services.notifier.inbound import store
+from services.notifier.inbound.notifications import InboundMessage
 
 log = structlog.get_logger(__name__)
+
+# What answers one message, on the worker's connection, in the transaction that marks it handled.
+Answer = Callable[[asyncpg.Connection, InboundMessage], Awaitable[None]]
 
 
 class InboundWorker:
@@ -24,12 +28,14 @@ class InboundWorker:
         self,
         *,
         pool: asyncpg.Pool,
+        answer: Answer,
         batch_size: int,
         concurrency: int,
         retry_seconds: float,
         max_failures: int,
     ) -> None:
         self.pool = pool
+        self.answer = answer
         self.batch_size = batch_size
         self.retry_seconds = retry_seconds
         self.max_failures = max_failures
@@ -52,7 +58,7 @@ class InboundWorker:
                     with structlog.contextvars.bound_contextvars(
                         correlation_id=taken.correlation_id
                     ):
-                        await conversations.answer(conn, taken.message)
+                        await self.answer(conn, taken.message)
                 return True
             except asyncio.CancelledError:
                 raise
