@@ -23,7 +23,11 @@ READ = "orders:read"
 WRITE = "orders:write"
 # Reading any order by its code, as the buyer who holds the code may: the centre's own site's.
 TRACK = "orders:track"
-SCOPES = (WRITE, READ, TRACK)
+# Cancelling, for the buyer whose phone the key's door checked, an order of its hubs whose
+# verified phone is that one: the centre's own doors' (the chat's, the buyers' site's). Its
+# orders keep their buyer's phone as verified (migration 0009).
+CANCEL_VERIFIED = "orders:cancel-verified"
+SCOPES = (WRITE, READ, TRACK, CANCEL_VERIFIED)
 
 HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub not allowed"))
 MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
@@ -100,7 +104,7 @@ async def authenticate(
         row["id"], frozenset(row["scopes"]), frozenset(row["hubs"]), tuple(row["buyer_types"])
     )
     if scope is not None and scope not in caller.scopes:
-        raise _missing_scope(scope)
+        raise missing_scope(scope)
     return caller
 
 
@@ -117,7 +121,7 @@ async def as_tracker(request: web.Request) -> Caller:
     (`orders:track`), or one reading its own (`orders:read`)."""
     caller = await authenticate(request, None)
     if not caller.tracks_any and READ not in caller.scopes:
-        raise _missing_scope(READ)
+        raise missing_scope(READ)
     return caller
 
 
@@ -177,7 +181,7 @@ def _unauthorised(title: Text) -> Problem:
     )
 
 
-def _missing_scope(scope: str) -> Problem:
+def missing_scope(scope: str) -> Problem:
     return MISSING_SCOPE.problem(
         Text(f"Kunci ini tidak punya izin '{scope}'", f"This key lacks the '{scope}' scope")
     )

@@ -80,11 +80,21 @@ async def place_order(uow: UnitOfWork, command: PlaceOrder) -> Answer:
 
 
 async def cancel_order(
-    uow: UnitOfWork, order_id: uuid.UUID, partner_id: uuid.UUID | None, correlation_id: str
+    uow: UnitOfWork,
+    order_id: uuid.UUID,
+    partner_id: uuid.UUID | None,
+    correlation_id: str,
+    verified_phone: str | None = None,
+    hubs: frozenset[str] | None = None,
 ) -> Order:
-    """Cancel an order of the partner's (None: any order, for the operator); cancelling it
-    again changes nothing. Its units go back via the allocator."""
-    order = await uow.orders.locked(order_id, partner_id)
+    """Cancel an order of the partner's (None: any order, for the operator), or, given the
+    phone its door checked, one of `hubs` whose buyer's verified phone is that (any other is
+    not found, as if it did not exist); cancelling it again changes nothing. Its units go back
+    via the allocator."""
+    if verified_phone is None:
+        order = await uow.orders.locked(order_id, partner_id)
+    else:
+        order = await uow.orders.locked_for_buyer(order_id, partner_id, verified_phone, hubs)
     if order is None:
         raise not_found(ORDER, order_id)
     if order.cancelled_at is not None:
@@ -105,6 +115,7 @@ async def cancel_order(
         "cancelled",
         by="operator" if partner_id is None else "partner",
         partner_id=partner_id,
+        **({"for_verified_phone": True} if verified_phone is not None else {}),
     )
     return order
 

@@ -31,7 +31,8 @@ class HistoryEvent(BaseModel):
     forfeited (expired) or handed over now (fulfilled); null for the others. `detail` by kind:
     placed {priority_class, accept_partial, partner_id}; allocated {rule, lots, hold_until,
     allocated_total, policy_version}; released {lots}; expired {lots, hold_until}; cancelled
-    {by, partner_id}; fulfilled {fulfilled_total}; callback_sent and callback_failed
+    {by, partner_id, and for_verified_phone: true when the key cancelled it for the buyer whose
+    phone its door checked}; fulfilled {fulfilled_total}; callback_sent and callback_failed
     {callback_id, partner_id, previous_status, status, attempts, http_status, error}. `lots`
     are [{delivery_id, producer_id, quantity}]. A row kept from before the history began says
     `from_order_row: true`."""

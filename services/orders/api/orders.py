@@ -5,10 +5,11 @@ import uuid
 
 import asyncpg
 from aiohttp import web
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from services.orders import examples, handlers, idempotency
 from services.orders.auth import (
+    CANCEL_VERIFIED,
     HUB_NOT_ALLOWED,
     MISSING_SCOPE,
     OPERATOR_ONLY,
@@ -16,6 +17,7 @@ from services.orders.auth import (
     as_operator,
     as_reader,
     as_writer,
+    missing_scope,
 )
 from services.orders.domain import PlaceOrder
 from services.orders.group_commit import ORDER_WRITER
@@ -32,9 +34,9 @@ from services.orders.standing import ALLOCATOR
 from services.orders.store.catalog import catalog_of_hub
 from services.orders.store.orders import order_by_id
 from services.orders.store.unit_of_work import UnitOfWork
-from shared.fields import HubCode
-from shared.openapi import documented
-from shared.problems import FieldError, Kind, Text, not_found
+from shared.fields import HubCode, PhoneNumber
+from shared.openapi import Header, documented
+from shared.problems import FieldError, Kind, Text, invalid, not_found
 from shared.web import DATABASE, current_correlation_id, in_path, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
@@ -50,6 +52,20 @@ BUYER_TYPE_NOT_ALLOWED = Kind(
     ),
 )
 _HUB = TypeAdapter(HubCode)
+_PHONE = TypeAdapter(PhoneNumber)
+VERIFIED_PHONE = Header(
+    "Verified-Phone",
+    Text(
+        "Hanya untuk kunci bercakupan orders:cancel-verified: nomor yang sudah dibuktikan milik"
+        " orang yang meminta. Pesanan hub kunci itu dengan nomor terverifikasi yang sama boleh"
+        " dibatalkan; yang lain dijawab 404, seperti pesanan yang tidak ada.",
+        "For keys with the orders:cancel-verified scope only: the phone number the person asking"
+        " was shown to hold. An order of the key's hubs with that same verified phone may be"
+        " cancelled; any other answers 404, as an order that does not exist.",
+    ),
+    schema={"type": "string", "maxLength": 32},
+    example="+6281234567890",
+)
 _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
 
 
@@ -139,29 +155,55 @@ async def with_standing(request: web.Request, order: Order) -> web.Response:
     summary=Text("Batalkan pesanan", "Cancel an order"),
     description=Text(
         "Unitnya kembali ke stok untuk yang berikutnya di antrean; 409 bila semua sudah"
-        " diserahkan.",
-        "Its units go back to stock for the next in line; 409 once everything was handed over.",
+        " diserahkan. Sebuah kunci membatalkan pesanannya sendiri; kunci pintu PLUT sendiri"
+        " (orders:cancel-verified) juga pesanan pembeli yang nomornya sudah dibuktikan"
+        " (Verified-Phone).",
+        "Its units go back to stock for the next in line; 409 once everything was handed over."
+        " A key cancels its own orders; a key of the centre's own doors (orders:cancel-verified)"
+        " also those of the buyer whose phone it checked (Verified-Phone).",
     ),
     examples={200: examples.CANCELLED},
     answers={200: Order},
     auth="partner",
     guard=as_writer,
     path={"order_id": uuid.UUID},
-    headers=[IDEMPOTENCY_KEY],
+    headers=[IDEMPOTENCY_KEY, VERIFIED_PHONE],
     problems=(*_PARTNER_WRITE, handlers.ORDER_FULFILLED),
 )
 async def post_cancel(request: web.Request, caller: Caller) -> web.Response:
     order_id = uuid_in_path(request, "order_id", handlers.ORDER)
+    phone = _verified_phone(request, caller)
 
     async def cancel(conn: asyncpg.Connection) -> Answer:
         uow = UnitOfWork(conn)
         order = await handlers.cancel_order(
-            uow, order_id, caller.partner_id, current_correlation_id()
+            uow, order_id, caller.partner_id, current_correlation_id(), phone, caller.hubs
         )
         await uow.flush()
         return Answer(200, order.model_dump_json())
 
-    return await idempotency.answered_once(request, caller, "", cancel)
+    # The phone is part of what is asked: the same key with another phone is another request.
+    return await idempotency.answered_once(request, caller, phone or "", cancel)
+
+
+def _verified_phone(request: web.Request, caller: Caller) -> str | None:
+    """The phone the request says its door checked (E.164), if it says one; only a key with
+    `orders:cancel-verified` may. The operator cancels any order: it needs none."""
+    raw = request.headers.get(VERIFIED_PHONE.name)
+    if raw is None or caller.is_operator:
+        return None
+    if CANCEL_VERIFIED not in caller.scopes:
+        raise missing_scope(CANCEL_VERIFIED)
+    try:
+        return _PHONE.validate_python(raw)
+    except ValidationError:
+        raise invalid(
+            FieldError(
+                VERIFIED_PHONE.name,
+                "invalid_header",
+                Text("bukan nomor HP Indonesia", "not an Indonesian mobile number"),
+            )
+        ) from None
 
 
 @routes.post("/v1/orders/{order_id}/fulfil")

@@ -10,8 +10,12 @@ from typing_extensions import TypeAliasType
 from shared.events import CLASS_OF_BUYER_TYPE, BuyerType
 from shared.fields import HubCode, Name, whole_number
 
-# Named in the documents. `orders:track` opens any order by its code: the centre's own site's.
-Scope = TypeAliasType("Scope", Literal["orders:write", "orders:read", "orders:track"])
+# Named in the documents. `orders:track` opens any order by its code, `orders:cancel-verified`
+# cancels one for the buyer whose phone the key's door checked: the centre's own doors'.
+Scope = TypeAliasType(
+    "Scope",
+    Literal["orders:write", "orders:read", "orders:track", "orders:cancel-verified"],
+)
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 # The types of the ordinary public, whose orders take the `public` class: what a partner may
 # declare unless an operator allows more (migration 0007).

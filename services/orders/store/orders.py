@@ -27,6 +27,13 @@ RETURNING *
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"
+# The partner's own, or one of its hubs ($4) whose buyer's phone a door of the centre's checked
+# and recorded (migration 0009) as the one given ($3).
+ORDER_OF_BUYER_FOR_UPDATE = """
+SELECT * FROM orders
+WHERE id = $1 AND (partner_id = $2 OR (verified_phone = $3 AND hub = ANY ($4::text[])))
+FOR UPDATE
+"""
 # By its code as kept (migration 0008); $2 as in ORDER_BY_ID.
 ORDER_BY_CODE = "SELECT * FROM orders WHERE code = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_CANCEL = "UPDATE orders SET cancelled_at = now() WHERE id = $1 RETURNING *"
@@ -137,6 +144,23 @@ class OrderRows:
         await self.flush()
         row = await self._unit.run(
             lambda c: c.fetchrow(ORDER_BY_ID_FOR_UPDATE, order_id, partner_id)
+        )
+        return None if row is None else order_from(row)
+
+    async def locked_for_buyer(
+        self,
+        order_id: uuid.UUID,
+        partner_id: uuid.UUID | None,
+        verified_phone: str,
+        hubs: frozenset[str] | None,
+    ) -> Order | None:
+        """As `locked`, or also, locked the same, an order of `hubs` whose buyer's verified
+        phone is `verified_phone`."""
+        await self.flush()
+        row = await self._unit.run(
+            lambda c: c.fetchrow(
+                ORDER_OF_BUYER_FOR_UPDATE, order_id, partner_id, verified_phone, sorted(hubs or ())
+            )
         )
         return None if row is None else order_from(row)
 
