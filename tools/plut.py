@@ -405,7 +405,8 @@ def _parser() -> argparse.ArgumentParser:
     new_partner.add_argument(
         "--scopes",
         help="what its key may do, comma-separated (default: orders:write,orders:read; the "
-        "centre's own site also orders:track, to open any order by its code)",
+        "centre's own site and chat also orders:track, to open any order by its code, and "
+        "orders:cancel-verified, to cancel for the buyer whose phone they checked)",
     )
     new_partner.add_argument("--requests-per-minute", type=int, help="its rate (default 600)")
 

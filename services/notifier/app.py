@@ -86,7 +86,8 @@ class Settings(ServiceSettings):
         str, StringConstraints(pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
     ] = ""
     # Conversations by chat read, cancel and place orders with the notifier's own partner key
-    # (`plut partner create ... --scopes orders:write,orders:read,orders:track`); unset, a chat
+    # (`plut partner create ... --scopes orders:write,orders:read,orders:track,
+    # orders:cancel-verified`: BATAL cancels the number's site orders too); unset, a chat
     # has STOP, MULAI and help but no orders. The allocator's policy read gives the daily cap.
     orders_url: str = "http://localhost:8082"
     allocator_url: str = "http://localhost:8083"

@@ -7,7 +7,7 @@ import random
 import asyncpg
 import pytest
 
-from tests.support.chat import Chat, ChatHub, chat_hub, replies
+from tests.support.chat import SCOPES, Chat, ChatHub, chat_hub, replies
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
 from tests.support.storefront import deliver_what_waits
@@ -25,8 +25,8 @@ async def shop(stack: Stack, box: Sandbox) -> ChatHub:
 
 
 async def order_for(client: HubClient, shop: ChatHub, phone: str, quantity: int = 3) -> dict:
-    """An order placed for the number elsewhere (an operator's), once its buyer was told it
-    waits: the notifier then knows the number's order."""
+    """An order placed for the number elsewhere (an operator's, or `client`'s key's), once its
+    buyer was told it waits: the notifier then knows the number's order."""
     buyer = {"name": "Budi Santoso", "type": "individual", "region": "Kapuas", "phone": phone}
     order = await client.place_order(shop.hub, shop.sku, quantity, buyer)
 
@@ -181,6 +181,59 @@ async def test_a_strangers_batal_changes_nothing_and_reads_as_an_unknown_code(
     assert theirs.text == unknown.text.replace("22222-22222", order["code"])
     assert "tidak ditemukan" in theirs.text and not theirs.buttons
     assert "kedaluwarsa" in forged.text
+    assert (await client.order(order["id"]))["status"] == "queued"
+
+
+async def site_of(client: HubClient, shop: ChatHub) -> HubClient:
+    """The buyers' site's key for the shop's hub (its scopes are the chat's): what it places,
+    it placed after the buyer typed the code sent to the phone."""
+    site = await client.create_partner(
+        f"Situs {shop.hub}", [shop.hub], scopes=SCOPES, buyer_types=["individual"]
+    )
+    return client.as_partner(site["api_key"])
+
+
+async def test_an_order_placed_on_the_site_is_cancelled_by_chat_from_the_same_number(
+    shop: ChatHub, client: HubClient, whatsapp: WhatsAppCloudStub
+):
+    phone = new_phone()
+    order = await order_for(await site_of(client, shop), shop, phone)
+    chat = Chat(whatsapp, phone)
+
+    confirm = await chat.says(f"BATAL {order['code']}")
+    assert confirm.buttons == ((f"cancel:{order['id']}", "Ya, batalkan"), ("keep", "Tidak"))
+    done = await chat.taps(f"cancel:{order['id']}", "Ya, batalkan")
+
+    assert done.text == f"Pesanan {order['code']} dibatalkan."
+    assert (await client.order(order["id"]))["status"] == "cancelled"
+
+
+async def test_a_strangers_batal_of_a_site_order_changes_nothing(
+    shop: ChatHub, client: HubClient, whatsapp: WhatsAppCloudStub
+):
+    order = await order_for(await site_of(client, shop), shop, new_phone())
+    stranger = Chat(whatsapp, new_phone())
+
+    theirs = await stranger.says(f"BATAL {order['code']}")
+    unknown = await stranger.says("BATAL 22222-22222")
+    forged = await stranger.taps(f"cancel:{order['id']}", "Ya, batalkan")
+
+    assert theirs.text == unknown.text.replace("22222-22222", order["code"])
+    assert "kedaluwarsa" in forged.text
+    assert (await client.order(order["id"]))["status"] == "queued"
+
+
+async def test_an_order_whose_number_nobody_checked_is_not_cancelled_by_chat(
+    shop: ChatHub, client: HubClient, whatsapp: WhatsAppCloudStub
+):
+    phone = new_phone()
+    order = await order_for(client, shop, phone)  # the counter typed the number in
+    chat = Chat(whatsapp, phone)
+
+    await chat.says(f"BATAL {order['code']}")
+    told = await chat.taps(f"cancel:{order['id']}", "Ya, batalkan")
+
+    assert "tidak diperiksa PLUT" in told.text
     assert (await client.order(order["id"]))["status"] == "queued"
 
 

@@ -50,11 +50,11 @@ async def running_site(
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         hub = new_hub_code("site")
         await client.open_hub(hub, **FOUNDING_HUB_DETAILS)
-        # The centre's own site may declare every buyer type and open any order by its code, as
-        # the README has operators set.
+        # The centre's own site may declare every buyer type, open any order by its code and
+        # cancel for the buyer whose phone it checked, as the README has operators set.
         fields = {
             "buyer_types": list(CLASS_OF_BUYER_TYPE),
-            "scopes": ["orders:write", "orders:read", "orders:track"],
+            "scopes": ["orders:write", "orders:read", "orders:track", "orders:cancel-verified"],
         } | partner_fields
         partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
     process = ServiceProcess(

@@ -102,7 +102,9 @@ class OrdersApi(Protocol):
     open: bool  # False: this notifier has no orders key, and a chat has no orders
 
     async def order(self, code: str) -> dict[str, Any]: ...  # any order, by its code
-    async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]: ...
+    async def cancel(
+        self, order_id: uuid.UUID, key: str, language: str, phone: str
+    ) -> dict[str, Any]: ...  # the key's own order, or one whose verified phone is `phone`
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]: ...
     async def daily_cap(self, hub: str, sku: str) -> int | None: ...
 
@@ -305,12 +307,13 @@ class Chat:
         code = known.code or order_id
         key = f"notifier-chat-cancel:{self.inbound.provider_id}"
         try:
-            await self.orders.cancel(uuid.UUID(order_id), key, self.language)
+            # The number that wrote, as the channel told it: the buyer's verified phone.
+            await self.orders.cancel(uuid.UUID(order_id), key, self.language, self.inbound.phone)
         except OrdersError as error:
             if error.status >= 500 or error.status in (401, 429):
                 raise  # the handling is tried again, with the same key
-            if error.status == 404:  # the orders service lets a key cancel its own orders only
-                await self.tell(texts.NOT_PLACED_BY_CHAT, None, known.order_id, code=code)
+            if error.status == 404:  # neither placed by chat nor for this verified number
+                await self.tell(texts.NOT_CANCELLABLE_BY_CHAT, None, known.order_id, code=code)
                 return conversation.at(None, self.now)
             await self.tell(texts.NOT_CANCELLED, None, known.order_id, code=code, why=error.why)
             return conversation.at(None, self.now)

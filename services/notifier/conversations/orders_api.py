@@ -1,7 +1,8 @@
 """The orders service as a conversation calls it (`handling.OrdersApi`): with the notifier's own
-partner key (scopes orders:write, orders:read, orders:track, as the buyers' site holds: any
-order is read by its code, and only the key's own orders may be cancelled), the
-correlation id along, and each write with its Idempotency-Key; and the allocator's public read
+partner key (scopes orders:write, orders:read, orders:track, orders:cancel-verified, as the
+buyers' site holds: any order is read by its code; one is cancelled if the key placed it or its
+buyer's verified phone is the number that wrote, which each cancel asserts), the correlation id
+along, and each write with its Idempotency-Key; and the allocator's public read
 of a product's policy, for the per-buyer daily cap. Any answer of 400 or more, or none, is an
 `OrdersError` (503 for none)."""
 
@@ -15,6 +16,7 @@ import aiohttp
 from services.notifier.conversations.handling import OrdersError
 from shared.web import CORRELATION_HEADER, current_correlation_id
 
+VERIFIED_PHONE = "Verified-Phone"  # services/orders/api/orders.py
 NOT_SET_UP = {
     "title": "Ordering by chat is not set up",
     "detail": "pemesanan lewat chat belum dibuka / ordering by chat is not open",
@@ -36,9 +38,15 @@ class OrdersHttp:
         """Any order, by its code (the key's `orders:track`), with its standing."""
         return await self._call("GET", f"{self._orders}/v1/order-codes/{quote(code, safe='')}")
 
-    async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:
+    async def cancel(
+        self, order_id: uuid.UUID, key: str, language: str, phone: str
+    ) -> dict[str, Any]:
+        """The key's own order, or one whose buyer's verified phone is `phone` (the number that
+        wrote: `orders:cancel-verified`); any other is not found (404)."""
         url = f"{self._orders}/v1/orders/{order_id}/cancel"
-        return await self._call("POST", url, key=key, language=language)
+        return await self._call(
+            "POST", url, key=key, language=language, headers={VERIFIED_PHONE: phone}
+        )
 
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]:
         url = f"{self._orders}/v1/orders"
@@ -59,8 +67,9 @@ class OrdersHttp:
         key: str | None = None,
         language: str | None = None,
         authorised: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        headers = {CORRELATION_HEADER: current_correlation_id()}
+        headers = {**(headers or {}), CORRELATION_HEADER: current_correlation_id()}
         if authorised:
             headers["Authorization"] = f"Bearer {self._key}"
         if key is not None:
@@ -88,7 +97,9 @@ class NoOrders:
     async def order(self, code: str) -> dict[str, Any]:
         raise OrdersError(403, NOT_SET_UP)
 
-    async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:
+    async def cancel(
+        self, order_id: uuid.UUID, key: str, language: str, phone: str
+    ) -> dict[str, Any]:
         raise OrdersError(403, NOT_SET_UP)
 
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]:

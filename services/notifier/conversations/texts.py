@@ -76,11 +76,13 @@ NOT_CANCELLED = Text(
     "Maaf, pesanan {code} tidak dapat dibatalkan: {why}",
     "Sorry, order {code} could not be cancelled: {why}",
 )
-NOT_PLACED_BY_CHAT = Text(
-    "Pesanan {code} tidak dibuat lewat chat; batalkan di tempat Anda memesannya (situs atau "
-    "loket PLUT).",
-    "Order {code} was not placed by chat; cancel it where you placed it (the site or the PLUT "
-    "counter).",
+# The orders service cancels for a number only an order whose number PLUT checked: one placed
+# by chat or on the buyers' site; the counter's and partners' were typed in, not checked.
+NOT_CANCELLABLE_BY_CHAT = Text(
+    "Pesanan {code} tidak dapat dibatalkan lewat chat: nomor HP-nya tidak diperiksa PLUT saat"
+    " dipesan (lewat loket atau mitra). Batalkan di tempat Anda memesannya.",
+    "Order {code} cannot be cancelled by chat: PLUT did not check its phone number when it was"
+    " placed (at the counter or through a partner). Cancel it where you placed it.",
 )
 NOTHING_CHANGED = Text("Baik, tidak ada yang diubah.", "All right, nothing was changed.")
 EXPIRED = Text(

@@ -77,6 +77,7 @@ class FakeOrders:
     orders: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     placed_by_key: dict[str, uuid.UUID] = field(default_factory=dict)
     cancel_keys: list[str] = field(default_factory=list)
+    cancel_phones: list[str] = field(default_factory=list)
     cap: int | None = 50
     away: bool = False
     open: bool = True
@@ -109,12 +110,16 @@ class FakeOrders:
                 return order
         raise OrdersError(404, {"title": "Not found"})
 
-    async def cancel(self, order_id: uuid.UUID, key: str, language: str) -> dict[str, Any]:
+    async def cancel(
+        self, order_id: uuid.UUID, key: str, language: str, phone: str
+    ) -> dict[str, Any]:
         if self.away:
             raise OrdersError(503, {"title": "away"})
         self.cancel_keys.append(key)
+        self.cancel_phones.append(phone)
         order = self.orders[order_id]
-        if not order.get("placed"):  # a key cancels its own orders only
+        # The key's own orders, and those whose buyer's phone a door of PLUT's checked.
+        if not order.get("placed") and order.get("verified_phone") != phone:
             raise OrdersError(404, {"title": "Not found"})
         if order["status"] not in ("queued", "partially_allocated", "allocated"):
             raise OrdersError(409, {"title": "Not cancellable", "detail": "already collected"})

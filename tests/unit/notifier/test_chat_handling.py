@@ -119,14 +119,29 @@ async def test_batal_asks_to_confirm_then_cancels_through_the_orders_api(store, 
     assert store.conversations[PHONE].step is None
 
 
-async def test_an_order_placed_elsewhere_is_cancelled_where_it_was_placed(store, orders):
-    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A")  # the site's or the counter's
+async def test_an_order_placed_on_the_site_for_this_number_is_cancelled_by_chat(store, orders):
+    # The site checked the number before placing it: its phone is verified, not the chat's own.
+    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A", verified_phone=PHONE)
+    store.buyers[PHONE] = [known]
+    await say(store, orders, inbound("batal 7K3QD-M9X2A"))
+
+    done = await say(store, orders, inbound(reply_id=f"cancel:{order_id}"))
+
+    assert "dibatalkan" in done.text
+    assert orders.orders[order_id]["status"] == "cancelled"
+    assert orders.cancel_phones == [PHONE]  # the number that wrote, asserted to the orders API
+
+
+async def test_an_order_whose_number_was_not_checked_is_cancelled_where_it_was_placed(
+    store, orders
+):
+    order_id, known = orders.add(PHONE, code="7K3QD-M9X2A")  # the counter's or a partner's
     store.buyers[PHONE] = [known]
     await say(store, orders, inbound("batal 7K3QD-M9X2A"))
 
     told = await say(store, orders, inbound(reply_id=f"cancel:{order_id}"))
 
-    assert "tidak dibuat lewat chat" in told.text
+    assert "tidak diperiksa PLUT" in told.text
     assert orders.orders[order_id]["status"] == "queued"
 
 
