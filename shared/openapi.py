@@ -43,7 +43,18 @@ from shared.web import read_json, read_query
 # "operator": an operator token whose role suffices for the method (a viewer's reads, staff's
 # changes); "admin": the admin's token only. "partner": a partner's API key or an operator
 # token, checked by the operation's `guard`, since the keys live in the orders service's database.
-Auth = Literal["operator", "admin", "partner"] | None
+# The providers' webhooks, each checked by its `guard` too: "whatsapp-token", Meta's set-up
+# handshake with the verify token (`hub.verify_token`); "whatsapp-signature", Meta's
+# notifications signed with the app secret (X-Hub-Signature-256); "sms-basic", Infobip's
+# inbound SMS with Basic auth.
+Auth = (
+    Literal["operator", "admin", "partner", "whatsapp-token", "whatsapp-signature", "sms-basic"]
+    | None
+)
+# The providers': only a guard can check them (the decorator has no way of its own).
+GUARDED: frozenset[Auth] = frozenset({"whatsapp-token", "whatsapp-signature", "sms-basic"})
+# Those whose refusals are the shared plumbing's (401, 403, 429); a webhook names its own.
+_PLUMBING_AUTH: frozenset[Auth] = frozenset({"operator", "admin", "partner"})
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 HTML = "text/html"  # an answer that is a page, not JSON: `answers={200: HTML}`
@@ -101,6 +112,14 @@ class Operation:
     description: Text | None = None
     tag: Tag | None = None  # None: by who may call it (see `group`)
     examples: Mapping[int | str, Any] = field(default_factory=dict)  # "body", or a status
+    # A JSON body the handler reads itself, from its raw bytes (a signature covers them), and
+    # validates with this model: documented as `body` is, never read by the decorator.
+    raw_body: type[BaseModel] | None = None
+
+    @property
+    def body_schema(self) -> type[BaseModel] | None:
+        """The model the request body is documented with, however it is read."""
+        return self.body or self.raw_body
 
     @property
     def group(self) -> Tag:
@@ -116,9 +135,8 @@ class Operation:
             wanted += [400, 413, 415, 422]
         if self.query is not None:
             wanted.append(422)
-        if self.auth is not None:
+        if self.auth in _PLUMBING_AUTH:
             wanted += [401, 403]
-        if self.auth is not None:
             wanted.append(429)  # a source that guessed credentials waits
         if has_path_parameters:
             wanted.append(404)  # a path that names nothing
@@ -146,6 +164,7 @@ def documented(
     problems: Iterable[int | Kind] = (),
     guard: Callable[[web.Request], Awaitable[Any]] | None = None,
     examples: Mapping[int | str, Any] | None = None,
+    raw_body: type[BaseModel] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Document a handler, and enforce what the document says.
 
@@ -160,10 +179,16 @@ def documented(
     `answers` maps a status to the type of its body (a pydantic model, a TypedDict...), `HTML`,
     `TEXT` or None; `problems` adds statuses (or specific `Kind`s) to those the shared plumbing
     answers. `examples` shows bodies: the request's under "body", an answer's under its status
-    (the linters check each against its schema).
+    (the linters check each against its schema). `raw_body` documents a JSON body the handler
+    reads itself from its raw bytes, once its guard checked a signature over them, with that
+    model (never with `body`). The providers' `auth` needs a `guard`.
     """
     if not _OPERATION_ID.match(operation_id):
         raise ValueError(f"operation id {operation_id!r} is not camelCase")
+    if auth in GUARDED and guard is None:
+        raise ValueError(f"{operation_id}: auth {auth!r} is checked by a guard; give one")
+    if body is not None and raw_body is not None:
+        raise ValueError(f"{operation_id}: a body is read by the decorator or raw, not both")
     operation = Operation(
         operation_id,
         summary,
@@ -177,6 +202,7 @@ def documented(
         description,
         tag,
         dict(examples or {}),
+        raw_body,
     )
 
     def decorate(handler: Handler) -> Handler:

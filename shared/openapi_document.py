@@ -130,8 +130,8 @@ def _operation_object(
         ],
         "responses": {},
     }
-    if operation.body is not None:
-        schema = references[(operation.body, "validation")]
+    if (body := operation.body_schema) is not None:
+        schema = references[(body, "validation")]
         document["requestBody"] = {
             "required": True,
             "content": {"application/json": _media(schema, operation.examples.get("body"))},

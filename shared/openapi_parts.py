@@ -78,6 +78,37 @@ SECURITY_SCHEMES = {
         "description": "Kunci API mitra (plut_...) atau token operator"
         " / A partner's API key (plut_...) or the operator token",
     },
+    # The providers' webhooks: what Meta and Infobip send, never a partner.
+    "whatsappVerifyToken": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "hub.verify_token",
+        "description": "Token verifikasi WhatsApp (WHATSAPP_VERIFY_TOKEN), dikirim Meta saat URL"
+        " callback diatur / The WhatsApp verify token (WHATSAPP_VERIFY_TOKEN), which Meta sends"
+        " when the callback URL is set up",
+    },
+    "whatsappSignature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Hub-Signature-256",
+        "description": "sha256=<hex>: HMAC-SHA256 isi mentah dengan rahasia aplikasi Meta"
+        " (WHATSAPP_APP_SECRET); tanda tangan, bukan kunci tetap / sha256=<hex>: the HMAC-SHA256"
+        " of the raw body with Meta's app secret (WHATSAPP_APP_SECRET); a signature of each"
+        " body, not a fixed key",
+    },
+    "smsInboundBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "Basic auth penerusan SMS masuk Infobip: pengguna SMS_INBOUND_USER, kata"
+        " sandi SMS_INBOUND_SECRET / Infobip's inbound SMS forwarding's Basic auth: user"
+        " SMS_INBOUND_USER, password SMS_INBOUND_SECRET",
+    },
+}
+_SCHEME_OF_AUTH = {
+    "partner": "partnerKey",
+    "whatsapp-token": "whatsappVerifyToken",
+    "whatsapp-signature": "whatsappSignature",
+    "sms-basic": "smsInboundBasic",
 }
 TAGS = {
     "partner": Text("Untuk sistem mitra", "For partners' systems"),
@@ -96,6 +127,22 @@ _ACCESS = {
         "Access: an operator token (to read: a viewer's or above; to change: staff or above).",
     ),
     "admin": Text("Akses: hanya token admin operator.", "Access: the operators' admin token only."),
+    "whatsapp-token": Text(
+        "Akses: Meta, dengan token verifikasi (hub.verify_token) yang diatur di dasbor aplikasi.",
+        "Access: Meta, with the verify token (hub.verify_token) set in the app's dashboard.",
+    ),
+    "whatsapp-signature": Text(
+        "Akses: Meta, dengan tanda tangan X-Hub-Signature-256 atas isi mentah (rahasia aplikasi);"
+        " tanpa tanda tangan yang sah: 401, dan tidak ada yang dibaca atau dicatat.",
+        "Access: Meta, with the X-Hub-Signature-256 signature of the raw body (the app secret);"
+        " without a valid signature: 401, and nothing is read or recorded.",
+    ),
+    "sms-basic": Text(
+        "Akses: Infobip, dengan Basic auth yang diatur (SMS_INBOUND_USER, SMS_INBOUND_SECRET);"
+        " tanpa itu: 401, dan tidak ada yang dibaca atau dicatat.",
+        "Access: Infobip, with the configured Basic auth (SMS_INBOUND_USER, SMS_INBOUND_SECRET);"
+        " without it: 401, and nothing is read or recorded.",
+    ),
     None: Text("Akses: terbuka, tanpa kredensial.", "Access: open, no credentials."),
 }
 _IDEMPOTENT = Text(
@@ -110,7 +157,7 @@ def security_of(auth: Auth) -> list[dict]:
     """Every operation states its own: `[]` is open (no root default to fall back on)."""
     if auth is None:
         return []
-    return [{"partnerKey": []}] if auth == "partner" else [{"operatorToken": []}]
+    return [{_SCHEME_OF_AUTH.get(auth, "operatorToken"): []}]
 
 
 def description_of(own: Text | None, auth: Auth, idempotent: bool) -> str:
@@ -206,6 +253,24 @@ def keep_used(components: dict[str, dict], paths: dict) -> None:
         if kind != "securitySchemes":
             for name in [name for name in named if f"#/components/{kind}/{name}" not in wanted]:
                 del named[name]
+    # A scheme is named by the operations' `security`, not referred to.
+    schemes = {name for item in paths.values() for name in _schemes(item)}
+    named = components.get("securitySchemes", {})
+    for name in [name for name in named if name not in schemes]:
+        del named[name]
+
+
+def _schemes(item: object) -> list[str]:
+    """The security schemes a path item's operations name."""
+    if not isinstance(item, dict):
+        return []
+    return [
+        name
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for choice in operation.get("security", ())
+        for name in choice
+    ]
 
 
 def _references(value: object) -> list[str]:

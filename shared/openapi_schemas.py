@@ -21,8 +21,8 @@ def component_schemas(operations: Iterable[Operation]) -> tuple[dict, dict, dict
     wanted: dict[tuple[Any, str], TypeAdapter] = {(Problem, "serialization"): TypeAdapter(Problem)}
     queries = set()
     for operation in operations:
-        if operation.body is not None:
-            wanted[(operation.body, "validation")] = TypeAdapter(operation.body)
+        if (body := operation.body_schema) is not None:
+            wanted[(body, "validation")] = TypeAdapter(body)
         if operation.query is not None:
             wanted[(operation.query, "validation")] = TypeAdapter(operation.query)
             queries.add(operation.query)

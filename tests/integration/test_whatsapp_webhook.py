@@ -174,6 +174,7 @@ async def test_a_notification_with_bad_pieces_keeps_the_good_ones(
     [
         (b"not json", "malformed-json"),
         (b'{"object": "page", "entry": []}', "not-a-notification"),
+        (b'{"object": "whatsapp_business_account", "entry": {}}', "not-a-notification"),
         (b"[" * 100 + b"]" * 100, "malformed-json"),
     ],
 )
@@ -210,6 +211,9 @@ async def test_an_inbound_sms_is_recorded_once_behind_basic_auth(
         status, answer = await sms.forward({"results": [other]}, authorization=authorization)
         assert status == 401 and answer["type"] == "/problems/bad-credentials"
     assert len(await recorded(database, phone)) == 1
+    status, answer = await sms.forward({"results": "STOP"})
+    assert status == 400 and answer["type"] == "/problems/not-a-notification"
+    assert "results" in answer["detail"]
 
 
 async def test_a_notifier_without_the_secrets_refuses_every_notification(

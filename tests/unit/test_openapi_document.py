@@ -180,3 +180,61 @@ def test_the_components_hold_only_what_the_operations_use():
     assert sorted(full["securitySchemes"]) == ["operatorToken", "partnerKey"]
     # A partner may be told to slow down (429), with Retry-After.
     assert sorted(full["headers"]) == ["CorrelationId", "IdempotentReplayed", "RetryAfter"]
+
+
+class Notification(BaseModel):
+    """What a provider posts."""
+
+    model_config = ConfigDict(extra="allow")
+    object: Literal["thing"]
+
+
+async def signed(request: web.Request) -> bytes:
+    return await request.read()
+
+
+def test_a_providers_webhook_names_its_scheme_and_its_raw_body():
+    routes = web.RouteTableDef()
+
+    @routes.post("/hook")
+    @documented(
+        operation_id="hook",
+        summary=Text("Kait", "Hook"),
+        answers={200: None},
+        tag="system",
+        auth="whatsapp-signature",
+        guard=signed,
+        raw_body=Notification,
+    )
+    async def hook(request: web.Request, body: bytes) -> web.Response:
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_routes(routes)
+    document = document_of(app.router)
+    operation = document["paths"]["/hook"]["post"]
+
+    assert operation["security"] == [{"whatsappSignature": []}]
+    assert document["components"]["securitySchemes"]["whatsappSignature"] == {
+        **document["components"]["securitySchemes"]["whatsappSignature"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Hub-Signature-256",
+    }
+    assert "Access: open" not in operation["description"]
+    assert "X-Hub-Signature-256" in operation["description"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Notification"}
+    # Its refusals are its own: not the operators' 403 the shared plumbing answers.
+    assert "403" not in operation["responses"]
+
+
+def test_a_providers_webhook_needs_its_guard():
+    with pytest.raises(ValueError, match="guard"):
+        documented(
+            operation_id="hook",
+            summary=Text("Kait", "Hook"),
+            answers={200: None},
+            auth="sms-basic",
+            raw_body=Notification,
+        )

@@ -72,3 +72,24 @@ def test_the_merged_document_served_is_the_one_the_routes_make():
 
 def _operations(item: dict) -> list[dict]:
     return [value for key, value in item.items() if key != SERVICE]
+
+
+def test_the_providers_webhooks_are_the_notifiers_own_not_the_partners(made: dict[str, dict]):
+    notifier = made["notifier"]
+    security = {
+        (path, method): operation["security"]
+        for path in ("/v1/whatsapp/webhook", "/v1/sms/inbound")
+        for method, operation in notifier["paths"][path].items()
+    }
+    merged = merged_document(made, version="1")
+
+    assert security == {
+        ("/v1/whatsapp/webhook", "get"): [{"whatsappVerifyToken": []}],
+        ("/v1/whatsapp/webhook", "post"): [{"whatsappSignature": []}],
+        ("/v1/sms/inbound", "post"): [{"smsInboundBasic": []}],
+    }
+    sms = notifier["paths"]["/v1/sms/inbound"]["post"]["requestBody"]["content"]
+    assert sms["application/json"]["schema"] == {"$ref": "#/components/schemas/InboundSmsForward"}
+    # Meta and Infobip call them, never a partner: the merged document leaves them out.
+    assert not {"/v1/whatsapp/webhook", "/v1/sms/inbound"} & set(merged["paths"])
+    assert set(merged["components"]["securitySchemes"]) == {"operatorToken", "partnerKey"}

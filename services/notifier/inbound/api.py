@@ -13,14 +13,15 @@ from typing import Annotated
 import orjson
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from services.notifier.inbound import store
+from services.notifier.inbound.bodies import InboundSmsForward, WhatsappNotification
 from services.notifier.inbound.infobip import read_inbound_sms
 from services.notifier.inbound.notifications import Malformed, Notification, read_notification
 from services.notifier.inbound.signature import HEADER, is_signed
 from shared.guesses import GUESSES, check_source
-from shared.openapi import TEXT, Header, documented
+from shared.openapi import TEXT, documented
 from shared.problems import MALFORMED_JSON, Kind, Problem, Text
 from shared.web import (
     DATABASE,
@@ -56,14 +57,12 @@ Challenge = Annotated[str, StringConstraints(max_length=256)]
 
 
 class Handshake(BaseModel):
-    """Meta's verification request, when the callback URL is set up in the app's dashboard."""
+    """Meta's verification request, when the callback URL is set up in the app's dashboard
+    (its `hub.verify_token` is the guard's, documented as the operation's security)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=False)
 
     mode: Annotated[str, StringConstraints(max_length=32)] | None = Field(None, alias="hub.mode")
-    verify_token: Annotated[str, StringConstraints(max_length=256)] | None = Field(
-        None, alias="hub.verify_token"
-    )
     challenge: Challenge | None = Field(None, alias="hub.challenge")
 
 
@@ -98,6 +97,48 @@ def _refused(request: web.Request, source: str, problem: Problem) -> Problem:
     return problem
 
 
+async def meta_with_token(request: web.Request) -> None:
+    """Meta setting the callback URL up: `hub.mode` subscribe with the verify token."""
+    expected = _secret(request, "whatsapp_verify_token", Text("jabat tangan", "the handshake"))
+    given = request.query.get("hub.verify_token", "").encode()
+    if request.query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
+        given, expected.encode()
+    ):
+        raise WRONG_TOKEN.problem(
+            Text(
+                "hub.mode harus subscribe dan hub.verify_token sama dengan WHATSAPP_VERIFY_TOKEN",
+                "hub.mode must be subscribe and hub.verify_token equal WHATSAPP_VERIFY_TOKEN",
+            )
+        )
+
+
+async def signed_by_meta(request: web.Request) -> bytes:
+    """The raw body, if the app secret signed it (X-Hub-Signature-256); else 401, counted."""
+    secret = _secret(request, "whatsapp_app_secret", Text("notifikasi", "notifications"))
+    source = _checked_source(request)
+    body = await request.read()
+    if not is_signed(secret, body, request.headers.get(HEADER)):
+        said = Text(
+            f"{HEADER} tidak ada atau tidak cocok dengan isi",
+            f"{HEADER} is missing or does not match the body",
+        )
+        raise _refused(request, source, BAD_SIGNATURE.problem(said))
+    return body
+
+
+async def infobip_with_basic_auth(request: web.Request) -> None:
+    """Infobip, with the configured Basic auth; else 401, counted."""
+    secret = _secret(request, "sms_inbound_secret", Text("SMS masuk", "inbound SMS"))
+    source = _checked_source(request)
+    expected = f"{request.app[SETTINGS].sms_inbound_user}:{secret}".encode()
+    if not hmac.compare_digest(_basic(request.headers.get("Authorization")), expected):
+        problem = BAD_CREDENTIALS.problem(
+            Text("Kirim Basic auth yang diatur", "Send the configured Basic auth"),
+            headers={"WWW-Authenticate": 'Basic realm="inbound-sms"'},
+        )
+        raise _refused(request, source, problem)
+
+
 @routes.get("/v1/whatsapp/webhook")
 @documented(
     operation_id="verifyWhatsappWebhook",
@@ -111,18 +152,13 @@ def _refused(request: web.Request, source: str, problem: Problem) -> Problem:
     query=Handshake,
     answers={200: TEXT},
     tag="system",
+    auth="whatsapp-token",
+    guard=meta_with_token,
     problems=(WRONG_TOKEN, NOT_CONFIGURED),
 )
-async def get_whatsapp_webhook(request: web.Request, handshake: Handshake) -> web.Response:
-    expected = _secret(request, "whatsapp_verify_token", Text("jabat tangan", "the handshake"))
-    given = (handshake.verify_token or "").encode()
-    if handshake.mode != "subscribe" or not hmac.compare_digest(given, expected.encode()):
-        raise WRONG_TOKEN.problem(
-            Text(
-                "hub.mode harus subscribe dan hub.verify_token sama dengan WHATSAPP_VERIFY_TOKEN",
-                "hub.mode must be subscribe and hub.verify_token equal WHATSAPP_VERIFY_TOKEN",
-            )
-        )
+async def get_whatsapp_webhook(
+    request: web.Request, _meta: None, handshake: Handshake
+) -> web.Response:
     return web.Response(text=handshake.challenge or "", content_type="text/plain")
 
 
@@ -133,39 +169,21 @@ async def get_whatsapp_webhook(request: web.Request, handshake: Handshake) -> we
     summary=Text("Notifikasi webhook WhatsApp", "WhatsApp webhook notification"),
     description=Text(
         "Isi seperti dokumentasi Meta (object `whatsapp_business_account`): pesan masuk dan"
-        " status pesan yang dikirim. Ditandatangani dengan rahasia aplikasi (HMAC-SHA256 isi"
-        " mentah); tanpa tanda tangan yang sah: 401 dan tidak ada yang dicatat. Notifikasi yang"
-        " sama dua kali dicatat sekali; bagian yang cacat dilewati.",
+        " status pesan yang dikirim. Notifikasi yang sama dua kali dicatat sekali; bagian yang"
+        " cacat dilewati.",
         "The body as Meta documents it (object `whatsapp_business_account`): inbound messages"
-        " and the statuses of messages sent. Signed with the app secret (HMAC-SHA256 of the raw"
-        " body); without a valid signature: 401 and nothing is recorded. The same notification"
-        " twice is recorded once; malformed pieces are skipped.",
+        " and the statuses of messages sent. The same notification twice is recorded once;"
+        " malformed pieces are skipped.",
     ),
     answers={200: Recorded},
     tag="system",
-    headers=[
-        Header(
-            HEADER,
-            Text(
-                "sha256=<hex>: HMAC-SHA256 isi mentah dengan rahasia aplikasi",
-                "sha256=<hex>: HMAC-SHA256 of the raw body with the app secret",
-            ),
-            required=True,
-        )
-    ],
+    auth="whatsapp-signature",
+    guard=signed_by_meta,
+    raw_body=WhatsappNotification,
     problems=(BAD_SIGNATURE, 400, NOT_A_NOTIFICATION, 413, 429, NOT_CONFIGURED),
 )
-async def post_whatsapp_webhook(request: web.Request) -> web.Response:
-    secret = _secret(request, "whatsapp_app_secret", Text("notifikasi", "notifications"))
-    source = _checked_source(request)
-    body = await request.read()
-    if not is_signed(secret, body, request.headers.get(HEADER)):
-        said = Text(
-            f"{HEADER} tidak ada atau tidak cocok dengan isi",
-            f"{HEADER} is missing or does not match the body",
-        )
-        raise _refused(request, source, BAD_SIGNATURE.problem(said))
-    return await _record(request, _parsed(body, read_notification))
+async def post_whatsapp_webhook(request: web.Request, body: bytes) -> web.Response:
+    return await _record(request, _parsed(body, WhatsappNotification, read_notification))
 
 
 @routes.post("/v1/sms/inbound")
@@ -173,26 +191,19 @@ async def post_whatsapp_webhook(request: web.Request) -> web.Response:
     operation_id="receiveInboundSms",
     summary=Text("SMS masuk dari Infobip", "Inbound SMS from Infobip"),
     description=Text(
-        "Penerusan SMS masuk Infobip (`results`), dengan Basic auth: pengguna SMS_INBOUND_USER,"
-        " kata sandi SMS_INBOUND_SECRET. SMS yang sama dua kali dicatat sekali.",
-        "Infobip's inbound SMS forwarding (`results`), with Basic auth: user SMS_INBOUND_USER,"
-        " password SMS_INBOUND_SECRET. The same SMS twice is recorded once.",
+        "Penerusan SMS masuk Infobip (`results`). SMS yang sama dua kali dicatat sekali.",
+        "Infobip's inbound SMS forwarding (`results`). The same SMS twice is recorded once.",
     ),
     answers={200: Recorded},
     tag="system",
+    auth="sms-basic",
+    guard=infobip_with_basic_auth,
+    raw_body=InboundSmsForward,
     problems=(BAD_CREDENTIALS, 400, NOT_A_NOTIFICATION, 413, 429, NOT_CONFIGURED),
 )
-async def post_inbound_sms(request: web.Request) -> web.Response:
-    secret = _secret(request, "sms_inbound_secret", Text("SMS masuk", "inbound SMS"))
-    source = _checked_source(request)
-    expected = f"{request.app[SETTINGS].sms_inbound_user}:{secret}".encode()
-    if not hmac.compare_digest(_basic(request.headers.get("Authorization")), expected):
-        problem = BAD_CREDENTIALS.problem(
-            Text("Kirim Basic auth yang diatur", "Send the configured Basic auth"),
-            headers={"WWW-Authenticate": 'Basic realm="inbound-sms"'},
-        )
-        raise _refused(request, source, problem)
-    return await _record(request, _parsed(await request.read(), read_inbound_sms))
+async def post_inbound_sms(request: web.Request, _infobip: None) -> web.Response:
+    body = await request.read()
+    return await _record(request, _parsed(body, InboundSmsForward, read_inbound_sms))
 
 
 def _basic(header: str | None) -> bytes:
@@ -205,13 +216,21 @@ def _basic(header: str | None) -> bytes:
         return b""
 
 
-def _parsed(body: bytes, read) -> Notification:
+def _parsed(body: bytes, shape: type[BaseModel], read) -> Notification:
+    """The notification's pieces, once its top level is `shape` (what the document shows)."""
     if nesting_depth(body) > MAX_JSON_DEPTH:
         raise MALFORMED_JSON.problem(Text("JSON terlalu dalam", "JSON nested too deep"))
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise MALFORMED_JSON.problem() from None
+    try:
+        shape.model_validate(data)
+    except ValidationError as error:
+        where = ", ".join(".".join(map(str, e["loc"])) or "body" for e in error.errors()[:3])
+        raise NOT_A_NOTIFICATION.problem(
+            Text(f"Bukan notifikasi: periksa {where}", f"Not a notification: check {where}")
+        ) from None
     try:
         return read(data)
     except Malformed as error:
