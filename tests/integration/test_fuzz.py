@@ -11,6 +11,7 @@ import schemathesis
 
 from shared.events import CLASS_OF_BUYER_TYPE
 from tests.conftest import OPERATOR_TOKEN
+from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
 from tools.client import ApiError, HubClient, new_hub_code, wait_until
 
@@ -123,11 +124,14 @@ def valid_data_is_refused_only_for_rules_beyond_the_schema(ctx, response, case):
     return None
 
 
-def fuzz_config(known: dict, partners: bool) -> schemathesis.Config:
+def fuzz_config(
+    known: dict, partners: bool, providers: dict[str, dict] | None = None
+) -> schemathesis.Config:
     """`partners`: the document has partners' operations (partnerKey), called with the known
-    partner's key."""
+    partner's key; `providers`: the webhooks' schemes it has, with the stand-ins' credentials
+    (a signature of each body, X-Hub-Signature-256, is none a fuzzer can give)."""
     known = dict(known)
-    schemes = {"operatorToken": {"bearer": OPERATOR_TOKEN}}
+    schemes = {"operatorToken": {"bearer": OPERATOR_TOKEN}, **(providers or {})}
     if partners:
         schemes["partnerKey"] = {"bearer": known.pop("api_key")}
     known.pop("api_key", None)
@@ -170,11 +174,19 @@ def fuzz_config(known: dict, partners: bool) -> schemathesis.Config:
 
 
 @pytest.fixture(params=FUZZED)
-def api_schema(request, stack: Stack, known: dict):
+def api_schema(
+    request, stack: Stack, known: dict, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
+):
     url = f"{stack[request.param].url}/v1/openapi.json"
-    # A document declares only the schemes its operations use: partnerKey only the orders'.
+    # A document declares only the schemes its operations use: partnerKey only the orders',
+    # the providers' webhooks' only the notifier's.
     partners = request.param == "orders"
-    return schemathesis.openapi.from_url(url, config=fuzz_config(known, partners))
+    providers = {
+        "whatsappVerifyToken": {"api_key": whatsapp.verify_token},
+        "smsInboundBasic": {"username": sms.inbound_user, "password": sms.inbound_secret},
+    }
+    config = fuzz_config(known, partners, providers if request.param == "notifier" else None)
+    return schemathesis.openapi.from_url(url, config=config)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -211,6 +223,10 @@ def test_the_fuzz_reached_real_records():
             assert 422 in statuses, (operation, statuses)
         elif path.endswith(("/cancel", "/fulfil")):  # once done, the order's state says 409
             assert statuses & {200, 409}, (operation, statuses)
+        elif operation == "POST /v1/whatsapp/webhook":
+            # Each body is signed with Meta's app secret: unsigned, refused, and the source slowed
+            # down once it sent many (test_whatsapp_webhook signs them as the stand-in does).
+            assert 401 in statuses and statuses <= {401, 429}, (operation, statuses)
         elif method in ("POST", "DELETE"):  # made, or (a phone code) queued to be sent
             assert statuses & {200, 201, 202}, (operation, statuses)
         elif "{" in path or path == "/v1/messages":
