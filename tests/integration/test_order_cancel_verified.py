@@ -122,3 +122,27 @@ async def test_a_bad_phone_is_named(client: HubClient, hub: str):
 
     assert bad.status == 422
     assert [e["field"] for e in bad.body["errors"]] == ["Verified-Phone"]
+
+
+async def test_an_existing_doors_key_is_given_the_scope(client: HubClient, hub: str):
+    made = await client.create_partner(
+        "Situs lama", [hub], scopes=["orders:write", "orders:read"], buyer_types=["individual"]
+    )
+    site = client.as_partner(made["api_key"])
+    before = await site.place_order(hub, "masker-kain", 1, BUYER)
+    path = f"/v1/partners/{made['partner']['id']}"
+    changed = await client.call(
+        "orders", "PATCH", path, json={"scopes": DOOR_SCOPES}, headers=client.as_operator()
+    )
+    after = await site.place_order(hub, "masker-kain", 1, BUYER)
+    chat = await door(client, "Chat", [hub])
+
+    assert changed["scopes"] == sorted(DOOR_SCOPES)
+    assert (await cancel(chat, after["id"], PHONE))["status"] == "cancelled"
+    # Placed before the scope: its phone was not kept as verified.
+    assert (await refused(cancel(chat, before["id"], PHONE))).status == 404
+    for bad in ([], ["orders:everything"]):
+        change = client.call(
+            "orders", "PATCH", path, json={"scopes": bad}, headers=client.as_operator()
+        )
+        assert (await refused(change)).status == 422

@@ -72,7 +72,8 @@ async def get_partner(request: web.Request, _: Caller) -> web.Response:
 @documented(
     operation_id="updatePartner",
     summary=Text(
-        "Ubah jenis pembeli atau callback_url mitra", "Change a partner's buyer types or callback"
+        "Ubah jenis pembeli, cakupan atau callback_url mitra",
+        "Change a partner's buyer types, scopes or callback",
     ),
     body=PartnerChanges,
     answers={200: Partner},

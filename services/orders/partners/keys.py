@@ -87,6 +87,8 @@ async def change_partner(
         buyer_types,
         "callback_url" in given,
         callback_url,
+        "scopes" in given,
+        sorted(set(changes.scopes or [])),
     )
     if row is None:
         raise not_found(PARTNER, partner_id)

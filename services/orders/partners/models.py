@@ -38,12 +38,16 @@ class NewPartner(BaseModel):
 
 class PartnerChanges(BaseModel):
     """What an operator may change of a partner; a field left out keeps its value, and
-    callback_url may be set to null (the partner asks instead)."""
+    callback_url may be set to null (the partner asks instead). `scopes` replaces them all:
+    e.g. adding orders:cancel-verified to the buyers' site's or the chat's key."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     buyer_types: BuyerTypes = Field(
         default=None, json_schema_extra=lambda schema: schema.pop("default", None)
+    )
+    scopes: list[Scope] = Field(
+        default=None, min_length=1, json_schema_extra=lambda schema: schema.pop("default", None)
     )
     callback_url: CallbackUrl | None = None
 

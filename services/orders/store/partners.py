@@ -10,7 +10,8 @@ RETURNING *
 PARTNER_UPDATE = """
 UPDATE partners
 SET buyer_types = CASE WHEN $2 THEN $3 ELSE buyer_types END,
-    callback_url = CASE WHEN $4 THEN $5 ELSE callback_url END
+    callback_url = CASE WHEN $4 THEN $5 ELSE callback_url END,
+    scopes = CASE WHEN $6 THEN $7 ELSE scopes END
 WHERE id = $1
 RETURNING *
 """
