@@ -24,8 +24,8 @@ PUBLIC_READS = {
         "/v1/hubs/{hub}/products/{sku}/policy",  # how a product is shared
         "/v1/hubs/{hub}/days",  # each product's day in totals
     },
-    # Meta's webhook handshake: it echoes Meta's challenge to the verify token, and reads nothing
-    "notifier": {"/v1/whatsapp/webhook"},
+    # Meta's webhook handshake needs the verify token, and says so (its security scheme)
+    "notifier": set(),
 }
 PUBLIC_FIELDS = {
     "/v1/hubs/{code}": {
