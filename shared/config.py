@@ -62,10 +62,10 @@ class ServiceSettings(BaseSettings):
     # linger after a commit rings, the consumers after a batch's first message.
     # Nothing is acked or published before its commit: a linger delays work, never loses it.
     # The lingers on the way to an allocation add up (the orders' relay, the allocator's
-    # consumer and relay: a quarter second in all at most, at 1,000 orders/s): the first stage
+    # consumer and relay; an order has a quarter second to its allocation at p99): the first stage
     # lingers most (30 ms, services/orders/app.py), as a batch formed there stays one down the
     # way, and the allocator's stages, fed batches, little (5 ms); stages no one waits on
-    # longer (the notifier 50, intake's and orders' consumers 100). Measured in bench/README.md.
+    # longer (the notifier's consumer 90, intake's and orders' 100). Measured in bench/README.md.
     outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     consumer_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     # How long start-up waits for Postgres and RabbitMQ before giving up.
