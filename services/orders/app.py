@@ -30,10 +30,6 @@ class Settings(ServiceSettings):
     # way together (one order.placed message for several), and the allocator after it need
     # hardly linger (shared/config.py).
     outbox_linger_ms: float = Field(default=30.0, ge=0, le=1000)
-    # A POST that finds no placing transaction under way waits this long for others to share
-    # its transaction (services/orders/group_commit.py); it is answered that much later at a
-    # low rate, and never before its commit. 0: each such POST is written at once.
-    group_commit_linger_ms: float = Field(default=0.0, ge=0, le=100)
     # Asked where an order stands in the queue, which the allocator owns.
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.
@@ -90,7 +86,7 @@ def create_app(settings: Settings) -> web.Application:
         ],
         handlers=handlers,
         extra_contexts=[
-            order_writer(settings.group_commit_linger_ms / 1000),
+            order_writer,
             allocator_client(settings.allocator_url, settings.operator_token),
             forgetting_old_keys(settings.idempotency_retention_hours),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),

@@ -1,11 +1,8 @@
 """Group commit for placed orders: POSTs that arrive while a transaction is being written go
 together into the next one, which shares its round trips, its commit and the disk's flush.
 
-A request that finds no write in progress starts one, which first lingers up to `linger_seconds`
-(as Kafka's linger.ms; 0: not at all) for others to join it, unless MOST_IN_ONE join sooner:
-at a low rate each POST would otherwise pay a transaction alone. Those that arrive while a write
-is under way queue, and are written together as soon as it ends, with no linger: they have
-waited already. A lingered request is answered later, never without its commit. Each is
+Nothing waits on a timer: a request that finds no write in progress is written at once, alone;
+those that arrive meanwhile queue, and are written together as soon as that write ends. Each is
 placed by the one-order use case (handlers.place_order) over the transaction's one unit of work,
 which writes them a kind of row at a time; each is answered only after the commit that holds
 it, and one refused (an unknown product, its key in flight or used for another request) is
@@ -13,8 +10,7 @@ refused alone while the others are placed.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -80,22 +76,16 @@ async def place_all(conn: asyncpg.Connection, commands: list[PlaceOrder]) -> lis
 class OrderWriter:
     """Places the orders of concurrent POSTs, a transaction per batch (see the module's doc)."""
 
-    def __init__(
-        self, pool: asyncpg.Pool, service: str = "orders", linger_seconds: float = 0.0
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, service: str = "orders") -> None:
         self.pool = pool
-        self.linger_seconds = linger_seconds
         self.queue: list[Placement] = []
         self.writing: asyncio.Task | None = None
-        self._full = asyncio.Event()  # MOST_IN_ONE wait: the linger ends
         self._transactions = GROUP_COMMITS.labels(service=service, what="transactions")
         self._orders = GROUP_COMMITS.labels(service=service, what="orders")
 
     async def place(self, command: PlaceOrder) -> Answer:
         placement = Placement(command)
         self.queue.append(placement)
-        if len(self.queue) >= MOST_IN_ONE:
-            self._full.set()
         if self.writing is None:
             self.writing = asyncio.create_task(self._write_while_queued())
         return await placement.answered
@@ -103,11 +93,6 @@ class OrderWriter:
     async def _write_while_queued(self) -> None:
         batch: list[Placement] = []
         try:
-            if self.linger_seconds > 0 and len(self.queue) < MOST_IN_ONE:
-                self._full.clear()
-                with suppress(TimeoutError):
-                    async with asyncio.timeout(self.linger_seconds):
-                        await self._full.wait()
             while self.queue:
                 batch, self.queue = self.queue[:MOST_IN_ONE], self.queue[MOST_IN_ONE:]
                 await self._write(batch)
@@ -165,15 +150,9 @@ class OrderWriter:
 ORDER_WRITER = web.AppKey("order_writer", OrderWriter)
 
 
-def order_writer(
-    linger_seconds: float = 0.0,
-) -> Callable[[web.Application], AsyncIterator[None]]:
+async def order_writer(app: web.Application) -> AsyncIterator[None]:
     """A cleanup context that gives the app its writer, and lets its last write finish."""
-
-    async def writing(app: web.Application) -> AsyncIterator[None]:
-        writer = app[ORDER_WRITER] = OrderWriter(app[DATABASE], linger_seconds=linger_seconds)
-        yield
-        if writer.writing is not None:
-            await asyncio.wait([writer.writing])
-
-    return writing
+    writer = app[ORDER_WRITER] = OrderWriter(app[DATABASE])
+    yield
+    if writer.writing is not None:
+        await asyncio.wait([writer.writing])
