@@ -164,16 +164,21 @@ def render_profile(profile: dict | None) -> list[str]:
 
 
 def render_broker_floor(result: dict) -> list[str]:
-    """bench/broker_floor.py's figures: the bus alone, carrying each order's events."""
+    """bench/broker_floor.py's figures: the bus alone, carrying each order's events. A ceiling
+    is None when the broker's CPU measured came out zero or below (seen on a shared machine,
+    where it then broke the whole report): shown as n/a."""
+    rate = {
+        k: "n/a" if v is None else f"{v:,}" for k, v in result.items() if k.startswith("orders")
+    }
     return [
         f"broker floor: {result['orders']:,} orders' events, {result['published_per_order']} "
         f"confirmed publishes and {result['deliveries_per_order']} quorum-queue deliveries "
         f"per order ({', '.join(f'{q} {n}' for q, n in result['deliveries_by_queue'].items())})",
-        f"   {result['orders_per_second']:,} orders/s through the broker and one client process; "
+        f"   {rate['orders_per_second']} orders/s through the broker and one client process; "
         f"RabbitMQ {result['broker_cpu_ms_per_order']} ms of CPU per order (the client "
         f"{result['client_cpu_ms_per_order']}): {result['cpus']} CPUs allow at most "
-        f"{result['orders_per_second_the_cpus_allow']:,} orders/s for the broker alone, "
-        f"{result['orders_per_second_the_cpus_allow_with_clients']:,} with its clients",
+        f"{rate['orders_per_second_the_cpus_allow']} orders/s for the broker alone, "
+        f"{rate['orders_per_second_the_cpus_allow_with_clients']} with its clients",
     ]
 
 

@@ -949,12 +949,13 @@ def main() -> None:
     configure_logging("bench", "console", "WARNING")
     plan = make_plan(args)
     results = asyncio.run(run(plan))
-    text = report.render(results)
-    print(text)
+    # The figures first: a report that cannot render one of them must not lose them all.
     (plan.out / "suite.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    (plan.out / "suite.txt").write_text(text + "\n")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    text = report.render(results)
+    print(text)
+    (plan.out / "suite.txt").write_text(text + "\n")
     print(f"\nresults, logs and profiles: {plan.out}")
 
 

@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import aiohttp
 
@@ -206,17 +207,52 @@ class Outcome:
 AfterDelivery = Callable[[int], Awaitable[None]]
 
 
+class ByChat(Protocol):
+    """Some of the day's buyers order by WhatsApp chat rather than over the API (the end-to-end
+    test's: it holds the WhatsApp stand-in they write to)."""
+
+    def chats(self, index: int) -> bool: ...  # the scenario's buyer at `index` orders by chat
+
+    async def open(self, hub: str) -> None: ...  # the hub is open: chat orders are taken there
+
+    async def order(self, index: int, buyer: BuyerPlan) -> str:
+        """The buyer's whole conversation, through the confirm that places the order; answers
+        the order's code, as the chat's reply named it."""
+        ...
+
+
+def as_ordered(plan: BuyerPlan) -> dict:
+    """The buyer as an order over the API names them."""
+    buyer = {
+        "name": plan.name,
+        "type": plan.type,
+        "region": plan.region,
+        "phone": plan.phone,
+        "language": plan.language,
+    }
+    if plan.email:
+        buyer["email"] = plan.email
+    if plan.channel:
+        buyer["channel"] = plan.channel
+    return buyer
+
+
 async def play(
     client: HubClient,
     hub: str,
     scenario: Scenario,
     *,
     after_delivery: AfterDelivery | None = None,
+    by_chat: ByChat | None = None,
     settle_timeout: float = 60.0,
 ) -> Outcome:
-    """Open the hub, take the pre-orders, record the deliveries, and wait for all to settle."""
+    """Open the hub, take the pre-orders, record the deliveries, and wait for all to settle.
+    With `by_chat`, the buyers it names order by chat in their turn, each conversation played
+    to its end before the next buyer orders; everyone else orders over the API."""
     rng = random.Random(hub)
     await client.open_hub(hub, SKU)
+    if by_chat is not None:
+        await by_chat.open(hub)
     producers = [
         await client.register_producer(
             hub,
@@ -231,20 +267,13 @@ async def play(
     ]
     placed = []
     for index, b in enumerate(scenario.buyers):
-        buyer = {
-            "name": b.name,
-            "type": b.type,
-            "region": b.region,
-            "phone": b.phone,
-            "language": b.language,
-        }
-        if b.email:
-            buyer["email"] = b.email
-        if b.channel:
-            buyer["channel"] = b.channel
-        placed.append(
-            await client.place_order(hub, SKU, b.quantity, buyer, idempotency_key=f"{hub}-{index}")
-        )
+        if by_chat is not None and by_chat.chats(index):
+            order = await client.order_by_code(await by_chat.order(index, b))
+        else:
+            order = await client.place_order(
+                hub, SKU, b.quantity, as_ordered(b), idempotency_key=f"{hub}-{index}"
+            )
+        placed.append(order)
         await asyncio.sleep(rng.uniform(0, 0.01))  # buyers arrive one after another
     deliveries = []
     for index, (producer, plan) in enumerate(zip(producers, scenario.producers, strict=True)):

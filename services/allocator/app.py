@@ -15,6 +15,10 @@ from shared.service import service_app
 
 class Settings(ServiceSettings):
     http_port: int = 8083
+    # Its orders come already together, several to a message, from the orders' relay, which
+    # lingers for them: its own consumer and relay wait only a little more (shared/config.py).
+    outbox_linger_ms: float = Field(default=5.0, ge=0, le=1000)
+    consumer_linger_ms: float = Field(default=5.0, ge=0, le=1000)
     # How often the clock looks for holds that ran out and days that ended.
     clock_seconds: float = Field(default=5.0, gt=0)
 

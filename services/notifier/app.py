@@ -32,8 +32,10 @@ class Settings(ServiceSettings):
     http_port: int = 8084
     # The notifier is the end of the chain, where only the buyer's message waits (its budget is
     # a second, not the quarter second to allocation): it lingers longer, for larger batches.
-    outbox_linger_ms: float = Field(default=50.0, ge=0, le=1000)
-    consumer_linger_ms: float = Field(default=50.0, ge=0, le=1000)
+    # Its consumer lingers; its router (`outbox_linger_ms`), fed the consumer's batches, little:
+    # a second long linger there only joined two batches, for as long again.
+    outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
+    consumer_linger_ms: float = Field(default=90.0, ge=0, le=1000)
     # WhatsApp Business Cloud API: on when the phone-number id and the token are set.
     whatsapp_base_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"

@@ -23,8 +23,13 @@ from shared.web import LOG_ROUTE_TEMPLATES
 class Settings(ServiceSettings):
     http_port: int = 8082
     # What it consumes lies on no one's wait (an allocation's effects here come after the
-    # allocation itself): its consumer lingers longer, for larger batches. Its relay does not.
+    # allocation itself): its consumer lingers longer, for larger batches.
     consumer_linger_ms: float = Field(default=100.0, ge=0, le=1000)
+    # Its relay is the first stage after the POSTs, where each order still comes alone: it
+    # lingers the longest of the stages on the way to an allocation, so the orders go down that
+    # way together (one order.placed message for several), and the allocator after it need
+    # hardly linger (shared/config.py).
+    outbox_linger_ms: float = Field(default=30.0, ge=0, le=1000)
     # Asked where an order stands in the queue, which the allocator owns.
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 
@@ -11,10 +11,11 @@ from services.allocator.rules.domain import Lot, Policy
 from shared.events import CLASS_OF_BUYER_TYPE
 from shared.fields import normalise_phone
 from tests.support.allocator_invariants import units_given_once
+from tests.support.chat import Chat, ChatHub, chat_on, code_in, order_by_chat
 from tests.support.mailbox import Mailbox
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
-from tools.client import HubClient, new_hub_code, wait_until
+from tools.client import ApiError, HubClient, new_hub_code, wait_until
 from tools.founding_day import (
     SKU,
     BuyerPlan,
@@ -32,8 +33,46 @@ def class_of(order: dict) -> str:
     return CLASS_OF_BUYER_TYPE[order["buyer"]["type"]]
 
 
+# Every third citizen, from the first, orders by WhatsApp chat: a share of the day's citizens
+# in every stretch of the queue (the first, served in full, among them), so chat orders queue
+# among the API's. All order within the daily cap per buyer, which the chat holds them to.
+CHAT_EVERY = 3
+
+
+class ChatBuyers:
+    """The founding day's buyers who order by chat, each from their own number under their own
+    name, at a hub the notifier takes chat orders in (`tools.founding_day.ByChat`)."""
+
+    def __init__(self, stack: Stack, box: Sandbox, whatsapp: WhatsAppCloudStub, scenario: Scenario):
+        self.stack, self.box, self.whatsapp = stack, box, whatsapp
+        citizens = [i for i, b in enumerate(scenario.buyers) if b.type == "individual"]
+        self.indices = frozenset(citizens[::CHAT_EVERY])
+        self.shop: ChatHub | None = None
+        self.replies: dict[int, str] = {}  # what the chat answered the confirm with, by buyer
+
+    def chats(self, index: int) -> bool:
+        return index in self.indices
+
+    async def open(self, hub: str) -> None:
+        self.shop = await chat_on(self.stack, self.box.database_url, hub)
+
+    async def order(self, index: int, buyer: BuyerPlan) -> str:
+        assert self.shop is not None, "the hub is opened to chat first"
+        cap = Policy().per_buyer_daily_cap  # a new hub's: the default policy's
+        assert cap is not None and buyer.quantity <= cap, "the chat takes no more than the cap"
+        chat = Chat(self.whatsapp, normalise_phone(buyer.phone), buyer.name)
+        self.replies[index] = await order_by_chat(chat, self.shop, buyer.quantity, cap)
+        return code_in(self.replies[index])
+
+    def as_chatted(self, plan: BuyerPlan) -> BuyerPlan:
+        """What a chat order says of its buyer: told on WhatsApp, where they wrote, in Bahasa
+        Indonesia (the chat's language for a number it has not heard from), with no email."""
+        return replace(plan, language="id", channel="whatsapp", email=None)
+
+
 async def test_founding_day(
     client: HubClient,
+    stack: Stack,
     box: Sandbox,
     mailbox: Mailbox,
     whatsapp: WhatsAppCloudStub,
@@ -44,7 +83,10 @@ async def test_founding_day(
     whatsapp.not_on_whatsapp.add(
         normalise_phone(scenario.buyers[NOT_ON_WHATSAPP_BUYER].phone).lstrip("+")
     )
-    outcome = await play(client, new_hub_code("kalteng"), scenario)
+    by_chat = ChatBuyers(stack, box, whatsapp, scenario)
+    assert NOT_ON_WHATSAPP_BUYER not in by_chat.indices, "a chat buyer is on WhatsApp"
+    assert len(by_chat.indices) == 5
+    outcome = await play(client, new_hub_code("kalteng"), scenario, by_chat=by_chat)
 
     assert await client.stock(outcome.hub, SKU) == {
         "hub": outcome.hub,
@@ -59,9 +101,44 @@ async def test_founding_day(
     assert [o["allocated"] for o in orders] == expected
     assert_the_default_policy_shared_the_day(scenario, orders)
 
+    await assert_chat_orders_are_the_chats(client, by_chat, outcome, scenario)
     await assert_lots_never_overgiven(client, box, outcome, scenario)
-    await assert_everyone_told(client, Providers(whatsapp, sms, mailbox), outcome, scenario)
+    await assert_everyone_told(
+        client, Providers(whatsapp, sms, mailbox), outcome, scenario, by_chat
+    )
     await assert_producers_told_every_unit_sold_once(client, box, outcome)
+
+
+async def assert_chat_orders_are_the_chats(
+    client: HubClient, by_chat: ChatBuyers, outcome: Outcome, scenario: Scenario
+) -> None:
+    """The chat buyers' orders were placed by the chat, as they asked in it: with the
+    notifier's own key (which reads them, and none of the orders placed over the API), from
+    their number under their name, and the chat's answer named each one's code and tracking
+    link."""
+    assert by_chat.shop is not None
+    as_chat = client.as_partner(by_chat.shop.partner_key)
+    for index, (order, plan) in enumerate(zip(outcome.orders, scenario.buyers, strict=True)):
+        if by_chat.chats(index):
+            reply = by_chat.replies[index]
+            assert f"Kode: {order['code']}" in reply
+            assert f"{by_chat.stack['storefront'].url}/lacak/{order['code']}" in reply
+            assert (await as_chat.order(order["id"]))["code"] == order["code"]
+            buyer = order["buyer"]
+            assert (buyer["phone"], buyer["name"], buyer["type"], buyer["channel"]) == (
+                normalise_phone(plan.phone),
+                plan.name,
+                "individual",
+                "whatsapp",
+            )
+            assert order["quantity"] == plan.quantity
+        else:
+            try:
+                await as_chat.order(order["id"])
+            except ApiError as error:
+                assert error.status == 404
+            else:
+                raise AssertionError(f"the chat's key reads {order['code']}, placed over the API")
 
 
 def assert_the_default_policy_shared_the_day(scenario: Scenario, orders: list[dict]) -> None:
@@ -130,6 +207,8 @@ async def assert_lots_never_overgiven(
     await wait_until(intake_agrees, what="intake's sold counts")
 
 
+# The chat's answer to a confirmed order, logged with the order's messages.
+CHAT_REPLY = "chat_reply"
 # Whose numbers are not on WhatsApp: their messages fall back to SMS.
 NOT_ON_WHATSAPP_PRODUCER, NOT_ON_WHATSAPP_BUYER = 7, 4
 # Words only one language's messages use, to tell which language an SMS was written in.
@@ -154,7 +233,10 @@ class Providers:
             stub = self.whatsapp if message["channel"] == "whatsapp" else self.sms
             (taken,) = [d for d in stub.deliveries if d.message_id == message["id"]]
             assert "+" + taken.to == normalise_phone(plan.phone)
-            if message["channel"] == "whatsapp":
+            if message["template"] == CHAT_REPLY:  # inside the window the chat opened
+                assert (message["channel"], taken.template) == ("whatsapp", None)
+                assert taken.reply is not None
+            elif message["channel"] == "whatsapp":
                 assert taken.language == language
                 assert taken.template == f"plut_{message['template']}"
             else:
@@ -203,19 +285,28 @@ async def assert_everyone_told(
     providers: Providers,
     outcome: Outcome,
     scenario: Scenario,
+    by_chat: ChatBuyers,
 ) -> None:
     """Buyers hear that their order is queued and what they got; producers, that their delivery
     was recorded and that their units sold: each message by the channel the person uses, in
-    their language, taken by that channel's provider exactly once."""
+    their language, taken by that channel's provider exactly once. A chat buyer's order also
+    shows the chat's answer that told it placed."""
     sold = {d["id"]: (await client.delivery(d["id"]))["sold"] for d in outcome.deliveries}
 
-    def buyer_templates(order: dict) -> set[str]:
+    def buyer_templates(order: dict, chatted: bool) -> set[str]:
+        told = {CHAT_REPLY} if chatted else set()
         if order["allocated"] == order["quantity"]:
-            return {"order_received", "order_allocated"}
-        return {"order_received"} | ({"order_partly_allocated"} if order["allocated"] else set())
+            return told | {"order_received", "order_allocated"}
+        partly = {"order_partly_allocated"} if order["allocated"] else set()
+        return told | {"order_received"} | partly
+
+    def buyer(index: int, order: dict, plan: BuyerPlan) -> tuple[BuyerPlan, bool, set[str]]:
+        chatted = by_chat.chats(index)
+        plan = by_chat.as_chatted(plan) if chatted else plan
+        return plan, index != NOT_ON_WHATSAPP_BUYER, buyer_templates(order, chatted)
 
     expected = {
-        ("order", order["id"]): (plan, index != NOT_ON_WHATSAPP_BUYER, buyer_templates(order))
+        ("order", order["id"]): buyer(index, order, plan)
         for index, (order, plan) in enumerate(zip(outcome.orders, scenario.buyers, strict=True))
     } | {
         ("producer", producer["id"]): (

@@ -7,7 +7,7 @@ import random
 import asyncpg
 import pytest
 
-from tests.support.chat import SCOPES, Chat, ChatHub, chat_hub, replies
+from tests.support.chat import SCOPES, Chat, ChatHub, chat_hub, code_in, order_by_chat, replies
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
 from tests.support.storefront import deliver_what_waits
@@ -45,23 +45,6 @@ async def message_of(client: HubClient, order: dict, template: str) -> dict:
         return done[0] if done else None
 
     return await wait_until(sent, what=f"{template} of {order['code']}")
-
-
-async def order_by_chat(chat: Chat, shop: ChatHub, quantity: int) -> str:
-    """PESAN through to the confirm button; answers the reply that tells the order."""
-    hubs = await chat.says("pesan")
-    assert (f"hub:{shop.hub}", shop.name) in hubs.rows
-    products = await chat.picks(f"hub:{shop.hub}", shop.name)
-    assert products.rows == ((f"sku:{shop.sku}", shop.product),)
-    ask = await chat.picks(f"sku:{shop.sku}", shop.product)
-    assert "1 sampai 100" in ask.text, "the hub's daily cap per buyer bounds it"
-    confirm = await chat.says(str(quantity))
-    assert [b[0] for b in confirm.buttons] == ["order:yes", "order:no"]
-    return (await chat.taps("order:yes", "Ya, pesan")).text
-
-
-def code_in(text: str) -> str:
-    return text.split("Kode: ", 1)[1].split("\n", 1)[0]
 
 
 async def test_stop_sends_an_orders_messages_by_sms_and_mulai_brings_whatsapp_back(

@@ -24,16 +24,24 @@ class ChatHub:
     name: str
     sku: str
     product: str
+    partner_key: str  # the notifier's: it reads the orders placed by chat, and no others
 
 
 async def chat_hub(stack: Stack, database_url: str) -> ChatHub:
-    """A new hub with one product, the notifier's partner key for it (the scopes the README
-    gives), and the stack's notifier restarted to take chat orders there with that key, once
-    it has heard of the hub and its product."""
+    """A new hub with one product, and chat orders taken there (`chat_on`)."""
     async with aiohttp.ClientSession() as session:
         client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         code = new_hub_code("chat")
         await client.open_hub(code)
+    return await chat_on(stack, database_url, code)
+
+
+async def chat_on(stack: Stack, database_url: str, code: str) -> ChatHub:
+    """The notifier's partner key for an open hub (the scopes the README gives), and the
+    stack's notifier restarted to take chat orders there with that key, once it has heard of
+    the hub and its product. Chat orders are then taken in that hub alone."""
+    async with aiohttp.ClientSession() as session:
+        client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
         partner = await client.create_partner(
             f"Chat {code}", [code], scopes=SCOPES, buyer_types=["individual"]
         )
@@ -58,7 +66,7 @@ async def chat_hub(stack: Stack, database_url: str) -> ChatHub:
     }
     notifier.start()
     await notifier.wait_ready()
-    return ChatHub(code, f"PLUT {code}", "masker-kain", "Masker kain 3 lapis")
+    return ChatHub(code, f"PLUT {code}", "masker-kain", "Masker kain 3 lapis", partner["api_key"])
 
 
 def replies(whatsapp: WhatsAppCloudStub, phone: str) -> list[Reply]:
@@ -98,3 +106,22 @@ class Chat:
         seen = len(replies(self.whatsapp, self.phone))
         await self.whatsapp.list_reply(self.phone, reply_id, title, name=self.name)
         return await next_reply(self.whatsapp, self.phone, seen)
+
+
+async def order_by_chat(chat: Chat, shop: ChatHub, quantity: int, cap: int = 100) -> str:
+    """PESAN through to the confirm button; answers the reply that tells the order. `cap`:
+    the hub's daily cap per buyer, which bounds the quantity the chat asks for."""
+    hubs = await chat.says("pesan")
+    assert (f"hub:{shop.hub}", shop.name) in hubs.rows
+    products = await chat.picks(f"hub:{shop.hub}", shop.name)
+    assert products.rows == ((f"sku:{shop.sku}", shop.product),)
+    ask = await chat.picks(f"sku:{shop.sku}", shop.product)
+    assert f"1 sampai {cap}" in ask.text, "the hub's daily cap per buyer bounds it"
+    confirm = await chat.says(str(quantity))
+    assert [b[0] for b in confirm.buttons] == ["order:yes", "order:no"]
+    return (await chat.taps("order:yes", "Ya, pesan")).text
+
+
+def code_in(text: str) -> str:
+    """The order's code, as the reply that tells a placed order names it."""
+    return text.split("Kode: ", 1)[1].split("\n", 1)[0]

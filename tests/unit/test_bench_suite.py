@@ -137,3 +137,25 @@ def test_the_whole_system_target_names_what_the_bus_alone_allows():
     line = lines["whole system sustains 1,000 orders/s, fl"]
     assert line["status"] == "FAIL"
     assert "allows at most 600/s" in line["why"]
+
+
+def test_a_broker_floor_without_a_ceiling_is_reported_as_such():
+    """The broker's CPU measured at zero or below (a shared machine) leaves no ceiling: the
+    report says n/a rather than failing, and with it the whole run's report."""
+    floor = {
+        "orders": 2000,
+        "published_per_order": 0.3,
+        "deliveries_per_order": 0.6,
+        "deliveries_by_queue": {"allocator.events": 0.1},
+        "orders_per_second": 4406.6,
+        "broker_cpu_ms_per_order": -0.1,
+        "client_cpu_ms_per_order": 0.127,
+        "cpus": 2,
+        "orders_per_second_the_cpus_allow": None,
+        "orders_per_second_the_cpus_allow_with_clients": 8448,
+    }
+
+    lines = report.render_broker_floor(floor)
+
+    assert "4,406.6 orders/s" in lines[1]
+    assert "at most n/a orders/s for the broker alone, 8,448 with its clients" in lines[1]
