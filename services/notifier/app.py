@@ -16,10 +16,10 @@ from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
 from services.notifier.inbound import api as inbound_api
 from services.notifier.inbound.statuses import StatusWorker
-from services.notifier.inbound.store import INBOUND_CHANNEL, STATUSES_CHANNEL
 from services.notifier.inbound.worker import InboundWorker
 from services.notifier.router import Router
 from services.notifier.sender import Sender
+from services.notifier.store.inbound import INBOUND_CHANNEL, STATUSES_CHANNEL
 from services.notifier.store.wakeups import ROUTER_CHANNEL, lane_channel
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings

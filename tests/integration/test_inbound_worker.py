@@ -9,9 +9,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.notifier.inbound import store
 from services.notifier.inbound.notifications import InboundMessage
 from services.notifier.inbound.worker import InboundWorker
+from services.notifier.store import inbound as store
 from shared.db import open_database, service_migrations
 from tools.client import wait_until
 from tools.sandbox import Sandbox

@@ -35,8 +35,8 @@ import asyncpg
 
 from services.notifier.conversations.handling import OrdersApi, Rules, handle
 from services.notifier.conversations.orders_api import NoOrders, OrdersHttp
-from services.notifier.conversations.store import ChatRecords
 from services.notifier.inbound.notifications import InboundMessage
+from services.notifier.store.conversations import ChatRecords
 
 
 class Conversations:

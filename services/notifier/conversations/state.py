@@ -1,6 +1,6 @@
 """Where one number's conversation stands, and the rules on it: how many of its messages a
 minute are answered, how often it gets the help message, when an order begun by chat is
-forgotten. Kept in the `conversations` table (`store.py`); pure here.
+forgotten. Kept in the `conversations` table (`store/conversations.py`); pure here.
 """
 
 from dataclasses import dataclass, field, replace

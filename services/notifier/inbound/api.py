@@ -15,11 +15,11 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from services.notifier.inbound import store
 from services.notifier.inbound.bodies import InboundSmsForward, WhatsappNotification
 from services.notifier.inbound.infobip import read_inbound_sms
 from services.notifier.inbound.notifications import Malformed, Notification, read_notification
 from services.notifier.inbound.signature import HEADER, is_signed
+from services.notifier.store import inbound as store
 from shared.guesses import GUESSES, check_source
 from shared.openapi import TEXT, documented
 from shared.problems import MALFORMED_JSON, Kind, Problem, Text

@@ -20,6 +20,7 @@ import asyncpg
 import structlog
 
 from services.notifier.outcomes import count_attempts, count_ended, sent_event
+from services.notifier.store import whatsapp_statuses
 from services.notifier.store.attempts import Attempt, insert_attempts
 from services.notifier.store.wakeups import RING_ROUTER
 from shared import outbox
@@ -27,42 +28,6 @@ from shared import outbox
 log = structlog.get_logger(__name__)
 
 POSITIVE = ("sent", "delivered", "read")
-# A batch of statuses, marked applied and tied to our message: by its id as Meta echoed it, else
-# by the wamid of one of its attempts.
-CLAIM = """
-WITH claimed AS (
-    SELECT id FROM whatsapp_statuses WHERE applied_at IS NULL ORDER BY id LIMIT $1
-    FOR UPDATE SKIP LOCKED
-)
-UPDATE whatsapp_statuses s
-SET applied_at = now(),
-    message_id = coalesce(
-        (SELECT m.id FROM messages m WHERE m.id = s.message_id),
-        (SELECT a.message_id FROM delivery_attempts a
-         WHERE a.channel = 'whatsapp' AND a.provider_id = s.provider_id LIMIT 1))
-FROM claimed
-WHERE s.id = claimed.id
-RETURNING s.id, s.provider_id, s.status, s.error_code, s.error_title, s.message_id
-"""
-REPORTED_SENT = """
-UPDATE messages m
-SET status = 'sent', sent_at = now(), provider_id = told.provider_id, last_error = NULL
-FROM unnest($1::uuid[], $2::text[]) AS told(id, provider_id)
-WHERE m.id = told.id AND m.status = 'pending' AND m.channel = 'whatsapp'
-RETURNING m.id, m.event_id, m.correlation_id, m.hub, m.template, m.order_id, m.producer_id
-"""
-REPORTED_FAILED = """
-UPDATE messages m
-SET status = 'pending', channel = NULL, sent_at = NULL, provider_id = NULL,
-    last_error = told.answer, next_attempt_at = now(), attempts = m.attempts + 1,
-    failed_channels = array_append(m.failed_channels, 'whatsapp')
-FROM unnest($1::uuid[], $2::text[], $3::text[]) AS told(id, provider_id, answer)
-WHERE m.id = told.id AND m.channel = 'whatsapp'
-  AND (m.status = 'pending' OR (m.status = 'sent' AND m.provider_id = told.provider_id))
-  AND NOT EXISTS (SELECT 1 FROM whatsapp_statuses p
-                  WHERE p.provider_id = told.provider_id AND p.status IN ('delivered', 'read'))
-RETURNING m.id, told.provider_id, told.answer
-"""
 
 
 @dataclass(frozen=True)
@@ -86,7 +51,7 @@ class StatusWorker:
     async def apply_batch(self) -> int:
         """Apply up to a batch of statuses, oldest first; return how many."""
         async with self.pool.acquire() as conn, conn.transaction():
-            statuses = await conn.fetch(CLAIM, self.batch_size)
+            statuses = await whatsapp_statuses.claim(conn, self.batch_size)
             sent = await _sent(conn, [s for s in statuses if s["status"] in POSITIVE])
             failed = await _failed(conn, [s for s in statuses if s["status"] == "failed"])
         if statuses:
@@ -104,7 +69,7 @@ async def _sent(conn: asyncpg.Connection, statuses: list) -> list[uuid.UUID]:
     told = {s["message_id"]: s["provider_id"] for s in statuses if s["message_id"] is not None}
     if not told:
         return []
-    rows = await conn.fetch(REPORTED_SENT, list(told), list(told.values()))
+    rows = await whatsapp_statuses.mark_sent(conn, list(told), list(told.values()))
     events = [sent_event(Reported(**row), "whatsapp") for row in rows]
     await outbox.add(conn, *events)
     count_ended(events)
@@ -120,7 +85,7 @@ async def _failed(conn: asyncpg.Connection, statuses: list) -> list[uuid.UUID]:
     if not told:
         return []
     provider_ids, answers = zip(*told.values(), strict=True)
-    rows = await conn.fetch(REPORTED_FAILED, list(told), list(provider_ids), list(answers))
+    rows = await whatsapp_statuses.mark_failed(conn, list(told), list(provider_ids), list(answers))
     attempts = [
         Attempt(r["id"], "whatsapp", "permanent", r["answer"], r["provider_id"]) for r in rows
     ]

@@ -14,8 +14,8 @@ import asyncpg
 import structlog
 
 from services.notifier.channels.addresses import mask_address
-from services.notifier.inbound import store
 from services.notifier.inbound.notifications import InboundMessage
+from services.notifier.store import inbound as store
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,9 @@
   messages, producers' days), a statement per kind at its end;
 - `routes.RoutingWork`: the router's batch of messages waiting for a channel;
 - `sends`: the senders' claims and their results, a statement per kind of result;
-- `message_log`, `opt_outs`, `phone_codes`: what the HTTP API reads and writes.
+- `message_log`, `opt_outs`, `phone_codes`: what the HTTP API reads and writes;
+- `inbound`, `whatsapp_statuses`: what the providers' webhooks record, and its workers' claims;
+- `conversations.ChatRecords`: a conversation's records, in its inbound message's transaction.
 
 The use cases (`services.notifier.handlers`) are typed against the protocols below, which the
 real units of work and the tests' fakes both implement."""
