@@ -96,6 +96,18 @@ async def test_a_number_whose_orders_are_told_in_english_is_answered_in_english(
     assert reply["params"]["text"].startswith("PLUT: reply STATUS")
 
 
+async def test_the_language_of_a_keyword_is_kept_for_the_numbers_next_messages(pool):
+    phone = new_phone()
+    await answer(pool, written(phone, "START"))
+    await answer(pool, written(phone, "what?"))
+
+    started, helped = await replies_to(pool, phone)
+    assert (started["language"], helped["language"]) == ("en", "en")
+    async with pool.acquire() as conn:
+        kept = await conn.fetchval("SELECT language FROM conversations WHERE phone = $1", phone)
+    assert kept == "en"
+
+
 async def test_one_numbers_messages_answered_at_once_are_counted_one_after_the_other(pool):
     phone = new_phone()
     await asyncio.gather(*(answer(pool, written(phone, f"halo {n}")) for n in range(13)))

@@ -69,7 +69,7 @@ class Hub:
 class ChatStore(Protocol):
     async def conversation(self, phone: str) -> Conversation: ...  # held until commit
     async def save(self, conversation: Conversation) -> None: ...
-    async def language_of(self, phone: str) -> str: ...
+    async def language_of(self, phone: str) -> str | None: ...  # its orders' language
     async def opt_out(self, channel: str, phone: str) -> None: ...
     async def opt_in(self, channel: str, phone: str) -> None: ...
     async def orders_of(self, phone: str) -> list[KnownOrder]: ...
@@ -121,7 +121,12 @@ async def handle(
 ) -> None:
     conversation = (await store.conversation(inbound.phone)).current(now)
     conversation, admission = admit(conversation, now, rules.most_per_minute)
-    language = await store.language_of(inbound.phone)
+    spoken = read(inbound.text).language if not inbound.reply_id else None
+    if spoken is not None:
+        conversation = replace(conversation, language=spoken)
+    # The language the number last wrote a keyword in, else its orders' (as they are told),
+    # else Bahasa Indonesia.
+    language = conversation.language or await store.language_of(inbound.phone) or "id"
     if admission is Admission.HANDLE:
         chat = Chat(store, orders, inbound, rules, now, language)
         conversation = await chat.answer(conversation)

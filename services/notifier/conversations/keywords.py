@@ -33,6 +33,19 @@ KEYWORDS: dict[str, Intent] = {
     "pesan": Intent.ORDER,
     "order": Intent.ORDER,
 }
+# The keywords only one language has: a number that writes one is answered in it. STOP and
+# STATUS are both languages' words and say nothing of it.
+LANGUAGE_OF_KEYWORD = {
+    "berhenti": "id",
+    "mulai": "id",
+    "cek": "id",
+    "batal": "id",
+    "pesan": "id",
+    "unsubscribe": "en",
+    "start": "en",
+    "cancel": "en",
+    "order": "en",
+}
 # A slip is forgiven in words this long: "stp" or "cke" may be another word entirely.
 FORGIVING_FROM = 4
 # What a keyword may be written with: letters only once punctuation is gone.
@@ -44,6 +57,7 @@ LONGEST_READ = 200  # a keyword message is short; a long one is no command
 class Read:
     intent: Intent
     code: str | None = None  # for CANCEL: the order code as kept (no dash), if one was given
+    language: str | None = None  # "id" or "en" for a keyword only that language has
 
 
 def read(text: str | None) -> Read:
@@ -58,32 +72,33 @@ def read(text: str | None) -> Read:
     rest = words[1:]
     if not first and len(words) > 1:  # "*STOP*" splits fine; "- stop" leaves "-" first
         first, rest = "".join(_WORD.findall(words[1].lower())), words[2:]
-    intent = keyword(first)
-    if intent is None:
+    known = keyword(first)
+    if known is None:
         return Read(Intent.OTHER)
+    intent, language = KEYWORDS[known], LANGUAGE_OF_KEYWORD.get(known)
     if intent is Intent.CANCEL:
         typed = "".join(rest).strip(".,!?;:#*\"'")
-        return Read(intent, order_code_from(typed) if typed else None)
+        return Read(intent, order_code_from(typed) if typed else None, language)
     if rest and intent is not Intent.ORDER:  # "stop it" yes; "status pesanan saya" yes too
-        return Read(intent) if len(rest) <= 3 else Read(Intent.OTHER)
-    return Read(intent)
+        return Read(intent, language=language) if len(rest) <= 3 else Read(Intent.OTHER)
+    return Read(intent, language=language)
 
 
-def keyword(word: str) -> Intent | None:
+def keyword(word: str) -> str | None:
     """The keyword a word is, exactly or but for one slip (a letter wrong, missing, extra or
     two swapped) when both are at least four letters long."""
     if word in KEYWORDS:
-        return KEYWORDS[word]
+        return word
     if len(word) < FORGIVING_FROM - 1:
         return None
-    near = {
-        intent
-        for known, intent in KEYWORDS.items()
+    near = [
+        known
+        for known in KEYWORDS
         if len(known) >= FORGIVING_FROM
         and len(word) >= FORGIVING_FROM - 1
         and one_slip(word, known)
-    }
-    return near.pop() if len(near) == 1 else None
+    ]
+    return near[0] if len({KEYWORDS[known] for known in near}) == 1 else None
 
 
 def one_slip(a: str, b: str) -> bool:

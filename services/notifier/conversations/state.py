@@ -33,6 +33,7 @@ class Conversation:
     minute_from: datetime | None = None
     handled_in_minute: int = 0
     slowed_at: datetime | None = None
+    language: str | None = None  # of the last keyword it wrote that only one language has
 
     def at(self, step: Step | None, now: datetime, **choices: Any) -> "Conversation":
         """On to `step`, with these choices added (none kept when the step is None)."""

@@ -8,9 +8,11 @@ CREATE INDEX recipients_by_phone ON recipients (phone) WHERE kind = 'buyer';
 
 -- One row per number that wrote: where its conversation stands (an order by chat's step and
 -- the choices so far, forgotten after a while), when it was last sent the help message, and
--- how many of its messages were handled in the current minute (a flood is answered once).
+-- how many of its messages were handled in the current minute (a flood is answered once), and
+-- the language of the last keyword it wrote that only one language has (NULL: none yet).
 CREATE TABLE conversations (
     phone             text PRIMARY KEY,
+    language          text CHECK (language IN ('id', 'en')),
     step              text,
     choices           jsonb NOT NULL DEFAULT '{}',
     updated_at        timestamptz NOT NULL DEFAULT now(),

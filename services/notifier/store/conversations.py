@@ -21,12 +21,13 @@ from shared.web import current_correlation_id
 CONVERSATION = """
 INSERT INTO conversations (phone) VALUES ($1)
 ON CONFLICT (phone) DO UPDATE SET phone = excluded.phone
-RETURNING phone, step, choices, updated_at, helped_at, minute_from, handled_in_minute, slowed_at
+RETURNING phone, language, step, choices, updated_at, helped_at, minute_from, handled_in_minute,
+          slowed_at
 """
 CONVERSATION_SAVE = """
 UPDATE conversations
 SET step = $2, choices = $3::jsonb, updated_at = $4, helped_at = $5, minute_from = $6,
-    handled_in_minute = $7, slowed_at = $8
+    handled_in_minute = $7, slowed_at = $8, language = $9
 WHERE phone = $1
 """
 # The number's orders, newest first: as buyer of each (order.placed tells the phone).
@@ -83,10 +84,11 @@ class ChatRecords:
             c.minute_from,
             c.handled_in_minute,
             c.slowed_at,
+            c.language,
         )
 
-    async def language_of(self, phone: str) -> str:
-        return await self._conn.fetchval(LANGUAGE_OF, phone) or "id"
+    async def language_of(self, phone: str) -> str | None:
+        return await self._conn.fetchval(LANGUAGE_OF, phone)
 
     async def opt_out(self, channel: str, phone: str) -> None:
         await opt_outs.add(self._conn, channel, phone)

@@ -47,8 +47,8 @@ class FakeChatStore:
     async def save(self, conversation: Conversation) -> None:
         self.conversations[conversation.phone] = conversation
 
-    async def language_of(self, phone: str) -> str:
-        return self.languages.get(phone, "id")
+    async def language_of(self, phone: str) -> str | None:
+        return self.languages.get(phone)
 
     async def opt_out(self, channel: str, phone: str) -> None:
         self.opted_out.add((channel, phone))

@@ -66,6 +66,30 @@ async def test_english_for_a_number_whose_orders_are_told_in_english(store, orde
     assert reply.text.startswith("Hello")
 
 
+async def test_a_number_that_writes_an_english_keyword_is_answered_in_english_from_then_on(
+    store, orders
+):
+    hubs = await say(store, orders, inbound("ORDER"))
+    assert hubs.text.startswith("Choose the hub")
+    await say(store, orders, inbound(reply_id="hub:kalteng"))
+    await say(store, orders, inbound(reply_id="sku:masker-kain"))
+    await say(store, orders, inbound("5"))
+    await say(store, orders, inbound(reply_id="order:yes"))
+    [order] = orders.orders.values()
+    assert order["placed"]["buyer"]["language"] == "en", "and the order is told in English"
+
+    help_ = await say(store, orders, inbound("hi"), now=NOW + timedelta(hours=2))
+    assert help_.text.startswith("Hello"), "a word of no language keeps the last one"
+    stop = await say(store, orders, inbound("BERHENTI"))
+    assert "MULAI" in stop.text and store.conversations[PHONE].language == "id"
+
+
+async def test_a_keyword_outweighs_the_language_of_the_numbers_orders(store, orders):
+    store.languages[PHONE] = "en"
+    reply = await say(store, orders, inbound("PESAN"))
+    assert reply.text.startswith("Pilih hub")
+
+
 async def test_status_lists_open_orders_with_place_estimate_hold_and_link(store, orders):
     _, queued = orders.add(PHONE, code="7K3QD-M9X2A")
     _, held = orders.add(

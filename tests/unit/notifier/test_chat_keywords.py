@@ -88,3 +88,22 @@ def test_one_slip_is_one_edit_and_no_more():
     assert not one_slip("psot", "stop")  # two letters apart swapped: two edits
     assert not one_slip("sotp", "stpo")
     assert not one_slip("berhen", "berhenti")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ORDER", "en"),
+        ("odrer", "en"),  # a slip keeps the word's language
+        ("cancel 7K3QD-M9X2A", "en"),
+        ("Start", "en"),
+        ("PESAN", "id"),
+        ("batal 7k3qdm9x2a", "id"),
+        ("mulia", "id"),
+        ("STOP", None),  # both languages' word
+        ("status", None),
+        ("halo", None),
+    ],
+)
+def test_a_keyword_only_one_language_has_says_the_language(text, language):
+    assert read(text).language == language
