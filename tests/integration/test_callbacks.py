@@ -38,6 +38,17 @@ async def record(database: asyncpg.Connection, callback_id: str) -> asyncpg.Reco
     )
 
 
+async def settled(database: asyncpg.Connection, callback_id: str) -> asyncpg.Record:
+    """The callback's row once its last post's answer is recorded: the partner has the post
+    before the orders service writes down what it answered."""
+
+    async def answered() -> asyncpg.Record | None:
+        stored = await record(database, callback_id)
+        return stored if stored["state"] != "pending" else None
+
+    return await wait_until(answered, what=f"callback {callback_id} settled")
+
+
 async def test_each_status_change_of_a_partners_order_is_posted_signed(
     client: HubClient, hub: str, database: asyncpg.Connection, partners_called_back
 ):
@@ -73,7 +84,7 @@ async def test_each_status_change_of_a_partners_order_is_posted_signed(
     )
     assert await _callbacks_of(database, operators["id"]) == 0
     assert all(arrival.answered == 204 for arrival in bank.endpoint.arrivals)
-    stored = await record(database, allocated["id"])
+    stored = await settled(database, allocated["id"])
     assert (stored["state"], stored["attempts"], stored["last_status"]) == ("delivered", 1, 204)
 
 
@@ -143,7 +154,7 @@ async def test_an_endpoint_down_for_an_hour_gets_its_callback_once_it_recovers(
 
     arrivals = down.endpoint.arrivals
     assert [arrival.answered for arrival in arrivals] == [503] * (len(arrivals) - 1) + [204]
-    stored = await record(database, arrived["id"])
+    stored = await settled(database, arrived["id"])
     assert stored["state"] == "delivered" and stored["attempts"] == len(arrivals)
     timed_out = "SELECT last_error FROM orders.callbacks WHERE order_id = $1 AND attempts > 0"
     hanging_id = uuid.UUID(first_hanging["id"])
