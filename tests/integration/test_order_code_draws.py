@@ -59,7 +59,7 @@ async def test_orders_placed_before_codes_get_one_each_as_the_migration_applies(
 
     applied = await migrate(conn, name, MIGRATIONS)
 
-    assert applied == ["0008_order_codes"]
+    assert applied[0] == "0008_order_codes"
     codes = await conn.fetch("SELECT id, code FROM orders")
     assert {row["id"] for row in codes} == set(old)
     assert len({row["code"] for row in codes}) == 50
