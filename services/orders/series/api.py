@@ -122,7 +122,7 @@ async def post_series(request: web.Request, caller: Caller, new: NewStandingOrde
             caller.partner_id,
             new.hub,
             new.sku,
-            new.order().model_dump_json(),
+            new.order().model_dump(mode="json"),
             new.every,
             new.starts_on,
             row["at"],

@@ -101,7 +101,7 @@ def series_of(row: asyncpg.Record, zone_name: str | None) -> Series:
 
 def answer_of(row: asyncpg.Record, zone_name: str | None) -> StandingOrder:
     series = series_of(row, zone_name)
-    order = NewOrder.model_validate_json(row["template"])
+    order = NewOrder.model_validate(row["template"])
     ongoing = row["status"] in ("active", "paused") and exists(series, series.next_number)
     return StandingOrder(
         id=row["id"],

@@ -7,7 +7,7 @@ import asyncpg
 SERIES_INSERT = """
 INSERT INTO order_series
     (id, partner_id, hub, sku, template, every, starts_on, at, ends_on, occurrences, next_number)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING *
 """
 # $2 is the partner asking: it sees only its own series. NULL is the operator, who sees all.

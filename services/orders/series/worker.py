@@ -95,7 +95,7 @@ async def _place(
 ) -> int:
     if not due:
         return 0
-    new = NewOrder.model_validate_json(row["template"])
+    new = NewOrder.model_validate(row["template"])
     uow = UnitOfWork(conn)
     made: list[tuple[uuid.UUID, int]] = []
     for number, _ in due:
