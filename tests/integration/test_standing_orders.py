@@ -293,3 +293,40 @@ async def test_racing_runs_and_a_failed_one_leave_each_occurrence_once(
         assert sum(made) >= 3  # other tests' series may be due too; ours were made once
     finally:
         await pool.close()
+
+
+# --- the partner's callbacks -----------------------------------------------------------------
+
+
+async def test_an_occurrence_reaches_the_partners_callbacks(
+    stack: Stack, client: HubClient, hub: str, partners_called_back, tmp_path: Path
+):
+    agency = await partners_called_back()
+    start = ahead(70)
+    placed = await place_series(
+        agency.client, series_body(hub, starts_on=start.isoformat(), occurrences=2)
+    )
+    clock = tmp_path / "now"
+    set_clock(clock, start)
+    env = {"STANDING_ORDERS_CLOCK_FILE": str(clock)}
+    async with own_replica(stack, "orders", tmp_path, env):
+        read = await wait_until(
+            lambda: _with_placed(agency.client, placed["id"]), what="the first occurrence"
+        )
+    [first] = read["placed"]
+    producer = await client.register_producer(
+        hub, name="Ibu Siti", phone="081234567890", regency="Kapuas"
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 2)
+
+    [allocated] = await agency.endpoint.wait_for(1, first["order_id"])
+    assert allocated["previous_status"] == "queued"
+    assert allocated["order"]["status"] == "allocated"
+    assert allocated["order"]["standing_order_id"] == placed["id"]
+    assert allocated["order"]["occurrence"] == 1
+
+
+async def _with_placed(partner: HubClient, series_id: str) -> dict | None:
+    path = f"/v1/standing-orders/{series_id}"
+    read = await partner.call("orders", "GET", path, headers=partner.to_orders())
+    return read if read["placed"] else None

@@ -35,3 +35,42 @@ CREATE TABLE hub_zones (
     hub text PRIMARY KEY,
     timezone text NOT NULL
 );
+
+-- A partner's callbacks say which standing order an order is an occurrence of, and which one
+-- (migration 0004's function, with the two fields added at its end).
+CREATE OR REPLACE FUNCTION record_status_callback() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+SET timezone = 'UTC'
+AS $$
+BEGIN
+    INSERT INTO callbacks (partner_id, order_id, previous_status, status, order_snapshot)
+    SELECT partners.id, NEW.id, OLD.status, NEW.status, jsonb_build_object(
+        'id', NEW.id,
+        'hub', NEW.hub,
+        'sku', NEW.sku,
+        'quantity', NEW.quantity,
+        'status', NEW.status,
+        'allocated', NEW.allocated,
+        'fulfilled', NEW.fulfilled,
+        'expired', NEW.expired,
+        'waiting', NEW.waiting,
+        'hold_until', NEW.hold_until,
+        'accept_partial', NEW.accept_partial,
+        'priority_class', NEW.priority_class,
+        'buyer_reference', NEW.buyer->>'reference',
+        'placed_at', NEW.placed_at,
+        'fulfilled_at', NEW.fulfilled_at,
+        'cancelled_at', NEW.cancelled_at,
+        'standing_order_id', NEW.standing_order_id,
+        'occurrence', NEW.occurrence
+    )
+    FROM partners
+    WHERE partners.id = NEW.partner_id AND partners.callback_url IS NOT NULL;
+    IF FOUND THEN
+        -- Delivered at commit, so workers wake exactly when the row becomes visible.
+        PERFORM pg_notify(TG_TABLE_SCHEMA || '_callbacks', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
