@@ -137,8 +137,9 @@ async def test_the_owner_and_operators_pause_resume_and_cancel_others_see_404(
 async def test_bad_series_are_refused_naming_the_field(client: HubClient, hub: str, partner: dict):
     owner = client.as_partner(partner["api_key"])
     for body, field in (
-        ({"occurrences": None}, ""),  # neither an end date nor a count
-        ({"ends_on": ahead(1).isoformat()}, ""),  # ends before it starts
+        ({"occurrences": None}, "ends_on"),  # neither an end date nor a count
+        ({"ends_on": ahead(1).isoformat()}, "ends_on"),  # ends before it starts
+        ({"ends_on": "2101-01-01"}, "ends_on"),
         ({"starts_on": ahead(-2).isoformat()}, "starts_on"),
         ({"every": "fortnight"}, "every"),
         ({"at": "25:00"}, "at"),

@@ -74,6 +74,8 @@ async def post_series(request: web.Request, caller: Caller, new: NewStandingOrde
         raise _class_needs_operator()
     if not caller.is_operator and new.buyer.type not in (caller.buyer_types or ()):
         raise _buyer_type_not_allowed(new.buyer.type, list(caller.buyer_types or ()))
+    if wrong := new.wrong_ends():
+        raise invalid(*(FieldError(name, code, why) for name, code, why in wrong))
     now = request.app[SERIES_CLOCK].now()
 
     async def place(conn: asyncpg.Connection) -> Answer:
@@ -96,7 +98,7 @@ async def post_series(request: web.Request, caller: Caller, new: NewStandingOrde
             raise invalid(
                 FieldError(
                     "starts_on",
-                    "in_the_past",
+                    "start_in_past",
                     Text(
                         "tanggal mulai sudah lewat di hub ini",
                         "the start date has passed in this hub",

@@ -6,15 +6,18 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.orders.models import NewOrder, OrderStatus
 from services.orders.series.schedule import Every, Series, due_at, exists
 from shared.fields import ClockTime
+from shared.problems import Text
 
 # Kalimantan Tengah, the founding case; a hub says otherwise with hub.registered.
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 MAX_OCCURRENCES = 1000
+# However far ahead an agency plans, a calendar this far out is a typing mistake.
+LAST_DAY = date(2100, 12, 31)
 SeriesStatus = Literal["active", "paused", "cancelled", "finished"]
 
 
@@ -31,13 +34,32 @@ class NewStandingOrder(NewOrder):
     ends_on: date | None = None
     occurrences: int | None = Field(default=None, ge=1, le=MAX_OCCURRENCES)
 
-    @model_validator(mode="after")
-    def _ends(self) -> "NewStandingOrder":
+    def wrong_ends(self) -> list[tuple[str, str, Text]]:
+        """The fields that make it a series that never ends, or ends before it starts or past
+        LAST_DAY: (field, code, why) each."""
+        wrong = []
         if self.ends_on is None and self.occurrences is None:
-            raise ValueError("give ends_on or occurrences (or both): a series must end")
+            wrong.append(
+                (
+                    "ends_on",
+                    "one_of_required",
+                    Text("beri ends_on atau occurrences", "give ends_on or occurrences"),
+                )
+            )
         if self.ends_on is not None and self.ends_on < self.starts_on:
-            raise ValueError("ends_on is before starts_on")
-        return self
+            wrong.append(
+                ("ends_on", "range_reversed", Text("sebelum starts_on", "before starts_on"))
+            )
+        for name, day in (("starts_on", self.starts_on), ("ends_on", self.ends_on)):
+            if day is not None and day > LAST_DAY:
+                wrong.append(
+                    (
+                        name,
+                        "range_too_long",
+                        Text(f"paling lambat {LAST_DAY}", f"at the latest {LAST_DAY}"),
+                    )
+                )
+        return wrong
 
     def order(self) -> NewOrder:
         return NewOrder.model_validate(self.model_dump(include=set(NewOrder.model_fields)))

@@ -64,7 +64,11 @@ def exists(series: Series, number: int) -> bool:
     """Whether the series has an occurrence `number` at all (its end date and count)."""
     if number < 1 or (series.count is not None and number > series.count):
         return False
-    return series.ends_on is None or date_of(series, number) <= series.ends_on
+    try:
+        on = date_of(series, number)
+    except (OverflowError, ValueError):  # past the year 9999: no calendar has it
+        return False
+    return series.ends_on is None or on <= series.ends_on
 
 
 def due_occurrences(

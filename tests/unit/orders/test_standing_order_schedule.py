@@ -120,3 +120,8 @@ def test_a_long_outage_catches_up_a_bounded_batch_at_a_time():
     daily = series(count=500)
     first = due_occurrences(daily, utc(2029, 1, 1), most=100)
     assert [n for n, _ in first] == list(range(1, 101))
+
+
+def test_past_the_calendars_end_there_is_no_occurrence():
+    late = series(every="month", starts_on=date(9999, 11, 30), count=5)
+    assert [n for n, _ in due_occurrences(late, datetime.max.replace(tzinfo=UTC))] == [1, 2]
