@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from services.console.accounts import Role
 from services.orders.series import worker
 from shared.db import create_pool
 from tests.support.replicas import own_replica
@@ -331,3 +332,30 @@ async def _with_placed(partner: HubClient, series_id: str) -> dict | None:
     path = f"/v1/standing-orders/{series_id}"
     read = await partner.call("orders", "GET", path, headers=partner.to_orders())
     return read if read["placed"] else None
+
+
+# --- the console -----------------------------------------------------------------------------
+
+
+async def test_the_console_lists_a_series_shows_its_page_and_staff_pause_it(
+    console_as, client: HubClient, hub: str, partner: dict
+):
+    owner = client.as_partner(partner["api_key"])
+    placed = await place_series(owner, series_body(hub, every="week", occurrences=4))
+    viewer = await console_as(Role.viewer)
+    listed = await viewer.page("/pesanan-berulang")
+    assert f'href="/pesanan-berulang/{placed["id"]}"' in listed and "setiap minggu" in listed
+    page = await viewer.page(f"/pesanan-berulang/{placed['id']}")
+    assert "Dinas Kesehatan" in page and "Belum ada." in page
+    assert f'action="/pesanan-berulang/{placed["id"]}/pause"' not in page  # a viewer reads
+
+    staff = await console_as(Role.staff)
+    page = await staff.page(f"/pesanan-berulang/{placed['id']}")
+    paused = await staff.submit(f"/pesanan-berulang/{placed['id']}/pause", {})
+    assert paused.status == 303
+    page = await staff.page(paused.headers["Location"])
+    assert 'data-figure="status">dijeda<' in page
+    read = await owner.call(
+        "orders", "GET", f"/v1/standing-orders/{placed['id']}", headers=owner.to_orders()
+    )
+    assert read["status"] == "paused"
