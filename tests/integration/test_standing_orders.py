@@ -359,3 +359,12 @@ async def test_the_console_lists_a_series_shows_its_page_and_staff_pause_it(
         "orders", "GET", f"/v1/standing-orders/{placed['id']}", headers=owner.to_orders()
     )
     assert read["status"] == "paused"
+
+
+async def test_a_series_runs_on_its_hubs_time_zone_from_hub_registered(client: HubClient):
+    hub = f"wita-{uuid.uuid4().hex[:8]}"
+    await client.open_hub(hub, timezone="Asia/Makassar")  # UTC+8
+    start = ahead(30)
+    placed = await place_series(client, series_body(hub, starts_on=start.isoformat()))
+    assert placed["timezone"] == "Asia/Makassar"
+    assert placed["next_due"] == f"{start.isoformat()}T00:00:00Z"  # 08:00 WITA
