@@ -368,3 +368,9 @@ async def test_a_series_runs_on_its_hubs_time_zone_from_hub_registered(client: H
     placed = await place_series(client, series_body(hub, starts_on=start.isoformat()))
     assert placed["timezone"] == "Asia/Makassar"
     assert placed["next_due"] == f"{start.isoformat()}T00:00:00Z"  # 08:00 WITA
+
+
+async def test_the_menu_marks_standing_orders_not_orders(console_as, hub: str):
+    page = await (await console_as(Role.viewer)).page("/pesanan-berulang")
+    assert '<a href="/pesanan-berulang" aria-current="page">' in page
+    assert '<a href="/pesanan" aria-current="page">' not in page
