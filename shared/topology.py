@@ -35,7 +35,14 @@ QUEUES = {
     for queue in (
         ConsumerQueue("intake", ("order.allocated", "order.released", "order.expired")),
         ConsumerQueue(
-            "orders", ("product.listed", "order.allocated", "order.released", "order.expired")
+            "orders",
+            (
+                "hub.registered",
+                "product.listed",
+                "order.allocated",
+                "order.released",
+                "order.expired",
+            ),
         ),
         ConsumerQueue(
             "allocator",

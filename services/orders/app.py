@@ -13,6 +13,8 @@ from services.orders.consumers import handlers
 from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.partners import api as partners_api
+from services.orders.series import api as series_api
+from services.orders.series.worker import series_clock
 from services.orders.standing import allocator_client
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
@@ -53,6 +55,12 @@ class Settings(ServiceSettings):
     callback_allow_http: bool = False
     callback_unsafe_private_networks: list[IPvAnyNetwork] = []
 
+    # Standing orders (services/orders/series/): due occurrences are looked for this often.
+    standing_orders_tick_seconds: float = Field(default=15.0, gt=0)
+    # TESTS ONLY: while this file exists, standing orders take the instant written in it
+    # (ISO 8601) as now, so a test walks a month of days in seconds. Never set in production.
+    standing_orders_clock_file: Path | None = None
+
     def callback_destinations(self) -> Destinations:
         return Destinations(
             allow_http=self.callback_allow_http,
@@ -83,6 +91,7 @@ def create_app(settings: Settings) -> web.Application:
             *lookup.routes,
             *partners_api.routes,
             *callbacks_api.routes,
+            *series_api.routes,
         ],
         handlers=handlers,
         extra_contexts=[
@@ -90,6 +99,9 @@ def create_app(settings: Settings) -> web.Application:
             allocator_client(settings.allocator_url, settings.operator_token),
             forgetting_old_keys(settings.idempotency_retention_hours),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
+            series_clock(
+                settings.standing_orders_tick_seconds, settings.standing_orders_clock_file
+            ),
         ],
     )
     app[LOG_ROUTE_TEMPLATES] = codes.SECRET_ROUTES

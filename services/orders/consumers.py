@@ -5,12 +5,14 @@ and a statement per run of them, not two per event, keeps this consumer's cost p
 """
 
 from services.orders import handlers as use_cases
+from services.orders.series.handlers import hub_registered
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.consumer import EventHandlers
 
 handlers = EventHandlers.each_in(
     UnitOfWork,
     {
+        "hub.registered": hub_registered,
         "product.listed": use_cases.product_listed,
         "order.allocated": use_cases.order_allocated,
         "order.released": use_cases.order_released,

@@ -34,9 +34,12 @@ NOTHING_TO_FULFIL = Kind(
 )
 
 
-async def place_order(uow: UnitOfWork, command: PlaceOrder) -> Answer:
+async def place_order(
+    uow: UnitOfWork, command: PlaceOrder, order_id: uuid.UUID | None = None
+) -> Answer:
     """Place the order once per idempotency key: a retry gets the first answer back, a key in
-    flight or used for another request is refused, and so is a product the catalog lacks."""
+    flight or used for another request is refused, and so is a product the catalog lacks.
+    `order_id` is given by a standing order's occurrence (series/worker.py); else a new one."""
     new = command.new
     if command.key is not None:
         claim = await uow.keys.claim(command.owner, command.key)
@@ -47,7 +50,7 @@ async def place_order(uow: UnitOfWork, command: PlaceOrder) -> Answer:
                 raise reused()
             return Answer(claim.status, claim.body, replayed=True)
     priority_class = priority_class_of(new)
-    placed = await uow.orders.add(uuid.uuid4(), new, priority_class, command.partner_id)
+    placed = await uow.orders.add(order_id or uuid.uuid4(), new, priority_class, command.partner_id)
     if placed is None:
         raise await unknown_product(uow, new.hub, new.sku)
     order = placed.order

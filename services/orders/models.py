@@ -76,6 +76,10 @@ class Order(BaseModel):
     placed_at: datetime
     fulfilled_at: datetime | None
     cancelled_at: datetime | None
+    # An occurrence of a standing order (GET /v1/standing-orders/{id}): the series, and which
+    # of its occurrences this is; none for an order placed on its own.
+    standing_order_id: uuid.UUID | None = None
+    occurrence: int | None = None
 
 
 class ExplanationLine(BaseModel):

@@ -109,6 +109,9 @@ BEYOND_SCHEMA = {
     "callback_url_not_public",
     "callback_url_credentials",
     "callback_url_scheme",
+    # A standing order starting on a day the hub has left behind, or with no occurrence left.
+    "start_in_past",
+    "no_occurrence",
 }
 
 
@@ -217,6 +220,10 @@ def test_the_fuzz_reached_real_records():
         method, path = operation.split(" ", 1)
         if path == "/v1/callbacks/{callback_id}/replay":  # none made here: test_callbacks_api
             assert 404 in statuses, (operation, statuses)
+        elif path.startswith("/v1/standing-orders"):
+            # A series starts on a day still to come, which a drawn date seldom is, and the
+            # fuzz knows no series' id: placed, read and changed in test_standing_orders.
+            assert statuses & {200, 201, 404, 422}, (operation, statuses)
         elif path == "/v1/order-batches":
             # Its orders name their hub and product inside the list, where the bindings above
             # do not reach: placed in test_order_batches.

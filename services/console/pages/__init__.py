@@ -14,6 +14,7 @@ from services.console.pages import (
     queue,
     reports,
     sign_in,
+    standing_orders,
     today,
 )
 
@@ -29,6 +30,7 @@ def routes() -> list[web.AbstractRouteDef]:
         *queue.routes,
         *producers.routes,
         *orders.routes,
+        *standing_orders.routes,
         *partners.routes,
         *hubs.routes,
         *reports.routes,

@@ -32,6 +32,9 @@ class OrderAtChange(BaseModel):
     placed_at: datetime
     fulfilled_at: datetime | None
     cancelled_at: datetime | None
+    # An occurrence of a standing order: the series and which occurrence (else none).
+    standing_order_id: uuid.UUID | None = None
+    occurrence: int | None = None
 
 
 class StatusChanged(BaseModel):
