@@ -20,7 +20,6 @@ from services.orders.idempotency import (
     Answer,
 )
 from services.orders.series import schedule
-from services.orders.series import store as series_store
 from services.orders.series.models import (
     NewStandingOrder,
     Occurrence,
@@ -32,6 +31,7 @@ from services.orders.series.models import (
     series_of,
 )
 from services.orders.series.worker import SERIES_CLOCK
+from services.orders.store import series as series_store
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.openapi import documented
 from shared.problems import FieldError, Kind, Text, invalid, not_found

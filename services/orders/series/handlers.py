@@ -1,6 +1,6 @@
 """What standing orders learn from events: each hub's time zone, for their days."""
 
-from services.orders.series import store as series_store
+from services.orders.store import series as series_store
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.events import Envelope, HubRegistered
 

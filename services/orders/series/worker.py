@@ -22,8 +22,8 @@ from services.orders.domain import PlaceOrder
 from services.orders.handlers import place_order
 from services.orders.models import NewOrder
 from services.orders.series import schedule
-from services.orders.series import store as series_store
 from services.orders.series.models import series_of
+from services.orders.store import series as series_store
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.problems import Problem
 from shared.web import DATABASE
