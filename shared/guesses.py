@@ -46,6 +46,9 @@ def trusted_networks(setting: str) -> tuple[Network, ...]:
     )
 
 
+# Parsing an address is most of what finding a request's source costs, and every request of a
+# credential pays it: the last few thousand are kept (addresses are immutable values).
+@functools.lru_cache(maxsize=4096)
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address((text or "").strip())

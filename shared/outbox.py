@@ -32,15 +32,16 @@ from shared.topology import CONSUMED_ROUTING_KEYS
 
 log = structlog.get_logger(__name__)
 
-# One round trip: the rows, and a NOTIFY that is delivered at commit, so the relay wakes
-# exactly when they become visible.
-OUTBOX_INSERT = """
-WITH stored AS (
-    INSERT INTO outbox (event_id, routing_key, correlation_id, body)
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
-)
-SELECT pg_notify(current_schema() || '_outbox', '')
+# The rows (`columns` gives their arguments), and a NOTIFY that is delivered at commit, so the
+# relay wakes exactly when they become visible. A unit of work that writes other rows too may
+# put both in its own statement, with them (shared/db.py's `in_one_statement`).
+OUTBOX_ROWS = """
+INSERT INTO outbox (event_id, routing_key, correlation_id, body)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
 """
+NOTIFY_RELAY = "SELECT pg_notify(current_schema() || '_outbox', '')"
+# One round trip: the rows and the NOTIFY.
+OUTBOX_INSERT = f"WITH stored AS ({OUTBOX_ROWS})\n{NOTIFY_RELAY}"
 # The claim deletes what it takes, in the transaction that commits only after the broker
 # confirmed the publish: a failed publish rolls the delete back, and the rows wait for the next
 # claim. One statement rather than a select and a delete spares a round trip per claim.
@@ -68,16 +69,22 @@ FROM outbox
 async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
     """Store events in the caller's transaction; they leave when it commits. Those nobody
     consumes are dropped here."""
+    stored = columns(events)
+    if stored is not None:
+        await conn.execute(OUTBOX_INSERT, *stored)
+
+
+def columns(events: Sequence[Envelope]) -> list[list] | None:
+    """The events as OUTBOX_ROWS's arguments; None when nobody consumes any of them."""
     events = [event for event in events if event.type in CONSUMED_ROUTING_KEYS]
     if not events:
-        return
-    await conn.execute(
-        OUTBOX_INSERT,
+        return None
+    return [
         [event.id for event in events],
         [event.type for event in events],
         [event.correlation_id for event in events],
         [event.model_dump_json().encode() for event in events],
-    )
+    ]
 
 
 async def backlog(conn: asyncpg.Connection) -> tuple[int, float]:

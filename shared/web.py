@@ -85,15 +85,22 @@ async def timing_middleware(request: web.Request, handler) -> web.StreamResponse
     (its handler cancelled) has no status, and is not counted."""
     started = time.perf_counter()
     response = await handler(request)
-    HTTP_REQUEST_DURATION.labels(
+    _series(
         request.app[SERVICE],
         # aiohttp admits more methods than the standard ones (WebDAV's; any token without its C
         # parser): only the standard ones get series of their own.
         request.method if request.method in hdrs.METH_ALL else "other",
         _route_of(request),
-        str(response.status),
+        response.status,
     ).observe(time.perf_counter() - started)
     return response
+
+
+@functools.cache
+def _series(service: str, method: str, route: str, status: int):
+    """A series of the histogram, looked up once: `labels` takes a lock and checks its labels
+    on every call. Bounded as the series are: by the routes' templates, methods and statuses."""
+    return HTTP_REQUEST_DURATION.labels(service, method, route, str(status))
 
 
 # Paths that carry secrets (order codes, which open an order's page to whoever holds them) are
@@ -121,7 +128,10 @@ async def correlation_middleware(request: web.Request, handler) -> web.StreamRes
     supplied = request.headers.get(CORRELATION_HEADER, "")
     correlation_id = supplied if _CORRELATION_PATTERN.match(supplied) else str(uuid.uuid4())
     started = time.perf_counter()
-    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
+    # Bound, then reset by its token: `bound_contextvars` copies the whole context to find
+    # what to restore (5 µs a request instead of 1).
+    bound = structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    try:
         response = await handler(request)
         response.headers[CORRELATION_HEADER] = correlation_id
         log.info(
@@ -132,6 +142,8 @@ async def correlation_middleware(request: web.Request, handler) -> web.StreamRes
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return response
+    finally:
+        structlog.contextvars.reset_contextvars(**bound)
 
 
 @web.middleware

@@ -18,19 +18,12 @@ from services.orders.store.history import HISTORY_INSERT, HistoryRows
 from services.orders.store.keys import ANSWERS_INSERT, KeyRows
 from services.orders.store.orders import OrderRows
 from shared import outbox
+from shared.db import in_one_statement
 from shared.events import Envelope
 
 T = TypeVar("T")
 Asked = TypeVar("Asked")
 Answered = TypeVar("Answered")
-
-# Placing orders holds both history entries and first answers: the two statements in one round
-# trip (each still one set-based insert). On a busy machine every round trip waits for a core.
-HISTORY_AND_ANSWERS = f"""
-WITH history AS ({HISTORY_INSERT})
-INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
-SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
-"""
 
 
 class UnitOfWork:
@@ -72,16 +65,25 @@ class UnitOfWork:
         """Write what is held, a statement per kind, and hold nothing."""
         await self.catalog.flush()
         await self.orders.flush()
-        history, answers = self.history.take(), self.keys.take()
-        if history and answers:
-            await self.run(lambda conn: conn.execute(HISTORY_AND_ANSWERS, *history, *answers))
-        elif history:
-            await self.run(lambda conn: conn.execute(HISTORY_INSERT, *history))
-        elif answers:
-            await self.run(lambda conn: conn.execute(ANSWERS_INSERT, *answers))
+        # What is left goes in one round trip (each kind of row still one set-based insert):
+        # placing orders holds history entries, first answers and events.
         events, self._events = self._events, []
-        if events:
-            await self.run(lambda conn: outbox.add(conn, *events))
+        held = [
+            (statement, arguments)
+            for statement, arguments in (
+                (HISTORY_INSERT, self.history.take()),
+                (ANSWERS_INSERT, self.keys.take()),
+                (outbox.OUTBOX_ROWS, outbox.columns(events)),
+            )
+            if arguments is not None
+        ]
+        if held:
+            statement = in_one_statement(
+                tuple(statement for statement, _ in held),
+                outbox.NOTIFY_RELAY if held[-1][0] == outbox.OUTBOX_ROWS else "SELECT 1",
+            )
+            arguments = [column for _, columns in held for column in columns]
+            await self.run(lambda conn: conn.execute(statement, *arguments))
 
 
 class Gathered(Generic[Asked, Answered]):

@@ -3,10 +3,13 @@ event loop into one statement; a failed statement fails every use case that wait
 every later one. Driven on a connection that records what it is sent (asyncpg's, not ours)."""
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from services.orders.store.unit_of_work import UnitOfWork
+from shared.events import Envelope, ProductListed
 
 
 class RecordingConnection:
@@ -57,3 +60,43 @@ async def test_a_failed_statement_fails_its_askers_and_every_later_statement():
     assert outcomes == [failure, failure] and uow.failed is failure
     with pytest.raises(OSError):
         await uow.catalog.has_hub("kalteng")
+
+
+class ExecutingConnection:
+    def __init__(self) -> None:
+        self.executed: list[tuple[str, tuple]] = []
+
+    async def execute(self, statement: str, *arguments):
+        self.executed.append((statement, arguments))
+
+
+async def test_what_a_placement_leaves_to_flush_goes_in_one_round_trip():
+    """History entries, first answers and events: one statement, each kind's arguments in turn,
+    with the NOTIFY that wakes the relay."""
+    conn = ExecutingConnection()
+    uow = UnitOfWork(conn)
+    order_id, at = uuid.uuid4(), datetime(2026, 12, 5, tzinfo=UTC)
+    listed = ProductListed(product_id=uuid.uuid4(), sku="topi", name="Topi", unit_price=9000)
+    event = Envelope.wrap(listed, hub="kalteng", correlation_id="unit")
+
+    uow.history.add(order_id, at, "placed", 1)
+    uow.keys.store("operator", "k1", "hash", 201, "{}")
+    uow.publish(event)
+    await uow.flush()
+
+    [(statement, arguments)] = conn.executed
+    assert "$14::bytea[]" in statement and "pg_notify" in statement
+    assert arguments[0] == [order_id] and arguments[5] == ["operator"]
+    assert arguments[10] == [event.id]
+
+
+async def test_a_flush_without_events_rings_no_relay():
+    conn = ExecutingConnection()
+    uow = UnitOfWork(conn)
+
+    uow.keys.store("operator", "k1", "hash", 201, "{}")
+    await uow.flush()
+
+    [(statement, arguments)] = conn.executed
+    assert "idempotency_keys" in statement and "pg_notify" not in statement
+    assert arguments == (["operator"], ["k1"], ["hash"], [201], ["{}"])
