@@ -89,15 +89,7 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
     problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD, BUYER_TYPE_NOT_ALLOWED),
 )
 async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
-    caller.require_hub(new.hub)
-    if new.priority_class is not None and not caller.is_operator:
-        raise _class_needs_operator()
-    if not caller.is_operator:
-        # The buyer's type gives the order's class: a partner declares only those its operator
-        # allowed it, or any partner could put its buyers ahead as health facilities.
-        allowed = caller.buyer_types or ()
-        if new.buyer.type not in allowed:
-            raise _buyer_type_not_allowed(new.buyer.type, list(allowed))
+    require_may_place(caller, new)
 
     key = idempotency.key_of(request, required=not caller.is_operator)
     # A field left at its default is the same request whether sent or not: a retry that spells
@@ -253,6 +245,20 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
         products = await catalog_of_hub(conn, hub)
     return json_response(Catalog(products=products))
+
+
+def require_may_place(caller: Caller, new: NewOrder) -> None:
+    """The caller may place this order (or a series of it): its hub, and a class or buyer type
+    only the operator may give."""
+    caller.require_hub(new.hub)
+    if new.priority_class is not None and not caller.is_operator:
+        raise _class_needs_operator()
+    if not caller.is_operator:
+        # The buyer's type gives the order's class: a partner declares only those its operator
+        # allowed it, or any partner could put its buyers ahead as health facilities.
+        allowed = caller.buyer_types or ()
+        if new.buyer.type not in allowed:
+            raise _buyer_type_not_allowed(new.buyer.type, list(allowed))
 
 
 def _class_needs_operator() -> Exception:

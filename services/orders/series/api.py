@@ -9,7 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from services.orders import idempotency
-from services.orders.api.orders import _buyer_type_not_allowed, _class_needs_operator
+from services.orders.api.orders import require_may_place
 from services.orders.auth import HUB_NOT_ALLOWED, MISSING_SCOPE, Caller, as_reader, as_writer
 from services.orders.handlers import unknown_product
 from services.orders.idempotency import (
@@ -69,11 +69,7 @@ _WRITE_PROBLEMS = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
     problems=(*_WRITE_PROBLEMS, HUB_NOT_ALLOWED),
 )
 async def post_series(request: web.Request, caller: Caller, new: NewStandingOrder) -> web.Response:
-    caller.require_hub(new.hub)
-    if new.priority_class is not None and not caller.is_operator:
-        raise _class_needs_operator()
-    if not caller.is_operator and new.buyer.type not in (caller.buyer_types or ()):
-        raise _buyer_type_not_allowed(new.buyer.type, list(caller.buyer_types or ()))
+    require_may_place(caller, new)
     if wrong := new.wrong_ends():
         raise invalid(*(FieldError(name, code, why) for name, code, why in wrong))
     now = request.app[SERIES_CLOCK].now()
