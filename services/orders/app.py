@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field, IPvAnyNetwork
 
-from services.orders.api import batch, codes, lookup, orders
+from services.orders.api import batch, codes, lookup, orders, windows
 from services.orders.callbacks import api as callbacks_api
 from services.orders.callbacks.destination import Destinations
 from services.orders.callbacks.worker import DeliveryRules, callback_worker
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> web.Application:
             *batch.routes,
             *codes.routes,
             *lookup.routes,
+            *windows.routes,
             *partners_api.routes,
             *callbacks_api.routes,
         ],

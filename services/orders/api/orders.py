@@ -86,7 +86,14 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
     auth="partner",
     guard=as_writer,
     headers=[IDEMPOTENCY_KEY],
-    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD, BUYER_TYPE_NOT_ALLOWED),
+    problems=(
+        *_PARTNER_WRITE,
+        HUB_NOT_ALLOWED,
+        FORBIDDEN_FIELD,
+        BUYER_TYPE_NOT_ALLOWED,
+        handlers.WINDOW_FULL,
+        handlers.WINDOW_CLOSED,
+    ),
 )
 async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
     caller.require_hub(new.hub)
