@@ -5,17 +5,16 @@ and closes a window of a hub's product; any operator reads them, with the units 
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 import structlog
 from aiohttp import web
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.orders.auth import OPERATOR_ONLY, Caller, as_admin, as_operator
 from services.orders.store import windows as store
 from services.orders.windows import Window, overlaps
-from shared.fields import HubCode, Sku
+from shared.fields import HubCode, Sku, TimeZone
 from shared.openapi import documented
 from shared.problems import FieldError, Kind, Text, invalid, not_found, unknown_reference
 from shared.web import DATABASE, json_response, uuid_in_path
@@ -35,15 +34,6 @@ WINDOW_ENDED = Kind(
 MOST_UNITS = 10_000_000
 
 
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not an IANA time zone (such as Asia/Jakarta)") from None
-    return name
-
-
-TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_zone)]
 Cap = Annotated[int, Field(ge=1, le=MOST_UNITS)]
 
 
