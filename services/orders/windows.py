@@ -90,6 +90,19 @@ def decide(windows: list[Window], quantity: int, buyer_type: str, now: datetime)
     return Decision("taken", current)
 
 
+def as_shown(windows: list[Window], now: datetime) -> dict | None:
+    """A product's windows as buyers see them (models.ProductWindow): None with none at all."""
+    if not windows:
+        return None
+    current, upcoming = window_for(windows, now)
+    if current is not None:
+        status = "open" if current.left() > 0 else "full"
+        return {"status": status, "left": current.left(), "closes_at": current.ends_at()}
+    if upcoming is not None:
+        return {"status": "upcoming", "left": 0, "opens_at": upcoming.opens_at}
+    return {"status": "closed", "left": 0}
+
+
 def overlaps(window: Window, others: list[Window], now: datetime) -> bool:
     """Whether `window`'s period, from now on, meets that of another of the product's windows
     (one that ended, or was closed, meets none)."""

@@ -2,6 +2,7 @@
 from. Partners call it with their API key, the centre's operators with the operator token."""
 
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 from aiohttp import web
@@ -34,6 +35,8 @@ from services.orders.standing import ALLOCATOR
 from services.orders.store.catalog import catalog_of_hub
 from services.orders.store.orders import order_by_id
 from services.orders.store.unit_of_work import UnitOfWork
+from services.orders.store.windows import windows_of_hub
+from services.orders.windows import as_shown
 from shared.fields import HubCode, PhoneNumber
 from shared.openapi import Header, documented
 from shared.problems import FieldError, Kind, Text, invalid, not_found
@@ -259,7 +262,13 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
         products = await catalog_of_hub(conn, hub)
-    return json_response(Catalog(products=products))
+        windows = await windows_of_hub(conn, hub)
+    now = datetime.now(UTC)
+    shown = [
+        product.model_copy(update={"window": as_shown(windows.get(product.sku, []), now)})
+        for product in products
+    ]
+    return json_response(Catalog(products=shown))
 
 
 def _class_needs_operator() -> Exception:

@@ -38,6 +38,7 @@ FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[])
 WHERE w.id = u.id
 """
 WINDOWS_OF_PRODUCT = f"SELECT {_COLUMNS} FROM order_windows WHERE hub = $1 AND sku = $2"
+WINDOWS_OF_HUB = f"SELECT {_COLUMNS} FROM order_windows WHERE hub = $1"
 WINDOW_BY_ID = "SELECT * FROM order_windows WHERE id = $1"
 WINDOW_LOCKED = WINDOW_BY_ID + " FOR UPDATE"
 WINDOWS_LIST = """
@@ -135,6 +136,14 @@ async def _take_all(conn: asyncpg.Connection, asked: list[tuple]) -> list[Decisi
 
 async def windows_of_product(conn: asyncpg.Connection, hub: str, sku: str) -> list[Window]:
     return [window_from(row) for row in await conn.fetch(WINDOWS_OF_PRODUCT, hub, sku)]
+
+
+async def windows_of_hub(conn: asyncpg.Connection, hub: str) -> dict[str, list[Window]]:
+    """The hub's windows, by product."""
+    found: dict[str, list[Window]] = {}
+    for row in await conn.fetch(WINDOWS_OF_HUB, hub):
+        found.setdefault(row["sku"], []).append(window_from(row))
+    return found
 
 
 async def product_listed(conn: asyncpg.Connection, hub: str, sku: str) -> bool:
