@@ -14,6 +14,7 @@ from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.partners import api as partners_api
 from services.orders.standing import allocator_client
+from services.orders.window_summaries import window_summaries
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -34,6 +35,8 @@ class Settings(ServiceSettings):
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.
     idempotency_retention_hours: int = Field(default=24, ge=24)
+    # How often closed order windows are looked for, to summarise each once for the operators.
+    window_summary_seconds: float = Field(default=30.0, gt=0)
 
     # Status callbacks to partners (services/orders/callbacks/worker.py): a partner that does not
     # answer 2xx within the timeout is tried again after a jittered wait that doubles from the
@@ -90,6 +93,7 @@ def create_app(settings: Settings) -> web.Application:
             order_writer,
             allocator_client(settings.allocator_url, settings.operator_token),
             forgetting_old_keys(settings.idempotency_retention_hours),
+            window_summaries(settings.window_summary_seconds),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
         ],
     )

@@ -16,7 +16,7 @@ from services.orders.idempotency import Answer
 from services.orders.models import NewOrder
 from shared.problems import Problem
 from tests.support.stack_env import OPERATOR_STAFF_TOKEN, OPERATOR_VIEWER_TOKEN
-from tools.client import ApiError, HubClient
+from tools.client import ApiError, HubClient, wait_until
 
 BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
 CITIZEN = {"name": "Siti Aminah", "type": "individual", "region": "Kuala Kapuas"}
@@ -232,3 +232,28 @@ async def test_one_transaction_takes_the_orders_that_fit_and_refuses_the_one_tha
         await database.fetchval("SELECT ordered FROM orders.order_windows WHERE hub = $1", hub)
         == 10
     )
+
+
+async def test_a_closed_windows_summary_goes_to_the_operators_once(
+    client: HubClient, hub: str, stack
+):
+    opened = await open_window(client, hub, cap=3)
+    assert (await post(client, order(hub, 2)))[0] == 201
+    assert (await post(client, order(hub, 2, CITIZEN)))[0] == 409
+    path = f"/v1/order-windows/{opened['id']}/close"
+    await client.call("orders", "POST", path, headers=client.as_operator())
+
+    async def summarised() -> dict | None:
+        read = await window(client, opened["id"])
+        return read if read["summarised_at"] else None
+
+    await wait_until(summarised, what="the closed window summarised")
+
+    async def logged() -> list[dict]:
+        lines = stack["orders"].log_path.read_text().splitlines()
+        found = [json.loads(line) for line in lines if opened["id"] in line]
+        return [entry for entry in found if entry.get("event") == "order window summary"]
+
+    [summary] = await wait_until(logged, what="the summary logged")
+    assert (summary["ordered"], summary["orders"], summary["refused"]) == (2, 1, 1)
+    assert summary["by_buyer_type"]["individual"]["refused"] == 1
