@@ -10,7 +10,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, SecretStr, StringConstraints
 
-from services.notifier import conversations, phone_codes
+from services.notifier import conversations, phone_codes, window_notices
 from services.notifier.api import routes
 from services.notifier.channels.registry import build_channels
 from services.notifier.consumers import handlers
@@ -204,7 +204,7 @@ def create_app(settings: Settings) -> web.Application:
         settings,
         service="notifier",
         migrations=Path(__file__).parent / "migrations",
-        routes=[*routes, *phone_codes.routes, *inbound_api.routes],
+        routes=[*routes, *phone_codes.routes, *window_notices.routes, *inbound_api.routes],
         handlers=handlers,
         extra_contexts=[routing, sending, answering, reporting],
     )

@@ -91,6 +91,7 @@ SAMPLE_PARAMS: dict[str, dict] = {
         "earned_rupiah": 5000000,
     },
     "phone_code": {"code": "482913"},
+    "window_opened": {"product": "Masker kain 3 lapis", "hub_name": "PLUT Kalimantan Tengah"},
 }
 # Meta's own category for one-time codes: delivered first, and priced apart.
 CATEGORY = {"phone_code": "AUTHENTICATION"}

@@ -5,7 +5,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import Field, IPvAnyNetwork
 
-from services.orders.api import batch, codes, lookup, orders
+from services.orders.api import batch, codes, lookup, orders, windows
 from services.orders.callbacks import api as callbacks_api
 from services.orders.callbacks.destination import Destinations
 from services.orders.callbacks.worker import DeliveryRules, callback_worker
@@ -16,6 +16,7 @@ from services.orders.partners import api as partners_api
 from services.orders.series import api as series_api
 from services.orders.series.worker import series_clock
 from services.orders.standing import allocator_client
+from services.orders.window_summaries import window_summaries
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
 from shared.service import service_app
@@ -36,6 +37,8 @@ class Settings(ServiceSettings):
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.
     idempotency_retention_hours: int = Field(default=24, ge=24)
+    # How often closed order windows are looked for, to summarise each once for the operators.
+    window_summary_seconds: float = Field(default=30.0, gt=0)
 
     # Status callbacks to partners (services/orders/callbacks/worker.py): a partner that does not
     # answer 2xx within the timeout is tried again after a jittered wait that doubles from the
@@ -89,6 +92,7 @@ def create_app(settings: Settings) -> web.Application:
             *batch.routes,
             *codes.routes,
             *lookup.routes,
+            *windows.routes,
             *partners_api.routes,
             *callbacks_api.routes,
             *series_api.routes,
@@ -98,6 +102,7 @@ def create_app(settings: Settings) -> web.Application:
             order_writer,
             allocator_client(settings.allocator_url, settings.operator_token),
             forgetting_old_keys(settings.idempotency_retention_hours),
+            window_summaries(settings.window_summary_seconds),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
             series_clock(
                 settings.standing_orders_tick_seconds, settings.standing_orders_clock_file

@@ -12,6 +12,7 @@ from services.orders.history import lots
 from services.orders.idempotency import Answer, in_flight, reused
 from services.orders.models import Order
 from services.orders.store import UnitOfWork
+from services.orders.windows import Decision, local
 from shared.events import (
     Envelope,
     OrderAllocated,
@@ -49,6 +50,10 @@ async def place_order(
             if claim.request_hash != command.request_hash:
                 raise reused()
             return Answer(claim.status, claim.body, replayed=True)
+    # Counted in the window (if its product has any) in the transaction that inserts it.
+    decision = await uow.windows.take(new.hub, new.sku, new.quantity, new.buyer.type)
+    if decision.verdict in ("full", "closed"):
+        raise window_refused(decision, new.quantity)
     priority_class = priority_class_of(new)
     placed = await uow.orders.add(order_id or uuid.uuid4(), new, priority_class, command.partner_id)
     if placed is None:
@@ -80,6 +85,40 @@ async def place_order(
     if command.key is not None:
         uow.keys.store(command.owner, command.key, command.request_hash, 201, answer.body)
     return answer
+
+
+WINDOW_FULL = Kind(
+    409, "window-full", Text("Kuota pra-pesan sudah penuh", "The pre-order window is full")
+)
+WINDOW_CLOSED = Kind(
+    409, "window-closed", Text("Pra-pesan sedang ditutup", "Pre-orders are closed just now")
+)
+
+
+def window_refused(decision: Decision, quantity: int) -> Exception:
+    """Why an order is not taken: its window is full (how many units are left), or closed
+    (when the next one opens, in the hub's time, if one is planned)."""
+    window = decision.window
+    assert window is not None
+    if decision.verdict == "full":
+        left = window.left()
+        return WINDOW_FULL.problem(
+            Text(
+                f"Sisa kuota jendela ini {left} unit; pesanan {quantity} unit tidak dapat"
+                " diterima. Daftar untuk dikabari saat dibuka lagi.",
+                f"This window has {left} units left; an order of {quantity} cannot be taken."
+                " Sign up to be told when it opens again.",
+            )
+        )
+    if decision.opens_at is not None:
+        when = local(decision.opens_at, window.timezone)
+        return WINDOW_CLOSED.problem(Text(f"Pra-pesan dibuka {when}", f"Pre-orders open at {when}"))
+    return WINDOW_CLOSED.problem(
+        Text(
+            "Belum ada jadwal pembukaan berikutnya. Daftar untuk dikabari saat dibuka lagi.",
+            "No next opening is planned yet. Sign up to be told when it opens again.",
+        )
+    )
 
 
 async def cancel_order(

@@ -105,12 +105,25 @@ class OrderWithStanding(Standing, Order):
     """An order as `GET /v1/orders/{id}` answers it."""
 
 
+class ProductWindow(BaseModel):
+    """The product's order window as buyers see it (issue 21): `open` takes orders (`left`
+    units more); `full`, `closed` and `upcoming` take none; `opens_at` the next opening, when
+    one is planned."""
+
+    status: Literal["open", "full", "closed", "upcoming"]
+    left: int
+    closes_at: datetime | None = None
+    opens_at: datetime | None = None
+
+
 class CatalogEntry(BaseModel):
     hub: str
     sku: str
     product_id: uuid.UUID
     name: str
     unit_price: int
+    # Absent: the product has no window, and takes orders any time.
+    window: ProductWindow | None = None
 
 
 class Catalog(BaseModel):

@@ -25,6 +25,7 @@ from services.storefront.pages.common import (
 )
 from services.storefront.rendered import RenderedPages
 from services.storefront.views import RENDERED_PAGES
+from services.storefront.window_watch import window_watch
 from shared.guesses import Guesses
 from shared.page_security import security_headers
 from shared.pages import SiteSettings, site_app
@@ -51,6 +52,8 @@ class Settings(SiteSettings):
     # The home page's figures, and each order as its page shows it, may be this old.
     figures_keep_seconds: float = Field(default=5, ge=0)
     order_keep_seconds: float = Field(default=3, ge=0)
+    # How often it looks whether a window opened for a product someone asked to be told of.
+    window_watch_seconds: float = Field(default=10, gt=0)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -103,6 +106,7 @@ def create_app(settings: Settings) -> web.Application:
             yield
 
     app.cleanup_ctx.append(backends)
+    app.cleanup_ctx.append(window_watch(settings.window_watch_seconds))
     app.router.add_routes(pages.routes())
     return app
 

@@ -15,7 +15,7 @@ import asyncpg
 
 from services.storefront import codes
 from services.storefront.backends import Backends
-from services.storefront.store import codes_sent, phone_checks
+from services.storefront.store import codes_sent, phone_checks, window_signups
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,17 @@ async def answer(
     if wrong >= rules.tries:
         return Answered("locked", check)
     return Answered("wrong", check, rules.tries - wrong)
+
+
+async def signed_up(
+    conn: asyncpg.Connection, rules: CheckRules, asker: Asker, hub: str, sku: str, phone: str
+) -> None:
+    """A "tell me when it opens again" sign-up kept, counted with the codes against the same
+    hourly limits per phone and per address (TryLater over them)."""
+    phone_key = codes.phone_key(rules.secret, phone)
+    async with conn.transaction():
+        await _within_limits(conn, rules, phone_key, asker.address)
+        await window_signups.add(conn, hub, sku, phone, phone_key, asker.language)
 
 
 async def _within_limits(

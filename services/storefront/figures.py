@@ -41,6 +41,13 @@ class ProductFigures:
     orders_waiting: int
     estimated_date: date | None
     per_buyer_daily_cap: int | None
+    # Its pre-order window (the orders API's ProductWindow), None without one: "open" takes
+    # orders; "full", "closed" and "upcoming" do not, and offer the sign-up instead.
+    window: dict | None = None
+
+    @property
+    def takes_orders(self) -> bool:
+        return self.window is None or self.window["status"] == "open"
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,7 @@ class Figures:
                 path, queue["waiting"], stock["available"], today
             ),
             per_buyer_daily_cap=policy.get("per_buyer_daily_cap"),
+            window=entry.get("window"),
         )
 
     async def _new_order_date(

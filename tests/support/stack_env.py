@@ -55,6 +55,8 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "GUESS_FREE_FAILURES": "1000000",
         "CLOCK_SECONDS": "0.3",  # holds of a second or two expire within the test
         "STANDING_ORDERS_TICK_SECONDS": "0.2",  # a due occurrence is placed within the test
+        "WINDOW_WATCH_SECONDS": "0.3",  # the site's look for windows opened again
+        "WINDOW_SUMMARY_SECONDS": "0.3",  # the orders service's look for windows closed
         # Status callbacks' time shrunk: the cap of an hour is half a second here, giving up
         # after a day is five seconds. Not the timeout, as the providers' above: a partner's
         # answer on a busy machine must not become a timeout and a second post.

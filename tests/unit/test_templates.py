@@ -34,7 +34,7 @@ BUYER_PURPOSES = {
 }
 PRODUCER_PURPOSES = {"delivery_recorded", "units_sold", "units_returned", "daily_summary"}
 # What the buyers' site asks for (services/notifier/phone_codes.py).
-SITE_PURPOSES = {"phone_code"}
+SITE_PURPOSES = {"phone_code", "window_opened"}
 EVERY = [(purpose, language) for purpose in sorted(known_templates()) for language in LANGUAGES]
 
 # What the consumers pass when there is no estimate or no deadline: longer, and worded apart.

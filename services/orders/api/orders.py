@@ -2,6 +2,7 @@
 from. Partners call it with their API key, the centre's operators with the operator token."""
 
 import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 from aiohttp import web
@@ -34,6 +35,8 @@ from services.orders.standing import ALLOCATOR
 from services.orders.store.catalog import catalog_of_hub
 from services.orders.store.orders import order_by_id
 from services.orders.store.unit_of_work import UnitOfWork
+from services.orders.store.windows import windows_of_hub
+from services.orders.windows import as_shown
 from shared.fields import HubCode, PhoneNumber
 from shared.openapi import Header, documented
 from shared.problems import FieldError, Kind, Text, invalid, not_found
@@ -86,7 +89,14 @@ _PARTNER_WRITE = (MISSING_SCOPE, KEY_REQUIRED, KEY_IN_FLIGHT, KEY_REUSED)
     auth="partner",
     guard=as_writer,
     headers=[IDEMPOTENCY_KEY],
-    problems=(*_PARTNER_WRITE, HUB_NOT_ALLOWED, FORBIDDEN_FIELD, BUYER_TYPE_NOT_ALLOWED),
+    problems=(
+        *_PARTNER_WRITE,
+        HUB_NOT_ALLOWED,
+        FORBIDDEN_FIELD,
+        BUYER_TYPE_NOT_ALLOWED,
+        handlers.WINDOW_FULL,
+        handlers.WINDOW_CLOSED,
+    ),
 )
 async def post_order(request: web.Request, caller: Caller, new: NewOrder) -> web.Response:
     require_may_place(caller, new)
@@ -244,7 +254,13 @@ async def get_catalog(request: web.Request, caller: Caller) -> web.Response:
     caller.require_hub(hub)
     async with request.app[DATABASE].acquire() as conn:
         products = await catalog_of_hub(conn, hub)
-    return json_response(Catalog(products=products))
+        windows = await windows_of_hub(conn, hub)
+    now = datetime.now(UTC)
+    shown = [
+        product.model_copy(update={"window": as_shown(windows.get(product.sku, []), now)})
+        for product in products
+    ]
+    return json_response(Catalog(products=shown))
 
 
 def require_may_place(caller: Caller, new: NewOrder) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from services.orders.domain import Claim, PlacedOrder
 from services.orders.history import Kind as HistoryKind
 from services.orders.models import NewOrder, Order
+from services.orders.windows import Decision
 from shared.events import Envelope
 
 
@@ -56,9 +57,14 @@ class History(Protocol):
     ) -> None: ...
 
 
+class Windows(Protocol):
+    async def take(self, hub: str, sku: str, quantity: int, buyer_type: str) -> Decision: ...
+
+
 class UnitOfWork(Protocol):
     orders: Orders
     keys: Keys
+    windows: Windows
     catalog: Catalog
     history: History
 

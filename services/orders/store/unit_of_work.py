@@ -17,6 +17,7 @@ from services.orders.store.catalog import CatalogRows
 from services.orders.store.history import HISTORY_INSERT, HistoryRows
 from services.orders.store.keys import ANSWERS_INSERT, KeyRows
 from services.orders.store.orders import OrderRows
+from services.orders.store.windows import WindowRows
 from shared import outbox
 from shared.db import in_one_statement
 from shared.events import Envelope
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.orders = OrderRows(self)
         self.history = HistoryRows(self)
         self.keys = KeyRows(self)
+        self.windows = WindowRows(self)
 
     def publish(self, *events: Envelope) -> None:
         self._events.extend(events)

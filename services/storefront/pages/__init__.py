@@ -2,7 +2,14 @@
 
 from aiohttp import web
 
-from services.storefront.pages import cancelling, home, ordering, phone_check, tracking
+from services.storefront.pages import (
+    cancelling,
+    home,
+    ordering,
+    phone_check,
+    tracking,
+    window_signup,
+)
 
 
 def routes() -> list[web.AbstractRouteDef]:
@@ -12,4 +19,5 @@ def routes() -> list[web.AbstractRouteDef]:
         *phone_check.routes,
         *tracking.routes,
         *cancelling.routes,
+        *window_signup.routes,
     ]

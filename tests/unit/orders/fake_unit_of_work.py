@@ -7,6 +7,7 @@ from typing import Any
 
 from services.orders.domain import Claim, PlacedOrder
 from services.orders.models import NewOrder, Order
+from services.orders.windows import Decision, Window, decide
 from shared.events import Envelope
 from shared.order_codes import new_order_code, shown
 
@@ -121,12 +122,24 @@ class FakeHistory:
         return [entry[1:] for entry in self.entries if entry[0] == order_id]
 
 
+class FakeWindows:
+    """The windows' rule as the store applies it, over windows the test opens."""
+
+    def __init__(self) -> None:
+        self.windows: list[Window] = []
+
+    async def take(self, hub: str, sku: str, quantity: int, buyer_type: str) -> Decision:
+        mine = [window for window in self.windows if (window.hub, window.sku) == (hub, sku)]
+        return decide(mine, quantity, buyer_type, datetime.now(UTC))
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.catalog = FakeCatalog()
         self.history = FakeHistory()
         self.orders = FakeOrders(self.catalog, self.history)
         self.keys = FakeKeys()
+        self.windows = FakeWindows()
         self.held: list[Envelope] = []
         self.published: list[Envelope] = []  # as flushed
         self.flushes = 0
