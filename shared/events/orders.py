@@ -26,8 +26,9 @@ CLASS_OF_BUYER_TYPE: dict[str, str] = {
     "individual": "public",
 }
 
+# Blank once stripped is no reference: the pattern says so to readers of the schema too.
 BuyerReference = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"\S")
 ]
 
 
