@@ -19,6 +19,9 @@ routes = web.RouteTableDef()
 class NewWindowNotice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The caller's id for this one notice (the site's sign-up), the same when it asks again: a
+    # notice asked twice is one message.
+    id: uuid.UUID
     hub: HubCode
     hub_name: Name
     phone: PhoneNumber
@@ -45,6 +48,7 @@ async def post_window_notice(request: web.Request, new: NewWindowNotice) -> web.
     async with request.app[DATABASE].acquire() as conn:
         message_id = await add_window_notice(
             conn,
+            message_id=new.id,
             hub=new.hub,
             phone=new.phone,
             name=new.name,

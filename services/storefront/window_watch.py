@@ -5,9 +5,11 @@ is sent through the notifier (POST /v1/window-notices), once.
 
 The site has no broker, and the orders API already says each product's window in its catalog
 (which the site reads for its pages): a look every few seconds at the few products with
-someone waiting is simpler than a new event and consumer, and as sound. A sign-up is marked
-before it is sent, so two watchers never both tell it; one the notifier could not take is
-unmarked, and told at a later look.
+someone waiting is simpler than a new event and consumer, and as sound. Each sign-up is held
+(row lock, so two watchers never both take it), sent with its own id as the notice's (the
+notifier records a notice asked twice once), and marked told in the same transaction: a
+crash before the mark sends it again at a later look, as the same message, and one the
+notifier could not take waits for a later look too.
 """
 
 import asyncio
@@ -49,26 +51,32 @@ async def tell_the_waiting(pool: asyncpg.Pool, backends: Backends, hub_names: di
 
 
 async def _tell(pool: asyncpg.Pool, backends: Backends, hub: str, entry: dict, hub_name: str):
+    told = 0
     async with pool.acquire() as conn:
-        claimed = await window_signups.claim(conn, hub, entry["sku"])
-        told = 0
-        for signup in claimed:
-            body = {
-                "hub": hub,
-                "hub_name": hub_name,
-                "phone": signup["phone"],
-                "name": BUYER.in_language(signup["language"]),
-                "product": entry["name"],
-                "language": signup["language"],
-            }
+        while True:
             try:
-                await backends.post("notifier", "/v1/window-notices", body=body)
-                told += 1
+                async with conn.transaction():
+                    signup = await window_signups.take(conn, hub, entry["sku"])
+                    if signup is None:
+                        break
+                    body = {
+                        "id": str(signup["id"]),
+                        "hub": hub,
+                        "hub_name": hub_name,
+                        "phone": signup["phone"],
+                        "name": BUYER.in_language(signup["language"]),
+                        "product": entry["name"],
+                        "language": signup["language"],
+                    }
+                    await backends.post("notifier", "/v1/window-notices", body=body)
+                    await window_signups.told(conn, signup["id"])
+                    told += 1
             except BackendError as error:
-                await window_signups.unclaim(conn, signup["id"])
+                # The rest wait for a later look, when the notifier may take them.
                 log.warning(
                     "window notice not taken", signup_id=str(signup["id"]), status=error.status
                 )
+                break
     # Counts only: the phones are personal data.
     log.info("window opened: sign-ups told", hub=hub, sku=entry["sku"], told=told)
     return told

@@ -2,6 +2,7 @@
 offers "tell me when it opens again" in place of the order button; the sign-up refuses a
 malformed phone, never shows the number back, and is told once when a new window opens."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from tests.support.provider_stubs import WhatsAppCloudStub
@@ -80,3 +81,38 @@ async def test_a_full_window_offers_the_sign_up_and_a_new_window_tells_it_once(
             assert told_at is not None
         finally:
             await visitor.close()
+
+
+async def test_a_notice_asked_twice_is_one_message(
+    client: HubClient, whatsapp: WhatsAppCloudStub, hub: str, database
+):
+    """The site asks again when it did not hear the first answer (or stopped before marking the
+    sign-up told): the notice's id is the sign-up's, so the notifier records it once."""
+    phone = new_phone()
+    body = {
+        "id": str(uuid.uuid4()),
+        "hub": hub,
+        "hub_name": "PLUT Uji",
+        "phone": phone,
+        "name": "Pembeli",
+        "product": "Masker kain 3 lapis",
+        "language": "id",
+    }
+    answers = [
+        await client.call(
+            "notifier", "POST", "/v1/window-notices", json=body, headers=client.as_operator()
+        )
+        for _ in range(2)
+    ]
+    assert answers == [{"message_id": body["id"]}] * 2
+    # Both answers came after their commits: what they recorded is there to count.
+    recorded = await database.fetchval(
+        "SELECT count(*) FROM notifier.messages WHERE event_id = $1", uuid.UUID(body["id"])
+    )
+    assert recorded == 1
+
+    async def delivered() -> list:
+        return [d for d in whatsapp.to(phone) if d.template == NOTICE]
+
+    [notice] = await wait_until(delivered, what="the notice delivered")
+    assert notice.parameters[1] == "Masker kain 3 lapis"

@@ -10,14 +10,14 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (hub, sku, phone_key) WHERE told_at IS NULL DO NOTHING
 """
 WAITING = "SELECT DISTINCT hub, sku FROM window_signups WHERE told_at IS NULL"
-# Taken by the one watcher that marks them, whatever else runs: each told once.
-CLAIM = """
-UPDATE window_signups SET told_at = now()
+# One sign-up not told yet, held until its transaction ends: another watcher passes it by.
+TAKE = """
+SELECT id, phone, language FROM window_signups
 WHERE hub = $1 AND sku = $2 AND told_at IS NULL
-RETURNING id, phone, language
+ORDER BY id LIMIT 1
+FOR UPDATE SKIP LOCKED
 """
-# The notifier could not take it: it waits for the next look.
-UNCLAIM = "UPDATE window_signups SET told_at = NULL WHERE id = $1"
+TOLD = "UPDATE window_signups SET told_at = now() WHERE id = $1"
 
 
 async def add(
@@ -30,9 +30,10 @@ async def waiting(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     return [(row["hub"], row["sku"]) for row in await conn.fetch(WAITING)]
 
 
-async def claim(conn: asyncpg.Connection, hub: str, sku: str) -> list[asyncpg.Record]:
-    return await conn.fetch(CLAIM, hub, sku)
+async def take(conn: asyncpg.Connection, hub: str, sku: str) -> asyncpg.Record | None:
+    """In a transaction: the next sign-up to tell, held until it ends."""
+    return await conn.fetchrow(TAKE, hub, sku)
 
 
-async def unclaim(conn: asyncpg.Connection, signup_id: uuid.UUID) -> None:
-    await conn.execute(UNCLAIM, signup_id)
+async def told(conn: asyncpg.Connection, signup_id: uuid.UUID) -> None:
+    await conn.execute(TOLD, signup_id)
