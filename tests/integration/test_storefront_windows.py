@@ -116,3 +116,43 @@ async def test_a_notice_asked_twice_is_one_message(
 
     [notice] = await wait_until(delivered, what="the notice delivered")
     assert notice.parameters[1] == "Masker kain 3 lapis"
+
+
+async def test_the_sign_up_refuses_a_forged_post_markup_and_a_made_up_product(
+    stack, client: HubClient, database, tmp_path
+):
+    """As an outsider would try it: no form token, another hub's or a made-up product in the
+    path, markup for a phone. Each gets a page, never a 500, and nothing is kept."""
+    async with running_site(stack, tmp_path) as site:
+        await open_window(client, site.hub, cap=1)
+        await client.place_order(site.hub, "masker-kain", 1, BUYER)
+        visitor = Visitor(site)
+        try:
+            signup = f"/kabari/{site.hub}/masker-kain"
+
+            async def offered() -> bool:
+                return (await visitor.get(signup))[0] == 200
+
+            await wait_until(offered, what="the sign-up offered for the full window")
+            local = "0" + new_phone().removeprefix("+62")
+            visitor.token = "x" * 43
+            status, page, _ = await visitor.post(signup, {"phone": local})
+            assert status == 403 and "Formulir sudah kedaluwarsa" in page
+
+            await visitor.get(signup)  # a real token again
+            for path in (
+                f"/kabari/{site.hub}/tidak-ada",
+                "/kabari/hub-lain/masker-kain",
+                f"/kabari/{site.hub}/..%2f..%2fetc",
+            ):
+                status, _, _ = await visitor.post(path, {"phone": local})
+                assert status == 404, path
+            status, page, _ = await visitor.post(signup, {"phone": "<script>alert(1)</script>"})
+            assert status == 400 and "<script>alert(1)" not in page
+
+            kept = await database.fetchval(
+                "SELECT count(*) FROM storefront.window_signups WHERE hub = $1", site.hub
+            )
+            assert kept == 0
+        finally:
+            await visitor.close()

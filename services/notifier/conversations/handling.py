@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 import structlog
+from pydantic import TypeAdapter, ValidationError
 
 from services.notifier.conversations import texts
 from services.notifier.conversations.keywords import Intent, read
@@ -30,13 +31,14 @@ from services.notifier.conversations.state import (
     may_help,
     quantity_from,
 )
-from shared.fields import MAX_ORDER_QUANTITY
+from shared.fields import MAX_ORDER_QUANTITY, Name
 from shared.order_codes import order_code_from, shown
 
 log = structlog.get_logger(__name__)
 
 BUYER_TYPE = "individual"  # as the buyers' site places a person's order
-NO_NAME = "Pembeli WhatsApp"  # when the WhatsApp profile has no name
+NO_NAME = "Pembeli WhatsApp"  # when the WhatsApp profile has no name a buyer's may be
+BUYER_NAME = TypeAdapter(Name)
 
 
 class Inbound(Protocol):
@@ -381,7 +383,12 @@ class Chat:
 
     @property
     def name(self) -> str:
-        return (self.inbound.name or "").strip() or NO_NAME
+        """The WhatsApp profile name where the orders API would take it as a buyer's name: one
+        the person set to look like a link, or with control characters, is not passed on."""
+        try:
+            return BUYER_NAME.validate_python(self.inbound.name)
+        except ValidationError:
+            return NO_NAME
 
     async def place(self, conversation: Conversation) -> Conversation:
         choices = conversation.choices

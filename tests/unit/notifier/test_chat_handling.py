@@ -243,6 +243,24 @@ async def test_an_order_by_chat_step_by_step(store, orders):
     assert orders.placed_by_key == {key: uuid.UUID(order["id"])}
 
 
+@pytest.mark.parametrize(
+    "profile",
+    ["www.hadiah-gratis.id", "Budi\u202eadmin", "Sari\x00", "x" * 200],
+)
+async def test_a_profile_name_the_orders_api_would_refuse_orders_under_the_plain_name(
+    store, orders, profile
+):
+    """The WhatsApp profile name is the person's to set: one that looks like a link, holds
+    control characters or is too long is never echoed nor sent on; the order goes as a buyer's."""
+    steps = ["PESAN", None, None, "5", None]
+    ids = [None, "hub:kalteng", "sku:masker-kain", None, "order:yes"]
+    for text, reply_id in zip(steps, ids, strict=True):
+        await say(store, orders, inbound(text, reply_id, name=profile))
+    [order] = orders.orders.values()
+    assert order["placed"]["buyer"]["name"] == "Pembeli WhatsApp"
+    assert all(profile not in (reply.text or "") for _, _, reply, _ in store.replies)
+
+
 async def test_the_same_confirm_handled_twice_places_one_order(store, orders):
     store.conversations[PHONE] = Conversation(
         PHONE,
