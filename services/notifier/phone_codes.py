@@ -9,7 +9,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.notifier.store.phone_codes import add_phone_code
+from services.notifier.store.phone_codes import add_to_phone
 from shared.fields import HubCode, Language, Name, PhoneNumber
 from shared.openapi import documented
 from shared.problems import Text
@@ -45,13 +45,16 @@ class PhoneCodeQueued(BaseModel):
 async def post_phone_code(request: web.Request, new: NewPhoneCode) -> web.Response:
     """Queued ahead of every other message; its log (`GET /v1/messages`) is not kept by order."""
     async with request.app[DATABASE].acquire() as conn:
-        message_id = await add_phone_code(
+        message_id = await add_to_phone(
             conn,
+            message_id=uuid.uuid4(),
+            template="phone_code",
+            ahead=True,
             hub=new.hub,
             phone=new.phone,
             name=new.name,
-            code=new.code,
             language=new.language,
             correlation_id=current_correlation_id(),
+            params={"code": new.code},
         )
     return json_response(PhoneCodeQueued(message_id=message_id), status=202)

@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from services.notifier.store.window_notices import add_window_notice
+from services.notifier.store.phone_codes import add_to_phone
 from shared.fields import HubCode, Language, Name, PhoneNumber
 from shared.openapi import documented
 from shared.problems import Text
@@ -46,9 +46,11 @@ class WindowNoticeQueued(BaseModel):
 )
 async def post_window_notice(request: web.Request, new: NewWindowNotice) -> web.Response:
     async with request.app[DATABASE].acquire() as conn:
-        message_id = await add_window_notice(
+        message_id = await add_to_phone(
             conn,
             message_id=new.id,
+            template="window_opened",
+            ahead=False,
             hub=new.hub,
             phone=new.phone,
             name=new.name,
