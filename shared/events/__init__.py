@@ -8,6 +8,7 @@ from shared.events.allocator import (
     LotShare,
     OrderAllocated,
     OrderAllocatedV1,
+    OrderAllocatedV2,
     OrderEstimateMoved,
     OrderExpired,
     OrderQueued,
@@ -36,6 +37,9 @@ from shared.events.orders import (
     OrderPlacedV1,
     OrderPlacedV2,
     OrderPlacedV3,
+    OrderPlacedV4,
+    ProgrammeNotDrawn,
+    ProgrammeShare,
 )
 
 __all__ = [
@@ -53,6 +57,7 @@ __all__ = [
     "NotificationSent",
     "OrderAllocated",
     "OrderAllocatedV1",
+    "OrderAllocatedV2",
     "OrderCancelled",
     "OrderEstimateMoved",
     "OrderExpired",
@@ -61,6 +66,7 @@ __all__ = [
     "OrderPlacedV1",
     "OrderPlacedV2",
     "OrderPlacedV3",
+    "OrderPlacedV4",
     "OrderQueued",
     "OrderQueuedV1",
     "OrderReleased",
@@ -68,6 +74,8 @@ __all__ = [
     "ProducerRegisteredV1",
     "ProducerUpdated",
     "ProductListed",
+    "ProgrammeNotDrawn",
+    "ProgrammeShare",
     "SupplyReceived",
     "UnknownEvent",
     "Unreadable",

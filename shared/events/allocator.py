@@ -12,6 +12,7 @@ from datetime import date
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.envelope import EventPayload
+from shared.events.orders import ProgrammeShare
 from shared.fields import PriorityClass, Sku, Units
 
 
@@ -81,6 +82,26 @@ class OrderAllocated(EventPayload):
     """
 
     type = "order.allocated"
+    version = 3
+
+    order_id: uuid.UUID
+    sku: Sku
+    quantity: int = Field(ge=1)
+    allocated_total: Units
+    requested: int = Field(ge=1)
+    lots: tuple[LotShare, ...] = Field(min_length=1)
+    rule: str = Field(min_length=1, max_length=64)
+    policy_version: int = Field(ge=0)
+    hold_until: AwareDatetime | None
+    draw_seed: int | None = None
+    # Set when a free-mask programme pays for the order (from its order.placed).
+    programme: ProgrammeShare | None = None
+
+
+class OrderAllocatedV2(EventPayload):
+    """Before free-mask programmes paid for orders."""
+
+    type = "order.allocated"
     version = 2
 
     order_id: uuid.UUID
@@ -93,6 +114,9 @@ class OrderAllocated(EventPayload):
     policy_version: int = Field(ge=0)
     hold_until: AwareDatetime | None
     draw_seed: int | None = None
+
+    def upgraded(self) -> OrderAllocated:
+        return OrderAllocated(**self.model_dump(), programme=None)
 
 
 class OrderAllocatedV1(EventPayload):
@@ -107,7 +131,9 @@ class OrderAllocatedV1(EventPayload):
     lots: tuple[LotShare, ...] = Field(min_length=1)
 
     def upgraded(self) -> OrderAllocated:
-        return OrderAllocated(**self.model_dump(), rule="fifo", policy_version=0, hold_until=None)
+        return OrderAllocatedV2(
+            **self.model_dump(), rule="fifo", policy_version=0, hold_until=None
+        ).upgraded()
 
 
 class OrderReleased(EventPayload):

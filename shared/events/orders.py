@@ -67,12 +67,44 @@ class Buyer(BuyerV2):
     channel: ChannelName | None = None
 
 
+class ProgrammeShare(BaseModel):
+    """An order paid by a free-mask programme, not by its buyer: the programme, and what it pays
+    the producer for each unit given (so payouts count it as a programme sale)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    programme_id: uuid.UUID
+    unit_price: int = Field(ge=0)
+
+
 class OrderPlaced(EventPayload):
     """`priority_class`, then `placed_at`, then `sequence` (from the orders database) order the
     queue. `buyer_key` is the same for the same buyer across orders (see `Buyer.key`). `code` is
     the order's code as shown (`XXXXX-XXXXX`, shared/order_codes.py), for the links in the
     buyer's messages; None only for an order announced before codes (an upgraded v3).
+    `programme` is set on a programme's application once it is admitted (drawn, or first come
+    while the budget lasts): only then does it enter the queue.
     """
+
+    type = "order.placed"
+    version = 5
+
+    order_id: uuid.UUID
+    code: ShownOrderCode | None
+    sku: Sku
+    quantity: int = Field(ge=1)
+    placed_at: AwareDatetime
+    sequence: int = Field(ge=1)
+    buyer: Buyer
+    buyer_key: str = Field(min_length=1, max_length=64)
+    priority_class: PriorityClass
+    # False: serve the whole quantity at once or nothing, keeping the order's place meanwhile.
+    accept_partial: bool
+    programme: ProgrammeShare | None = None
+
+
+class OrderPlacedV4(EventPayload):
+    """Before free-mask programmes paid for orders."""
 
     type = "order.placed"
     version = 4
@@ -88,6 +120,9 @@ class OrderPlaced(EventPayload):
     priority_class: PriorityClass
     # False: serve the whole quantity at once or nothing, keeping the order's place meanwhile.
     accept_partial: bool
+
+    def upgraded(self) -> OrderPlaced:
+        return OrderPlaced(**self.model_dump(), programme=None)
 
 
 class OrderPlacedV3(EventPayload):
@@ -108,7 +143,7 @@ class OrderPlacedV3(EventPayload):
     accept_partial: bool
 
     def upgraded(self) -> OrderPlaced:
-        return OrderPlaced(**self.model_dump(), code=None)
+        return OrderPlacedV4(**self.model_dump(), code=None).upgraded()
 
 
 class OrderPlacedV2(EventPayload):
@@ -175,3 +210,21 @@ class OrderFulfilled(EventPayload):
     quantity: int = Field(ge=1)
     fulfilled_total: int = Field(ge=1)
     fulfilled_at: AwareDatetime
+
+
+class ProgrammeNotDrawn(EventPayload):
+    """An application to a free-mask programme that a draw did not reach. It stays in the pool
+    and may be drawn again as units return; the applicant is told. The draw is published
+    (`GET /v1/programmes/{programme_id}/draws/{draw_id}`), so anyone can replay it."""
+
+    type = "programme.not_drawn"
+    version = 1
+
+    programme_id: uuid.UUID
+    programme_name: RecordedName
+    order_id: uuid.UUID
+    code: ShownOrderCode
+    draw_id: uuid.UUID
+    seed: int
+    entrants: int = Field(ge=1)
+    buyer: Buyer

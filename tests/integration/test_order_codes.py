@@ -47,7 +47,7 @@ async def test_every_order_gets_its_own_code_shown_in_the_answer_and_the_event(
         lambda e: e.type == "order.placed" and e.payload["order_id"] == placed[0]["id"],
         what="order.placed",
     )
-    assert event.version == 4 and event.payload["code"] == codes[0]
+    assert event.version == 5 and event.payload["code"] == codes[0]
 
 
 async def test_the_operators_place_orders_with_codes_too(client: HubClient, hub: str):

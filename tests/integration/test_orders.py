@@ -59,7 +59,7 @@ async def test_a_buyer_says_how_to_be_told_and_the_order_and_its_event_keep_it(
         lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
         what="order.placed",
     )
-    assert event.version == 4 and event.payload["buyer"] == placed["buyer"]
+    assert event.version == 5 and event.payload["buyer"] == placed["buyer"]
 
 
 async def test_a_buyer_who_says_nothing_is_told_in_bahasa_on_the_hubs_channels(

@@ -18,6 +18,7 @@ from shared.events import (
     NotificationSent,
     OrderAllocated,
     OrderAllocatedV1,
+    OrderAllocatedV2,
     OrderCancelled,
     OrderEstimateMoved,
     OrderExpired,
@@ -26,6 +27,7 @@ from shared.events import (
     OrderPlacedV1,
     OrderPlacedV2,
     OrderPlacedV3,
+    OrderPlacedV4,
     OrderQueued,
     OrderQueuedV1,
     OrderReleased,
@@ -33,6 +35,8 @@ from shared.events import (
     ProducerRegisteredV1,
     ProducerUpdated,
     ProductListed,
+    ProgrammeNotDrawn,
+    ProgrammeShare,
     SupplyReceived,
     UnknownEvent,
 )
@@ -101,7 +105,20 @@ SAMPLES = {
         priority_class="health",
         accept_partial=False,
     ),
-    ("order.placed", 4): OrderPlaced(
+    ("order.placed", 5): OrderPlaced(
+        order_id=uuid.uuid4(),
+        code="7K3QD-M9X2A",
+        sku="masker-kain",
+        quantity=2,
+        placed_at=NOW,
+        sequence=1,
+        buyer=Buyer(name="Ibu Sari", type="individual", region="Palangka Raya"),
+        buyer_key="5f0c8e2a",
+        priority_class="program",
+        accept_partial=True,
+        programme=ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500),
+    ),
+    ("order.placed", 4): OrderPlacedV4(
         order_id=uuid.uuid4(),
         code="7K3QD-M9X2A",
         sku="masker-kain",
@@ -169,7 +186,19 @@ SAMPLES = {
         requested=30,
         lots=(SHARE,),
     ),
-    ("order.allocated", 2): OrderAllocated(
+    ("order.allocated", 3): OrderAllocated(
+        order_id=uuid.uuid4(),
+        sku="masker-kain",
+        quantity=2,
+        allocated_total=2,
+        requested=2,
+        lots=(SHARE,),
+        rule="fifo",
+        policy_version=3,
+        hold_until=NOW,
+        programme=ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500),
+    ),
+    ("order.allocated", 2): OrderAllocatedV2(
         order_id=uuid.uuid4(),
         sku="masker-kain",
         quantity=20,
@@ -194,6 +223,16 @@ SAMPLES = {
         waiting_units=1000,
         waiting_orders=40,
         buyers_unserved=12,
+    ),
+    ("programme.not_drawn", 1): ProgrammeNotDrawn(
+        programme_id=uuid.uuid4(),
+        programme_name="Masker gratis warga",
+        order_id=uuid.uuid4(),
+        code="7K3QD-M9X2A",
+        draw_id=uuid.uuid4(),
+        seed=12345,
+        entrants=40,
+        buyer=Buyer(name="Ibu Sari", type="individual", region="Palangka Raya"),
     ),
     ("order.released", 1): OrderReleased(
         order_id=uuid.uuid4(), sku="masker-kain", quantity=20, lots=(SHARE,)
@@ -253,8 +292,10 @@ def test_an_order_placed_v2_reads_as_the_newest_told_in_the_hubs_default_way():
 
     assert isinstance(read, OrderPlaced)
     assert read.buyer == Buyer(**old.buyer.model_dump(), language="id", channel=None)
-    assert read.model_dump(exclude={"buyer", "code"}) == old.model_dump(exclude={"buyer"})
-    assert read.code is None
+    assert read.model_dump(exclude={"buyer", "code", "programme"}) == old.model_dump(
+        exclude={"buyer"}
+    )
+    assert read.code is None and read.programme is None
 
 
 def test_an_order_placed_v3_reads_as_the_newest_without_a_code():
