@@ -4,6 +4,7 @@ Defaults point at a developer's own machine, so a bare `python -m services.<name
 docker compose and the tests set the environment instead.
 """
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -68,6 +69,12 @@ class ServiceSettings(BaseSettings):
     # longer (the notifier's consumer 90, intake's and orders' 100). Measured in bench/README.md.
     outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     consumer_linger_ms: float = Field(default=10.0, ge=0, le=1000)
+    # Old rows are deleted this often (shared/pruning.py), at most `prune_batch_rows` in one
+    # transaction. An event's id stays in the inbox `inbox_retention` (ISO 8601: P30D), longer
+    # than any redelivery or dead-letter replay, or a late copy would be handled again.
+    prune_every_seconds: float = Field(default=3600.0, gt=0)
+    prune_batch_rows: int = Field(default=5000, ge=1)
+    inbox_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))
     # How long start-up waits for Postgres and RabbitMQ before giving up.
     startup_timeout_seconds: float = Field(default=60.0, gt=0)
     # Where partners reach each service's API: the `servers` of the API documents. A JSON

@@ -44,3 +44,8 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events parked in the service's dead-letter queue, by routing key.",
     ["service", "type"],
 )
+ROWS_PRUNED = Counter(
+    "plut_rows_pruned_total",
+    "Rows deleted past their retention (shared/pruning.py), by kind.",
+    ["service", "kind"],
+)

@@ -16,6 +16,7 @@ from shared.db import open_database, service_migrations
 from shared.guesses import GUESSES, Guesses
 from shared.logging import configure_logging
 from shared.outbox import OutboxRelay, outbox_channel
+from shared.pruning import INBOX, Retention, pruning
 from shared.scrape import READINGS, Reading, read_outbox
 from shared.web import (
     BROKER,
@@ -46,9 +47,11 @@ def service_app(
     handlers: EventHandlers | None = None,
     extra_contexts: Iterable[CleanupContext] = (),
     readings: Iterable[Reading] = (),
+    kept: Iterable[Retention] = (),
 ) -> web.Application:
     """An app with the service's routes and their API document, its schema migrated, its relay
-    and consumer running; `readings` add the service's own figures to its outbox's at /metrics."""
+    and consumer running; `readings` add the service's own figures to its outbox's at /metrics;
+    its inbox and the rows it names in `kept` are pruned past their retention."""
     app = web.Application(
         client_max_size=MAX_BODY_BYTES,
         # Timing outermost: it sees the status the client gets, problems included.
@@ -108,7 +111,13 @@ def service_app(
         yield
         await event_consumer.stop()
 
-    app.cleanup_ctx.extend([database, broker, relay])
+    old_rows = pruning(
+        service,
+        (Retention("inbox", INBOX, settings.inbox_retention), *kept),
+        every_seconds=settings.prune_every_seconds,
+        batch_rows=settings.prune_batch_rows,
+    )
+    app.cleanup_ctx.extend([database, broker, relay, old_rows])
     if handlers:
         app.cleanup_ctx.append(consumer)
     app.cleanup_ctx.extend(extra_contexts)

@@ -1,5 +1,6 @@
 """The allocator's wiring."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -9,7 +10,9 @@ from services.allocator.clock import clock_context
 from services.allocator.consumers import handlers
 from services.allocator.http import day_api, lot_api, policy_api, queue_api, standing_api
 from services.allocator.http.queue_metrics import read_queue
+from services.allocator.store.allocations import FORGET_BUYER_DAYS
 from shared.config import ServiceSettings
+from shared.pruning import Retention
 from shared.service import service_app
 
 
@@ -21,6 +24,8 @@ class Settings(ServiceSettings):
     consumer_linger_ms: float = Field(default=5.0, ge=0, le=1000)
     # How often the clock looks for holds that ran out and days that ended.
     clock_seconds: float = Field(default=5.0, gt=0)
+    # The units each buyer took each day (for the daily cap) are kept this long.
+    buyer_days_retention: timedelta = Field(default=timedelta(days=14), ge=timedelta(days=2))
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -36,6 +41,7 @@ def create_app(settings: Settings) -> web.Application:
             *standing_api.routes,
         ],
         handlers=handlers,
+        kept=[Retention("buyer_days", FORGET_BUYER_DAYS, settings.buyer_days_retention)],
         extra_contexts=[clock_context(settings.clock_seconds)],
         readings=[read_queue],
     )

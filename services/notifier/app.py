@@ -4,6 +4,7 @@ channel, and one sender per channel this deployment has a provider for."""
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +20,18 @@ from services.notifier.inbound.statuses import StatusWorker
 from services.notifier.inbound.worker import InboundWorker
 from services.notifier.router import Router
 from services.notifier.sender import Sender
-from services.notifier.store.inbound import INBOUND_CHANNEL, STATUSES_CHANNEL
+from services.notifier.store.attempts import FORGET_ATTEMPTS
+from services.notifier.store.conversations import FORGET_CONVERSATIONS
+from services.notifier.store.inbound import (
+    FORGET_INBOUND,
+    FORGET_STATUSES,
+    INBOUND_CHANNEL,
+    STATUSES_CHANNEL,
+)
 from services.notifier.store.wakeups import ROUTER_CHANNEL, lane_channel
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
+from shared.pruning import Retention
 from shared.service import service_app
 from shared.web import DATABASE
 from shared.worker import Doorbell, background, drain_forever, draining
@@ -36,6 +45,11 @@ class Settings(ServiceSettings):
     # a second long linger there only joined two batches, for as long again.
     outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     consumer_linger_ms: float = Field(default=90.0, ge=0, le=1000)
+    # Kept past their last change, then pruned: the delivery attempts of settled messages (the
+    # messages stay), answered inbound messages and WhatsApp statuses, idle conversations.
+    delivery_attempts_retention: timedelta = Field(default=timedelta(days=90), gt=timedelta(0))
+    inbound_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))
+    conversations_retention: timedelta = Field(default=timedelta(days=180), gt=timedelta(0))
     # WhatsApp Business Cloud API: on when the phone-number id and the token are set.
     whatsapp_base_url: str = "https://graph.facebook.com"
     whatsapp_api_version: str = "v21.0"
@@ -206,5 +220,11 @@ def create_app(settings: Settings) -> web.Application:
         migrations=Path(__file__).parent / "migrations",
         routes=[*routes, *phone_codes.routes, *window_notices.routes, *inbound_api.routes],
         handlers=handlers,
+        kept=[
+            Retention("delivery_attempts", FORGET_ATTEMPTS, settings.delivery_attempts_retention),
+            Retention("inbound_messages", FORGET_INBOUND, settings.inbound_retention),
+            Retention("whatsapp_statuses", FORGET_STATUSES, settings.inbound_retention),
+            Retention("conversations", FORGET_CONVERSATIONS, settings.conversations_retention),
+        ],
         extra_contexts=[routing, sending, answering, reporting],
     )

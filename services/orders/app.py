@@ -1,5 +1,6 @@
 """The orders service's wiring."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -11,14 +12,16 @@ from services.orders.callbacks.destination import Destinations
 from services.orders.callbacks.worker import DeliveryRules, callback_worker
 from services.orders.consumers import handlers
 from services.orders.group_commit import order_writer
-from services.orders.idempotency import forgetting_old_keys
 from services.orders.partners import api as partners_api
 from services.orders.series import api as series_api
 from services.orders.series.worker import series_clock
 from services.orders.standing import allocator_client
+from services.orders.store.callbacks import FORGET_SETTLED
+from services.orders.store.keys import FORGET
 from services.orders.window_summaries import window_summaries
 from shared.backoff import RetryPolicy
 from shared.config import ServiceSettings
+from shared.pruning import Retention
 from shared.service import service_app
 from shared.web import LOG_ROUTE_TEMPLATES
 
@@ -37,6 +40,8 @@ class Settings(ServiceSettings):
     allocator_url: str = "http://localhost:8083"
     # A retried POST gets its first answer back for at least this long.
     idempotency_retention_hours: int = Field(default=24, ge=24)
+    # A delivered or given-up status callback stays this long for partners to page and replay.
+    callback_retention: timedelta = Field(default=timedelta(days=30), gt=timedelta(0))
     # How often closed order windows are looked for, to summarise each once for the operators.
     window_summary_seconds: float = Field(default=30.0, gt=0)
 
@@ -98,10 +103,15 @@ def create_app(settings: Settings) -> web.Application:
             *series_api.routes,
         ],
         handlers=handlers,
+        kept=[
+            Retention(
+                "idempotency_keys", FORGET, timedelta(hours=settings.idempotency_retention_hours)
+            ),
+            Retention("callbacks", FORGET_SETTLED, settings.callback_retention),
+        ],
         extra_contexts=[
             order_writer,
             allocator_client(settings.allocator_url, settings.operator_token),
-            forgetting_old_keys(settings.idempotency_retention_hours),
             window_summaries(settings.window_summary_seconds),
             callback_worker(settings.database_url, callback_rules, settings.callback_poll_seconds),
             series_clock(

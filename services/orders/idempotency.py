@@ -6,11 +6,10 @@ A caller's keys are its own (a partner's cannot collide with another's). The ans
 in the transaction that made the change, so a change never exists without its answer.
 """
 
-import asyncio
 import dataclasses
 import hashlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -18,11 +17,10 @@ import structlog
 from aiohttp import web
 
 from services.orders.auth import Caller
-from services.orders.store.keys import CLAIM, FORGET, STORE, STORED_MEANWHILE
+from services.orders.store.keys import CLAIM, STORE, STORED_MEANWHILE
 from shared.openapi import Header
 from shared.problems import FieldError, Kind, Problem, Text, invalid
 from shared.web import DATABASE
-from shared.worker import background
 
 log = structlog.get_logger(__name__)
 
@@ -163,25 +161,6 @@ async def answered_once(
     async with request.app[DATABASE].acquire() as conn:
         answer = await once(conn, caller.owner, key, what, act)
     return answer.response()
-
-
-def forgetting_old_keys(retention_hours: int, every_seconds: float = 3600):
-    """A cleanup context that deletes keys older than `retention_hours`, once an hour."""
-
-    async def forget_forever(pool: asyncpg.Pool) -> None:
-        while True:
-            try:
-                status = await pool.execute(FORGET, retention_hours)
-                log.info("old idempotency keys forgotten", deleted=int(status.split()[-1]))
-            except (OSError, asyncpg.PostgresError) as error:
-                log.warning("forgetting idempotency keys failed", error=repr(error))
-            await asyncio.sleep(every_seconds)
-
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        async with background(forget_forever(app[DATABASE])):
-            yield
-
-    return context
 
 
 def in_flight() -> Problem:

@@ -1,6 +1,11 @@
 """Allocations (units of a lot given to an order, held until handed over), the buyers' days
 against the daily cap, and the lotteries' draws."""
 
+from shared.pruning import deleting
+
+# A cap counts today's units only; past days are read for a late day summary at most.
+FORGET_BUYER_DAYS = deleting("buyer_days", "day < (now() - $1::interval)::date")
+
 # Every fill of a batch, in one statement (one round trip): the allocations, the units they
 # take from each lot and give to each order. Each table is changed by one part only, so the
 # parts never see each other's rows; the lots' and the queue's checks still hold every unit to

@@ -6,6 +6,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from shared.pruning import deleting
+
+# A message's attempts outlive it being settled by the retention; a pending one's stay.
+FORGET_ATTEMPTS = deleting(
+    "delivery_attempts",
+    """at < now() - $1::interval
+    AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = message_id AND m.status = 'pending')""",
+)
 ATTEMPTS_INSERT = """
 INSERT INTO delivery_attempts (message_id, channel, outcome, answer, provider_id)
 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])

@@ -14,8 +14,11 @@ from services.notifier.conversations.state import Conversation, Step
 from services.notifier.handlers.route import CHAT
 from services.notifier.store import opt_outs
 from services.notifier.store.wakeups import RING_ROUTER
+from shared.pruning import deleting
 from shared.web import current_correlation_id
 
+# A number silent that long starts afresh (its language too): the row holds nothing else kept.
+FORGET_CONVERSATIONS = deleting("conversations", "updated_at < now() - $1::interval")
 # The number's row, made on its first message and held until commit: two messages of one
 # number are answered one after the other, each seeing where the other left it.
 CONVERSATION = """

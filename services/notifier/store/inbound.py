@@ -7,7 +7,14 @@ import asyncpg
 
 from services.notifier.inbound.notifications import InboundMessage, StatusUpdate
 from services.notifier.store.columns import columns
+from shared.pruning import deleting
 
+# Answered messages and statuses past the retention; one not yet answered stays. A status never
+# applied by then never will be (its message is long settled).
+FORGET_INBOUND = deleting(
+    "inbound_messages", "handled_at IS NOT NULL AND received_at < now() - $1::interval"
+)
+FORGET_STATUSES = deleting("whatsapp_statuses", "recorded_at < now() - $1::interval")
 INBOUND_CHANNEL = "notifier_inbound"
 STATUSES_CHANNEL = "notifier_statuses"
 

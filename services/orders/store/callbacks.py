@@ -2,6 +2,8 @@
 partners' pages and replays (callbacks/api.py). The rows themselves come from the trigger of
 migration 0004."""
 
+from shared.pruning import deleting
+
 # Claims take turns across replicas, so each sees the leases the others just took and the
 # per-partner cap holds; a claim is one short transaction.
 CLAIM_TURN = "SELECT pg_advisory_xact_lock(hashtext('orders:callbacks:claim'))"
@@ -106,3 +108,5 @@ WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)
 RETURNING {_RECORD_COLUMNS}
 """
 WAKE_SENDERS = "SELECT pg_notify($1, '')"
+# Delivered or given up on: a pending callback is kept, however old.
+FORGET_SETTLED = deleting("callbacks", "state <> 'pending' AND created_at < now() - $1::interval")

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from services.orders.domain import Claim
+from shared.pruning import deleting
 
 if TYPE_CHECKING:
     from services.orders.store.unit_of_work import UnitOfWork
@@ -24,7 +25,7 @@ STORE = """
 INSERT INTO idempotency_keys (owner, key, request_hash, status, response)
 VALUES ($1, $2, $3, $4, $5)
 """
-FORGET = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
+FORGET = deleting("idempotency_keys", "created_at < now() - $1::interval")
 
 # The keys' locks, held until the transaction ends (a key locked elsewhere is in flight), and
 # their stored answers: as CLAIM, for every keyed request of the batch at once.
