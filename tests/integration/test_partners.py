@@ -227,28 +227,6 @@ async def test_a_cancel_retried_with_its_key_answers_the_same(
     assert first == again and first["status"] == "cancelled"
 
 
-async def test_keys_are_forgotten_only_after_a_day(
-    client: HubClient, hub: str, partner: dict, database: asyncpg.Connection
-):
-    as_partner = client.as_partner(partner["api_key"])
-    await as_partner.place_order(hub, SKU, 1, BANK, "day-old")
-    await as_partner.place_order(hub, SKU, 1, BANK, "fresh")
-    owner = partner["partner"]["id"]
-    await database.execute(
-        "UPDATE orders.idempotency_keys SET created_at = now() - interval '25 hours'"
-        " WHERE owner = $1 AND key = 'day-old'",
-        owner,
-    )
-
-    forget = (
-        "DELETE FROM orders.idempotency_keys WHERE created_at < now() - make_interval(hours => 24)"
-    )
-    await database.execute(forget)
-
-    keys = await database.fetch("SELECT key FROM orders.idempotency_keys WHERE owner = $1", owner)
-    assert [row["key"] for row in keys] == ["fresh"]
-
-
 # --- rate limits --------------------------------------------------------------------------
 
 

@@ -98,7 +98,7 @@ async def _aged_and_young_rows(
     await database.execute(
         "INSERT INTO orders.idempotency_keys (owner, key, request_hash, status, response, "
         f"created_at) VALUES ($1, 'old', 'h', 201, '{{}}', {OLD}), "
-        "($1, 'young', 'h', 201, '{}', now() - interval '1 hour')",
+        "($1, 'young', 'h', 201, '{}', now() - interval '23 hours')",
         mark,
     )
     aged.append(f"orders.idempotency_keys WHERE owner = '{mark}' AND key = 'old'")
