@@ -452,6 +452,17 @@ def targets(results: dict) -> list[dict]:
             + ", ".join(f"{n} {t['mb_per_minute']} MB/min" for n, t in trend.items())
             + f"; backlog slope {step['backlog']['slope_per_second']}/s (flat: {backlog})",
         )
+        rows = step.get("rows") or {}
+        growing = [table for table, trend in rows.items() if not trend["flat"]]
+        add(
+            "pruned tables level off over the soak (retentions of 2 min)",
+            "PASS" if rows and not growing else "FAIL",
+            ", ".join(
+                f"{table} {t['first']}→{t['peak']}→{t['last']} rows ({t['per_second']}/s)"
+                for table, t in rows.items()
+            )
+            or "no rows sampled",
+        )
     else:
         add(
             f"RSS and backlog flat over a {SOAK_MINUTES:g}-minute soak",

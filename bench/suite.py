@@ -61,6 +61,16 @@ DELIVERY_UNITS = 10_000  # the most one delivery may hold
 SERVICE_ENV = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
 CONSUMED_QUEUES = ("intake.events", "orders.events", "allocator.events", "notifier.events")
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
+# A soak prunes with retentions of minutes (shared/pruning.py), so that the tables that only grow
+# without it are seen to level off within the run; their rows are sampled as it goes.
+SOAK_PRUNING_ENV = {
+    "PRUNE_EVERY_SECONDS": "20",
+    "INBOX_RETENTION": "PT2M",
+    "CALLBACK_RETENTION": "PT2M",
+    "DELIVERY_ATTEMPTS_RETENTION": "PT2M",
+    "INBOUND_RETENTION": "PT2M",
+}
+PRUNED_TABLES = (*(f"{schema}.inbox" for schema in SCHEMAS), "notifier.delivery_attempts")
 
 
 @dataclass
@@ -488,10 +498,18 @@ async def e2e_section(plan: Plan) -> dict:
 
 
 async def e2e_step(
-    plan: Plan, rate: float, seconds: float, *, profile: bool, label: str = "e2e"
+    plan: Plan,
+    rate: float,
+    seconds: float,
+    *,
+    profile: bool,
+    label: str = "e2e",
+    extra_env: dict[str, str] | None = None,
+    watch_rows: bool = False,
 ) -> dict:
     """A fresh system; orders at `rate` for `seconds`; each order followed to its allocation
-    (on the bus) and to the buyer's WhatsApp message (at the stub)."""
+    (on the bus) and to the buyer's WhatsApp message (at the stub). `watch_rows`: the pruned
+    tables' rows are sampled too, to see them level off."""
     logs = plan.out / "logs" / f"{label}-{rate:g}"
     logs.mkdir(parents=True, exist_ok=True)
     say(f"{label}: {rate:g} orders/s for {seconds:g} s, the whole system")
@@ -501,7 +519,7 @@ async def e2e_step(
             database_url=box.database_url,
             amqp_url=box.amqp_url,
             log_dir=logs,
-            extra_env={**SERVICE_ENV, **stub.env},
+            extra_env={**SERVICE_ENV, **stub.env, **(extra_env or {})},
         )
         conn = await asyncpg.connect(box.database_url)
         amqp = await aio_pika.connect_robust(box.amqp_url)
@@ -514,6 +532,9 @@ async def e2e_step(
             sampler.watch("whatsapp stub", [stub.pid])
             parts: dict[str, list[int]] = {}
             sampler.probe("backlog", await _backlog_probe(conn, amqp, parts))
+            if watch_rows:
+                for table in PRUNED_TABLES:
+                    sampler.probe(f"rows:{table}", _rows_probe(conn, table))
             idle = await _idle_rss(stack)
             pids = {name: pids_of([service]) for name, service in stack.services.items()}
             cpu_before = {name: cpu_of(p) for name, p in pids.items()}
@@ -562,6 +583,8 @@ async def e2e_step(
             await amqp.close()
             await conn.close()
     figures = _e2e_figures(rate, seconds, result, messages, sampler, idle, parts, profiles)
+    if watch_rows:
+        figures["rows"] = _rows_trend(sampler, rate)
 
     # CPU time each service spent from the first order to the last message, per order placed:
     # what the machine must give each order, less noisy than a rate on a shared machine.
@@ -742,6 +765,36 @@ def _e2e_figures(
 
 
 RSS_TOLERANCE_MB_PER_MINUTE = 1.0  # "flat": under 10 MB more over ten minutes
+# "Flat" rows: growing at under 5% of the order rate once the first retention has passed
+# (unpruned, an inbox grows by about the order rate or more).
+ROWS_TOLERANCE_OF_RATE = 0.05
+
+
+def _rows_probe(conn: asyncpg.Connection, table: str):
+    async def probe() -> int:
+        return await conn.fetchval(f"SELECT count(*) FROM {table}")
+
+    return probe
+
+
+def _rows_trend(sampler: Sampler, rate: float) -> dict:
+    """Per pruned table, its rows at the start, peak and end, and whether they stay flat after
+    the first third of the run (the retention passing, and the first prunes)."""
+    trend = {}
+    for name, points in sampler.series.items():
+        if not name.startswith("rows:"):
+            continue
+        is_flat, per_second = flat(
+            points, skip_fraction=1 / 3, tolerance=rate * ROWS_TOLERANCE_OF_RATE
+        )
+        trend[name.removeprefix("rows:")] = {
+            "first": int(points[0][1]),
+            "peak": int(max(v for _, v in points)),
+            "last": int(points[-1][1]),
+            "per_second": None if per_second is None else round(per_second, 2),
+            "flat": is_flat,
+        }
+    return trend
 
 
 def _memory_trend(sampler: Sampler, start: float, end: float) -> dict:
@@ -882,7 +935,15 @@ async def soak_section(plan: Plan, e2e: dict | None) -> dict:
         else:
             rate = 50.0
     seconds = plan.soak_minutes * 60
-    step = await e2e_step(plan, rate, seconds, profile=False, label="soak")
+    step = await e2e_step(
+        plan,
+        rate,
+        seconds,
+        profile=False,
+        label="soak",
+        extra_env=SOAK_PRUNING_ENV,
+        watch_rows=True,
+    )
     return {"rate": rate, "minutes": plan.soak_minutes, "step": step}
 
 
