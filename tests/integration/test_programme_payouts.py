@@ -1,0 +1,115 @@
+"""Units a free-mask programme pays for, through the running services: the allocator names the
+programme on every order.allocated of the programme's order (from its order.placed v5), and
+intake pays the producer for them at the programme's price, marked as programme sales; an
+ordinary order, and one announced before programmes (order.placed v4), are paid as before."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aio_pika.abc import AbstractRobustConnection
+
+from shared.events import Envelope, ProgrammeShare
+from tests.support.bus import EventTap, publish_event
+from tests.support.events import SKU, cancelled, order_id, placed, placed_v4
+from tools.client import HubClient, wait_until
+
+PRICE = 5000  # the product's, as open_hub lists it
+WIB = ZoneInfo("Asia/Jakarta")  # intake's default zone for a hub
+
+
+async def allocation_to(tap: EventTap, order: Envelope) -> Envelope:
+    return await tap.wait_for(
+        lambda e: e.type == "order.allocated" and e.payload["order_id"] == order_id(order),
+        what=f"the allocation to {order_id(order)}",
+        timeout=60,
+    )
+
+
+async def payouts_when(client: HubClient, hub: str, settled) -> dict:
+    """The hub's payouts around today, once `settled(payouts)` holds."""
+    today = datetime.now(UTC).astimezone(WIB).date()
+    span = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+
+    async def answer() -> dict | None:
+        payouts = await client.call(
+            "intake", "GET", f"/v1/payouts?hub={hub}&{span}", headers=client.as_operator()
+        )
+        return payouts if settled(payouts) else None
+
+    return await wait_until(answer, what="the payouts as expected")
+
+
+def units_by_kind(payouts: dict) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for row in payouts["rows"]:
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + row["units_sold"]
+    return kinds
+
+
+async def test_a_programmes_units_are_paid_to_their_producer_at_its_price_marked_programme(
+    client: HubClient, hub: str, amqp: AbstractRobustConnection, tap: EventTap
+):
+    producer = await client.register_producer(
+        hub, name="Ibu Sari", phone="081234567892", regency="Kapuas"
+    )
+    share = ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500)
+    free = placed(hub, 4, priority_class="program", programme=share)
+    ordinary, old = placed(hub, 3, minutes=1), placed_v4(hub, 2, minutes=2)
+    for order in (free, ordinary, old):
+        await publish_event(amqp, order)
+    await wait_until(
+        lambda: _waiting(client, hub, 3), what="the three orders in the queue", timeout=60
+    )
+    await client.record_delivery(hub, producer["id"], SKU, 9)
+
+    given = await allocation_to(tap, free)
+    assert given.version == 3
+    assert given.payload["programme"] == {
+        "programme_id": str(share.programme_id),
+        "unit_price": 4500,
+    }
+    assert given.payload["quantity"] == 4
+    assert given.payload["lots"][0]["producer_id"] == producer["id"]
+    for unpaid in (ordinary, old):
+        assert (await allocation_to(tap, unpaid)).payload["programme"] is None
+
+    payouts = await payouts_when(
+        client, hub, lambda p: units_by_kind(p) == {"sale": 5, "programme": 4}
+    )
+    [sale] = [row for row in payouts["rows"] if row["kind"] == "sale"]
+    [paid] = [row for row in payouts["rows"] if row["kind"] == "programme"]
+    assert (sale["programme_id"], sale["unit_price"], sale["earnings"]) == (None, PRICE, 5 * PRICE)
+    assert (paid["programme_id"], paid["unit_price"], paid["earnings"]) == (
+        str(share.programme_id),
+        4500,
+        4 * 4500,
+    )
+    assert paid["name"] == "Ibu Sari" and paid["sku"] == SKU
+    assert payouts["totals"] == [
+        {
+            "producer_id": producer["id"],
+            "name": "Ibu Sari",
+            "units_sold": 9,
+            "earnings": 5 * PRICE + 4 * 4500,
+            "programme_units_sold": 4,
+            "programme_earnings": 4 * 4500,
+        }
+    ]
+    days = await client.call(
+        "intake", "GET", f"/v1/producers/{producer['id']}/days", headers=client.as_operator()
+    )
+    assert sorted((d["kind"], d["units_sold"], d["unit_price"]) for d in days["days"]) == [
+        ("programme", 4, 4500),
+        ("sale", 5, PRICE),
+    ]
+
+    # The programme's order cancelled while its units were held: they are no longer its sale.
+    await publish_event(amqp, cancelled(free))
+    payouts = await payouts_when(client, hub, lambda p: units_by_kind(p) == {"sale": 5})
+    assert payouts["totals"][0]["programme_earnings"] == 0
+    assert payouts["totals"][0]["earnings"] == 5 * PRICE
+
+
+async def _waiting(client: HubClient, hub: str, orders: int) -> bool:
+    return (await client.queue(hub, SKU))["waiting"] == orders
