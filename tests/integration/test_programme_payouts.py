@@ -113,3 +113,43 @@ async def test_a_programmes_units_are_paid_to_their_producer_at_its_price_marked
 
 async def _waiting(client: HubClient, hub: str, orders: int) -> bool:
     return (await client.queue(hub, SKU))["waiting"] == orders
+
+
+async def test_units_a_programmes_order_gets_again_after_an_expiry_are_still_the_programmes(
+    client: HubClient, hub: str, amqp: AbstractRobustConnection, tap: EventTap
+):
+    await client.set_policy(hub, SKU, hold_seconds=1)
+    producer = await client.register_producer(
+        hub, name="Pak Budi", phone="081234567893", regency="Katingan"
+    )
+    share = ProgrammeShare(programme_id=uuid.uuid4(), unit_price=3000)
+    free = placed(hub, 6, priority_class="program", programme=share)
+    await publish_event(amqp, free)
+    await wait_until(lambda: _waiting(client, hub, 1), what="the order in the queue", timeout=60)
+    await client.record_delivery(hub, producer["id"], SKU, 4)
+    await tap.wait_for(
+        lambda e: e.type == "order.expired" and e.payload["order_id"] == order_id(free),
+        what="the uncollected units expired",
+        timeout=60,
+    )
+
+    await client.record_delivery(hub, producer["id"], SKU, 2)
+
+    again = await tap.wait_for(
+        lambda e: (
+            e.type == "order.allocated"
+            and e.payload["order_id"] == order_id(free)
+            and e.payload["allocated_total"] == 2
+        ),
+        what="the two units still owed given",
+        timeout=60,
+    )
+    assert again.payload["programme"] == {
+        "programme_id": str(share.programme_id),
+        "unit_price": 3000,
+    }
+    payouts = await payouts_when(
+        client, hub, lambda p: bool(p["totals"]) and p["totals"][0]["units_sold"] == 2
+    )
+    assert units_by_kind(payouts) == {"programme": 2}
+    assert payouts["totals"][0]["programme_earnings"] == 2 * 3000
