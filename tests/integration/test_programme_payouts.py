@@ -3,6 +3,7 @@ programme on every order.allocated of the programme's order (from its order.plac
 intake pays the producer for them at the programme's price, marked as programme sales; an
 ordinary order, and one announced before programmes (order.placed v4), are paid as before."""
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +11,16 @@ from zoneinfo import ZoneInfo
 from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import Envelope, ProgrammeShare
-from tests.support.bus import EventTap, publish_event
-from tests.support.events import SKU, cancelled, order_id, placed, placed_v4
+from shared.topology import QUEUES
+from tests.support.bus import EventTap, dead_letters, publish_event, publish_raw
+from tests.support.events import (
+    SKU,
+    allocation_of,
+    cancelled,
+    order_id,
+    placed,
+    placed_v4,
+)
 from tools.client import HubClient, wait_until
 
 PRICE = 5000  # the product's, as open_hub lists it
@@ -153,3 +162,58 @@ async def test_units_a_programmes_order_gets_again_after_an_expiry_are_still_the
     )
     assert units_by_kind(payouts) == {"programme": 2}
     assert payouts["totals"][0]["programme_earnings"] == 2 * 3000
+
+
+def forged(event: Envelope, programme: object, message_id: str) -> tuple[bytes, str, str]:
+    """The event with `programme` put in its payload as is: what a broken or hostile
+    publisher might send."""
+    body = json.loads(event.model_dump_json())
+    body["payload"]["programme"] = programme
+    return json.dumps(body).encode(), event.type, message_id
+
+
+async def test_a_programme_that_does_not_hold_is_dead_lettered_and_changes_nothing(
+    client: HubClient, hub: str, amqp: AbstractRobustConnection
+):
+    """A negative price, a made-up field, an id that is no uuid: refused by the allocator (on
+    order.placed) and by intake (on order.allocated), each parked with the reason; the
+    consumers go on."""
+    programme_id = str(uuid.uuid4())
+    bad = {
+        "negative": {"programme_id": programme_id, "unit_price": -1},
+        "extra": {"programme_id": programme_id, "unit_price": 1, "paid_by": "x"},
+        "not-uuid": {"programme_id": "'; DROP TABLE queue; --", "unit_price": 1},
+    }
+    sent = {}
+    for name, programme in bad.items():
+        order = placed(hub, 1, priority_class="program")
+        sent[f"placed-{name}"] = order
+        await publish_raw(amqp, *forged(order, programme, f"placed-{name}-{hub}"))
+        given = allocation_of(order, 1, uuid.uuid4())
+        await publish_raw(amqp, *forged(given, programme, f"allocated-{name}-{hub}"))
+
+    good = placed(hub, 1)
+    await publish_event(amqp, good)
+    await wait_until(lambda: _waiting(client, hub, 1), what="the good order queued", timeout=60)
+
+    # Every consumer of each event parks it (and the test leaves no dead letter behind).
+    for service, consumer in QUEUES.items():
+        kinds = [
+            kind for kind in ("placed", "allocated") if f"order.{kind}" in consumer.routing_keys
+        ]
+        if not kinds:
+            continue
+        reasons: dict[str, str] = {}
+
+        async def parked(service=service, kinds=kinds, reasons=reasons) -> bool:
+            for message in await dead_letters(amqp, service):
+                reasons[message.message_id] = message.headers["x-error"]
+            return all(f"{kind}-{name}-{hub}" in reasons for kind in kinds for name in bad)
+
+        await wait_until(parked, what=f"{service}'s dead letters")
+        for kind in kinds:
+            assert "unit_price" in reasons[f"{kind}-negative-{hub}"], service
+            assert "paid_by" in reasons[f"{kind}-extra-{hub}"], service
+            assert "programme_id" in reasons[f"{kind}-not-uuid-{hub}"], service
+    queue = await client.queue(hub, SKU)
+    assert [o["order_id"] for o in queue["orders"]] == [order_id(good)]
