@@ -175,19 +175,17 @@ def forged(event: Envelope, programme: object, message_id: str) -> tuple[bytes, 
 async def test_a_programme_that_does_not_hold_is_dead_lettered_and_changes_nothing(
     client: HubClient, hub: str, amqp: AbstractRobustConnection
 ):
-    """A negative price, a made-up field, an id that is no uuid: refused by the allocator (on
-    order.placed) and by intake (on order.allocated), each parked with the reason; the
-    consumers go on."""
+    """A negative price, a made-up field, an id that is no uuid: refused by every consumer of
+    order.placed (the allocator) and of order.allocated (intake), each parked with the reason;
+    the consumers go on."""
     programme_id = str(uuid.uuid4())
     bad = {
         "negative": {"programme_id": programme_id, "unit_price": -1},
         "extra": {"programme_id": programme_id, "unit_price": 1, "paid_by": "x"},
         "not-uuid": {"programme_id": "'; DROP TABLE queue; --", "unit_price": 1},
     }
-    sent = {}
     for name, programme in bad.items():
         order = placed(hub, 1, priority_class="program")
-        sent[f"placed-{name}"] = order
         await publish_raw(amqp, *forged(order, programme, f"placed-{name}-{hub}"))
         given = allocation_of(order, 1, uuid.uuid4())
         await publish_raw(amqp, *forged(given, programme, f"allocated-{name}-{hub}"))
