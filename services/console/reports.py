@@ -45,6 +45,13 @@ class Column:
     title: Text
     kind: str = "text"  # text | int | rupiah | date | datetime | bool
     width: int = 14
+    # A value named here is shown as its words in the operator's language (a code otherwise).
+    labels: dict[str, Text] = field(default_factory=dict)
+
+    def label(self, value: Any, language: str) -> Any:
+        if isinstance(value, str) and value in self.labels:
+            return self.labels[value].in_language(language)
+        return value
 
 
 @dataclass
@@ -103,7 +110,7 @@ def xlsx(report: Report, language: str) -> bytes:
         for row in sheet.rows:
             cells = []
             for column in sheet.columns:
-                value = row.get(column.key)
+                value = column.label(row.get(column.key), language)
                 if column.kind == "date":
                     value = _as_date(value)
                 elif column.kind == "datetime":
@@ -137,7 +144,7 @@ def csv_text(report: Report, language: str, sheet: int = 0) -> str:
     for row in chosen.rows:
         line = []
         for column in chosen.columns:
-            value = row.get(column.key)
+            value = column.label(row.get(column.key), language)
             if value is None:
                 line.append("")
             elif column.kind == "date":
@@ -189,6 +196,8 @@ PRODUCER = Column("name", Text("Produsen", "Producer"), width=28)
 PRODUCER_ID = Column("producer_id", Text("ID produsen", "Producer id"), width=38)
 UNITS_SOLD = Column("units_sold", Text("Unit terjual", "Units sold"), "int")
 EARNINGS = Column("earnings", Text("Pendapatan", "Earnings"), "rupiah", 16)
+# Units a free-mask programme paid for are paid at its price and marked "Program".
+SALE_KINDS = {"sale": Text("Penjualan", "Sale"), "programme": Text("Program", "Programme")}
 PAYOUT_COLUMNS = (
     Column("day", Text("Tanggal", "Date"), "date", 12),
     PRODUCER,
@@ -199,12 +208,22 @@ PAYOUT_COLUMNS = (
     Column("unit_price", Text("Harga satuan", "Unit price"), "rupiah"),
     EARNINGS,
     PRODUCER_ID,
+    Column("kind", Text("Jenis penjualan", "Sale kind"), width=16, labels=SALE_KINDS),
+    Column("programme_id", Text("ID program", "Programme id"), width=38),
 )
-TOTAL_COLUMNS = (PRODUCER, UNITS_SOLD, EARNINGS, PRODUCER_ID)
+TOTAL_COLUMNS = (
+    PRODUCER,
+    UNITS_SOLD,
+    EARNINGS,
+    PRODUCER_ID,
+    Column("programme_units_sold", Text("Unit program", "Programme units"), "int", 16),
+    Column("programme_earnings", Text("Pendapatan program", "Programme earnings"), "rupiah", 20),
+)
 
 
 def payouts_report(payouts: dict, timezone: str | None = None) -> Report:
-    """intake GET /v1/payouts: a sheet of producers' days, and a sheet of their totals."""
+    """intake GET /v1/payouts: a sheet of producers' days (a programme's sales on rows of their
+    own, marked), and a sheet of their totals (with the part programmes paid)."""
     return Report(
         Text("pembayaran", "payouts"),
         [

@@ -346,10 +346,10 @@ async def test_units_sold_and_earnings_are_counted_on_the_hubs_days(
         "from": "2026-11-01",
         "to": "2026-11-30",
         "days": [
-            {"day": "2026-11-21", "sku": SKU, "units_sold": 15, "unit_price": 5000,
-             "earnings": 75_000},
-            {"day": "2026-11-22", "sku": SKU, "units_sold": -4, "unit_price": 5000,
-             "earnings": -20_000},
+            {"day": "2026-11-21", "sku": SKU, "kind": "sale", "programme_id": None,
+             "units_sold": 15, "unit_price": 5000, "earnings": 75_000},
+            {"day": "2026-11-22", "sku": SKU, "kind": "sale", "programme_id": None,
+             "units_sold": -4, "unit_price": 5000, "earnings": -20_000},
         ],
     }  # fmt: skip
     payouts = await call(client, "GET", f"/v1/payouts?hub={hub}&from=2026-11-21&to=2026-11-23")
@@ -366,14 +366,19 @@ async def test_units_sold_and_earnings_are_counted_on_the_hubs_days(
         "regency": "Katingan",
         "day": "2026-11-23",
         "sku": SKU,
+        "kind": "sale",
+        "programme_id": None,
         "units_sold": 7,
         "unit_price": 5000,
         "earnings": 35_000,
     }
+    none_by_programmes = {"programme_units_sold": 0, "programme_earnings": 0}
     assert payouts["totals"] == [
-        {"producer_id": sari["id"], "name": "Ibu Sari", "units_sold": 11, "earnings": 55_000},
-        {"producer_id": budi["id"], "name": "Pak Budi", "units_sold": 7, "earnings": 35_000},
-    ]
+        {"producer_id": sari["id"], "name": "Ibu Sari", "units_sold": 11, "earnings": 55_000,
+         **none_by_programmes},
+        {"producer_id": budi["id"], "name": "Pak Budi", "units_sold": 7, "earnings": 35_000,
+         **none_by_programmes},
+    ]  # fmt: skip
     one_day = await call(client, "GET", f"/v1/payouts?hub={hub}&from=2026-11-23&to=2026-11-23")
     assert [t["name"] for t in one_day["totals"]] == ["Pak Budi"]
 

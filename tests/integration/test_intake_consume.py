@@ -13,7 +13,7 @@ import pytest
 
 from services.intake.consumers import handlers
 from shared.consumer import Event, handle_new
-from shared.events import LotShare, OrderAllocated, OrderExpired, OrderReleased
+from shared.events import LotShare, OrderAllocated, OrderExpired, OrderReleased, ProgrammeShare
 from tests.support.consuming import event, rolled_back
 from tools.client import HubClient
 from tools.sandbox import Sandbox
@@ -31,11 +31,16 @@ def shares(*lots: tuple[dict, int]) -> tuple[LotShare, ...]:
     )
 
 
-def allocated(at: datetime, *lots: tuple[dict, int]) -> Event:
+def allocated(
+    at: datetime,
+    *lots: tuple[dict, int],
+    order_id: uuid.UUID | None = None,
+    programme: ProgrammeShare | None = None,
+) -> Event:
     given = shares(*lots)
     total = sum(share.quantity for share in given)
     payload = OrderAllocated(
-        order_id=uuid.uuid4(),
+        order_id=order_id or uuid.uuid4(),
         sku=SKU,
         quantity=total,
         allocated_total=total,
@@ -44,14 +49,16 @@ def allocated(at: datetime, *lots: tuple[dict, int]) -> Event:
         rule="fifo",
         policy_version=0,
         hold_until=None,
+        programme=programme,
     )
     return event(payload, at)
 
 
-def released(at: datetime, *lots: tuple[dict, int]) -> Event:
+def released(at: datetime, *lots: tuple[dict, int], order_id: uuid.UUID | None = None) -> Event:
     back = shares(*lots)
     total = sum(share.quantity for share in back)
-    return event(OrderReleased(order_id=uuid.uuid4(), sku=SKU, quantity=total, lots=back), at)
+    payload = OrderReleased(order_id=order_id or uuid.uuid4(), sku=SKU, quantity=total, lots=back)
+    return event(payload, at)
 
 
 def expired(at: datetime, *lots: tuple[dict, int]) -> Event:
@@ -104,3 +111,60 @@ async def test_a_batch_adds_up_each_lots_sales_on_each_events_own_day(
             (second["id"], date(2026, 11, 28), 1),
         ]
     )
+
+
+async def sales_of(conn: asyncpg.Connection, hub: str) -> list[tuple]:
+    """(lot, day, programme, price, units) of the hub's sales: programme and price None for
+    ordinary sales."""
+    rows = await conn.fetch(
+        "SELECT delivery_id::text, day, programme_id, programme_price, units"
+        " FROM delivery_sales WHERE hub = $1 AND units <> 0",
+        hub,
+    )
+    return sorted(map(tuple, rows), key=str)
+
+
+async def test_a_programmes_units_are_its_sales_at_its_price_beside_ordinary_ones(
+    client: HubClient, hub: str, intake_db: asyncpg.Connection
+):
+    producer = await client.register_producer(
+        hub, name="Ibu Sari", phone="081234567891", regency="Kapuas"
+    )
+    lot = await client.record_delivery(hub, producer["id"], SKU, 50)
+    share = ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500)
+    free, later = uuid.uuid4(), uuid.uuid4()
+    await handle_new(
+        intake_db,
+        [
+            allocated(MORNING, (lot, 4), order_id=free, programme=share),
+            allocated(MORNING, (lot, 3)),
+            released(MORNING, (lot, 1), order_id=free),
+            # Another order of the programme, whose release overtook its allocation.
+            released(MORNING, (lot, 2), order_id=later),
+        ],
+        handlers.handle_batch,
+    )
+    day = date(2026, 11, 28)
+    assert await sales_of(intake_db, hub) == sorted(
+        [(lot["id"], day, None, None, 1), (lot["id"], day, share.programme_id, 4500, 3)], key=str
+    )
+
+    await handle_new(
+        intake_db,
+        [allocated(EVENING, (lot, 5), order_id=later, programme=share)],
+        handlers.handle_batch,
+    )
+
+    assert await sales_of(intake_db, hub) == sorted(
+        [
+            (lot["id"], day, None, None, 3),  # the ordinary order's, alone now
+            (lot["id"], day, share.programme_id, 4500, 1),  # 4 - 1, and the -2 moved here
+            (lot["id"], date(2026, 11, 29), share.programme_id, 4500, 5),
+        ],
+        key=str,
+    )
+    assert await intake_db.fetchval("SELECT sold FROM deliveries WHERE id = $1", lot["id"]) == 9
+    moved = await intake_db.fetchval(
+        "SELECT count(*) FROM ordinary_returns WHERE order_id = $1", later
+    )
+    assert moved == 0

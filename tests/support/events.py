@@ -14,6 +14,8 @@ from shared.events import (
     OrderCancelled,
     OrderFulfilled,
     OrderPlaced,
+    OrderPlacedV4,
+    ProgrammeShare,
     SupplyReceived,
 )
 from shared.order_codes import new_order_code, shown
@@ -54,9 +56,10 @@ def placed(
     priority_class: str = "public",
     accept_partial: bool = True,
     name: str = "Bu Rina",
+    programme: ProgrammeShare | None = None,
 ) -> Envelope:
     """An order placed `minutes` after a fixed morning; the sequence always grows. Each order is
-    its own buyer unless `buyer_key` says otherwise."""
+    its own buyer unless `buyer_key` says otherwise; a programme pays for it if one is given."""
     return Envelope.wrap(
         OrderPlaced(
             code=shown(new_order_code()),
@@ -77,7 +80,18 @@ def placed(
             buyer_key=buyer_key or uuid.uuid4().hex,
             priority_class=priority_class,
             accept_partial=accept_partial,
+            programme=programme,
         ),
+        hub=hub,
+        correlation_id=f"test-order-{uuid.uuid4().hex[:6]}",
+    )
+
+
+def placed_v4(hub: str, quantity: int, *, minutes: int = 0) -> Envelope:
+    """An order as the orders service announced it before programmes (order.placed v4)."""
+    order = placed(hub, quantity, minutes=minutes).read()
+    return Envelope.wrap(
+        OrderPlacedV4(**order.model_dump(exclude={"programme"})),
         hub=hub,
         correlation_id=f"test-order-{uuid.uuid4().hex[:6]}",
     )

@@ -67,6 +67,48 @@ def test_payouts_xlsx_has_a_bold_frozen_header_rupiah_and_real_dates():
     assert [c.value for c in totals[2]][:3] == ["Ibu Siti", 50, 250000]
 
 
+PROGRAMME_ID = "5f0c7f52-8d7e-4a51-9f61-0d1f1d3b6a10"
+WITH_PROGRAMME = {
+    **PAYOUTS,
+    "rows": [
+        {**PAYOUTS["rows"][0], "kind": "sale", "programme_id": None},
+        {
+            **PAYOUTS["rows"][1],
+            "kind": "programme",
+            "programme_id": PROGRAMME_ID,
+            "unit_price": 4500,
+            "earnings": 45000,
+        },
+    ],
+    "totals": [
+        {
+            **PAYOUTS["totals"][0],
+            "earnings": 245000,
+            "programme_units_sold": 10,
+            "programme_earnings": 45000,
+        }
+    ],
+}
+
+
+def test_programme_sales_are_marked_on_their_rows_and_totalled_apart():
+    for language, sale, programme in (("id", "Penjualan", "Program"), ("en", "Sale", "Programme")):
+        book = opened(reports.xlsx(reports.payouts_report(WITH_PROGRAMME), language))
+        payouts, totals = book.worksheets
+        assert [c.value for c in payouts[1]][-2:] == (
+            ["Jenis penjualan", "ID program"] if language == "id" else ["Sale kind", "Programme id"]
+        )
+        rows = [[c.value for c in row] for row in payouts.iter_rows(min_row=2)]
+        assert [(r[5], r[6], r[7], r[9], r[10]) for r in rows] == [
+            (40, 5000, 200000, sale, None),
+            (10, 4500, 45000, programme, PROGRAMME_ID),
+        ]
+        assert [c.value for c in totals[2]][-2:] == [10, 45000]
+        assert totals[2][5].number_format == '"Rp"#,##0'
+    text = reports.csv_text(reports.payouts_report(WITH_PROGRAMME), "id")
+    assert text.splitlines()[2].endswith(f",Program,{PROGRAMME_ID}")
+
+
 def test_the_header_and_sheet_titles_follow_the_operator_language():
     book = opened(reports.xlsx(reports.payouts_report(PAYOUTS), "en"))
     assert book.sheetnames == ["Payouts", "Totals per producer"]

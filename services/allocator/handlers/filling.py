@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from services.allocator.rules.allocation import allocate
 from services.allocator.rules.domain import Allocation, Claim, Fill, Policy, total_by_order
 from services.allocator.store import FillRecord, Work
-from shared.events import Envelope, EventPayload, LotShare, OrderAllocated
+from shared.events import Envelope, EventPayload, LotShare, OrderAllocated, ProgrammeShare
 
 # Orders read from the head of each class at first; doubled while that is too few to decide.
 FIRST_READ = 128
@@ -122,9 +122,17 @@ def _announcements(
                 policy_version=policy_version,
                 hold_until=hold_until,
                 draw_seed=result.draw_seed,
+                programme=_programme(claim),
             )
         )
     return events
+
+
+def _programme(claim: Claim) -> ProgrammeShare | None:
+    if claim.programme is None:
+        return None
+    programme_id, unit_price = claim.programme
+    return ProgrammeShare(programme_id=programme_id, unit_price=unit_price)
 
 
 def _first_reads(

@@ -79,6 +79,9 @@ class Claim:
     priority_class: str = "public"
     accept_partial: bool = True
     forfeited: int = 0
+    # The programme paying for the order (id, price per unit to the producer), if one does:
+    # allocation ignores it; every announcement of the order's units carries it.
+    programme: tuple[uuid.UUID, int] | None = None
 
     @property
     def wanted(self) -> int:

@@ -27,15 +27,17 @@ FROM day
 
 ORDERS_INSERT = """
 INSERT INTO queue (order_id, hub, sku, quantity, placed_at, sequence, state, buyer_key,
-                   priority_class, accept_partial, estimated_date)
+                   priority_class, accept_partial, estimated_date, programme_id,
+                   programme_unit_price)
 SELECT order_id, $1, $2, quantity, placed_at, sequence,
        CASE WHEN EXISTS (SELECT 1 FROM early_cancellations e WHERE e.order_id = new.order_id)
             THEN 'cancelled' ELSE 'waiting' END,
-       buyer_key, priority_class, accept_partial, estimated_date
+       buyer_key, priority_class, accept_partial, estimated_date, programme_id,
+       programme_unit_price
 FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::bigint[], $7::text[], $8::text[],
-            $9::bool[], $10::date[])
+            $9::bool[], $10::date[], $11::uuid[], $12::int[])
      AS new (order_id, quantity, placed_at, sequence, buyer_key, priority_class, accept_partial,
-             estimated_date)
+             estimated_date, programme_id, programme_unit_price)
 ON CONFLICT (order_id) DO NOTHING
 RETURNING order_id, state
 """
@@ -94,7 +96,8 @@ WHERE queue.order_id = told.order_id
 
 # The head of one class's queue: at most one order per available unit can be served first.
 QUEUE_HEAD = """
-SELECT order_id, quantity, allocated, forfeited, buyer_key, priority_class, accept_partial
+SELECT order_id, quantity, allocated, forfeited, buyer_key, priority_class, accept_partial,
+       programme_id, programme_unit_price
 FROM queue
 WHERE hub = $1 AND sku = $2 AND priority_class = $3 AND state = 'waiting'
 ORDER BY placed_at, sequence
@@ -135,4 +138,9 @@ def claim_from(row: asyncpg.Record) -> Claim:
         buyer=row["buyer_key"],
         priority_class=row["priority_class"],
         accept_partial=row["accept_partial"],
+        programme=(
+            None
+            if row["programme_id"] is None
+            else (row["programme_id"], row["programme_unit_price"])
+        ),
     )

@@ -120,6 +120,8 @@ class UnitOfWork:
             [o.priority_class for o in orders],
             [o.accept_partial for o in orders],
             [told[o.order_id] for o in orders],
+            [o.programme and o.programme.programme_id for o in orders],
+            [o.programme and o.programme.unit_price for o in orders],
         )
         return {row["order_id"] for row in rows if row["state"] == "waiting"}
 

@@ -1,12 +1,16 @@
 """What producers sold and earned, per hub-local day: one producer's days, and a hub's payouts
 over a date range. Counted from the allocator's events as they come (handlers.sales);
-earnings are units at the product's price, in whole rupiah."""
+earnings are units at the product's price, in whole rupiah, or for a programme's sales (free
+masks a programme pays for: `kind` "programme") at the programme's price, on rows of their own
+and in totals of their own."""
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from services.intake.domain import MAX_REPORT_DAYS, days_in, last_days
 from services.intake.handlers.problems import PRODUCER, unknown_hub
@@ -39,9 +43,16 @@ class Answer(BaseModel):
     model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
 
 
+# "sale": bought by its buyer, paid at the product's price; "programme": given through a
+# free-mask programme, paid by it at its price per unit. Named: one schema in the documents.
+SaleKind = TypeAliasType("SaleKind", Literal["sale", "programme"])
+
+
 class ProducerDay(BaseModel):
     day: date
     sku: str
+    kind: SaleKind
+    programme_id: uuid.UUID | None  # the programme that pays, for a programme's sales
     units_sold: int  # net of units returned that day: may be negative
     unit_price: int
     earnings: int
@@ -62,10 +73,15 @@ class PayoutRow(ProducerDay):
 
 
 class PayoutTotal(BaseModel):
+    """All of a producer's sales (`units_sold`, `earnings`), and the part of them that
+    programmes paid for."""
+
     producer_id: uuid.UUID
     name: str
     units_sold: int
     earnings: int
+    programme_units_sold: int
+    programme_earnings: int
 
 
 class Payouts(Answer):
@@ -159,12 +175,26 @@ def totals_by_producer(rows: list[PayoutRow]) -> list[PayoutTotal]:
     for row in rows:
         total = totals.setdefault(
             row.producer_id,
-            PayoutTotal(producer_id=row.producer_id, name=row.name, units_sold=0, earnings=0),
+            PayoutTotal(
+                producer_id=row.producer_id,
+                name=row.name,
+                units_sold=0,
+                earnings=0,
+                programme_units_sold=0,
+                programme_earnings=0,
+            ),
         )
         total.units_sold += row.units_sold
         total.earnings += row.earnings
+        if row.kind == "programme":
+            total.programme_units_sold += row.units_sold
+            total.programme_earnings += row.earnings
     return list(totals.values())
 
 
 def _with_earnings(row) -> dict:
-    return {**dict(row), "earnings": row["units_sold"] * row["unit_price"]}
+    return {
+        **dict(row),
+        "kind": "sale" if row["programme_id"] is None else "programme",
+        "earnings": row["units_sold"] * row["unit_price"],
+    }

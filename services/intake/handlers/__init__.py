@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.intake.records import Delivery, Hub, Producer, Product, Shortage
-from shared.events import Envelope
+from shared.events import Envelope, ProgrammeShare
 
 
 class Hubs(Protocol):
@@ -31,7 +31,10 @@ class Producers(Protocol):
 
 class Deliveries(Protocol):
     def add(self, delivery: Delivery) -> None: ...
-    def add_sold(self, delivery_id: uuid.UUID, units: int, at: datetime) -> None: ...
+    def paid_by_programme(self, order_id: uuid.UUID, programme: ProgrammeShare) -> None: ...
+    def add_sold(
+        self, delivery_id: uuid.UUID, order_id: uuid.UUID, units: int, at: datetime
+    ) -> None: ...
 
 
 class Shortages(Protocol):

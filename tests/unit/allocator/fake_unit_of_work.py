@@ -234,6 +234,8 @@ class FakeUnitOfWork:
                 buyer=o.order.buyer_key,
                 priority_class=o.order.priority_class,
                 accept_partial=o.order.accept_partial,
+                programme=o.order.programme
+                and (o.order.programme.programme_id, o.order.programme.unit_price),
             )
             for o in self._waiting(hub, sku, priority_class)[:limit]
         ]

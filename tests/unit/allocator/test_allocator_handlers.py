@@ -1,6 +1,7 @@
 """The allocator's use cases on a fake unit of work: what happens to one order, one delivery,
 one cancel, one hold that ran out; no database, milliseconds each."""
 
+import uuid
 from datetime import date
 
 from services.allocator.handlers import day_close
@@ -9,8 +10,8 @@ from services.allocator.handlers.expiry import expire_due
 from services.allocator.handlers.policy import set_policy
 from services.allocator.rules.policies import PolicyRules
 from shared.consumer import Event
-from shared.events import Envelope
-from tests.support.events import SKU, cancelled, fulfilled, order_id, placed, supply
+from shared.events import Envelope, ProgrammeShare
+from tests.support.events import SKU, cancelled, fulfilled, order_id, placed, placed_v4, supply
 from tests.unit.allocator.fake_unit_of_work import FakeUnitOfWork
 
 HUB = "unit-kalteng"
@@ -178,6 +179,28 @@ async def test_a_new_policy_gives_out_stock_it_makes_eligible():
     await set_policy(uow, HUB, SKU, PolicyRules(per_buyer_daily_cap=None), emit)
     assert (mine.state, mine.allocated) == ("filled", 10)
     assert published(uow, order)[-1] == "order.allocated"
+
+
+async def test_every_allocation_of_a_programmes_order_says_the_programme_pays():
+    uow = FakeUnitOfWork()
+    share = ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500)
+    paid, ordinary = placed(HUB, 6, programme=share, priority_class="program"), placed(HUB, 2)
+    await consume(uow, paid, ordinary, supply(HUB, 4))
+    uow.make_due()
+    await clock(uow)  # the held units expire and go to the programme's order again
+    await consume(uow, supply(HUB, 4))
+    given = [e.read() for e in uow.published if e.type == "order.allocated"]
+    mine = [g for g in given if str(g.order_id) == order_id(paid)]
+    assert len(mine) >= 2 and {g.programme for g in mine} == {share}
+    assert {g.programme for g in given if str(g.order_id) == order_id(ordinary)} == {None}
+
+
+async def test_an_order_placed_before_programmes_is_allocated_as_before():
+    uow = FakeUnitOfWork()
+    old = placed_v4(HUB, 3)
+    await consume(uow, old, supply(HUB, 3))
+    [given] = [e.read() for e in uow.published if e.type == "order.allocated"]
+    assert (given.quantity, given.programme) == (3, None)
 
 
 def clock_emit(payload):

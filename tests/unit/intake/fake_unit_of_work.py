@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from services.intake.records import Delivery, Hub, Producer, Product, Shortage
-from shared.events import Envelope
+from shared.events import Envelope, ProgrammeShare
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
 
@@ -54,17 +54,32 @@ class FakeProducers:
 class FakeDeliveries:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Delivery] = {}
-        self.sold: list[tuple[uuid.UUID, int, datetime]] = []
+        self.sold: list[tuple[uuid.UUID, uuid.UUID, int, datetime]] = []
+        self.programme_orders: dict[uuid.UUID, ProgrammeShare] = {}
 
     def add(self, delivery: Delivery) -> None:
         self.rows[delivery.id] = delivery
 
-    def add_sold(self, delivery_id: uuid.UUID, units: int, at: datetime) -> None:
-        self.sold.append((delivery_id, units, at))
+    def paid_by_programme(self, order_id: uuid.UUID, programme: ProgrammeShare) -> None:
+        self.programme_orders.setdefault(order_id, programme)
+
+    def add_sold(
+        self, delivery_id: uuid.UUID, order_id: uuid.UUID, units: int, at: datetime
+    ) -> None:
+        self.sold.append((delivery_id, order_id, units, at))
 
     def sold_from(self, delivery_id: uuid.UUID) -> int:
         """What the lot sold, as the real unit of work adds it to the lot's row."""
-        return sum(units for lot, units, _ in self.sold if lot == delivery_id)
+        return sum(units for lot, _, units, _ in self.sold if lot == delivery_id)
+
+    def programme_units(self, programme_id: uuid.UUID) -> int:
+        """Units sold to the programme's orders (whenever the order became known as its)."""
+        return sum(
+            units
+            for _, order_id, units, _ in self.sold
+            if order_id in self.programme_orders
+            and self.programme_orders[order_id].programme_id == programme_id
+        )
 
 
 class FakeShortages:

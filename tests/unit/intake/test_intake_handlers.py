@@ -22,7 +22,14 @@ from services.intake.models import (
 )
 from services.intake.store import Taken
 from shared.consumer import Event, EventHandlers
-from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired, OrderReleased
+from shared.events import (
+    Envelope,
+    LotShare,
+    OrderAllocated,
+    OrderExpired,
+    OrderReleased,
+    ProgrammeShare,
+)
 from shared.problems import Problem
 from tests.unit.intake.fake_unit_of_work import NOW, FakeUnitOfWork
 
@@ -199,11 +206,15 @@ def shares(*lots: tuple[uuid.UUID, int]) -> tuple[LotShare, ...]:
     return tuple(LotShare(delivery_id=d, producer_id=PRODUCER, quantity=q) for d, q in lots)
 
 
-def allocated(*lots: tuple[uuid.UUID, int]) -> Event:
+def allocated(
+    *lots: tuple[uuid.UUID, int],
+    order_id: uuid.UUID | None = None,
+    programme: ProgrammeShare | None = None,
+) -> Event:
     given = shares(*lots)
     total = sum(share.quantity for share in given)
     payload = OrderAllocated(
-        order_id=uuid.uuid4(),
+        order_id=order_id or uuid.uuid4(),
         sku=SKU,
         quantity=total,
         allocated_total=total,
@@ -212,14 +223,16 @@ def allocated(*lots: tuple[uuid.UUID, int]) -> Event:
         rule="fifo",
         policy_version=0,
         hold_until=None,
+        programme=programme,
     )
     return _event(payload)
 
 
-def released(*lots: tuple[uuid.UUID, int]) -> Event:
+def released(*lots: tuple[uuid.UUID, int], order_id: uuid.UUID | None = None) -> Event:
     back = shares(*lots)
     total = sum(share.quantity for share in back)
-    return _event(OrderReleased(order_id=uuid.uuid4(), sku=SKU, quantity=total, lots=back))
+    order_id = order_id or uuid.uuid4()
+    return _event(OrderReleased(order_id=order_id, sku=SKU, quantity=total, lots=back))
 
 
 def expired(*lots: tuple[uuid.UUID, int]) -> Event:
@@ -250,8 +263,34 @@ async def test_allocation_outcomes_add_to_their_lots_sold_units_on_their_day(uow
         await outcome[event.envelope.type](uow, event.envelope, event.payload)
 
     assert (uow.deliveries.sold_from(lot), uow.deliveries.sold_from(other)) == (3, 0)
-    assert uow.deliveries.sold == [(lot, 4, NOW), (other, 2, NOW), (lot, -1, NOW), (other, -2, NOW)]
+    orders = [event.payload.order_id for event in batch]
+    assert uow.deliveries.sold == [
+        (lot, orders[0], 4, NOW),
+        (other, orders[0], 2, NOW),
+        (lot, orders[1], -1, NOW),
+        (other, orders[2], -2, NOW),
+    ]
     assert uow.published == [], "sales are kept here, never announced"
+    assert uow.deliveries.programme_orders == {}, "no programme paid for these"
+
+
+async def test_a_programmes_order_makes_its_units_and_their_returns_the_programmes(uow):
+    lot, order = uuid.uuid4(), uuid.uuid4()
+    share = ProgrammeShare(programme_id=uuid.uuid4(), unit_price=4500)
+    batch = [
+        released((lot, 1), order_id=order),  # its return overtook it
+        allocated((lot, 4), order_id=order, programme=share),
+        allocated((lot, 2), order_id=order, programme=share),
+        allocated((lot, 5)),  # an ordinary order from the same lot
+    ]
+    outcome = {"order.allocated": units_allocated, "order.released": units_released}
+
+    for event in batch:
+        await outcome[event.envelope.type](uow, event.envelope, event.payload)
+
+    assert uow.deliveries.programme_orders == {order: share}
+    assert uow.deliveries.programme_units(share.programme_id) == 5
+    assert uow.deliveries.sold_from(lot) == 10
 
 
 async def test_a_consumed_batch_shares_one_unit_of_work_flushed_once(uow):
