@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import Envelope, ProgrammeShare
+from shared.operators import Role
 from shared.topology import QUEUES
 from tests.support.bus import EventTap, dead_letters, publish_event, publish_raw
 from tests.support.events import (
@@ -57,7 +58,7 @@ def units_by_kind(payouts: dict) -> dict[str, int]:
 
 
 async def test_a_programmes_units_are_paid_to_their_producer_at_its_price_marked_programme(
-    client: HubClient, hub: str, amqp: AbstractRobustConnection, tap: EventTap
+    client: HubClient, hub: str, amqp: AbstractRobustConnection, tap: EventTap, console_as
 ):
     producer = await client.register_producer(
         hub, name="Ibu Sari", phone="081234567892", regency="Kapuas"
@@ -112,6 +113,10 @@ async def test_a_programmes_units_are_paid_to_their_producer_at_its_price_marked
         ("programme", 4, 4500),
         ("sale", 5, PRICE),
     ]
+    # The console's page of the producer marks the programme's day and totals it apart.
+    page = await (await console_as(Role.viewer)).page(f"/produsen/{producer['id']}")
+    assert page.count("· Program<") == 1 and "dari program" in page
+    assert "Rp18.000" in page  # 4 units at Rp4.500
 
     # The programme's order cancelled while its units were held: they are no longer its sale.
     await publish_event(amqp, cancelled(free))

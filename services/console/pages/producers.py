@@ -180,9 +180,13 @@ async def _producer_page(
             params={"hub": producer["hub"], "open": "true", "limit": MAX_SHORTAGES},
         ),
     )
+    programme = [row for row in days["days"] if row["kind"] == "programme"]
     totals = {
         "units_sold": sum(row["units_sold"] for row in days["days"]),
         "earnings": sum(row["earnings"] for row in days["days"]),
+        # Paid from a free-mask programme's budget, not by buyers: shown apart as well.
+        "programme_units": sum(row["units_sold"] for row in programme),
+        "programme_earnings": sum(row["earnings"] for row in programme),
     }
     context = {
         "producer": producer,
