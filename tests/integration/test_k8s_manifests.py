@@ -331,6 +331,28 @@ def test_every_variable_is_a_setting_and_compose_s_are_all_there(objects, monkey
     assert site["OPERATOR_TOKEN"] == ""
 
 
+def test_every_secret_and_config_map_referenced_is_made(objects):
+    """By the manifests (the generated Secrets under their hashed names) or by an operator."""
+    made = set(of_kind(objects, "Secret")) | set(OPERATOR_SECRETS)
+    config_maps = set(of_kind(objects, "ConfigMap"))
+    for deployment in of_kind(objects, "Deployment").values():
+        for container in containers(deployment):
+            for source in container.get("envFrom", []):
+                assert source["configMapRef"]["name"] in config_maps
+            for item in container.get("env", []):
+                if "valueFrom" in item:
+                    assert item["valueFrom"]["secretKeyRef"]["name"] in made, item
+    [cluster] = of_kind(objects, "Cluster").values()
+    credentials = cluster["spec"]["backup"]["barmanObjectStore"]["s3Credentials"]
+    for ref in credentials.values():
+        assert ref["name"] in made and ref["key"] in of_kind(objects, "Secret")[ref["name"]]["data"]
+    namespaces = set(of_kind(objects, "Namespace"))
+    assert len(namespaces) == 1
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == (
+        namespaces
+    )
+
+
 def test_probes_ask_the_routes_every_service_serves(objects):
     paths = {route.path for route in health_routes if route.method == "GET"}
     assert {"/health", "/ready"} <= paths
@@ -435,8 +457,9 @@ def test_the_console_and_the_site_are_behind_tls(objects):
         for path in rule["http"]["paths"]:
             backends.setdefault(path["backend"]["service"]["name"], []).append(path["path"])
     assert backends["console"] == ["/"] and backends["storefront"] == ["/"]
-    # Of the notifier, only its two webhooks.
+    # Of the notifier, only its two webhooks; of orders, its API (not /metrics, /ready).
     assert sorted(backends["notifier"]) == ["/v1/sms/inbound", "/v1/whatsapp/webhook"]
+    assert backends["orders"] == ["/v1"]
     assert set(backends) <= set(APPS)
     config = of_kind(objects, "ConfigMap")
     site = urlsplit(config["plut-storefront"]["data"]["STOREFRONT_PUBLIC_URL"])
