@@ -6,6 +6,7 @@ the settings' fields, the routes the probes ask, and who calls whom.
 """
 
 import copy
+import json
 import re
 import shutil
 import subprocess
@@ -331,6 +332,24 @@ def test_every_variable_is_a_setting_and_compose_s_are_all_there(objects, monkey
     assert site["OPERATOR_TOKEN"] == ""
 
 
+def secret_fields(service: str) -> set[str]:
+    """The settings a service keeps as secrets, and the two URLs that carry passwords."""
+    module = __import__(f"services.{service}.app", fromlist=["Settings"])
+    return {"DATABASE_URL", "AMQP_URL"} | {
+        name.upper()
+        for name, field in module.Settings.model_fields.items()
+        if "SecretStr" in repr(field.annotation)
+    }
+
+
+def test_secrets_come_from_secrets_never_from_config(objects):
+    for app, deployment in of_kind(objects, "Deployment").items():
+        env = container_env(main_container(deployment), objects)
+        for name in secret_fields(app) & set(env):
+            cleared = app == "storefront" and name == "OPERATOR_TOKEN" and env[name] == ""
+            assert isinstance(env[name], tuple) or cleared, f"{app}: {name} is in plain config"
+
+
 def test_every_secret_and_config_map_referenced_is_made(objects):
     """By the manifests (the generated Secrets under their hashed names) or by an operator."""
     made = set(of_kind(objects, "Secret")) | set(OPERATOR_SECRETS)
@@ -467,3 +486,7 @@ def test_the_console_and_the_site_are_behind_tls(objects):
     assert config["plut-notifier"]["data"]["PUBLIC_SITE_URL"] == site.geturl()
     for app in ("console", "storefront"):
         assert config[f"plut-{app}"]["data"]["SECURE_COOKIES"] == "true"
+    # The API documents name the host partners reach.
+    public = json.loads(config["plut-common"]["data"]["PUBLIC_URLS"])
+    api = next(r["host"] for r in ingress["spec"]["rules"] if "orders" in str(r))
+    assert public == {"orders": f"https://{api}"}
