@@ -448,6 +448,33 @@ def test_policies_allow_exactly_the_calls_compose_wires(objects):
         assert app_peers(ingress, "from") == callers, callee
 
 
+# Outside the namespace, who may reach the services and what they may reach.
+OUTSIDE = {"monitoring", "ingress-nginx", "kube-system"}
+# The internet, by port: orders' partner callbacks; the notifier's providers and mail relay.
+INTERNET = {"orders": {443}, "notifier": {443, 587}}
+
+
+def test_policies_name_each_peer_narrowly(objects):
+    """No rule opens a service to every pod, namespace or address: each peer is one service's
+    pods, a named namespace outside, or the internet on the ports its providers use."""
+    for app, deployment in of_kind(objects, "Deployment").items():
+        for policy in policies_for(objects, pod_labels(deployment)):
+            for key, peers in (("ingress", "from"), ("egress", "to")):
+                for rule in policy["spec"].get(key, []):
+                    assert rule.get(peers) and rule.get("ports"), (app, policy["metadata"])
+                    for peer in rule[peers]:
+                        if "ipBlock" in peer:
+                            assert key == "egress", app
+                            ports = {p["port"] for p in rule["ports"]}
+                            assert ports <= INTERNET.get(app, set()), (app, ports)
+                            assert "10.0.0.0/8" in peer["ipBlock"]["except"]
+                        elif "namespaceSelector" in peer:
+                            labels = peer["namespaceSelector"]["matchLabels"]
+                            assert labels["kubernetes.io/metadata.name"] in OUTSIDE, app
+                        else:
+                            assert len(peer["podSelector"]["matchLabels"]) == 1, (app, peer)
+
+
 def test_policies_open_postgres_to_all_and_the_broker_to_its_users(objects):
     [cluster] = of_kind(objects, "Cluster").values()
     [rabbitmq] = of_kind(objects, "RabbitmqCluster").values()
