@@ -8,6 +8,8 @@ before it.
 The machine's own Postgres is not used at all; RabbitMQ's vhosts are the test's own.
 """
 
+import re
+import tarfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +19,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.support.archiving import ArchivingPostgres, RestoredPostgres
+from tests.support.archiving import ArchivingPostgres, RestoredPostgres, prune
 from tests.support.mailbox import Mailbox
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 from tests.support.stack import Stack
@@ -32,6 +34,7 @@ BUYER = {"type": "individual", "region": "Sampit"}
 
 @dataclass(frozen=True)
 class History:
+    source: ArchivingPostgres  # still running
     base: Path  # the base backup
     archive: Path  # the WAL archive, from before the base backup to after the moment
     hub: str
@@ -104,7 +107,7 @@ async def _write_history(source: ArchivingPostgres, stack: Stack) -> History:
             await conn.close()
         after = await place(2, "sesudah saat itu")
         await source.archive_all()
-    return History(base, source.archive, hub, before, list(after), moment)
+    return History(source, base, source.archive, hub, before, list(after), moment)
 
 
 def _database_url(server) -> str:
@@ -177,5 +180,36 @@ async def test_restored_to_a_time_the_orders_service_serves_what_was_before_it(
                 await _serves_exactly_what_was_before(history, orders.url, restored)
             finally:
                 orders.stop()
+    finally:
+        await restored.destroy()
+
+
+async def test_pruned_the_archive_still_recovers_from_the_base_backup_it_kept(history: History):
+    """Last in this file: it prunes the history's archive."""
+    archive = history.archive
+    newer = await history.source.base_backup()
+    await history.source.archive_all()
+    await prune(archive, 1, history.source.bin)
+
+    assert sorted(path.name for path in (archive / "base").iterdir()) == [newer.name]
+    assert history.base.name != newer.name
+    with tarfile.open(newer / "base.tar.gz") as backup:
+        label = backup.extractfile("backup_label").read().decode()
+    first_wal = re.search(r"^START WAL LOCATION: .*\(file (\w{24})\)$", label, re.M)[1]
+    segments = sorted(
+        path.name[:24]
+        for path in (archive / "wal").iterdir()
+        if re.fullmatch(r"\w{24}\.gz", path.name)
+    )
+    assert segments and segments[0] == first_wal, (segments, first_wal)
+
+    restored = await RestoredPostgres.create(newer, archive, "--latest")
+    try:
+        conn = await asyncpg.connect(_database_url(restored))
+        try:
+            ids = await conn.fetch("SELECT id FROM orders.orders WHERE hub = $1", history.hub)
+        finally:
+            await conn.close()
+        assert {str(row["id"]) for row in ids} >= set(history.before) | set(history.after)
     finally:
         await restored.destroy()

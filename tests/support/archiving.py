@@ -60,11 +60,11 @@ class ArchivingPostgres(PrivatePostgres):
             conf.write("wal_level = replica\narchive_mode = on\n")
             conf.write(f"archive_command = '{archive_command}'\n")
 
-    async def base_backup(self) -> Path:
-        """base-backup into the archive; answers the backup's directory."""
+    async def base_backup(self, archive: Path | None = None) -> Path:
+        """base-backup into the archive (or another); answers the backup's directory."""
         output = await _run(
             *self._as_owner(
-                "sh", str(SCRIPTS / "base-backup"), str(self.archive),
+                "sh", str(SCRIPTS / "base-backup"), str(archive or self.archive),
                 "--host", "127.0.0.1", "--port", str(self.port), "--username", "postgres",
             )
         )  # fmt: skip
@@ -87,6 +87,18 @@ class ArchivingPostgres(PrivatePostgres):
                 await asyncio.sleep(0.1)
         finally:
             await conn.close()
+
+
+async def prune(archive: Path, keep: int, pg_bin: Path) -> str:
+    """prune-archive, with pg_archivecleanup from the cluster's binaries."""
+    env = {**os.environ, "PATH": f"{pg_bin}:{os.environ['PATH']}"}
+    return await _run(
+        *_as_postgres("sh", str(SCRIPTS / "prune-archive"), str(archive), str(keep)), env=env
+    )
+
+
+def _as_postgres(*command: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
 
 
 class RestoredPostgres(PrivatePostgres):
