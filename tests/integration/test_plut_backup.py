@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -25,7 +26,7 @@ from tests.support.stack import Stack
 from tests.support.stack_env import OPERATOR_TOKEN, stack_env
 from tools.backup import TABLES
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.sandbox import Sandbox, base_urls, sandbox
+from tools.sandbox import base_urls, sandbox
 
 SERVICE_SCHEMAS = {"intake", "orders", "allocator", "notifier", "console", "storefront"}
 
@@ -42,9 +43,16 @@ async def plut(*arguments: str, database_url: str) -> tuple[int, str]:
     return process.returncode, output.decode()
 
 
+@dataclass(frozen=True)
+class Written:
+    database_url: str
+    while_ordering: Path  # the manifest of a backup taken while orders were being placed
+
+
 @pytest.fixture(scope="module")
-async def written(tmp_path_factory) -> AsyncIterator[Sandbox]:
-    """A database the services wrote a hub's day into, then stopped: nothing changes it after."""
+async def written(tmp_path_factory) -> AsyncIterator[Written]:
+    """A database the services wrote a hub's day into, then stopped: nothing changes it after.
+    Before they stopped, it was backed up while orders were being placed."""
     mailbox = Mailbox()
     mailbox.start()
     whatsapp = await WhatsAppCloudStub().start()
@@ -60,9 +68,12 @@ async def written(tmp_path_factory) -> AsyncIterator[Sandbox]:
             try:
                 await stack.start()
                 await _a_day(stack)
+                while_ordering = await _backup_while_ordering(
+                    stack, box.database_url, tmp_path_factory.mktemp("while-ordering")
+                )
             finally:
                 stack.stop()
-            yield box
+            yield Written(box.database_url, while_ordering)
     finally:
         await whatsapp.stop()
         await sms.stop()
@@ -100,8 +111,37 @@ async def _a_day(stack: Stack) -> None:
         await wait_until(settled, what="the delivery's units allocated and heard of by orders")
 
 
+async def _backup_while_ordering(stack: Stack, database_url: str, out: Path) -> Path:
+    """`plut backup` with orders placed before, during and after it."""
+    placed = 0
+    stopping = asyncio.Event()
+    async with aiohttp.ClientSession() as session:
+        client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
+        hub = new_hub_code("sibuk")
+        await client.open_hub(hub)
+
+        async def ordering() -> None:
+            nonlocal placed
+            while not stopping.is_set():
+                buyer = {"name": f"Pembeli {placed}", "type": "individual", "region": "Sampit"}
+                await client.place_order(hub, "masker-kain", 1, buyer)
+                placed += 1
+
+        orders = asyncio.create_task(ordering())
+        try:
+            await wait_until(lambda: asyncio.sleep(0, placed >= 3), what="orders before")
+            code, output = await plut("backup", "--out", str(out), database_url=database_url)
+            assert code == 0, output
+            after = placed
+            await wait_until(lambda: asyncio.sleep(0, placed >= after + 3), what="orders after")
+        finally:
+            stopping.set()
+            await orders
+    return Path(output.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
-async def backed_up(written: Sandbox, tmp_path_factory) -> Path:
+async def backed_up(written: Written, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("backups")
     code, output = await plut("backup", "--out", str(out), database_url=written.database_url)
     assert code == 0, output
@@ -154,7 +194,16 @@ def copied(backed_up: Path, into: Path) -> Path:
     return into / backed_up.name
 
 
-async def test_the_manifest_says_what_the_backup_holds(backed_up: Path, written: Sandbox):
+async def refused(manifest: Path, because: str) -> None:
+    """`plut restore` of the manifest into a fresh database: refused, saying `because`, and the
+    database left empty."""
+    async with fresh_database() as target:
+        code, output = await plut("restore", str(manifest), database_url=target)
+        assert code == 1 and because in output, output
+        assert await contents(target) == {}
+
+
+async def test_the_manifest_says_what_the_backup_holds(backed_up: Path, written: Written):
     manifest = json.loads(backed_up.read_text())
     assert manifest["format"] == "plut-backup" and manifest["format_version"] == 1
     assert SERVICE_SCHEMAS <= set(manifest["schemas"])
@@ -167,7 +216,7 @@ async def test_the_manifest_says_what_the_backup_holds(backed_up: Path, written:
     assert counts == {
         table: rows for table, (rows, _) in (await contents(written.database_url)).items()
     }
-    assert counts["orders.orders"] == 4 and counts["intake.deliveries"] == 1
+    assert counts["intake.deliveries"] == 1 and counts["orders.orders"] > 4  # the day's and more
     dump = backed_up.parent / manifest["dump"]["file"]
     assert dump.stat().st_size == manifest["dump"]["bytes"]
 
@@ -206,10 +255,7 @@ async def test_a_changed_dump_is_refused_before_anything_is_written(backed_up, t
     data = bytearray(dump.read_bytes())
     data[len(data) // 2] ^= 0x01
     dump.write_bytes(bytes(data))
-    async with fresh_database() as target:
-        code, output = await plut("restore", str(manifest), database_url=target)
-        assert code == 1 and "sha256" in output, output
-        assert await contents(target) == {}
+    await refused(manifest, "sha256")
 
 
 @pytest.mark.parametrize(
@@ -223,10 +269,7 @@ async def test_a_manifest_naming_a_path_is_refused(backed_up, tmp_path, dump_fil
     body = json.loads(manifest.read_text())
     body["dump"]["file"] = dump_file
     manifest.write_text(json.dumps(body))
-    async with fresh_database() as target:
-        code, output = await plut("restore", str(manifest), database_url=target)
-        assert code == 1 and "dump.file" in output, output
-        assert await contents(target) == {}
+    await refused(manifest, "dump.file")
 
 
 async def test_a_dump_that_is_a_link_elsewhere_is_refused(backed_up, tmp_path):
@@ -235,10 +278,7 @@ async def test_a_dump_that_is_a_link_elsewhere_is_refused(backed_up, tmp_path):
     elsewhere = tmp_path / "elsewhere.dump"
     dump.rename(elsewhere)
     dump.symlink_to(elsewhere)
-    async with fresh_database() as target:
-        code, output = await plut("restore", str(manifest), database_url=target)
-        assert code == 1 and "symbolic link" in output, output
-        assert await contents(target) == {}
+    await refused(manifest, "symbolic link")
 
 
 @pytest.mark.parametrize(
@@ -254,10 +294,7 @@ async def test_a_dump_that_is_a_link_elsewhere_is_refused(backed_up, tmp_path):
 async def test_a_manifest_that_is_not_one_is_refused(backed_up, tmp_path, change):
     manifest = copied(backed_up, tmp_path / "forged")
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), **change}))
-    async with fresh_database() as target:
-        code, output = await plut("restore", str(manifest), database_url=target)
-        assert code == 1 and "not a plut backup manifest" in output, output
-        assert await contents(target) == {}
+    await refused(manifest, "not a plut backup manifest")
 
 
 async def test_a_file_that_is_not_a_manifest_is_refused(tmp_path):
@@ -273,9 +310,21 @@ async def test_a_restore_that_does_not_match_its_manifest_leaves_nothing(backed_
     restore is one transaction, and the check at its end takes it all back."""
     manifest = copied(backed_up, tmp_path / "miscounted")
     body = json.loads(manifest.read_text())
-    body["schemas"]["orders"]["tables"]["orders"] += 1
+    held = body["schemas"]["orders"]["tables"]["orders"]
+    body["schemas"]["orders"]["tables"]["orders"] = held + 1
     manifest.write_text(json.dumps(body))
+    await refused(manifest, f"orders.orders has {held} rows, its manifest {held + 1}")
+
+
+async def test_a_backup_taken_while_orders_are_placed_is_of_one_moment(written: Written):
+    """Orders went in before, during and after the backup: the restore's own check (every
+    table's rows as the manifest counted them) holds, so the dump and the counts are of the
+    same snapshot, across every schema."""
+    manifest = json.loads(written.while_ordering.read_text())
     async with fresh_database() as target:
-        code, output = await plut("restore", str(manifest), database_url=target)
-        assert code == 1 and "orders.orders has 4 rows, its manifest 5" in output, output
-        assert await contents(target) == {}
+        code, output = await plut("restore", str(written.while_ordering), database_url=target)
+        assert code == 0, output
+        restored = await contents(target)
+    final = await contents(written.database_url)
+    orders = manifest["schemas"]["orders"]["tables"]["orders"]
+    assert restored["orders.orders"][0] == orders < final["orders.orders"][0]

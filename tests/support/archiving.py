@@ -41,17 +41,6 @@ class ArchivingPostgres(PrivatePostgres):
         super().__init__(root)
         self.archive = root / "archive"
 
-    @classmethod
-    async def create(cls) -> "ArchivingPostgres":
-        server = cls(_owned_dir("plut-archiving-"))
-        try:
-            await server.init()
-            await server.start()
-        except BaseException:
-            await server.destroy()
-            raise
-        return server
-
     async def init(self) -> None:
         await super().init()
         await _run(*self._as_owner("mkdir", str(self.archive)))
