@@ -48,11 +48,17 @@ def base(tmp_path) -> Path:
     """A stand-in for a base backup: a tar of one file."""
     made = tmp_path / "base" / "20261205T030000Z"
     made.mkdir(parents=True)
-    buffer = io.BytesIO(b"16\n")
+    files = {
+        "PG_VERSION": b"16\n",
+        # As a base backup taken after an earlier recovery has it.
+        "postgresql.auto.conf": b"work_mem = '8MB'\nrestore_command = 'cp /old/%f %p'\n"
+        b"recovery_target_time = '2026-11-01 08:00:00+07'\n",
+    }
     with tarfile.open(made / "base.tar.gz", "w:gz") as tar:
-        info = tarfile.TarInfo("PG_VERSION")
-        info.size = len(buffer.getvalue())
-        tar.addfile(info, buffer)
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
     (tmp_path / "archive" / "wal").mkdir(parents=True)
     return made
 
@@ -71,8 +77,23 @@ def test_restore_to_a_time_writes_recovery_and_sets_aside_what_was_there(tmp_pat
     assert f"recovery_target_time = '{moment}'" in settings
     assert f"restore_command = 'sh {SCRIPTS}/restore-wal %f %p {archive}'" in settings
     assert "recovery_target_action = 'promote'" in settings
+    assert "work_mem = '8MB'" in settings  # the rest of the backup's settings kept
+    assert "2026-11-01" not in settings and "/old/" not in settings
     [aside] = (archive / "set-aside").iterdir()
     assert (aside / "old").read_text() == "the data that was"
+
+
+def test_restore_to_a_restore_point_leaves_no_earlier_target(tmp_path, base):
+    pgdata = tmp_path / "data"
+    done = script("restore-to", str(base), str(tmp_path / "archive"), str(pgdata), "--name",
+                  "before-upgrade")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    targets = [
+        line
+        for line in (pgdata / "postgresql.auto.conf").read_text().splitlines()
+        if line.startswith("recovery_target") and "action" not in line
+    ]
+    assert targets == ["recovery_target_name = 'before-upgrade'"]
 
 
 def test_restore_to_refuses_data_it_would_overwrite(tmp_path, base):
