@@ -41,6 +41,7 @@ from rich.table import Table
 from shared.fields import HubCode
 from tools import backup as backups
 from tools import founding_day
+from tools import restore as restores
 from tools.backup_manifest import BackupRefused
 from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
 from tools.local_services import service_url
@@ -380,7 +381,7 @@ async def backup(args: argparse.Namespace) -> None:
 
 
 async def restore(args: argparse.Namespace) -> None:
-    manifest = await backups.restore(_database_url(args), Path(args.manifest), force=args.force)
+    manifest = await restores.restore(_database_url(args), Path(args.manifest), force=args.force)
     terminal.print(
         f"dipulihkan / restored: {manifest.table_count} tables, {manifest.rows} rows of "
         f"{', '.join(manifest.schemas)}, backed up {manifest.created_at:%Y-%m-%d %H:%M:%S %Z} "
