@@ -135,12 +135,16 @@ async def _serves_exactly_what_was_before(history: History, orders_url: str, res
             with pytest.raises(ApiError) as refused:
                 await client.order(order_id)
             assert refused.value.status == 404, refused.value.body
-    conn = await asyncpg.connect(_database_url(restored))
+    assert await _orders_of(restored, history.hub) == set(history.before)
+
+
+async def _orders_of(server, hub: str) -> set[str]:
+    conn = await asyncpg.connect(_database_url(server))
     try:
-        ids = await conn.fetch("SELECT id FROM orders.orders WHERE hub = $1", history.hub)
+        rows = await conn.fetch("SELECT id FROM orders.orders WHERE hub = $1", hub)
     finally:
         await conn.close()
-    assert {str(row["id"]) for row in ids} == set(history.before)
+    return {str(row["id"]) for row in rows}
 
 
 async def test_restored_to_a_restore_point_the_services_serve_what_was_before_it(
@@ -153,14 +157,24 @@ async def test_restored_to_a_restore_point_the_services_serve_what_was_before_it
             try:
                 await stack.start()  # every service: its migrations found applied
                 await _serves_exactly_what_was_before(history, stack["orders"].url, restored)
-                # And it takes new orders: the restored cluster accepts writes.
+                # It takes new orders, and is backed up and recovered in turn (its base backup
+                # carries the first recovery's settings, which the second must not keep).
                 async with aiohttp.ClientSession() as session:
                     client = HubClient(session, stack.urls(), operator_token=OPERATOR_TOKEN)
                     buyer = {**BUYER, "name": "Pembeli sesudah pemulihan"}
                     again = await client.place_order(history.hub, "masker-kain", 1, buyer)
                     assert (await client.order(again["id"]))["quantity"] == 1
+                    base = await restored.base_backup()
+                    later = await client.place_order(history.hub, "masker-kain", 2, buyer)
+                await restored.archive_all(DATABASE)
             finally:
                 stack.stop()
+        second = await RestoredPostgres.create(base, restored.archive, "--latest")
+        try:
+            expected = {*history.before, again["id"], later["id"]}
+            assert await _orders_of(second, history.hub) == expected
+        finally:
+            await second.destroy()
     finally:
         await restored.destroy()
 
@@ -205,11 +219,6 @@ async def test_pruned_the_archive_still_recovers_from_the_base_backup_it_kept(hi
 
     restored = await RestoredPostgres.create(newer, archive, "--latest")
     try:
-        conn = await asyncpg.connect(_database_url(restored))
-        try:
-            ids = await conn.fetch("SELECT id FROM orders.orders WHERE hub = $1", history.hub)
-        finally:
-            await conn.close()
-        assert {str(row["id"]) for row in ids} >= set(history.before) | set(history.after)
+        assert await _orders_of(restored, history.hub) >= {*history.before, *history.after}
     finally:
         await restored.destroy()

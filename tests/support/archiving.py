@@ -90,10 +90,10 @@ def _as_postgres(*command: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
 
 
-class RestoredPostgres(PrivatePostgres):
+class RestoredPostgres(ArchivingPostgres):
     """A new cluster made by restore-to from a base backup and a WAL archive, started, and
     promoted once it reached its target. It archives its own new timeline into its own
-    directory, leaving the source's archive as it was."""
+    `archive`, leaving the source's as it was (and can be backed up and restored in turn)."""
 
     @classmethod
     async def create(cls, base: Path, archive: Path, *target: str) -> "RestoredPostgres":
@@ -105,11 +105,11 @@ class RestoredPostgres(PrivatePostgres):
                     str(server.data), *target,
                 )
             )  # fmt: skip
-            await _run(*server._as_owner("mkdir", str(server.root / "archive")))
+            await _run(*server._as_owner("mkdir", str(server.archive)))
             own = {
                 "port": server.port,
                 "unix_socket_directories": f"'{server.root}'",
-                "archive_command": f"'sh {SCRIPTS}/archive-wal %p %f {server.root}/archive'",
+                "archive_command": f"'sh {SCRIPTS}/archive-wal %p %f {server.archive}'",
             }
             with (server.data / "postgresql.auto.conf").open("a") as conf:
                 conf.writelines(f"{key} = {value}\n" for key, value in own.items())
@@ -128,12 +128,12 @@ class RestoredPostgres(PrivatePostgres):
                 raise ServerError(f"the restored cluster stopped:\n{self.log_tail()}")
             try:
                 conn = await asyncpg.connect(self.url)
-            except (OSError, asyncpg.CannotConnectNowError):
-                await asyncio.sleep(0.1)
-                continue
-            try:
-                if not await conn.fetchval("SELECT pg_is_in_recovery()"):
-                    return
-            finally:
-                await conn.close()
+                try:
+                    recovering = await conn.fetchval("SELECT pg_is_in_recovery()")
+                finally:
+                    await conn.close()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                recovering = True  # not yet taking connections, or stopping: look again
+            if not recovering:
+                return
             await asyncio.sleep(0.1)
