@@ -328,3 +328,14 @@ async def test_a_backup_taken_while_orders_are_placed_is_of_one_moment(written: 
     final = await contents(written.database_url)
     orders = manifest["schemas"]["orders"]["tables"]["orders"]
     assert restored["orders.orders"][0] == orders < final["orders.orders"][0]
+
+
+async def test_a_backup_needs_a_directory_and_a_database(tmp_path):
+    code, output = await plut(
+        "backup", "--out", str(tmp_path / "missing"), database_url="postgresql://x"
+    )
+    assert code == 1 and "is not a directory" in output, output
+    unreachable = "postgresql://postgres@127.0.0.1:1/plut"
+    code, output = await plut("backup", "--out", str(tmp_path), database_url=unreachable)
+    assert code == 1 and "cannot reach the database" in output, output
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
