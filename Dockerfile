@@ -13,6 +13,14 @@ ENV PYTHONUNBUFFERED=1 \
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 
+# pg_dump, pg_restore and psql for `plut backup` and `plut restore` (Debian bookworm's: Postgres
+# 15, the major version of docker-compose.yml's Postgres); and where plut writes its backups in
+# compose (the `backups` volume takes this directory's owner when first made).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -o app -g app -m 700 /backups
+
 WORKDIR /app
 
 # Dependencies only, read from pyproject.toml, and what builds the package (its build-system

@@ -7,12 +7,15 @@ console: operator accounts, partners, demo data, played days, and the console's 
     plut play founding
     plut play generated --orders 1000 --producers 50 --rate 100
     plut export payouts --hub kalteng --from 2026-11-01 --to 2026-11-28 --out pembayaran.xlsx
+    plut backup --out /backups          # the whole database: a dump and its manifest
+    plut restore /backups/plut-20261205T210000Z.json   # into an empty database
 
 The services are found by --intake/--orders/--allocator/--notifier/--console or INTAKE_URL,
 ORDERS_URL, ...; else on 127.0.0.1 at INTAKE_PORT, ORDERS_PORT, ... (where docker-compose.yml
 publishes them), else 8081-8085. Changes are an operator's: OPERATOR_TOKEN or
 --operator-token; reports are the console's files, fetched with that token. `operator create`
-writes the console's own schema in DATABASE_URL (there is no operator yet to ask it of).
+writes the console's own schema in DATABASE_URL (there is no operator yet to ask it of);
+`backup` and `restore` work on DATABASE_URL's database directly (tools/backup.py).
 """
 
 import argparse
@@ -36,7 +39,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from shared.fields import HubCode
+from tools import backup as backups
 from tools import founding_day
+from tools import restore as restores
+from tools.backup_manifest import BackupRefused
 from tools.client import FOUNDING_HUB_DETAILS, ApiError, HubClient, new_hub_code, wait_until
 from tools.local_services import service_url
 
@@ -357,6 +363,32 @@ async def export(client: HubClient, args: argparse.Namespace) -> None:
     terminal.print(f"{args.out}: {len(body):,} bytes")
 
 
+# backup
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    database_url = args.database_url or os.environ.get("DATABASE_URL")
+    if not database_url:
+        raise Refused("DATABASE_URL (or --database-url) names the database")
+    return database_url
+
+
+async def backup(args: argparse.Namespace) -> None:
+    manifest = await backups.backup(_database_url(args), Path(args.out))
+    terminal.print(f"cadangan / backup: {manifest.with_suffix('.dump')}")
+    # Plain print: a script captures exactly the manifest's path.
+    print(manifest)
+
+
+async def restore(args: argparse.Namespace) -> None:
+    manifest = await restores.restore(_database_url(args), Path(args.manifest), force=args.force)
+    terminal.print(
+        f"dipulihkan / restored: {manifest.table_count} tables, {manifest.rows} rows of "
+        f"{', '.join(manifest.schemas)}, backed up {manifest.created_at:%Y-%m-%d %H:%M:%S %Z} "
+        f"(plut {manifest.plut_version}, Postgres {manifest.server_version})"
+    )
+
+
 # wiring
 
 
@@ -427,6 +459,20 @@ def _parser() -> argparse.ArgumentParser:
     generated.add_argument("--supply", type=float, default=0.7, help="supply as a share of demand")
     generated.add_argument("--seed", type=int, default=1)
 
+    backing_up = commands.add_parser("backup", help="the whole database, to a dump and manifest")
+    backing_up.add_argument("--database-url", help="default: DATABASE_URL")
+    backing_up.add_argument(
+        "--out",
+        default=os.environ.get("PLUT_BACKUP_DIR", "."),
+        help="the directory it goes in (default: PLUT_BACKUP_DIR, else here)",
+    )
+    restoring = commands.add_parser("restore", help="a backup, into an empty database")
+    restoring.add_argument("manifest", help="the backup's manifest (plut-<time>.json)")
+    restoring.add_argument("--database-url", help="default: DATABASE_URL")
+    restoring.add_argument(
+        "--force", action="store_true", help="replace what the database holds (else refused)"
+    )
+
     exporting = commands.add_parser("export", help="a report, as the console gives it")
     exporting.add_argument("report", choices=("day", "payouts", "queue"))
     exporting.add_argument("--hub", required=True, type=_hub_code)
@@ -456,6 +502,11 @@ async def _with_client(args: argparse.Namespace) -> None:
             await export(client, args)
 
 
+async def _run(args: argparse.Namespace) -> None:
+    direct = {"operator": create_operator, "backup": backup, "restore": restore}
+    await (direct[args.command](args) if args.command in direct else _with_client(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     needs_token = args.command in ("partner", "seed", "play", "export")
@@ -470,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         terminal.print("[red]--orders and --producers must be at least 1[/]")
         return 2
     try:
-        asyncio.run(create_operator(args) if args.command == "operator" else _with_client(args))
-    except Refused as refused:
+        asyncio.run(_run(args))
+    except (Refused, BackupRefused) as refused:
         terminal.print(f"[red]{refused}[/]")
         return 1
     except ApiError as error:

@@ -67,6 +67,18 @@ async def sandbox(prefix: str = "plut_test") -> AsyncIterator[Sandbox]:
         await _drop_database(database_url, name)
 
 
+@asynccontextmanager
+async def vhost(prefix: str = "plut_test") -> AsyncIterator[str]:
+    """A new RabbitMQ vhost alone (for a database of the caller's own); answers its AMQP URL."""
+    amqp_url = base_urls()[1]
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    await _create_vhost(amqp_url, name)
+    try:
+        yield str(URL(amqp_url).with_path(f"/{name}"))
+    finally:
+        await _delete_vhost(amqp_url, name)
+
+
 async def _connect_admin(database_url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(database_url, timeout=5)

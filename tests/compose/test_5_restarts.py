@@ -12,7 +12,7 @@ from tools.founding_day import SKU
 
 RESTARTED = ("intake", "orders", "allocator", "notifier", "console", "rabbitmq", "postgres")
 HEAL_LIMIT = 120.0
-VOLUMES = ("postgres-data", "rabbitmq-data", "prometheus-data")
+VOLUMES = ("postgres-data", "postgres-archive", "backups", "rabbitmq-data", "prometheus-data")
 
 
 async def test_the_stack_heals_after_each_restart(stack: ComposeProject):
