@@ -34,7 +34,13 @@ CRDS = K8S / "crds"
 OPERATOR_SECRETS = {"plut-postgres-app": "uri", "plut-rabbitmq-default-user": "connection_string"}
 # Compose gives every service AMQP_URL; the two sites have no broker, so the manifests keep its
 # credentials from them.
-NOT_PASSED = {("console", "AMQP_URL"), ("storefront", "AMQP_URL")}
+# The console and the site use no broker. PLUT_BACKUP_DIR is where `plut backup` writes in the
+# compose install's console container; on Kubernetes, CloudNativePG's backups take its place.
+NOT_PASSED = {
+    ("console", "AMQP_URL"),
+    ("storefront", "AMQP_URL"),
+    ("console", "PLUT_BACKUP_DIR"),
+}
 
 
 def kubectl() -> str:
