@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from shared.events import Envelope, LotShare, OrderAllocated, OrderExpired
 from tests.support.bus import publish_event
+from tests.support.programme_invariants import programmes_hold
 from tests.support.programmes import apply, citizen, draw, open_programme, programme
 from tools.client import HubClient, wait_until
 
@@ -122,6 +123,7 @@ async def test_200_applications_at_once_never_pass_the_budget(
         uuid.UUID(opened["id"]),
     )
     assert placed == 50
+    await programmes_hold(database)
 
 
 async def test_hand_overs_are_spent_and_reported(client: HubClient, hub: str, amqp):
