@@ -97,6 +97,7 @@ class Ledger:
     orders_sent: int = 0
     orders_201: int = 0
     deliveries_201: int = 0
+    applications_201: int = 0  # to the hub's free-mask programme
     owed: int = 0  # messages, units_sold as recorded
     sent: int = 0
     lost: int = 0  # messages owed and not sent, units_sold apart
@@ -119,7 +120,8 @@ class Ledger:
         drain = "not drained" if self.drain_seconds is None else f"{self.drain_seconds:.1f}s"
         return (
             f"{self.fault:<42} orders {self.orders_201:>3}/{self.orders_sent:<3} "
-            f"deliveries {self.deliveries_201:>2}  messages owed {self.owed:>4} "
+            f"deliveries {self.deliveries_201:>2} applications {self.applications_201:>2}  "
+            f"messages owed {self.owed:>4} "
             f"sent {self.sent:>4} lost {self.lost:>2} duplicated {self.duplicated:>2}  "
             f"units sold {self.units_owed:>4} told {self.units_told:>4}  "
             f"drained in {drain}" + (f"  ({self.note})" if self.note else "")
@@ -149,6 +151,7 @@ async def account(
         orders_sent=stream.attempted,
         orders_201=len(stream.placed),
         deliveries_201=len(stream.delivered),
+        applications_201=len(stream.applied),
     )
     waiting = ledger.waiting_for
     try:
@@ -327,7 +330,11 @@ def _behind(order: asyncpg.Record, queued: asyncpg.Record) -> bool:
     return order["allocated"] != queued["allocated"]
 
 
-ORDERS_OF_HUB = "SELECT id, quantity, allocated, status FROM orders.orders WHERE hub = $1"
+# A programme's application waiting for budget is not at the allocator yet (nor owed to be).
+ORDERS_OF_HUB = """
+SELECT id, quantity, allocated, status FROM orders.orders
+WHERE hub = $1 AND programme_status IS DISTINCT FROM 'waiting'
+"""
 QUEUE_OF_HUB = """
 SELECT order_id, quantity, allocated, forfeited, state, accept_partial
 FROM allocator.queue WHERE hub = $1
