@@ -84,6 +84,7 @@ class Order(BaseModel):
     # or for budget (not in the queue yet), `admitted` (in the queue, paid by the programme).
     programme_id: uuid.UUID | None = None
     programme_status: Literal["waiting", "admitted"] | None = None
+    admitted_at: datetime | None = None
 
 
 class ExplanationLine(BaseModel):

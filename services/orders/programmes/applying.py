@@ -126,6 +126,7 @@ def application_of(order: Order, unit_price: int) -> ProgrammeApplication:
         recipient_type=order.buyer.type,
         region=order.buyer.region,
         applied_at=order.placed_at,
+        admitted_at=order.admitted_at,
     )
 
 

@@ -45,7 +45,8 @@ async def admit(
         share = ProgrammeShare(programme_id=terms.id, unit_price=terms.prices[order.sku])
         uow.publish(placed_event(placed, correlation_id, share))
         extra = {} if draw_id is None else {"draw_id": draw_id}
-        uow.history.add(order.id, order.placed_at, "admitted", programme_id=terms.id, **extra)
+        assert order.admitted_at is not None
+        uow.history.add(order.id, order.admitted_at, "admitted", programme_id=terms.id, **extra)
     return admitted
 
 

@@ -110,6 +110,7 @@ class ProgrammeApplication(BaseModel):
     recipient_type: str
     region: str
     applied_at: datetime
+    admitted_at: datetime | None
 
 
 class ProgrammeApplications(BaseModel):

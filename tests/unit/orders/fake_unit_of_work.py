@@ -59,6 +59,7 @@ class FakeOrders:
             "programme_status": None,
             "programme_recipient": None,
             "programme_unit_price": None,
+            "admitted_at": None,
         }
         return PlacedOrder(self.order(order_id), self.rows[order_id]["sequence"])
 
@@ -205,7 +206,7 @@ class FakeProgrammes:
         for order_id in order_ids:
             row = self._orders.rows[order_id]
             if row["programme_status"] == "waiting" and row["cancelled_at"] is None:
-                row["programme_status"] = "admitted"
+                row.update(programme_status="admitted", admitted_at=datetime.now(UTC))
                 admitted.append(PlacedOrder(self._orders.order(order_id), row["sequence"]))
         return admitted
 
