@@ -4,7 +4,7 @@ application is refused), first-come admission within the budget."""
 import pytest
 
 from tests.support.programmes import REGENCY, apply, citizen, nik, open_programme, programme
-from tools.client import ApiError, HubClient
+from tools.client import ApiError, HubClient, new_hub_code
 
 
 async def test_an_admin_opens_a_programme_anyone_reads(client: HubClient, hub: str):
@@ -84,7 +84,9 @@ async def test_applications_are_refused_with_reasons(
     assert not any(nik(1) in row["kept"] for row in stored)
 
 
-async def test_a_partner_with_the_scope_applies(client: HubClient, hub: str):
+async def test_a_partner_with_the_scope_applies_for_its_hubs(client: HubClient, hub: str):
+    other_hub = new_hub_code()
+    await client.open_hub(other_hub)
     opened = await open_programme(client, hub)
     made = await client.create_partner(
         f"Kantor Desa {hub}",
@@ -97,3 +99,24 @@ async def test_a_partner_with_the_scope_applies(client: HubClient, hub: str):
     applied = await apply(village, opened["id"], citizen(5))
 
     assert applied[0] == 201 and applied[1]["status"] == "admitted", applied
+    elsewhere = await open_programme(client, other_hub)
+    refused = await apply(village, elsewhere["id"], citizen(6))
+    assert refused[0] == 403 and refused[1]["type"] == "/problems/hub-not-allowed", refused
+
+
+async def test_a_retried_application_gets_its_first_answer(client: HubClient, hub: str):
+    opened = await open_programme(client, hub)
+    url = f"{client.urls['orders']}/v1/programmes/{opened['id']}/applications"
+    body = {"sku": "masker-kain", "quantity": 1, "recipient": citizen(7)}
+    headers = client.to_orders("retried-application")
+    answers = []
+    for _ in range(2):
+        async with client.session.post(url, json=body, headers=headers) as response:
+            answers.append((response.status, await response.text(), response.headers))
+
+    assert answers[0][:2] == answers[1][:2] and answers[0][0] == 201
+    assert answers[1][2].get("Idempotent-Replayed") == "true"
+    assert (await programme(client, opened["id"]))["applications"] == 1
+    other = {**body, "recipient": citizen(8)}
+    async with client.session.post(url, json=other, headers=headers) as response:
+        assert response.status == 422  # the same key for another application
