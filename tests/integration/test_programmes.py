@@ -29,6 +29,9 @@ async def test_partners_and_unlisted_products_may_not_open_one(
         await open_programme(client, hub, products=[{"sku": "sarung-tangan", "unit_price": 1}])
     assert unlisted.value.status == 422
     assert unlisted.value.body["errors"][0]["field"] == "products.0.sku"
+    with pytest.raises(ApiError) as nowhere:
+        await open_programme(client, "no-such-hub")
+    assert nowhere.value.status == 422 and nowhere.value.body["errors"][0]["field"] == "hub"
 
 
 async def test_first_come_admits_while_the_budget_lasts(client: HubClient, hub: str, tap):

@@ -31,8 +31,9 @@ from services.orders.programmes.models import (
 from services.orders.programmes.rules import status_on
 from services.orders.store import programme_reads as reads
 from services.orders.store import programmes as store
+from services.orders.store.unit_of_work import UnitOfWork
 from shared.openapi import documented
-from shared.problems import FieldError, Text, invalid, not_found
+from shared.problems import FieldError, Text, invalid, not_found, unknown_reference
 from shared.web import DATABASE, json_response, uuid_in_path
 
 routes = web.RouteTableDef()
@@ -108,6 +109,8 @@ async def post_programme(request: web.Request, caller: Caller, new: NewProgramme
         raise invalid(*errors)
 
     async def open_programme(conn: asyncpg.Connection) -> Answer:
+        if not await UnitOfWork(conn).catalog.has_hub(new.hub):
+            raise unknown_reference("hub", Text("hub", "hub"), new.hub)
         unlisted = set(await store.unlisted(conn, new.hub, skus))
         if unlisted:
             raise invalid(
