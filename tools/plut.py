@@ -438,7 +438,8 @@ def _parser() -> argparse.ArgumentParser:
         "--scopes",
         help="what its key may do, comma-separated (default: orders:write,orders:read; the "
         "centre's own site and chat also orders:track, to open any order by its code, and "
-        "orders:cancel-verified, to cancel for the buyer whose phone they checked)",
+        "orders:cancel-verified, to cancel for the buyer whose phone they checked; "
+        "programmes:apply applies to free-mask programmes for recipients)",
     )
     new_partner.add_argument("--requests-per-minute", type=int, help="its rate (default 600)")
 
