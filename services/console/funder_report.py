@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from services.console import reports
 from services.console.reports import Column, Report, Sheet
+from shared import formats
 from shared.order_form import BUYER_TYPE_NAMES
 from shared.problems import Text
 
@@ -61,14 +62,13 @@ class FunderReport:
 
 
 def rupiah(amount: int) -> str:
-    """1234567 -> "Rp1.234.567" (the centre's way: dots between thousands)."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{thousands(abs(amount))}"
+    """1234567 -> "Rp1.234.567": the centre's way, in either language of the report."""
+    return formats.rupiah(amount, "id")
 
 
 def thousands(count: int) -> str:
     """12345 -> "12.345"."""
-    return f"{count:,}".replace(",", ".")
+    return formats.number(count, "id")
 
 
 def named(names: dict[str, Text], value: str, language: str) -> str:
@@ -188,3 +188,26 @@ def xlsx(funder: FunderReport, language: str) -> bytes:
 
 def day_of(value: str) -> date:
     return date.fromisoformat(value[:10])
+
+
+# Gathering: the report from orders, the hub and the producers' names from intake.
+
+PRODUCERS_PAGE = 1000
+
+
+async def gather(fetch: reports.Fetch, programme_id: str) -> FunderReport:
+    """`fetch` as reports.py's: the console's Backends, or the CLI's plain HTTP."""
+    report = await fetch("orders", ("v1", "programmes", programme_id, "report"), None)
+    hub_code = report["programme"]["hub"]
+    hub = await fetch("intake", ("v1", "hubs", hub_code), None)
+    wanted = {str(row["producer_id"]) for row in report["producers"]}
+    names: dict[str, str] = {}
+    offset = 0
+    while wanted - names.keys():
+        query = {"hub": hub_code, "limit": PRODUCERS_PAGE, "offset": offset}
+        page = await fetch("intake", ("v1", "producers"), query)
+        names |= {str(p["id"]): p["name"] for p in page["producers"] if str(p["id"]) in wanted}
+        offset += len(page["producers"])
+        if len(page["producers"]) < PRODUCERS_PAGE:
+            break
+    return FunderReport(report, hub, names)
