@@ -37,7 +37,7 @@ async def open_in_the_form(page: Page, budget: int) -> str:
     await page.get_by_label("Unit paling banyak per penerima").fill("2")
     await page.get_by_label(re.compile("^Kabupaten/kota")).fill("Kapuas")
     await page.get_by_label("Perorangan").check()
-    await page.get_by_label(re.compile("^Undian")).check()
+    await page.get_by_role("radio", name=re.compile("Undian")).check()
     async with page.expect_navigation():
         await page.get_by_role("button", name="Buka program").click()
     await expect(page.get_by_text("Program dibuka.")).to_be_visible()

@@ -51,8 +51,8 @@ def programme_form(**changes: str) -> dict:
 
 
 async def open_programme(admin, **changes: str) -> str:
-    await admin.page("/program/baru")
-    response = await admin.submit("/program/baru", programme_form(**changes))
+    nonce = nonce_in(await admin.page("/program/baru"))
+    response = await admin.submit("/program/baru", {"nonce": nonce, **programme_form(**changes)})
     assert response.status == 303, response.status
     found = _PROGRAMME.search(response.headers["Location"])
     assert found, response.headers["Location"]
@@ -128,8 +128,9 @@ async def test_only_an_admin_may_open_a_programme_or_run_a_draw(console_as, clie
 
 async def test_a_wrong_programme_comes_back_with_each_error_beside_its_field(console_as, hub):
     admin = await console_as(Role.admin)
-    await admin.page("/program/baru")
+    nonce = nonce_in(await admin.page("/program/baru"))
     form = programme_form(budget="0", units_per_recipient="nol", name="Program <b>Salah</b>")
+    form["nonce"] = nonce
     form["ends_on"] = "2020-01-01"
 
     async with admin.http.post("/program/baru", data={"csrf": admin.csrf, **form}) as response:

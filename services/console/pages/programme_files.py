@@ -1,6 +1,7 @@
 """A programme's funder's report as XLSX or PDF (funder_report.py, funder_pdf.py, from the orders
 service's report and intake's hub and producers' names), and one of its draws as published:
-the seed, the entrants' codes in entry order and the winners, for anyone to replay."""
+the seed, the entrants' codes in entry order and the winners, replayed here with the published
+algorithm (tools/replay_draw.py) so the operator sees that they agree."""
 
 import asyncio
 from typing import Literal
@@ -14,6 +15,7 @@ from services.console.pages.programmes import ONE
 from services.console.pages.reports import MEDIA, report_fetch
 from services.console.views import PUBLIC_SITE, language, render
 from shared.web import read_query
+from tools.replay_draw import replayed
 
 routes = web.RouteTableDef()
 FILE_MEDIA = {**MEDIA, "pdf": "application/pdf"}
@@ -50,10 +52,15 @@ async def published_draw(request: web.Request) -> web.Response:
         backends.get("orders", ("v1", "programmes", programme_id, "draws", draw_id), language=lang),
     )
     site = request.app[PUBLIC_SITE]
+    try:
+        same = replayed(draw) == draw["winners"]
+    except (ValueError, KeyError, TypeError):
+        same = None  # an algorithm or a shape this console does not know: not judged
     context = {
         "programme": programme,
         "draw": draw,
         "winners": set(draw["winners"]),
+        "replayed_same": same,
         "public": f"{site}/program/{programme_id}/undian/{draw_id}" if site else "",
     }
     return render(request, "programme_draw.html", context)

@@ -3,8 +3,8 @@ committed, spent and left, one programme's applications and draws; an admin open
 and runs its draw. The orders service keeps them and checks every rule (budget, eligibility,
 the draw); the console only asks it, with the signed-in operator's role token.
 
-"Draw now" carries the counter's nonce (counter_nonces.py), sent on as the Idempotency-Key: a
-second click of the same form is the same draw, not another.
+"Buka program" and "Draw now" carry the counter's nonce (counter_nonces.py), sent on as the
+Idempotency-Key: a second click of the same form is the same programme or draw, not another.
 """
 
 import asyncio
@@ -30,6 +30,8 @@ ONE = PROGRAMMES + "/{id:" + UUID + "}"
 # A programme page lists this many applications, newest first; the report has them all.
 SHOWN_APPLICATIONS = 200
 MAX_DRAW_FORM = 4 * 1024
+# A hundred regencies' names and a price for each product of a large catalog.
+MAX_PROGRAMME_FORM = 64 * 1024
 DONE = {"buka", "undi"}
 
 
@@ -55,31 +57,38 @@ async def programmes(request: web.Request) -> web.Response:
 async def new_programme_form(request: web.Request) -> web.Response:
     typed = {name: "" for name in programme_form.PROGRAMME_FIELDS}
     typed |= {"products": [], "prices": {}, "buyer_types": [], "selection": "lottery"}
-    return await _programme_form(request, typed, {})
+    nonce = new_nonce(request[CSRF], request[OPERATOR].id)
+    return await _programme_form(request, typed, nonce, {})
 
 
 @routes.post(NEW)
 @allowed(Role.admin)
 async def open_programme(request: web.Request) -> web.Response:
-    form = await request.post()
+    form, key = await keyed_form(request, MAX_PROGRAMME_FORM)
     catalog = await products_of(request)
     typed, body = programme_form.programme_body(form, hub_of(request), (p["sku"] for p in catalog))
+    nonce = str(form["nonce"])
     try:
         made = await backends_of(request).post(
-            "orders", ("v1", "programmes"), language=language(request), json=body
+            "orders",
+            ("v1", "programmes"),
+            language=language(request),
+            json=body,
+            headers={"Idempotency-Key": key},
         )
     except BackendError as error:
         if error.status >= 500 or error.status in (401, 403):
             raise
         errors = programme_form.errors_of(error)
         shown = None if errors else error.problem
-        return await _programme_form(request, typed, errors, shown, catalog, error.status)
+        return await _programme_form(request, typed, nonce, errors, shown, catalog, error.status)
     raise see_other(f"{PROGRAMMES}/{made['id']}?selesai=buka")
 
 
 async def _programme_form(
     request: web.Request,
     typed: dict[str, Any],
+    nonce: str,
     errors: dict[str, str],
     problem: dict[str, Any] | None = None,
     catalog: list[dict[str, Any]] | None = None,
@@ -87,6 +96,7 @@ async def _programme_form(
 ) -> web.Response:
     context = {
         "typed": typed,
+        "nonce": nonce,
         "errors": errors,
         "problem": problem,
         "catalog": catalog if catalog is not None else await products_of(request),
