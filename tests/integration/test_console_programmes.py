@@ -231,3 +231,31 @@ async def test_units_given_and_producers_paid_reach_the_report(console_as, clien
                                                     "/laporan?format=xlsx"))[0]))  # fmt: skip
     [paid] = book["Produsen dibayar"].iter_rows(min_row=2, values_only=True)
     assert paid[:3] == ("Ibu Penjahit Program", 2, 10_000) and paid[3] == maker["id"]
+
+
+async def test_made_up_paths_formats_and_nonces_are_refused_and_change_nothing(
+    console_as, client, hub
+):
+    admin = await console_as(Role.admin)
+    programme_id = await open_programme(admin)
+    staff = await console_as(Role.staff)
+    unknown = uuid.uuid4()
+
+    await staff.page(f"/program/{unknown}", status=404)
+    await staff.page("/program/..%2F..%2Fv1%2Fpartners", status=404)
+    await staff.page(f"/program/{programme_id}/undian/{unknown}", status=404)
+    async with staff.http.get(f"/program/{programme_id}/laporan?format=exe") as response:
+        assert response.status == 422, response.status
+    fields = {"sku": SKU, "quantity": "1", "name": "Warga", "type": "individual",
+              "region": "Kapuas", "nik": nik(77)}  # fmt: skip
+    await staff.page(f"/program/{programme_id}/permohonan")
+    for forged in ("", "x.y", nonce_in(await admin.page(f"/program/{programme_id}/permohonan"))):
+        async with staff.http.post(
+            f"/program/{programme_id}/permohonan",
+            data={"csrf": staff.csrf, "nonce": forged, **fields},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 403, (forged, response.status)  # another's or none
+    path = f"/v1/programmes/{programme_id}/applications"
+    listed = await client.call("orders", "GET", path, headers=client.as_operator())
+    assert listed["applications"] == []
