@@ -259,3 +259,27 @@ async def test_made_up_paths_formats_and_nonces_are_refused_and_change_nothing(
     path = f"/v1/programmes/{programme_id}/applications"
     listed = await client.call("orders", "GET", path, headers=client.as_operator())
     assert listed["applications"] == []
+
+
+async def test_a_draw_with_no_one_waiting_is_refused_on_the_page_in_either_language(
+    console_as, client
+):
+    admin = await console_as(Role.admin)
+    programme_id = await open_programme(admin)
+    page = await admin.page(f"/program/{programme_id}")
+    assert "Undi sekarang" not in page  # no one waits: no button
+    nonce = nonce_in(await admin.page("/program/baru"))
+
+    async with admin.http.post(
+        f"/program/{programme_id}/undi", data={"csrf": admin.csrf, "nonce": nonce}
+    ) as response:
+        status, html = response.status, await response.text()
+
+    assert status == 409, html[:2000]
+    assert "Belum ada pendaftar yang menunggu undian" in html and "<title>Galat: " in html
+    draws = await client.call("orders", "GET", f"/v1/programmes/{programme_id}/draws")
+    assert draws["draws"] == []
+    admin.http.cookie_jar.update_cookies({"plut_lang": "en"})
+    english = await admin.page(f"/program/{programme_id}")
+    assert "Funder&#39;s report" in english and "Download PDF" in english
+    assert "No draw yet." in english and "Committed" in english
