@@ -6,7 +6,9 @@ every order the orders service took at the allocator, every allocation back at o
 intake, every message owed recorded and taken by a provider. `check` then asserts what must hold
 after any fault: every order answered 201 exists and ends in a valid state; no lot gives more
 than it accepted and no unit goes twice (the allocator's invariants, and the sold and allocated
-counts of intake and orders agreeing with them); every message owed was sent, once.
+counts of intake and orders agreeing with them); no free-mask programme over its budget nor a
+recipient past its limits (tests/support/programme_invariants.py); every message owed was sent,
+once.
 
 Messages owed, worked out from what the services did (not from the notifier's own records):
 - each delivery intake recorded: `delivery_recorded` to its producer;
@@ -35,6 +37,7 @@ import asyncpg
 from tests.faults.stream import Stream
 from tests.support import allocator_invariants as invariants
 from tests.support.mailbox import Mailbox
+from tests.support.programme_invariants import programmes_hold
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
@@ -293,6 +296,8 @@ async def check(database_url: str, stream: Stream, ledger: Ledger) -> None:
             )
             assert lot is not None and lot["accepted"] == delivery["accepted"], dict(delivery)
             assert delivery["sold"] == lot["allocated"] <= lot["accepted"], dict(delivery)
+        # Free-mask programmes: never over budget, no recipient past its limits.
+        await programmes_hold(conn)
         # What buyers see they were given is what the lots gave, and no more than was received.
         lots = await conn.fetch(LOTS_OF_HUB, stream.hub)
         given = sum(order["allocated"] for order in at_orders.values())
