@@ -45,11 +45,7 @@ async def programmes(request: web.Request) -> web.Response:
     listed = await backends_of(request).get(
         "orders", ("v1", "programmes"), language=language(request), params={"hub": hub_of(request)}
     )
-    return render(
-        request,
-        "programmes.html",
-        {"programmes": listed["programmes"], "done": request.query.get("selesai")},
-    )
+    return render(request, "programmes.html", {"programmes": listed["programmes"]})
 
 
 @routes.get(NEW)
