@@ -4,16 +4,18 @@ services' APIs, which publish the events."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Annotated
 
 import aiohttp
 from aiohttp import web
+from pydantic import StringConstraints
 
 from services.console import pages
 from services.console.backends import BACKENDS, Backends
 from services.console.errors import error_pages
 from services.console.sessions import session_middleware
 from services.console.uploads import MAX_UPLOAD_BYTES
-from services.console.views import DEFAULT_HUB
+from services.console.views import DEFAULT_HUB, PUBLIC_SITE
 from shared.guesses import GUESSES, Guesses
 from shared.page_security import security_headers
 from shared.pages import SiteSettings, site_app
@@ -27,6 +29,11 @@ class Settings(SiteSettings):
     # The hub this console serves until an operator picks another.
     hub: str = "kalteng"
     session_hours: float = 12.0
+    # The buyers' site (services/storefront): a programme's draws link to their published page
+    # on it. Empty: the console's own view of the draw only.
+    public_site_url: Annotated[
+        str, StringConstraints(pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    ] = ""
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -47,6 +54,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[GUESSES] = Guesses.of(settings)
     app[DEFAULT_HUB] = settings.hub
+    app[PUBLIC_SITE] = settings.public_site_url.rstrip("/")
 
     async def backends(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=settings.backend_timeout_seconds)

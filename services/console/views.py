@@ -15,6 +15,8 @@ from shared.problems import Text
 LANGUAGE_COOKIE = "plut_lang"
 HUB_COOKIE = "plut_hub"
 DEFAULT_HUB = web.AppKey("default_hub", str)
+# The buyers' site (PUBLIC_SITE_URL), where a programme's draws are published; "" if none.
+PUBLIC_SITE = web.AppKey("public_site", str)
 
 
 def language(request: web.Request) -> str:

@@ -57,6 +57,8 @@ def main_pages(made: dict) -> dict[str, str]:
         "partners": "/mitra",
         "hubs": "/pengaturan-hub",
         "hub": f"/pengaturan-hub/{made['order']['hub']}",
+        "programmes": "/program",
+        "new-programme": "/program/baru",
     }
 
 

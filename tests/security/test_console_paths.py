@@ -24,12 +24,17 @@ GETS = [
     "/loket/setoran/..%2F..%2Fpartners",
     "/antrean?sku=..%2F..%2F..%2F..%2Fv1%2Fpartners",
     "/laporan/antrean?produk=..%2F..%2F..%2Fpartners",
+    "/program/..%2F..%2Fv1%2Fpartners",
+    "/program/00000000-0000-4000-8000-000000000000/undian/..%2F..%2F..%2Fpartners",
+    "/program/00000000-0000-4000-8000-000000000000/permohonan/..%2F..%2Fpartners",
 ]
 POSTS = [
     f"/antrean/..%2F..%2Fv1%2Fpartners%2F{PARTNER_ID}%2Fkeys%3F/batal",
     f"/antrean/..%2F..%2Fv1%2Fpartners%2F{PARTNER_ID}%2Fkeys%23/diambil",
     f"/produsen/..%2F..%2Fv1%2Fpartners%2F{PARTNER_ID}%2Fkeys%3F/kekurangan",
     f"/kekurangan/..%2F..%2Fpartners%2F{PARTNER_ID}%2Fkeys%3F/selesai",
+    f"/program/..%2F..%2Fv1%2Fpartners%2F{PARTNER_ID}%2Fkeys%3F/undi",
+    f"/program/..%2F..%2Fv1%2Fpartners%2F{PARTNER_ID}%2Fkeys%3F/permohonan",
 ]
 
 

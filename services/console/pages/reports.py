@@ -53,7 +53,7 @@ class QueueQuery(Export):
     produk: Sku
 
 
-def _fetch(request: web.Request) -> reports.Fetch:
+def report_fetch(request: web.Request) -> reports.Fetch:
     backends, lang = backends_of(request), language(request)
 
     async def fetch(service: str, path: str, query: Any) -> Any:
@@ -104,7 +104,7 @@ async def reports_page(request: web.Request) -> web.Response:
 async def day_export(request: web.Request) -> web.Response:
     query = read_query(request, DayQuery)
     hub = hub_of(request)
-    report = await reports.gather_day(_fetch(request), hub, query.tanggal)
+    report = await reports.gather_day(report_fetch(request), hub, query.tanggal)
     return await _attachment(request, report, query.format, hub, query.tanggal)
 
 
@@ -113,7 +113,7 @@ async def payouts_export(request: web.Request) -> web.Response:
     query = read_query(request, PayoutsQuery)
     hub = hub_of(request)
     try:
-        report = await reports.gather_payouts(_fetch(request), hub, query.dari, query.sampai)
+        report = await reports.gather_payouts(report_fetch(request), hub, query.dari, query.sampai)
     except BackendError as refused:
         # intake names its own parameters; the operator filled in the form's.
         for error in refused.field_errors:
@@ -126,7 +126,7 @@ async def payouts_export(request: web.Request) -> web.Response:
 async def queue_export(request: web.Request) -> web.Response:
     query = read_query(request, QueueQuery)
     hub = hub_of(request)
-    report = await reports.gather_queue(_fetch(request), hub, query.produk)
+    report = await reports.gather_queue(report_fetch(request), hub, query.produk)
     today = datetime.now(ZONE).date()
     return await _attachment(request, report, query.format, hub, query.produk, today)
 
