@@ -11,6 +11,7 @@ from services.storefront.checks import Asker, CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import NO_PAGE
 from services.storefront.order_reads import OrderReads
+from services.storefront.programme_reads import ProgrammeReads
 from services.storefront.views import FORM_TOKEN, language, render
 from shared.guesses import Guesses, source_of, trusted_networks
 from shared.web import DATABASE, SETTINGS
@@ -18,6 +19,7 @@ from shared.web import DATABASE, SETTINGS
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
 ORDER_READS = web.AppKey("order_reads", OrderReads)
+PROGRAMME_READS = web.AppKey("programme_reads", ProgrammeReads)
 PUBLIC_URL = web.AppKey("public_url", str)
 # Order codes that opened nothing, per address (pages/tracking.py).
 CODE_GUESSES = web.AppKey("code_guesses", Guesses)

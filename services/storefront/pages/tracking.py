@@ -8,6 +8,7 @@ see the order, not who placed it.
 
 import asyncio
 import functools
+import uuid
 from datetime import timedelta
 
 import segno
@@ -19,6 +20,7 @@ from services.storefront.pages.common import (
     CODE_GUESSES,
     FIGURES,
     ORDER_READS,
+    PROGRAMME_READS,
     PUBLIC_URL,
     address_of,
     asker,
@@ -54,6 +56,8 @@ STATUS = {
     "expired": Text("Kedaluwarsa (tidak diambil)", "Expired (not collected)"),
     "cancelled": Text("Dibatalkan", "Cancelled"),
 }
+# An application to a free-mask programme not yet admitted: not in the queue, no place in it.
+WAITING_FOR_DRAW = Text("Menunggu undian", "Waiting for the draw")
 CANCELLABLE = ("queued", "partially_allocated", "allocated")
 TOO_MANY_CODES = PageError(
     429,
@@ -110,7 +114,8 @@ async def order_page(request: web.Request) -> web.Response:
     order = await known_order(request, fresh=changed)
     # The order's own code, also when a code this site drew before opened it.
     code = order["code"]
-    open_ = order["status"] in CANCELLABLE
+    waiting = order.get("programme_status") == "waiting"
+    open_ = order["status"] in CANCELLABLE and not waiting
     reads = request.app[ORDER_READS]
     placed_here = open_ and await reads.placed_here(request.app[DATABASE], order)
     context = {
@@ -119,7 +124,9 @@ async def order_page(request: web.Request) -> web.Response:
         "order": order,
         "product": await request.app[FIGURES].product(order["hub"], order["sku"]),
         "hub": await request.app[FIGURES].hub(order["hub"]),
-        "status": STATUS[order["status"]],
+        "status": WAITING_FOR_DRAW if waiting else STATUS[order["status"]],
+        "waiting": waiting,
+        "not_drawn": await _not_drawn(request, order) if waiting else None,
         "new": request.query.get("baru") == "1",
         "cancelled_now": request.query.get("batal") == "1",
         "cancellable": placed_here,
@@ -127,6 +134,16 @@ async def order_page(request: web.Request) -> web.Response:
         "cancel_elsewhere": CANCEL_ELSEWHERE if open_ and not placed_here else None,
     }
     return render_shared(request, "order.html", context)
+
+
+async def _not_drawn(request: web.Request, order: dict) -> dict | None:
+    """The programme's last draw, when the application entered it and was not drawn: the page
+    says so and links to the draw (it stays waiting for the next)."""
+    programme_id = uuid.UUID(order["programme_id"])
+    draw = await request.app[PROGRAMME_READS].last_draw(programme_id)
+    if draw is None or order["code"] not in draw["entrants"] or order["code"] in draw["winners"]:
+        return None
+    return {"at": draw["at"], "link": f"/program/{programme_id}/undian/{draw['id']}"}
 
 
 @routes.get("/pesanan-saya")
@@ -178,7 +195,11 @@ async def my_orders(request: web.Request) -> web.Response:
         {
             "code": order["code"],
             "order": order,
-            "status": STATUS[order["status"]],
+            "status": (
+                WAITING_FOR_DRAW
+                if order.get("programme_status") == "waiting"
+                else STATUS[order["status"]]
+            ),
             "zone": hubs[order["hub"]].timezone if hubs[order["hub"]] else None,
         }
         for order in orders
