@@ -15,11 +15,13 @@ from shared.problems import Text
 HELP = Text(
     "Halo, ini PLUT Kalimantan Tengah. Balas dengan:\n"
     "PESAN - pesan masker\n"
+    "PROGRAM - daftar program masker gratis\n"
     "STATUS - pesanan Anda\n"
     "BATAL <kode> - batalkan pesanan\n"
     "STOP - berhenti menerima pesan WhatsApp (MULAI untuk lagi)",
     "Hello, this is PLUT Central Kalimantan. Reply with:\n"
     "ORDER - order masks\n"
+    "PROGRAM - apply to a free-mask programme\n"
     "STATUS - your orders\n"
     "CANCEL <code> - cancel an order\n"
     "STOP - no more WhatsApp messages (START to have them again)",
