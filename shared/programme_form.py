@@ -118,15 +118,22 @@ def check(typed: dict[str, str], programme: dict, phone: str) -> Checked:
     return Checked(typed, {}, {"sku": sku, "quantity": quantity, "recipient": recipient})
 
 
+def valid_name(text: str) -> str | None:
+    """The text as the orders API takes a name (no link, no control character), or None."""
+    try:
+        return _NAME.validate_python(text)
+    except ValidationError:
+        return None
+
+
 def _name(text: str, errors: dict[str, Text]) -> str | None:
     if not text:
         errors["name"] = EMPTY_NAME
         return None
-    try:
-        return _NAME.validate_python(text)
-    except ValidationError:
+    name = valid_name(text)
+    if name is None:
         errors["name"] = BAD_NAME
-        return None
+    return name
 
 
 def _region(text: str, regencies: list[str], errors: dict[str, Text]) -> str | None:
@@ -139,11 +146,10 @@ def _region(text: str, regencies: list[str], errors: dict[str, Text]) -> str | N
             errors["region"] = NOT_COVERED
             return None
         return listed[text.casefold()]
-    try:
-        return _NAME.validate_python(text)
-    except ValidationError:
+    region = valid_name(text)
+    if region is None:
         errors["region"] = BAD_NAME
-        return None
+    return region
 
 
 def _sku(text: str, skus: list[str], errors: dict[str, Text]) -> str | None:

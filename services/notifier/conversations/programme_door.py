@@ -14,14 +14,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from pydantic import TypeAdapter, ValidationError
 
 from services.notifier.conversations import programme_texts as texts
 from services.notifier.conversations.errors import OrdersError
 from services.notifier.conversations.state import Conversation, Step, quantity_from
 from services.notifier.conversations.texts import EXPIRED, ORDERS_AWAY, ORDERS_CLOSED
-from shared.fields import Name
-from shared.programme_form import nik_from, nik_problem
+from shared.programme_form import nik_from, nik_problem, valid_name
 
 if TYPE_CHECKING:
     from services.notifier.conversations.handling import Chat
@@ -30,7 +28,6 @@ log = structlog.get_logger(__name__)
 
 RECIPIENT_TYPE = "individual"
 MOST_LISTED = 10  # a WhatsApp list's rows
-NAME = TypeAdapter(Name)
 TYPED_STEPS = frozenset(
     {Step.PROGRAMME_NAME, Step.PROGRAMME_REGION, Step.PROGRAMME_QUANTITY, Step.PROGRAMME_NIK}
 )
@@ -95,9 +92,8 @@ class ProgrammeDoor:
 
     async def _name(self, conversation, programme, text) -> Conversation:
         chat = self.chat
-        try:
-            name = NAME.validate_python(text)
-        except ValidationError:
+        name = valid_name(text)
+        if name is None:
             await chat.tell(texts.BAD_NAME)
             return conversation.at(Step.PROGRAMME_NAME, chat.now)
         if programme["regencies"]:
@@ -109,7 +105,7 @@ class ProgrammeDoor:
     async def _region(self, conversation, programme, text) -> Conversation:
         chat = self.chat
         listed = {regency.casefold(): regency for regency in programme["regencies"]}
-        region = listed.get(text.casefold()) if listed else _name_or_none(text)
+        region = listed.get(text.casefold()) if listed else valid_name(text)
         if region is None:
             if listed:
                 await chat.tell(texts.NOT_COVERED, regencies=texts.regencies(programme))
@@ -173,10 +169,3 @@ class ProgrammeDoor:
 
 def _open(programme: dict) -> bool:
     return programme.get("status") == "open"
-
-
-def _name_or_none(text: str) -> str | None:
-    try:
-        return NAME.validate_python(text)
-    except ValidationError:
-        return None

@@ -15,13 +15,14 @@ from aiohttp import web
 
 from services.storefront import applications
 from services.storefront.backends import BACKENDS
-from services.storefront.guards import BAD_FORM, NO_PAGE, form_of
+from services.storefront.guards import BAD_FORM, form_of
 from services.storefront.pages.common import (
     CHECK_RULES,
     PROGRAMME_READS,
     asker,
     check_id_in,
     honeypot_filled,
+    proved,
 )
 from services.storefront.store import phone_checks, tracking
 from services.storefront.views import PageError, language, render
@@ -47,13 +48,7 @@ TOO_MANY_REFUSED = PageError(
 
 
 def _open(check: asyncpg.Record | None, tries: int) -> asyncpg.Record:
-    if (
-        check is None
-        or check["purpose"] != "programme"
-        or check["verified_at"] is None
-        or check["now"] - check["verified_at"] > FORM_OPEN
-    ):
-        raise NO_PAGE
+    check = proved(check, "programme", FORM_OPEN)
     if check["refusals"] >= tries:
         raise TOO_MANY_REFUSED
     return check

@@ -12,10 +12,10 @@ from services.storefront.pages.common import (
     PROGRAMME_READS,
     code_sent,
     honeypot_filled,
+    phone_typed,
 )
 from services.storefront.pages.ordering import NOT_OFFERED
 from services.storefront.views import language, render
-from shared import order_form as forms
 from shared.order_form import BUYER_TYPE_NAMES
 from shared.problems import Text
 
@@ -96,10 +96,8 @@ async def phone_to_check(request: web.Request) -> web.Response:
     form = await form_of(request)
     if honeypot_filled(form):
         raise BAD_FORM
-    typed = str(form.get("phone", ""))[:64].strip()
-    phone = forms.phone_from(typed)
+    typed, phone, error = phone_typed(form)
     if phone is None:
-        error = forms.NO_PHONE if not typed else forms.BAD_PHONE
         return _programme_page(request, hub, programme, typed, error, status=400)
     name = APPLICANT.in_language(language(request))
     intent = {"hub": hub.code, "programme_id": programme["id"], "buyer": {"name": name}}

@@ -27,11 +27,12 @@ from services.storefront.pages.common import (
     check_id_in,
     code_sent,
     honeypot_filled,
+    phone_typed,
+    proved,
 )
 from services.storefront.store import phone_checks, tracking
 from services.storefront.views import PageError, render, render_shared
 from shared import order_codes
-from shared import order_form as forms
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -156,10 +157,8 @@ async def my_orders_code(request: web.Request) -> web.Response:
     form = await form_of(request)
     if honeypot_filled(form):
         raise BAD_FORM
-    typed = str(form.get("phone", ""))[:64].strip()
-    phone = forms.phone_from(typed)
+    typed, phone, error = phone_typed(form, NO_PHONE)
     if phone is None:
-        error = NO_PHONE if not typed else forms.BAD_PHONE
         context = {"typed": typed, "error": error, "errors": {"phone": error}}
         return render(request, "my_orders_phone.html", context, status=400)
     hub = await request.app[FIGURES].first_hub()
@@ -178,13 +177,7 @@ async def my_orders(request: web.Request) -> web.Response:
     check = await phone_checks.one(
         request.app[DATABASE], check_id_in(request), asker(request).browser
     )
-    if (
-        check is None
-        or check["purpose"] != "my_orders"
-        or check["verified_at"] is None
-        or check["now"] - check["verified_at"] > MY_ORDERS_OPEN
-    ):
-        raise NO_PAGE
+    check = proved(check, "my_orders", MY_ORDERS_OPEN)
     order_ids = await tracking.orders_of_phone(
         request.app[DATABASE], check["phone_key"], MY_ORDERS_SHOWN
     )
