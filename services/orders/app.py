@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from aiohttp import web
-from pydantic import Field, IPvAnyNetwork
+from pydantic import Field, IPvAnyNetwork, SecretStr
 
 from services.orders.api import batch, codes, lookup, orders, windows
 from services.orders.callbacks import api as callbacks_api
@@ -13,6 +13,8 @@ from services.orders.consumers import handlers
 from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.partners import api as partners_api
+from services.orders.programmes import api as programmes_api
+from services.orders.programmes import draws_api as programme_draws_api
 from services.orders.series import api as series_api
 from services.orders.series.worker import series_clock
 from services.orders.standing import allocator_client
@@ -64,6 +66,11 @@ class Settings(ServiceSettings):
     # (ISO 8601) as now, so a test walks a month of days in seconds. Never set in production.
     standing_orders_clock_file: Path | None = None
 
+    # Free-mask programmes (services/orders/programmes/): a citizen's NIK is kept only as its
+    # HMAC-SHA256 with this key (at least 32 characters). Unset, citizens' applications are
+    # refused (503); set it, and never change it, wherever a programme takes them.
+    nik_hash_key: SecretStr | None = Field(default=None, min_length=32)
+
     def callback_destinations(self) -> Destinations:
         return Destinations(
             allow_http=self.callback_allow_http,
@@ -96,6 +103,8 @@ def create_app(settings: Settings) -> web.Application:
             *partners_api.routes,
             *callbacks_api.routes,
             *series_api.routes,
+            *programmes_api.routes,
+            *programme_draws_api.routes,
         ],
         handlers=handlers,
         extra_contexts=[

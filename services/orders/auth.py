@@ -27,7 +27,9 @@ TRACK = "orders:track"
 # verified phone is that one: the centre's own doors' (the chat's, the buyers' site's). Its
 # orders keep their buyer's phone as verified (migration 0009).
 CANCEL_VERIFIED = "orders:cancel-verified"
-SCOPES = (WRITE, READ, TRACK, CANCEL_VERIFIED)
+# Applying to free-mask programmes for their recipients (services/orders/programmes/).
+APPLY = "programmes:apply"
+SCOPES = (WRITE, READ, TRACK, CANCEL_VERIFIED, APPLY)
 
 HUB_NOT_ALLOWED = Kind(403, "hub-not-allowed", Text("Hub tidak diizinkan", "Hub not allowed"))
 MISSING_SCOPE = Kind(403, "missing-scope", Text("Izin kunci tidak cukup", "Key lacks the scope"))
@@ -137,6 +139,11 @@ async def as_admin(request: web.Request) -> Caller:
     caller = await authenticate(request, None, Role.admin)
     caller.require_operator()
     return caller
+
+
+async def as_applicant(request: web.Request) -> Caller:
+    """A partner applying to programmes (`programmes:apply`), or an operator (the counter)."""
+    return await authenticate(request, APPLY)
 
 
 async def as_reader_or_admin(request: web.Request) -> Caller:

@@ -4,13 +4,26 @@ one unit of work, flushed once: the allocator's events come in hundreds, mostly 
 and a statement per run of them, not two per event, keeps this consumer's cost per order small.
 """
 
+import uuid
+
 from services.orders import handlers as use_cases
+from services.orders.programmes.handlers import refill_returned
 from services.orders.series.handlers import hub_registered
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.consumer import EventHandlers
 
+
+class ConsumedBatch(UnitOfWork):
+    """A batch's unit of work: before it is written, the programmes whose admitted
+    applications forfeited units (order.expired) give them to those who wait, once each."""
+
+    async def flush(self) -> None:
+        await refill_returned(self, str(uuid.uuid4()))
+        await super().flush()
+
+
 handlers = EventHandlers.each_in(
-    UnitOfWork,
+    ConsumedBatch,
     {
         "hub.registered": hub_registered,
         "product.listed": use_cases.product_listed,

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from services.orders.models import NewOrder, Order
-from shared.events import CLASS_OF_BUYER_TYPE
+from shared.events import CLASS_OF_BUYER_TYPE, Envelope, OrderPlaced, ProgrammeShare
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,25 @@ class PlacedOrder:
 def priority_class_of(new: NewOrder) -> str:
     """The operator's choice, or the class the buyer's type gives."""
     return new.priority_class or CLASS_OF_BUYER_TYPE[new.buyer.type]
+
+
+def placed_event(
+    placed: PlacedOrder, correlation_id: str, programme: ProgrammeShare | None = None
+) -> Envelope:
+    """The order's order.placed, which puts it in the allocator's queue: an ordinary order's at
+    once, a programme's application's once it is admitted (`programme` paying for it)."""
+    order = placed.order
+    event = OrderPlaced(
+        order_id=order.id,
+        code=order.code,
+        sku=order.sku,
+        quantity=order.quantity,
+        placed_at=order.placed_at,
+        sequence=placed.sequence,
+        buyer=order.buyer,
+        buyer_key=order.buyer.key(order.id),
+        priority_class=order.priority_class,
+        accept_partial=order.accept_partial,
+        programme=programme,
+    )
+    return Envelope.wrap(event, hub=order.hub, correlation_id=correlation_id)

@@ -7,10 +7,11 @@ or the tests' fake). `store.UnitOfWork` is all they may ask of one.
 
 import uuid
 
-from services.orders.domain import PlaceOrder, priority_class_of
+from services.orders.domain import PlaceOrder, placed_event, priority_class_of
 from services.orders.history import lots
 from services.orders.idempotency import Answer, in_flight, reused
 from services.orders.models import Order
+from services.orders.programmes.handlers import refill
 from services.orders.store import UnitOfWork
 from services.orders.windows import Decision, local
 from shared.events import (
@@ -19,7 +20,6 @@ from shared.events import (
     OrderCancelled,
     OrderExpired,
     OrderFulfilled,
-    OrderPlaced,
     OrderReleased,
     ProductListed,
 )
@@ -59,19 +59,7 @@ async def place_order(
     if placed is None:
         raise await unknown_product(uow, new.hub, new.sku)
     order = placed.order
-    event = OrderPlaced(
-        order_id=order.id,
-        code=order.code,
-        sku=order.sku,
-        quantity=order.quantity,
-        placed_at=order.placed_at,
-        sequence=placed.sequence,
-        buyer=order.buyer,
-        buyer_key=order.buyer.key(order.id),
-        priority_class=order.priority_class,
-        accept_partial=order.accept_partial,
-    )
-    uow.publish(Envelope.wrap(event, hub=order.hub, correlation_id=command.correlation_id))
+    uow.publish(placed_event(placed, command.correlation_id))
     uow.history.add(
         order.id,
         order.placed_at,
@@ -159,6 +147,9 @@ async def cancel_order(
         partner_id=partner_id,
         **({"for_verified_phone": True} if verified_phone is not None else {}),
     )
+    if order.programme_id is not None and order.programme_status == "admitted":
+        # What it was not given goes back to its programme, for those who wait.
+        await refill(uow, order.programme_id, correlation_id)
     return order
 
 
@@ -241,6 +232,8 @@ async def order_released(uow: UnitOfWork, event: Envelope, back: OrderReleased) 
 
 
 async def order_expired(uow: UnitOfWork, event: Envelope, gone: OrderExpired) -> None:
+    # Forfeited units are not waited for again: a programme's go back to its budget.
+    uow.programmes.returned(gone.order_id)
     uow.orders.change(
         "expired",
         gone.order_id,

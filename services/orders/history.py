@@ -16,6 +16,7 @@ from shared.events import LotShare
 
 Kind = Literal[
     "placed",
+    "admitted",
     "allocated",
     "released",
     "expired",
@@ -29,13 +30,14 @@ Kind = Literal[
 class HistoryEvent(BaseModel):
     """One change. `units`: ordered (placed), given (allocated), given back (released),
     forfeited (expired) or handed over now (fulfilled); null for the others. `detail` by kind:
-    placed {priority_class, accept_partial, partner_id}; allocated {rule, lots, hold_until,
-    allocated_total, policy_version}; released {lots}; expired {lots, hold_until}; cancelled
-    {by, partner_id, and for_verified_phone: true when the key cancelled it for the buyer whose
-    phone its door checked}; fulfilled {fulfilled_total}; callback_sent and callback_failed
-    {callback_id, partner_id, previous_status, status, attempts, http_status, error}. `lots`
-    are [{delivery_id, producer_id, quantity}]. A row kept from before the history began says
-    `from_order_row: true`."""
+    placed {priority_class, accept_partial, partner_id, and programme_id for a programme's
+    application}; admitted {programme_id, and draw_id when a draw admitted it}; allocated
+    {rule, lots, hold_until, allocated_total, policy_version}; released {lots}; expired {lots,
+    hold_until}; cancelled {by, partner_id, and for_verified_phone: true when the key cancelled
+    it for the buyer whose phone its door checked}; fulfilled {fulfilled_total}; callback_sent
+    and callback_failed {callback_id, partner_id, previous_status, status, attempts,
+    http_status, error}. `lots` are [{delivery_id, producer_id, quantity}]. A row kept from
+    before the history began says `from_order_row: true`."""
 
     at: datetime
     kind: Kind

@@ -80,6 +80,10 @@ class Order(BaseModel):
     # of its occurrences this is; none for an order placed on its own.
     standing_order_id: uuid.UUID | None = None
     occurrence: int | None = None
+    # An application to a free-mask programme (GET /v1/programmes/{id}): `waiting` for a draw
+    # or for budget (not in the queue yet), `admitted` (in the queue, paid by the programme).
+    programme_id: uuid.UUID | None = None
+    programme_status: Literal["waiting", "admitted"] | None = None
 
 
 class ExplanationLine(BaseModel):

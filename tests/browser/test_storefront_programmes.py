@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.buying import TRACKING_CODE, code_typed, fits
-from tests.support.programmes import new_nik, open_programme
+from tests.support.programme_site import new_nik, site_programme
 from tests.support.storefront import Site, codes_sent, new_phone
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 async def test_a_citizen_applies_on_the_site_and_sees_the_application_wait_for_the_draw(
     phone_pages, site: Site, whatsapp, client, javascript
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     page, phone, nik = await phone_pages(javascript), new_phone(), new_nik()
     js = "js" if javascript else "nojs"
     await page.goto("/")

@@ -3,13 +3,13 @@ their phone, applies with their NIK and finds the application waiting for the dr
 orders service refuses shows beside its field; the form stands up to forged posts and markup;
 and the NIK is never kept by the site, in its tables or its log."""
 
-from tests.support.programmes import (
+from tests.support.programme_site import (
     TRACKING,
     application_answers,
     applied,
     new_nik,
-    open_programme,
     proved_phone,
+    site_programme,
 )
 from tests.support.storefront import Visitor, new_phone
 from tools.client import wait_until
@@ -18,7 +18,7 @@ from tools.client import wait_until
 async def test_a_citizen_applies_on_the_site_and_the_application_waits_for_the_draw(
     site, visitor, whatsapp, client
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     status, page = await visitor.get(f"/program/{site.hub}")
     assert status == 200 and programme["name"] in page
     assert f'href="/program/{site.hub}/{programme["id"]}"' in page
@@ -47,7 +47,7 @@ async def test_a_citizen_applies_on_the_site_and_the_application_waits_for_the_d
 async def test_a_nik_of_no_citizens_form_and_one_already_applied_are_told_beside_the_nik(
     site, whatsapp, client
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     nik = new_nik()
     first, second = Visitor(site), Visitor(site)
     try:
@@ -73,7 +73,7 @@ async def test_a_nik_of_no_citizens_form_and_one_already_applied_are_told_beside
 async def test_a_region_outside_the_programme_is_refused_beside_its_field(
     site, visitor, whatsapp, client
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     form = await proved_phone(visitor, whatsapp, programme, new_phone())
     await visitor.get(form)
 
@@ -83,7 +83,7 @@ async def test_a_region_outside_the_programme_is_refused_beside_its_field(
 
 
 async def test_a_forged_post_applies_nothing(site, visitor, whatsapp, client):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     form = await proved_phone(visitor, whatsapp, programme, new_phone())
     visitor.token = "forged-" + "x" * 40
 
@@ -99,7 +99,7 @@ async def test_a_forged_post_applies_nothing(site, visitor, whatsapp, client):
 async def test_another_browser_cannot_open_or_send_a_proved_phones_form(
     site, visitor, whatsapp, client
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     form = await proved_phone(visitor, whatsapp, programme, new_phone())
     stranger = Visitor(site)
     try:
@@ -112,7 +112,7 @@ async def test_another_browser_cannot_open_or_send_a_proved_phones_form(
 
 
 async def test_markup_in_the_answers_is_never_echoed_as_markup(site, visitor, whatsapp, client):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     form = await proved_phone(visitor, whatsapp, programme, new_phone())
     await visitor.get(form)
     markup = '"><script>alert(1)</script>'
@@ -130,7 +130,7 @@ async def test_markup_in_the_answers_is_never_echoed_as_markup(site, visitor, wh
 async def test_the_nik_is_kept_nowhere_by_the_site_nor_in_its_log(
     site, visitor, whatsapp, client, database
 ):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     nik = new_nik()
     form = await proved_phone(visitor, whatsapp, programme, new_phone())
     status, _, location = await applied(visitor, form, application_answers(nik))
@@ -157,7 +157,7 @@ async def test_the_nik_is_kept_nowhere_by_the_site_nor_in_its_log(
 
 
 async def test_five_refusals_close_the_form_until_a_new_code(site, visitor, whatsapp, client):
-    programme = await open_programme(client, site)
+    programme = await site_programme(client, site)
     taken = new_nik()
     other = Visitor(site)
     try:

@@ -1,84 +1,61 @@
-"""Free-mask programmes for the doors' tests: one opened by an admin through the orders API at
-a site's hub, and an applicant's path through the buyers' site without a browser."""
+"""Free-mask programmes in the tests: open one, apply for citizens, draw."""
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from tests.support.provider_stubs import WhatsAppCloudStub
-from tests.support.storefront import Site, Visitor, codes_sent
 from tools.client import HubClient
 
-# Kalimantan Tengah, a woman born 5 June 1990; the serial makes it the test's own.
-NIK_FRONT = "627101450690"
-_CHECK_FORM = re.compile(r"^/daftar-program/[0-9a-f-]{36}$")
-TRACKING = re.compile(r"^/lacak/([0-9A-Z]{5}-[0-9A-Z]{5})\?baru=1$")
+REGENCY = "Kota Palangka Raya"
 
 
-def new_nik() -> str:
-    """A NIK of a citizen's form nobody else in the run uses."""
-    return NIK_FRONT + f"{uuid.uuid4().int % 9999 + 1:04d}"
+def nik(n: int) -> str:
+    """The n-th citizen's NIK (1..9999), of a NIK's form: Kalimantan Tengah (62), Palangka
+    Raya (71), district 01, born 15 August 1990, serial n."""
+    return f"627101150890{n:04d}"
 
 
-async def open_programme(client: HubClient, site: Site, **fields) -> dict:
-    """A lottery programme at the site's hub, open today, for citizens and health facilities
-    of Kota Palangka Raya, two units each."""
+def citizen(n: int, region: str = REGENCY) -> dict:
+    return {"name": f"Warga {n}", "type": "individual", "region": region, "nik": nik(n)}
+
+
+async def open_programme(client: HubClient, hub: str, **terms: Any) -> dict:
     today = datetime.now(UTC).date()
     body = {
-        "hub": site.hub,
-        "name": f"Masker Gratis {uuid.uuid4().hex[:6]}",
-        "funder": "Dinas Kesehatan Provinsi",
-        "budget": 1_000_000,
-        "products": [{"sku": site.sku, "unit_price": 5000}],
+        "hub": hub,
+        "name": "Masker Gratis Kalteng",
+        "funder": "Dinas Koperasi dan UKM",
+        "budget": 10_000,
+        "products": [{"sku": "masker-kain", "unit_price": 5000}],
         "starts_on": (today - timedelta(days=1)).isoformat(),
         "ends_on": (today + timedelta(days=30)).isoformat(),
         "units_per_recipient": 2,
-        "regencies": ["Kota Palangka Raya"],
+        "regencies": [REGENCY],
         "buyer_types": ["individual", "health_facility"],
-        "selection": "lottery",
-        **fields,
+        "selection": "first_come",
+        **terms,
     }
     return await client.call(
-        "orders",
-        "POST",
-        "/v1/programmes",
-        json=body,
-        headers={**client.as_operator(), "Idempotency-Key": str(uuid.uuid4())},
+        "orders", "POST", "/v1/programmes", json=body, headers=client.as_operator()
     )
 
 
-def application_answers(nik: str, **answers: str) -> dict[str, str]:
-    return {
-        "name": "Ibu Siti Rahayu",
-        "nik": nik,
-        "buyer_type": "individual",
-        "region": "Kota Palangka Raya",
-        "quantity": "2",
-        "language": "id",
-        "channel": "",
-        **answers,
-    }
+async def apply(
+    client: HubClient, programme_id: str, recipient: dict, quantity: int = 1
+) -> tuple[int, dict]:
+    """POST an application with the client's key (or the operator token): status and body."""
+    url = f"{client.urls['orders']}/v1/programmes/{programme_id}/applications"
+    body = {"sku": "masker-kain", "quantity": quantity, "recipient": recipient}
+    headers = client.to_orders(str(uuid.uuid4()))
+    async with client.session.post(url, json=body, headers=headers) as response:
+        return response.status, await response.json(content_type=None)
 
 
-async def proved_phone(
-    visitor: Visitor, whatsapp: WhatsAppCloudStub, programme: dict, phone: str
-) -> str:
-    """The programme's page, the phone's code typed: the application form's path."""
-    path = f"/program/{visitor.site.hub}/{programme['id']}"
-    status, page = await visitor.get(path)
-    assert status == 200 and programme["name"] in page, page
-    status, page, code_page = await visitor.post(path, {"phone": phone})
-    assert status == 303, (status, page)
-    [code] = await codes_sent(whatsapp, phone)
-    status, page, form = await visitor.post(code_page, {"kode": code})
-    assert status == 303 and _CHECK_FORM.match(form), (status, form, page)
-    return form
+async def draw(client: HubClient, programme_id: str, seed: int | None = None) -> dict:
+    body = {} if seed is None else {"seed": seed}
+    path = f"/v1/programmes/{programme_id}/draws"
+    return await client.call("orders", "POST", path, json=body, headers=client.as_operator())
 
 
-async def applied(visitor: Visitor, form: str, answers: dict[str, str]) -> tuple[int, str, str]:
-    """The form filled in, the answers checked and sent: (status, page, where it goes)."""
-    status, page = await visitor.get(form)
-    assert status == 200, page
-    status, page, _ = await visitor.post(form, answers)
-    assert status == 200 and "Periksa pendaftaran Anda" in page, page
-    return await visitor.post(form + "/kirim", answers)
+async def programme(client: HubClient, programme_id: str) -> dict:
+    return await client.call("orders", "GET", f"/v1/programmes/{programme_id}")

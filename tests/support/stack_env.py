@@ -19,6 +19,7 @@ OPERATOR_STAFF_TOKEN = "test-operator-staff-token"
 OPERATOR_VIEWER_TOKEN = "test-operator-viewer-token"
 # What Prometheus would send to /metrics (the console's refuses a scrape without it).
 METRICS_TOKEN = "test-metrics-token"
+NIK_HASH_KEY = "test-nik-hash-key-of-at-least-32-characters"
 SCRAPER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
@@ -49,6 +50,8 @@ def stack_env(mailbox: Mailbox, whatsapp: WhatsAppCloudStub, sms: SmsGatewayStub
         "OPERATOR_STAFF_TOKEN": OPERATOR_STAFF_TOKEN,
         "OPERATOR_VIEWER_TOKEN": OPERATOR_VIEWER_TOKEN,
         "METRICS_TOKEN": METRICS_TOKEN,
+        # The orders service's key for citizens' NIKs in programmes (kept only as its HMAC).
+        "NIK_HASH_KEY": NIK_HASH_KEY,
         # The whole suite calls from one address and sends wrong tokens and keys on purpose:
         # here that source is not slowed down. tests/security's own processes put the default
         # back (tests/support/replicas.py) and are attacked with it.

@@ -12,9 +12,12 @@ from shared.fields import HubCode, Name, whole_number
 
 # Named in the documents. `orders:track` opens any order by its code, `orders:cancel-verified`
 # cancels one for the buyer whose phone the key's door checked: the centre's own doors'.
+# `programmes:apply` applies to free-mask programmes for recipients.
 Scope = TypeAliasType(
     "Scope",
-    Literal["orders:write", "orders:read", "orders:track", "orders:cancel-verified"],
+    Literal[
+        "orders:write", "orders:read", "orders:track", "orders:cancel-verified", "programmes:apply"
+    ],
 )
 CallbackUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 # The types of the ordinary public, whose orders take the `public` class: what a partner may

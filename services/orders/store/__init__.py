@@ -6,12 +6,13 @@ fake (tests/unit/orders) both are. Only what the use cases need.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from services.orders.domain import Claim, PlacedOrder
 from services.orders.history import Kind as HistoryKind
 from services.orders.models import NewOrder, Order
+from services.orders.programmes.rules import Budget, Terms
 from services.orders.windows import Decision
 from shared.events import Envelope
 
@@ -61,8 +62,23 @@ class Windows(Protocol):
     async def take(self, hub: str, sku: str, quantity: int, buyer_type: str) -> Decision: ...
 
 
+class Programmes(Protocol):
+    async def locked(self, programme_id: uuid.UUID) -> tuple[Terms, date] | None: ...
+    async def budget(self, terms: Terms) -> Budget: ...
+    async def recipient(self, programme_id: uuid.UUID, recipient: str) -> tuple[bool, int]: ...
+    async def enter(
+        self, order_id: uuid.UUID, programme_id: uuid.UUID, recipient: str, unit_price: int
+    ) -> PlacedOrder: ...
+    async def waiting(self, programme_id: uuid.UUID) -> list[PlacedOrder]: ...
+    async def admit(self, order_ids: list[uuid.UUID]) -> list[PlacedOrder]: ...
+    async def record_draw(self, *columns: Any) -> Any: ...
+    def returned(self, order_id: uuid.UUID) -> None: ...
+    async def programmes_returned(self) -> list[uuid.UUID]: ...
+
+
 class UnitOfWork(Protocol):
     orders: Orders
+    programmes: Programmes
     keys: Keys
     windows: Windows
     catalog: Catalog

@@ -17,6 +17,7 @@ from services.orders.store.catalog import CatalogRows
 from services.orders.store.history import HISTORY_INSERT, HistoryRows
 from services.orders.store.keys import ANSWERS_INSERT, KeyRows
 from services.orders.store.orders import OrderRows
+from services.orders.store.programmes import ProgrammeRows
 from services.orders.store.windows import WindowRows
 from shared import outbox
 from shared.db import in_one_statement
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.history = HistoryRows(self)
         self.keys = KeyRows(self)
         self.windows = WindowRows(self)
+        self.programmes = ProgrammeRows(self)
 
     def publish(self, *events: Envelope) -> None:
         self._events.extend(events)

@@ -2,11 +2,13 @@
 database would keep and compute (codes, sequences, statuses) done the simplest way."""
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.orders.domain import Claim, PlacedOrder
 from services.orders.models import NewOrder, Order
+from services.orders.programmes.rules import Budget, Terms
 from services.orders.windows import Decision, Window, decide
 from shared.events import Envelope
 from shared.order_codes import new_order_code, shown
@@ -33,7 +35,7 @@ class FakeOrders:
     def order(self, order_id: uuid.UUID) -> Order:
         row = self.rows[order_id]
         waiting = max(row["quantity"] - row["allocated"] - row["expired"], 0)
-        fields = {k: v for k, v in row.items() if k not in ("partner_id", "sequence")}
+        fields = {k: v for k, v in row.items() if k in Order.model_fields}
         return Order(**fields, status=status_of(row), waiting=waiting)
 
     async def add(self, order_id, new: NewOrder, priority_class, partner_id) -> PlacedOrder | None:
@@ -53,6 +55,10 @@ class FakeOrders:
             "placed_at": datetime.now(UTC),
             "fulfilled_at": None,
             "cancelled_at": None,
+            "programme_id": None,
+            "programme_status": None,
+            "programme_recipient": None,
+            "programme_unit_price": None,
         }
         return PlacedOrder(self.order(order_id), self.rows[order_id]["sequence"])
 
@@ -133,11 +139,97 @@ class FakeWindows:
         return decide(mine, quantity, buyer_type, datetime.now(UTC))
 
 
+class FakeProgrammes:
+    """Programmes over the fake orders' rows, computing the budget as migration 0012's
+    programme_budget() does."""
+
+    def __init__(self, orders: FakeOrders) -> None:
+        self.terms: dict[uuid.UUID, Terms] = {}
+        self.today = datetime.now(UTC).date()
+        self.draws: list[dict] = []
+        self._orders = orders
+        self._returned: list[uuid.UUID] = []
+
+    def rows_of(self, programme_id: uuid.UUID) -> list[dict]:
+        rows = [row for row in self._orders.rows.values() if row["programme_id"] == programme_id]
+        return sorted(rows, key=lambda row: row["sequence"])
+
+    async def locked(self, programme_id: uuid.UUID) -> tuple[Terms, date] | None:
+        terms = self.terms.get(programme_id)
+        if terms is None:
+            return None
+        drawn = any(d["programme_id"] == programme_id for d in self.draws)
+        return replace(terms, drawn=drawn), self.today
+
+    async def budget(self, terms: Terms) -> Budget:
+        committed = spent = 0
+        for row in self.rows_of(terms.id):
+            if row["programme_status"] != "admitted":
+                continue
+            given = min(row["fulfilled"], row["quantity"])
+            if row["cancelled_at"] is None:
+                owed = max(row["quantity"] - given - row["expired"], 0)
+                committed += owed * row["programme_unit_price"]
+            spent += given * row["programme_unit_price"]
+        return Budget(terms.budget, committed, spent)
+
+    async def recipient(self, programme_id: uuid.UUID, recipient: str) -> tuple[bool, int]:
+        rows = [r for r in self.rows_of(programme_id) if r["programme_recipient"] == recipient]
+        live = any(row["cancelled_at"] is None for row in rows)
+        given = sum(
+            min(row["fulfilled"], row["quantity"])
+            for row in rows
+            if row["cancelled_at"] is not None
+        )
+        return live, given
+
+    async def enter(self, order_id, programme_id, recipient, unit_price) -> PlacedOrder:
+        row = self._orders.rows[order_id]
+        row.update(
+            programme_id=programme_id,
+            programme_recipient=recipient,
+            programme_unit_price=unit_price,
+            programme_status="waiting",
+        )
+        return PlacedOrder(self._orders.order(order_id), row["sequence"])
+
+    async def waiting(self, programme_id: uuid.UUID) -> list[PlacedOrder]:
+        return [
+            PlacedOrder(self._orders.order(row["id"]), row["sequence"])
+            for row in self.rows_of(programme_id)
+            if row["programme_status"] == "waiting" and row["cancelled_at"] is None
+        ]
+
+    async def admit(self, order_ids: list[uuid.UUID]) -> list[PlacedOrder]:
+        admitted = []
+        for order_id in order_ids:
+            row = self._orders.rows[order_id]
+            if row["programme_status"] == "waiting" and row["cancelled_at"] is None:
+                row["programme_status"] = "admitted"
+                admitted.append(PlacedOrder(self._orders.order(order_id), row["sequence"]))
+        return admitted
+
+    async def record_draw(self, *columns: Any) -> dict:
+        names = ("id", "programme_id", "kind", "cause", "seed", "budget_left", "entrant_ids")
+        names += ("entrant_codes", "entrant_costs", "winner_ids", "winner_codes")
+        self.draws.append(dict(zip(names, columns, strict=True)))
+        return self.draws[-1]
+
+    def returned(self, order_id: uuid.UUID) -> None:
+        self._returned.append(order_id)
+
+    async def programmes_returned(self) -> list[uuid.UUID]:
+        returned, self._returned = self._returned, []
+        rows = [self._orders.rows[o] for o in returned if o in self._orders.rows]
+        return sorted({r["programme_id"] for r in rows if r["programme_status"] == "admitted"})
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.catalog = FakeCatalog()
         self.history = FakeHistory()
         self.orders = FakeOrders(self.catalog, self.history)
+        self.programmes = FakeProgrammes(self.orders)
         self.keys = FakeKeys()
         self.windows = FakeWindows()
         self.held: list[Envelope] = []

@@ -1,0 +1,107 @@
+-- Free-mask programmes (issue 21, services/orders/programmes/): a funder's budget pays producers
+-- for units given away. An application is an order of the `program` class, kept in `orders` with
+-- its programme, its recipient (the NIK's keyed hash for a citizen, never the NIK; else the
+-- buyer's key), what the programme pays a unit, and whether it was admitted (only then does
+-- its order.placed go to the allocator). Admission happens under the programme's row lock
+-- (store/programmes.py); the trigger below is the last word that the budget holds.
+CREATE TABLE programmes (
+    id uuid PRIMARY KEY,
+    hub text NOT NULL,
+    name text NOT NULL,
+    funder text NOT NULL,
+    budget bigint NOT NULL CHECK (budget > 0),
+    starts_on date NOT NULL,
+    ends_on date NOT NULL,
+    units_per_recipient int NOT NULL CHECK (units_per_recipient >= 1),
+    -- Lowercased; empty: every regency.
+    regencies text[] NOT NULL,
+    buyer_types text[] NOT NULL CHECK (cardinality(buyer_types) >= 1),
+    selection text NOT NULL CHECK (selection IN ('lottery', 'first_come')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (ends_on >= starts_on)
+);
+CREATE INDEX programmes_of_hub ON programmes (hub, starts_on);
+
+CREATE TABLE programme_products (
+    programme_id uuid NOT NULL REFERENCES programmes (id),
+    sku text NOT NULL,
+    unit_price int NOT NULL CHECK (unit_price >= 0),
+    PRIMARY KEY (programme_id, sku)
+);
+
+ALTER TABLE orders
+    ADD COLUMN programme_id uuid REFERENCES programmes (id),
+    ADD COLUMN programme_recipient text,
+    ADD COLUMN programme_unit_price int CHECK (programme_unit_price >= 0),
+    ADD COLUMN programme_status text CHECK (programme_status IN ('waiting', 'admitted')),
+    ADD COLUMN admitted_at timestamptz,
+    ADD CONSTRAINT orders_programme_whole CHECK (
+        (programme_id IS NULL) = (programme_recipient IS NULL)
+        AND (programme_id IS NULL) = (programme_unit_price IS NULL)
+        AND (programme_id IS NULL) = (programme_status IS NULL)
+    );
+-- One live application per recipient and programme: a cancelled one frees its recipient (the
+-- units it was given still count against units_per_recipient, checked when applying).
+CREATE UNIQUE INDEX orders_programme_recipient ON orders (programme_id, programme_recipient)
+    WHERE programme_id IS NOT NULL AND cancelled_at IS NULL;
+CREATE INDEX orders_of_programme ON orders (programme_id, sequence) WHERE programme_id IS NOT NULL;
+
+-- What a programme owes and paid: committed = units admitted and not yet given, expired or
+-- cancelled; spent = units given. Both x the unit price.
+CREATE FUNCTION programme_budget(programme uuid, OUT committed bigint, OUT spent bigint)
+LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT
+        coalesce(sum(CASE WHEN cancelled_at IS NULL
+            THEN greatest(quantity - least(fulfilled, quantity) - expired, 0) ELSE 0 END
+            * programme_unit_price::bigint), 0)::bigint,
+        coalesce(sum(least(fulfilled, quantity) * programme_unit_price::bigint), 0)::bigint
+    FROM orders
+    WHERE programme_id = programme AND programme_status = 'admitted'
+$$;
+
+-- At commit, whatever wrote it: a programme's committed and spent never pass its budget.
+CREATE FUNCTION programme_within_budget() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+DECLARE
+    total bigint;
+    b record;
+BEGIN
+    SELECT budget INTO total FROM programmes WHERE id = NEW.programme_id;
+    SELECT * INTO b FROM programme_budget(NEW.programme_id);
+    IF b.committed + b.spent > total THEN
+        RAISE EXCEPTION 'programme % over budget: % committed + % spent > %',
+            NEW.programme_id, b.committed, b.spent, total
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'programme_within_budget';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER programme_within_budget AFTER INSERT OR UPDATE ON orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (NEW.programme_status = 'admitted')
+    EXECUTE FUNCTION programme_within_budget();
+
+-- Every draw, published as it was made: the seed, the entrants' codes (as shown, XXXXX-XXXXX)
+-- in entry order (applications in the order they came), what each cost and what the budget had
+-- left let anyone replay it (tools/replay_draw.py).
+CREATE TABLE programme_draws (
+    id uuid PRIMARY KEY,
+    programme_id uuid NOT NULL REFERENCES programmes (id),
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    kind text NOT NULL CHECK (kind IN ('lottery', 'all_admitted')),
+    -- 'operator': an admin ran it; 'budget_returned': units came back to the budget.
+    cause text NOT NULL CHECK (cause IN ('operator', 'budget_returned')),
+    seed bigint NOT NULL,
+    budget_left bigint NOT NULL,
+    entrant_ids uuid[] NOT NULL,
+    entrant_codes text[] NOT NULL,
+    -- What each entrant's application costs (rupiah), as the greedy taking read it.
+    entrant_costs bigint[] NOT NULL,
+    winner_ids uuid[] NOT NULL,
+    winner_codes text[] NOT NULL,
+    CHECK (cardinality(entrant_ids) = cardinality(entrant_codes)),
+    CHECK (cardinality(entrant_ids) = cardinality(entrant_costs)),
+    CHECK (cardinality(winner_ids) = cardinality(winner_codes)),
+    CHECK (cardinality(winner_ids) <= cardinality(entrant_ids))
+);
+CREATE INDEX programme_draws_of_programme ON programme_draws (programme_id, at);
