@@ -9,6 +9,7 @@ from tests.integration.test_notifier import delivered, digits, new_phone, the_me
 from tests.support.bus import publish_event
 from tests.support.events import not_drawn
 from tests.support.mailbox import Mailbox
+from tests.support.programmes import apply, citizen, draw, open_programme
 from tests.support.provider_stubs import WhatsAppCloudStub
 from tests.support.stack import Stack
 from tools.client import HubClient, new_hub_code, wait_until
@@ -80,3 +81,37 @@ async def test_the_same_event_twice_tells_once_and_each_later_draw_tells_again(
     assert {"30", "29"} == {
         p for m in messages for p in delivered(whatsapp, m).parameters if p in ("30", "29")
     }
+
+
+async def test_a_published_draw_tells_the_applicant_it_passed_over(
+    client: HubClient, whatsapp: WhatsAppCloudStub, hub: str
+):
+    """The orders service's own draw: a budget for one of two applicants; the other hears."""
+    opened = await open_programme(
+        client, hub, selection="lottery", budget=5000, units_per_recipient=1
+    )
+    phones = {}
+    for n in (1, 2):
+        phones[n] = new_phone()
+        status, _ = await apply(client, opened["id"], {**citizen(n), "phone": phones[n]})
+        assert status == 201
+
+    drawn = await draw(client, opened["id"], seed=7)
+
+    [passed_over] = set(drawn["entrants"]) - set(drawn["winners"])
+    [order_id] = [
+        a["order_id"]
+        for a in (
+            await client.call(
+                "orders",
+                "GET",
+                f"/v1/programmes/{opened['id']}/applications",
+                headers=client.as_operator(),
+            )
+        )["applications"]
+        if a["code"] == passed_over
+    ]
+    message = await the_message(client, "programme_not_drawn", order_id=order_id)
+    sent = delivered(whatsapp, message)
+    assert passed_over in sent.parameters and "7" in sent.parameters
+    assert sent.to in {digits(phone) for phone in phones.values()}
