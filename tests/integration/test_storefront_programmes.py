@@ -3,6 +3,8 @@ their phone, applies with their NIK and finds the application waiting for the dr
 orders service refuses shows beside its field; the form stands up to forged posts and markup;
 and the NIK is never kept by the site, in its tables or its log."""
 
+import uuid
+
 from tests.support.programme_site import (
     TRACKING,
     application_answers,
@@ -11,6 +13,7 @@ from tests.support.programme_site import (
     proved_phone,
     site_programme,
 )
+from tests.support.programmes import apply, citizen, draw
 from tests.support.storefront import Visitor, new_phone
 from tools.client import wait_until
 
@@ -174,3 +177,43 @@ async def test_five_refusals_close_the_form_until_a_new_code(site, visitor, what
     status, page = await visitor.get(form)
 
     assert status == 403 and "Terlalu banyak pendaftaran yang ditolak" in page
+
+
+async def test_a_passed_over_application_waits_and_links_the_published_draw(site, visitor, client):
+    programme = await site_programme(client, site, budget=5000, units_per_recipient=1)
+    for n in (1, 2):  # a programme of its own: any NIK is new to it
+        status, _ = await apply(client, programme["id"], citizen(n))
+        assert status == 201
+    drawn = await draw(client, programme["id"], seed=20261205)
+    [passed_over] = set(drawn["entrants"]) - set(drawn["winners"])
+
+    status, page = await visitor.get(f"/lacak/{passed_over}")
+    assert status == 200 and "Menunggu undian" in page and "Belum terpilih" in page
+    link = f"/program/{programme['id']}/undian/{drawn['id']}"
+    assert f'href="{link}"' in page
+
+    status, page = await visitor.get(link)
+    assert status == 200 and "20261205" in page
+    assert passed_over in page and drawn["winners"][0] in page
+    assert "random.Random(seed).shuffle" in page
+
+
+async def test_made_up_paths_and_markup_in_a_programme_are_harmless(site, visitor, client):
+    markup = '<script>alert(1)</script> "Gratis"'
+    programme = await site_programme(client, site, name=markup, funder=markup)
+
+    status, page = await visitor.get(f"/program/{site.hub}")
+    assert status == 200 and "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for path in (
+        f"/program/{site.hub}/not-a-programme",
+        f"/program/{site.hub}/{uuid.uuid4()}",
+        f"/program/no-such-hub/{programme['id']}",
+        f"/program/{programme['id']}/undian/{uuid.uuid4()}",
+        f"/program/{programme['id']}/undian/../../v1/partners",
+        "/daftar-program/not-a-check",
+        f"/daftar-program/{uuid.uuid4()}",
+    ):
+        status, page = await visitor.get(path)
+        assert status == 404, (path, status)
+        assert "<!doctype html>" in page
