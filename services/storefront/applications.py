@@ -43,7 +43,7 @@ async def apply(
     conn: asyncpg.Connection,
     backends: Backends,
     check: asyncpg.Record,
-    programme_id: str,
+    programme: dict,
     body: dict,
     language: str,
 ) -> str | dict[str, Text]:
@@ -53,7 +53,7 @@ async def apply(
         try:
             made = await backends.post(
                 "orders",
-                f"/v1/programmes/{programme_id}/applications",
+                f"/v1/programmes/{programme['id']}/applications",
                 body=body,
                 headers={
                     # A refusal counts, and the answers may be changed: a new key each time.
@@ -62,14 +62,18 @@ async def apply(
                 },
             )
         except BackendError as error:
-            return await _refused(conn, check, error, body["recipient"]["type"])
+            return await _refused(conn, check, error, programme, body["recipient"]["type"])
         code = order_codes.order_code_from(made["code"])
         await tracking.add(conn, code, uuid.UUID(made["order_id"]), check["id"], check["phone_key"])
     return f"/lacak/{order_codes.shown(code)}?baru=1"
 
 
 async def _refused(
-    conn: asyncpg.Connection, check: asyncpg.Record, error: BackendError, kind: str
+    conn: asyncpg.Connection,
+    check: asyncpg.Record,
+    error: BackendError,
+    programme: dict,
+    kind: str,
 ) -> dict[str, Text]:
     """A refusal the applicant can mend, beside its field, counted; any other as a page (the
     site's own key or rate refused, the service away: the busy page)."""
@@ -89,6 +93,13 @@ async def _refused(
         errors.setdefault(field or "form", Text(said, said))
     if not errors:
         said = str(problem.get("detail") or problem.get("title") or "")
-        # Not eligible: a region or type the programme does not cover (the form lists them).
-        errors["region" if error.status == 403 else "form"] = Text(said, said) if said else REFUSED
+        errors[_field_of(error.status, programme, kind)] = Text(said, said) if said else REFUSED
     return errors
+
+
+def _field_of(status: int, programme: dict, kind: str) -> str:
+    """Not eligible: a type or a region the programme does not cover (the form offered only
+    those it read a moment before: the programme changed since)."""
+    if status != 403:
+        return "form"
+    return "buyer_type" if kind not in programme["buyer_types"] else "region"

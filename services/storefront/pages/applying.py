@@ -135,7 +135,7 @@ async def apply(request: web.Request) -> web.Response:
             conn,
             request.app[BACKENDS],
             check,
-            programme["id"],
+            programme,
             checked.application,
             language(request),
         )

@@ -116,4 +116,6 @@ async def published_draw(request: web.Request) -> web.Response:
     draw = programme and await reads.draw(programme_id, uuid_in(request, "draw_id"))
     if not draw:
         raise NO_PAGE
-    return render(request, "draw.html", {"programme": programme, "draw": draw})
+    hub = await request.app[FIGURES].hub(programme["hub"])
+    context = {"programme": programme, "draw": draw, "zone": hub.timezone if hub else None}
+    return render(request, "draw.html", context)
