@@ -450,7 +450,11 @@ def facts_of(order: dict[str, Any], product: str, hub: Hub | None) -> texts.Orde
         code=order["code"],
         quantity=order["quantity"],
         product=product,
-        status=order["status"],
+        status=(
+            texts.WAITING_FOR_DRAW
+            if order.get("programme_status") == "waiting"
+            else order["status"]
+        ),
         allocated=order.get("allocated", 0) - order.get("fulfilled", 0),
         waiting=order.get("waiting", 0),
         position=order.get("position"),

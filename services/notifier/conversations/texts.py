@@ -138,8 +138,11 @@ HELD = Text(
     "{allocated} held for you until {until}",
 )
 TRACK = Text("lacak: {tracking}", "track: {tracking}")
-OPEN = frozenset({"queued", "partially_allocated", "allocated"})
+# A programme's application not yet admitted: not in the queue (`handling.facts_of`).
+WAITING_FOR_DRAW = "waiting_for_draw"
+OPEN = frozenset({"queued", "partially_allocated", "allocated", WAITING_FOR_DRAW})
 STATUS_WORDS = {
+    WAITING_FOR_DRAW: Text("menunggu undian", "waiting for the draw"),
     "fulfilled": Text("sudah diambil", "collected"),
     "expired": Text("kedaluwarsa", "expired"),
     "cancelled": Text("dibatalkan", "cancelled"),
@@ -182,6 +185,8 @@ def link(site: str, code: str, language: str) -> str:
 def standing(order: OrderFacts, language: str) -> str:
     """Where an open order stands: its place and estimate, what is held and until when."""
     parts = []
+    if order.status == WAITING_FOR_DRAW:
+        return STATUS_WORDS[WAITING_FOR_DRAW].in_language(language)
     if order.waiting > 0:
         estimate = estimate_in_words(order.estimate).in_language(language)
         if order.position is not None:

@@ -176,3 +176,12 @@ async def test_markup_in_a_programmes_name_is_made_harmless_in_the_list(store, o
     reply = await say(store, orders, inbound("PROGRAM"))
 
     assert "jahat.example" not in reply.rows[0].title
+
+
+async def test_status_tells_an_application_that_waits_for_the_draw(store, orders):
+    order_id, known = orders.add(PHONE, programme_status="waiting", position=None)
+    store.buyers[PHONE] = [known]
+
+    reply = await say(store, orders, inbound("STATUS"))
+
+    assert "menunggu undian" in reply.text and "antrean" not in reply.text
