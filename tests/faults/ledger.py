@@ -6,7 +6,9 @@ every order the orders service took at the allocator, every allocation back at o
 intake, every message owed recorded and taken by a provider. `check` then asserts what must hold
 after any fault: every order answered 201 exists and ends in a valid state; no lot gives more
 than it accepted and no unit goes twice (the allocator's invariants, and the sold and allocated
-counts of intake and orders agreeing with them); every message owed was sent, once.
+counts of intake and orders agreeing with them); no free-mask programme over its budget nor a
+recipient past its limits (tests/support/programme_invariants.py); every message owed was sent,
+once.
 
 Messages owed, worked out from what the services did (not from the notifier's own records):
 - each delivery intake recorded: `delivery_recorded` to its producer;
@@ -35,6 +37,7 @@ import asyncpg
 from tests.faults.stream import Stream
 from tests.support import allocator_invariants as invariants
 from tests.support.mailbox import Mailbox
+from tests.support.programme_invariants import programmes_hold
 from tests.support.provider_stubs import SmsGatewayStub, WhatsAppCloudStub
 
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
@@ -94,6 +97,7 @@ class Ledger:
     orders_sent: int = 0
     orders_201: int = 0
     deliveries_201: int = 0
+    applications_201: int = 0  # to the hub's free-mask programme
     owed: int = 0  # messages, units_sold as recorded
     sent: int = 0
     lost: int = 0  # messages owed and not sent, units_sold apart
@@ -116,7 +120,8 @@ class Ledger:
         drain = "not drained" if self.drain_seconds is None else f"{self.drain_seconds:.1f}s"
         return (
             f"{self.fault:<42} orders {self.orders_201:>3}/{self.orders_sent:<3} "
-            f"deliveries {self.deliveries_201:>2}  messages owed {self.owed:>4} "
+            f"deliveries {self.deliveries_201:>2} applications {self.applications_201:>2}  "
+            f"messages owed {self.owed:>4} "
             f"sent {self.sent:>4} lost {self.lost:>2} duplicated {self.duplicated:>2}  "
             f"units sold {self.units_owed:>4} told {self.units_told:>4}  "
             f"drained in {drain}" + (f"  ({self.note})" if self.note else "")
@@ -146,6 +151,7 @@ async def account(
         orders_sent=stream.attempted,
         orders_201=len(stream.placed),
         deliveries_201=len(stream.delivered),
+        applications_201=len(stream.applied),
     )
     waiting = ledger.waiting_for
     try:
@@ -293,6 +299,8 @@ async def check(database_url: str, stream: Stream, ledger: Ledger) -> None:
             )
             assert lot is not None and lot["accepted"] == delivery["accepted"], dict(delivery)
             assert delivery["sold"] == lot["allocated"] <= lot["accepted"], dict(delivery)
+        # Free-mask programmes: never over budget, no recipient past its limits.
+        await programmes_hold(conn)
         # What buyers see they were given is what the lots gave, and no more than was received.
         lots = await conn.fetch(LOTS_OF_HUB, stream.hub)
         given = sum(order["allocated"] for order in at_orders.values())
@@ -322,7 +330,11 @@ def _behind(order: asyncpg.Record, queued: asyncpg.Record) -> bool:
     return order["allocated"] != queued["allocated"]
 
 
-ORDERS_OF_HUB = "SELECT id, quantity, allocated, status FROM orders.orders WHERE hub = $1"
+# A programme's application waiting for budget is not at the allocator yet (nor owed to be).
+ORDERS_OF_HUB = """
+SELECT id, quantity, allocated, status FROM orders.orders
+WHERE hub = $1 AND programme_status IS DISTINCT FROM 'waiting'
+"""
 QUEUE_OF_HUB = """
 SELECT order_id, quantity, allocated, forfeited, state, accept_partial
 FROM allocator.queue WHERE hub = $1

@@ -1,6 +1,8 @@
 """A steady stream of orders and deliveries over HTTP for one hub, as buyers and producers would
 make it while a fault happens: it goes on whatever the services answer, and remembers every
-order and delivery answered 201.
+order and delivery answered 201. Every tenth order comes with a citizen's application to the
+hub's free-mask programme (first come, its budget soon spent: later ones wait, and are admitted
+as held units expire), so that the programmes' invariants are checked after every fault too.
 
     stream = await Stream.open(client, new_hub_code("kill"), rate=20)
     task = asyncio.create_task(stream.run())
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from tests.support.programmes import citizen, open_programme
 from tools.client import ApiError, HubClient
 
 SKU = "masker-kain"
@@ -25,6 +28,9 @@ SKU = "masker-kain"
 PRODUCER_CHANNELS = (None, "sms", "email", None)
 # Buyers likewise, in turn: WhatsApp, SMS, email.
 BUYER_CHANNELS = (None, "sms", "email")
+# The hub's programme: ten units' worth, up to two a citizen, for any regency.
+PROGRAMME = {"budget": 50_000, "regencies": [], "buyer_types": ["individual"]}
+APPLY_EVERY = 10
 
 
 def _phone(rng: random.Random) -> str:
@@ -41,6 +47,8 @@ class Stream:
     rng: random.Random
     placed: list[dict] = field(default_factory=list)  # each order answered 201, as answered
     delivered: list[dict] = field(default_factory=list)  # each delivery answered 201
+    programme_id: str | None = None
+    applied: list[dict] = field(default_factory=list)  # each application answered 201
     refused: Counter = field(default_factory=Counter)  # what the other attempts got
     attempted: int = 0
     finished_at: float | None = None  # time.monotonic() when the last answer came
@@ -74,7 +82,9 @@ class Stream:
                     **({"channel": channel} if channel else {}),
                 )
             )
-        return cls(client, hub, rate, deliver_every, made, rng)
+        stream = cls(client, hub, rate, deliver_every, made, rng)
+        stream.programme_id = (await open_programme(client, hub, **PROGRAMME))["id"]
+        return stream
 
     def wind_down(self, orders: int) -> None:
         """Place this many more orders, then end."""
@@ -92,6 +102,8 @@ class Stream:
                 self._left -= 1
             await asyncio.sleep(max(0.0, started + index / self.rate - time.monotonic()))
             requests.append(asyncio.create_task(self._order(index)))
+            if index % APPLY_EVERY == APPLY_EVERY - 1:
+                requests.append(asyncio.create_task(self._application(index // APPLY_EVERY)))
             if index % self.deliver_every == self.deliver_every - 1:
                 requests.append(asyncio.create_task(self._delivery(index // self.deliver_every)))
         await asyncio.gather(*requests)
@@ -144,6 +156,21 @@ class Stream:
             self.refused[f"order {type(error).__name__}"] += 1
         else:
             self.placed.append(order)
+
+    async def _application(self, index: int) -> None:
+        recipient = {**citizen(index + 1), "phone": _phone(self.rng)}
+        path = f"/v1/programmes/{self.programme_id}/applications"
+        body = {"sku": SKU, "quantity": 1 + index % 2, "recipient": recipient}
+        try:
+            applied = await self.client.call(
+                "orders", "POST", path, json=body, headers=self.client.as_operator()
+            )
+        except ApiError as error:
+            self.refused[f"application {error.status}"] += 1
+        except (aiohttp.ClientError, TimeoutError) as error:
+            self.refused[f"application {type(error).__name__}"] += 1
+        else:
+            self.applied.append(applied)
 
     async def _delivery(self, index: int) -> None:
         producer = self.producers[index % len(self.producers)]
