@@ -24,6 +24,9 @@ _NIK = re.compile(r"[0-9]{16}")
 # Spaces, dots and dashes people type between groups of digits (as printed on a KTP).
 _NIK_SEPARATORS = re.compile(r"[\s.\-]")
 _NAME = TypeAdapter(Name)
+# Long runs of digits: no name or regency has them, a NIK does (typed in the wrong box, it
+# would be passed on as a name, in clear).
+NUMBER_LIKE_A_NIK = re.compile(r"\d[\d\s.-]{9,}\d")
 
 NO_NIK = Text("Isi NIK Anda (16 angka di KTP)", "Enter your NIK (the 16 digits on your KTP)")
 NIK_LENGTH = Text("NIK harus 16 angka", "A NIK is 16 digits")
@@ -119,7 +122,10 @@ def check(typed: dict[str, str], programme: dict, phone: str) -> Checked:
 
 
 def valid_name(text: str) -> str | None:
-    """The text as the orders API takes a name (no link, no control character), or None."""
+    """The text as the orders API takes a name (no link, no control character, no number
+    that may be a NIK), or None."""
+    if NUMBER_LIKE_A_NIK.search(text):
+        return None
     try:
         return _NAME.validate_python(text)
     except ValidationError:

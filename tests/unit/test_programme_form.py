@@ -117,6 +117,7 @@ def test_whatever_is_typed_the_check_answers_without_failing(typed):
         ({"quantity": "²"}, "quantity"),
         ({"name": ""}, "name"),
         ({"name": "<a href='https://jahat.example'>klik</a>"}, "name"),
+        ({"name": "Siti 6271 0145 0690 0001"}, "name"),
         ({"language": "jv"}, "language"),
         ({"channel": "email"}, "channel"),
     ],

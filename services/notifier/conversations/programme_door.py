@@ -19,7 +19,7 @@ from services.notifier.conversations import programme_texts as texts
 from services.notifier.conversations.errors import OrdersError
 from services.notifier.conversations.state import Conversation, Step, quantity_from
 from services.notifier.conversations.texts import EXPIRED, ORDERS_AWAY, ORDERS_CLOSED
-from shared.programme_form import nik_from, nik_problem, valid_name
+from shared.programme_form import NUMBER_LIKE_A_NIK, nik_from, nik_problem, valid_name
 
 if TYPE_CHECKING:
     from services.notifier.conversations.handling import Chat
@@ -76,6 +76,11 @@ class ProgrammeDoor:
             await chat.tell(EXPIRED)
             return conversation.at(None, chat.now)
         text = (chat.inbound.text or "").strip()
+        if step is not Step.PROGRAMME_NIK and NUMBER_LIKE_A_NIK.search(text):
+            # A NIK typed too early: no name or regency; kept nowhere, as at its own step.
+            await chat.store.forget_text(chat.inbound)
+            await chat.tell(texts.NIK_TOO_EARLY)
+            return conversation.at(step, chat.now)
         if step is Step.PROGRAMME_NAME:
             return await self._name(conversation, programme, text)
         if step is Step.PROGRAMME_REGION:

@@ -50,6 +50,10 @@ ASK_NIK = Text(
     "Last, type your NIK (the 16 digits on your KTP). We do not keep it; it only makes sure of"
     " one application per person.",
 )
+NIK_TOO_EARLY = Text(
+    "NIK ditanyakan paling akhir. Jawab dulu pertanyaan sebelumnya.",
+    "The NIK comes last. Answer the question before it first.",
+)
 BAD_NIK = Text("{why}. Ketik lagi NIK Anda.", "{why}. Type your NIK again.")
 WAITING = Text(
     "Pendaftaran Anda diterima. Kode pendaftaran: {code}. Status: menunggu undian; kami kabari"

@@ -185,3 +185,17 @@ async def test_status_tells_an_application_that_waits_for_the_draw(store, orders
     reply = await say(store, orders, inbound("STATUS"))
 
     assert "menunggu undian" in reply.text and "antrean" not in reply.text
+
+
+async def test_a_nik_typed_as_a_name_is_refused_and_forgotten(store, orders):
+    programme = orders.add_programme()
+    await say(store, orders, inbound("PROGRAM"))
+    await say(store, orders, inbound(reply_id=f"prog:{programme['id']}"))
+
+    early = inbound(f"Siti {NIK}")
+    reply = await say(store, orders, early)
+
+    assert "paling akhir" in reply.text
+    conversation = store.conversations[PHONE]
+    assert conversation.step is Step.PROGRAMME_NAME and NIK not in repr(conversation)
+    assert early.provider_id in store.forgotten
