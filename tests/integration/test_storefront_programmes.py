@@ -217,3 +217,32 @@ async def test_made_up_paths_and_markup_in_a_programme_are_harmless(site, visito
         status, page = await visitor.get(path)
         assert status == 404, (path, status)
         assert "<!doctype html>" in page
+
+
+async def test_an_applicant_who_reads_english_applies_in_english_and_is_told_in_it(
+    site, visitor, whatsapp, client
+):
+    programme = await site_programme(client, site)
+    await visitor.get(f"/bahasa?ke=en&next=/program/{site.hub}")
+    status, page = await visitor.get(f"/program/{site.hub}")
+    assert status == 200 and "Free-mask programmes" in page and "Apply" in page
+
+    form = await proved_phone(visitor, whatsapp, programme, new_phone())
+    _, page = await visitor.get(form)
+    assert "Type of recipient" in page and "Jenis penerima" not in page
+    status, page, _ = await visitor.post(form, application_answers("12", language="en"))
+    assert status == 400 and "Error:" in page and "A NIK is 16 digits" in page
+    status, _, location = await applied(
+        visitor, form, application_answers(new_nik(), language="en")
+    )
+    assert status == 303
+
+    _, page = await visitor.get(location)
+    assert "Application received" in page and "Waiting for the draw" in page
+    applications = await client.call(
+        "orders",
+        "GET",
+        f"/v1/programmes/{programme['id']}/applications",
+        headers=client.as_operator(),
+    )
+    assert len(applications["applications"]) == 1
