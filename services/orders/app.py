@@ -14,6 +14,7 @@ from services.orders.group_commit import order_writer
 from services.orders.idempotency import forgetting_old_keys
 from services.orders.partners import api as partners_api
 from services.orders.programmes import api as programmes_api
+from services.orders.programmes import applications_api as programme_applications_api
 from services.orders.programmes import draws_api as programme_draws_api
 from services.orders.series import api as series_api
 from services.orders.series.worker import series_clock
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> web.Application:
             *callbacks_api.routes,
             *series_api.routes,
             *programmes_api.routes,
+            *programme_applications_api.routes,
             *programme_draws_api.routes,
         ],
         handlers=handlers,

@@ -117,6 +117,14 @@ BEYOND_SCHEMA = {
     "before_opening",
     "in_the_past",
     "below_ordered",
+    # A free-mask programme ending before it starts or listing a product twice; an application
+    # for a product or more units than its programme gives, or with a NIK not of a NIK's form
+    # (services/orders/programmes/).
+    "before_start",
+    "repeated",
+    "not_in_programme",
+    "over_units_per_recipient",
+    "nik_form",
 }
 
 

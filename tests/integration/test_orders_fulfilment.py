@@ -113,7 +113,8 @@ async def test_operator_sets_the_class_and_the_event_carries_it(
         lambda e: e.type == "order.placed" and e.payload["order_id"] == placed["id"],
         what="order.placed",
     )
-    assert event.version == 4
+    # The class alone: no programme pays for an order the operator placed in it.
+    assert event.version == 5 and event.payload["programme"] is None
     assert event.payload["priority_class"] == "program"
     assert event.payload["accept_partial"] is False
     assert event.payload["buyer_key"] == Buyer(**CITIZEN).key(uuid.UUID(placed["id"]))

@@ -2,6 +2,9 @@
 two programmes with the same applicants and seed, admits the same; the published draw replays;
 all are admitted when they fit; returned budget draws again."""
 
+import asyncio
+import sys
+
 from tests.support.programmes import apply, citizen, draw, open_programme, programme
 from tools.client import ApiError, HubClient
 from tools.replay_draw import replayed
@@ -32,6 +35,18 @@ async def test_the_same_seed_draws_the_same_winners_and_replays(client: HubClien
         assert (after["budget_committed"], after["budget_left"]) == (50_000, 0)
     listed = await client.call("orders", "GET", f"/v1/programmes/{twins[0]['id']}/draws")
     assert [(d["entrants"], d["winners"]) for d in listed["draws"]] == [(APPLICANTS, 10)]
+    # And as anyone would replay it, from the command line.
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tools.replay_draw",
+        client.urls["orders"],
+        twins[0]["id"],
+        drawn[0]["id"],
+        stdout=asyncio.subprocess.PIPE,
+    )
+    said, _ = await replay.communicate()
+    assert replay.returncode == 0 and b"the same winners" in said, said
 
 
 async def test_all_are_admitted_when_they_fit(client: HubClient, hub: str):

@@ -59,27 +59,54 @@ LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
     WHERE programme_id = programme AND programme_status = 'admitted'
 $$;
 
--- At commit, whatever wrote it: a programme's committed and spent never pass its budget.
-CREATE FUNCTION programme_within_budget() RETURNS trigger LANGUAGE plpgsql
+-- At commit, whatever wrote it: a programme's committed and spent never pass its budget, and
+-- no recipient is owed or given more than units_per_recipient (its live applications'
+-- quantities and what its cancelled ones were handed). Checked when an application enters or
+-- changes status, and when units are handed over (which moves them from committed to spent);
+-- allocations, expiries and cancels only ever lower what is owed.
+CREATE FUNCTION programme_within_bounds() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
-    total bigint;
+    p record;
     b record;
+    units bigint;
 BEGIN
-    SELECT budget INTO total FROM programmes WHERE id = NEW.programme_id;
+    SELECT budget, units_per_recipient INTO p FROM programmes WHERE id = NEW.programme_id;
     SELECT * INTO b FROM programme_budget(NEW.programme_id);
-    IF b.committed + b.spent > total THEN
+    IF b.committed + b.spent > p.budget THEN
         RAISE EXCEPTION 'programme % over budget: % committed + % spent > %',
-            NEW.programme_id, b.committed, b.spent, total
+            NEW.programme_id, b.committed, b.spent, p.budget
             USING ERRCODE = 'check_violation', CONSTRAINT = 'programme_within_budget';
+    END IF;
+    SELECT sum(CASE WHEN cancelled_at IS NULL THEN quantity ELSE least(fulfilled, quantity) END)
+    INTO units
+    FROM orders
+    WHERE programme_id = NEW.programme_id AND programme_recipient = NEW.programme_recipient;
+    IF units > p.units_per_recipient THEN
+        RAISE EXCEPTION 'a recipient of programme % past % units', NEW.programme_id,
+            p.units_per_recipient
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'programme_per_recipient';
     END IF;
     RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER programme_within_budget AFTER INSERT OR UPDATE ON orders
+CREATE CONSTRAINT TRIGGER programme_within_bounds_inserted AFTER INSERT ON orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN (NEW.programme_status = 'admitted')
-    EXECUTE FUNCTION programme_within_budget();
+    WHEN (NEW.programme_id IS NOT NULL)
+    EXECUTE FUNCTION programme_within_bounds();
+CREATE CONSTRAINT TRIGGER programme_within_bounds AFTER UPDATE ON orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN (NEW.programme_id IS NOT NULL AND (
+        OLD.programme_id IS DISTINCT FROM NEW.programme_id
+        OR OLD.programme_recipient IS DISTINCT FROM NEW.programme_recipient
+        OR OLD.programme_status IS DISTINCT FROM NEW.programme_status
+        OR OLD.programme_unit_price IS DISTINCT FROM NEW.programme_unit_price
+        OR NEW.quantity > OLD.quantity
+        OR NEW.fulfilled > OLD.fulfilled
+        OR NEW.expired < OLD.expired
+        OR (OLD.cancelled_at IS NOT NULL AND NEW.cancelled_at IS NULL)
+    ))
+    EXECUTE FUNCTION programme_within_bounds();
 
 -- Every draw, published as it was made: the seed, the entrants' codes (as shown, XXXXX-XXXXX)
 -- in entry order (applications in the order they came), what each cost and what the budget had

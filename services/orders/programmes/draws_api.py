@@ -23,7 +23,7 @@ from services.orders.programmes.models import (
     PublishedProgrammeDraw,
 )
 from services.orders.programmes.rules import ALGORITHM
-from services.orders.store import programmes as store
+from services.orders.store import programme_reads as reads
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.openapi import documented
 from shared.problems import Text, not_found
@@ -97,7 +97,7 @@ async def get_draws(request: web.Request) -> web.Response:
     programme_id = uuid_in_path(request, "programme_id", handlers.PROGRAMME)
     async with request.app[DATABASE].acquire() as conn:
         await shown(conn, programme_id)
-        rows = await store.draw_rows(conn, programme_id)
+        rows = await reads.draw_rows(conn, programme_id)
     return json_response(ProgrammeDraws(draws=[draw_of(row) for row in rows]))
 
 
@@ -118,7 +118,7 @@ async def get_draw(request: web.Request) -> web.Response:
     programme_id = uuid_in_path(request, "programme_id", handlers.PROGRAMME)
     draw_id = uuid_in_path(request, "draw_id", DRAW)
     async with request.app[DATABASE].acquire() as conn:
-        row = await store.draw_row(conn, programme_id, draw_id)
+        row = await reads.draw_row(conn, programme_id, draw_id)
     if row is None:
         raise not_found(DRAW, draw_id)
     return json_response(published(row))
@@ -144,11 +144,11 @@ async def get_report(request: web.Request, caller: Caller) -> web.Response:
     programme_id = uuid_in_path(request, "programme_id", handlers.PROGRAMME)
     async with request.app[DATABASE].acquire() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            row = await store.programme_row(conn, programme_id)
+            row = await reads.programme_row(conn, programme_id)
             if row is None:
                 raise not_found(handlers.PROGRAMME, programme_id)
-            days, producers = await store.report_rows(conn, programme_id, row["timezone"])
-            draws = await store.draw_rows(conn, programme_id)
+            days, producers = await reads.report_rows(conn, programme_id, row["timezone"])
+            draws = await reads.draw_rows(conn, programme_id)
     programme = programme_of(row)
     report = ProgrammeReport(
         programme=programme,

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.orders import handlers
+from services.orders.programmes import applying
 from services.orders.programmes import handlers as programmes
 from services.orders.programmes.models import NewProgrammeApplication
 from services.orders.programmes.rules import Terms, drawn_order
@@ -55,8 +56,8 @@ def application(n: int, quantity: int = 1) -> NewProgrammeApplication:
 
 
 async def apply(uow: FakeUnitOfWork, terms: Terms, n: int, quantity: int = 1):
-    command = programmes.Apply(terms.id, application(n, quantity), None, None, None, "c", KEY)
-    return await programmes.apply(uow, command)
+    command = applying.Apply(terms.id, application(n, quantity), None, None, None, "c", KEY)
+    return await applying.apply(uow, command)
 
 
 def allocated(order_id: uuid.UUID, units: int, total: int, requested: int) -> OrderAllocated:
