@@ -70,6 +70,7 @@ QUEUES = {
                 "order.released",
                 "day.summarised",
                 "hub.registered",
+                "programme.not_drawn",
             ),
         ),
     )

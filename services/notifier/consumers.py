@@ -1,7 +1,7 @@
 """Which event each use case takes: one unit of work (`store.unit_of_work.UnitOfWork`) serves a
 whole consumed batch and is written once at its end."""
 
-from services.notifier.handlers import directory, orders, producers
+from services.notifier.handlers import directory, orders, producers, programmes
 from services.notifier.store.unit_of_work import UnitOfWork
 from shared.consumer import EventHandlers
 
@@ -20,6 +20,7 @@ USE_CASES = {
     "order.expired": orders.on_order_expired,
     "order.estimate_moved": orders.on_order_estimate_moved,
     "order.released": orders.on_order_released,
+    "programme.not_drawn": programmes.on_programme_not_drawn,
 }
 
 handlers = EventHandlers.each_in(UnitOfWork, USE_CASES)

@@ -92,6 +92,18 @@ SAMPLE_PARAMS: dict[str, dict] = {
     },
     "phone_code": {"code": "482913"},
     "window_opened": {"product": "Masker kain 3 lapis", "hub_name": "PLUT Kalimantan Tengah"},
+    "programme_not_drawn": {
+        "programme": "Masker Gratis Kota Palangka Raya",
+        "programme_uuid": "0b6f1c2d-3e4a-4b5c-8d6e-7f8091a2b3c4",
+        "draw_uuid": "c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f",
+        "seed": "4122896380513827521",
+        "entrants": 1250,
+        "draw_page": Link(
+            "https://plut.kalteng.go.id/program/0b6f1c2d-3e4a-4b5c-8d6e-7f8091a2b3c4"
+            "/undian/c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f"
+        ),
+        **_ORDER,
+    },
 }
 # Meta's own category for one-time codes: delivered first, and priced apart.
 CATEGORY = {"phone_code": "AUTHENTICATION"}

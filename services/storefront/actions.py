@@ -1,6 +1,7 @@
-"""What a right code does: place the order the buyer checked, open "my orders", or cancel an
-order. Each runs in the transaction that holds the check's row, with an Idempotency-Key derived
-from the check, so a second submit of the right code waits, then finds it done.
+"""What a right code does: place the order the buyer checked, open "my orders", cancel an
+order, or open a programme's application form. Each runs in the transaction that holds the
+check's row, with an Idempotency-Key derived from the check, so a second submit of the right
+code waits, then finds it done.
 """
 
 import uuid
@@ -34,6 +35,9 @@ async def act(
     if check["purpose"] == "my_orders":
         await phone_checks.verified(conn, check["id"])
         return f"/pesanan-saya/{check['id']}"
+    if check["purpose"] == "programme":  # the phone proved: on to the form (pages/applying.py)
+        await phone_checks.verified(conn, check["id"])
+        return f"/daftar-program/{check['id']}"
     if check["purpose"] == "cancel":
         path = f"/v1/orders/{intent['order_id']}/cancel"
         await _asked(

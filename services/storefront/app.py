@@ -21,8 +21,10 @@ from services.storefront.pages.common import (
     CODE_GUESSES,
     FIGURES,
     ORDER_READS,
+    PROGRAMME_READS,
     PUBLIC_URL,
 )
+from services.storefront.programme_reads import ProgrammeReads
 from services.storefront.rendered import RenderedPages
 from services.storefront.views import RENDERED_PAGES
 from services.storefront.window_watch import window_watch
@@ -103,6 +105,7 @@ def create_app(settings: Settings) -> web.Application:
             app[ORDER_READS] = OrderReads(app[BACKENDS], settings.order_keep_seconds)
             # The hubs offered are intake's that take site orders (and the key may order in).
             app[FIGURES] = Figures(app[BACKENDS], settings.figures_keep_seconds)
+            app[PROGRAMME_READS] = ProgrammeReads(app[BACKENDS], settings.figures_keep_seconds)
             yield
 
     app.cleanup_ctx.append(backends)

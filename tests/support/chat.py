@@ -15,7 +15,13 @@ from tests.support.whatsapp_webhooks import Reply
 from tools.client import HubClient, new_hub_code, wait_until
 
 # As the README has operators give the chat's key (and the buyers' site's).
-SCOPES = ["orders:write", "orders:read", "orders:track", "orders:cancel-verified"]
+SCOPES = [
+    "orders:write",
+    "orders:read",
+    "orders:track",
+    "orders:cancel-verified",
+    "programmes:apply",
+]
 
 
 @dataclass(frozen=True)

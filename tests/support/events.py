@@ -15,6 +15,7 @@ from shared.events import (
     OrderFulfilled,
     OrderPlaced,
     OrderPlacedV4,
+    ProgrammeNotDrawn,
     ProgrammeShare,
     SupplyReceived,
 )
@@ -155,4 +156,41 @@ def todays_summary(*, received: int, allocated: int, expired: int = 0) -> DaySum
         waiting_units=0,
         waiting_orders=0,
         buyers_unserved=0,
+    )
+
+
+def not_drawn(
+    hub: str,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    language: str = "id",
+    channel: str | None = None,
+    name: str = "Bu Rina",
+    programme_name: str = "Masker Gratis Palangka Raya",
+    seed: int = 4122896380513827521,
+    entrants: int = 40,
+) -> Envelope:
+    """A programme's application that a published draw passed over (its applicant told)."""
+    return Envelope.wrap(
+        ProgrammeNotDrawn(
+            programme_id=uuid.uuid4(),
+            programme_name=programme_name,
+            order_id=uuid.uuid4(),
+            code=shown(new_order_code()),
+            draw_id=uuid.uuid4(),
+            seed=seed,
+            entrants=entrants,
+            buyer=Buyer(
+                name=name,
+                type="individual",
+                region="Kota Palangka Raya",
+                email=email,
+                phone=phone,
+                language=language,
+                channel=channel,
+            ),
+        ),
+        hub=hub,
+        correlation_id=f"test-draw-{uuid.uuid4().hex[:6]}",
     )

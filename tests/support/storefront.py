@@ -54,7 +54,13 @@ async def running_site(
         # cancel for the buyer whose phone it checked, as the README has operators set.
         fields = {
             "buyer_types": list(CLASS_OF_BUYER_TYPE),
-            "scopes": ["orders:write", "orders:read", "orders:track", "orders:cancel-verified"],
+            "scopes": [
+                "orders:write",
+                "orders:read",
+                "orders:track",
+                "orders:cancel-verified",
+                "programmes:apply",
+            ],
         } | partner_fields
         partner = await client.create_partner(f"Situs {hub}", [hub], **fields)
     process = ServiceProcess(

@@ -44,3 +44,34 @@ def test_only_our_own_link_goes_out_as_a_link():
 
     assert tracking_link(SITE, "7K3QD-M9X2A") in ours.text
     assert "https://jahat.example" not in planted.text
+
+
+DRAWN = {
+    **RECORDED,
+    "programme_uuid": "0b6f1c2d-3e4a-4b5c-8d6e-7f8091a2b3c4",
+    "draw_uuid": "c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f",
+}
+
+
+def test_a_message_about_a_draw_links_to_the_draw_published_on_the_site():
+    params = buyer_params(DRAWN, "7K3QD-M9X2A", SITE)
+
+    assert params["draw_page"] == (
+        "https://plut.kalteng.go.id/program/0b6f1c2d-3e4a-4b5c-8d6e-7f8091a2b3c4"
+        "/undian/c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f"
+    )
+    assert isinstance(params["draw_page"], Link)
+    assert "draw_page" not in buyer_params(RECORDED, "7K3QD-M9X2A", SITE)
+
+
+def test_a_draw_without_a_site_or_with_ids_that_are_none_says_whom_to_ask():
+    for params in (
+        buyer_params(DRAWN, "7K3QD-M9X2A", ""),
+        buyer_params({**DRAWN, "draw_uuid": "../../jahat"}, "7K3QD-M9X2A", SITE),
+        buyer_params({**DRAWN, "programme_uuid": None}, None, SITE),
+    ):
+        assert "draw_page" not in params
+        assert (params["draw_page_id"], params["draw_page_en"]) == (
+            NO_LINK.indonesian,
+            NO_LINK.english,
+        )

@@ -31,6 +31,7 @@ BUYER_PURPOSES = {
     "estimate_moved",
     "order_expired",
     "order_cancelled",
+    "programme_not_drawn",
 }
 PRODUCER_PURPOSES = {"delivery_recorded", "units_sold", "units_returned", "daily_summary"}
 # What the buyers' site asks for (services/notifier/phone_codes.py).
@@ -59,6 +60,7 @@ LONG_TEXTS = {
     "hold_until_en": "30 September 2026 23:59 WITA",
     "day_id": "30 September 2026",
     "day_en": "30 September 2026",
+    "programme": "Masker Gratis Warga Kabupaten Kotawaringin Timur",
 }
 LONG_NAME = "Koperasi Wanita Sejahtera Palangka Raya"
 

@@ -3,8 +3,9 @@ ports (`ChatStore`: the notifier's own records, in the handling transaction; `Or
 orders service over HTTP) that the real adapters and the tests' fakes both implement.
 
 A keyword or a chosen button/list row decides what happens: STOP / MULAI, STATUS, BATAL <code>
-(after a confirm button), PESAN (hub, product, quantity, confirm), else the help message once an
-hour. A number that writes too much in a minute is answered once, and not read.
+(after a confirm button), PESAN (hub, product, quantity, confirm), PROGRAM (a programme, then
+the applicant's answers: `programme_door`), else the help message once an hour. A number that
+writes too much in a minute is answered once, and not read.
 
 Every HTTP call is safe to make again: the writes carry an Idempotency-Key drawn from the
 inbound message's provider id, so handling the same message twice (a transaction that failed
@@ -20,7 +21,8 @@ from typing import Any, Protocol
 import structlog
 from pydantic import TypeAdapter, ValidationError
 
-from services.notifier.conversations import texts
+from services.notifier.conversations import programme_door, texts
+from services.notifier.conversations.errors import OrdersError
 from services.notifier.conversations.keywords import Intent, read
 from services.notifier.conversations.replies import Reply
 from services.notifier.conversations.state import (
@@ -85,19 +87,7 @@ class ChatStore(Protocol):
         hub: str | None,
         order_id: uuid.UUID | None = None,
     ) -> None: ...
-
-
-class OrdersError(Exception):
-    """The orders service refused (`status` and its problem), or could not be reached (503)."""
-
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(f"orders answered {status}: {problem.get('title')}")
-        self.status = status
-        self.problem = problem
-
-    @property
-    def why(self) -> str:
-        return str(self.problem.get("detail") or self.problem.get("title") or self.status)
+    async def forget_text(self, inbound: Inbound) -> None: ...  # it held a NIK
 
 
 class OrdersApi(Protocol):
@@ -109,6 +99,11 @@ class OrdersApi(Protocol):
     ) -> dict[str, Any]: ...  # the key's own order, or one whose verified phone is `phone`
     async def place(self, order: dict[str, Any], key: str, language: str) -> dict[str, Any]: ...
     async def daily_cap(self, hub: str, sku: str) -> int | None: ...
+    async def programmes(self, hub: str) -> list[dict[str, Any]]: ...  # the hub's, any status
+    async def programme(self, programme_id: uuid.UUID) -> dict[str, Any]: ...
+    async def apply(
+        self, programme_id: str, application: dict[str, Any], key: str, language: str
+    ) -> dict[str, Any]: ...  # POST /v1/programmes/{id}/applications
 
 
 @dataclass(frozen=True)
@@ -188,6 +183,8 @@ class Chat:
             if quantity is not None:
                 return await self.confirm_order(conversation, quantity)
         said = read(inbound.text)
+        if conversation.step in programme_door.TYPED_STEPS and said.intent is Intent.OTHER:
+            return await programme_door.ProgrammeDoor(self).typed(conversation)
         if said.intent is Intent.STOP:
             await self.store.opt_out(inbound.channel, inbound.phone)
             await self.tell(texts.STOPPED, channel=texts.channel_name(inbound.channel))
@@ -204,6 +201,8 @@ class Chat:
                 return await self.ask_cancel(conversation, said.code)
             if said.intent is Intent.ORDER:
                 return await self.begin_order(conversation)
+            if said.intent is Intent.PROGRAMME:
+                return await programme_door.ProgrammeDoor(self).begin(conversation)
             if conversation.step is Step.QUANTITY:
                 most = int(conversation.choices.get("most", MAX_ORDER_QUANTITY))
                 await self.tell(texts.BAD_QUANTITY, most=most)
@@ -229,6 +228,8 @@ class Chat:
             return await self.ask_quantity(conversation, value)
         if kind == "order" and value == "yes" and step is Step.CONFIRM_ORDER:
             return await self.place(conversation)
+        if kind == "prog" and step is Step.PROGRAMME:
+            return await programme_door.ProgrammeDoor(self).chosen(conversation, value)
         await self.tell(texts.EXPIRED)
         return conversation.at(None, self.now)
 
@@ -449,7 +450,11 @@ def facts_of(order: dict[str, Any], product: str, hub: Hub | None) -> texts.Orde
         code=order["code"],
         quantity=order["quantity"],
         product=product,
-        status=order["status"],
+        status=(
+            texts.WAITING_FOR_DRAW
+            if order.get("programme_status") == "waiting"
+            else order["status"]
+        ),
         allocated=order.get("allocated", 0) - order.get("fulfilled", 0),
         waiting=order.get("waiting", 0),
         position=order.get("position"),

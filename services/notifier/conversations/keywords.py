@@ -17,6 +17,7 @@ class Intent(StrEnum):
     STATUS = "status"  # my open orders
     CANCEL = "cancel"  # BATAL <code>
     ORDER = "order"  # order by chat
+    PROGRAMME = "programme"  # apply to a free-mask programme by chat
     OTHER = "other"  # anything else: the help message
 
 
@@ -32,6 +33,8 @@ KEYWORDS: dict[str, Intent] = {
     "cancel": Intent.CANCEL,
     "pesan": Intent.ORDER,
     "order": Intent.ORDER,
+    "program": Intent.PROGRAMME,
+    "programme": Intent.PROGRAMME,
 }
 # The keywords only one language has: a number that writes one is answered in it. STOP and
 # STATUS are both languages' words and say nothing of it.
@@ -45,6 +48,7 @@ LANGUAGE_OF_KEYWORD = {
     "start": "en",
     "cancel": "en",
     "order": "en",
+    "programme": "en",
 }
 # A slip is forgiven in words this long: "stp" or "cke" may be another word entirely.
 FORGIVING_FROM = 4
@@ -79,7 +83,10 @@ def read(text: str | None) -> Read:
     if intent is Intent.CANCEL:
         typed = "".join(rest).strip(".,!?;:#*\"'")
         return Read(intent, order_code_from(typed) if typed else None, language)
-    if rest and intent is not Intent.ORDER:  # "stop it" yes; "status pesanan saya" yes too
+    if rest and intent not in (
+        Intent.ORDER,
+        Intent.PROGRAMME,
+    ):  # "stop it" yes; "status pesanan saya" yes too
         return Read(intent, language=language) if len(rest) <= 3 else Read(Intent.OTHER)
     return Read(intent, language=language)
 

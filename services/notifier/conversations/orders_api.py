@@ -1,9 +1,10 @@
 """The orders service as a conversation calls it (`handling.OrdersApi`): with the notifier's own
-partner key (scopes orders:write, orders:read, orders:track, orders:cancel-verified, as the
-buyers' site holds: any order is read by its code; one is cancelled if the key placed it or its
-buyer's verified phone is the number that wrote, which each cancel asserts), the correlation id
-along, and each write with its Idempotency-Key; and the allocator's public read
-of a product's policy, for the per-buyer daily cap. Any answer of 400 or more, or none, is an
+partner key (scopes orders:write, orders:read, orders:track, orders:cancel-verified and
+programmes:apply, as the buyers' site holds: any order is read by its code; one is cancelled
+if the key placed it or its buyer's verified phone is the number that wrote, which each cancel
+asserts; an application is made for the number that wrote), the correlation id along, and each
+write with its Idempotency-Key; and the allocator's public read of a product's policy, for the
+per-buyer daily cap. Any answer of 400 or more, or none, is an
 `OrdersError` (503 for none)."""
 
 import json
@@ -68,6 +69,21 @@ class OrdersHttp:
         cap = policy.get("per_buyer_daily_cap") if isinstance(policy, dict) else None
         return cap if isinstance(cap, int) else None
 
+    async def programmes(self, hub: str) -> list[dict[str, Any]]:
+        url = f"{self._orders}/v1/programmes?hub={quote(hub, safe='')}"
+        return (await self._call("GET", url))["programmes"]
+
+    async def programme(self, programme_id: uuid.UUID) -> dict[str, Any]:
+        return await self._call("GET", f"{self._orders}/v1/programmes/{programme_id}")
+
+    async def apply(
+        self, programme_id: str, application: dict[str, Any], key: str, language: str
+    ) -> dict[str, Any]:
+        """An application for the number that wrote (the key's `programmes:apply`); its body
+        holds a NIK: nothing here logs it."""
+        url = f"{self._orders}/v1/programmes/{uuid.UUID(str(programme_id))}/applications"
+        return await self._call("POST", url, body=application, key=key, language=language)
+
     async def _call(
         self,
         method: str,
@@ -121,3 +137,14 @@ class NoOrders:
 
     async def daily_cap(self, hub: str, sku: str) -> int | None:
         return None
+
+    async def programmes(self, hub: str) -> list[dict[str, Any]]:
+        raise OrdersError(403, NOT_SET_UP)
+
+    async def programme(self, programme_id: uuid.UUID) -> dict[str, Any]:
+        raise OrdersError(403, NOT_SET_UP)
+
+    async def apply(
+        self, programme_id: str, application: dict[str, Any], key: str, language: str
+    ) -> dict[str, Any]:
+        raise OrdersError(403, NOT_SET_UP)

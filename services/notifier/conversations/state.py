@@ -14,13 +14,19 @@ MINUTE = timedelta(minutes=1)
 
 
 class Step(StrEnum):
-    """An order or a cancel by chat under way: what the next message is read as."""
+    """An order, a cancel or a programme's application by chat under way: what the next
+    message is read as."""
 
     HUB = "hub"  # a hub from the list
     PRODUCT = "product"  # a product from the list
     QUANTITY = "quantity"  # a number typed
     CONFIRM_ORDER = "confirm_order"  # the button
     CONFIRM_CANCEL = "confirm_cancel"  # the button
+    PROGRAMME = "programme"  # a programme from the list
+    PROGRAMME_NAME = "programme_name"  # the applicant's name typed
+    PROGRAMME_REGION = "programme_region"  # their regency typed
+    PROGRAMME_QUANTITY = "programme_quantity"  # a number typed
+    PROGRAMME_NIK = "programme_nik"  # the NIK typed: the application goes (never kept)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ from shared.problems import Text
 HELP = Text(
     "Halo, ini PLUT Kalimantan Tengah. Balas dengan:\n"
     "PESAN - pesan masker\n"
+    "PROGRAM - daftar program masker gratis\n"
     "STATUS - pesanan Anda\n"
     "BATAL <kode> - batalkan pesanan\n"
     "STOP - berhenti menerima pesan WhatsApp (MULAI untuk lagi)",
     "Hello, this is PLUT Central Kalimantan. Reply with:\n"
     "ORDER - order masks\n"
+    "PROGRAM - apply to a free-mask programme\n"
     "STATUS - your orders\n"
     "CANCEL <code> - cancel an order\n"
     "STOP - no more WhatsApp messages (START to have them again)",
@@ -136,8 +138,11 @@ HELD = Text(
     "{allocated} held for you until {until}",
 )
 TRACK = Text("lacak: {tracking}", "track: {tracking}")
-OPEN = frozenset({"queued", "partially_allocated", "allocated"})
+# A programme's application not yet admitted: not in the queue (`handling.facts_of`).
+WAITING_FOR_DRAW = "waiting_for_draw"
+OPEN = frozenset({"queued", "partially_allocated", "allocated", WAITING_FOR_DRAW})
 STATUS_WORDS = {
+    WAITING_FOR_DRAW: Text("menunggu undian", "waiting for the draw"),
     "fulfilled": Text("sudah diambil", "collected"),
     "expired": Text("kedaluwarsa", "expired"),
     "cancelled": Text("dibatalkan", "cancelled"),
@@ -180,6 +185,8 @@ def link(site: str, code: str, language: str) -> str:
 def standing(order: OrderFacts, language: str) -> str:
     """Where an open order stands: its place and estimate, what is held and until when."""
     parts = []
+    if order.status == WAITING_FOR_DRAW:
+        return STATUS_WORDS[WAITING_FOR_DRAW].in_language(language)
     if order.waiting > 0:
         estimate = estimate_in_words(order.estimate).in_language(language)
         if order.position is not None:

@@ -2,11 +2,14 @@
 name and time zone, products' names and prices, and the people to tell (producers, and the buyer
 of each order) with their language and the channel they prefer."""
 
+import uuid
+
 from pydantic_core import PydanticCustomError
 
 from services.notifier.store import AbstractUnitOfWork
 from services.notifier.store.recipients import Recipient, buyer_key, producer_key
 from shared.events import (
+    Buyer,
     Envelope,
     HubRegistered,
     OrderPlaced,
@@ -54,18 +57,21 @@ async def on_producer_updated(
 
 
 async def on_order_placed(uow: AbstractUnitOfWork, _event: Envelope, order: OrderPlaced) -> None:
-    buyer = order.buyer
-    uow.recipients.add(
-        Recipient(
-            buyer_key(order.order_id),
-            "buyer",
-            buyer.name,
-            email=buyer.email and buyer.email.lower(),
-            phone=_mobile(buyer.phone),
-            language=buyer.language,
-            channel=buyer.channel,
-            order_code=order.code,
-        )
+    uow.recipients.add(buyer_recipient(order.order_id, order.buyer, order.code))
+
+
+def buyer_recipient(order_id: uuid.UUID, buyer: Buyer, code: str | None) -> Recipient:
+    """The buyer of an order as the notifier tells them: as order.placed names them, or, for a
+    programme's application not yet in the queue, as programme.not_drawn does."""
+    return Recipient(
+        buyer_key(order_id),
+        "buyer",
+        buyer.name,
+        email=buyer.email and buyer.email.lower(),
+        phone=_mobile(buyer.phone),
+        language=buyer.language,
+        channel=buyer.channel,
+        order_code=code,
     )
 
 

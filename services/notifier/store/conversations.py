@@ -62,6 +62,8 @@ WITH recipient AS (
 )
 {RING_ROUTER}
 """
+# A message that answered the NIK step: its text goes, in the handling's transaction.
+FORGET_TEXT = "UPDATE inbound_messages SET text = NULL WHERE channel = $1 AND provider_id = $2"
 MOST_ORDERS = 10  # what a STATUS reads at the most: one message, a few orders
 
 
@@ -113,6 +115,9 @@ class ChatRecords:
 
     async def products(self, hub: str) -> dict[str, str]:
         return {row["sku"]: row["name"] for row in await self._conn.fetch(PRODUCTS, hub)}
+
+    async def forget_text(self, inbound: Inbound) -> None:
+        await self._conn.execute(FORGET_TEXT, inbound.channel, inbound.provider_id)
 
     async def reply(
         self,

@@ -3,10 +3,12 @@
 from aiohttp import web
 
 from services.storefront.pages import (
+    applying,
     cancelling,
     home,
     ordering,
     phone_check,
+    programmes,
     tracking,
     window_signup,
 )
@@ -20,4 +22,6 @@ def routes() -> list[web.AbstractRouteDef]:
         *tracking.routes,
         *cancelling.routes,
         *window_signup.routes,
+        *programmes.routes,
+        *applying.routes,
     ]

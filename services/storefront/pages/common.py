@@ -1,8 +1,9 @@
 """What the pages share: the app's keys, who is asking, and the pages every flow may end on."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import asyncpg
 from aiohttp import web
 
 from services.storefront import checks, codes
@@ -11,13 +12,17 @@ from services.storefront.checks import Asker, CheckRules
 from services.storefront.figures import Figures
 from services.storefront.guards import NO_PAGE
 from services.storefront.order_reads import OrderReads
+from services.storefront.programme_reads import ProgrammeReads
 from services.storefront.views import FORM_TOKEN, language, render
+from shared import order_form as forms
 from shared.guesses import Guesses, source_of, trusted_networks
+from shared.problems import Text
 from shared.web import DATABASE, SETTINGS
 
 CHECK_RULES = web.AppKey("check_rules", CheckRules)
 FIGURES = web.AppKey("figures", Figures)
 ORDER_READS = web.AppKey("order_reads", OrderReads)
+PROGRAMME_READS = web.AppKey("programme_reads", ProgrammeReads)
 PUBLIC_URL = web.AppKey("public_url", str)
 # Order codes that opened nothing, per address (pages/tracking.py).
 CODE_GUESSES = web.AppKey("code_guesses", Guesses)
@@ -75,3 +80,26 @@ async def code_sent(
 
 def honeypot_filled(form) -> bool:
     return bool(str(form.get(HONEYPOT, "")).strip())
+
+
+def phone_typed(form, when_empty: Text = forms.NO_PHONE) -> tuple[str, str | None, Text | None]:
+    """The form's phone as typed, in E.164 when it is a mobile number, else the error to show
+    beside it."""
+    typed = str(form.get("phone", ""))[:64].strip()
+    phone = forms.phone_from(typed)
+    if phone is not None:
+        return typed, phone, None
+    return typed, None, when_empty if not typed else forms.BAD_PHONE
+
+
+def proved(check: asyncpg.Record | None, purpose: str, lasts: timedelta) -> asyncpg.Record:
+    """A check of this purpose whose code was typed right less than `lasts` ago; else the page
+    not found, as for any check that is not this browser's."""
+    if (
+        check is None
+        or check["purpose"] != purpose
+        or check["verified_at"] is None
+        or check["now"] - check["verified_at"] > lasts
+    ):
+        raise NO_PAGE
+    return check

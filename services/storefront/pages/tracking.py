@@ -8,6 +8,7 @@ see the order, not who placed it.
 
 import asyncio
 import functools
+import uuid
 from datetime import timedelta
 
 import segno
@@ -19,17 +20,19 @@ from services.storefront.pages.common import (
     CODE_GUESSES,
     FIGURES,
     ORDER_READS,
+    PROGRAMME_READS,
     PUBLIC_URL,
     address_of,
     asker,
     check_id_in,
     code_sent,
     honeypot_filled,
+    phone_typed,
+    proved,
 )
 from services.storefront.store import phone_checks, tracking
 from services.storefront.views import PageError, render, render_shared
 from shared import order_codes
-from shared import order_form as forms
 from shared.problems import Text
 from shared.web import DATABASE
 
@@ -54,6 +57,8 @@ STATUS = {
     "expired": Text("Kedaluwarsa (tidak diambil)", "Expired (not collected)"),
     "cancelled": Text("Dibatalkan", "Cancelled"),
 }
+# An application to a free-mask programme not yet admitted: not in the queue, no place in it.
+WAITING_FOR_DRAW = Text("Menunggu undian", "Waiting for the draw")
 CANCELLABLE = ("queued", "partially_allocated", "allocated")
 TOO_MANY_CODES = PageError(
     429,
@@ -110,7 +115,8 @@ async def order_page(request: web.Request) -> web.Response:
     order = await known_order(request, fresh=changed)
     # The order's own code, also when a code this site drew before opened it.
     code = order["code"]
-    open_ = order["status"] in CANCELLABLE
+    waiting = order.get("programme_status") == "waiting"
+    open_ = order["status"] in CANCELLABLE and not waiting
     reads = request.app[ORDER_READS]
     placed_here = open_ and await reads.placed_here(request.app[DATABASE], order)
     context = {
@@ -119,7 +125,9 @@ async def order_page(request: web.Request) -> web.Response:
         "order": order,
         "product": await request.app[FIGURES].product(order["hub"], order["sku"]),
         "hub": await request.app[FIGURES].hub(order["hub"]),
-        "status": STATUS[order["status"]],
+        "status": WAITING_FOR_DRAW if waiting else STATUS[order["status"]],
+        "waiting": waiting,
+        "not_drawn": await _not_drawn(request, order) if waiting else None,
         "new": request.query.get("baru") == "1",
         "cancelled_now": request.query.get("batal") == "1",
         "cancellable": placed_here,
@@ -127,6 +135,16 @@ async def order_page(request: web.Request) -> web.Response:
         "cancel_elsewhere": CANCEL_ELSEWHERE if open_ and not placed_here else None,
     }
     return render_shared(request, "order.html", context)
+
+
+async def _not_drawn(request: web.Request, order: dict) -> dict | None:
+    """The programme's last draw, when the application entered it and was not drawn: the page
+    says so and links to the draw (it stays waiting for the next)."""
+    programme_id = uuid.UUID(order["programme_id"])
+    draw = await request.app[PROGRAMME_READS].last_draw(programme_id)
+    if draw is None or order["code"] not in draw["entrants"] or order["code"] in draw["winners"]:
+        return None
+    return {"at": draw["at"], "link": f"/program/{programme_id}/undian/{draw['id']}"}
 
 
 @routes.get("/pesanan-saya")
@@ -139,10 +157,8 @@ async def my_orders_code(request: web.Request) -> web.Response:
     form = await form_of(request)
     if honeypot_filled(form):
         raise BAD_FORM
-    typed = str(form.get("phone", ""))[:64].strip()
-    phone = forms.phone_from(typed)
+    typed, phone, error = phone_typed(form, NO_PHONE)
     if phone is None:
-        error = NO_PHONE if not typed else forms.BAD_PHONE
         context = {"typed": typed, "error": error, "errors": {"phone": error}}
         return render(request, "my_orders_phone.html", context, status=400)
     hub = await request.app[FIGURES].first_hub()
@@ -161,13 +177,7 @@ async def my_orders(request: web.Request) -> web.Response:
     check = await phone_checks.one(
         request.app[DATABASE], check_id_in(request), asker(request).browser
     )
-    if (
-        check is None
-        or check["purpose"] != "my_orders"
-        or check["verified_at"] is None
-        or check["now"] - check["verified_at"] > MY_ORDERS_OPEN
-    ):
-        raise NO_PAGE
+    check = proved(check, "my_orders", MY_ORDERS_OPEN)
     order_ids = await tracking.orders_of_phone(
         request.app[DATABASE], check["phone_key"], MY_ORDERS_SHOWN
     )
@@ -178,7 +188,11 @@ async def my_orders(request: web.Request) -> web.Response:
         {
             "code": order["code"],
             "order": order,
-            "status": STATUS[order["status"]],
+            "status": (
+                WAITING_FOR_DRAW
+                if order.get("programme_status") == "waiting"
+                else STATUS[order["status"]]
+            ),
             "zone": hubs[order["hub"]].timezone if hubs[order["hub"]] else None,
         }
         for order in orders

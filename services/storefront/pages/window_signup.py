@@ -12,10 +12,10 @@ from services.storefront.pages.common import (
     FIGURES,
     asker,
     honeypot_filled,
+    phone_typed,
     try_later,
 )
 from services.storefront.views import render
-from shared import order_form as forms
 from shared.web import DATABASE
 
 routes = web.RouteTableDef()
@@ -57,10 +57,8 @@ async def signup(request: web.Request) -> web.Response:
     form = await form_of(request)
     if honeypot_filled(form):
         raise BAD_FORM
-    typed = str(form.get("phone", ""))[:64].strip()
-    phone = forms.phone_from(typed)
+    typed, phone, error = phone_typed(form)
     if phone is None:
-        error = forms.NO_PHONE if not typed else forms.BAD_PHONE
         return _page(request, product, typed, error, status=400)
     async with request.app[DATABASE].acquire() as conn:
         try:

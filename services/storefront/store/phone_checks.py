@@ -28,6 +28,7 @@ WHERE id = $1
 WRONG_TRY = """
 UPDATE phone_checks SET wrong_tries = wrong_tries + 1 WHERE id = $1 RETURNING wrong_tries
 """
+REFUSED = "UPDATE phone_checks SET refusals = refusals + 1 WHERE id = $1"
 # What the buyer typed is not kept past the order it became; a cancel's intent names no one.
 VERIFIED = """
 UPDATE phone_checks
@@ -90,3 +91,8 @@ async def wrong_try(conn: asyncpg.Connection, check_id: uuid.UUID) -> int:
 
 async def verified(conn: asyncpg.Connection, check_id: uuid.UUID) -> None:
     await conn.execute(VERIFIED, check_id)
+
+
+async def refused(conn: asyncpg.Connection, check_id: uuid.UUID) -> None:
+    """Counts an application the orders service refused under the check."""
+    await conn.execute(REFUSED, check_id)

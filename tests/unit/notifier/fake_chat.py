@@ -40,6 +40,7 @@ class FakeChatStore:
     opted_out: set[tuple[str, str]] = field(default_factory=set)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     replies: list[tuple[str, str, Reply, str]] = field(default_factory=list)
+    forgotten: set[str] = field(default_factory=set)  # provider ids whose text went
 
     async def conversation(self, phone: str) -> Conversation:
         return self.conversations.get(phone) or Conversation(phone)
@@ -68,6 +69,9 @@ class FakeChatStore:
     async def reply(self, to, reply: Reply, language: str, hub: str | None, order_id=None) -> None:
         self.replies.append((to.phone, to.channel, reply, language))
 
+    async def forget_text(self, inbound) -> None:
+        self.forgotten.add(inbound.provider_id)
+
     def said_to(self, phone: str) -> list[Reply]:
         return [reply for to, _, reply, _ in self.replies if to == phone]
 
@@ -81,6 +85,9 @@ class FakeOrders:
     cap: int | None = 50
     away: bool = False
     open: bool = True
+    programmes_known: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id
+    applications: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # by key
+    refuse_next: OrdersError | None = None
 
     def add(self, phone: str, *, status: str = "queued", code: str = "7K3QD-M9X2A", **more):
         order_id = uuid.uuid4()
@@ -143,3 +150,49 @@ class FakeOrders:
 
     async def daily_cap(self, hub: str, sku: str) -> int | None:
         return self.cap
+
+    def add_programme(self, **more) -> dict[str, Any]:
+        programme = {
+            "id": str(uuid.uuid4()),
+            "hub": "kalteng",
+            "name": "Masker Gratis Palangka Raya",
+            "funder": "Dinas Kesehatan",
+            "status": "open",
+            "products": [{"sku": "masker-kain", "unit_price": 5000}],
+            "units_per_recipient": 2,
+            "regencies": ["Kota Palangka Raya", "Kapuas"],
+            "buyer_types": ["individual"],
+            "selection": "lottery",
+            **more,
+        }
+        self.programmes_known[programme["id"]] = programme
+        return programme
+
+    async def programmes(self, hub: str) -> list[dict[str, Any]]:
+        if self.away:
+            raise OrdersError(503, {"title": "away"})
+        return [p for p in self.programmes_known.values() if p["hub"] == hub]
+
+    async def programme(self, programme_id: uuid.UUID) -> dict[str, Any]:
+        if self.away:
+            raise OrdersError(503, {"title": "away"})
+        if str(programme_id) not in self.programmes_known:
+            raise OrdersError(404, {"title": "Not found"})
+        return self.programmes_known[str(programme_id)]
+
+    async def apply(
+        self, programme_id: str, application: dict[str, Any], key: str, language: str
+    ) -> dict[str, Any]:
+        if self.away:
+            raise OrdersError(503, {"title": "away"})
+        if self.refuse_next is not None:
+            refused, self.refuse_next = self.refuse_next, None
+            raise refused
+        self.applications.setdefault(key, (programme_id, application))
+        return {
+            "order_id": str(uuid.UUID(int=len(self.applications))),
+            "code": f"PPPPP-{len(self.applications):05d}",
+            "programme_id": programme_id,
+            "status": "waiting",
+            "quantity": application["quantity"],
+        }

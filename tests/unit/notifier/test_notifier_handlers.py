@@ -16,7 +16,15 @@ from shared.events import (
     ProducerRegistered,
     ProductListed,
 )
-from tests.support.events import HOLD_UNTIL, SKU, allocation_of, placed, supply, todays_summary
+from tests.support.events import (
+    HOLD_UNTIL,
+    SKU,
+    allocation_of,
+    not_drawn,
+    placed,
+    supply,
+    todays_summary,
+)
 from tests.unit.notifier.fake_unit_of_work import FakeRoutingWork, FakeUnitOfWork
 
 HUB = "kalteng"
@@ -263,3 +271,31 @@ def test_a_message_every_channel_failed_ends_and_its_failure_is_announced():
     assert failed.type == "notification.failed"
     assert failed.payload["message_id"] == str(message.id)
     assert failed.causation_id == message.event_id
+
+
+async def test_an_applicant_not_drawn_hears_it_with_the_seed_the_entrants_and_the_draw():
+    """The application is not in the queue (no order.placed): the event names its applicant,
+    who hears in their language that the draw passed them over, how to check the draw, and
+    that the application stays in the pool."""
+    uow = FakeUnitOfWork()
+    draw = not_drawn(HUB, phone=PHONE, language="en", seed=12345678901, entrants=400)
+    await uow.handle(draw)
+
+    payload = draw.payload
+    [message] = uow.messages.to(buyer_key(payload["order_id"]))
+    assert message.template == "programme_not_drawn"
+    person = uow.recipients[message.recipient_key]
+    assert (person.phone, person.language, person.order_code) == (PHONE, "en", payload["code"])
+    text = as_sent(uow, message)
+    assert "12345678901" in text and "Entrants in the draw: 400" in text
+    assert f"{SITE}/program/{payload['programme_id']}/undian/{payload['draw_id']}" in text
+    assert f"{SITE}/lacak/{payload['code']}" in text
+    assert "stays in the pool" in text
+
+
+async def test_the_same_not_drawn_event_twice_in_a_batch_is_one_message():
+    uow = FakeUnitOfWork()
+    draw = not_drawn(HUB, phone=PHONE)
+    await uow.handle(draw, draw)
+
+    assert len(uow.messages.to(buyer_key(draw.payload["order_id"]))) == 1
