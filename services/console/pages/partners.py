@@ -26,8 +26,15 @@ routes = web.RouteTableDef()
 
 # `orders:track` opens any order by its code, `orders:cancel-verified` cancels for the buyer
 # whose phone the key's door checked: for the centre's own doors (the buyers' site, the chat),
-# never ticked for a new partner unless an admin means it.
-SCOPES = ("orders:write", "orders:read", "orders:track", "orders:cancel-verified")
+# never ticked for a new partner unless an admin means it. `programmes:apply` applies to
+# free-mask programmes for recipients (a village or health office applying for its residents).
+SCOPES = (
+    "orders:write",
+    "orders:read",
+    "orders:track",
+    "orders:cancel-verified",
+    "programmes:apply",
+)
 DEFAULT_SCOPES = ("orders:write", "orders:read")
 TICKET_SECONDS = 300
 DEFAULT_GRACE_HOURS = 24
