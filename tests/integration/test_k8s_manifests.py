@@ -317,7 +317,8 @@ def test_every_variable_is_a_setting_and_compose_s_are_all_there(objects, monkey
                 assert env[name] == value, (app, name)
         # The values are ones the service takes.
         for name, value in env.items():
-            given = f"secret-{name}" if isinstance(value, tuple) else value
+            # A secret as `openssl rand -hex 32` makes one, for settings with a minimum length.
+            given = f"secret-{name}-{'0' * 64}" if isinstance(value, tuple) else value
             if name in ("DATABASE_URL", "AMQP_URL"):
                 given = "postgresql://x@y/z" if name == "DATABASE_URL" else "amqp://x@y/"
             monkeypatch.setenv(name, given)
