@@ -1,6 +1,7 @@
 """Replay a free-mask programme's published draw, and say whether its winners are the ones the
-published algorithm gives (CPython's random.Random(seed).shuffle over the entrants' codes in
-entry order, winners taken in that order while their cost fits what the budget had left).
+published algorithm gives (CPython's random.Random(seed).shuffle over the entrants' draw
+tickets in entry order, winners taken in that order while their cost fits what the budget had
+left). A draw names applications by their tickets only, never by their order codes.
 
 python -m tools.replay_draw BASE_URL PROGRAMME_ID DRAW_ID
     BASE_URL: the orders API (http://localhost:8082); exits 0 when the winners match, 1 if not.
@@ -16,10 +17,11 @@ from services.orders.programmes.rules import ALGORITHM, replay
 
 
 def replayed(published: dict) -> list[str]:
-    """The winners the draw `published` (GET /v1/programmes/{id}/draws/{draw_id}) must have."""
+    """The winners' tickets the draw `published` (GET /v1/programmes/{id}/draws/{draw_id})
+    must have."""
     if published["algorithm"] != ALGORITHM:
         raise ValueError(f"unknown algorithm {published['algorithm']!r}")
-    entrants = list(published["entrants"])
+    entrants = list(published["entrant_tickets"])
     costs = dict(zip(entrants, published["entrant_costs"], strict=True))
     return replay(published["seed"], entrants, costs, published["budget_left"])
 
@@ -39,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     published = asyncio.run(fetch(args.base_url, args.programme_id, args.draw_id))
     winners = replayed(published)
-    same = winners == published["winners"]
-    print(f"seed {published['seed']}, {len(published['entrants'])} entrants")
-    print(f"winners replayed: {len(winners)}; published: {len(published['winners'])}")
+    same = winners == published["winner_tickets"]
+    print(f"seed {published['seed']}, {len(published['entrant_tickets'])} entrants")
+    print(f"winners replayed: {len(winners)}; published: {len(published['winner_tickets'])}")
     print("the same winners" if same else "DIFFERENT winners: " + ", ".join(winners))
     return 0 if same else 1
 

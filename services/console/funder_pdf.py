@@ -30,10 +30,10 @@ from services.console.pdf_pages import (
 )
 
 REPLAY = (
-    "Urutan undian = random.Random(seed).shuffle(kode peserta menurut urutan masuk), CPython; "
-    "siapa pun dapat mengulanginya dari data yang diterbitkan. / The drawn order is "
-    "random.Random(seed).shuffle(entrant codes in entry order) in CPython; anyone can replay "
-    "it from the published data."
+    "Urutan undian = random.Random(seed).shuffle(nomor undian peserta menurut urutan masuk), "
+    "CPython; siapa pun dapat mengulanginya dari data yang diterbitkan. / The drawn order is "
+    "random.Random(seed).shuffle(entrant draw tickets in entry order) in CPython; anyone can "
+    "replay it from the published data."
 )
 
 

@@ -98,6 +98,7 @@ SAMPLE_PARAMS: dict[str, dict] = {
         "draw_uuid": "c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f",
         "seed": "4122896380513827521",
         "entrants": 1250,
+        "ticket": "T-7K3QD9",
         "draw_page": Link(
             "https://plut.kalteng.go.id/program/0b6f1c2d-3e4a-4b5c-8d6e-7f8091a2b3c4"
             "/undian/c4b3a291-807f-4e6d-9c5b-4a3e2d1c0b6f"

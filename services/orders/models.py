@@ -19,6 +19,7 @@ from shared.fields import (
     Sku,
 )
 from shared.order_codes import ShownOrderCode
+from shared.programme_tickets import ProgrammeTicket
 
 # Named (TypeAliasType): one schema in the API documents for every status field, not one each.
 OrderStatus = TypeAliasType(
@@ -85,6 +86,9 @@ class Order(BaseModel):
     programme_id: uuid.UUID | None = None
     programme_status: Literal["waiting", "admitted"] | None = None
     admitted_at: datetime | None = None
+    # The application's draw ticket: what the programme's published draws name it by (never
+    # by the code above, which opens the order), so the applicant can find it there.
+    programme_ticket: ProgrammeTicket | None = None
 
 
 class ExplanationLine(BaseModel):

@@ -40,8 +40,9 @@ class ProgrammeReads:
             raise
 
     async def last_draw(self, programme_id: uuid.UUID) -> dict | None:
-        """The programme's latest published draw in full (its entrants and winners), or None
-        before its first; kept a few seconds, as the pages of a crowd's applications ask it."""
+        """The programme's latest published draw in full (its entrants' and winners' tickets), or
+        None before its first; kept a few seconds, as the pages of a crowd's applications ask
+        it."""
         return await self._last_draw.get(programme_id)
 
     async def _read_last_draw(self, programme_id: uuid.UUID) -> dict | None:

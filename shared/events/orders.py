@@ -10,6 +10,7 @@ from typing_extensions import TypeAliasType
 from shared.events.envelope import EventPayload
 from shared.fields import ChannelName, Language, PriorityClass, RecordedName, Sku
 from shared.order_codes import ShownOrderCode
+from shared.programme_tickets import ProgrammeTicket
 
 # Named (TypeAliasType), so the API documents have one schema for it, not one per model.
 BuyerType = TypeAliasType(
@@ -215,7 +216,9 @@ class OrderFulfilled(EventPayload):
 class ProgrammeNotDrawn(EventPayload):
     """An application to a free-mask programme that a draw did not reach. It stays in the pool
     and may be drawn again as units return; the applicant is told. The draw is published
-    (`GET /v1/programmes/{programme_id}/draws/{draw_id}`), so anyone can replay it."""
+    (`GET /v1/programmes/{programme_id}/draws/{draw_id}`), so anyone can replay it; it names
+    applications by their draw `ticket` only, never by their `code` (the applicant's own key
+    to the order, told to them alone), so the applicant finds themselves there by the ticket."""
 
     type = "programme.not_drawn"
     version = 1
@@ -224,6 +227,7 @@ class ProgrammeNotDrawn(EventPayload):
     programme_name: RecordedName
     order_id: uuid.UUID
     code: ShownOrderCode
+    ticket: ProgrammeTicket
     draw_id: uuid.UUID
     seed: int
     entrants: int = Field(ge=1)

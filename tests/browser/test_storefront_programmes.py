@@ -4,6 +4,8 @@ proved with a code read from the WhatsApp stand-in, the form with a NIK sent bac
 error, the answers checked, and the application's page waiting for the draw. Each page within
 the budget and no wider than the phone."""
 
+import re
+
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page, expect
@@ -80,6 +82,10 @@ async def test_a_citizen_applies_on_the_site_and_sees_the_application_wait_for_t
     code = await page.locator(".confirmation .code").inner_text()
     assert TRACKING_CODE.fullmatch(code), code
     await expect(page.get_by_text("Menunggu undian", exact=True)).to_be_visible()
+    # The applicant's own draw ticket, what the published draw names them by (not the code).
+    ticket = page.locator("[data-figure=ticket]")
+    await expect(ticket).to_have_text(re.compile(r"^T-[0-9A-HJKMNP-TV-Z]{6}$"))
+    assert await ticket.inner_text() != code
     assert nik not in await page.content()
     await pages.shown("application-waiting")
     assert not any(pages.found.values()), pages.found

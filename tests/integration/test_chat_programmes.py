@@ -51,6 +51,7 @@ async def test_a_citizen_applies_by_whatsapp_and_the_nik_is_kept_nowhere_in_the_
     )
     [application] = applications["applications"]
     assert application["code"] in done.text
+    assert f"Nomor undian Anda: {application['ticket']}" in done.text  # as the draw names it
     assert (application["status"], application["quantity"]) == ("waiting", 2)
     assert (application["region"], application["recipient_type"]) == (
         "Kota Palangka Raya",

@@ -160,6 +160,9 @@ async def test_the_counter_files_applications_the_admin_draws_and_the_report_sho
     shown = await staff.page(filed.headers["Location"])
     assert "Permohonan dicatat" in shown and "menunggu" in shown
     assert "6271011508900001" not in shown  # the NIK is nobody's to read back
+    # The counter tells the recipient their draw ticket, to find themselves in the draw.
+    [counter_ticket] = set(re.findall(r'data-figure="ticket">(T-[0-9A-Z]{6})<', shown))
+    assert "Nomor undian" in shown
 
     twice = {"nonce": nonce_in(await staff.page(form_path)), **fields}
     async with staff.http.post(form_path, data={"csrf": staff.csrf, **twice}) as response:
@@ -169,8 +172,8 @@ async def test_the_counter_files_applications_the_admin_draws_and_the_report_sho
         status, html = response.status, await response.text()
     assert status == 422 and 'id="nik-error"' in html
 
-    for serial in range(2, 9):  # 8 applicants of 2 units (Rp10.000) each for Rp50.000
-        await apply(client, programme_id, serial)
+    applied = [await apply(client, programme_id, serial) for serial in range(2, 9)]
+    # 8 applicants of 2 units (Rp10.000) each for Rp50.000
     page = await admin.page(f"/program/{programme_id}")
     drawn = await admin.submit(f"/program/{programme_id}/undi", {"nonce": nonce_in(page)})
     assert drawn.status == 303, drawn.status
@@ -181,6 +184,17 @@ async def test_the_counter_files_applications_the_admin_draws_and_the_report_sho
     assert str(draw["seed"]) in page and "Undian" in page
     published = await staff.page(f"/program/{programme_id}/undian/{draw['id']}")
     assert published.count("<li><code>") == 8 and published.count("terpilih") == 5
+    assert counter_ticket in published and all(a["ticket"] in published for a in applied)
+    listed = await client.call(
+        "orders",
+        "GET",
+        f"/v1/programmes/{programme_id}/applications",
+        headers=client.as_operator(),
+    )
+    for application in listed["applications"]:  # the draw as published: tickets, no codes
+        code = application["code"]
+        assert code not in published and code.replace("-", "") not in published
+        assert application["order_id"] not in published
 
     body, disposition, media = await download(staff, f"/program/{programme_id}/laporan?format=xlsx")
     assert re.search(r'filename="laporan-program-[a-z0-9-]+-masker-gratis-uji-[0-9-]+\.xlsx"',

@@ -37,6 +37,7 @@ async def test_an_applicant_not_drawn_hears_by_whatsapp_in_bahasa_with_the_draw_
         "987654321012",
         "1.250",
         payload["code"],
+        payload["ticket"],
         f"{site}/lacak/{payload['code']}",
         f"{site}/program/{payload['programme_id']}/undian/{payload['draw_id']}",
     } <= set(sent.parameters)
@@ -98,9 +99,9 @@ async def test_a_published_draw_tells_the_applicant_it_passed_over(
 
     drawn = await draw(client, opened["id"], seed=7)
 
-    [passed_over] = set(drawn["entrants"]) - set(drawn["winners"])
-    [order_id] = [
-        a["order_id"]
+    [passed_over] = set(drawn["entrant_tickets"]) - set(drawn["winner_tickets"])
+    [(order_id, code)] = [
+        (a["order_id"], a["code"])
         for a in (
             await client.call(
                 "orders",
@@ -109,9 +110,10 @@ async def test_a_published_draw_tells_the_applicant_it_passed_over(
                 headers=client.as_operator(),
             )
         )["applications"]
-        if a["code"] == passed_over
+        if a["ticket"] == passed_over
     ]
     message = await the_message(client, "programme_not_drawn", order_id=order_id)
     sent = delivered(whatsapp, message)
-    assert passed_over in sent.parameters and "7" in sent.parameters
+    # Their own code (to track it) and their ticket (to find themselves in the published draw).
+    assert code in sent.parameters and passed_over in sent.parameters and "7" in sent.parameters
     assert sent.to in {digits(phone) for phone in phones.values()}

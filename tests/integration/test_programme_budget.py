@@ -65,10 +65,10 @@ async def test_a_cancelled_winner_gives_way_to_a_new_draw(client: HubClient, hub
     for n in range(1, 6):
         await apply(client, opened["id"], citizen(n))
     first = await draw(client, opened["id"], seed=7)
-    assert first["kind"] == "lottery" and len(first["winners"]) == 2
-    by_code = {a["code"]: a for a in await applications(client, opened["id"])}
+    assert first["kind"] == "lottery" and len(first["winner_tickets"]) == 2
+    by_ticket = {a["ticket"]: a for a in await applications(client, opened["id"])}
 
-    await cancel(client, by_code[first["winners"][0]]["order_id"])
+    await cancel(client, by_ticket[first["winner_tickets"][0]]["order_id"])
 
     listed = await client.call("orders", "GET", f"/v1/programmes/{opened['id']}/draws")
     assert [(d["cause"], d["entrants"], d["winners"]) for d in listed["draws"]] == [

@@ -26,6 +26,21 @@ async def test_an_admission_past_the_budget_does_not_commit(client: HubClient, h
     assert (await programme(client, opened["id"]))["budget_committed"] == 5000
 
 
+# Another application like the order $1: the recipient $3 appended to its own, ticket $4.
+SAME_AS = """
+INSERT INTO orders.orders (id, hub, sku, quantity, buyer, priority_class, programme_id,
+    programme_recipient, programme_unit_price, programme_status, programme_ticket)
+SELECT $2, hub, sku, 1, buyer, priority_class, programme_id,
+       CASE $3::text WHEN 'recipient' THEN programme_recipient ELSE programme_recipient || $3 END,
+       programme_unit_price, 'waiting', $4
+FROM orders.orders WHERE id = $1
+"""
+
+
+def other_ticket(application: dict) -> str:
+    return "T-ZZZZZZ" if application["ticket"] != "T-ZZZZZZ" else "T-YYYYYY"
+
+
 async def test_no_recipient_past_its_units_nor_twice_live(client: HubClient, hub: str, database):
     opened = await open_programme(client, hub, budget=100_000, units_per_recipient=2)
     applied = (await apply(client, opened["id"], citizen(1), quantity=2))[1]
@@ -35,16 +50,26 @@ async def test_no_recipient_past_its_units_nor_twice_live(client: HubClient, hub
         async with database.transaction():
             await database.execute("UPDATE orders.orders SET quantity = 3 WHERE id = $1", order_id)
     assert more.value.constraint_name == "programme_per_recipient"
-    with pytest.raises(asyncpg.UniqueViolationError):
+    with pytest.raises(asyncpg.UniqueViolationError) as twice:
         async with database.transaction():
             await database.execute(
-                """
-                INSERT INTO orders.orders (id, hub, sku, quantity, buyer, priority_class,
-                    programme_id, programme_recipient, programme_unit_price, programme_status)
-                SELECT $2, hub, sku, 1, buyer, priority_class, programme_id,
-                       programme_recipient, programme_unit_price, 'waiting'
-                FROM orders.orders WHERE id = $1
-                """,
-                order_id,
-                uuid.uuid4(),
+                SAME_AS, order_id, uuid.uuid4(), "recipient", other_ticket(applied)
             )
+    assert twice.value.constraint_name == "orders_programme_recipient"
+
+
+async def test_no_ticket_twice_in_a_programme_and_none_without_one(
+    client: HubClient, hub: str, database
+):
+    opened = await open_programme(client, hub, budget=100_000, units_per_recipient=2)
+    applied = (await apply(client, opened["id"], citizen(1)))[1]
+    order_id = uuid.UUID(applied["order_id"])
+
+    with pytest.raises(asyncpg.UniqueViolationError) as twice:
+        async with database.transaction():
+            await database.execute(SAME_AS, order_id, uuid.uuid4(), "another", applied["ticket"])
+    assert twice.value.constraint_name == "orders_programme_ticket"
+    for ticket in (None, applied["code"], "T-0000OO"):  # none, an order code, not of the form
+        with pytest.raises(asyncpg.CheckViolationError):
+            async with database.transaction():
+                await database.execute(SAME_AS, order_id, uuid.uuid4(), "another", ticket)

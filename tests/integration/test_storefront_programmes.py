@@ -181,21 +181,30 @@ async def test_five_refusals_close_the_form_until_a_new_code(site, visitor, what
 
 async def test_a_passed_over_application_waits_and_links_the_published_draw(site, visitor, client):
     programme = await site_programme(client, site, budget=5000, units_per_recipient=1)
+    applied = {}
     for n in (1, 2):  # a programme of its own: any NIK is new to it
-        status, _ = await apply(client, programme["id"], citizen(n))
+        status, application = await apply(client, programme["id"], citizen(n))
         assert status == 201
+        applied[application["ticket"]] = application
     drawn = await draw(client, programme["id"], seed=20261205)
-    [passed_over] = set(drawn["entrants"]) - set(drawn["winners"])
+    [passed_over] = set(drawn["entrant_tickets"]) - set(drawn["winner_tickets"])
+    code = applied[passed_over]["code"]
 
-    status, page = await visitor.get(f"/lacak/{passed_over}")
+    status, page = await visitor.get(f"/lacak/{code}")
     assert status == 200 and "Menunggu undian" in page and "Belum terpilih" in page
+    assert "Nomor undian Anda" in page and passed_over in page  # to find it in the draw
     link = f"/program/{programme['id']}/undian/{drawn['id']}"
     assert f'href="{link}"' in page
 
     status, page = await visitor.get(link)
     assert status == 200 and "20261205" in page
-    assert passed_over in page and drawn["winners"][0] in page
+    assert passed_over in page and drawn["winner_tickets"][0] in page
     assert "random.Random(seed).shuffle" in page
+    # Tickets only: no applicant's code (which opens their order) nor order id on the page.
+    for application in applied.values():
+        for secret in (application["code"], application["code"].replace("-", "")):
+            assert secret not in page, secret
+        assert application["order_id"] not in page
 
 
 async def test_made_up_paths_and_markup_in_a_programme_are_harmless(site, visitor, client):

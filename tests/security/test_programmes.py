@@ -171,3 +171,30 @@ async def test_a_nik_never_reaches_the_log(client: HubClient, hub: str, stack: S
 
     await wait_until(logged, what="both requests logged")
     assert secret not in log.read_text(errors="replace")
+
+
+async def test_a_published_draw_opens_no_applicants_order(client: HubClient, hub: str):
+    """Anyone reads a draw: what it names (tickets) must open no order. Each ticket, typed as a
+    code, finds nothing (the site's own key, which tracks any order, included); and no
+    applicant's code or order id is in the draw, its list, or the programme."""
+    opened = await open_programme(client, hub, selection="lottery", budget=5000)
+    applied = [(await apply(client, opened["id"], citizen(n)))[1] for n in range(1, 5)]
+    draw_path = f"/v1/programmes/{opened['id']}/draws"
+    drawn = await client.call(
+        "orders", "POST", draw_path, json={"seed": 3}, headers=client.as_operator()
+    )
+
+    read = []
+    for path in (f"{draw_path}/{drawn['id']}", draw_path, f"/v1/programmes/{opened['id']}"):
+        status, body = await status_of(client, "GET", path, None)
+        assert status == 200
+        read.append(str(body).casefold())
+    for application in applied:
+        code = application["code"]
+        for secret in (code, code.replace("-", ""), application["order_id"]):
+            assert all(secret.casefold() not in body for body in read), secret
+    for ticket in drawn["entrant_tickets"]:
+        for typed in (ticket, ticket.removeprefix("T-"), ticket.replace("-", "")):
+            for token in (client.operator_token, None):
+                status, _ = await status_of(client, "GET", f"/v1/order-codes/{typed}", token)
+                assert status in (401, 404), (typed, status)

@@ -170,6 +170,7 @@ def not_drawn(
     programme_name: str = "Masker Gratis Palangka Raya",
     seed: int = 4122896380513827521,
     entrants: int = 40,
+    ticket: str = "T-7K3QD9",
 ) -> Envelope:
     """A programme's application that a published draw passed over (its applicant told)."""
     return Envelope.wrap(
@@ -178,6 +179,7 @@ def not_drawn(
             programme_name=programme_name,
             order_id=uuid.uuid4(),
             code=shown(new_order_code()),
+            ticket=ticket,
             draw_id=uuid.uuid4(),
             seed=seed,
             entrants=entrants,

@@ -229,6 +229,7 @@ SAMPLES = {
         programme_name="Masker gratis warga",
         order_id=uuid.uuid4(),
         code="7K3QD-M9X2A",
+        ticket="T-4HW8NR",
         draw_id=uuid.uuid4(),
         seed=12345,
         entrants=40,

@@ -1,7 +1,7 @@
 """A programme's funder's report as XLSX or PDF (funder_report.py, funder_pdf.py, from the orders
 service's report and intake's hub and producers' names), and one of its draws as published:
-the seed, the entrants' codes in entry order and the winners, replayed here with the published
-algorithm (tools/replay_draw.py) so the operator sees that they agree."""
+the seed, the entrants' draw tickets in entry order and the winners', replayed here with the
+published algorithm (tools/replay_draw.py) so the operator sees that they agree."""
 
 import asyncio
 from typing import Literal
@@ -53,13 +53,13 @@ async def published_draw(request: web.Request) -> web.Response:
     )
     site = request.app[PUBLIC_SITE]
     try:
-        same = replayed(draw) == draw["winners"]
+        same = replayed(draw) == draw["winner_tickets"]
     except (ValueError, KeyError, TypeError):
         same = None  # an algorithm or a shape this console does not know: not judged
     context = {
         "programme": programme,
         "draw": draw,
-        "winners": set(draw["winners"]),
+        "winners": set(draw.get("winner_tickets") or ()),
         "replayed_same": same,
         "public": f"{site}/program/{programme_id}/undian/{draw_id}" if site else "",
     }

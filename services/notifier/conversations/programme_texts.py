@@ -56,10 +56,12 @@ NIK_TOO_EARLY = Text(
 )
 BAD_NIK = Text("{why}. Ketik lagi NIK Anda.", "{why}. Type your NIK again.")
 WAITING = Text(
-    "Pendaftaran Anda diterima. Kode pendaftaran: {code}. Status: menunggu undian; kami kabari"
-    " bila Anda terpilih. Lacak: {tracking}",
-    "Your application is in. Application code: {code}. Status: waiting for the draw; we tell"
-    " you if you are drawn. Track: {tracking}",
+    "Pendaftaran Anda diterima. Kode pendaftaran: {code} (rahasia, jangan dibagikan). Nomor"
+    " undian Anda: {ticket}; hasil undian diumumkan dengan nomor ini. Status: menunggu undian;"
+    " kami kabari bila Anda terpilih. Lacak: {tracking}",
+    "Your application is in. Application code: {code} (secret, do not share it). Your draw"
+    " ticket: {ticket}; the draw is published by this ticket. Status: waiting for the draw; we"
+    " tell you if you are drawn. Track: {tracking}",
 )
 ADMITTED = Text(
     "Pendaftaran Anda diterima dan masuk antrean. Kode pendaftaran: {code}. Kami kabari saat"
@@ -88,4 +90,7 @@ def regencies(programme: dict) -> str:
 def applied(application: dict, site: str, language: str) -> Reply:
     code = application["code"]
     text = ADMITTED if application.get("status") == "admitted" else WAITING
-    return Reply(said(text, language, code=code, tracking=link(site, code, language)))
+    ticket = application.get("ticket", "")
+    return Reply(
+        said(text, language, code=code, ticket=ticket, tracking=link(site, code, language))
+    )

@@ -12,7 +12,8 @@ async def on_programme_not_drawn(
     uow: AbstractUnitOfWork, event: Envelope, not_drawn: ProgrammeNotDrawn
 ) -> None:
     """The applicant hears that this draw passed them over, with what anyone needs to check it
-    (the seed, how many entered, a link to the published draw, added when sent: `links`), and
+    (the seed, how many entered, a link to the published draw, added when sent: `links`), their
+    own draw ticket to find themselves in it (the draw names tickets, never order codes), and
     that the application stays in the pool for the next draw as units return."""
     uow.recipients.add(buyer_recipient(not_drawn.order_id, not_drawn.buyer, not_drawn.code))
     tell_buyer(
@@ -26,4 +27,5 @@ async def on_programme_not_drawn(
         # As text: a seed is read digit by digit, never grouped as a number is.
         seed=str(not_drawn.seed),
         entrants=not_drawn.entrants,
+        ticket=not_drawn.ticket,
     )

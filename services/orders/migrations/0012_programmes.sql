@@ -1,8 +1,10 @@
 -- Free-mask programmes (issue 21, services/orders/programmes/): a funder's budget pays producers
 -- for units given away. An application is an order of the `program` class, kept in `orders` with
 -- its programme, its recipient (the NIK's keyed hash for a citizen, never the NIK; else the
--- buyer's key), what the programme pays a unit, and whether it was admitted (only then does
--- its order.placed go to the allocator). Admission happens under the programme's row lock
+-- buyer's key), what the programme pays a unit, whether it was admitted (only then does its
+-- order.placed go to the allocator), and its draw ticket (shared/programme_tickets.py): what
+-- the published draws name it by. Never the order's code, which opens the order to whoever
+-- holds it; the ticket is random, unrelated to the code, and unique within its programme. Admission happens under the programme's row lock
 -- (store/programmes.py); the trigger below is the last word that the budget holds.
 CREATE TABLE programmes (
     id uuid PRIMARY KEY,
@@ -35,11 +37,17 @@ ALTER TABLE orders
     ADD COLUMN programme_unit_price int CHECK (programme_unit_price >= 0),
     ADD COLUMN programme_status text CHECK (programme_status IN ('waiting', 'admitted')),
     ADD COLUMN admitted_at timestamptz,
+    ADD COLUMN programme_ticket text CHECK (programme_ticket ~ '^T-[0-9A-HJKMNP-TV-Z]{6}$'),
     ADD CONSTRAINT orders_programme_whole CHECK (
         (programme_id IS NULL) = (programme_recipient IS NULL)
         AND (programme_id IS NULL) = (programme_unit_price IS NULL)
         AND (programme_id IS NULL) = (programme_status IS NULL)
+        AND (programme_id IS NULL) = (programme_ticket IS NULL)
     );
+-- Each ticket once per programme: an application drawing a taken one draws again (under the
+-- programme's row lock, store/programmes.py ENTER).
+CREATE UNIQUE INDEX orders_programme_ticket ON orders (programme_id, programme_ticket)
+    WHERE programme_id IS NOT NULL;
 -- One live application per recipient and programme: a cancelled one frees its recipient (the
 -- units it was given still count against units_per_recipient, checked when applying).
 CREATE UNIQUE INDEX orders_programme_recipient ON orders (programme_id, programme_recipient)
@@ -108,9 +116,10 @@ CREATE CONSTRAINT TRIGGER programme_within_bounds AFTER UPDATE ON orders
     ))
     EXECUTE FUNCTION programme_within_bounds();
 
--- Every draw, published as it was made: the seed, the entrants' codes (as shown, XXXXX-XXXXX)
--- in entry order (applications in the order they came), what each cost and what the budget had
--- left let anyone replay it (tools/replay_draw.py).
+-- Every draw, published as it was made: the seed, the entrants' draw tickets (T-XXXXXX) in
+-- entry order (applications in the order they came), what each cost and what the budget had
+-- left let anyone replay it (tools/replay_draw.py). The order ids are kept here for the
+-- service's own use and never published; no order code is kept at all (a code opens its order).
 CREATE TABLE programme_draws (
     id uuid PRIMARY KEY,
     programme_id uuid NOT NULL REFERENCES programmes (id),
@@ -121,14 +130,14 @@ CREATE TABLE programme_draws (
     seed bigint NOT NULL,
     budget_left bigint NOT NULL,
     entrant_ids uuid[] NOT NULL,
-    entrant_codes text[] NOT NULL,
+    entrant_tickets text[] NOT NULL,
     -- What each entrant's application costs (rupiah), as the greedy taking read it.
     entrant_costs bigint[] NOT NULL,
     winner_ids uuid[] NOT NULL,
-    winner_codes text[] NOT NULL,
-    CHECK (cardinality(entrant_ids) = cardinality(entrant_codes)),
+    winner_tickets text[] NOT NULL,
+    CHECK (cardinality(entrant_ids) = cardinality(entrant_tickets)),
     CHECK (cardinality(entrant_ids) = cardinality(entrant_costs)),
-    CHECK (cardinality(winner_ids) = cardinality(winner_codes)),
+    CHECK (cardinality(winner_ids) = cardinality(winner_tickets)),
     CHECK (cardinality(winner_ids) <= cardinality(entrant_ids))
 );
 CREATE INDEX programme_draws_of_programme ON programme_draws (programme_id, at);

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from services.orders.auth import HUB_NOT_ALLOWED
+from services.orders.domain import PlacedOrder
 from services.orders.models import NewBuyer, NewOrder, Order
 from services.orders.programmes.handlers import admit, locked
 from services.orders.programmes.models import (
@@ -22,6 +23,7 @@ from services.orders.programmes.rules import (
 )
 from services.orders.store import UnitOfWork
 from shared.problems import FieldError, Kind, Problem, Text, invalid
+from shared.programme_tickets import new_programme_ticket
 
 NOT_ELIGIBLE = Kind(
     403, "not-eligible", Text("Tidak memenuhi syarat program", "Not eligible for the programme")
@@ -46,6 +48,9 @@ NIK_OFF = Kind(
 
 
 CLASS = "program"
+# Draws of a ticket before giving up: with 10^9 tickets, even a programme of 100,000
+# applications clashes once in 10,000 draws.
+TICKET_DRAWS = 8
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ async def apply(uow: UnitOfWork, command: Apply) -> ProgrammeApplication:
     order_id = uuid.uuid4()
     if await uow.orders.add(order_id, order, CLASS, command.partner_id) is None:
         raise _unlisted(new.sku)
-    placed = await uow.programmes.enter(order_id, terms.id, recipient, unit_price)
+    placed = await _entered(uow, order_id, terms.id, recipient, unit_price)
     uow.history.add(
         order_id,
         placed.order.placed_at,
@@ -111,11 +116,26 @@ async def apply(uow: UnitOfWork, command: Apply) -> ProgrammeApplication:
     return application_of(placed.order, unit_price)
 
 
+async def _entered(
+    uow: UnitOfWork, order_id: uuid.UUID, programme_id: uuid.UUID, recipient: str, unit_price: int
+) -> PlacedOrder:
+    """The order entered in the programme with a draw ticket of its own: drawn at random, apart
+    from the order's code (which opens the order and is never published), again on a clash."""
+    for _ in range(TICKET_DRAWS):
+        ticket = new_programme_ticket()
+        placed = await uow.programmes.enter(order_id, programme_id, recipient, unit_price, ticket)
+        if placed is not None:
+            return placed
+    raise RuntimeError(f"no free draw ticket in programme {programme_id} after {TICKET_DRAWS}")
+
+
 def application_of(order: Order, unit_price: int) -> ProgrammeApplication:
     assert order.programme_id is not None and order.programme_status is not None
+    assert order.programme_ticket is not None
     return ProgrammeApplication(
         order_id=order.id,
         code=order.code,
+        ticket=order.programme_ticket,
         programme_id=order.programme_id,
         status=order.programme_status,
         order_status=order.status,

@@ -38,16 +38,10 @@ def draw_of(row) -> ProgrammeDraw:
 
 
 def published(row) -> PublishedProgrammeDraw:
-    """A draw's row as anyone may replay it: the codes as they were shown, in entry order."""
-    return PublishedProgrammeDraw.model_validate(
-        {
-            **row,
-            "algorithm": ALGORITHM,
-            "entrants": row["entrant_codes"],
-            "entrant_costs": row["entrant_costs"],
-            "winners": row["winner_codes"],
-        }
-    )
+    """A draw's row as anyone may replay it: the entrants' tickets in entry order and the
+    winners' tickets. The model's fields are all that is published: the row's order ids
+    (entrant_ids, winner_ids) are left behind."""
+    return PublishedProgrammeDraw.model_validate({**row, "algorithm": ALGORITHM})
 
 
 @routes.post("/v1/programmes/{programme_id}/draws")
@@ -56,14 +50,15 @@ def published(row) -> PublishedProgrammeDraw:
     summary=Text("Undi pendaftar yang menunggu", "ProgrammeDraw among the waiting applications"),
     description=Text(
         "Hanya admin. Bila biaya semua yang menunggu muat dalam sisa anggaran, semua diterima"
-        " (all_admitted); bila tidak, urutan undian = random.Random(seed).shuffle(kode pendaftar"
-        " menurut urutan daftar) di CPython, dan pemenang diambil berurutan selama biayanya"
-        " muat. Tanpa seed: seed acak baru. Undian diumumkan dan dapat diulang siapa saja.",
+        " (all_admitted); bila tidak, urutan undian = random.Random(seed).shuffle(nomor undian"
+        " pendaftar menurut urutan daftar) di CPython, dan pemenang diambil berurutan selama"
+        " biayanya muat. Tanpa seed: seed acak baru. Undian diumumkan dan dapat diulang siapa"
+        " saja.",
         "Admins only. When the whole cost of those waiting fits what the budget has left, all"
         " are admitted (all_admitted); else the drawn order is random.Random(seed).shuffle(the"
-        " entrants' codes in the order they applied) in CPython, and winners are taken in that"
-        " order while their cost fits. Without a seed: a fresh random one. Every draw is"
-        " published, and anyone can replay it.",
+        " entrants' draw tickets in the order they applied) in CPython, and winners are taken"
+        " in that order while their cost fits. Without a seed: a fresh random one. Every draw"
+        " is published, and anyone can replay it.",
     ),
     body=NewProgrammeDraw,
     answers={201: PublishedProgrammeDraw},
@@ -106,10 +101,14 @@ async def get_draws(request: web.Request) -> web.Response:
     operation_id="getProgrammeDraw",
     summary=Text("Satu undian, untuk diulang", "One draw, to replay"),
     description=Text(
-        "Terbuka untuk umum: seed, algoritma, kode pendaftar menurut urutan daftar dengan biaya"
-        " masing-masing, sisa anggaran saat itu, dan pemenang.",
-        "Public: the seed, the algorithm, the entrants' codes in the order they applied with"
-        " what each costs, what the budget had left then, and the winners.",
+        "Terbuka untuk umum: seed, algoritma, nomor undian pendaftar menurut urutan daftar dengan"
+        " biaya masing-masing, sisa anggaran saat itu, dan nomor undian pemenang. Bukan kode"
+        " pesanan (kode itu membuka pesanannya) dan bukan id pesanan: tiap pendaftar tahu nomor"
+        " undiannya sendiri dari jawaban pendaftarannya dan dari pesanannya.",
+        "Public: the seed, the algorithm, the entrants' draw tickets in the order they applied"
+        " with what each costs, what the budget had left then, and the winners' tickets. Never"
+        " an order code (a code opens its order) nor an order id: each applicant learns their"
+        " own ticket from the answer to their application and from their order.",
     ),
     answers={200: PublishedProgrammeDraw},
     path={"programme_id": uuid.UUID, "draw_id": uuid.UUID},

@@ -54,6 +54,12 @@ def cost(placed: PlacedOrder, terms: Terms) -> int:
     return placed.order.quantity * terms.prices[placed.order.sku]
 
 
+def ticket_of(placed: PlacedOrder) -> str:
+    """The application's draw ticket (every application gets one when it is made)."""
+    assert placed.order.programme_ticket is not None
+    return placed.order.programme_ticket
+
+
 async def run_draw(
     uow: UnitOfWork, programme_id: uuid.UUID, seed: int | None, correlation_id: str
 ) -> dict:
@@ -103,12 +109,13 @@ async def _draw_among(
     correlation_id: str,
 ) -> dict:
     left = (await uow.programmes.budget(terms)).left
-    codes = [placed.order.code for placed in waiting]
-    costs = {placed.order.code: cost(placed, terms) for placed in waiting}
-    drawn = draw(seed, codes, costs, left)
-    by_code = {placed.order.code: placed for placed in waiting}
+    # Drawn and published by the applications' tickets, never their codes (which open them).
+    tickets = [ticket_of(placed) for placed in waiting]
+    costs = {ticket_of(placed): cost(placed, terms) for placed in waiting}
+    drawn = draw(seed, tickets, costs, left)
+    by_ticket = {ticket_of(placed): placed for placed in waiting}
     draw_id = uuid.uuid4()
-    winners = [by_code[code] for code in drawn.winners]
+    winners = [by_ticket[ticket] for ticket in drawn.winners]
     admitted = {p.order.id for p in await admit(uow, terms, winners, correlation_id, draw_id)}
     won = [placed for placed in winners if placed.order.id in admitted]
     record = await uow.programmes.record_draw(
@@ -119,10 +126,10 @@ async def _draw_among(
         seed,
         left,
         [placed.order.id for placed in waiting],
-        codes,
-        [costs[code] for code in codes],
+        tickets,
+        [costs[ticket] for ticket in tickets],
         [placed.order.id for placed in won],
-        [placed.order.code for placed in won],
+        [ticket_of(placed) for placed in won],
     )
     for placed in waiting:
         if placed.order.id not in admitted:
@@ -132,6 +139,7 @@ async def _draw_among(
                 programme_name=terms.name,
                 order_id=order.id,
                 code=order.code,
+                ticket=ticket_of(placed),
                 draw_id=draw_id,
                 seed=seed,
                 entrants=len(waiting),

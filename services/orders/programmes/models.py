@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.orders.models import NewBuyer, OrderStatus
 from shared.events import BuyerType
 from shared.fields import HubCode, Name, Sku, whole_number
+from shared.programme_tickets import ProgrammeTicket
 
 Selection = Literal["lottery", "first_come"]
 ProgrammeStatus = Literal["upcoming", "open", "ended"]
@@ -97,7 +98,11 @@ class NewProgrammeApplication(BaseModel):
 
 class ProgrammeApplication(BaseModel):
     order_id: uuid.UUID
+    # The order's code: the applicant's own key to it (tracking, cancel). Never published.
     code: str
+    # The application's draw ticket, random and unrelated to the code: what the published draws
+    # name it by, so the applicant can find it there.
+    ticket: ProgrammeTicket
     programme_id: uuid.UUID
     # waiting: for a draw or for budget to come back; admitted: in the queue (the order's
     # status then says how far it got).
@@ -140,10 +145,11 @@ class ProgrammeDraws(BaseModel):
 
 
 class PublishedProgrammeDraw(BaseModel):
-    """A draw as anyone may replay it: `entrants` are the applications' codes in the order they
-    came, `entrant_costs` what each costs (rupiah), `budget_left` what the budget had left;
-    drawn order = `random.Random(seed).shuffle(entrants)` (CPython), winners taken in that
-    order while their cost fits (python -m tools.replay_draw)."""
+    """A draw as anyone may replay it: `entrant_tickets` are the applications' draw tickets in
+    the order they came, `entrant_costs` what each costs (rupiah), `budget_left` what the
+    budget had left; drawn order = `random.Random(seed).shuffle(entrant_tickets)` (CPython),
+    winners taken in that order while their cost fits (python -m tools.replay_draw). Tickets
+    only: no order code (which opens its order) and no order id."""
 
     id: uuid.UUID
     programme_id: uuid.UUID
@@ -153,9 +159,9 @@ class PublishedProgrammeDraw(BaseModel):
     seed: int
     algorithm: str
     budget_left: int
-    entrants: list[str]
+    entrant_tickets: list[ProgrammeTicket]
     entrant_costs: list[int]
-    winners: list[str]
+    winner_tickets: list[ProgrammeTicket]
 
 
 class ProgrammeBudget(BaseModel):

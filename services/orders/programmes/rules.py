@@ -2,9 +2,10 @@
 application costs, what the budget has left, and the published draw.
 
 The draw is the one anyone can replay from what GET /v1/programmes/{id}/draws/{draw_id}
-publishes: CPython's `random.Random(seed).shuffle` over the entrants' codes in entry order
-(applications in the order they came), then winners taken greedily in that drawn order while
-their cost fits what is left of the budget.
+publishes: CPython's `random.Random(seed).shuffle` over the entrants' draw tickets in entry
+order (applications in the order they came), then winners taken greedily in that drawn order
+while their cost fits what is left of the budget. A draw names applications by their tickets
+(shared/programme_tickets.py) and never by their order codes, which open the orders.
 """
 
 import hashlib
@@ -105,10 +106,10 @@ class Budget:
         return self.total - self.committed - self.spent
 
 
-def drawn_order(seed: int, codes: Sequence[str]) -> list[str]:
-    """The entrants' codes in the order the draw took them: a copy of `codes` (entry order)
+def drawn_order(seed: int, tickets: Sequence[str]) -> list[str]:
+    """The entrants' tickets in the order the draw took them: a copy of `tickets` (entry order)
     shuffled by CPython's Mersenne Twister seeded with `seed`."""
-    drawn = list(codes)
+    drawn = list(tickets)
     random.Random(seed).shuffle(drawn)
     return drawn
 
@@ -126,17 +127,17 @@ def greedy(candidates: Iterable[T], cost: Callable[[T], int], left: int) -> list
 @dataclass(frozen=True)
 class Drawn:
     kind: Literal["lottery", "all_admitted"]
-    winners: list[str]  # codes, in drawn order (entry order when all are admitted)
+    winners: list[str]  # tickets, in drawn order (entry order when all are admitted)
 
 
 def draw(seed: int, entrants: Sequence[str], costs: dict[str, int], left: int) -> Drawn:
-    """The draw among the entrants (codes in entry order): all admitted when their whole cost
-    fits, else those the seeded order reaches greedily."""
-    if sum(costs[code] for code in entrants) <= left:
+    """The draw among the entrants (tickets in entry order, `costs` by ticket): all admitted
+    when their whole cost fits, else those the seeded order reaches greedily."""
+    if sum(costs[ticket] for ticket in entrants) <= left:
         return Drawn("all_admitted", list(entrants))
     return Drawn("lottery", greedy(drawn_order(seed, entrants), costs.__getitem__, left))
 
 
 def replay(seed: int, entrants: Sequence[str], costs: dict[str, int], left: int) -> list[str]:
-    """The winners a published draw must have had (tools/replay_draw.py)."""
+    """The winners (tickets) a published draw must have had (tools/replay_draw.py)."""
     return draw(seed, entrants, costs, left).winners

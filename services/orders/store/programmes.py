@@ -55,10 +55,14 @@ SELECT coalesce(bool_or(cancelled_at IS NULL), false) AS live,
            AS given
 FROM orders WHERE programme_id = $1 AND programme_recipient = $2
 """
+# No row when another application of the programme holds the ticket $5 (the programme's row is
+# locked, so none enters meanwhile): the use case draws another.
 ENTER = """
 UPDATE orders SET programme_id = $2, programme_recipient = $3, programme_unit_price = $4,
-                  programme_status = 'waiting'
-WHERE id = $1 RETURNING *
+                  programme_status = 'waiting', programme_ticket = $5
+WHERE id = $1
+  AND NOT EXISTS (SELECT 1 FROM orders t WHERE t.programme_id = $2 AND t.programme_ticket = $5)
+RETURNING *
 """
 WAITING = """
 SELECT * FROM orders
@@ -79,7 +83,7 @@ ORDER BY programme_id
 """
 DRAW_INSERT = """
 INSERT INTO programme_draws (id, programme_id, kind, cause, seed, budget_left, entrant_ids,
-                             entrant_codes, entrant_costs, winner_ids, winner_codes)
+                             entrant_tickets, entrant_costs, winner_ids, winner_tickets)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING *
 """
@@ -138,10 +142,17 @@ class ProgrammeRows:
         return row["live"], row["given"]
 
     async def enter(
-        self, order_id: uuid.UUID, programme_id: uuid.UUID, recipient: str, unit_price: int
-    ) -> PlacedOrder:
-        rows = await self._fetch(ENTER, order_id, programme_id, recipient, unit_price)
-        return placed_from(rows[0])
+        self,
+        order_id: uuid.UUID,
+        programme_id: uuid.UUID,
+        recipient: str,
+        unit_price: int,
+        ticket: str,
+    ) -> PlacedOrder | None:
+        """The order entered as the programme's application, waiting, with its draw ticket;
+        None when the programme already gave that ticket to another application."""
+        rows = await self._fetch(ENTER, order_id, programme_id, recipient, unit_price, ticket)
+        return placed_from(rows[0]) if rows else None
 
     async def waiting(self, programme_id: uuid.UUID) -> list[PlacedOrder]:
         return [placed_from(row) for row in await self._fetch(WAITING, programme_id)]

@@ -108,8 +108,8 @@ async def phone_to_check(request: web.Request) -> web.Response:
 
 @routes.get("/program/{programme_id}/undian/{draw_id}")
 async def published_draw(request: web.Request) -> web.Response:
-    """A draw as the orders service publishes it: the seed, the entrants in entry order, the
-    winners, and how to replay it."""
+    """A draw as the orders service publishes it: the seed, the entrants' draw tickets in entry
+    order, the winners' tickets, and how to replay it (no order code: a code opens its order)."""
     programme_id = uuid_in(request, "programme_id")
     reads = request.app[PROGRAMME_READS]
     programme = await reads.one(programme_id)

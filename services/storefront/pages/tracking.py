@@ -142,7 +142,8 @@ async def _not_drawn(request: web.Request, order: dict) -> dict | None:
     says so and links to the draw (it stays waiting for the next)."""
     programme_id = uuid.UUID(order["programme_id"])
     draw = await request.app[PROGRAMME_READS].last_draw(programme_id)
-    if draw is None or order["code"] not in draw["entrants"] or order["code"] in draw["winners"]:
+    ticket = order.get("programme_ticket")
+    if draw is None or ticket not in draw["entrant_tickets"] or ticket in draw["winner_tickets"]:
         return None
     return {"at": draw["at"], "link": f"/program/{programme_id}/undian/{draw['id']}"}
 

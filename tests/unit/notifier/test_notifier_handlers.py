@@ -278,7 +278,9 @@ async def test_an_applicant_not_drawn_hears_it_with_the_seed_the_entrants_and_th
     who hears in their language that the draw passed them over, how to check the draw, and
     that the application stays in the pool."""
     uow = FakeUnitOfWork()
-    draw = not_drawn(HUB, phone=PHONE, language="en", seed=12345678901, entrants=400)
+    draw = not_drawn(
+        HUB, phone=PHONE, language="en", seed=12345678901, entrants=400, ticket="T-9QW4RZ"
+    )
     await uow.handle(draw)
 
     payload = draw.payload
@@ -291,6 +293,8 @@ async def test_an_applicant_not_drawn_hears_it_with_the_seed_the_entrants_and_th
     assert f"{SITE}/program/{payload['programme_id']}/undian/{payload['draw_id']}" in text
     assert f"{SITE}/lacak/{payload['code']}" in text
     assert "stays in the pool" in text
+    # The published draw names tickets, not codes: the applicant is told theirs to find it.
+    assert "Your draw ticket: T-9QW4RZ" in text
 
 
 async def test_the_same_not_drawn_event_twice_in_a_batch_is_one_message():

@@ -59,6 +59,7 @@ class FakeOrders:
             "programme_status": None,
             "programme_recipient": None,
             "programme_unit_price": None,
+            "programme_ticket": None,
             "admitted_at": None,
         }
         return PlacedOrder(self.order(order_id), self.rows[order_id]["sequence"])
@@ -184,13 +185,18 @@ class FakeProgrammes:
         )
         return live, given
 
-    async def enter(self, order_id, programme_id, recipient, unit_price) -> PlacedOrder:
+    async def enter(
+        self, order_id, programme_id, recipient, unit_price, ticket
+    ) -> PlacedOrder | None:
+        if any(row.get("programme_ticket") == ticket for row in self.rows_of(programme_id)):
+            return None  # taken in this programme: the use case draws another
         row = self._orders.rows[order_id]
         row.update(
             programme_id=programme_id,
             programme_recipient=recipient,
             programme_unit_price=unit_price,
             programme_status="waiting",
+            programme_ticket=ticket,
         )
         return PlacedOrder(self._orders.order(order_id), row["sequence"])
 
@@ -212,7 +218,7 @@ class FakeProgrammes:
 
     async def record_draw(self, *columns: Any) -> dict:
         names = ("id", "programme_id", "kind", "cause", "seed", "budget_left", "entrant_ids")
-        names += ("entrant_codes", "entrant_costs", "winner_ids", "winner_codes")
+        names += ("entrant_tickets", "entrant_costs", "winner_ids", "winner_tickets")
         self.draws.append(dict(zip(names, columns, strict=True)))
         return self.draws[-1]
 

@@ -2,6 +2,7 @@
 greedy taking of winners."""
 
 import random
+import re
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from services.orders.programmes.rules import (
     replay,
     status_on,
 )
+from shared.programme_tickets import new_programme_ticket
 
 
 @pytest.mark.parametrize(
@@ -83,18 +85,18 @@ def test_the_period_is_inclusive_in_the_hubs_dates():
 
 
 def test_the_drawn_order_is_cpythons_seeded_shuffle():
-    codes = [f"C{n:04d}" for n in range(50)]
-    expected = list(codes)
+    tickets = [f"T-C{n:05d}" for n in range(50)]
+    expected = list(tickets)
     random.Random(42).shuffle(expected)
 
-    assert drawn_order(42, codes) == expected
-    assert drawn_order(42, codes) == drawn_order(42, list(codes))  # the same, every time
-    assert drawn_order(43, codes) != expected
-    assert codes == [f"C{n:04d}" for n in range(50)]  # the entrants are not shuffled in place
+    assert drawn_order(42, tickets) == expected
+    assert drawn_order(42, tickets) == drawn_order(42, list(tickets))  # the same, every time
+    assert drawn_order(43, tickets) != expected
+    assert tickets == [f"T-C{n:05d}" for n in range(50)]  # not shuffled in place
     assert ALGORITHM == "cpython-random-shuffle-v1"
 
 
-def test_the_same_seed_picks_the_same_places_whatever_the_codes():
+def test_the_same_seed_picks_the_same_places_whatever_the_tickets():
     """Two programmes with the same applicants in the same order and the same seed draw the
     same applicants: the shuffle moves places, not values."""
     ours = [f"A{n}" for n in range(30)]
@@ -112,10 +114,16 @@ def test_winners_are_taken_greedily_while_they_fit():
 
 
 def test_all_are_admitted_when_they_fit_else_the_lottery_draws():
-    codes = ["a", "b", "c"]
-    costs = dict.fromkeys(codes, 5)
-    assert draw(1, codes, costs, 15).kind == "all_admitted"
-    assert draw(1, codes, costs, 15).winners == codes
-    drawn = draw(1, codes, costs, 10)
-    assert drawn.kind == "lottery" and drawn.winners == drawn_order(1, codes)[:2]
-    assert replay(1, codes, costs, 10) == drawn.winners
+    tickets = ["T-AAAAAA", "T-BBBBBB", "T-CCCCCC"]
+    costs = dict.fromkeys(tickets, 5)
+    assert draw(1, tickets, costs, 15).kind == "all_admitted"
+    assert draw(1, tickets, costs, 15).winners == tickets
+    drawn = draw(1, tickets, costs, 10)
+    assert drawn.kind == "lottery" and drawn.winners == drawn_order(1, tickets)[:2]
+    assert replay(1, tickets, costs, 10) == drawn.winners
+
+
+def test_a_ticket_is_short_random_and_of_its_form():
+    tickets = {new_programme_ticket() for _ in range(200)}
+    assert len(tickets) > 190  # random, not a counter
+    assert all(re.fullmatch(r"T-[0-9A-HJKMNP-TV-Z]{6}", ticket) for ticket in tickets)

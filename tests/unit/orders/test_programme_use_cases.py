@@ -5,6 +5,7 @@ recipient is owed or given more than the programme allows, one live application 
 an application enters the queue (order.placed) once and only once admitted."""
 
 import asyncio
+import re
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -120,19 +121,46 @@ async def test_a_lottery_tells_those_not_drawn_and_redraws_when_budget_returns(u
 
     made = await programmes.run_draw(uow, terms.id, 99, "c")
 
-    codes = [a.code for a in applied]
-    assert made["winner_codes"] == drawn_order(99, codes)[:3]
+    tickets = [a.ticket for a in applied]
+    assert made["entrant_tickets"] == tickets  # in entry order
+    assert made["winner_tickets"] == drawn_order(99, tickets)[:3]
     not_drawn = published(uow, "programme.not_drawn")
     assert len(not_drawn) == 7 and {e.entrants for e in not_drawn} == {10}
-    assert {e.code for e in not_drawn} == set(codes) - set(made["winner_codes"])
+    assert {e.ticket for e in not_drawn} == set(tickets) - set(made["winner_tickets"])
+    by_ticket = {a.ticket: a for a in applied}
+    assert all(e.code == by_ticket[e.ticket].code for e in not_drawn)  # told to them alone
     assert all(e.seed == 99 and e.draw_id == made["id"] for e in not_drawn)
+    # What is published names tickets only: no code of any applicant is in the draw.
+    assert not {a.code for a in applied} & set(made["entrant_tickets"] + made["winner_tickets"])
 
-    winner = next(a for a in applied if a.code == made["winner_codes"][0])
+    winner = by_ticket[made["winner_tickets"][0]]
     await handlers.cancel_order(uow, winner.order_id, None, "c")
 
     again = uow.programmes.draws[-1]
     assert again["cause"] == "budget_returned" and len(again["entrant_ids"]) == 7
     assert len(again["winner_ids"]) == 1 and again["seed"] != 99
+
+
+async def test_each_application_gets_its_own_ticket_unrelated_to_its_code(uow):
+    terms = open_programme(uow, "lottery", budget=3 * PRICE, per_recipient=1)
+    applied = [await apply(uow, terms, n) for n in range(1, 31)]
+
+    tickets = [a.ticket for a in applied]
+    assert len(set(tickets)) == len(tickets)
+    assert all(re.fullmatch(r"T-[0-9A-HJKMNP-TV-Z]{6}", ticket) for ticket in tickets)
+    for a in applied:
+        assert a.code.replace("-", "") not in a.ticket and a.ticket[2:] not in a.code
+        assert uow.orders.order(a.order_id).programme_ticket == a.ticket
+
+
+async def test_a_ticket_taken_in_the_programme_is_drawn_again(uow, monkeypatch):
+    terms = open_programme(uow, "lottery", budget=3 * PRICE, per_recipient=1)
+    drawn = iter(["T-AAAAAA", "T-AAAAAA", "T-AAAAAA", "T-BBBBBB"])
+    monkeypatch.setattr(applying, "new_programme_ticket", lambda: next(drawn))
+
+    first, second = await apply(uow, terms, 1), await apply(uow, terms, 2)
+
+    assert (first.ticket, second.ticket) == ("T-AAAAAA", "T-BBBBBB")
 
 
 async def test_expired_units_go_back_to_the_budget(uow):
