@@ -3,13 +3,15 @@ declared topology, and publishing with confirms."""
 
 import itertools
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
-from aiormq.exceptions import ChannelInvalidStateError
+from aiormq.abc import AbstractChannel
+from aiormq.exceptions import ChannelInvalidStateError, DeliveryError
 from pamqp.commands import Basic
 from yarl import URL
 
@@ -181,22 +183,47 @@ async def publish(
     after building a `Message`, which cost a tenth more client CPU a message in
     bench/amqp_clients.py. A closed channel fails at once, as with aio-pika, so a relay's claim
     is not held while the broker is away. Not mandatory: a message no queue is bound for is
-    dropped by the broker. A nack raises aiormq's DeliveryError.
+    dropped by the broker. A nack raises aiormq's DeliveryError, after the channel is replaced
+    (see `_replace_nacking_channel`).
     """
     if exchange.channel.is_closed:
         raise ChannelInvalidStateError(f"{exchange.channel!r} closed")
     channel = await exchange.channel.get_underlay_channel()
-    await channel.basic_publish(
-        body,
-        exchange=exchange.name,
-        routing_key=routing_key,
-        properties=Basic.Properties(
-            content_type=content_type,
-            delivery_mode=PERSISTENT,
-            message_id=message_id,
-            correlation_id=correlation_id,
-            message_type=event_type,
-            headers=headers or {},
-        ),
-        mandatory=False,
-    )
+    try:
+        await channel.basic_publish(
+            body,
+            exchange=exchange.name,
+            routing_key=routing_key,
+            properties=Basic.Properties(
+                content_type=content_type,
+                delivery_mode=PERSISTENT,
+                message_id=message_id,
+                correlation_id=correlation_id,
+                message_type=event_type,
+                headers=headers or {},
+            ),
+            mandatory=False,
+        )
+    except DeliveryError as error:
+        if isinstance(error.frame, Basic.Nack):
+            await _replace_nacking_channel(channel)
+        raise
+
+
+async def _replace_nacking_channel(channel: AbstractChannel) -> None:
+    """Close a channel the broker nacked a message on, for aio-pika's robust channel to open a
+    fresh one (and declare its exchanges again) in its place; the caller publishes again.
+
+    A nack says a queue could not take the message, as when a quorum queue has no leader for a
+    moment after a cluster node is lost. But RabbitMQ 3.10 (Debian 12's) goes on nacking every
+    later message to that queue on the same channel, for good, once the queue's new leader is
+    up (tests/faults/test_broker_cluster.py: minutes of nacks, until a new channel); a new
+    channel's messages are taken.
+    """
+    if channel.is_closed:
+        return  # replaced already, by another publish nacked at the same time
+    log.warning("broker nacked a message: replacing the channel")
+    with suppress(Exception):
+        # Not aiormq's default CancelledError: to the robust channel, that is its connection
+        # closing, which reopens the channel itself; this channel alone must be reopened.
+        await channel.close(ChannelInvalidStateError("nacked: a fresh channel replaces it"))
