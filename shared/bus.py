@@ -108,7 +108,7 @@ class ClusterConnection(RobustConnection):
 
     # RobustConnection's private `__connect_transport` makes every attempt, the first one and
     # each reconnect, with `self.url`: the one place to choose the node. Named as Python mangles
-    # it (tests/unit/test_broker_urls.py fails should an aio-pika upgrade rename it).
+    # it (tests/unit/test_bus_connection.py fails should an aio-pika upgrade rename it).
     async def _RobustConnection__connect_transport(self) -> None:
         url = self.next_address()
         if url != self.url:

@@ -1,14 +1,16 @@
-"""AMQP_URL as one broker's address or a cluster's (shared/bus.py), and the connection that tries
-the next node on each attempt."""
+"""AMQP_URL as one broker's address or a cluster's (shared/bus.py), the connection that tries
+the next node on each attempt, and a nacked publish replacing its channel."""
 
 import asyncio
 
 import pytest
 from aio_pika import RobustConnection
 from aio_pika.connection import Connection
+from aiormq.exceptions import DeliveryError
+from pamqp.commands import Basic
 from yarl import URL
 
-from shared.bus import ClusterConnection, broker_urls
+from shared.bus import ClusterConnection, broker_urls, publish
 
 SECRET = "s3cret,pw"  # a comma in a password: written %2C
 NODES = ",".join(
@@ -117,3 +119,62 @@ async def test_one_address_is_tried_again_and_again(monkeypatch):
         broker_urls("amqp://guest:guest@localhost:5999/"), fail_fast=False, reconnect_interval=0
     )
     assert await attempts(connection, 3, monkeypatch) == [5999, 5999, 5999]
+
+
+class FakeChannel:
+    """aiormq's channel as publish uses it: answers each publish with `answer` (an exception)."""
+
+    def __init__(self, answer: Exception | None) -> None:
+        self.answer = answer
+        self.is_closed = False
+        self.closed_with: BaseException | None = None
+
+    async def basic_publish(self, body, **kwargs):
+        if self.answer is not None:
+            raise self.answer
+
+    async def close(self, exc=None):
+        self.is_closed, self.closed_with = True, exc
+
+
+class FakeRobustChannel:
+    def __init__(self, underlay: FakeChannel) -> None:
+        self.underlay = underlay
+        self.is_closed = False
+
+    async def get_underlay_channel(self) -> FakeChannel:
+        return self.underlay
+
+
+class FakeExchange:
+    name = "plut.events"
+
+    def __init__(self, underlay: FakeChannel) -> None:
+        self.channel = FakeRobustChannel(underlay)
+
+
+async def send(underlay: FakeChannel) -> None:
+    await publish(
+        FakeExchange(underlay), body=b"{}", routing_key="order.placed", message_id="m",
+        correlation_id="c",
+    )  # fmt: skip
+
+
+async def test_a_nacked_publish_closes_its_channel_for_the_robust_one_to_reopen_and_raises():
+    underlay = FakeChannel(DeliveryError(None, Basic.Nack(delivery_tag=1)))
+    with pytest.raises(DeliveryError):
+        await send(underlay)
+    assert underlay.is_closed
+    # Not CancelledError: aio-pika's robust channel takes that for its connection closing and
+    # leaves the reopening to it, which never comes while the connection is up.
+    assert not isinstance(underlay.closed_with, asyncio.CancelledError)
+    assert underlay.closed_with is not None
+
+
+async def test_a_confirmed_publish_or_another_failure_leaves_the_channel_alone():
+    confirmed = FakeChannel(None)
+    await send(confirmed)
+    returned = FakeChannel(DeliveryError(None, Basic.Return(reply_code=312)))
+    with pytest.raises(DeliveryError):
+        await send(returned)
+    assert not confirmed.is_closed and not returned.is_closed
