@@ -226,4 +226,6 @@ async def _replace_nacking_channel(channel: AbstractChannel) -> None:
     with suppress(Exception):
         # Not aiormq's default CancelledError: to the robust channel, that is its connection
         # closing, which reopens the channel itself; this channel alone must be reopened.
-        await channel.close(ChannelInvalidStateError("nacked: a fresh channel replaces it"))
+        await channel.close(
+            ChannelInvalidStateError("nacked: a fresh channel replaces it"), timeout=5
+        )

@@ -133,7 +133,7 @@ class FakeChannel:
         if self.answer is not None:
             raise self.answer
 
-    async def close(self, exc=None):
+    async def close(self, exc=None, timeout=None):
         self.is_closed, self.closed_with = True, exc
 
 
