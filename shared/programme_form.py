@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from shared.fields import Name
+from shared.nik import nik_problem
 from shared.order_form import BUYER_TYPE_NAMES, MAX_FIELD_LENGTH
 from shared.problems import Text
 
@@ -20,7 +21,6 @@ FIELDS = ("name", "nik", "buyer_type", "region", "sku", "quantity", "language", 
 # No email on this form: the applicant is told on the phone they proved they hold.
 CHANNELS = ("", "whatsapp", "sms")
 LANGUAGES = ("id", "en")
-_NIK = re.compile(r"[0-9]{16}")
 # Spaces, dots and dashes people type between groups of digits (as printed on a KTP).
 _NIK_SEPARATORS = re.compile(r"[\s.\-]")
 _NAME = TypeAdapter(Name)
@@ -29,11 +29,6 @@ _NAME = TypeAdapter(Name)
 NUMBER_LIKE_A_NIK = re.compile(r"\d[\d\s.-]{9,}\d")
 
 NO_NIK = Text("Isi NIK Anda (16 angka di KTP)", "Enter your NIK (the 16 digits on your KTP)")
-NIK_LENGTH = Text("NIK harus 16 angka", "A NIK is 16 digits")
-NIK_PROVINCE = Text("NIK: kode provinsi (2 angka pertama) tidak ada", "NIK: no such province code")
-NIK_DAY = Text("NIK: tanggal lahir (angka ke-7 dan ke-8) tidak sah", "NIK: not a birth day")
-NIK_MONTH = Text("NIK: bulan lahir (angka ke-9 dan ke-10) tidak sah", "NIK: not a birth month")
-NIK_SERIAL = Text("NIK: 4 angka terakhir tidak boleh 0000", "NIK: the last 4 digits cannot be 0000")
 EMPTY_NAME = Text("Isi nama penerima", "Enter the recipient's name")
 BAD_NAME = Text(
     "Isi nama dengan huruf biasa, tanpa tautan atau tanda aneh",
@@ -50,23 +45,6 @@ NO_TYPE = Text("Pilih jenis penerima", "Choose the type of recipient")
 def nik_from(typed: str) -> str:
     """The digits of a NIK as typed with the usual separators."""
     return _NIK_SEPARATORS.sub("", typed)
-
-
-def nik_problem(nik: str) -> Text | None:
-    """Why `nik` is not of a NIK's form (None: it is): 16 digits; province 11..94, birth day
-    01..31 (41..71 for women), month 01..12, a serial not 0000."""
-    if not _NIK.fullmatch(nik):
-        return NIK_LENGTH
-    province, day, month = int(nik[0:2]), int(nik[6:8]), int(nik[8:10])
-    if not 11 <= province <= 94:
-        return NIK_PROVINCE
-    if not (1 <= day <= 31 or 41 <= day <= 71):
-        return NIK_DAY
-    if not 1 <= month <= 12:
-        return NIK_MONTH
-    if nik[12:16] == "0000":
-        return NIK_SERIAL
-    return None
 
 
 @dataclass(frozen=True)

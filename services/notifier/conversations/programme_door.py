@@ -19,7 +19,8 @@ from services.notifier.conversations import programme_texts as texts
 from services.notifier.conversations.errors import OrdersError
 from services.notifier.conversations.state import Conversation, Step, quantity_from
 from services.notifier.conversations.texts import EXPIRED, ORDERS_AWAY, ORDERS_CLOSED
-from shared.programme_form import NUMBER_LIKE_A_NIK, nik_from, nik_problem, valid_name
+from shared.nik import nik_problem
+from shared.programme_form import NUMBER_LIKE_A_NIK, nik_from, valid_name
 
 if TYPE_CHECKING:
     from services.notifier.conversations.handling import Chat

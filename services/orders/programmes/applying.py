@@ -18,10 +18,10 @@ from services.orders.programmes.rules import (
     Terms,
     ineligible,
     nik_hash,
-    nik_problem,
     status_on,
 )
 from services.orders.store import UnitOfWork
+from shared.nik import nik_problem
 from shared.problems import FieldError, Kind, Problem, Text, invalid
 from shared.programme_tickets import new_programme_ticket
 

@@ -11,7 +11,6 @@ while their cost fits what is left of the budget. A draw names applications by t
 import hashlib
 import hmac
 import random
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,25 +22,6 @@ ALGORITHM = "cpython-random-shuffle-v1"
 Selection = Literal["lottery", "first_come"]
 Status = Literal["upcoming", "open", "ended"]
 T = TypeVar("T")
-
-_NIK = re.compile(r"^[0-9]{16}$")
-
-
-def nik_problem(nik: str) -> Text | None:
-    """Why `nik` is not of a NIK's form (None: it is). 16 digits: province 11..94, regency and
-    district, birth day 01..31 (41..71 for women), month 01..12, year, and a serial not 0000."""
-    if not _NIK.match(nik):
-        return Text("NIK harus 16 angka", "A NIK is 16 digits")
-    province, day, month, serial = int(nik[0:2]), int(nik[6:8]), int(nik[8:10]), nik[12:16]
-    if not 11 <= province <= 94:
-        return Text("NIK: kode provinsi tidak ada", "NIK: no such province code")
-    if not (1 <= day <= 31 or 41 <= day <= 71):
-        return Text("NIK: tanggal lahir tidak sah", "NIK: not a birth day")
-    if not 1 <= month <= 12:
-        return Text("NIK: bulan lahir tidak sah", "NIK: not a birth month")
-    if serial == "0000":
-        return Text("NIK: nomor urut tidak sah", "NIK: not a serial number")
-    return None
 
 
 def nik_hash(key: bytes, nik: str) -> str:

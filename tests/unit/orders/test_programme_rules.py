@@ -14,10 +14,10 @@ from services.orders.programmes.rules import (
     greedy,
     ineligible,
     nik_hash,
-    nik_problem,
     replay,
     status_on,
 )
+from shared.nik import nik_problem
 from shared.programme_tickets import new_programme_ticket
 
 
