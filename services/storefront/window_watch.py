@@ -21,6 +21,7 @@ import structlog
 from aiohttp import web
 
 from services.storefront.backends import BACKENDS, BackendError, Backends
+from services.storefront.figures import Figures
 from services.storefront.pages.common import FIGURES
 from services.storefront.store import window_signups
 from shared.problems import Text
@@ -31,8 +32,10 @@ log = structlog.get_logger(__name__)
 BUYER = Text("Pembeli", "Buyer")
 
 
-async def tell_the_waiting(pool: asyncpg.Pool, backends: Backends, hub_names: dict) -> int:
-    """One look: how many sign-ups were told."""
+async def tell_the_waiting(pool: asyncpg.Pool, backends: Backends, figures: Figures) -> int:
+    """One look: how many sign-ups were told. Only the hubs someone waits in are asked about
+    (their catalog, and their name from the figures' cache): a look costs nothing while no one
+    waits, and never spends the site's key on hubs it does not serve."""
     async with pool.acquire() as conn:
         waiting = await window_signups.waiting(conn)
     told = 0
@@ -42,11 +45,18 @@ async def tell_the_waiting(pool: asyncpg.Pool, backends: Backends, hub_names: di
         except BackendError as error:
             log.warning("window watch: catalog unavailable", hub=hub, status=error.status)
             continue
-        for entry in catalog["products"]:
-            window = entry.get("window")
-            if (hub, entry["sku"]) not in waiting or window is None or window["status"] != "open":
-                continue
-            told += await _tell(pool, backends, hub, entry, hub_names.get(hub, hub))
+        opened = [
+            entry
+            for entry in catalog["products"]
+            if (hub, entry["sku"]) in waiting
+            and entry.get("window") is not None
+            and entry["window"]["status"] == "open"
+        ]
+        if not opened:
+            continue
+        about = await figures.hub(hub)
+        for entry in opened:
+            told += await _tell(pool, backends, hub, entry, about.name if about else hub)
     return told
 
 
@@ -90,8 +100,7 @@ def window_watch(every_seconds: float) -> Callable[[web.Application], AsyncItera
             while True:
                 await asyncio.sleep(every_seconds)
                 try:
-                    names = {h.code: h.name for h in await app[FIGURES].all()}
-                    await tell_the_waiting(app[DATABASE], app[BACKENDS], names)
+                    await tell_the_waiting(app[DATABASE], app[BACKENDS], app[FIGURES])
                 except (BackendError, OSError, asyncpg.PostgresError) as error:
                     log.warning("window watch failed", error=repr(error))
 

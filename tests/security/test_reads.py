@@ -18,7 +18,14 @@ PLUMBING = {"/health", "/ready", "/metrics", "/v1/openapi.json", "/v1/openapi-al
 PUBLIC_READS = {
     # a hub's name, time zone, address and opening hours: what the buyers' site shows
     "intake": {"/v1/hubs", "/v1/hubs/{code}"},
-    "orders": set(),
+    # free-mask programmes (their terms and budget figures) and their published draws: entrants
+    # by draw ticket, never by order code or id (tests/security/test_programmes.py)
+    "orders": {
+        "/v1/programmes",
+        "/v1/programmes/{programme_id}",
+        "/v1/programmes/{programme_id}/draws",
+        "/v1/programmes/{programme_id}/draws/{draw_id}",
+    },
     "allocator": {
         "/v1/hubs/{hub}/products/{sku}/stock",  # received, allocated, available
         "/v1/hubs/{hub}/products/{sku}/policy",  # how a product is shared
