@@ -56,14 +56,15 @@ async def test_an_admin_made_with_plut_in_the_container_sees_the_day(
 async def test_the_readme_plut_commands_against_the_stack(
     stack: ComposeProject, client: HubClient, tmp_path
 ):
-    """The `plut` block as written, one line after another in one shell, by someone whose
-    PATH has .venv/bin and whose DATABASE_URL names the stack's database (and the password in
-    PLUT_PASSWORD: no terminal)."""
+    """The `plut` block as written (`.venv/bin/plut`, the clone's own), one line after another
+    in one shell, by someone whose PATH is as a new user's and whose DATABASE_URL names the
+    stack's database (and the password in PLUT_PASSWORD: no terminal). They type it in a
+    folder of their own, where the exports land, beside the clone's .venv."""
     _, commands = readme_blocks("The operators' console")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     operator = ComposeProject(
         {
             **stack.env,
-            "PATH": f"{ROOT / '.venv' / 'bin'}:{stack.env['PATH']}",
             "DATABASE_URL": stack.database_url,
             "PLUT_PASSWORD": PASSWORD,
             "COLUMNS": "120",
