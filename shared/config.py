@@ -69,6 +69,9 @@ class ServiceSettings(BaseSettings):
     # longer (the notifier's consumer 90, intake's and orders' 100). Measured in bench/README.md.
     outbox_linger_ms: float = Field(default=10.0, ge=0, le=1000)
     consumer_linger_ms: float = Field(default=10.0, ge=0, le=1000)
+    # A partitioned consumer (the allocator's) beats this often in its members' table; a replica
+    # silent for three beats is no longer given partitions (shared/partitioned.py).
+    member_heartbeat_seconds: float = Field(default=2.0, gt=0, le=60)
     # Old rows are deleted this often (shared/pruning.py), at most `prune_batch_rows` in one
     # transaction. An event's id stays in the inbox `inbox_retention` (ISO 8601: P30D), longer
     # than any redelivery or dead-letter replay, or a late copy would be handled again.

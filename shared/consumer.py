@@ -28,6 +28,13 @@ meets the inbox too). A message that came back `ONE_BY_ONE_AFTER_DELIVERIES` tim
 an event per transaction, so an event that kills its consumer holds back only those after it;
 such a message is dead-lettered whole by the broker after `x-delivery-limit` deliveries
 (shared/topology.py), with its events in it: parked, not lost.
+
+A partitioned service (the allocator) takes its shared queue and every partition queue
+(shared/partitioned.py), each on its own channel, into the same batches: one replica at a low
+rate still commits one transaction per batch, not one per partition. A batch is acked per
+channel; a partition's messages are never nacked, as a requeue would put them behind the later
+ones the consumer holds: the partition is released instead, and its channel's close returns them
+all, in order.
 """
 
 import asyncio
@@ -52,6 +59,7 @@ from shared.event_handlers import (
 )
 from shared.events import Unreadable
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, INBOX_DUPLICATES
+from shared.partitioned import Partitions
 from shared.topology import QUEUES
 
 # What services import from here, as before the handlers had their own module.
@@ -114,6 +122,7 @@ class Consumer:
         batch_size: int = 100,
         linger_seconds: float = 0.0,
         retry_delay: float = 0.5,
+        member_heartbeat_seconds: float = 2.0,
     ) -> None:
         self.queue_spec = QUEUES[service]
         if handlers.event_types != set(self.queue_spec.routing_keys):
@@ -128,6 +137,8 @@ class Consumer:
         self.batch_size = batch_size
         self.linger_seconds = linger_seconds
         self.retry_delay = retry_delay
+        self.member_heartbeat_seconds = member_heartbeat_seconds
+        self._partitions: Partitions | None = None
         self._channel: AbstractRobustChannel | None = None
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
@@ -141,6 +152,19 @@ class Consumer:
         self._queue = await self._channel.get_queue(self.queue_spec.name)
         self._worker = asyncio.create_task(self._work(), name=f"{self.queue_spec.name} consumer")
         self._consumer_tag = await self._queue.consume(self._arrive)
+        if self.queue_spec.partitioned:
+            self._partitions = Partitions(
+                queue_spec=self.queue_spec,
+                pool=self.pool,
+                broker=self.broker,
+                # Shared among the partitions: what one replica holds stays about the same.
+                prefetch_count=max(
+                    8, -(-self.prefetch_count // len(self.queue_spec.partition_names))
+                ),
+                arrive=self._arrive,
+                heartbeat_seconds=self.member_heartbeat_seconds,
+            )
+            await self._partitions.start()
         log.info("consuming", queue=self.queue_spec.name, batch_size=self.batch_size)
 
     async def stop(self) -> None:
@@ -154,12 +178,18 @@ class Consumer:
                 await self._queue.cancel(self._consumer_tag)
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as error:
             log.warning("could not cancel the consumer", error=repr(error))
+        if self._partitions is not None:
+            # Not cancelled (see shared/partitioned.py): the batch in hand finishes, the rest
+            # goes back to its queue in order when the channels close.
+            await self._partitions.stop()
         if self._worker is not None:
             self._arrived.put_nowait(None)  # wakes the worker when it waits for messages
             try:
                 await asyncio.wait_for(self._worker, timeout=10)
             except TimeoutError:
                 log.warning("the batch in hand did not finish in time")
+        if self._partitions is not None:
+            await self._partitions.close()
         if self._channel is not None and not self._channel.is_closed:
             await self._channel.close()
 
@@ -174,6 +204,8 @@ class Consumer:
             arrival = await self._arrived.get()
             if arrival is None:
                 return
+            if not self._keep(arrival[1]):
+                continue
             gathered = await self._gather(*arrival)
             if gathered is None:
                 return
@@ -182,14 +214,43 @@ class Consumer:
                 await self._process(deliveries)
             except Exception:  # the broker went away while dead-lettering: it redelivers
                 log.exception("batch abandoned; its messages will be redelivered")
-                for message in messages:
-                    with suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
-                        await message.nack(requeue=True)
+                await self._abandon(messages)
                 continue
-            # One ack for the batch: messages come and are handled in delivery order, so every
+            # One ack per channel: messages come and are handled in delivery order, so every
             # earlier delivery on the channel is settled already (each of its events handled or
             # parked). A message is acked only when all its events are.
-            await self._ack(messages[-1], multiple=True)
+            if self._partitions is not None:
+                self._partitions.acking(messages)
+            for last in self._last_per_channel(messages):
+                await self._ack(last, multiple=True)
+            if self._partitions is not None:
+                self._partitions.settled(messages)
+
+    def _keep(self, message: AbstractIncomingMessage) -> bool:
+        return self._partitions is None or self._partitions.keep(message)
+
+    def _last_per_channel(
+        self, messages: list[AbstractIncomingMessage]
+    ) -> list[AbstractIncomingMessage]:
+        """The last message of each channel (the shared queue's: partition None) in the batch."""
+        if self._partitions is None:
+            return messages[-1:]
+        last = {self._partitions.partition_of(message): message for message in messages}
+        return list(last.values())
+
+    async def _abandon(self, messages: list[AbstractIncomingMessage]) -> None:
+        """The shared queue's messages are nacked back; a partition's are left unacked and the
+        partition released, so its channel's close returns them before what came after."""
+        partitions = self._partitions
+        for message in messages:
+            if partitions is not None and partitions.partition_of(message) is not None:
+                continue
+            with suppress(AMQPError, ChannelInvalidStateError, ConnectionError):
+                await message.nack(requeue=True)
+        if partitions is not None:
+            touched = {partitions.partition_of(message) for message in messages} - {None}
+            partitions.release(touched, drop=True)
+            partitions.settled(messages)
 
     async def _arrive(self, message: AbstractIncomingMessage) -> None:
         self._arrived.put_nowait((asyncio.get_running_loop().time(), message))
@@ -219,6 +280,8 @@ class Consumer:
             if arrival is None:
                 return None
             message = arrival[1]
+            if not self._keep(message):
+                continue
             messages.append(message)
             deliveries.extend(deliveries_of(message))
         return messages, deliveries

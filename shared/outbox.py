@@ -7,10 +7,13 @@ insert spares its row, the relay's publish and the delete. The topology is code 
 every publisher, so a new consumer's binding and the events it needs arrive together.
 
 The relay publishes each claim as batches (shared/events/batch.py): the events waiting for one
-routing key, in the order they were stored, go as one message of at most
-MAX_EVENTS_PER_MESSAGE, confirmed by the broker. Events of different routing keys travel in
-different messages, so a consumer may see them in another order than they were stored (as it
-may anyway with several relays or a redelivery: handlers never assume order).
+routing key and partition, in the order they were stored, go as one message of at most
+MAX_EVENTS_PER_MESSAGE, confirmed by the broker. An event that names a product has its
+partition (shared/partitions.py) stored beside it by `add` and travels with it as the message's
+`partition` header, so a batch message holds one partition's events and reaches that
+partition's queue. Events of different routing keys or partitions travel in different
+messages, so a consumer may see them in another order than they were stored (as it may
+anyway with several relays or a redelivery: handlers never assume order).
 
 A crash before the commit loses both the change and the event; a crash after it leaves the event
 in the table for the relay. A crash between the confirm and the delete publishes the event again,
@@ -28,6 +31,7 @@ from shared.bus import Broker, publish
 from shared.events import BATCH_CONTENT_TYPE, Envelope, batch_body
 from shared.events.batch import chunks
 from shared.metrics import EVENTS_PUBLISHED, MESSAGES_PUBLISHED
+from shared.partitions import PARTITION_HEADER, event_partition
 from shared.topology import CONSUMED_ROUTING_KEYS
 
 log = structlog.get_logger(__name__)
@@ -36,8 +40,8 @@ log = structlog.get_logger(__name__)
 # relay wakes exactly when they become visible. A unit of work that writes other rows too may
 # put both in its own statement, with them (shared/db.py's `in_one_statement`).
 OUTBOX_ROWS = """
-INSERT INTO outbox (event_id, routing_key, correlation_id, body)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])
+INSERT INTO outbox (event_id, routing_key, correlation_id, body, partition)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::smallint[])
 """
 NOTIFY_RELAY = "SELECT pg_notify(current_schema() || '_outbox', '')"
 # One round trip: the rows and the NOTIFY.
@@ -56,7 +60,7 @@ WHERE id IN (
     LIMIT $1
     FOR UPDATE OF outbox SKIP LOCKED
 )
-RETURNING id, event_id, routing_key, correlation_id, body
+RETURNING id, event_id, routing_key, correlation_id, body, partition
 """
 # The outbox holds only what is not yet published, so it is small while the relay keeps up.
 OUTBOX_BACKLOG = """
@@ -84,6 +88,7 @@ def columns(events: Sequence[Envelope]) -> list[list] | None:
         [event.type for event in events],
         [event.correlation_id for event in events],
         [event.model_dump_json().encode() for event in events],
+        [event_partition(event.type, event.hub, event.payload) for event in events],
     ]
 
 
@@ -113,7 +118,7 @@ class OutboxRelay:
                 return 0
             messages = [
                 message
-                for key_rows in by_routing_key(rows).values()
+                for key_rows in by_key_and_partition(rows).values()
                 for message in chunks(key_rows)
             ]
             # One channel keeps publish order; the confirms are awaited together.
@@ -129,6 +134,7 @@ class OutboxRelay:
         """One batch message: its id is its first event's; its correlation id is theirs when
         they share one (a single event's always)."""
         correlation_ids = {row["correlation_id"] for row in rows}
+        partition = rows[0]["partition"]
         await publish(
             self.broker.exchanges.events,
             body=batch_body([row["body"] for row in rows]),
@@ -137,14 +143,18 @@ class OutboxRelay:
             correlation_id=correlation_ids.pop() if len(correlation_ids) == 1 else "",
             event_type=rows[0]["routing_key"],
             content_type=BATCH_CONTENT_TYPE,
+            headers=None if partition is None else {PARTITION_HEADER: str(partition)},
         )
 
 
-def by_routing_key(rows: Sequence[asyncpg.Record]) -> dict[str, list[asyncpg.Record]]:
-    """The claimed rows per routing key, each list in the order the rows were stored."""
-    grouped: dict[str, list[asyncpg.Record]] = {}
+def by_key_and_partition(
+    rows: Sequence[asyncpg.Record],
+) -> dict[tuple[str, int | None], list[asyncpg.Record]]:
+    """The claimed rows per routing key and partition, each list in the order the rows were
+    stored."""
+    grouped: dict[tuple[str, int | None], list[asyncpg.Record]] = {}
     for row in rows:
-        grouped.setdefault(row["routing_key"], []).append(row)
+        grouped.setdefault((row["routing_key"], row["partition"]), []).append(row)
     return grouped
 
 

@@ -106,6 +106,7 @@ def service_app(
             prefetch_count=settings.prefetch_count,
             batch_size=settings.consumer_batch_size,
             linger_seconds=settings.consumer_linger_ms / 1000,
+            member_heartbeat_seconds=settings.member_heartbeat_seconds,
         )
         await event_consumer.start()
         yield

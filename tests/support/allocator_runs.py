@@ -16,6 +16,7 @@ import aio_pika
 import asyncpg
 
 from shared.bus import publish
+from shared.partitions import PARTITION_HEADER, event_partition
 from shared.topology import EXCHANGE, QUEUES
 from tests.support.stack import free_port
 from tests.support.workload import Product, Workload
@@ -50,11 +51,21 @@ class Run:
         return dict(totals)
 
 
+def allocator_env(box) -> dict[str, str]:
+    # Beats often, so a joining replica is given partitions soon after it starts.
+    return {
+        "DATABASE_URL": box.database_url,
+        "AMQP_URL": box.amqp_url,
+        "LOG_FORMAT": "json",
+        "MEMBER_HEARTBEAT_SECONDS": "0.5",
+    }
+
+
 async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
     """Start `processes` allocators on a fresh sandbox, publish the day, wait, stop, look."""
     log_dir.mkdir()
     async with sandbox("plut_replicas") as box:
-        env = {"DATABASE_URL": box.database_url, "AMQP_URL": box.amqp_url, "LOG_FORMAT": "json"}
+        env = allocator_env(box)
         allocators = [
             ServiceProcess("allocator", free_port(), env, log_dir / f"allocator-{n}.log")
             for n in range(processes)
@@ -73,26 +84,36 @@ async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
                 for allocator in allocators:
                     allocator.terminate()  # all at once, as a scale-down does
                 exit_codes = [allocator.stop() for allocator in allocators]
-                left = await messages_left(connection)
-                return Run(
-                    lots={r["delivery_id"]: r for r in await database.fetch(LOTS)},
-                    orders={r["order_id"]: r for r in await database.fetch(ORDERS)},
-                    allocations=await database.fetch(ALLOCATIONS),
-                    inbox=[r["event_id"] for r in await database.fetch(INBOX)],
-                    early_cancellations={r[0] for r in await database.fetch(EARLY)},
-                    handled_per_process=[answered(a.log_path)[0] for a in allocators],
-                    errors_logged=sum(count(a.log_path, ERROR) for a in allocators),
-                    retries=sum(count(a.log_path, RETRIED) for a in allocators),
-                    exit_codes=exit_codes,
-                    left_in_queues=left,
-                    seconds=seconds,
-                )
+                return await collect(database, connection, allocators, exit_codes, seconds)
             finally:
                 await database.close()
                 await connection.close()
         finally:
             for allocator in allocators:
                 allocator.stop()
+
+
+async def collect(
+    database: asyncpg.Connection,
+    connection: aio_pika.abc.AbstractRobustConnection,
+    allocators: list[ServiceProcess],
+    exit_codes: list[int | None],
+    seconds: float,
+) -> Run:
+    """What the allocators left, once they all stopped."""
+    return Run(
+        lots={r["delivery_id"]: r for r in await database.fetch(LOTS)},
+        orders={r["order_id"]: r for r in await database.fetch(ORDERS)},
+        allocations=await database.fetch(ALLOCATIONS),
+        inbox=[r["event_id"] for r in await database.fetch(INBOX)],
+        early_cancellations={r[0] for r in await database.fetch(EARLY)},
+        handled_per_process=[answered(a.log_path)[0] for a in allocators],
+        errors_logged=sum(count(a.log_path, ERROR) for a in allocators),
+        retries=sum(count(a.log_path, RETRIED) for a in allocators),
+        exit_codes=exit_codes,
+        left_in_queues=await messages_left(connection),
+        seconds=seconds,
+    )
 
 
 LOTS = "SELECT delivery_id, hub, sku, producer_id, accepted, allocated FROM allocator.lots"
@@ -107,20 +128,30 @@ async def publish_all(connection: aio_pika.abc.AbstractRobustConnection, work: W
     async with connection.channel(publisher_confirms=True) as channel:
         exchange = await channel.get_exchange(EXCHANGE)
         for start in range(0, len(work.events), PUBLISH_BATCH):
-            batch = work.events[start : start + PUBLISH_BATCH]
-            await asyncio.gather(
-                *(
-                    publish(
-                        exchange,
-                        body=event.model_dump_json().encode(),
-                        routing_key=event.type,
-                        message_id=str(event.id),
-                        correlation_id=event.correlation_id,
-                        event_type=event.type,
-                    )
-                    for event in batch
-                )
+            await publish_events(exchange, work.events[start : start + PUBLISH_BATCH])
+
+
+async def publish_events(exchange: aio_pika.abc.AbstractExchange, events: list) -> None:
+    """Each event alone, with its partition as the outbox relay heads it (shared/outbox.py)."""
+    await asyncio.gather(
+        *(
+            publish(
+                exchange,
+                body=event.model_dump_json().encode(),
+                routing_key=event.type,
+                message_id=str(event.id),
+                correlation_id=event.correlation_id,
+                event_type=event.type,
+                headers=partition_header(event),
             )
+            for event in events
+        )
+    )
+
+
+def partition_header(event) -> dict | None:
+    partition = event_partition(event.type, event.hub, event.payload)
+    return None if partition is None else {PARTITION_HEADER: str(partition)}
 
 
 async def wait_until_handled(
@@ -128,6 +159,7 @@ async def wait_until_handled(
     connection: aio_pika.abc.AbstractRobustConnection,
     allocators: list[ServiceProcess],
     work: Workload,
+    gone: tuple[ServiceProcess, ...] = (),
 ) -> None:
     """Every event in the inbox, and every message (duplicates too) taken and answered.
 
@@ -138,7 +170,7 @@ async def wait_until_handled(
     while True:
         recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
         if recorded == len(work.distinct_ids):
-            copies = sum(sum(answered(a.log_path)) for a in allocators)
+            copies = sum(sum(answered(a.log_path)) for a in (*allocators, *gone))
             if copies >= len(work.events):
                 return
         for allocator in allocators:
@@ -183,7 +215,7 @@ def answered(log_path: Path) -> tuple[int, int]:
 async def messages_left(connection: aio_pika.abc.AbstractRobustConnection) -> dict[str, int]:
     async with connection.channel() as channel:
         left = {}
-        for name in (QUEUE.name, QUEUE.dead_letter_name):
+        for name in (*QUEUE.queue_names, QUEUE.dead_letter_name):
             queue = await channel.declare_queue(name, passive=True)
             left[name] = queue.declaration_result.message_count
         return left

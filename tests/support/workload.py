@@ -9,6 +9,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import count
 
 from shared.events import (
     CLASS_OF_BUYER_TYPE,
@@ -21,6 +22,7 @@ from shared.events import (
     SupplyReceived,
 )
 from shared.order_codes import new_order_code, shown
+from shared.partitions import PARTITIONS, partition_of
 
 Product = tuple[str, str]
 
@@ -154,3 +156,14 @@ def busy_day(
     timeline.sort(key=lambda entry: entry[0])
     work.events = [event for _, event in timeline]
     return work
+
+
+def one_product_per_partition(hubs: tuple[str, ...]) -> list[Product]:
+    """A product in each of the allocator's partitions (shared/partitions.py), the hubs taken in
+    turn: so every replica owns some partition with work in it, whichever it is given."""
+    products: list[Product] = []
+    for partition in range(PARTITIONS):
+        hub = hubs[partition % len(hubs)]
+        sku = next(f"masker-{n}" for n in count() if partition_of(hub, f"masker-{n}") == partition)
+        products.append((hub, sku))
+    return products

@@ -10,7 +10,7 @@ import orjson
 from shared.deliveries import deliveries_of
 from shared.events import BATCH_CONTENT_TYPE, Envelope, Unreadable, batch_body, events_in
 from shared.events.batch import MAX_EVENTS_PER_MESSAGE, chunks
-from shared.outbox import by_routing_key
+from shared.outbox import by_key_and_partition
 from shared.topology import CONSUMED_ROUTING_KEYS, QUEUES
 from tests.support.events import placed
 
@@ -82,16 +82,23 @@ def test_messages_are_cut_at_the_bound_and_keep_the_order():
     assert [item for chunk in cut for item in chunk] == items
 
 
-def test_the_relay_groups_a_claim_by_routing_key_in_stored_order():
+def test_the_relay_groups_a_claim_by_routing_key_and_partition_in_stored_order():
     rows = [
-        {"id": n, "routing_key": key, "event_id": uuid.uuid4()}
-        for n, key in enumerate(["order.placed", "supply.received", "order.placed"])
+        {"id": n, "routing_key": key, "partition": partition, "event_id": uuid.uuid4()}
+        for n, (key, partition) in enumerate(
+            [
+                ("order.placed", 3),
+                ("hub.registered", None),
+                ("order.placed", 3),
+                ("order.placed", 7),
+            ]
+        )
     ]
 
-    grouped = by_routing_key(rows)
+    grouped = by_key_and_partition(rows)
 
-    assert list(grouped) == ["order.placed", "supply.received"]
-    assert [row["id"] for row in grouped["order.placed"]] == [0, 2]
+    assert list(grouped) == [("order.placed", 3), ("hub.registered", None), ("order.placed", 7)]
+    assert [row["id"] for row in grouped[("order.placed", 3)]] == [0, 2]
 
 
 def test_only_routing_keys_some_queue_binds_are_consumed():
