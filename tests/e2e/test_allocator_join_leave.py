@@ -3,8 +3,9 @@ between them, and nothing is lost, doubled or served out of turn."""
 
 from pathlib import Path
 
-from tests.e2e.test_allocator_replicas import WORKLOAD, assert_consistent, served_out_of_turn
+from tests.e2e.test_allocator_replicas import WORKLOAD, assert_consistent
 from tests.support.allocator_joining import run_joining_and_leaving
+from tests.support.allocator_runs import served_out_of_turn
 
 
 async def test_replicas_join_and_leave_while_orders_flow_and_nothing_is_lost_doubled_or_reordered(

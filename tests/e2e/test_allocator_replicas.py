@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-from tests.support.allocator_runs import QUEUE, Run, run_allocators
+from tests.support.allocator_runs import QUEUE, Run, run_allocators, served_out_of_turn
 from tests.support.workload import Workload, busy_day, one_product_per_partition
 
 # One in each partition of the allocator's work, so each replica has some to do.
@@ -72,24 +72,6 @@ def assert_consistent(run: Run, work: Workload) -> None:
     assert given_early == []
 
     assert run.allocated() == work.expected_allocated()
-
-
-def served_out_of_turn(run: Run, work: Workload) -> list[uuid.UUID]:
-    """Orders given units while an earlier order of their class that takes part of its quantity
-    was still short (cancelled orders aside): fifo's fairness, for orders that arrive in order."""
-    queues: dict[tuple, list] = defaultdict(list)
-    for order_id, (product, order) in work.orders.items():
-        if order_id not in work.cancelled:
-            queues[(product, order.priority_class)].append(order)
-    out_of_turn = []
-    for orders in queues.values():
-        someone_short = False
-        for order in sorted(orders, key=lambda o: (o.placed_at, o.sequence)):
-            allocated = run.orders[order.order_id]["allocated"]
-            if someone_short and allocated:
-                out_of_turn.append(order.order_id)
-            someone_short |= order.accept_partial and allocated < order.quantity
-    return out_of_turn
 
 
 async def test_three_allocators_give_what_one_gives_and_no_unit_twice(tmp_path: Path):

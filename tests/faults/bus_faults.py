@@ -8,7 +8,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 from shared.events import events_in
-from shared.topology import EXCHANGE, QUEUES
+from shared.topology import EXCHANGE, PARTITION_EXCHANGE, QUEUES, ConsumerQueue
 
 COPY_HEADER = "x-test-copy"
 
@@ -68,13 +68,26 @@ class Scrambler:
         self._holding = {}
         for spec in QUEUES.values():
             holding = await self._channel.declare_queue(f"{spec.name}.held", exclusive=True)
-            live = await self._channel.get_queue(spec.name)
             for key in spec.routing_keys:
                 await holding.bind(self._exchange, routing_key=key)
-                await live.unbind(self._exchange, routing_key=key)
+            await self._bind_live(spec, bound=False)
             self._holding[spec.name] = holding
         self._task = asyncio.create_task(self._hand_on_forever())
         return self
+
+    async def _bind_live(self, spec: ConsumerQueue, *, bound: bool) -> None:
+        """The routes from the exchange to a service's own queues, as shared/topology.py
+        declares them: its shared queue's keys, and its partitioned keys through the partition
+        exchange. Handed-on messages all go to the shared queue, which the service consumes too."""
+        live = await self._channel.get_queue(spec.name)
+        for key in spec.shared_keys:
+            await (live.bind if bound else live.unbind)(self._exchange, routing_key=key)
+        if spec.partitioned:
+            partitions = await self._channel.get_exchange(PARTITION_EXCHANGE)
+            for key in set(spec.routing_keys) - set(spec.shared_keys):
+                await (partitions.bind if bound else partitions.unbind)(
+                    self._exchange, routing_key=key
+                )
 
     async def _hand_on(self) -> None:
         """Take everything waiting in the holding queues and hand it on, newest first."""
@@ -100,10 +113,9 @@ class Scrambler:
         self._stopping.set()
         await self._task  # not cancelled: a message taken is always handed on
         for spec in QUEUES.values():
-            live = await self._channel.get_queue(spec.name)
             holding = self._holding[spec.name]
+            await self._bind_live(spec, bound=True)
             for key in spec.routing_keys:
-                await live.bind(self._exchange, routing_key=key)
                 await holding.unbind(self._exchange, routing_key=key)
         await self._hand_on()  # nothing reaches the holding queues any more
         await self._channel.close()

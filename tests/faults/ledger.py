@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import aio_pika
 import asyncpg
 
+from shared.topology import QUEUES
 from tests.faults.stream import Stream
 from tests.support import allocator_invariants as invariants
 from tests.support.mailbox import Mailbox
@@ -135,7 +136,7 @@ async def queue_depths(amqp_url: str) -> dict[str, int]:
         channel = await connection.channel()
         depths = {}
         for service in SCHEMAS:
-            for name in (f"{service}.events", f"{service}.dead-letter"):
+            for name in (*QUEUES[service].queue_names, f"{service}.dead-letter"):
                 queue = await channel.declare_queue(name, passive=True)
                 depths[name] = queue.declaration_result.message_count
         return depths
@@ -233,7 +234,7 @@ async def account(
         waiting.append(f"the broker: {error!r}")
         return ledger
     ledger.dead_lettered = {n: c for n, c in depths.items() if n.endswith("dead-letter") and c}
-    if ready := {n: c for n, c in depths.items() if n.endswith(".events") and c}:
+    if ready := {n: c for n, c in depths.items() if not n.endswith("dead-letter") and c}:
         waiting.append(f"events waiting in {ready}")
     return ledger
 

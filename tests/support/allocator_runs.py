@@ -61,8 +61,14 @@ def allocator_env(box) -> dict[str, str]:
     }
 
 
-async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
-    """Start `processes` allocators on a fresh sandbox, publish the day, wait, stop, look."""
+async def run_allocators(
+    work: Workload, processes: int, log_dir: Path, *, partitioned: bool = True
+) -> Run:
+    """Start `processes` allocators on a fresh sandbox, publish the day, wait, stop, look.
+
+    `partitioned=False` publishes without the partition header, as a relay from before the
+    partitions did: every event then waits in the shared queue, which the allocators compete
+    for (bench/partitions.py measures both)."""
     log_dir.mkdir()
     async with sandbox("plut_replicas") as box:
         env = allocator_env(box)
@@ -78,7 +84,7 @@ async def run_allocators(work: Workload, processes: int, log_dir: Path) -> Run:
             database = await asyncpg.connect(box.database_url)
             try:
                 started = time.monotonic()
-                await publish_all(connection, work)
+                await publish_all(connection, work, partitioned=partitioned)
                 await wait_until_handled(database, connection, allocators, work)
                 seconds = time.monotonic() - started
                 for allocator in allocators:
@@ -123,15 +129,20 @@ INBOX = "SELECT event_id FROM allocator.inbox"
 EARLY = "SELECT order_id FROM allocator.early_cancellations"
 
 
-async def publish_all(connection: aio_pika.abc.AbstractRobustConnection, work: Workload) -> None:
+async def publish_all(
+    connection: aio_pika.abc.AbstractRobustConnection, work: Workload, *, partitioned: bool = True
+) -> None:
     """In batches, each confirmed before the next goes, so the timeline's order holds."""
     async with connection.channel(publisher_confirms=True) as channel:
         exchange = await channel.get_exchange(EXCHANGE)
         for start in range(0, len(work.events), PUBLISH_BATCH):
-            await publish_events(exchange, work.events[start : start + PUBLISH_BATCH])
+            batch = work.events[start : start + PUBLISH_BATCH]
+            await publish_events(exchange, batch, partitioned=partitioned)
 
 
-async def publish_events(exchange: aio_pika.abc.AbstractExchange, events: list) -> None:
+async def publish_events(
+    exchange: aio_pika.abc.AbstractExchange, events: list, *, partitioned: bool = True
+) -> None:
     """Each event alone, with its partition as the outbox relay heads it (shared/outbox.py)."""
     await asyncio.gather(
         *(
@@ -142,7 +153,7 @@ async def publish_events(exchange: aio_pika.abc.AbstractExchange, events: list) 
                 message_id=str(event.id),
                 correlation_id=event.correlation_id,
                 event_type=event.type,
-                headers=partition_header(event),
+                headers=partition_header(event) if partitioned else None,
             )
             for event in events
         )
@@ -219,3 +230,21 @@ async def messages_left(connection: aio_pika.abc.AbstractRobustConnection) -> di
             queue = await channel.declare_queue(name, passive=True)
             left[name] = queue.declaration_result.message_count
         return left
+
+
+def served_out_of_turn(run: Run, work: Workload) -> list[uuid.UUID]:
+    """Orders given units while an earlier order of their class that takes part of its quantity
+    was still short (cancelled orders aside): fifo's fairness, for orders that arrive in order."""
+    queues: dict[tuple, list] = defaultdict(list)
+    for order_id, (product, order) in work.orders.items():
+        if order_id not in work.cancelled:
+            queues[(product, order.priority_class)].append(order)
+    out_of_turn = []
+    for orders in queues.values():
+        someone_short = False
+        for order in sorted(orders, key=lambda o: (o.placed_at, o.sequence)):
+            allocated = run.orders[order.order_id]["allocated"]
+            if someone_short and allocated:
+                out_of_turn.append(order.order_id)
+            someone_short |= order.accept_partial and allocated < order.quantity
+    return out_of_turn
