@@ -3,7 +3,7 @@ active consumer (after), and what routing by partition costs the broker.
 
     .venv/bin/python -m bench.partitions                      # 10,000 orders, 64 products
     .venv/bin/python -m bench.partitions --orders 20000 --json out.json
-    .venv/bin/python -m bench.partitions --routing-only --hash-exchange
+    .venv/bin/python -m bench.partitions --routing-only --hash-exchange   # plugin enabled
 
 1. Allocation: the same busy day (tests/support/workload.py) over 8 hubs x 8 products, published
    in placement order to the events exchange, consumed by 1 and by 3 allocator processes
@@ -128,11 +128,13 @@ async def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--routing-only", action="store_true")
+    parser.add_argument("--allocation-only", action="store_true")
     parser.add_argument("--hash-exchange", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results: dict = {}
-    results["routing"] = await routing(args.messages, args.hash_exchange)
+    if not args.allocation_only:
+        results["routing"] = await routing(args.messages, args.hash_exchange)
     if not args.routing_only:
         with tempfile.TemporaryDirectory() as logs:
             results["allocation"] = await allocation(args.orders, Path(logs))
