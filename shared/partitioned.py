@@ -18,8 +18,8 @@ once per hand-over it meets at the head of the queue, not once per hop.
 
 Closing, not cancelling: RabbitMQ 3.10's quorum queues activate the next subscriber as soon as
 the active one cancels, while it still holds unacked messages, which the next then receives
-after later ones (measured: tests/integration/test_partition_handover.py). A closed channel
-returns them first.
+after later ones (docs/partitioned-allocation.md). A closed channel returns them first
+(tests/integration/test_partition_handover.py).
 
 Membership only spreads load: members that disagree for a heartbeat (one joined, one died) pass
 a partition around a few times more, each taking at least the messages it held. Order and
@@ -93,10 +93,9 @@ class Partitions:
         self.arrive = arrive
         self.heartbeat_seconds = heartbeat_seconds
         self.member = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        names = queue_spec.partition_names
-        self.names = names
+        self.names = queue_spec.partition_names
         # Until the first heartbeat, a replica alone takes everything.
-        self.owned: frozenset[int] = frozenset(range(len(names)))
+        self.owned: frozenset[int] = frozenset(range(len(self.names)))
         self._subscriptions: dict[int, _Subscription] = {}
         self._source: dict[int, int] = {}  # id(message) -> its partition, while in hand
         self._tasks: set[asyncio.Task] = set()
