@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from itertools import count
 
 import asyncpg
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from shared import outbox
 from shared.bus import connect
 from shared.db import SHARED_MIGRATIONS, create_pool, migrate, migrations_in
-from shared.events import Envelope, NotificationSent, OrderCancelled
+from shared.events import Envelope, NotificationSent, OrderCancelled, events_in
 from shared.outbox import OutboxRelay
+from shared.partitions import PARTITION_HEADER, partition_of
+from shared.topology import PARTITION_EXCHANGE
 from shared.worker import Doorbell, drain_forever, draining
 from tests.support.bus import EventTap
 from tools.client import wait_until
@@ -237,3 +240,40 @@ async def test_a_lingering_relay_publishes_every_event_once(
     finally:
         await broker.connection.close()
     assert sorted(e.id for e in tap.of_hub(hub)) == sorted(e.id for e in events)
+
+
+async def test_the_relay_sends_a_products_events_together_to_its_partition(
+    box: Sandbox, outbox_schema: asyncpg.Pool
+):
+    """A batch message holds one partition's events and carries its header, which the
+    partition exchange routes by (shared/topology.py)."""
+    hub = f"outbox-{uuid.uuid4().hex[:6]}"
+    first, second = an_event(hub), an_event(hub)
+    partition = partition_of(hub, "masker-kain")
+    sku = next(f"sabun-{n}" for n in count() if partition_of(hub, f"sabun-{n}") != partition)
+    elsewhere = Envelope.wrap(
+        OrderCancelled(order_id=uuid.uuid4(), sku=sku, cancelled_at=datetime.now(UTC)),
+        hub=hub,
+        correlation_id="outbox-test",
+    )
+    async with outbox_schema.acquire() as conn, conn.transaction():
+        await outbox.add(conn, first, elsewhere, second)
+    broker = await connect(box.amqp_url, "outbox-test")
+    try:
+        channel = await broker.connection.channel()
+        heard = await channel.declare_queue(exclusive=True)
+        await heard.bind(
+            PARTITION_EXCHANGE, arguments={"x-match": "all", PARTITION_HEADER: str(partition)}
+        )
+        relay = OutboxRelay(service="outbox-test", pool=outbox_schema, broker=broker, batch_size=10)
+        assert await relay.publish_batch() == 3
+
+        async def a_message():
+            return await heard.get(fail=False)
+
+        message = await wait_until(a_message, what="the partition's message")
+        assert message.headers[PARTITION_HEADER] == str(partition)
+        ids = [event.id for event in events_in(message.body, message.content_type)]
+        assert ids == [first.id, second.id]
+    finally:
+        await broker.connection.close()
