@@ -101,8 +101,15 @@ class WindowRows:
 
     def __init__(self, unit: "UnitOfWork") -> None:
         self._take = unit.gathered(_take_all)
+        self._without: set[tuple[str, str]] = set()
+
+    def without(self, products: set[tuple[str, str]]) -> None:
+        """Products found with no window, their lock held (store/keys.py's claim): no read."""
+        self._without |= products
 
     async def take(self, hub: str, sku: str, quantity: int, buyer_type: str) -> Decision:
+        if (hub, sku) in self._without:
+            return Decision("none")
         return await self._take((hub, sku, quantity, buyer_type))
 
 

@@ -24,7 +24,14 @@ class RecordingConnection:
             raise self.error
         owners, *_ = arguments
         return [
-            {"i": i, "locked": True, "request_hash": None, "status": None, "response": None}
+            {
+                "i": i,
+                "locked": True,
+                "request_hash": None,
+                "status": None,
+                "response": None,
+                "windowed": None,
+            }
             for i in range(1, len(owners) + 1)
         ]
 
