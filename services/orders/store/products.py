@@ -6,6 +6,9 @@ per product the commit order, the queue order (placed_at, sequence) and the outb
 are one order, which the relays keep (shared/outbox.py). The window admin takes the same lock
 (api/windows.py), so a window opened meanwhile is seen whole by the next placing of the product.
 
+A programme's application is inserted under the lock too, but its order.placed leaves when it
+is admitted, in the order of admission (programmes/handlers.py `admit`).
+
 Taken inside a statement that is sent anyway (the keys' claim, the windows' read, the insert),
 as a one-time filter: Postgres evaluates it once, before the statement reads or writes a row.
 Sorted and in one statement, so two transactions never wait on each other in a cycle: a batch's
