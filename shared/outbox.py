@@ -17,7 +17,7 @@ anyway with several relays or a redelivery: handlers never assume order).
 
 A crash before the commit loses both the change and the event; a crash after it leaves the event
 in the table for the relay. A crash between the confirm and the delete publishes the event again,
-which consumers' inboxes absorb. Relays of several replicas share the table with SKIP LOCKED.
+which consumers' inboxes absorb. Relays of several replicas share the table, taking turns.
 """
 
 import asyncio
@@ -51,11 +51,20 @@ OUTBOX_INSERT = f"WITH stored AS ({OUTBOX_ROWS})\n{NOTIFY_RELAY}"
 # claim. One statement rather than a select and a delete spares a round trip per claim.
 # Forgetting a delete in a crash only publishes the events again, which consumers' inboxes
 # absorb: so the relay's commit need not wait for the disk, said in the claim's own round trip.
+# Relays take turns (the schema's transaction advisory lock, in the same statement, taken before
+# any row is locked): one claim publishes and commits before the next claims, so no relay of
+# another replica publishes a later event while an earlier claim's are still on their way. With
+# the orders' product locks (services/orders/store/products.py) a product's events leave in the
+# order of their ids. The statement's snapshot may predate the turn: rows the last turn deleted
+# are skipped, rows committed since wait for the next claim, behind the ones this claim sees.
 OUTBOX_CLAIM = """
 DELETE FROM outbox
 WHERE id IN (
     SELECT id
-    FROM outbox, (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
+    FROM outbox,
+         (SELECT set_config('synchronous_commit', 'off', true),
+                 pg_advisory_xact_lock(hashtextextended('outbox' || chr(10) || current_schema(), 0))
+         ) AS turn
     ORDER BY id
     LIMIT $1
     FOR UPDATE OF outbox SKIP LOCKED

@@ -28,9 +28,12 @@ from shared.web import (
     problem_middleware,
     timing_middleware,
 )
-from shared.worker import draining
+from shared.worker import Doorbell, draining
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+# The relay's doorbell: a transaction of this process that stored events rings it after its
+# commit, instead of a NOTIFY (which wakes every listener, in every process, each commit).
+RELAY_DOORBELL = web.AppKey("relay_doorbell", Doorbell)
 
 # aiohttp refuses a request line over 8 KiB with a bare text/plain 400 before any handler sees
 # it: a page of order ids in a query (`GET /v1/orders?id=...`, 40 bytes each) can pass that.
@@ -94,7 +97,8 @@ def service_app(
             batch_size=settings.outbox_batch_size,
             name="outbox relay",
             linger_seconds=settings.outbox_linger_ms / 1000,
-        ):
+        ) as doorbell:
+            app[RELAY_DOORBELL] = doorbell
             yield
 
     async def consumer(app: web.Application) -> AsyncIterator[None]:

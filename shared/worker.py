@@ -107,14 +107,15 @@ async def draining(
     batch_size: int,
     name: str,
     linger_seconds: float = 0.0,
-) -> AsyncIterator[None]:
-    """`drain_forever` in the background for the length of an `async with`."""
+) -> AsyncIterator[Doorbell]:
+    """`drain_forever` in the background for the length of an `async with`; its doorbell, for
+    the process to ring when it made work itself."""
     doorbell = Doorbell(database_url, channel, poll_seconds)
     draining = drain_forever(
         work, doorbell=doorbell, batch_size=batch_size, name=name, linger_seconds=linger_seconds
     )
     async with background(draining):
-        yield
+        yield doorbell
 
 
 @asynccontextmanager

@@ -24,7 +24,9 @@ from services.orders.store.keys import STORED_MEANWHILE
 from services.orders.store.orders import CODE_TAKEN
 from services.orders.store.unit_of_work import UnitOfWork
 from shared.problems import Problem
+from shared.service import RELAY_DOORBELL
 from shared.web import DATABASE
+from shared.worker import Doorbell
 
 GROUP_COMMITS = Counter(
     "plut_order_group_commits_total",
@@ -56,11 +58,14 @@ class Placement:
             self.answered.set_result(outcome)
 
 
-async def place_all(conn: asyncpg.Connection, commands: list[PlaceOrder]) -> list[Answer | Problem]:
+async def place_all(
+    conn: asyncpg.Connection, commands: list[PlaceOrder], notify: bool = True
+) -> list[Answer | Problem]:
     """Each order placed by the use case over one unit of work, flushed once, in the caller's
     transaction: an answer or the problem that refused it, for each. A failed statement (the
-    database's error, not a refusal) is raised, and the caller's transaction rolls back."""
-    uow = UnitOfWork(conn)
+    database's error, not a refusal) is raised, and the caller's transaction rolls back.
+    `notify` False: no NOTIFY for the relay, which the caller rings itself after the commit."""
+    uow = UnitOfWork(conn, notify)
     outcomes = await asyncio.gather(
         *(place_order(uow, command) for command in commands), return_exceptions=True
     )
@@ -76,8 +81,14 @@ async def place_all(conn: asyncpg.Connection, commands: list[PlaceOrder]) -> lis
 class OrderWriter:
     """Places the orders of concurrent POSTs, a transaction per batch (see the module's doc)."""
 
-    def __init__(self, pool: asyncpg.Pool, service: str = "orders") -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, service: str = "orders", relay: Doorbell | None = None
+    ) -> None:
         self.pool = pool
+        # This process's relay, rung after each commit: it publishes what any process stored
+        # (a NOTIFY per batch would wake every listener of the database, for one relay's sake).
+        # Without one, the commit NOTIFYs as every other writer of events does.
+        self.relay = relay
         self.queue: list[Placement] = []
         self.writing: asyncio.Task | None = None
         self._transactions = GROUP_COMMITS.labels(service=service, what="transactions")
@@ -141,7 +152,13 @@ class OrderWriter:
     async def _transaction(self, batch: list[Placement]) -> list[Answer | Problem]:
         async with self.pool.acquire() as conn:
             async with conn.transaction():
-                outcomes = await place_all(conn, [placement.command for placement in batch])
+                outcomes = await place_all(
+                    conn, [placement.command for placement in batch], self.relay is None
+                )
+        if self.relay is not None and any(
+            isinstance(outcome, Answer) and not outcome.replayed for outcome in outcomes
+        ):
+            self.relay.ring()
         self._transactions.inc()
         self._orders.inc(len(batch))
         return outcomes
@@ -152,7 +169,7 @@ ORDER_WRITER = web.AppKey("order_writer", OrderWriter)
 
 async def order_writer(app: web.Application) -> AsyncIterator[None]:
     """A cleanup context that gives the app its writer, and lets its last write finish."""
-    writer = app[ORDER_WRITER] = OrderWriter(app[DATABASE])
+    writer = app[ORDER_WRITER] = OrderWriter(app[DATABASE], relay=app.get(RELAY_DOORBELL))
     yield
     if writer.writing is not None:
         await asyncio.wait([writer.writing])

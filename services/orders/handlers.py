@@ -42,14 +42,15 @@ async def place_order(
     flight or used for another request is refused, and so is a product the catalog lacks.
     `order_id` is given by a standing order's occurrence (series/worker.py); else a new one."""
     new = command.new
-    if command.key is not None:
-        claim = await uow.keys.claim(command.owner, command.key)
-        if not claim.locked:
-            raise in_flight()
-        if claim.request_hash is not None:
-            if claim.request_hash != command.request_hash:
-                raise reused()
-            return Answer(claim.status, claim.body, replayed=True)
+    # With the product's lock: per product, orders commit in the order of their place in the
+    # queue, and their order.placed leave in that order (store/products.py).
+    claim = await uow.keys.claim(command.owner, command.key, new.hub, new.sku)
+    if not claim.locked:
+        raise in_flight()
+    if claim.request_hash is not None:
+        if claim.request_hash != command.request_hash:
+            raise reused()
+        return Answer(claim.status, claim.body, replayed=True)
     # Counted in the window (if its product has any) in the transaction that inserts it.
     decision = await uow.windows.take(new.hub, new.sku, new.quantity, new.buyer.type)
     if decision.verdict in ("full", "closed"):

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.orders.auth import OPERATOR_ONLY, Caller, as_admin, as_operator
 from services.orders.store import windows as store
+from services.orders.store.products import PRODUCT_LOCK
 from services.orders.windows import Window, overlaps
 from shared.fields import HubCode, Sku, TimeZone
 from shared.openapi import documented
@@ -282,8 +283,9 @@ async def post_close(request: web.Request, _: Caller) -> web.Response:
 
 async def _lock_product(conn: asyncpg.Connection, hub: str, sku: str) -> None:
     """Two admins opening windows of one product at once: one after the other, so neither
-    misses the other's period."""
-    await conn.execute(store.PRODUCT_LOCK, hub, sku)
+    misses the other's period. The lock every placing of the product takes too
+    (store/products.py): a window's change and a batch's orders are counted one after the other."""
+    await conn.execute(PRODUCT_LOCK, hub, sku)
 
 
 def _check_period(opens_at: datetime, closes_at: datetime, now: datetime) -> None:

@@ -38,7 +38,14 @@ async def admit(
     draw_id: uuid.UUID | None = None,
 ) -> list[PlacedOrder]:
     """Admit the chosen applications: each order.placed goes to the queue, the programme paying.
-    An application cancelled meanwhile is not admitted (nor in the answer)."""
+    An application cancelled meanwhile is not admitted (nor in the answer).
+
+    Its place in the queue was drawn when it applied (the insert took the product's lock, as
+    every order's does: store/products.py), but its order.placed leaves now, in the order of
+    admission: a draw's is random on purpose, a refill's follows a cancel. So in the programme's
+    class a product's order.placed may come out of (placed_at, sequence) order, and the
+    allocator puts each at its place by those; every other class's come in queue order. No
+    product lock here: admitting draws no place in the queue."""
     admitted = await uow.programmes.admit([placed.order.id for placed in chosen])
     for placed in admitted:
         order = placed.order

@@ -12,16 +12,19 @@ import orjson
 from services.orders.domain import PlacedOrder
 from services.orders.history import as_stored
 from services.orders.models import NewOrder, Order
+from services.orders.store.products import products_locked
 from shared.order_codes import shown
 
 if TYPE_CHECKING:
     from services.orders.store.unit_of_work import UnitOfWork
 
-# Inserts nothing (answers no row) when the catalog does not have the product.
-ORDER_INSERT = """
+# Inserts nothing (answers no row) when the catalog does not have the product. The product's
+# lock first (store/products.py), as every insert of orders takes it.
+ORDER_INSERT = f"""
 INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id)
 SELECT $1, $2, $3, $4, $5, $6, $7, $8
 WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
+  AND {products_locked("ARRAY[$2::text]", "ARRAY[$3::text]")}
 RETURNING *
 """
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
@@ -87,7 +90,10 @@ ORDERS_EXPIRED = _ORDERS_CHANGE.format(
 CODE_TAKEN = "orders_code_key"
 # As ORDER_INSERT, for many: an order whose product the catalog lacks is not inserted.
 # Each gets its code from the column's default (migration 0008), drawn afresh on each attempt.
-ORDERS_INSERT = """
+# The products' locks are taken before any row is made, so before the defaults draw each row's
+# placed_at and sequence (in the batch's order): see store/products.py. Held already when the
+# batch's claim or windows locked them; the programmes' applications take them here.
+ORDERS_INSERT = f"""
 INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id)
 SELECT u.id, u.hub, u.sku, u.quantity, u.buyer::jsonb, u.accept_partial, u.priority_class,
        u.partner_id
@@ -95,6 +101,7 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bool[
             $8::uuid[]) WITH ORDINALITY
      AS u(id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id, i)
 WHERE EXISTS (SELECT 1 FROM catalog c WHERE c.hub = u.hub AND c.sku = u.sku)
+  AND {products_locked("$2", "$3")}
 ORDER BY u.i
 RETURNING *
 """

@@ -29,10 +29,13 @@ Answered = TypeVar("Answered")
 
 
 class UnitOfWork:
-    """Opened on a connection inside the caller's transaction; `flush` before it commits."""
+    """Opened on a connection inside the caller's transaction; `flush` before it commits.
+    `notify` False: the events it stores ring no NOTIFY, as the caller rings its own relay after
+    the commit (group_commit.py)."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, notify: bool = True) -> None:
         self.conn = conn
+        self.notify = notify
         # One statement at a time on the connection, whichever use case asks.
         self._turn = asyncio.Lock()
         self._answering: set[asyncio.Task] = set()
@@ -84,7 +87,9 @@ class UnitOfWork:
         if held:
             statement = in_one_statement(
                 tuple(statement for statement, _ in held),
-                outbox.NOTIFY_RELAY if held[-1][0] == outbox.OUTBOX_ROWS else "SELECT 1",
+                outbox.NOTIFY_RELAY
+                if self.notify and held[-1][0] == outbox.OUTBOX_ROWS
+                else "SELECT 1",
             )
             arguments = [column for _, columns in held for column in columns]
             await self.run(lambda conn: conn.execute(statement, *arguments))

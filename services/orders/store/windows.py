@@ -1,10 +1,11 @@
 """Order windows (migration 0010, services/orders/windows.py): every statement that reads or
 changes `order_windows`.
 
-Placing: the windows of the products a batch orders are locked (FOR UPDATE, by id, so two
-batches lock them in one order), each order is decided in the batch's order against the counts
-as they stand, and the counts written back, all in the placing transaction. Another batch (or
-another process) waits for the lock, then reads what this one committed: no unit over the cap.
+Placing: the products a batch orders are locked (store/products.py: held already when the
+batch's key claim took them), then their windows read (FOR UPDATE, by id, so two batches lock
+them in one order), each order is decided in the batch's order against the counts as they stand,
+and the counts written back, all in the placing transaction. Another batch (or another process)
+waits for the lock, then reads what this one committed: no unit over the cap.
 """
 
 import uuid
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import orjson
 
+from services.orders.store.products import products_locked
 from services.orders.windows import Decision, Window, decide
 
 if TYPE_CHECKING:
@@ -20,16 +22,16 @@ if TYPE_CHECKING:
 
 _COLUMNS = """id, hub, sku, opens_at, closes_at, cap, timezone, closed_at, ordered, orders,
     refused, by_buyer_type"""
+# The clock is read after the products' lock (the one-time filter, evaluated first): now() is
+# the transaction's start, which may be before another batch's commit that this one waited for.
 WINDOWS_TO_PLACE = f"""
-SELECT {_COLUMNS}, now() AS now
+SELECT {_COLUMNS}, clock_timestamp() AS now
 FROM order_windows
 WHERE (hub, sku) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+  AND {products_locked("$1", "$2")}
 ORDER BY id
 FOR UPDATE
 """
-# Right after the lock: now() is the transaction's start, which may be before another batch's
-# commit that this one waited for; the clock is read after the lock.
-NOW = "SELECT clock_timestamp()"
 WINDOWS_COUNTED = """
 UPDATE order_windows w
 SET ordered = u.ordered, orders = u.orders, refused = u.refused, by_buyer_type = u.by_type::jsonb
@@ -72,9 +74,6 @@ WHERE id IN (
 )
 RETURNING *
 """
-PRODUCT_LOCK = """
-SELECT pg_advisory_xact_lock(hashtextextended('window' || chr(10) || $1 || chr(10) || $2, 0))
-"""
 PRODUCT_LISTED = "SELECT EXISTS (SELECT 1 FROM catalog WHERE hub = $1 AND sku = $2)"
 
 
@@ -102,8 +101,15 @@ class WindowRows:
 
     def __init__(self, unit: "UnitOfWork") -> None:
         self._take = unit.gathered(_take_all)
+        self._without: set[tuple[str, str]] = set()
+
+    def without(self, products: set[tuple[str, str]]) -> None:
+        """Products found with no window, their lock held (store/keys.py's claim): no read."""
+        self._without |= products
 
     async def take(self, hub: str, sku: str, quantity: int, buyer_type: str) -> Decision:
+        if (hub, sku) in self._without:
+            return Decision("none")
         return await self._take((hub, sku, quantity, buyer_type))
 
 
@@ -113,7 +119,7 @@ async def _take_all(conn: asyncpg.Connection, asked: list[tuple]) -> list[Decisi
     )
     if not rows:
         return [Decision("none")] * len(asked)
-    now = await conn.fetchval(NOW)
+    now = rows[0]["now"]
     windows: dict[tuple[str, str], list[Window]] = {}
     for row in rows:
         windows.setdefault((row["hub"], row["sku"]), []).append(window_from(row))

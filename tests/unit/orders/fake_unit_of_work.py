@@ -98,7 +98,9 @@ class FakeKeys:
         self.stored: dict[tuple[str, str], tuple[str, int, str]] = {}
         self.claimed: set[tuple[str, str]] = set()  # by this unit, or by another request
 
-    async def claim(self, owner: str, key: str) -> Claim:
+    async def claim(self, owner: str, key: str | None, hub: str, sku: str) -> Claim:
+        if key is None:
+            return Claim(locked=True)
         if (owner, key) in self.claimed:
             return Claim(locked=False)
         self.claimed.add((owner, key))

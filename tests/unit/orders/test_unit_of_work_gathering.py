@@ -22,9 +22,16 @@ class RecordingConnection:
         await asyncio.sleep(0)  # a round trip: others may ask meanwhile
         if self.error is not None:
             raise self.error
-        owners, _ = arguments
+        owners, *_ = arguments
         return [
-            {"i": i, "locked": True, "request_hash": None, "status": None, "response": None}
+            {
+                "i": i,
+                "locked": True,
+                "request_hash": None,
+                "status": None,
+                "response": None,
+                "windowed": None,
+            }
             for i in range(1, len(owners) + 1)
         ]
 
@@ -33,20 +40,36 @@ async def test_claims_asked_in_one_turn_go_in_one_statement():
     conn = RecordingConnection()
     uow = UnitOfWork(conn)
 
-    claims = await asyncio.gather(*(uow.keys.claim("p1", f"k{n}") for n in range(3)))
+    claims = await asyncio.gather(
+        *(uow.keys.claim("p1", f"k{n}", "kalteng", "masker") for n in range(3)),
+        uow.keys.claim("p1", None, "kalteng", "n95"),
+    )
 
-    assert conn.sent == [(["p1", "p1", "p1"], ["k0", "k1", "k2"])]
+    hubs, skus = ["kalteng"] * 4, ["masker"] * 3 + ["n95"]
+    assert conn.sent == [(["p1", "p1", "p1"], ["k0", "k1", "k2"], hubs, skus)]
     assert all(claim.locked for claim in claims)
+
+
+async def test_claims_without_keys_ask_nothing_of_the_database():
+    conn = RecordingConnection()
+    uow = UnitOfWork(conn)
+
+    claims = await asyncio.gather(*(uow.keys.claim("p1", None, "kalteng", "m") for _ in range(2)))
+
+    assert conn.sent == []
+    assert all(claim.locked and claim.request_hash is None for claim in claims)
 
 
 async def test_a_key_claimed_again_in_the_same_unit_is_not_asked_of_the_database():
     conn = RecordingConnection()
     uow = UnitOfWork(conn)
 
-    first, again = await asyncio.gather(uow.keys.claim("p1", "k"), uow.keys.claim("p1", "k"))
+    first, again = await asyncio.gather(
+        uow.keys.claim("p1", "k", "kalteng", "m"), uow.keys.claim("p1", "k", "kalteng", "m")
+    )
 
     assert first.locked and not again.locked
-    assert conn.sent == [(["p1"], ["k"])]
+    assert conn.sent == [(["p1"], ["k"], ["kalteng"], ["m"])]
 
 
 async def test_a_failed_statement_fails_its_askers_and_every_later_statement():
@@ -54,7 +77,9 @@ async def test_a_failed_statement_fails_its_askers_and_every_later_statement():
     uow = UnitOfWork(RecordingConnection(failure))
 
     outcomes = await asyncio.gather(
-        uow.keys.claim("p1", "a"), uow.keys.claim("p1", "b"), return_exceptions=True
+        uow.keys.claim("p1", "a", "kalteng", "m"),
+        uow.keys.claim("p1", "b", "kalteng", "m"),
+        return_exceptions=True,
     )
 
     assert outcomes == [failure, failure] and uow.failed is failure
