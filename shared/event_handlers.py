@@ -87,20 +87,47 @@ RETURNING event_id
 """
 
 
+@dataclass(frozen=True)
+class InboxClaim:
+    """A batch's events, to be recorded in the inbox by a handler that does so in its own
+    first statement (INBOX_RECORD, its parameters first: `arguments`), sparing the inbox a
+    round trip of its own (`claims_inbox`)."""
+
+    events: Sequence[Event]
+
+    def arguments(self) -> list[list]:
+        return [[e.envelope.id for e in self.events], [e.envelope.type for e in self.events]]
+
+    def fresh(self, new_ids: set) -> list[Event]:
+        """The events whose ids were new, each once, in the order they arrived."""
+        fresh, taken = [], set()
+        for event in self.events:
+            if event.envelope.id in new_ids and event.envelope.id not in taken:
+                taken.add(event.envelope.id)
+                fresh.append(event)
+        return fresh
+
+
+ClaimingHandler = Callable[[asyncpg.Connection, InboxClaim], Awaitable[list[Event]]]
+
+
+def claims_inbox(handler: ClaimingHandler) -> BatchHandler:
+    """A batch handler that records the batch in the inbox itself (given an `InboxClaim`,
+    answering the events it handled): `handle_new` leaves the inbox to it."""
+    handler.claims_inbox = True  # type: ignore[attr-defined]
+    return handler  # type: ignore[return-value]
+
+
 async def handle_new(
     conn: asyncpg.Connection, events: Sequence[Event], handle_batch: BatchHandler
 ) -> list[Event]:
     """In the caller's transaction: record the events in the inbox, and hand those not seen
     before to `handle_batch`, each once, in the order they arrived. Answers those."""
-    recorded = await conn.fetch(
-        INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
-    )
-    new_ids = {row["event_id"] for row in recorded}
-    fresh, taken = [], set()
-    for event in events:
-        if event.envelope.id in new_ids and event.envelope.id not in taken:
-            taken.add(event.envelope.id)
-            fresh.append(event)
+    claim = InboxClaim(events)
+    if getattr(handle_batch, "claims_inbox", False):
+        return await handle_batch(conn, claim)  # type: ignore[arg-type, return-value]
+    recorded = await conn.fetch(INBOX_RECORD, *claim.arguments())
+    fresh = claim.fresh({row["event_id"] for row in recorded})
     if fresh:
         await handle_batch(conn, fresh)
     return fresh
