@@ -10,7 +10,8 @@ big enough for every order is taken in first, so each order is served the moment
 order.allocated each); without it, each order waits (one order.queued each). Reported: the
 process's CPU (from /proc) per order, from the first publish until every order is handled and
 its announcement published, with and without what the idle process spent over as long (its
-clock and relay); the messages it published per order.
+clock and relay), and that of the Postgres backends serving it; the messages it published per
+order.
 """
 
 import argparse
@@ -25,6 +26,7 @@ import asyncpg
 import services.allocator
 from bench.measure import cpu_seconds
 from bench.order_events import HUB, SKU, orders_placed
+from bench.runners import BackendCpu
 from shared.bus import connect, publish
 from shared.db import migrate, service_migrations
 from shared.events import Envelope, SupplyReceived
@@ -74,6 +76,8 @@ async def run(rate: float, seconds: float, stock: bool, log_dir: Path) -> dict:
             await asyncio.sleep(IDLE_SECONDS)
             idle_per_second = (cpu_seconds(pid) - idle_from) / IDLE_SECONDS
 
+            backends = BackendCpu(conn)
+            await backends.start()
             cpu_from, started = cpu_seconds(pid), time.monotonic()
             for index, message in enumerate(orders):
                 await publish(
@@ -89,6 +93,7 @@ async def run(rate: float, seconds: float, stock: bool, log_dir: Path) -> dict:
             announced = "order.allocated" if stock else "order.queued"
             await _until(lambda: _count(taps[announced]), len(orders))
             spent, elapsed = cpu_seconds(pid) - cpu_from, time.monotonic() - started
+            postgres = (await backends.used()).get("allocator", 0.0)
             published = {key: await _count(tap) for key, tap in taps.items()}
             await channel.close()
         finally:
@@ -106,6 +111,8 @@ async def run(rate: float, seconds: float, stock: bool, log_dir: Path) -> dict:
             (spent - idle_per_second * elapsed) * 1000 / len(orders), 3
         ),
         "idle_cpu_ms_per_second": round(idle_per_second * 1000, 2),
+        # The Postgres backends serving the allocator's sessions (its round trips' other half).
+        "postgres_cpu_ms_per_order": round(postgres * 1000 / len(orders), 3),
         "published_per_order": {k: round(v / len(orders), 3) for k, v in published.items()},
     }
 

@@ -1,11 +1,12 @@
 """Intake keeps each lot's sold units, and its sales per day, from the allocator's outcomes:
-one unit of work for a consumed batch, so the whole batch adds up in one statement."""
+one unit of work for a consumed batch, so the whole batch adds up in one statement, the one
+that records the batch in the inbox."""
 
 from services.intake.handlers.sales import units_allocated, units_expired, units_released
 from services.intake.store.unit_of_work import UnitOfWork
 from shared.consumer import EventHandlers
 
-handlers = EventHandlers.each_in(
+handlers = EventHandlers.each_claimed_in(
     UnitOfWork,
     {
         "order.allocated": units_allocated,

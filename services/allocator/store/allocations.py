@@ -6,27 +6,23 @@ from shared.pruning import deleting
 # A cap counts today's units only; past days are read for a late day summary at most.
 FORGET_BUYER_DAYS = deleting("buyer_days", "day < (now() - $1::interval)::date")
 
-# Every fill of a batch, in one statement (one round trip): the allocations, the units they
-# take from each lot and give to each order. Each table is changed by one part only, so the
-# parts never see each other's rows; the lots' and the queue's checks still hold every unit to
-# account.
-ALLOCATIONS_RECORD = """
-WITH given AS (
-    INSERT INTO allocations (order_id, delivery_id, quantity, rule, hub, sku, policy_version,
-                             hold_until, draw_id)
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[],
-                         $7::int[], $8::timestamptz[], $9::bigint[])
-), taken AS (
-    UPDATE lots SET allocated = lots.allocated + change.quantity
-    FROM unnest($10::uuid[], $11::int[]) AS change (delivery_id, quantity)
-    WHERE lots.delivery_id = change.delivery_id
-)
+# Every fill of a batch: the allocations, the units they take from each lot
+# (lots.LOTS_ALLOCATED_ADD) and give to each order. Each table is changed by one of them only,
+# so they go as one statement (store/writes.py); the lots' and the queue's checks still hold
+# every unit to account.
+ALLOCATIONS_ADD = """
+INSERT INTO allocations (order_id, delivery_id, quantity, rule, hub, sku, policy_version,
+                         hold_until, draw_id)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[],
+                     $7::int[], $8::timestamptz[], $9::bigint[])
+"""
+QUEUE_GIVEN = """
 UPDATE queue SET
     allocated = queue.allocated + given.quantity,
     state = CASE WHEN queue.allocated + given.quantity + queue.forfeited = queue.quantity
                  THEN 'filled' ELSE 'waiting' END,
     skip_rule = NULL, skip_detail = NULL, skipped_at = NULL
-FROM unnest($12::uuid[], $13::int[]) AS given (order_id, quantity)
+FROM unnest($1::uuid[], $2::int[]) AS given (order_id, quantity)
 WHERE queue.order_id = given.order_id
 """
 TAKEN_TODAY = """

@@ -19,20 +19,22 @@ STOCK_VIEW = """
 SELECT coalesce(sum(accepted), 0)::int AS received, coalesce(sum(allocated), 0)::int AS allocated
 FROM lots WHERE hub = $1 AND sku = $2
 """
+# The lots of product ($1, $2) with stock, oldest first, as arrays (`lots_from` reads them).
+STOCK = """
+SELECT array_agg(delivery_id ORDER BY received_at, delivery_id) AS delivery_ids,
+       array_agg(producer_id ORDER BY received_at, delivery_id) AS producer_ids,
+       array_agg(accepted - allocated ORDER BY received_at, delivery_id) AS available
+FROM lots WHERE hub = $1 AND sku = $2 AND allocated < accepted
+"""
 # What a fill starts from, in one round trip: the lots with stock (oldest first), the waiting
 # totals per class, the active policy (its columns NULL when none was set) and the hub's zone.
-FILL_START = """
+FILL_START = f"""
 SELECT stock.delivery_ids, stock.producer_ids, stock.available,
        waiting.classes, waiting.orders, waiting.units,
        policy.version, policy.mode, policy.per_buyer_daily_cap, policy.classes AS class_rules,
        policy.hold_seconds,
        (SELECT timezone FROM hubs WHERE hub = $1) AS timezone
-FROM (
-    SELECT array_agg(delivery_id ORDER BY received_at, delivery_id) AS delivery_ids,
-           array_agg(producer_id ORDER BY received_at, delivery_id) AS producer_ids,
-           array_agg(accepted - allocated ORDER BY received_at, delivery_id) AS available
-    FROM lots WHERE hub = $1 AND sku = $2 AND allocated < accepted
-) AS stock, (
+FROM ({STOCK}) AS stock, (
     SELECT array_agg(priority_class) AS classes, array_agg(orders) AS orders,
            array_agg(units) AS units
     FROM queue_totals WHERE hub = $1 AND sku = $2 AND orders > 0
@@ -60,7 +62,7 @@ ORDER BY allocations.allocated_at, allocations.id
 
 
 def lots_from(start: asyncpg.Record) -> list[Lot]:
-    """The lots with stock, oldest first, from FILL_START's row."""
+    """The lots with stock, oldest first, from a row with STOCK's columns."""
     return [
         Lot(delivery_id, producer_id, available)
         for delivery_id, producer_id, available in zip(

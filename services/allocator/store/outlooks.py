@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.allocator.rules.days import DEFAULT_TIMEZONE
+from services.allocator.rules.domain import Lot
 from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
+from services.allocator.store import lots, queue
 from services.allocator.store import policies as stored_policies
-from services.allocator.store import queue
 
 
 async def of_product(conn: asyncpg.Connection, hub: str, sku: str) -> Outlook:
@@ -16,20 +17,24 @@ async def of_product(conn: asyncpg.Connection, hub: str, sku: str) -> Outlook:
 
 
 async def for_new_orders(
-    conn: asyncpg.Connection, hub: str, sku: str, classes: set[str]
-) -> NewOrdersOutlook:
-    """The policy, the outlook and the tails of `classes`, in one round trip."""
+    conn: asyncpg.Connection, hub: str, sku: str, classes: set[str], buyers: set[str]
+) -> tuple[NewOrdersOutlook, list[Lot], dict[str, int]]:
+    """The policy, the outlook and the tails of `classes`, and the lots with stock and the
+    units `buyers` took today (what a fill after the orders starts from), in one round trip."""
     names = sorted(classes)
-    row = await conn.fetchrow(queue.NEW_ORDERS_OUTLOOK, hub, sku, DEFAULT_TIMEZONE, names)
+    row = await conn.fetchrow(
+        queue.NEW_ORDERS_OUTLOOK, hub, sku, DEFAULT_TIMEZONE, names, list(buyers)
+    )
     tails = {
         name: None if placed_at is None else (placed_at, sequence)
         for name, placed_at, sequence in zip(
             names, row["tail_placed_at"], row["tail_sequence"], strict=True
         )
     }
-    return NewOrdersOutlook(
-        stored_policies.from_row(row), _outlook_from(row), tails, row["on_hand"]
-    )
+    stock = lots.lots_from(row)
+    on_hand = sum(lot.available for lot in stock)
+    known = NewOrdersOutlook(stored_policies.from_row(row), _outlook_from(row), tails, on_hand)
+    return known, stock, row["taken_today"]
 
 
 def _outlook_from(row: asyncpg.Record) -> Outlook:

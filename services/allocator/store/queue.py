@@ -4,6 +4,7 @@ totals per class that the queue's triggers keep, and early cancellations."""
 import asyncpg
 
 from services.allocator.rules.domain import Claim
+from services.allocator.store.lots import STOCK
 
 # Everything a product's outlook needs, in one round trip: the hub's zone and day, the units
 # accepted over the last week and since the day began there, and the waiting totals per class.
@@ -51,12 +52,17 @@ GROUP BY hub, sku
 # What new orders of the classes $4 need to take their places, in one round trip: the
 # product's outlook, its active policy (columns NULL when none was set), the last waiting
 # order of each of those classes (NULL for an empty class), which a new order placed after it
-# joins behind, and the units on hand (none: the orders' joining gives nothing to fill).
+# joins behind, and the lots with stock (none: the orders' joining gives nothing to fill; some:
+# with the orders that join, what the fill after them starts from, so it need not read it), and
+# the units the buyers $5 took today (for a daily cap; "today" is the hub's, as the fill's).
 NEW_ORDERS_OUTLOOK = f"""
 SELECT outlook.*, policy.*, tails.placed_at AS tail_placed_at, tails.sequence AS tail_sequence,
-       (SELECT coalesce(sum(accepted - allocated), 0)::int FROM lots
-        WHERE hub = $1 AND sku = $2 AND allocated < accepted) AS on_hand
+       stock.*,
+       (SELECT coalesce(jsonb_object_agg(buyer_key, units), '{{}}') FROM buyer_days
+        WHERE hub = $1 AND sku = $2 AND day = outlook.today AND buyer_key = ANY($5::text[]))
+       AS taken_today
 FROM ({PRODUCT_OUTLOOK}) AS outlook
+CROSS JOIN ({STOCK}) AS stock
 LEFT JOIN LATERAL (
     SELECT version, mode, per_buyer_daily_cap, classes, hold_seconds FROM policies
     WHERE hub = $1 AND sku = $2 ORDER BY version DESC LIMIT 1

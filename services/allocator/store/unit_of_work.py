@@ -10,7 +10,14 @@ from datetime import date, datetime
 import asyncpg
 
 from services.allocator.rules.days import today, zone_named
-from services.allocator.rules.domain import Allocation, Claim, Policy, total_by_lot, total_by_order
+from services.allocator.rules.domain import (
+    Allocation,
+    Claim,
+    Lot,
+    Policy,
+    total_by_lot,
+    total_by_order,
+)
 from services.allocator.rules.outlook import Counts, NewOrdersOutlook, Outlook
 from services.allocator.rules.policies import PolicyRules
 from services.allocator.store import (
@@ -27,9 +34,10 @@ from services.allocator.store import (
 )
 from services.allocator.store import policies as stored_policies
 from services.allocator.store.days import Waiting
-from services.allocator.store.fills import columns, write_fills
-from shared import outbox
+from services.allocator.store.fills import columns, fill_writes
+from services.allocator.store.writes import QUEUE, Write, outbox_write, write_all
 from shared.consumer import Event
+from shared.event_handlers import InboxClaim
 from shared.events import DaySummarised, Envelope, OrderPlaced, SupplyReceived
 
 
@@ -51,6 +59,22 @@ class UnitOfWork:
         self._estimates: dict[uuid.UUID, date | None] = {}
         self._fills: list[FillRecord] = []
         self._events: list[Envelope] = []
+        self._known: dict[Product, _Known] = {}
+        self._buyers: dict[Product, set[str]] = defaultdict(set)  # of the orders arriving
+
+    async def claim(self, claim: InboxClaim, products: Iterable[Product]) -> set[uuid.UUID]:
+        """Record the batch's events in the inbox and take the locks of its products, in one
+        trip; answers the ids not seen before. The locks of a duplicate's product too: no harm,
+        and its events are known only after the statement."""
+        new = sorted(set(products) - self._locked)
+        row = await self.conn.fetchrow(
+            hubs.INBOX_CLAIM_AND_LOCK,
+            *claim.arguments(),
+            [hub for hub, _ in new],
+            [sku for _, sku in new],
+        )
+        self._locked.update(new)
+        return set(row["new_ids"] or ())
 
     async def lock(self, products: Iterable[Product]) -> None:
         """Take the locks of the products not yet held, in one sorted order, in one trip."""
@@ -75,6 +99,7 @@ class UnitOfWork:
         self._hubs[hub] = timezone
 
     def add_lot(self, hub: str, supply: SupplyReceived) -> None:
+        self._known.clear()
         self._lots.setdefault(
             supply.delivery_id,
             (
@@ -89,13 +114,19 @@ class UnitOfWork:
 
     def arrive(self, product: Product, event: Event) -> None:
         self._arrivals[product].append(event)
+        self._buyers[product].add(event.payload.buyer_key)
 
     def take_arrivals(self, product: Product) -> list[Event]:
         return self._arrivals.pop(product, [])
 
     async def new_orders_outlook(self, hub: str, sku: str, classes: set[str]) -> NewOrdersOutlook:
         await self.flush()
-        return await outlooks.for_new_orders(self.conn, hub, sku, classes)
+        buyers = self._buyers.pop((hub, sku), set())
+        known, stock, taken = await outlooks.for_new_orders(self.conn, hub, sku, classes, buyers)
+        self._known[(hub, sku)] = _Known(
+            stock, dict(known.view.totals), known.policy, known.view.today, buyers, taken
+        )
+        return known
 
     async def counted_ahead(self, hub: str, sku: str, order: OrderPlaced) -> Counts:
         await self.flush()
@@ -123,7 +154,10 @@ class UnitOfWork:
             [o.programme and o.programme.programme_id for o in orders],
             [o.programme and o.programme.unit_price for o in orders],
         )
-        return {row["order_id"] for row in rows if row["state"] == "waiting"}
+        waiting = {row["order_id"] for row in rows if row["state"] == "waiting"}
+        if (known := self._known.get((hub, sku))) is not None:
+            known.joined([o for o in orders if o.order_id in waiting])
+        return waiting
 
     def tell_estimates(self, moved: dict[uuid.UUID, date | None]) -> None:
         self._estimates.update(moved)
@@ -133,14 +167,17 @@ class UnitOfWork:
         return await self.conn.fetchval(queue.ORDER_STATE, order_id)
 
     def remember_cancel(self, order_id: uuid.UUID, cancelled_at: datetime) -> None:
+        self._known.clear()
         self._early_cancels.setdefault(order_id, cancelled_at)
 
     def cancel(self, order_id: uuid.UUID, released: list[Allocation]) -> None:
+        self._known.clear()
         self._return_to_lots(released)
         self._cancels[order_id] = sum(a.quantity for a in released)
 
     async def release_held(self, order_id: uuid.UUID) -> list[Allocation]:
         await self.flush()
+        self._known.clear()
         rows = await self.conn.fetch(allocations.HELD_END, order_id, "released")
         return [_allocation(row, order_id) for row in rows]
 
@@ -149,10 +186,12 @@ class UnitOfWork:
 
     async def expire_due(self, hub: str, sku: str, limit: int) -> list[ExpiredHold]:
         await self.flush()
+        self._known.clear()
         rows = await self.conn.fetch(allocations.EXPIRE_DUE, hub, sku, limit)
         return [ExpiredHold(_allocation(row, row["order_id"]), row["hold_until"]) for row in rows]
 
     def forfeit(self, expired: list[Allocation]) -> None:
+        self._known.clear()
         self._return_to_lots(expired)
         for order_id, units in total_by_order(expired).items():
             self._forfeits[order_id] += units
@@ -162,7 +201,13 @@ class UnitOfWork:
             self._lot_returns[delivery_id] -= units
 
     async def fill_start(self, hub: str, sku: str) -> FillStart | None:
-        """None when the product has no stock or no one waiting: nothing to fill."""
+        """None when the product has no stock or no one waiting: nothing to fill. Answered
+        from what the batch holds when its new orders' outlook read the product and nothing
+        but their joining changed it since."""
+        if (known := self._known.get((hub, sku))) is not None:
+            if not known.stock or not known.totals:
+                return None
+            return FillStart(known.stock, dict(known.totals), known.policy, known.day)
         await self.flush()
         row = await self.conn.fetchrow(lots.FILL_START, hub, sku)
         stock, totals = lots.lots_from(row), lots.totals_from(row)
@@ -174,6 +219,10 @@ class UnitOfWork:
     async def queue_head(
         self, hub: str, sku: str, priority_class: str, limit: int | None
     ) -> list[Claim]:
+        known = self._known.get((hub, sku))
+        if known is not None and priority_class not in known.waited:
+            # No one waited in the class before the batch's orders joined: they are its head.
+            return known.new_claims(priority_class)[:limit]
         await self.flush()
         rows = await self.conn.fetch(queue.QUEUE_HEAD, hub, sku, priority_class, limit)
         return [queue.claim_from(row) for row in rows]
@@ -181,6 +230,10 @@ class UnitOfWork:
     async def taken_today(
         self, hub: str, sku: str, day: date, buyers: Iterable[str]
     ) -> dict[str, int]:
+        buyers = set(buyers)
+        known = self._known.get((hub, sku))
+        if known is not None and day == known.day and buyers <= known.buyers:
+            return {buyer: known.taken[buyer] for buyer in buyers if buyer in known.taken}
         await self.flush()
         rows = await self.conn.fetch(allocations.TAKEN_TODAY, hub, sku, day, list(set(buyers)))
         return {row["buyer_key"]: row["units"] for row in rows}
@@ -193,9 +246,11 @@ class UnitOfWork:
         )
 
     def record_fill(self, record: FillRecord) -> None:
+        self._known.clear()
         self._fills.append(record)
 
     async def add_policy(self, hub: str, sku: str, rules: PolicyRules) -> None:
+        self._known.clear()
         await stored_policies.add_version(self.conn, hub, sku, rules)
 
     async def day_figures(self, hub: str, sku: str, day: date) -> DaySummarised:
@@ -219,39 +274,104 @@ class UnitOfWork:
         return await days.waiting_in_order(self.conn, hub, sku)
 
     async def flush(self) -> None:
-        """Write what is held, a statement per kind, and hold nothing (the arrivals wait for
-        their product to be settled)."""
-        conn = self.conn
+        """Write what is held, a statement per kind, consecutive kinds on different tables
+        together (store/writes.py), and hold nothing (the arrivals wait for their product to be
+        settled)."""
+        writes = list(self._writes())
+        if writes:
+            await write_all(self.conn, writes)
+
+    def _writes(self):
+        """What is held, as writes in the order they must be made, and nothing held after."""
         if self._hubs:
             hubs_, self._hubs = self._hubs, {}
-            await conn.execute(hubs.HUBS_UPSERT, list(hubs_), list(hubs_.values()))
+            yield Write(hubs.HUBS_UPSERT, [list(hubs_), list(hubs_.values())], _HUBS)
         if self._lots:
             rows, self._lots = list(self._lots.values()), {}
-            await conn.execute(lots.LOTS_INSERT, *columns(rows, 6))
+            yield Write(lots.LOTS_INSERT, columns(rows, 6), _LOTS)
         if self._early_cancels:
             early, self._early_cancels = self._early_cancels, {}
-            await conn.execute(queue.EARLY_CANCELLATIONS_INSERT, list(early), list(early.values()))
+            early_rows = [list(early), list(early.values())]
+            yield Write(queue.EARLY_CANCELLATIONS_INSERT, early_rows, _EARLY)
         if self._lot_returns:
             back, self._lot_returns = self._lot_returns, defaultdict(int)
-            await conn.execute(lots.LOTS_ALLOCATED_ADD, list(back), list(back.values()))
+            yield Write(lots.LOTS_ALLOCATED_ADD, [list(back), list(back.values())], _LOTS)
         if self._cancels:
             gone, self._cancels = self._cancels, {}
-            await conn.execute(queue.ORDERS_CANCEL, list(gone), list(gone.values()))
+            yield Write(queue.ORDERS_CANCEL, [list(gone), list(gone.values())], QUEUE)
         if self._forfeits:
             lost, self._forfeits = self._forfeits, defaultdict(int)
-            await conn.execute(queue.QUEUE_FORFEIT, list(lost), list(lost.values()))
+            yield Write(queue.QUEUE_FORFEIT, [list(lost), list(lost.values())], QUEUE)
         if self._fulfilled:
             done, self._fulfilled = self._fulfilled, set()
-            await conn.execute(allocations.HELD_FULFIL, list(done))
+            yield Write(allocations.HELD_FULFIL, [list(done)], _ALLOCATIONS)
         if self._estimates:
             moved, self._estimates = self._estimates, {}
-            await conn.execute(queue.ESTIMATES_TOLD, list(moved), list(moved.values()))
+            yield Write(queue.ESTIMATES_TOLD, [list(moved), list(moved.values())], QUEUE)
         if self._fills:
             fills, self._fills = self._fills, []
-            await write_fills(conn, fills)
+            yield from fill_writes(fills)
         if self._events:
             events, self._events = self._events, []
-            await outbox.add(conn, *events)
+            if (stored := outbox_write(events)) is not None:
+                yield stored
+
+
+_HUBS = frozenset({"hubs"})
+_LOTS = frozenset({"lots"})
+_EARLY = frozenset({"early_cancellations"})
+_ALLOCATIONS = frozenset({"allocations"})
+
+
+class _Known:
+    """What the batch knows of a product since its new orders' outlook read it: the lots with
+    stock, the waiting (orders, units) per class, the policy, the hub's day and the units the
+    arriving orders' buyers took that day, with the orders that joined since (each class's, in
+    queue order). Valid only while nothing else changes the product's stock, queue or buyers'
+    days: the unit of work forgets it then."""
+
+    def __init__(
+        self,
+        stock: list[Lot],
+        totals: dict[str, tuple[int, int]],
+        policy: Policy,
+        day: date,
+        buyers: set[str],
+        taken: dict[str, int],
+    ) -> None:
+        self.stock = stock
+        self.totals = totals
+        self.policy = policy
+        self.day = day
+        self.buyers = buyers
+        self.taken = taken
+        self.waited = set(totals)  # the classes someone waited in before the orders joined
+        self._new: dict[str, list[OrderPlaced]] = defaultdict(list)
+
+    def joined(self, orders: list[OrderPlaced]) -> None:
+        for order in orders:
+            orders_, units = self.totals.get(order.priority_class, (0, 0))
+            self.totals[order.priority_class] = (orders_ + 1, units + order.quantity)
+            self._new[order.priority_class].append(order)
+
+    def new_claims(self, priority_class: str) -> list[Claim]:
+        """The orders that joined the class, as the queue's head reads them (queue.claim_from)."""
+        joined = sorted(self._new.get(priority_class, ()), key=lambda o: (o.placed_at, o.sequence))
+        return [
+            Claim(
+                order_id=o.order_id,
+                requested=o.quantity,
+                buyer=o.buyer_key,
+                priority_class=o.priority_class,
+                accept_partial=o.accept_partial,
+                programme=(
+                    None
+                    if o.programme is None
+                    else (o.programme.programme_id, o.programme.unit_price)
+                ),
+            )
+            for o in joined
+        ]
 
 
 def _allocation(row: asyncpg.Record, order_id: uuid.UUID) -> Allocation:
