@@ -398,36 +398,43 @@ async def served_in_class_order(conn: asyncpg.Connection, hubs: list[str]) -> in
     taking part units, was left short (unless its buyer had reached the daily cap). What an
     order is owed never grows, so one short at the end was short at every fill before.
     Answers how many orders were left short."""
-    # Per (hub, sku, class): fills from the latest back, each with the latest-placed order it
-    # or any later fill served; an order left short must be after all served since it queued.
-    served: dict[tuple, list[tuple]] = defaultdict(list)
-    for row in await conn.fetch(SERVED, hubs):
+    short = await conn.fetch(LEFT_SHORT, hubs)
+    passed = passed_over(await conn.fetch(SERVED, hubs), short)
+    assert passed == [], f"(left short, later order served): {passed[:5]}"
+    return len(short)
+
+
+def passed_over(served: list, short: list) -> list[tuple[str, str]]:
+    """(order left short, a later order of its class served since it queued), from the rows of
+    SERVED and LEFT_SHORT. Per (hub, sku, class), the fills from the latest back, each with the
+    latest-placed order it or any later fill served: an order left short must come after all
+    those served since it was queued."""
+    fills: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in served:
         key = (row["hub"], row["sku"], row["priority_class"])
-        served[key].append((row["allocated_at"], (row["placed_at"], row["sequence"]), row))
+        fills[key].append((row["allocated_at"], (row["placed_at"], row["sequence"]), row))
     latest_since: dict[tuple, tuple[list, list]] = {}
-    for key, fills in served.items():
-        fills.sort(key=lambda fill: fill[0], reverse=True)
+    for key, rows in fills.items():
+        rows.sort(key=lambda fill: fill[0], reverse=True)
         times, latest, running = [], [], None
-        for at, place, row in fills:
+        for at, place, row in rows:
             if running is None or place > running[0]:
                 running = (place, row["order_id"])
             times.append(at)
             latest.append(running)
         latest_since[key] = (times[::-1], latest[::-1])  # ascending times
-    short = await conn.fetch(LEFT_SHORT, hubs)
-    passed_over = []
+    found = []
     for order in short:
         if order["cap"] is not None and (order["taken"] or 0) >= order["cap"]:
-            continue
+            continue  # its buyer may take no more today
         key = (order["hub"], order["sku"], order["priority_class"])
         if key not in latest_since:
             continue
         times, latest = latest_since[key]
-        first = bisect.bisect_left(times, order["queued_at"])  # fills since it was queued
+        first = bisect.bisect_left(times, order["queued_at"])  # the fills since it queued
         if first < len(times) and latest[first][0] > (order["placed_at"], order["sequence"]):
-            passed_over.append((str(order["order_id"]), str(latest[first][1])))
-    assert passed_over == [], f"(left short, later order served): {passed_over[:5]}"
-    return len(short)
+            found.append((str(order["order_id"]), str(latest[first][1])))
+    return found
 
 
 async def units_given_once(database_url: str, hub: str) -> int:
