@@ -5,6 +5,7 @@ They hold after every committed transaction of the allocator, whatever events ca
 for every product (hub and sku) in the schema.
 """
 
+import bisect
 import math
 from collections import Counter, defaultdict
 from datetime import date
@@ -309,21 +310,138 @@ def _announcements(rows: list, kind: str) -> Counter:
     )
 
 
-UNITS_OF_HUB = f"""
-SELECT l.delivery_id, l.accepted, coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS given
+# A day's outcome at some hubs, read once everything has settled (the founding day's checks and
+# the national day's, bench/national_day.py): qualified by schema, so any connection reads them.
+
+LOTS_OF_HUBS = f"""
+SELECT l.hub, l.sku, l.delivery_id, l.producer_id, l.accepted, l.allocated,
+       coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS given
 FROM allocator.lots AS l LEFT JOIN allocator.allocations AS a USING (delivery_id)
-WHERE l.hub = $1
-GROUP BY l.delivery_id, l.accepted
+WHERE l.hub = ANY($1::text[])
+GROUP BY l.delivery_id
 """
+
+
+async def lots_of_hubs(conn: asyncpg.Connection, hubs: list[str]) -> list[asyncpg.Record]:
+    """Invariant 1 at these hubs: no lot gave more than it accepted, and each counts what its
+    live allocations gave. Answers the lots (hub, sku, delivery, producer, accepted, given)."""
+    lots = await conn.fetch(LOTS_OF_HUBS, hubs)
+    over = [dict(lot) for lot in lots if not lot["given"] <= lot["accepted"]]
+    assert over == [], f"lots gave more than they accepted: {over[:5]}"
+    miscounted = [dict(lot) for lot in lots if lot["allocated"] != lot["given"]]
+    assert miscounted == [], f"lots' counts differ from their allocations: {miscounted[:5]}"
+    return lots
+
+
+ORDERS_OF_HUBS = f"""
+SELECT q.order_id, q.hub, q.sku, q.quantity, q.allocated,
+       coalesce(sum(a.quantity) FILTER (WHERE {LIVE}), 0) AS given
+FROM allocator.queue AS q LEFT JOIN allocator.allocations AS a USING (order_id)
+WHERE q.hub = ANY($1::text[])
+GROUP BY q.order_id
+"""
+
+
+async def orders_of_hubs(conn: asyncpg.Connection, hubs: list[str]) -> list[asyncpg.Record]:
+    """Invariant 2 at these hubs: no order got more than it asked, and each counts what its
+    live allocations gave. Answers the orders (id, hub, sku, quantity, allocated)."""
+    orders = await conn.fetch(ORDERS_OF_HUBS, hubs)
+    over = [dict(o) for o in orders if not o["given"] == o["allocated"] <= o["quantity"]]
+    assert over == [], f"orders got more than they asked, or miscount: {over[:5]}"
+    return orders
+
+
+# Every unit given at these hubs, with the lot's producer as intake recorded the delivery.
+UNTRACED = """
+SELECT a.order_id, a.delivery_id, l.producer_id, d.producer_id AS delivered_by, p.hub
+FROM allocator.allocations AS a
+LEFT JOIN allocator.lots AS l USING (delivery_id)
+LEFT JOIN intake.deliveries AS d ON d.id = a.delivery_id
+LEFT JOIN intake.producers AS p ON p.id = l.producer_id
+WHERE a.hub = ANY($1::text[])
+  AND (l.producer_id IS NULL OR d.producer_id IS DISTINCT FROM l.producer_id
+       OR p.hub IS DISTINCT FROM a.hub)
+"""
+
+
+async def every_unit_traced(conn: asyncpg.Connection, hubs: list[str]) -> None:
+    """Invariant 5 at these hubs: every allocation names a lot that intake recorded as
+    delivered by a producer of the same hub (whom the payouts pay)."""
+    untraced = [dict(row) for row in await conn.fetch(UNTRACED, hubs)]
+    assert untraced == [], f"allocations not traced to their producer: {untraced[:5]}"
+
+
+SERVED = """
+SELECT a.hub, a.sku, q.priority_class, a.allocated_at, q.placed_at, q.sequence, q.order_id
+FROM allocator.allocations AS a JOIN allocator.queue AS q USING (order_id)
+WHERE a.hub = ANY($1::text[])
+"""
+# Orders left short that would take part units, with their buyer's most in a day and the cap.
+LEFT_SHORT = f"""
+SELECT q.hub, q.sku, q.priority_class, q.queued_at, q.placed_at, q.sequence, q.order_id,
+       coalesce(c.cap, {DEFAULT_CAP or "NULL"}::int) AS cap,
+       (SELECT max(b.units) FROM allocator.buyer_days AS b
+        WHERE (b.hub, b.sku, b.buyer_key) = (q.hub, q.sku, q.buyer_key)) AS taken
+FROM allocator.queue AS q
+LEFT JOIN (
+    SELECT DISTINCT ON (hub, sku) hub, sku, per_buyer_daily_cap AS cap FROM allocator.policies
+    ORDER BY hub, sku, version DESC
+) AS c USING (hub, sku)
+WHERE q.hub = ANY($1::text[]) AND q.state = 'waiting' AND q.accept_partial
+  AND q.quantity - q.allocated - q.forfeited > 0
+"""
+
+
+async def served_in_class_order(conn: asyncpg.Connection, hubs: list[str]) -> int:
+    """Invariant 4 over the whole day, every fill (fifo): within a priority class of a product,
+    no order was given units while an earlier order of the class, already queued then and
+    taking part units, was left short (unless its buyer had reached the daily cap). What an
+    order is owed never grows, so one short at the end was short at every fill before.
+    Answers how many orders were left short."""
+    short = await conn.fetch(LEFT_SHORT, hubs)
+    passed = passed_over(await conn.fetch(SERVED, hubs), short)
+    assert passed == [], f"(left short, later order served): {passed[:5]}"
+    return len(short)
+
+
+def passed_over(served: list, short: list) -> list[tuple[str, str]]:
+    """(order left short, a later order of its class served since it queued), from the rows of
+    SERVED and LEFT_SHORT. Per (hub, sku, class), the fills from the latest back, each with the
+    latest-placed order it or any later fill served: an order left short must come after all
+    those served since it was queued."""
+    fills: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in served:
+        key = (row["hub"], row["sku"], row["priority_class"])
+        fills[key].append((row["allocated_at"], (row["placed_at"], row["sequence"]), row))
+    latest_since: dict[tuple, tuple[list, list]] = {}
+    for key, rows in fills.items():
+        rows.sort(key=lambda fill: fill[0], reverse=True)
+        times, latest, running = [], [], None
+        for at, place, row in rows:
+            if running is None or place > running[0]:
+                running = (place, row["order_id"])
+            times.append(at)
+            latest.append(running)
+        latest_since[key] = (times[::-1], latest[::-1])  # ascending times
+    found = []
+    for order in short:
+        if order["cap"] is not None and (order["taken"] or 0) >= order["cap"]:
+            continue  # its buyer may take no more today
+        key = (order["hub"], order["sku"], order["priority_class"])
+        if key not in latest_since:
+            continue
+        times, latest = latest_since[key]
+        first = bisect.bisect_left(times, order["queued_at"])  # the fills since it queued
+        if first < len(times) and latest[first][0] > (order["placed_at"], order["sequence"]):
+            found.append((str(order["order_id"]), str(latest[first][1])))
+    return found
 
 
 async def units_given_once(database_url: str, hub: str) -> int:
     """No lot of the hub gives more than it accepted; answers the units its lots gave."""
     conn = await asyncpg.connect(database_url)
     try:
-        lots = await conn.fetch(UNITS_OF_HUB, hub)
+        lots = await lots_of_hubs(conn, [hub])
     finally:
         await conn.close()
-    over = [dict(lot) for lot in lots if lot["given"] > lot["accepted"]]
-    assert over == [], f"lots gave more than they accepted: {over}"
     return sum(lot["given"] for lot in lots)
