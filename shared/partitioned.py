@@ -176,7 +176,9 @@ class Partitions:
         subscription = _Subscription(channel)
         subscription.drained.set()
         self._subscriptions[partition] = subscription
-        queue = await channel.get_queue(self.names[partition], ensure=False)
+        # Declared (passively), not only named: the robust channel then consumes it again when
+        # it reopens (after the broker closed it, as a consumer timeout does).
+        queue = await channel.get_queue(self.names[partition])
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             if subscription.closing:
