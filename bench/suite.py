@@ -48,6 +48,7 @@ from bench.runners import (
     wrk_path,
 )
 from shared.logging import configure_logging
+from shared.topology import QUEUES
 from tests.support.stack import Stack, free_port
 from tools.client import HubClient, new_hub_code, wait_until
 from tools.local_services import ROOT
@@ -59,7 +60,8 @@ BUYER = {"name": "Bank Kalteng", "type": "bank", "region": "Palangka Raya"}
 E2E_BUYER = {"name": "Ibu Sari", "type": "individual", "region": "Kapuas"}
 DELIVERY_UNITS = 10_000  # the most one delivery may hold
 SERVICE_ENV = {"OPERATOR_TOKEN": OPERATOR_TOKEN, "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
-CONSUMED_QUEUES = ("intake.events", "orders.events", "allocator.events", "notifier.events")
+# Every queue a service consumes, the allocator's partitions too (shared/topology.py).
+CONSUMED_QUEUES = tuple(name for queue in QUEUES.values() for name in queue.queue_names)
 SCHEMAS = ("intake", "orders", "allocator", "notifier")
 # A soak prunes with retentions of minutes (shared/pruning.py), so that the tables that only grow
 # without it are seen to level off within the run; their rows are sampled as it goes.
