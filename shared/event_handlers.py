@@ -4,10 +4,9 @@ the consumer's transaction, and the inbox that lets each event through once.
 shared/consumer.py feeds them from the bus; tests call `handle_new` directly.
 """
 
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -77,35 +76,6 @@ class EventHandlers:
 
         return cls(frozenset(handlers), handle_batch)
 
-    @classmethod
-    def each_claimed_in(
-        cls,
-        begin: Callable[[asyncpg.Connection], "ClaimingUnit"],
-        handlers: Mapping[str, Callable[[Any, Envelope, EventPayload], Awaitable[None]]],
-    ) -> "EventHandlers":
-        """Like `each_in`, for handlers that only hold writes (they read nothing, and so need
-        not know if an event is new): each event of the batch is handled once, the unit told
-        whose writes follow (`handling`), and the unit records the batch in the inbox with its
-        first statement (`claim`), keeping only the writes of the events not seen before."""
-
-        @claims_inbox
-        async def handle_batch(conn: asyncpg.Connection, claim: InboxClaim) -> list[Event]:
-            unit = begin(conn)
-            for event in claim.distinct():
-                unit.handling(event.envelope.id)
-                with event_context(event.envelope):
-                    await handlers[event.envelope.type](unit, event.envelope, event.payload)
-            return claim.fresh(await unit.claim(claim))
-
-        return cls(frozenset(handlers), handle_batch)
-
-
-class ClaimingUnit(Protocol):
-    """A unit of work that records a batch in the inbox itself (`EventHandlers.each_claimed_in`)."""
-
-    def handling(self, event_id: uuid.UUID) -> None: ...
-    async def claim(self, claim: "InboxClaim") -> set[uuid.UUID]: ...
-
 
 # Records the batch's event ids; answers those not seen before (a duplicate within the batch
 # counts once).
@@ -117,51 +87,20 @@ RETURNING event_id
 """
 
 
-@dataclass(frozen=True)
-class InboxClaim:
-    """A batch's events, to be recorded in the inbox by a handler that does so in its own
-    first statement (INBOX_RECORD, its parameters first: `arguments`), sparing the inbox a
-    round trip of its own (`claims_inbox`)."""
-
-    events: Sequence[Event]
-
-    def arguments(self) -> list[list]:
-        return [[e.envelope.id for e in self.events], [e.envelope.type for e in self.events]]
-
-    def distinct(self) -> list[Event]:
-        """Each event once (the first of an id), in the order they arrived."""
-        return self.fresh({e.envelope.id for e in self.events})
-
-    def fresh(self, new_ids: set) -> list[Event]:
-        """The events whose ids were new, each once, in the order they arrived."""
-        fresh, taken = [], set()
-        for event in self.events:
-            if event.envelope.id in new_ids and event.envelope.id not in taken:
-                taken.add(event.envelope.id)
-                fresh.append(event)
-        return fresh
-
-
-ClaimingHandler = Callable[[asyncpg.Connection, InboxClaim], Awaitable[list[Event]]]
-
-
-def claims_inbox(handler: ClaimingHandler) -> BatchHandler:
-    """A batch handler that records the batch in the inbox itself (given an `InboxClaim`,
-    answering the events it handled): `handle_new` leaves the inbox to it."""
-    handler.claims_inbox = True  # type: ignore[attr-defined]
-    return handler  # type: ignore[return-value]
-
-
 async def handle_new(
     conn: asyncpg.Connection, events: Sequence[Event], handle_batch: BatchHandler
 ) -> list[Event]:
     """In the caller's transaction: record the events in the inbox, and hand those not seen
     before to `handle_batch`, each once, in the order they arrived. Answers those."""
-    claim = InboxClaim(events)
-    if getattr(handle_batch, "claims_inbox", False):
-        return await handle_batch(conn, claim)  # type: ignore[arg-type, return-value]
-    recorded = await conn.fetch(INBOX_RECORD, *claim.arguments())
-    fresh = claim.fresh({row["event_id"] for row in recorded})
+    recorded = await conn.fetch(
+        INBOX_RECORD, [e.envelope.id for e in events], [e.envelope.type for e in events]
+    )
+    new_ids = {row["event_id"] for row in recorded}
+    fresh, taken = [], set()
+    for event in events:
+        if event.envelope.id in new_ids and event.envelope.id not in taken:
+            taken.add(event.envelope.id)
+            fresh.append(event)
     if fresh:
         await handle_batch(conn, fresh)
     return fresh

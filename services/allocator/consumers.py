@@ -1,23 +1,19 @@
 """The allocator takes its events a batch at a time: one unit of work per batch, flushed once
-(see `handlers.events.handle_events`), whose first statement records the batch in the inbox
-and takes its products' locks."""
+(see `handlers.events.handle_events`)."""
+
+from collections.abc import Sequence
 
 import asyncpg
 
-from services.allocator.handlers.events import HANDLERS, handle_events, products_of
+from services.allocator.handlers.events import HANDLERS, handle_events
 from services.allocator.store.unit_of_work import UnitOfWork
 from shared.consumer import Event, EventHandlers
-from shared.event_handlers import InboxClaim, claims_inbox
 
 
-@claims_inbox
-async def handle_batch(conn: asyncpg.Connection, claim: InboxClaim) -> list[Event]:
+async def handle_batch(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
     uow = UnitOfWork(conn)
-    fresh = claim.fresh(await uow.claim(claim, products_of(claim.events)))
-    if fresh:
-        await handle_events(uow, fresh)
-        await uow.flush()
-    return fresh
+    await handle_events(uow, events)
+    await uow.flush()
 
 
 handlers = EventHandlers(frozenset(HANDLERS), handle_batch)

@@ -120,10 +120,5 @@ async def handle_events(uow: Work, events: Sequence[Event]) -> None:
         await settle(uow, product, last_about[product], news, on_hand, only_orders=only_orders)
 
 
-def products_of(events: Sequence[Event]) -> set[Product]:
-    """The products a batch names, whose locks it takes first."""
-    return {_product(e) for e in events if hasattr(e.payload, "sku")}
-
-
 def _product(event: Event) -> Product:
     return event.envelope.hub, event.payload.sku

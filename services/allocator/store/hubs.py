@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.allocator.rules.days import zone_named
-from shared.event_handlers import INBOX_RECORD
 
 # Every change to one (hub, product) takes this lock first, so replicas take turns per product
 # and never per hub: different products and hubs allocate in parallel. A batch takes its
@@ -17,20 +16,6 @@ FROM (
     SELECT hub, sku FROM unnest($1::text[], $2::text[]) AS p (hub, sku)
     ORDER BY hub, sku
 ) AS product
-"""
-
-# A consumed batch's first statement: its events into the inbox (answering the ids not seen
-# before) and its products' locks, one round trip. The inbox's insert reads nothing the locks
-# guard; what does is read by the statements after this one, which see every change committed
-# before the locks were taken.
-INBOX_CLAIM_AND_LOCK = f"""
-WITH claimed AS ({INBOX_RECORD})
-SELECT (SELECT array_agg(event_id) FROM claimed) AS new_ids,
-       (SELECT count(pg_advisory_xact_lock(hashtextextended(product.hub || '/' || product.sku, 0)))
-        FROM (
-            SELECT hub, sku FROM unnest($3::text[], $4::text[]) AS p (hub, sku)
-            ORDER BY hub, sku
-        ) AS product) AS locked
 """
 
 HUBS_UPSERT = """

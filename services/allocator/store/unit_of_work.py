@@ -37,7 +37,6 @@ from services.allocator.store.days import Waiting
 from services.allocator.store.fills import columns, fill_writes
 from services.allocator.store.writes import QUEUE, Write, outbox_write, write_all
 from shared.consumer import Event
-from shared.event_handlers import InboxClaim
 from shared.events import DaySummarised, Envelope, OrderPlaced, SupplyReceived
 
 
@@ -61,20 +60,6 @@ class UnitOfWork:
         self._events: list[Envelope] = []
         self._known: dict[Product, _Known] = {}
         self._buyers: dict[Product, set[str]] = defaultdict(set)  # of the orders arriving
-
-    async def claim(self, claim: InboxClaim, products: Iterable[Product]) -> set[uuid.UUID]:
-        """Record the batch's events in the inbox and take the locks of its products, in one
-        trip; answers the ids not seen before. The locks of a duplicate's product too: no harm,
-        and its events are known only after the statement."""
-        new = sorted(set(products) - self._locked)
-        row = await self.conn.fetchrow(
-            hubs.INBOX_CLAIM_AND_LOCK,
-            *claim.arguments(),
-            [hub for hub, _ in new],
-            [sku for _, sku in new],
-        )
-        self._locked.update(new)
-        return set(row["new_ids"] or ())
 
     async def lock(self, products: Iterable[Product]) -> None:
         """Take the locks of the products not yet held, in one sorted order, in one trip."""

@@ -8,7 +8,6 @@ import asyncpg
 from services.intake.records import Delivery
 from services.intake.store import columns
 from services.intake.store.programme_orders import PROGRAMME_ORDERS_ADD
-from shared.event_handlers import INBOX_RECORD, InboxClaim
 from shared.events import ProgrammeShare
 
 DELIVERIES_INSERT = """
@@ -31,8 +30,11 @@ LIMIT $2 OFFSET $3
 # kept by order too, in case its order turns out to be a programme's (programme_orders.py). A
 # lot, day or order named more than once is summed first: one statement changes a row only
 # once. A lot intake does not know is left out.
-_SOLD_PARTS = """
-lots AS (
+DELIVERIES_SOLD_ADD = """
+WITH change AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[])
+         AS change (id, order_id, quantity, at)
+), lots AS (
     UPDATE deliveries AS d SET sold = d.sold + total.quantity
     FROM (SELECT id, sum(quantity) AS quantity FROM change GROUP BY id) AS total
     WHERE d.id = total.id
@@ -51,33 +53,13 @@ lots AS (
     GROUP BY id, day, hub, producer_id, sku, programme_id, unit_price
     ON CONFLICT (delivery_id, day, programme_id, programme_price)
     DO UPDATE SET units = delivery_sales.units + excluded.units
-), returns AS (
-    INSERT INTO ordinary_returns (order_id, delivery_id, day, units)
-    SELECT order_id, id, day, sum(quantity) FROM counted
-    WHERE quantity < 0 AND programme_id IS NULL
-    GROUP BY order_id, id, day
-    ON CONFLICT (order_id, delivery_id, day)
-    DO UPDATE SET units = ordinary_returns.units + excluded.units
 )
-"""
-DELIVERIES_SOLD_ADD = f"""
-WITH change AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[])
-         AS change (id, order_id, quantity, at)
-), {_SOLD_PARTS}
-SELECT 1
-"""
-# A consumed batch's sales with its inbox claim, one round trip: the events into the inbox
-# ($6, $7), and the units of those not seen before ($5 names each row's event); answers their
-# ids. The inbox is a table no other part reads.
-INBOX_CLAIM_AND_SOLD_ADD = f"""
-WITH claimed AS ({INBOX_RECORD.replace("$1", "$6").replace("$2", "$7")}), change AS (
-    SELECT id, order_id, quantity, at
-    FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::uuid[])
-         AS change (id, order_id, quantity, at, event_id)
-    WHERE event_id IN (SELECT event_id FROM claimed)
-), {_SOLD_PARTS}
-SELECT array_agg(event_id) AS new_ids FROM claimed
+INSERT INTO ordinary_returns (order_id, delivery_id, day, units)
+SELECT order_id, id, day, sum(quantity) FROM counted
+WHERE quantity < 0 AND programme_id IS NULL
+GROUP BY order_id, id, day
+ON CONFLICT (order_id, delivery_id, day)
+DO UPDATE SET units = ordinary_returns.units + excluded.units
 """
 
 
@@ -108,12 +90,7 @@ class Deliveries:
         self.conn = conn
         self._added: list[Delivery] = []
         self._programme_orders: dict[uuid.UUID, ProgrammeShare] = {}
-        self._sold: list[tuple[uuid.UUID, uuid.UUID, int, datetime, uuid.UUID | None]] = []
-        self._event_id: uuid.UUID | None = None  # the consumed event whose units are counted
-
-    def handling(self, event_id: uuid.UUID) -> None:
-        """The units counted from here on are the event's (see `claim`)."""
-        self._event_id = event_id
+        self._sold: list[tuple[uuid.UUID, uuid.UUID, int, datetime]] = []
 
     def add(self, delivery: Delivery) -> None:
         self._added.append(delivery)
@@ -127,7 +104,7 @@ class Deliveries:
     ) -> None:
         """Units sold from a lot to an order (negative: returned to it), on the hub's day of
         `at`."""
-        self._sold.append((delivery_id, order_id, units, at, self._event_id))
+        self._sold.append((delivery_id, order_id, units, at))
 
     async def flush(self) -> None:
         added, self._added = self._added, []
@@ -148,19 +125,3 @@ class Deliveries:
             )
         if sold:
             await self.conn.execute(DELIVERIES_SOLD_ADD, *columns(sold, 4))
-
-    async def claim(self, claim: InboxClaim) -> set[uuid.UUID]:
-        """Record a consumed batch in the inbox, with the units its events counted when they
-        are all that is held (the common case: one round trip), keeping those of the events
-        not seen before; answers those events' ids. Otherwise the inbox first, then the rest
-        of the new events' rows, at `flush`."""
-        if self._added or self._programme_orders or not self._sold:
-            rows = await self.conn.fetch(INBOX_RECORD, *claim.arguments())
-            new_ids = {row["event_id"] for row in rows}
-            self._sold = [row for row in self._sold if row[4] in new_ids]
-            return new_ids
-        sold, self._sold = self._sold, []
-        row = await self.conn.fetchrow(
-            INBOX_CLAIM_AND_SOLD_ADD, *columns(sold, 5), *claim.arguments()
-        )
-        return set(row["new_ids"] or ())

@@ -1,7 +1,6 @@
 """Intake's unit of work: what a request or a consumed batch wrote, held per kind of row and
 written at its end, each kind with one statement and every event with one outbox insert."""
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -14,7 +13,6 @@ from services.intake.store.producers import Producers
 from services.intake.store.products import Products
 from services.intake.store.shortages import Shortages
 from shared import outbox
-from shared.event_handlers import InboxClaim
 from shared.events import Envelope
 
 
@@ -37,18 +35,6 @@ class UnitOfWork:
 
     def publish(self, *events: Envelope) -> None:
         self._events.extend(events)
-
-    def handling(self, event_id: uuid.UUID) -> None:
-        """What the use cases hold from here on is the consumed event's (see `claim`)."""
-        self.deliveries.handling(event_id)
-
-    async def claim(self, claim: InboxClaim) -> set[uuid.UUID]:
-        """Record a consumed batch in the inbox with its first write, and keep only what its
-        events not seen before wrote (a consumed event only counts units sold); then write the
-        rest. Answers the ids not seen before."""
-        new_ids = await self.deliveries.claim(claim)
-        await self.flush()
-        return new_ids
 
     async def flush(self) -> None:
         """Write what is held, parents before the rows that refer to them, then the events.
