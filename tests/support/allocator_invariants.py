@@ -379,10 +379,12 @@ WHERE a.hub = ANY($1::text[])
 # Orders left short that would take part units, with their buyer's most in a day and the cap.
 LEFT_SHORT = f"""
 SELECT q.hub, q.sku, q.priority_class, q.queued_at, q.placed_at, q.sequence, q.order_id,
-       coalesce(c.cap, {DEFAULT_CAP or "NULL"}::int) AS cap,
-       (SELECT max(b.units) FROM allocator.buyer_days AS b
-        WHERE (b.hub, b.sku, b.buyer_key) = (q.hub, q.sku, q.buyer_key)) AS taken
+       coalesce(c.cap, {DEFAULT_CAP or "NULL"}::int) AS cap, b.taken
 FROM allocator.queue AS q
+LEFT JOIN (
+    SELECT hub, sku, buyer_key, max(units) AS taken FROM allocator.buyer_days
+    WHERE hub = ANY($1::text[]) GROUP BY hub, sku, buyer_key
+) AS b USING (hub, sku, buyer_key)
 LEFT JOIN (
     SELECT DISTINCT ON (hub, sku) hub, sku, per_buyer_daily_cap AS cap FROM allocator.policies
     ORDER BY hub, sku, version DESC
