@@ -34,6 +34,7 @@ from shared.events import Buyer, Envelope, OrderPlaced
 from shared.logging import configure_logging
 from shared.order_codes import new_order_code, shown
 from shared.outbox import OUTBOX_INSERT
+from shared.partitions import partition_of
 
 SCHEMA = "bench_bare"
 HUB = "bench-bare"
@@ -76,6 +77,7 @@ async def run(args: argparse.Namespace) -> dict:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await declare_target(channel, "bare")
         body = envelope_body()
+        partition = partition_of(HUB, SKU)
         buyer = json.loads(json.dumps(BUYER))
         with_db, with_publish = args.mode in ("both", "db"), args.mode in ("both", "publish")
 
@@ -87,7 +89,12 @@ async def run(args: argparse.Namespace) -> dict:
                         store.ORDER_INSERT, uuid.uuid4(), HUB, SKU, 1, buyer, True, "public", None
                     )
                     await conn.execute(
-                        OUTBOX_INSERT, [event_id], [ROUTING_KEY], ["bench-bare"], [body]
+                        OUTBOX_INSERT,
+                        [event_id],
+                        [ROUTING_KEY],
+                        ["bench-bare"],
+                        [body],
+                        [partition],
                     )
             if with_publish:
                 await exchange.publish(
