@@ -28,6 +28,7 @@ import asyncpg
 import structlog
 
 from shared.bus import Broker, publish
+from shared.db import in_one_statement
 from shared.events import BATCH_CONTENT_TYPE, Envelope, batch_body
 from shared.events.batch import chunks
 from shared.metrics import EVENTS_PUBLISHED, MESSAGES_PUBLISHED
@@ -85,6 +86,16 @@ async def add(conn: asyncpg.Connection, *events: Envelope) -> None:
     stored = columns(events)
     if stored is not None:
         await conn.execute(OUTBOX_INSERT, *stored)
+
+
+def with_writes(writes: Sequence[tuple[str, Sequence]], *, notify: bool = True) -> tuple[str, list]:
+    """Writes that need not see each other's rows, the outbox's (OUTBOX_ROWS, `columns`) last
+    when there are events, as one statement and its arguments: with the NOTIFY that wakes the
+    relay at commit when the outbox's rows are among them and `notify` (a unit of work that
+    wakes its own relay says not)."""
+    last = NOTIFY_RELAY if notify and writes[-1][0] == OUTBOX_ROWS else "SELECT 1"
+    statement = in_one_statement(tuple(change for change, _ in writes), last)
+    return statement, [column for _, columns in writes for column in columns]
 
 
 def columns(events: Sequence[Envelope]) -> list[list] | None:

@@ -1,6 +1,6 @@
 """What a flush writes, as few statements as the rows allow: each kind of row is one
 set-based statement (`Write`), and consecutive kinds that touch different tables go together
-as one statement (shared/db.py's `in_one_statement`), the outbox's rows and the relay's NOTIFY
+as one statement (shared/outbox.py's `with_writes`), the outbox's rows and the relay's NOTIFY
 with the last. On a busy machine every round trip waits for a core, here and in Postgres: at a
 low rate a batch is an event or two, so its cost is its round trips, not its rows."""
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import asyncpg
 
 from shared import outbox
-from shared.db import in_one_statement
 
 # The queue's triggers keep its counts: a change to the queue changes these too.
 QUEUE = frozenset({"queue", "queue_totals", "queue_hours", "queue_buyers", "queue_buyer_totals"})
@@ -42,9 +41,8 @@ async def write_all(conn: asyncpg.Connection, writes: list[Write]) -> None:
         if len(group) == 1 and group[0].statement is not outbox.OUTBOX_ROWS:
             await conn.execute(group[0].statement, *group[0].arguments)
             continue
-        last = outbox.NOTIFY_RELAY if group[-1].statement is outbox.OUTBOX_ROWS else "SELECT 1"
-        statement = in_one_statement(tuple(write.statement for write in group), last)
-        await conn.execute(statement, *(column for write in group for column in write.arguments))
+        statement, arguments = outbox.with_writes([(w.statement, w.arguments) for w in group])
+        await conn.execute(statement, *arguments)
 
 
 def _groups(writes: list[Write]) -> list[list[Write]]:

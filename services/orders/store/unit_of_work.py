@@ -20,7 +20,6 @@ from services.orders.store.orders import OrderRows
 from services.orders.store.programmes import ProgrammeRows
 from services.orders.store.windows import WindowRows
 from shared import outbox
-from shared.db import in_one_statement
 from shared.events import Envelope
 
 T = TypeVar("T")
@@ -85,13 +84,7 @@ class UnitOfWork:
             if arguments is not None
         ]
         if held:
-            statement = in_one_statement(
-                tuple(statement for statement, _ in held),
-                outbox.NOTIFY_RELAY
-                if self.notify and held[-1][0] == outbox.OUTBOX_ROWS
-                else "SELECT 1",
-            )
-            arguments = [column for _, columns in held for column in columns]
+            statement, arguments = outbox.with_writes(held, notify=self.notify)
             await self.run(lambda conn: conn.execute(statement, *arguments))
 
 
