@@ -177,7 +177,9 @@ async def wait_until_handled(
     The inbox can be complete while a second copy is still in a process's hands; each batch's
     log line counts the copies it answered, so the logs say when none is left.
     """
-    deadline = time.monotonic() + 300  # a guard for a sign that never comes, not a limit
+    # A guard for a sign that never comes, not a limit: below pytest's own timeout, so that a
+    # stall says where it stands (what is handled, what waits in which queue).
+    deadline = time.monotonic() + 240
     while True:
         recorded = await database.fetchval("SELECT count(*) FROM allocator.inbox")
         if recorded == len(work.distinct_ids):
@@ -188,7 +190,11 @@ async def wait_until_handled(
             assert allocator.process.poll() is None, allocator.log_tail()
         dead = (await messages_left(connection))[QUEUE.dead_letter_name]
         assert dead == 0, f"{dead} events dead-lettered:\n" + allocators[0].log_tail()
-        assert time.monotonic() < deadline, f"{recorded} of {len(work.distinct_ids)} handled"
+        assert time.monotonic() < deadline, (
+            f"{recorded} of {len(work.distinct_ids)} handled; waiting: "
+            f"{await messages_left(connection)}; copies answered: "
+            f"{sum(sum(answered(a.log_path)) for a in (*allocators, *gone))}"
+        )
         await asyncio.sleep(0.25)
 
 
