@@ -2,8 +2,13 @@
 
 py-spy (`pip install py-spy` into the venv; the suite says so when it is missing) attaches to
 a running process and samples its Python stacks `rate` times a second without stopping it
-(`--nonblocking`). Idle time (the event loop waiting in epoll) is left out, so the share of
-samples taken is how busy the process was, and each function's share is of that busy time.
+(`--nonblocking`), only while the process holds the GIL (`--gil`): while it runs Python. Without
+`--gil` a sample is taken whenever the thread is not asleep, and a process woken for each order
+(a socket read, a write, epoll returning) but waiting for a core, or in the kernel, showed as
+half its time in `EpollSelector.select` and `transport.write`; perf said the kernel was 12% of
+its CPU and the interpreter 70% (bench/README.md, "Where an order's CPU goes at 100/s"). So the
+share of samples is how much of the time the process ran Python, and each function's share is
+of that.
 
 The summary groups the busy time by where it is spent (the services' own code, asyncpg,
 aio-pika, aiohttp, pydantic, logging, the event loop itself) and lists the functions with the
@@ -71,6 +76,7 @@ class Recording:
                 "--format",
                 "raw",
                 "--nonblocking",
+                "--gil",
                 "--output",
                 str(output),
             ],
@@ -158,9 +164,9 @@ def summarise(raw: str, *, seconds: float, rate: int, top: int = 15) -> dict:
 
 def render(name: str, summary: dict) -> str:
     lines = [
-        f"{name}: {summary['samples']} samples; not idle (not waiting in the event loop) "
+        f"{name}: {summary['samples']} samples; running Python (holding the GIL) "
         f"{summary['busy_percent']}% of the time, on a core {summary.get('on_cpu_percent')}% "
-        "(from /proc: the rest of 'not idle' was waiting for a core)"
+        "(from /proc: the rest is the kernel's work for it, its sockets and wake-ups)"
     ]
     lines.append("  where the busy time goes:")
     lines += [f"    {share:5.1f}%  {what}" for what, share in summary["by_category_percent"]]

@@ -156,8 +156,8 @@ def render_profile(profile: dict | None) -> list[str]:
     head = ", ".join(f"{what} {share}%" for what, share in profile["by_category_percent"][:6])
     top = ", ".join(f"{what} {share}%" for what, share in profile["top_self_percent"][:4])
     return [
-        f"   profile, {profile['title']}: not idle {profile['busy_percent']}% of the time, on "
-        f"a core {profile.get('on_cpu_percent')}%; not-idle samples in: {head}",
+        f"   profile, {profile['title']}: running Python {profile['busy_percent']}% of the time, "
+        f"on a core {profile.get('on_cpu_percent')}%; Python's time in: {head}",
         f"      most own time: {top}",
         f"      (all of it: {profile['summary_file']})",
     ]
