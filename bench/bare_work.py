@@ -3,11 +3,14 @@
     python -m bench.bare_work --database-url ... --amqp-url ... --concurrency 64 --seconds 10
 
 `--concurrency` tasks in one process (one core, as one service process has) each repeat, as
-fast as they can: one asyncpg transaction that inserts the order and its outbox row, with the
-orders service's own statements (`store.ORDER_INSERT`, `outbox.OUTBOX_INSERT`, in a copy of its
-schema made by its migrations, `bench_bare`), then one persistent publish of the order.placed
-envelope awaited until the broker confirms it, into two quorum queues (bench/targets.py). No
-HTTP, no validation, no idempotency key, no logging; the envelope's body is made once.
+fast as they can: the order and its outbox row written with the orders service's own statements
+(`store.ORDERS_INSERT`, `outbox.OUTBOX_INSERT`, in a copy of its schema made by its migrations,
+`bench_bare`), then one persistent publish of the order.placed envelope awaited until the broker
+confirms it, into two quorum queues (bench/targets.py). The orders that wait while a transaction
+is written go together in the next one, as the service's group commit shares one among the POSTs
+that wait (services/orders/group_commit.py): every insert of orders takes its product's lock
+until its commit (store/products.py), so a transaction per order would only take turns. No HTTP,
+no validation, no idempotency key, no logging; the envelope's body is made once.
 
 `--mode db` does only the transaction (asyncpg alone), `--mode publish` only the confirmed
 publish (aio-pika alone): the two parts of the ceiling. The pool has a service's 10
@@ -24,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aio_pika
+import asyncpg
 
 import services.orders
 from bench.measure import latency_summary
@@ -64,6 +68,62 @@ def envelope_body() -> bytes:
     return Envelope.wrap(placed, hub=HUB, correlation_id="bench-bare").model_dump_json().encode()
 
 
+class SharedTransactions:
+    """The service's group commit, bare: `place` waits for the transaction that holds its order;
+    those asked for while one is written go together in the next."""
+
+    def __init__(self, pool: asyncpg.Pool, body: bytes, partition: int) -> None:
+        self.pool, self.body, self.partition = pool, body, partition
+        self.buyer = json.dumps(BUYER)
+        self.waiting: list[tuple[uuid.UUID, asyncio.Future]] = []
+        self.writing: asyncio.Task | None = None
+
+    async def place(self, event_id: uuid.UUID) -> None:
+        written = asyncio.get_running_loop().create_future()
+        self.waiting.append((event_id, written))
+        if self.writing is None:
+            self.writing = asyncio.create_task(self._write_while_waiting())
+        await written
+
+    async def _write_while_waiting(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    await self._write([event_id for event_id, _ in batch])
+                except Exception as error:
+                    for _, written in batch:
+                        written.set_exception(error)
+                else:
+                    for _, written in batch:
+                        written.set_result(None)
+        finally:
+            self.writing = None
+
+    async def _write(self, event_ids: list[uuid.UUID]) -> None:
+        n = len(event_ids)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.fetch(
+                store.ORDERS_INSERT,
+                [uuid.uuid4() for _ in event_ids],
+                [HUB] * n,
+                [SKU] * n,
+                [1] * n,
+                [self.buyer] * n,
+                [True] * n,
+                ["public"] * n,
+                [None] * n,
+            )
+            await conn.execute(
+                OUTBOX_INSERT,
+                event_ids,
+                [ROUTING_KEY] * n,
+                ["bench-bare"] * n,
+                [self.body] * n,
+                [self.partition] * n,
+            )
+
+
 async def run(args: argparse.Namespace) -> dict:
     migrations = service_migrations(Path(services.orders.__file__).parent / "migrations")
     # A service's 10 connections at most; fewer when fewer tasks could use them (the server's
@@ -77,25 +137,13 @@ async def run(args: argparse.Namespace) -> dict:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await declare_target(channel, "bare")
         body = envelope_body()
-        partition = partition_of(HUB, SKU)
-        buyer = json.loads(json.dumps(BUYER))
+        transactions = SharedTransactions(pool, body, partition_of(HUB, SKU))
         with_db, with_publish = args.mode in ("both", "db"), args.mode in ("both", "publish")
 
         async def one() -> None:
             event_id = uuid.uuid4()
             if with_db:
-                async with pool.acquire() as conn, conn.transaction():
-                    await conn.fetchrow(
-                        store.ORDER_INSERT, uuid.uuid4(), HUB, SKU, 1, buyer, True, "public", None
-                    )
-                    await conn.execute(
-                        OUTBOX_INSERT,
-                        [event_id],
-                        [ROUTING_KEY],
-                        ["bench-bare"],
-                        [body],
-                        [partition],
-                    )
+                await transactions.place(event_id)
             if with_publish:
                 await exchange.publish(
                     aio_pika.Message(

@@ -18,15 +18,6 @@ from shared.order_codes import shown
 if TYPE_CHECKING:
     from services.orders.store.unit_of_work import UnitOfWork
 
-# Inserts nothing (answers no row) when the catalog does not have the product. The product's
-# lock first (store/products.py), as every insert of orders takes it.
-ORDER_INSERT = f"""
-INSERT INTO orders (id, hub, sku, quantity, buyer, accept_partial, priority_class, partner_id)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8
-WHERE EXISTS (SELECT 1 FROM catalog WHERE hub = $2 AND sku = $3)
-  AND {products_locked("ARRAY[$2::text]", "ARRAY[$3::text]")}
-RETURNING *
-"""
 # $2 is the partner asking: it sees only its own orders. NULL is the operator, who sees all.
 ORDER_BY_ID = "SELECT * FROM orders WHERE id = $1 AND ($2::uuid IS NULL OR partner_id = $2)"
 ORDER_BY_ID_FOR_UPDATE = ORDER_BY_ID + " FOR UPDATE"
@@ -88,7 +79,7 @@ ORDERS_EXPIRED = _ORDERS_CHANGE.format(
 # A new order drew a code another order has (about 1 in 10^15 a pair): drawn again, the batch
 # goes in whole. Three draws in a row failing means something else is wrong.
 CODE_TAKEN = "orders_code_key"
-# As ORDER_INSERT, for many: an order whose product the catalog lacks is not inserted.
+# Orders, many at once: an order whose product the catalog lacks is not inserted.
 # Each gets its code from the column's default (migration 0008), drawn afresh on each attempt.
 # The products' locks are taken before any row is made, so before the defaults draw each row's
 # placed_at and sequence (in the batch's order): see store/products.py. Held already when the
