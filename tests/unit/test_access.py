@@ -7,6 +7,7 @@ import pytest
 
 from shared.access import BROKER_SERVICES, broker_permissions, login_name, own_queues
 from shared.topology import DEAD_LETTER_EXCHANGE, EXCHANGE, PARTITION_EXCHANGE, QUEUES
+from tools.access import Refused, passwords
 
 
 def names() -> set[str]:
@@ -42,3 +43,10 @@ def test_patterns_match_whole_names():
     assert not re.search(allowed.read, "orders.events.stolen")
     assert not re.search(allowed.read, "x.orders.events")
     assert login_name("orders") == "plut_orders"
+
+
+def test_the_admin_step_names_every_password_it_lacks():
+    with pytest.raises(Refused, match="ORDERS_AMQP_PASSWORD") as refused:
+        passwords("amqp", BROKER_SERVICES, {"INTAKE_AMQP_PASSWORD": "x"})
+    assert "INTAKE_AMQP_PASSWORD" not in str(refused.value)
+    assert passwords("amqp", ("intake",), {"INTAKE_AMQP_PASSWORD": "x"}) == {"intake": "x"}
