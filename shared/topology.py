@@ -1,8 +1,11 @@
-"""Who consumes what: the one picture of the bus, declared in full by every service at start.
+"""Who consumes what: the one picture of the bus, declared in full before any service publishes.
 
-Every service declares every queue, so an event published before its consumer first starts
-still has a queue to wait in. Declaring is idempotent; the arguments never change silently
-(RabbitMQ refuses a redeclaration with other arguments).
+Every queue is declared before anyone publishes, so an event published before its consumer first
+starts still has a queue to wait in: by every service at start (AMQP_TOPOLOGY=all, an admin-like
+user: tests, development), or by the administrators' step (tools/access.py) where each service
+runs as its own broker user and declares only its own part (AMQP_TOPOLOGY=own: compose, k8s).
+Declaring is idempotent; the arguments never change silently (RabbitMQ refuses a redeclaration
+with other arguments).
 
 The allocator's events that name a product travel in partitions (shared/partitions.py,
 docs/partitioned-allocation.md): the events exchange passes them to a headers exchange, which
