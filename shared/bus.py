@@ -130,8 +130,11 @@ class Broker:
         return not self.connection.is_closed and not self.channel.is_closed
 
 
-async def connect(amqp_url: str, service: str, *, timeout: float = 60.0) -> Broker:
-    """Connect (waiting for the broker to come up) and declare the whole topology.
+async def connect(
+    amqp_url: str, service: str, *, timeout: float = 60.0, topology: str = "all"
+) -> Broker:
+    """Connect (waiting for the broker to come up) and declare the whole topology, or with
+    `topology="own"` only the service's own part (its broker user may change nothing else).
 
     With several addresses (a cluster), each try at start-up begins at the next node, so a node
     that is down at start costs one try, not the start-up."""
@@ -150,15 +153,15 @@ async def connect(amqp_url: str, service: str, *, timeout: float = 60.0) -> Brok
 
     connection = await keep_trying(attempt, what="rabbitmq", timeout=timeout)
     channel = await connection.channel(publisher_confirms=True)
-    exchanges = await declare_topology(channel)
+    exchanges = await declare_topology(channel, service if topology == "own" else None)
     return Broker(connection=connection, channel=channel, exchanges=exchanges)
 
 
 async def open_broker(
-    amqp_url: str, service: str, *, timeout: float = 60.0
+    amqp_url: str, service: str, *, timeout: float = 60.0, topology: str = "all"
 ) -> AsyncIterator[Broker]:
     """The broker for a service's lifetime; use as an aiohttp cleanup context body."""
-    broker = await connect(amqp_url, service, timeout=timeout)
+    broker = await connect(amqp_url, service, timeout=timeout, topology=topology)
     try:
         yield broker
     finally:

@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
 
     database_url: str = "postgresql://postgres:postgres@localhost:5432/postgres"
     amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    # "all": the service declares the whole topology at start, so an event published before its
+    # consumer first starts has a queue (an admin-like user: tests, a developer's guest).
+    # "own": only its own queues, as its own broker user may (shared/access.py); the
+    # administrators' step (tools/access.py) declared the whole before. Compose and k8s: own.
+    amqp_topology: Literal["all", "own"] = "all"
     http_host: str = "0.0.0.0"
     http_port: int = Field(ge=1, le=65535)
     log_format: Literal["json", "console"] = "json"

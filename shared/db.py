@@ -99,7 +99,10 @@ async def migrate(
     lock_key = f"migrations:{schema}"
     await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock_key)
     try:
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        # Made by the administrators' step where the service runs as its own role, which may
+        # not create schemas (tools/access.py): even IF NOT EXISTS asks that right first.
+        if not await conn.fetchval("SELECT true FROM pg_namespace WHERE nspname = $1", schema):
+            await conn.execute(f'CREATE SCHEMA "{schema}"')
         await conn.execute(
             f"""
             CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations (

@@ -77,7 +77,10 @@ def service_app(
 
     async def broker(app: web.Application) -> AsyncIterator[None]:
         async for connected in open_broker(
-            settings.amqp_url, service, timeout=settings.startup_timeout_seconds
+            settings.amqp_url,
+            service,
+            timeout=settings.startup_timeout_seconds,
+            topology=settings.amqp_topology,
         ):
             app[BROKER] = connected
             yield

@@ -1,8 +1,11 @@
-"""Who consumes what: the one picture of the bus, declared in full by every service at start.
+"""Who consumes what: the one picture of the bus, declared in full before any service publishes.
 
-Every service declares every queue, so an event published before its consumer first starts
-still has a queue to wait in. Declaring is idempotent; the arguments never change silently
-(RabbitMQ refuses a redeclaration with other arguments).
+Every queue is declared before anyone publishes, so an event published before its consumer first
+starts still has a queue to wait in: by every service at start (AMQP_TOPOLOGY=all, an admin-like
+user: tests, development), or by the administrators' step (tools/access.py) where each service
+runs as its own broker user and declares only its own part (AMQP_TOPOLOGY=own: compose, k8s).
+Declaring is idempotent; the arguments never change silently (RabbitMQ refuses a redeclaration
+with other arguments).
 
 The allocator's events that name a product travel in partitions (shared/partitions.py,
 docs/partitioned-allocation.md): the events exchange passes them to a headers exchange, which
@@ -121,23 +124,40 @@ class Exchanges:
     dead_letter: AbstractExchange
 
 
-async def declare_topology(channel: AbstractChannel) -> Exchanges:
-    """The events exchange, the queues of each consumer, and a dead-letter queue beside each."""
-    events = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    dead_letter = await channel.declare_exchange(
-        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+async def declare_topology(channel: AbstractChannel, service: str | None = None) -> Exchanges:
+    """The events exchange, the queues of each consumer, and a dead-letter queue beside each.
+
+    Given a service, only what that service owns (its queues, their bindings, the allocator's
+    partition exchanges); the shared exchanges are then declared passively, which needs no
+    right to change them. That is how a service runs under its own broker user
+    (shared/access.py), once the administrators' step declared the whole (tools/access.py)."""
+    passive = service is not None
+    events = await channel.declare_exchange(
+        EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True, passive=passive
     )
-    for queue in QUEUES.values():
-        dead = await channel.declare_queue(
-            queue.dead_letter_name, durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await dead.bind(dead_letter, routing_key=queue.name)
-        live = await _declare_live(channel, queue.name, dead_letter_key=queue.name)
-        for routing_key in queue.shared_keys:
-            await live.bind(events, routing_key=routing_key)
-        if queue.partitioned:
-            await _declare_partitions(channel, events, queue, live)
+    dead_letter = await channel.declare_exchange(
+        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True, passive=passive
+    )
+    for queue in QUEUES.values() if service is None else (QUEUES[service],):
+        await _declare_consumer(channel, events, dead_letter, queue)
     return Exchanges(events=events, dead_letter=dead_letter)
+
+
+async def _declare_consumer(
+    channel: AbstractChannel,
+    events: AbstractExchange,
+    dead_letter: AbstractExchange,
+    queue: ConsumerQueue,
+) -> None:
+    dead = await channel.declare_queue(
+        queue.dead_letter_name, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await dead.bind(dead_letter, routing_key=queue.name)
+    live = await _declare_live(channel, queue.name, dead_letter_key=queue.name)
+    for routing_key in queue.shared_keys:
+        await live.bind(events, routing_key=routing_key)
+    if queue.partitioned:
+        await _declare_partitions(channel, events, queue, live)
 
 
 async def _declare_live(

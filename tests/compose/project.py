@@ -49,6 +49,10 @@ APP_PORTS = {
 }
 
 
+# Services that run to completion on `up` and stay exited (docker-compose.yml's `admin`).
+ONE_SHOT = {"admin"}
+
+
 # Figures the run reports at its end (conftest): the image's size, how long things took.
 FIGURES: dict[str, str] = {}
 
@@ -65,6 +69,12 @@ class Container:
     number: int  # the replica's
     state: str
     health: str  # "" when the image has no health check
+    exit_code: int = 0
+
+    @property
+    def done(self) -> bool:
+        """A one-shot container (the admin's grants) that ran to its end as it should."""
+        return self.service in ONE_SHOT and self.state == "exited" and self.exit_code == 0
 
 
 @dataclass
@@ -130,6 +140,7 @@ class ComposeProject:
                 number=int(item["Config"]["Labels"]["com.docker.compose.container-number"]),
                 state=item["State"]["Status"],
                 health=(item["State"].get("Health") or {}).get("Status", ""),
+                exit_code=item["State"].get("ExitCode", 0),
             )
             for item in found
         ]
@@ -145,14 +156,14 @@ class ComposeProject:
             broken = [
                 c
                 for c in containers
-                if c.state == "exited" or (c.health == "unhealthy" and not patient)
+                if (c.state == "exited" and not c.done) or (c.health == "unhealthy" and not patient)
             ]
             if broken:
                 raise ComposeFailed(f"{[c.name for c in broken]} broke\n{self.logs(broken)}")
             waiting = [
                 c
                 for c in containers
-                if c.state != "running" or c.health in ("starting", "unhealthy")
+                if not c.done and (c.state != "running" or c.health in ("starting", "unhealthy"))
             ]
             if containers and not waiting:
                 return time.monotonic() - started

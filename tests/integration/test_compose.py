@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from shared.access import BROKER_SERVICES, login_name, password_variable
 from tests.compose.project import PORTS as SMOKE_PORTS
 from tests.support.compose import (
     APPS,
@@ -185,19 +186,43 @@ def test_every_service_has_a_healthcheck(services):
         assert check.get("test") and not check.get("disable"), name
 
 
-def test_app_urls_name_the_compose_services_and_their_credentials(services):
+def test_app_urls_name_the_compose_services_and_each_ones_own_role_and_user(services):
+    """Each service as its own Postgres role and broker user (shared/access.py), with the
+    password the admin container gives it; the console and the storefront have no broker."""
     postgres = environment(services["postgres"])
-    rabbitmq = environment(services["rabbitmq"])
+    admin = environment(services["admin"])
     for name in APPS:
         env = environment(services[name])
-        database, amqp = urlsplit(env["DATABASE_URL"]), urlsplit(env["AMQP_URL"])
+        database = urlsplit(env["DATABASE_URL"])
         assert (database.hostname, database.port) == ("postgres", 5432)
-        assert database.username == postgres["POSTGRES_USER"]
-        assert database.password == postgres["POSTGRES_PASSWORD"]
+        assert database.username == login_name(name) != postgres["POSTGRES_USER"]
+        assert database.password == admin[password_variable(name, "db")]
         assert database.path == f"/{postgres.get('POSTGRES_DB', postgres['POSTGRES_USER'])}"
+        if name not in BROKER_SERVICES:
+            assert "AMQP_URL" not in env, name
+            continue
+        amqp = urlsplit(env["AMQP_URL"])
         assert (amqp.hostname, amqp.port) == ("rabbitmq", 5672)
-        assert amqp.username == rabbitmq.get("RABBITMQ_DEFAULT_USER", "guest")
-        assert amqp.password == rabbitmq.get("RABBITMQ_DEFAULT_PASS", "guest")
+        assert amqp.username == login_name(name)
+        assert amqp.password == admin[password_variable(name, "amqp")]
+        # Its user may declare only its own queues; the admin container declared the rest.
+        assert env["AMQP_TOPOLOGY"] == "own"
+
+
+def test_the_admin_container_grants_before_any_service_starts(services):
+    admin = services["admin"]
+    assert admin["command"] == ["python", "-m", "tools.access"]
+    assert admin.get("restart") == "no"
+    env = environment(admin)
+    database, amqp = urlsplit(env["ADMIN_DATABASE_URL"]), urlsplit(env["ADMIN_AMQP_URL"])
+    postgres = environment(services["postgres"])
+    assert (database.username, database.password) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+    )
+    assert (amqp.hostname, amqp.username) == ("rabbitmq", "guest")
+    for name in APPS:
+        assert depends_on(services[name])["admin"] == "service_completed_successfully", name
 
 
 def test_notifier_sends_mail_to_mailpit(services):

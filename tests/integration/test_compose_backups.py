@@ -1,6 +1,6 @@
 """docker-compose.yml's backups, checked without a Docker engine: compose's Postgres archives
 with the very scripts tests/integration/test_backup_pitr.py runs, into a volume; plut in the
-console's container has pg_dump and a volume to write its backups to; and every ops/postgres
+admin container has pg_dump and a volume to write its backups to; and every ops/postgres
 script the operators' page tells them to run is there."""
 
 import re
@@ -44,10 +44,15 @@ def test_postgres_archives_its_wal_with_the_tested_script_into_a_volume():
     assert f"-o postgres -g postgres -m 700 {archive} &&" in " ".join(postgres["entrypoint"])
 
 
-def test_plut_in_the_console_writes_backups_to_a_volume_with_pg_dump_at_hand():
-    console = compose_services()["console"]
-    backups = environment(console)["PLUT_BACKUP_DIR"]
-    assert mounts(console)[backups] == "backups"
+def test_plut_in_the_admin_container_writes_backups_to_a_volume_with_pg_dump_at_hand():
+    """Backups read every schema, which no service's role may: they run in the admin container,
+    and the console (open to the internet) keeps no backup and no such credential."""
+    services = compose_services()
+    admin = services["admin"]
+    backups = environment(admin)["PLUT_BACKUP_DIR"]
+    assert mounts(admin)[backups] == "backups"
+    assert "backups" not in mounts(services["console"]).values()
+    assert "PLUT_BACKUP_DIR" not in environment(services["console"])
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "postgresql-client" in dockerfile
     assert f"install -d -o app -g app -m 700 {backups}" in dockerfile

@@ -19,6 +19,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from shared.access import BROKER_SERVICES, login_name, password_variable
 from shared.health import routes as health_routes
 from tests.support.compose import APPS, ROOT, compose_services, environment, published
 from tools.migrate import SERVICES as MIGRATED
@@ -30,8 +31,14 @@ OVERLAYS = ("province", "national")
 # 1.30) and the newest the package knows.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 CRDS = K8S / "crds"
-# Made by the operators, not by the manifests: DATABASE_URL and AMQP_URL come from them.
-OPERATOR_SECRETS = {"plut-postgres-app": "uri", "plut-rabbitmq-default-user": "connection_string"}
+# Made by the operators, not by the manifests: the administrators' credentials, which only the
+# plut-access Job reads (the services log in as their own roles and users).
+OPERATOR_SECRETS = {
+    "plut-postgres-superuser": "password",
+    "plut-rabbitmq-default-user": "connection_string",
+}
+# A service's URL carries its own role's (or user's) password, from plut-secrets: `$(NAME)`.
+OWN_PASSWORD = re.compile(r"^\$\((\w+)\)$")
 # Compose gives every service AMQP_URL; the two sites have no broker, so the manifests keep its
 # credentials from them.
 # The console and the site use no broker. PLUT_BACKUP_DIR is where `plut backup` writes in the
@@ -287,8 +294,9 @@ def test_the_broker_and_database_run_compose_versions(objects):
     assert scheduled["spec"]["cluster"]["name"] == cluster["metadata"]["name"]
     assert scheduled["spec"]["method"] == "barmanObjectStore"
     # The secrets the operators make are the ones the services read.
+    assert cluster["spec"]["enableSuperuserAccess"] is True
     assert OPERATOR_SECRETS == {
-        f"{cluster['metadata']['name']}-app": "uri",
+        f"{cluster['metadata']['name']}-superuser": "password",
         f"{rabbitmq['metadata']['name']}-default-user": "connection_string",
     }
 
@@ -300,7 +308,7 @@ def test_every_variable_is_a_setting_and_compose_s_are_all_there(objects, monkey
     secret_keys = set(re.findall(r"^(\w+)=", example, re.M))
     for app in APPS:
         env = container_env(main_container(deployments[app]), objects)
-        fields = settings_fields(app)
+        fields = settings_fields(app) | own_passwords(app)
         assert set(env) <= fields, f"{app}: {set(env) - fields} are no settings of it"
         wanted = set(environment(services[app])) - {n for a, n in NOT_PASSED if a == app}
         assert wanted <= set(env), f"{app}: compose's {wanted - set(env)} missing"
@@ -349,12 +357,63 @@ def secret_fields(service: str) -> set[str]:
     }
 
 
+def own_passwords(service: str) -> set[str]:
+    """The variables of a service's own passwords, which only go into its URLs."""
+    return {password_variable(service, "db")} | (
+        {password_variable(service, "amqp")} if service in BROKER_SERVICES else set()
+    )
+
+
 def test_secrets_come_from_secrets_never_from_config(objects):
     for app, deployment in of_kind(objects, "Deployment").items():
         env = container_env(main_container(deployment), objects)
         for name in secret_fields(app) & set(env):
+            if name in ("DATABASE_URL", "AMQP_URL"):
+                continue  # below: the URL is plain, its password a secret's
             cleared = app == "storefront" and name == "OPERATOR_TOKEN" and env[name] == ""
             assert isinstance(env[name], tuple) or cleared, f"{app}: {name} is in plain config"
+
+
+def test_each_service_logs_in_as_its_own_role_and_user(objects):
+    """Its URLs name its own role and user (shared/access.py), with the password of its own from
+    plut-secrets, never the operators' administrators."""
+    for app, deployment in of_kind(objects, "Deployment").items():
+        for container in containers(deployment):
+            env = container_env(container, objects)
+            stores = {"DATABASE_URL": "db", "AMQP_URL": "amqp"}
+            for name, store in stores.items():
+                if name not in env:
+                    # The migrations (the init container) need no broker; the two sites none.
+                    migrates = container is not main_container(deployment)
+                    assert store == "amqp" and (migrates or app not in BROKER_SERVICES), app
+                    continue
+                url = urlsplit(env[name])
+                assert url.username == login_name(app), (app, name)
+                variable = OWN_PASSWORD.match(url.password)[1]
+                assert variable == password_variable(app, store)
+                secret, key = env[variable]
+                assert secret.startswith("plut-secrets") and key == variable
+                # Kubernetes puts in only variables listed before the one that uses them.
+                names = [item["name"] for item in container["env"]]
+                assert names.index(variable) < names.index(name)
+            if app in BROKER_SERVICES:
+                assert env["AMQP_TOPOLOGY"] == "own"
+
+
+def test_the_access_job_alone_holds_the_administrators_credentials(objects):
+    [job] = of_kind(objects, "Job").values()
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["python", "-m", "tools.access"]
+    env = container_env(container, objects)
+    assert env["ADMIN_PASSWORD"] == ("plut-postgres-superuser", "password")
+    assert urlsplit(env["ADMIN_DATABASE_URL"]).password == "$(ADMIN_PASSWORD)"
+    assert env["ADMIN_AMQP_URL"] == ("plut-rabbitmq-default-user", "connection_string")
+    every_password = set().union(*(own_passwords(app) for app in APPS))
+    assert {n for n in env if n.endswith("_PASSWORD") and n != "ADMIN_PASSWORD"} == every_password
+    for deployment in of_kind(objects, "Deployment").values():
+        for used in containers(deployment):
+            secrets = {v[0] for v in container_env(used, objects).values() if isinstance(v, tuple)}
+            assert not secrets & set(OPERATOR_SECRETS), deployment["metadata"]["name"]
 
 
 def test_every_secret_and_config_map_referenced_is_made(objects):
@@ -403,7 +462,8 @@ def test_migrations_run_before_each_service(objects):
         assert init["command"] == ["python", "-m", "tools.migrate", app]
         assert init["image"] == main_container(deployments[app])["image"]
         init_env = container_env(init, objects)
-        assert init_env["DATABASE_URL"] == ("plut-postgres-app", "uri")
+        main_env = container_env(main_container(deployments[app]), objects)
+        assert init_env["DATABASE_URL"] == main_env["DATABASE_URL"]
 
 
 def test_resources_autoscalers_and_disruption_budgets(objects):
