@@ -39,6 +39,44 @@ structlog.configure(
 )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """With `--dist loadscope` (scripts/test runs the suite on pytest-xdist workers so): a
+    module's tests go to one worker together, in their order, so that what a module makes once
+    (a stack of its own, a fuzzed hub's records, a backup) is made once; and the faults suite,
+    whose world is made once for its package, goes whole to one worker
+    (tests/support/scheduling.py)."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from tests.support.scheduling import ModuleScheduling
+
+    return ModuleScheduling(config, log)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The faults suite's summary: a line per fault (the `fault` property its test recorded,
+    tests/faults/world.py), with the orders placed and answered 201, the messages owed, sent,
+    lost and duplicated, and how long the backlog took to drain after recovery. Read from the
+    reports, which a pytest-xdist worker sends back, in the order the faults ran."""
+    calls = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+    ]
+    lines = [
+        value
+        for report in sorted(calls, key=lambda report: report.start)
+        for name, value in report.user_properties
+        if name == "fault"
+    ]
+    if not lines:
+        return
+    terminalreporter.section("faults: orders answered 201 / sent, messages, drain after recovery")
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 async def box() -> Sandbox:
     async with sandbox() as made:

@@ -1,4 +1,5 @@
-"""Fixtures of the faults suite (see tests/faults/world.py), and its summary: a line per fault
+"""Fixtures of the faults suite (see tests/faults/world.py). Each fault's books go to the report
+as the test's `fault` property, for the suite's summary (tests/conftest.py): a line per fault
 with the orders placed and answered 201, the messages owed, sent, lost and duplicated, and how
 long the backlog took to drain after recovery."""
 
@@ -6,13 +7,10 @@ import aiohttp
 import pytest
 from aio_pika import connect_robust
 
-from tests.faults.ledger import Ledger
 from tests.faults.world import Faults, World, open_world
 from tests.support.bus import EventTap
 from tests.support.stack_env import OPERATOR_TOKEN
 from tools.client import HubClient
-
-LEDGERS = pytest.StashKey[list[Ledger]]()
 
 
 @pytest.fixture(scope="package")
@@ -38,15 +36,8 @@ async def client(healthy: World) -> HubClient:
 
 
 @pytest.fixture
-def ledgers(request: pytest.FixtureRequest) -> list[Ledger]:
-    return request.config.stash.setdefault(LEDGERS, [])
-
-
-@pytest.fixture
-async def faults(
-    healthy: World, client: HubClient, ledgers: list[Ledger], record_property
-) -> Faults:
-    return Faults(healthy, client, ledgers, record_property)
+async def faults(healthy: World, client: HubClient, record_property) -> Faults:
+    return Faults(healthy, client, record_property)
 
 
 @pytest.fixture
@@ -62,12 +53,3 @@ async def tap(amqp) -> EventTap:
     watcher = await EventTap().open(amqp)
     yield watcher
     await watcher.close()
-
-
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    ledgers = config.stash.get(LEDGERS, [])
-    if not ledgers:
-        return
-    terminalreporter.section("faults: orders answered 201 / sent, messages, drain after recovery")
-    for ledger in ledgers:
-        terminalreporter.write_line(ledger.line())

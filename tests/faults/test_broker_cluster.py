@@ -21,7 +21,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.faults.ledger import Ledger, Providers
+from tests.faults.ledger import Providers
 from tests.faults.stream import Stream
 from tests.faults.world import Faults
 from tests.support.mailbox import Mailbox
@@ -131,7 +131,7 @@ def port_of(node: ClusterNode) -> str:
 
 @pytest.mark.timeout(900)
 async def test_a_cluster_losing_a_node_then_another_loses_and_doubles_nothing(
-    tmp_path: Path, ledgers: list[Ledger], record_property
+    tmp_path: Path, record_property
 ):
     async with cluster_world(tmp_path / "service-logs") as world:
         first, second, third = world.cluster.nodes
@@ -174,7 +174,7 @@ async def test_a_cluster_losing_a_node_then_another_loses_and_doubles_nothing(
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             client = HubClient(session, world.stack.urls(), operator_token=OPERATOR_TOKEN)
-            faults = Faults(world, client, ledgers, record_property)
+            faults = Faults(world, client, record_property)
             stream, ledger = await faults.run(
                 "cluster nodes killed in turn", kill_one_node_then_another, rate=10.0
             )

@@ -124,11 +124,11 @@ Inject = Callable[[Stream], Awaitable[str | None]]
 
 @dataclass
 class Faults:
-    """Runs one fault against a stream and keeps its books for the suite's summary."""
+    """Runs one fault against a stream and keeps its books for the suite's summary (the test's
+    `fault` property, which the report carries back from a pytest-xdist worker)."""
 
     world: World
     client: HubClient
-    ledgers: list[Ledger]
     record_property: Callable[[str, object], None]
 
     async def run(
@@ -172,7 +172,6 @@ class Faults:
             timeout=DRAIN_SECONDS,
         )
         ledger.note = note or ""
-        self.ledgers.append(ledger)
         self.record_property("fault", ledger.line())
         await check(self.world.database_url, stream, ledger)
         twice = set(ledger.duplicates)

@@ -526,7 +526,10 @@ async def test_the_message_log_is_for_operators(client: HubClient):
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?order_id=x", f"?order_id={uuid.uuid4()}&producer_id={uuid.uuid4()}"]
+    "query",
+    ["", "?order_id=x", f"?order_id={uuid.uuid4()}&producer_id={uuid.uuid4()}"],
+    # Named, not shown: pytest-xdist's workers must collect the same tests, and the ids differ.
+    ids=["no id", "not an id", "two ids"],
 )
 async def test_message_log_needs_one_valid_id(client: HubClient, query: str):
     with pytest.raises(ApiError) as refused:

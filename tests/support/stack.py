@@ -7,6 +7,7 @@ Used by the tests and the benchmarks; `python -m tools.run_local` runs the same 
 """
 
 import asyncio
+import os
 import random
 import socket
 from dataclasses import dataclass
@@ -24,9 +25,21 @@ from tools.local_services import SERVICES, ServiceProcess, services_env
 PORTS = range(20000, 32768)
 
 
+def _ports() -> range:
+    """The ports this process draws from: under pytest-xdist (scripts/test runs the suite on
+    several workers) each worker has every n-th port of PORTS, so two workers of one run never
+    try the same one; another suite on the machine is still kept apart by drawing at random."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and worker.startswith("gw"):
+        return PORTS[int(worker.removeprefix("gw")) % workers :: workers]
+    return PORTS
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    ports = _ports()
     while True:
-        port = random.choice(PORTS)
+        port = random.choice(ports)
         with socket.socket() as probe:
             try:
                 probe.bind((host, port))
