@@ -169,7 +169,10 @@ async def partners_called_back(client: HubClient, hub: str):
 
 @pytest.fixture(scope="session")
 async def amqp(box: Sandbox) -> aio_pika.abc.AbstractRobustConnection:
-    connection = await aio_pika.connect_robust(box.amqp_url)
+    # No heartbeats: the session's event loop runs only while an async test does, so through a
+    # minute of plain tests on a worker (pytest-xdist mixes modules) the broker closed it for
+    # "missed heartbeats from client" and the next test that published found it reset.
+    connection = await aio_pika.connect_robust(box.amqp_url, heartbeat=0)
     yield connection
     await connection.close()
 
