@@ -10,6 +10,7 @@ import aiohttp
 import asyncpg
 import pytest
 import structlog
+from hypothesis import settings
 
 from services.console.accounts import Role
 from tests.support.bus import EventTap
@@ -27,6 +28,11 @@ from tests.support.stack_env import (
 from tests.support.storefront import Site, Visitor, running_site, served_once
 from tools.client import HubClient, new_hub_code
 from tools.sandbox import Sandbox, sandbox
+
+# No wall-clock limit on a property's examples (hypothesis's default is 200 ms each): on a
+# loaded machine, or beside the other xdist worker, a correct example can take longer.
+settings.register_profile("plut", deadline=None)
+settings.load_profile("plut")
 
 # Code run inside the tests logs through structlog's default console renderer, whose rich
 # tracebacks print every frame's locals: seconds with the event loop held on a busy machine,
