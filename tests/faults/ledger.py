@@ -144,8 +144,18 @@ async def queue_depths(amqp_url: str) -> dict[str, int]:
         await connection.close()
 
 
+async def parked(amqp_url: str) -> dict[str, int]:
+    """Messages waiting in each dead-letter queue."""
+    return {n: c for n, c in (await queue_depths(amqp_url)).items() if n.endswith("dead-letter")}
+
+
 async def account(
-    database_url: str, amqp_url: str, stream: Stream, providers: Providers, fault: str
+    database_url: str,
+    amqp_url: str,
+    stream: Stream,
+    providers: Providers,
+    fault: str,
+    parked_before: dict[str, int],
 ) -> Ledger:
     ledger = Ledger(
         fault,
@@ -233,7 +243,12 @@ async def account(
     except Exception as error:  # the broker away: not drained, whatever it says
         waiting.append(f"the broker: {error!r}")
         return ledger
-    ledger.dead_lettered = {n: c for n, c in depths.items() if n.endswith("dead-letter") and c}
+    # Only what this fault parked: what an earlier one left was that one's failure, reported.
+    ledger.dead_lettered = {
+        n: c - parked_before.get(n, 0)
+        for n, c in depths.items()
+        if n.endswith("dead-letter") and c > parked_before.get(n, 0)
+    }
     if ready := {n: c for n, c in depths.items() if not n.endswith("dead-letter") and c}:
         waiting.append(f"events waiting in {ready}")
     return ledger
@@ -248,11 +263,13 @@ async def settle(
     *,
     since: float,
     timeout: float,
+    parked_before: dict[str, int],
 ) -> Ledger:
     """Look until everything has drained or `timeout` seconds after `since` (time.monotonic(),
-    when the fault was undone and the stream had ended); answer the books as they stand."""
+    when the fault was undone and the stream had ended); answer the books as they stand.
+    `parked_before`: the dead-letter queues' depths before the fault (`parked`)."""
     while True:
-        ledger = await account(database_url, amqp_url, stream, providers, fault)
+        ledger = await account(database_url, amqp_url, stream, providers, fault, parked_before)
         now = time.monotonic()
         if ledger.settled:
             ledger.drain_seconds = max(now - since, 0.0)

@@ -52,7 +52,11 @@ class Stream:
     refused: Counter = field(default_factory=Counter)  # what the other attempts got
     attempted: int = 0
     finished_at: float | None = None  # time.monotonic() when the last answer came
-    limit: int = 1000  # orders at most, should nobody wind the stream down
+    # Orders at most, should nobody wind the stream down: a guard only (the test's timeout comes
+    # first). The stream keeps time, not pace: a fault that takes minutes to undo on a busy
+    # machine (a cluster node restarting) sends thousands, and a stream that ended before the
+    # fault was undone would leave the test waiting for orders that never come.
+    limit: int = 100_000
     _left: int | None = None  # orders still to place once winding down
     _progress: asyncio.Event = field(default_factory=asyncio.Event)
 

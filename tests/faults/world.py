@@ -15,7 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.faults.ledger import Ledger, Providers, check, sends_of_unknown_fate, settle
+from tests.faults.ledger import Ledger, Providers, check, parked, sends_of_unknown_fate, settle
 from tests.faults.stream import Stream
 from tests.support.mailbox import Mailbox
 from tests.support.private_servers import PrivatePostgres, PrivateRabbit
@@ -26,8 +26,12 @@ from tests.support.tcp_proxy import TcpProxy
 from tools.client import HubClient, new_hub_code
 
 DATABASE = "plut"
-# The broker takes a delivery back from a consumer that holds it unacknowledged this long.
-CONSUMER_TIMEOUT_MS = 5000
+# The broker takes a delivery back from a consumer that holds it unacknowledged this long:
+# short, so that the test that freezes a consumer past it (test_processes.py) is quick, but
+# above what a consumer may hold a delivery for on a busy machine. At 5 s, with two suites
+# running at once, the allocator's channel was closed while it retried a poison event among
+# its batch one by one (backing off between tries), and the event was parked twice.
+CONSUMER_TIMEOUT_MS = 20_000
 # After a fault is undone (and the stream has ended), how long the books are looked at before
 # the test gives up on them draining: only a guard against a wait that will never end, far
 # above any drain on a loaded machine. How long it took is in the suite's summary.
@@ -150,6 +154,7 @@ class Faults:
         provider takes it twice (see `sends_of_unknown_fate`), and only such a message.
         """
         prefix = "".join(c if c.isalnum() else "-" for c in fault.lower())[:20].strip("-")
+        parked_before = await parked(self.world.amqp_url)
         stream = await Stream.open(self.client, new_hub_code(prefix), rate=rate)
         running = asyncio.create_task(stream.run())
         try:
@@ -170,6 +175,7 @@ class Faults:
             fault,
             since=since,
             timeout=DRAIN_SECONDS,
+            parked_before=parked_before,
         )
         ledger.note = note or ""
         self.record_property("fault", ledger.line())
