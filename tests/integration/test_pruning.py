@@ -109,8 +109,8 @@ async def _aged_and_young_rows(
         ("pending", OLD, kept),
         ("delivered", "now() - interval '29 days'", kept),
     ):
-        # Due tomorrow: the stack's callback sender leaves the pending one alone (taken and
-        # settled, it would be pruned as it should, and the test would say nothing).
+        # Due tomorrow: the stack's callback sender leaves the pending one alone (taken, it is
+        # given up, its partner having no URL, and then rightly pruned: the test would fail).
         callback = await database.fetchval(
             "INSERT INTO orders.callbacks (partner_id, order_id, previous_status, status, "
             "order_snapshot, state, created_at, next_attempt_at) "
