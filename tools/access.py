@@ -40,7 +40,7 @@ from shared.access import (
 from shared.startup import keep_trying
 from shared.topology import declare_topology
 from tools.roles import grant_database
-from tools.sandbox import _management, _rabbitmqctl
+from tools.sandbox import management, rabbitmqctl_command
 
 # How long Postgres and RabbitMQ may take to come up (compose starts this beside them).
 WAIT = 120.0
@@ -76,8 +76,8 @@ async def grant_broker(
         allowed = broker_permissions(service)
         if by_api:
             account = {"password": password, "tags": ""}
-            await _management("PUT", amqp_url, f"/api/users/{quote(user, safe='')}", account)
-            await _management(
+            await management("PUT", amqp_url, f"/api/users/{quote(user, safe='')}", account)
+            await management(
                 "PUT",
                 amqp_url,
                 f"/api/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
@@ -85,14 +85,14 @@ async def grant_broker(
             )
             continue
         if known is None:
-            users = await _rabbitmqctl("list_users", "--no-table-headers")
+            users = await rabbitmqctl_command("list_users", "--no-table-headers")
             known = {line.split("\t")[0] for line in users.splitlines()}
         if user not in known:
             # `--`: a password may start with a dash.
-            await _rabbitmqctl("add_user", "--", user, password)
+            await rabbitmqctl_command("add_user", "--", user, password)
         else:
-            await _rabbitmqctl("change_password", "--", user, password)
-        await _rabbitmqctl(
+            await rabbitmqctl_command("change_password", "--", user, password)
+        await rabbitmqctl_command(
             "set_permissions", "-p", vhost, user, allowed.configure, allowed.write, allowed.read
         )
 
@@ -109,7 +109,7 @@ async def _connect(amqp_url: str) -> aio_pika.abc.AbstractConnection:
 async def _management_answers(amqp_url: str) -> bool:
     """Whether users are made through the management API (else with rabbitmqctl); while
     neither is at hand, the broker is taken as still starting (its HTTP listener comes last)."""
-    if await _management("GET", amqp_url, "/api/overview"):
+    if await management("GET", amqp_url, "/api/overview"):
         return True
     if shutil.which("rabbitmqctl"):
         return False

@@ -79,7 +79,7 @@ async def vhost(prefix: str = "plut_test") -> AsyncIterator[str]:
         await _delete_vhost(amqp_url, name)
 
 
-async def _connect_admin(database_url: str) -> asyncpg.Connection:
+async def connect_admin(database_url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(database_url, timeout=5)
     except (OSError, asyncpg.PostgresError) as error:
@@ -90,7 +90,7 @@ async def _connect_admin(database_url: str) -> asyncpg.Connection:
 
 
 async def _create_database(database_url: str, name: str) -> None:
-    conn = await _connect_admin(database_url)
+    conn = await connect_admin(database_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -98,7 +98,7 @@ async def _create_database(database_url: str, name: str) -> None:
 
 
 async def _drop_database(database_url: str, name: str) -> None:
-    conn = await _connect_admin(database_url)
+    conn = await connect_admin(database_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -119,17 +119,8 @@ def _management_url(amqp_url: str) -> URL:
     )
 
 
-async def _management(method: str, amqp_url: str, path: str, json: dict | None = None) -> bool:
+async def management(method: str, amqp_url: str, path: str, json: dict | None = None) -> bool:
     """Call the management API; False when it does not answer at all."""
-    return await _management_call(method, amqp_url, path, json) is not None
-
-
-async def _management_json(amqp_url: str, path: str) -> list | dict | None:
-    """GET from the management API; None when it does not answer at all."""
-    return await _management_call("GET", amqp_url, path)
-
-
-async def _management_call(method: str, amqp_url: str, path: str, json: dict | None = None):
     base = _management_url(amqp_url)
     headers = {
         "Authorization": aiohttp.encode_basic_auth(base.user or "guest", base.password or "guest")
@@ -143,12 +134,12 @@ async def _management_call(method: str, amqp_url: str, path: str, json: dict | N
                         f"RabbitMQ management {method} {path}: {response.status} "
                         f"{await response.text()}"
                     )
-                return await response.json(content_type=None) if method == "GET" else {}
+                return True
     except aiohttp.ClientConnectionError:
-        return None
+        return False
 
 
-async def _rabbitmqctl(*args: str) -> str:
+async def rabbitmqctl_command(*args: str) -> str:
     if shutil.which("rabbitmqctl") is None:
         raise InfrastructureUnavailable(
             "Cannot make a RabbitMQ vhost: the management API does not answer and rabbitmqctl "
@@ -167,41 +158,22 @@ async def _rabbitmqctl(*args: str) -> str:
     return stdout.decode()
 
 
-async def close_connections(box: Sandbox) -> int:
-    """Close every client connection to the sandbox's vhost, as a broker restart or a network cut
-    would, leaving other vhosts alone. Answers how many were closed."""
-    amqp_url = base_urls()[1]
-    vhost = quote(box.name, safe="")
-    connections = await _management_json(amqp_url, f"/api/vhosts/{vhost}/connections")
-    if connections is not None:
-        for connection in connections:
-            await _management(
-                "DELETE", amqp_url, f"/api/connections/{quote(connection['name'], safe='')}"
-            )
-        return len(connections)
-    listing = await _rabbitmqctl("list_connections", "pid", "vhost")
-    pids = [line.split("\t")[0] for line in listing.splitlines() if line.endswith(f"\t{box.name}")]
-    for pid in pids:
-        await _rabbitmqctl("close_connection", pid, "test: connection cut")
-    return len(pids)
-
-
 async def _create_vhost(amqp_url: str, name: str) -> None:
     user = URL(amqp_url).user or "guest"
     vhost = quote(name, safe="")
-    if await _management("PUT", amqp_url, f"/api/vhosts/{vhost}"):
-        await _management(
+    if await management("PUT", amqp_url, f"/api/vhosts/{vhost}"):
+        await management(
             "PUT",
             amqp_url,
             f"/api/permissions/{vhost}/{quote(user, safe='')}",
             json={"configure": ".*", "write": ".*", "read": ".*"},
         )
         return
-    await _rabbitmqctl("add_vhost", name)
-    await _rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+    await rabbitmqctl_command("add_vhost", name)
+    await rabbitmqctl_command("set_permissions", "-p", name, user, ".*", ".*", ".*")
 
 
 async def _delete_vhost(amqp_url: str, name: str) -> None:
-    if await _management("DELETE", amqp_url, f"/api/vhosts/{quote(name, safe='')}"):
+    if await management("DELETE", amqp_url, f"/api/vhosts/{quote(name, safe='')}"):
         return
-    await _rabbitmqctl("delete_vhost", name)
+    await rabbitmqctl_command("delete_vhost", name)

@@ -22,7 +22,7 @@ from tests.support.stack import Stack
 from tests.support.stack_env import OPERATOR_TOKEN, stack_env
 from tools.access import grant
 from tools.client import HubClient, new_hub_code, wait_until
-from tools.sandbox import _connect_admin, _rabbitmqctl, base_urls, sandbox
+from tools.sandbox import base_urls, connect_admin, rabbitmqctl_command, sandbox
 
 BUYER = {"name": "Dinas Kesehatan Kapuas", "type": "agency", "region": "Kuala Kapuas"}
 
@@ -65,16 +65,16 @@ def _as(url: str, user: str, password: str) -> str:
 
 
 async def _remove_roles_and_users(prefix: str) -> None:
-    conn = await _connect_admin(base_urls()[0])
+    conn = await connect_admin(base_urls()[0])
     try:
         for service in DATABASE_SERVICES:
             await conn.execute(f'DROP ROLE IF EXISTS "{login_name(service, prefix)}"')
     finally:
         await conn.close()
-    users = await _rabbitmqctl("list_users", "--no-table-headers")
+    users = await rabbitmqctl_command("list_users", "--no-table-headers")
     for line in users.splitlines():
         if line.split("\t")[0] in {login_name(s, prefix) for s in BROKER_SERVICES}:
-            await _rabbitmqctl("delete_user", line.split("\t")[0])
+            await rabbitmqctl_command("delete_user", line.split("\t")[0])
 
 
 async def test_the_system_migrates_and_serves_with_each_service_as_its_own_role_and_user(
